@@ -1,0 +1,1 @@
+"""协同治理看板: the core, importable without Streamlit running."""

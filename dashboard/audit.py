@@ -1,0 +1,38 @@
+"""The append-only audit log. Each entry carries the hash of the one before it, so edits can be detected."""
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from data_models import AuditLog
+from data_models.core import utcnow
+
+TABLE = AuditLog.__table__  # type: ignore[attr-defined]
+
+
+def entry_hash(prev_hash: str | None, fields: dict[str, Any]) -> str:
+    body = json.dumps({"prev": prev_hash, **fields}, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def record(
+    conn: Connection, *, actor: str, action: str, entity: str, entity_id: str | None = None,
+    before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+    import_batch_id: int | None = None, at: dt.datetime | None = None,
+) -> None:
+    """Append one entry inside the caller's transaction, chained to the last one."""
+    prev = conn.execute(sa.select(TABLE.c.hash).order_by(TABLE.c.id.desc()).limit(1)).scalar()
+    fields = {
+        "at": (at or utcnow()).isoformat(), "actor": actor, "action": action, "entity": entity,
+        "entity_id": entity_id,
+        "before": None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True, default=str),
+        "after": None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True, default=str),
+    }
+    conn.execute(sa.insert(TABLE).values(
+        **{**fields, "at": dt.datetime.fromisoformat(fields["at"])},
+        import_batch_id=import_batch_id, prev_hash=prev, hash=entry_hash(prev, fields),
+    ))

@@ -1,0 +1,50 @@
+"""Every interface string goes through t(); zh-CN is the default, English complete. Enum labels live here too."""
+
+from contextvars import ContextVar
+from enum import StrEnum
+from typing import Any
+
+from dashboard.i18n import en, zh
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+STRINGS: dict[str, dict[str, str]] = {"zh": zh.STRINGS, "en": en.STRINGS}
+
+_language: ContextVar[str] = ContextVar("language", default="zh")
+
+
+def set_language(lang: str) -> None:
+    """Called at the top of every script run (and by the CLI); each Streamlit session runs in its own context."""
+    _language.set(lang if lang in STRINGS else "zh")
+
+
+def get_language() -> str:
+    return _language.get()
+
+
+def t(key: str, **kwargs: Any) -> str:
+    table = STRINGS[get_language()]
+    text = table.get(key) or STRINGS["zh"].get(key) or key
+    return text.format(**kwargs) if kwargs else text
+
+
+def label(value: StrEnum | str, enum: type[StrEnum] | None = None) -> str:
+    """The label of an enum code in the current language, e.g. label(Hukou.rural) -> 农业户口."""
+    name = (enum or type(value)).__name__
+    return t(f"enum.{name}.{value}")
+
+
+def fmt_int(n: int | None) -> str:
+    return "—" if n is None else f"{n:,}"
+
+
+def fmt_pct(share: float | None, digits: int = 1) -> str:
+    return "—" if share is None else f"{share * 100:.{digits}f}%"
+
+
+def fmt_yuan(cents: int | None) -> str:
+    """Cents to yuan with two decimals, exactly (no float on the way)."""
+    if cents is None:
+        return "—"
+    sign = "-" if cents < 0 else ""
+    yuan, fen = divmod(abs(int(cents)), 100)
+    return f"{sign}¥{yuan:,}.{fen:02d}"

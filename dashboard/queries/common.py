@@ -1,0 +1,23 @@
+"""Lists the filters offer: communities and the quarters that have data."""
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from data_models import Community, NeedAssessment, Request, Sale
+
+
+def communities(session: Session) -> pd.DataFrame:
+    rows = session.execute(sa.select(Community.id, Community.code, Community.name, Community.kind)
+                           .order_by(Community.id)).all()
+    return pd.DataFrame(rows, columns=["id", "code", "name", "kind"])
+
+
+def quarters(session: Session) -> list[str]:
+    """Every quarter in which needs, sales or requests were recorded, newest first."""
+    union = sa.union(
+        sa.select(NeedAssessment.quarter.label("q")).distinct(),  # type: ignore[attr-defined]
+        sa.select(Sale.quarter.label("q")).distinct(),  # type: ignore[attr-defined]
+        sa.select(Request.quarter.label("q")).distinct(),  # type: ignore[attr-defined]
+    ).subquery()
+    return [q for (q,) in session.execute(sa.select(union.c.q).order_by(union.c.q.desc())).all()]

@@ -1,0 +1,174 @@
+"""首页 figures: one small summary per area for a scope, each computed by one or two GROUP-free SQL aggregates."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from dashboard.periods import previous_quarter, quarter_bounds
+from dashboard.queries import Scope, common, rate
+from dashboard.queries import needs as needs_queries
+from dashboard.queries.needs import NeedsSummary
+from data_models import (
+    ActionItem,
+    Cooperative,
+    Enrolment,
+    FundSpending,
+    LivestreamSession,
+    Meeting,
+    Request,
+    Sale,
+)
+
+OPEN_REQUEST = ("collected", "classified", "routed", "in_progress", "reopened")
+DONE_REQUEST = ("resolved", "reported", "closed")
+
+
+def _count_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+
+def _where(model: type, scope: Scope) -> list[sa.ColumnElement[bool]]:
+    out = []
+    if scope.community_id is not None:
+        out.append(model.community_id == scope.community_id)  # type: ignore[attr-defined]
+    if scope.quarter is not None:
+        out.append(model.quarter == scope.quarter)  # type: ignore[attr-defined]
+    return out
+
+
+@dataclass(frozen=True)
+class TrainingSummary:
+    enrolled: int
+    completed: int
+    certified: int
+    employed: int
+    completion_rate: float | None
+    employment_rate: float | None
+
+
+def training(session: Session, *, scope: Scope) -> TrainingSummary:
+    e = Enrolment
+    enrolled, completed, certified, employed = session.execute(sa.select(
+        sa.func.count(), _count_if(e.completed == sa.true()), _count_if(e.certified == sa.true()),
+        _count_if(e.employed_after == sa.true()),
+    ).select_from(e).where(*_where(e, scope))).one()
+    return TrainingSummary(int(enrolled), int(completed), int(certified), int(employed),
+                           rate(completed, enrolled), rate(employed, completed))
+
+
+@dataclass(frozen=True)
+class SalesSummary:
+    orders: int
+    revenue_cents: int
+    cost_cents: int
+    fund_spent_cents: int
+
+    @property
+    def profit_cents(self) -> int:
+        return self.revenue_cents - self.cost_cents
+
+
+def sales(session: Session, *, scope: Scope) -> SalesSummary:
+    orders, revenue, cost = session.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(Sale.revenue_cents), 0),
+        sa.func.coalesce(sa.func.sum(Sale.cost_cents), 0),
+    ).select_from(Sale).where(*_where(Sale, scope))).one()
+    spend = sa.select(sa.func.coalesce(sa.func.sum(FundSpending.amount_cents), 0))
+    if scope.community_id is not None:
+        spend = spend.join(Cooperative, Cooperative.id == FundSpending.cooperative_id).where(
+            Cooperative.community_id == scope.community_id)
+    if scope.quarter is not None:
+        start, end = quarter_bounds(scope.quarter)
+        spend = spend.where(FundSpending.spent_on.between(start, end))  # type: ignore[attr-defined]
+    return SalesSummary(int(orders), int(revenue), int(cost), int(session.execute(spend).scalar_one()))
+
+
+@dataclass(frozen=True)
+class RequestsSummary:
+    sessions: int
+    viewers: int
+    raised: int
+    done: int                # resolved, reported back or closed
+    on_time: int             # of those, resolved by the deadline
+    overdue_open: int        # still open past their deadline on `as_of`
+    done_rate: float | None
+    on_time_rate: float | None
+
+
+def requests(session: Session, *, scope: Scope, as_of: dt.date) -> RequestsSummary:
+    s = LivestreamSession
+    sessions, viewers = session.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(s.viewers), 0)).select_from(s).where(*_where(s, scope))).one()
+    r = Request
+    raised, done, on_time, overdue = session.execute(sa.select(
+        sa.func.count(),
+        _count_if(r.status.in_(DONE_REQUEST)),  # type: ignore[attr-defined]
+        _count_if(sa.and_(r.status.in_(DONE_REQUEST), r.resolved_on <= r.deadline)),  # type: ignore[attr-defined,operator]
+        _count_if(sa.and_(r.status.in_(OPEN_REQUEST), r.deadline < as_of)),  # type: ignore[attr-defined]
+    ).select_from(r).where(*_where(r, scope))).one()
+    return RequestsSummary(int(sessions), int(viewers), int(raised), int(done), int(on_time), int(overdue),
+                           rate(done, raised), rate(on_time, done))
+
+
+@dataclass(frozen=True)
+class MeetingSummary:
+    meetings: int
+    actions: int
+    actions_done: int
+    actions_overdue: int
+
+
+def meetings(session: Session, *, scope: Scope, as_of: dt.date) -> MeetingSummary:
+    count = session.execute(
+        sa.select(sa.func.count()).select_from(Meeting).where(*_where(Meeting, scope))).scalar_one()
+    a = ActionItem
+    stmt = sa.select(
+        sa.func.count(), _count_if(a.status == "done"),
+        _count_if(sa.and_(a.status.in_(("open", "in_progress")), a.due_on < as_of)),  # type: ignore[attr-defined]
+    ).join(Meeting, Meeting.id == a.meeting_id).where(*_where(Meeting, scope))
+    actions, done, overdue = session.execute(stmt).one()
+    return MeetingSummary(int(count), int(actions), int(done), int(overdue))
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    practitioners: int
+    needs: NeedsSummary
+    training: TrainingSummary
+    sales: SalesSummary
+    requests: RequestsSummary
+    meetings: MeetingSummary
+
+
+@dataclass(frozen=True)
+class Overview:
+    current: AreaFigures
+    previous: AreaFigures | None   # None when the previous quarter has no data: no change to show
+    profile_rates: dict[str, float | None]
+    paper_rates: dict[str, float]
+
+
+def _figures(session: Session, scope: Scope, today: dt.date) -> AreaFigures:
+    # Overdue is judged at the quarter's end for a past quarter, and today for the running one.
+    as_of = min(today, quarter_bounds(scope.quarter)[1]) if scope.quarter else today
+    prof = needs_queries.profile(session, scope=scope)
+    return AreaFigures(
+        practitioners=prof.practitioners, needs=needs_queries.needs_summary(session, scope=scope),
+        training=training(session, scope=scope), sales=sales(session, scope=scope),
+        requests=requests(session, scope=scope, as_of=as_of), meetings=meetings(session, scope=scope, as_of=as_of),
+    )
+
+
+def overview(session: Session, *, scope: Scope, today: dt.date) -> Overview:
+    """The 首页 figures for a quarter beside the quarter before it."""
+    if scope.quarter is None:
+        raise ValueError("the overview compares one quarter with the previous one; pass a quarter")
+    prev = Scope(scope.community_id, previous_quarter(scope.quarter))
+    has_previous = prev.quarter in common.quarters(session)
+    return Overview(
+        current=_figures(session, scope, today),
+        previous=_figures(session, prev, today) if has_previous else None,
+        profile_rates=needs_queries.profile(session, scope=scope).rates, paper_rates=needs_queries.PAPER_PROFILE,
+    )

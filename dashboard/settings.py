@@ -1,0 +1,31 @@
+"""The one settings class: DATABASE_URL and the DASHBOARD_* environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DASHBOARD_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DATA_DIR / 'dashboard.db'}",
+        validation_alias=AliasChoices("DATABASE_URL", "DASHBOARD_DATABASE_URL"),
+        description="SQLAlchemy URL; the default is a SQLite file under ./var/.",
+    )
+    language: Literal["zh", "en"] = Field(default="zh", description="Interface language at first visit.")
+    auto_seed: bool = Field(
+        default=True, description="Load the demo data when the app starts on an empty database."
+    )
+    cache_ttl_seconds: int = Field(default=300, ge=1, description="How long pages cache query results.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

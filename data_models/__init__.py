@@ -1,0 +1,33 @@
+"""SQLModel tables of every area; importing this package registers them all on SQLModel.metadata."""
+
+from sqlmodel import SQLModel
+
+from data_models.cooperative import (
+    Cooperative,
+    CooperativeSplit,
+    DistributionLine,
+    DistributionRun,
+    FundSpending,
+    Member,
+    Sale,
+)
+from data_models.core import AuditLog, Community, ImportBatch, Party, User
+from data_models.livestream import LivestreamSession, Request, RequestEvent
+from data_models.meeting import (
+    ActionItem,
+    AgendaItem,
+    Decision,
+    Meeting,
+    MeetingAttendance,
+)
+from data_models.needs import NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
+from data_models.training import Course, Enrolment
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ActionItem", "AgendaItem", "AuditLog", "Community", "Cooperative", "CooperativeSplit", "Course",
+    "Decision", "DistributionLine", "DistributionRun", "Enrolment", "FundSpending", "ImportBatch",
+    "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "NeedAssessment", "NeedEvent", "Party",
+    "Practitioner", "PractitionerGroup", "Request", "RequestEvent", "Sale", "User", "metadata",
+]

@@ -1,0 +1,237 @@
+"""Closed lists of the domain. Codes are English; the Chinese and English labels live in dashboard/i18n."""
+
+from enum import StrEnum
+
+
+class CommunityKind(StrEnum):
+    urban = "urban"
+    rural = "rural"
+
+
+class PartyKind(StrEnum):
+    government = "government"
+    platform = "platform"
+    association = "association"
+    social_work = "social_work"
+    cooperative = "cooperative"
+    other = "other"
+
+
+class Gender(StrEnum):
+    female = "female"
+    male = "male"
+
+
+class Education(StrEnum):
+    primary_or_below = "primary_or_below"
+    junior_high = "junior_high"
+    senior_high = "senior_high"
+    junior_college = "junior_college"
+    bachelor = "bachelor"
+    postgraduate = "postgraduate"
+
+
+class Hukou(StrEnum):
+    rural = "rural"
+    urban = "urban"
+
+
+class EmploymentType(StrEnum):
+    platform_employee = "platform_employee"
+    independent_operator = "independent_operator"
+    flexible_worker = "flexible_worker"
+
+
+class Occupation(StrEnum):
+    livestream_host = "livestream_host"
+    store_operator = "store_operator"
+    customer_service = "customer_service"
+    content_creator = "content_creator"
+    warehouse_packing = "warehouse_packing"
+    delivery = "delivery"
+    handicraft = "handicraft"
+    domestic_service = "domestic_service"
+    other = "other"
+
+
+class DomesticService(StrEnum):
+    """Service lines of practitioners in platform domestic services (paper 003)."""
+
+    cleaning = "cleaning"
+    maternity = "maternity"
+    elderly_care = "elderly_care"
+    appliance_cleaning = "appliance_cleaning"
+
+
+class VulnerableGroup(StrEnum):
+    disabled = "disabled"
+    rural_women = "rural_women"
+    low_income = "low_income"
+    migrant_women = "migrant_women"
+    elderly = "elderly"
+    returning_youth = "returning_youth"
+
+
+class NeedCategory(StrEnum):
+    skills_digital = "skills_digital"
+    rights_protection = "rights_protection"
+    sustainability_health = "sustainability_health"
+    social_support = "social_support"
+    employment_income = "employment_income"
+    family_care = "family_care"
+
+
+class Severity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    urgent = "urgent"
+
+
+class NeedStatus(StrEnum):
+    """The closed loop of paper 000: identified -> assessed -> responded -> feedback -> closed."""
+
+    identified = "identified"
+    assessed = "assessed"
+    responded = "responded"
+    feedback = "feedback"
+    closed = "closed"
+
+
+class CourseTopic(StrEnum):
+    digital_basics = "digital_basics"
+    product_selection = "product_selection"
+    short_video = "short_video"
+    livestreaming = "livestreaming"
+    store_operation = "store_operation"
+    after_sales = "after_sales"
+    domestic_service = "domestic_service"
+    rights_law = "rights_law"
+
+
+class CourseLevel(StrEnum):
+    basic = "basic"
+    intermediate = "intermediate"
+    advanced = "advanced"
+
+
+class TargetGroup(StrEnum):
+    """Who a course is for: everyone, or one vulnerable group."""
+
+    all = "all"
+    disabled = "disabled"
+    rural_women = "rural_women"
+    low_income = "low_income"
+    migrant_women = "migrant_women"
+    elderly = "elderly"
+    returning_youth = "returning_youth"
+
+
+class HelpFundBasis(StrEnum):
+    none = "none"
+    profit = "profit"
+    sales = "sales"
+
+
+class DistributionBasis(StrEnum):
+    revenue = "revenue"
+    quantity = "quantity"
+    shares = "shares"
+
+
+class RunStatus(StrEnum):
+    draft = "draft"
+    approved = "approved"
+    reversed = "reversed"
+
+
+class SalesChannel(StrEnum):
+    douyin = "douyin"
+    kuaishou = "kuaishou"
+    taobao = "taobao"
+    pinduoduo = "pinduoduo"
+    meituan = "meituan"
+    wechat = "wechat"
+
+
+class LivestreamPlatform(StrEnum):
+    douyin = "douyin"
+    kuaishou = "kuaishou"
+    wechat_channels = "wechat_channels"
+
+
+class RequestCategory(StrEnum):
+    parcel_stacking = "parcel_stacking"
+    livestream_noise = "livestream_noise"
+    road_lighting = "road_lighting"
+    sanitation = "sanitation"
+    logistics = "logistics"
+    training = "training"
+    rights_dispute = "rights_dispute"
+    public_facilities = "public_facilities"
+    other = "other"
+
+
+class Department(StrEnum):
+    village_committee = "village_committee"
+    residents_committee = "residents_committee"
+    street_office = "street_office"
+    township_government = "township_government"
+    market_regulation = "market_regulation"
+    human_resources = "human_resources"
+    transport = "transport"
+    urban_management = "urban_management"
+    property_management = "property_management"
+    postal_logistics = "postal_logistics"
+
+
+class RequestStatus(StrEnum):
+    """Lifecycle of a livestream request; `reopened` sends a closed or fed-back one back to work."""
+
+    collected = "collected"
+    classified = "classified"
+    routed = "routed"
+    in_progress = "in_progress"
+    resolved = "resolved"
+    reported = "reported"
+    closed = "closed"
+    reopened = "reopened"
+
+
+class MeetingKind(StrEnum):
+    joint_four_party = "joint_four_party"
+    consultation = "consultation"
+
+
+class AgendaSource(StrEnum):
+    manual = "manual"
+    action_item = "action_item"
+    overdue_requests = "overdue_requests"
+    unmet_needs = "unmet_needs"
+    training = "training"
+    distribution = "distribution"
+
+
+class ActionStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    social_worker = "social_worker"
+    government = "government"
+    association = "association"
+    platform = "platform"
+    cooperative_manager = "cooperative_manager"
+    viewer = "viewer"
+
+
+ALL_ENUMS: tuple[type[StrEnum], ...] = (
+    CommunityKind, PartyKind, Gender, Education, Hukou, EmploymentType, Occupation, DomesticService,
+    VulnerableGroup, NeedCategory, Severity, NeedStatus, CourseTopic, CourseLevel, TargetGroup,
+    HelpFundBasis, DistributionBasis, RunStatus, SalesChannel, LivestreamPlatform, RequestCategory,
+    Department, RequestStatus, MeetingKind, AgendaSource, ActionStatus, Role,
+)

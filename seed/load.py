@@ -1,0 +1,81 @@
+"""Generate the demo data for a scale and load it in bulk, in foreign-key order, in one transaction."""
+
+import time
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+import data_models
+from dashboard import audit
+from dashboard.bulk import bulk_insert, reset_sequences
+from seed import activity, governance, people
+from seed.common import SCALES, SEED, Columns
+
+# Tables a reset keeps: accounts and the append-only audit trail are not demo data.
+KEPT = {"user", "audit_log", "import_batch", "alembic_version"}
+
+
+class DatabaseNotEmpty(Exception):
+    pass
+
+
+def generate(scale_name: str = "demo") -> dict[str, Columns]:
+    """Every table's rows as columns, in insert order. Same scale, same output, on any machine."""
+    scale = SCALES[scale_name]
+    rng = np.random.default_rng(SEED)
+    comm = people.communities(scale)
+    party = people.parties(comm)
+    prac, groups = people.practitioners(rng, scale, comm)
+    need, need_events = people.needs(rng, scale, prac)
+    course, enrol = activity.training(rng, scale, comm, party, prac)
+    coop = activity.cooperative(rng, scale, comm, prac)
+    sess, req, req_events = governance.livestreams(rng, scale, comm)
+    meet = governance.meetings(rng, comm, party)
+    return {
+        "community": comm, "party": party, "practitioner": prac, "practitioner_group": groups,
+        "need_assessment": need, "need_event": need_events, "course": course, "enrolment": enrol,
+        **coop, "livestream_session": sess, "request": req, "request_event": req_events, **meet,
+    }
+
+
+def _rows(cols: Columns) -> Any:
+    lists = [v.tolist() if isinstance(v, np.ndarray) else list(v) for v in cols.values()]
+    return zip(*lists, strict=True)
+
+
+def is_empty(engine: Engine) -> bool:
+    table = data_models.metadata.tables["community"]
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 0
+
+
+def wipe(conn: sa.Connection) -> None:
+    for table in reversed(data_models.metadata.sorted_tables):
+        if table.name not in KEPT:
+            conn.execute(table.delete())
+
+
+def load_demo(engine: Engine, scale_name: str = "demo", *, reset: bool = False,
+              actor: str = "system") -> dict[str, int]:
+    """Load a scale's demo data; refuse a database that has data unless `reset`. Returns rows per table."""
+    started = time.perf_counter()
+    data = generate(scale_name)
+    counts: dict[str, int] = {}
+    with engine.begin() as conn:
+        has_data = conn.execute(
+            sa.select(sa.func.count()).select_from(data_models.metadata.tables["community"])
+        ).scalar_one() > 0
+        if has_data and not reset:
+            raise DatabaseNotEmpty(scale_name)
+        if has_data:
+            wipe(conn)
+        tables = data_models.metadata.tables
+        for name, cols in data.items():
+            counts[name] = bulk_insert(conn, tables[name], list(cols), _rows(cols))
+        reset_sequences(conn, [tables[name] for name in data])
+        audit.record(conn, actor=actor, action="seed", entity="*", entity_id=scale_name,
+                     after={"scale": scale_name, "reset": reset, "rows": counts,
+                            "seconds": round(time.perf_counter() - started, 1)})
+    return counts
