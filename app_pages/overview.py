@@ -23,8 +23,8 @@ for row in (blocks[:3], blocks[3:]):
             st.subheader(block.title)
             left, right = st.columns(2)
             for i, m in enumerate(block.metrics):
-                (left if i % 2 == 0 else right).metric(
-                    m.label, m.value, m.delta, delta_color="inverse" if m.lower_is_better else "normal")
+                (left if i % 2 == 0 else right).metric(m.label, m.value, m.delta, delta_color=m.delta_color,
+                                                       help=m.help)
 
 st.subheader(t("overview.profile"))
 st.caption(t("overview.profile_caption"))

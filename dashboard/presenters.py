@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.i18n import fmt_int, fmt_pct, fmt_yuan, t
+from dashboard.i18n import fmt_int, fmt_pct, fmt_yuan, fmt_yuan_short, t
 from dashboard.queries.overview import AreaFigures, Overview
 
 
@@ -15,7 +15,8 @@ class Metric:
     label: str
     value: str
     delta: str | None
-    lower_is_better: bool = False
+    delta_color: str = "normal"       # "inverse" where lower is better, "off" where neither is
+    help: str | None = None
 
 
 @dataclass(frozen=True)
@@ -25,40 +26,40 @@ class Block:
 
 
 Getter = Callable[[AreaFigures], Any]
-# (area title key, metric label key, how to read it, how to format it, lower is better)
-OVERVIEW_METRICS: list[tuple[str, list[tuple[str, Getter, str, bool]]]] = [
+# (area title key, metric label key, how to read it, how to format it, delta colour)
+OVERVIEW_METRICS: list[tuple[str, list[tuple[str, Getter, str, str]]]] = [
     ("overview.needs", [
-        ("metric.practitioners", lambda f: f.practitioners, "int", False),
-        ("metric.needs_identified", lambda f: f.needs.identified, "int", False),
-        ("metric.needs_closed", lambda f: f.needs.closed, "int", False),
-        ("metric.needs_open", lambda f: f.needs.open_at_end, "int", True),
+        ("metric.practitioners", lambda f: f.practitioners, "int", "normal"),
+        ("metric.needs_identified", lambda f: f.needs.identified, "int", "normal"),
+        ("metric.needs_closed", lambda f: f.needs.closed, "int", "normal"),
+        ("metric.needs_open", lambda f: f.needs.open_at_end, "int", "inverse"),
     ]),
     ("overview.training", [
-        ("metric.enrolled", lambda f: f.training.enrolled, "int", False),
-        ("metric.completion_rate", lambda f: f.training.completion_rate, "pct", False),
-        ("metric.certified", lambda f: f.training.certified, "int", False),
-        ("metric.employment_rate", lambda f: f.training.employment_rate, "pct", False),
+        ("metric.enrolled", lambda f: f.training.enrolled, "int", "normal"),
+        ("metric.completion_rate", lambda f: f.training.completion_rate, "pct", "normal"),
+        ("metric.certified", lambda f: f.training.certified, "int", "normal"),
+        ("metric.employment_rate", lambda f: f.training.employment_rate, "pct", "normal"),
     ]),
     ("overview.cooperative", [
-        ("metric.revenue", lambda f: f.sales.revenue_cents, "yuan", False),
-        ("metric.profit", lambda f: f.sales.profit_cents, "yuan", False),
-        ("metric.orders", lambda f: f.sales.orders, "int", False),
-        ("metric.fund_spent", lambda f: f.sales.fund_spent_cents, "yuan", False),
+        ("metric.revenue", lambda f: f.sales.revenue_cents, "yuan", "normal"),
+        ("metric.profit", lambda f: f.sales.profit_cents, "yuan", "normal"),
+        ("metric.orders", lambda f: f.sales.orders, "int", "normal"),
+        ("metric.fund_spent", lambda f: f.sales.fund_spent_cents, "yuan", "off"),
     ]),
     ("overview.livestream", [
-        ("metric.sessions", lambda f: f.requests.sessions, "int", False),
-        ("metric.requests", lambda f: f.requests.raised, "int", False),
-        ("metric.on_time_rate", lambda f: f.requests.on_time_rate, "pct", False),
-        ("metric.overdue", lambda f: f.requests.overdue_open, "int", True),
+        ("metric.sessions", lambda f: f.requests.sessions, "int", "normal"),
+        ("metric.requests", lambda f: f.requests.raised, "int", "normal"),
+        ("metric.on_time_rate", lambda f: f.requests.on_time_rate, "pct", "normal"),
+        ("metric.overdue", lambda f: f.requests.overdue_open, "int", "inverse"),
     ]),
     ("overview.meeting", [
-        ("metric.meetings", lambda f: f.meetings.meetings, "int", False),
-        ("metric.actions", lambda f: f.meetings.actions, "int", False),
-        ("metric.actions_done", lambda f: f.meetings.actions_done, "int", False),
-        ("metric.actions_overdue", lambda f: f.meetings.actions_overdue, "int", True),
+        ("metric.meetings", lambda f: f.meetings.meetings, "int", "normal"),
+        ("metric.actions", lambda f: f.meetings.actions, "int", "normal"),
+        ("metric.actions_done", lambda f: f.meetings.actions_done, "int", "normal"),
+        ("metric.actions_overdue", lambda f: f.meetings.actions_overdue, "int", "inverse"),
     ]),
 ]
-FORMAT: dict[str, Callable[[Any], str]] = {"int": fmt_int, "pct": fmt_pct, "yuan": fmt_yuan}
+FORMAT: dict[str, Callable[[Any], str]] = {"int": fmt_int, "pct": fmt_pct, "yuan": fmt_yuan_short}
 
 
 def change(kind: str, cur: Any, prev: Any) -> str | None:
@@ -66,9 +67,9 @@ def change(kind: str, cur: Any, prev: Any) -> str | None:
     if cur is None or prev is None or cur == prev:
         return None
     if kind == "pct":
-        return f"{(cur - prev) * 100:+.1f} pp"
+        return t("common.pp", value=f"{(cur - prev) * 100:+.1f}")
     if kind == "yuan":
-        return ("+" if cur > prev else "") + fmt_yuan(cur - prev)
+        return ("+" if cur > prev else "") + fmt_yuan_short(cur - prev)
     return f"{cur - prev:+,}"
 
 
@@ -76,10 +77,11 @@ def overview_blocks(ov: Overview) -> list[Block]:
     blocks = []
     for title, specs in OVERVIEW_METRICS:
         metrics = []
-        for key, get, kind, lower in specs:
+        for key, get, kind, colour in specs:
             cur = get(ov.current)
             prev = None if ov.previous is None else get(ov.previous)
-            metrics.append(Metric(t(key), FORMAT[kind](cur), change(kind, cur, prev), lower))
+            exact = fmt_yuan(cur) if kind == "yuan" else None
+            metrics.append(Metric(t(key), FORMAT[kind](cur), change(kind, cur, prev), colour, exact))
         blocks.append(Block(t(title), metrics))
     return blocks
 

@@ -36,7 +36,7 @@ def training(rng: np.random.Generator, scale: Scale, comm: Columns, party: Colum
     level = pick(rng, n_courses, {"basic": 50, "intermediate": 35, "advanced": 15})
     topic = np.array([TOPICS_BY_LEVEL[lv][i % len(TOPICS_BY_LEVEL[lv])]
                       for lv, i in zip(level, rng.integers(0, 10, n_courses), strict=True)], dtype=object)
-    start = random_dates(rng, n_courses, DATA_START, DATA_END - 20)
+    start = random_dates(rng, n_courses, DATA_START + 20, DATA_END - 20)  # enrolment opens 3-19 days before
     hours = np.select([level == "basic", level == "intermediate"], [12, 24], 40)
     end = start + (hours // 4).astype("timedelta64[D]")
     target = np.where(topic == "domestic_service", "migrant_women",

@@ -104,7 +104,8 @@ def stamps(dates: np.ndarray, rng: np.random.Generator) -> list[str | None]:
     return [None if t == "NaT" else str(t).replace("T", " ") + ".000000" for t in text]
 
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢")
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
+                "任沈姚卢")
 GIVEN = list("秀英华玉兰芳娟敏静丽艳红霞梅琴云莲桂珍凤洁婷雪伟强磊军勇杰涛明超刚平辉鹏斌宇浩凯健俊帆")
 
 

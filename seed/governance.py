@@ -122,8 +122,8 @@ def livestreams(rng: np.random.Generator, scale: Scale, comm: Columns) -> tuple[
     ev_to.extend(["reopened"] * int(reopened.sum()))
     ev_at.extend(stamps(dates["closed"][reopened] + 3, rng))
     n_ev = len(ev_to)
-    events: Columns = {"request_id": np.concatenate(ev_req), "from_status": ev_from, "to_status": ev_to,
-                       "at": ev_at, "actor": ["社工"] * n_ev, "note": [""] * n_ev}
+    events: Columns = {"id": np.arange(1, n_ev + 1), "request_id": np.concatenate(ev_req), "from_status": ev_from,
+                       "to_status": ev_to, "at": ev_at, "actor": ["社工"] * n_ev, "note": [""] * n_ev}
     return sess, req, events
 
 

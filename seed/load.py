@@ -52,6 +52,9 @@ def is_empty(engine: Engine) -> bool:
 
 
 def wipe(conn: sa.Connection) -> None:
+    """Delete the demo tables' rows; every table gets explicit ids on load, so ids come out the same again."""
+    user = data_models.metadata.tables["user"]
+    conn.execute(user.update().values(party_id=None))
     for table in reversed(data_models.metadata.sorted_tables):
         if table.name not in KEPT:
             conn.execute(table.delete())

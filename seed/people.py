@@ -125,7 +125,11 @@ def practitioners(rng: np.random.Generator, scale: Scale, comm: Columns) -> tupl
     age[:m] = np.where(mig_mid, rng.integers(36, 51, size=m), rng.integers(26, 35, size=m))
     young_left = round(PROFILE_TARGETS["age_18_35"] * n) - int((~mig_mid).sum())
     young = exact_mask(rng, rest, young_left)
-    age[m:] = np.where(young, rng.integers(18, 36, size=rest), rng.integers(36, 61, size=rest))
+    # Older ages thin out from 36 at about the density of each young year, so the share holds when ages are
+    # counted a year earlier (the 17-year-olds who leave are balanced by the 36-year-olds who come in).
+    older = np.arange(36, 61)
+    w_older = np.exp(-(older - 36) / 7)
+    age[m:] = np.where(young, rng.integers(18, 36, size=rest), rng.choice(older, size=rest, p=w_older / w_older.sum()))
 
     # Education: 85% of migrant women junior high or below; 65% of everyone junior college or below.
     edu = np.empty(n, dtype=object)
@@ -289,7 +293,7 @@ def needs(rng: np.random.Generator, scale: Scale, prac: Columns) -> tuple[Column
         ev_actor.append(worker[reached])
         previous = stage
     events: Columns = {
-        "need_id": np.concatenate(ev_need), "from_status": ev_from, "to_status": ev_to, "at": ev_at,
-        "actor": np.concatenate(ev_actor), "note": [""] * len(ev_to),
+        "id": np.arange(1, len(ev_to) + 1), "need_id": np.concatenate(ev_need), "from_status": ev_from,
+        "to_status": ev_to, "at": ev_at, "actor": np.concatenate(ev_actor), "note": [""] * len(ev_to),
     }
     return need, events

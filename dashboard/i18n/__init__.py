@@ -1,6 +1,7 @@
 """Every interface string goes through t(); zh-CN is the default, English complete. Enum labels live here too."""
 
 from contextvars import ContextVar
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -48,3 +49,23 @@ def fmt_yuan(cents: int | None) -> str:
     sign = "-" if cents < 0 else ""
     yuan, fen = divmod(abs(int(cents)), 100)
     return f"{sign}¥{yuan:,}.{fen:02d}"
+
+
+def fmt_yuan_short(cents: int | None) -> str:
+    """A large amount rounded for a dashboard tile: ¥154.76万 in Chinese, ¥1.55M or ¥154.8k in English.
+
+    Amounts under 10,000 yuan are shown exactly. The exact figure belongs beside it (as the tile's help).
+    """
+    if cents is None:
+        return "—"
+    yuan = Decimal(int(cents)) / 100
+    sign = "-" if yuan < 0 else ""
+    yuan = abs(yuan)
+    if yuan < 10_000:
+        return fmt_yuan(cents)
+    if get_language() == "zh":
+        wan = (yuan / 10_000).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return f"{sign}¥{wan:,}万"
+    if yuan >= 1_000_000:
+        return f"{sign}¥{(yuan / 1_000_000).quantize(Decimal('0.01'), ROUND_HALF_UP):,}M"
+    return f"{sign}¥{(yuan / 1_000).quantize(Decimal('0.1'), ROUND_HALF_UP):,}k"

@@ -73,6 +73,7 @@ STRINGS: dict[str, str] = {
     "filter.all_quarters": "All quarters",
     "nav.overview": "Overview",
     "common.vs_previous": "vs previous quarter",
+    "common.pp": "{value} pp",
     "common.paper": "Paper reference",
     "common.no_data": "No data for the chosen community and quarter.",
     "common.demo_data": "Demo data",
@@ -122,6 +123,7 @@ STRINGS: dict[str, str] = {
     "chart.profile_title": "Practitioner profile: this scope against the papers",
     "chart.share": "Share",
     "chart.source": "Source",
+    "cli.seed_not_empty": "The database already holds data; add --reset to replace it with the demo data.",
     "chart.this_scope": "This scope",
 }
 

@@ -15,8 +15,8 @@ ENUMS = {
                    "handicraft": "手工艺人", "domestic_service": "家政服务", "other": "其他"},
     "DomesticService": {"cleaning": "保洁", "maternity": "母婴护理", "elderly_care": "养老护理",
                         "appliance_cleaning": "家电清洗"},
-    "VulnerableGroup": {"disabled": "残障", "rural_women": "农村女性", "low_income": "低收入", "migrant_women": "流动女性",
-                        "elderly": "老年", "returning_youth": "返乡青年"},
+    "VulnerableGroup": {"disabled": "残障", "rural_women": "农村女性", "low_income": "低收入",
+                        "migrant_women": "流动女性", "elderly": "老年", "returning_youth": "返乡青年"},
     "NeedCategory": {"skills_digital": "技能与数字鸿沟", "rights_protection": "权益保障",
                      "sustainability_health": "职业可持续与身心健康", "social_support": "社会支持网络",
                      "employment_income": "就业与收入", "family_care": "家庭照护"},
@@ -63,6 +63,7 @@ STRINGS: dict[str, str] = {
     "filter.all_quarters": "全部季度",
     "nav.overview": "首页",
     "common.vs_previous": "较上季度",
+    "common.pp": "{value} 个百分点",
     "common.paper": "论文参考值",
     "common.no_data": "所选社区和季度暂无数据。",
     "common.demo_data": "演示数据",
@@ -111,6 +112,7 @@ STRINGS: dict[str, str] = {
     "chart.profile_title": "从业者画像：本社区与论文参考值",
     "chart.share": "占比",
     "chart.source": "来源",
+    "cli.seed_not_empty": "数据库里已有数据；要用演示数据替换它，请加 --reset。",
     "chart.this_scope": "本社区/季度",
 }
 

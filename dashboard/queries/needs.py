@@ -113,7 +113,8 @@ def needs_summary(session: Session, *, scope: Scope) -> NeedsSummary:
     where = [] if scope.community_id is None else [N.community_id == scope.community_id]
     if scope.quarter is None:
         identified = session.execute(sa.select(sa.func.count()).select_from(N).where(*where)).scalar_one()
-        closed = session.execute(sa.select(sa.func.count()).select_from(N).where(*where, N.closed_on.is_not(None))).scalar_one()  # type: ignore[union-attr]
+        closed = session.execute(sa.select(sa.func.count()).select_from(N).where(
+            *where, N.closed_on.is_not(None))).scalar_one()  # type: ignore[union-attr]
         open_ = identified - closed
         sat = session.execute(sa.select(sa.func.avg(N.satisfaction)).select_from(N).where(*where)).scalar()
     else:

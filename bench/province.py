@@ -1,0 +1,59 @@
+"""Benchmark: load the province scale into a fresh SQLite file, then time the overview's queries on it.
+
+Targets (issue 2): the seed finishes in under 120 s. The overview's figures load in under 1 s.
+Run: .venv/bin/python bench/province.py [--keep PATH]
+"""
+
+import argparse
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlmodel import Session
+
+from dashboard.db import init_database
+from dashboard.queries import Scope, overview
+from seed import load_demo
+
+SEED_TARGET_S = 120.0
+OVERVIEW_TARGET_S = 1.0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--keep", help="write the database here and keep it")
+    args = ap.parse_args()
+    path = Path(args.keep) if args.keep else Path(tempfile.mkdtemp()) / "province.db"
+    path.unlink(missing_ok=True)
+    engine = init_database(f"sqlite:///{path}")
+
+    started = time.perf_counter()
+    counts = load_demo(engine, "province")
+    seed_s = time.perf_counter() - started
+    rows = sum(counts.values())
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"seed province: {rows:,} rows in {seed_s:.1f} s ({rows / seed_s:,.0f} rows/s), "
+          f"peak RSS {peak_mb:,.0f} MB, file {path.stat().st_size / 2**20:,.0f} MB")
+
+    worst = 0.0
+    with Session(engine) as session:
+        for scope in (Scope(None, "2026Q3"), Scope(1, "2026Q3"), Scope(60, "2025Q4")):
+            t0 = time.perf_counter()
+            overview.overview(session, scope=scope, today=dt.date(2026, 11, 22))
+            took = time.perf_counter() - t0
+            worst = max(worst, took)
+            print(f"overview {scope}: {took * 1000:,.0f} ms")
+
+    ok = seed_s < SEED_TARGET_S and worst < OVERVIEW_TARGET_S
+    print(f"targets: seed < {SEED_TARGET_S:.0f} s {'OK' if seed_s < SEED_TARGET_S else 'MISSED'}; "
+          f"overview < {OVERVIEW_TARGET_S:.0f} s {'OK' if worst < OVERVIEW_TARGET_S else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

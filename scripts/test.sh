@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# README command 2: set up and run the tests (SQLite always; PostgreSQL where reachable; Chromium for the UI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh dev
+
+# The browser test uses Debian's Chromium and a CJK font (Playwright's own browser download is not used).
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+  else
+    echo "Chromium or the CJK font is missing: sudo apt-get install chromium fonts-noto-cjk" >&2
+    exit 1
+  fi
+fi
+exec .venv/bin/python -m pytest "$@"

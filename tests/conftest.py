@@ -1,0 +1,125 @@
+"""Fixtures: every database test runs on SQLite (a file) and on PostgreSQL where one is reachable.
+
+TEST_DATABASE_URL names the PostgreSQL server; without it the local default is tried and, if it does not
+answer, the PostgreSQL half is skipped. DASHBOARD_REQUIRE_POSTGRES=1 (set in CI) turns that skip into a failure.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+import data_models
+from dashboard.db import init_database, normalise_url
+from dashboard.settings import get_settings
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_url() -> str | None:
+    """The PostgreSQL server for tests, or None if none answers (a failure instead when it is required)."""
+    url = normalise_url(os.environ.get("TEST_DATABASE_URL") or PG_DEFAULT)
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return url
+    except Exception as exc:
+        if os.environ.get("DASHBOARD_REQUIRE_POSTGRES") == "1":
+            raise RuntimeError(f"PostgreSQL required but not reachable at {url}: {exc}") from exc
+        return None
+
+
+PG_URL = postgres_url()
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(PG_URL is None,
+                                                                         reason="no PostgreSQL reachable"))]
+
+
+class PgSchema:
+    """A throwaway schema on the test server, so tests never touch anything else in that database."""
+
+    def __init__(self) -> None:
+        assert PG_URL is not None
+        self.name = f"t_{uuid.uuid4().hex[:12]}"
+        self.admin = sa.create_engine(PG_URL)
+        with self.admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{self.name}"'))
+        self.url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{self.name}"
+
+    def drop(self) -> None:
+        with self.admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{self.name}" CASCADE'))
+        self.admin.dispose()
+
+
+def fresh_url(backend: str, tmp_path_factory: pytest.TempPathFactory, cleanups: list) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    schema = PgSchema()
+    cleanups.append(schema.drop)
+    return schema.url
+
+
+@pytest.fixture(scope="session")
+def _cleanups() -> Iterator[list]:
+    todo: list = []
+    yield todo
+    for fn in todo:
+        fn()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                    _cleanups: list) -> Iterator[Engine]:
+    engine = init_database(fresh_url(request.param, tmp_path_factory, _cleanups))
+    yield engine
+    engine.dispose()
+
+
+def wipe(engine: Engine) -> None:
+    tables = [t for t in reversed(data_models.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Iterator[Engine]:
+    """An empty, migrated database on each backend; emptied again after the test."""
+    wipe(migrated_engine)
+    yield migrated_engine
+    wipe(migrated_engine)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                _cleanups: list) -> Iterator[Engine]:
+    """A database holding the demo scale, shared read-only by the tests that read it."""
+    from seed import load_demo
+
+    engine = init_database(fresh_url(request.param, tmp_path_factory, _cleanups))
+    load_demo(engine, "demo")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                       _cleanups: list) -> str:
+    """The URL of a database that does not exist yet (SQLite) or an empty schema (PostgreSQL)."""
+    return fresh_url(request.param, tmp_path_factory, _cleanups)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -1,0 +1,111 @@
+"""A real Chromium (Debian's, via Playwright) opens the served app, finds the overview figures, takes screenshots."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("DASHBOARD_CHROMIUM", "/usr/bin/chromium")
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app as a user gets it: `streamlit run app.py` on an empty SQLite file, which it seeds itself."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('browser') / 'app.db'}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start: {proc.stderr.read() if proc.stderr else ''}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's package (scripts/test.sh does this)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": [
+        "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "viewport": {"width": 1600, "height": 1000}, "locale": "zh-CN"}
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """The whole page: Streamlit scrolls inside stMain, so grow the viewport to its height first."""
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1600, "height": max(1000, int(height))})
+    page.wait_for_timeout(500)
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def test_overview_shows_the_figures_in_chinese(page: Page, server: str) -> None:
+    page.goto(server)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="首页 · 总览")).to_be_visible(timeout=60_000)
+    practitioners = main.get_by_test_id("stMetric").filter(has_text="从业者").first
+    expect(practitioners).to_contain_text("2,000")
+    expect(main.get_by_test_id("stMetric").filter(has_text="销售额").first).to_contain_text("¥")
+    expect(main.locator(".stPlotlyChart")).to_have_count(1)
+    expect(main.get_by_test_id("stTable")).to_contain_text("55%")
+    assert screenshot(page, "overview-zh.png").stat().st_size > 20_000
+
+
+def test_switching_to_english_keeps_the_filters(page: Page, server: str) -> None:
+    page.goto(server)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(page.get_by_role("heading", name="首页 · 总览")).to_be_visible(timeout=60_000)
+    sidebar.get_by_text("English").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stMetric").filter(has_text="Practitioners").first).to_contain_text("2,000")
+    screenshot(page, "overview-en.png")
+
+
+def test_a_direct_visit_to_the_page_url_shows_the_page(page: Page, server: str) -> None:
+    page.goto(f"{server}/overview")
+    expect(page.get_by_role("heading", name="首页 · 总览")).to_be_visible(timeout=60_000)
+    # Streamlit's old automatic page list would name the files; the navigation shows only page titles.
+    titles = page.get_by_test_id("stSidebarNav").get_by_role("link").all_inner_texts()
+    assert not any("overview" in text for text in titles)
+    expect(page.get_by_test_id("stMetric").filter(has_text="从业者").first).to_contain_text("2,000")
