@@ -17,7 +17,8 @@ from dashboard.queries.overview import (
 
 def figures(scale: int) -> AreaFigures:
     return AreaFigures(
-        practitioners=100 * scale, needs=NeedsSummary(10 * scale, 5 * scale, 7 * scale, 4.5),
+        practitioners=100 * scale, profile_rates={"labour_contract": 0.5, "injury_insurance": None},
+        needs=NeedsSummary(10 * scale, 5 * scale, 7 * scale, 4.5),
         training=TrainingSummary(20 * scale, 10 * scale, 5, 4, 0.5, 0.4),
         sales=SalesSummary(30, 123_456_78 * scale, 100_000_00, 5_000 * scale),
         requests=RequestsSummary(4, 400, 12, 10, 8, 2 * scale, 10 / 12, 0.8),
@@ -27,9 +28,7 @@ def figures(scale: int) -> AreaFigures:
 
 @pytest.fixture
 def ov() -> Overview:
-    return Overview(current=figures(2), previous=figures(1),
-                    profile_rates={"labour_contract": 0.5, "injury_insurance": None},
-                    paper_rates={"labour_contract": 0.55})
+    return Overview(current=figures(2), previous=figures(1), paper_rates={"labour_contract": 0.55})
 
 
 def test_tiles_in_chinese(ov: Overview) -> None:
@@ -47,7 +46,7 @@ def test_tiles_in_chinese(ov: Overview) -> None:
 def test_no_previous_quarter_means_no_changes(ov: Overview) -> None:
     set_language("en")
     try:
-        blocks = overview_blocks(Overview(ov.current, None, ov.profile_rates, ov.paper_rates))
+        blocks = overview_blocks(Overview(ov.current, None, ov.paper_rates))
         assert all(m.delta is None for b in blocks for m in b.metrics)
         assert blocks[0].metrics[0].label == "Practitioners"
     finally:

@@ -21,3 +21,11 @@ def quarters(session: Session) -> list[str]:
         sa.select(Request.quarter.label("q")).distinct(),  # type: ignore[attr-defined]
     ).subquery()
     return [q for (q,) in session.execute(sa.select(union.c.q).order_by(union.c.q.desc())).all()]
+
+
+def has_quarter(session: Session, quarter: str) -> bool:
+    """Whether anything was recorded in the quarter: three indexed EXISTS probes, not a scan."""
+    return any(
+        session.execute(sa.select(sa.exists().where(model.quarter == quarter))).scalar()  # type: ignore[attr-defined]
+        for model in (NeedAssessment, Sale, Request)
+    )

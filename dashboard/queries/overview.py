@@ -135,6 +135,7 @@ def meetings(session: Session, *, scope: Scope, as_of: dt.date) -> MeetingSummar
 @dataclass(frozen=True)
 class AreaFigures:
     practitioners: int
+    profile_rates: dict[str, float | None]
     needs: NeedsSummary
     training: TrainingSummary
     sales: SalesSummary
@@ -146,8 +147,11 @@ class AreaFigures:
 class Overview:
     current: AreaFigures
     previous: AreaFigures | None   # None when the previous quarter has no data: no change to show
-    profile_rates: dict[str, float | None]
     paper_rates: dict[str, float]
+
+    @property
+    def profile_rates(self) -> dict[str, float | None]:
+        return self.current.profile_rates
 
 
 def _figures(session: Session, scope: Scope, today: dt.date) -> AreaFigures:
@@ -155,7 +159,8 @@ def _figures(session: Session, scope: Scope, today: dt.date) -> AreaFigures:
     as_of = min(today, quarter_bounds(scope.quarter)[1]) if scope.quarter else today
     prof = needs_queries.profile(session, scope=scope)
     return AreaFigures(
-        practitioners=prof.practitioners, needs=needs_queries.needs_summary(session, scope=scope),
+        practitioners=prof.practitioners, profile_rates=prof.rates,
+        needs=needs_queries.needs_summary(session, scope=scope),
         training=training(session, scope=scope), sales=sales(session, scope=scope),
         requests=requests(session, scope=scope, as_of=as_of), meetings=meetings(session, scope=scope, as_of=as_of),
     )
@@ -166,9 +171,9 @@ def overview(session: Session, *, scope: Scope, today: dt.date) -> Overview:
     if scope.quarter is None:
         raise ValueError("the overview compares one quarter with the previous one; pass a quarter")
     prev = Scope(scope.community_id, previous_quarter(scope.quarter))
-    has_previous = prev.quarter in common.quarters(session)
+    assert prev.quarter is not None
     return Overview(
         current=_figures(session, scope, today),
-        previous=_figures(session, prev, today) if has_previous else None,
-        profile_rates=needs_queries.profile(session, scope=scope).rates, paper_rates=needs_queries.PAPER_PROFILE,
+        previous=_figures(session, prev, today) if common.has_quarter(session, prev.quarter) else None,
+        paper_rates=needs_queries.PAPER_PROFILE,
     )
