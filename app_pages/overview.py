@@ -17,8 +17,9 @@ st.caption(t("overview.caption", community=st.session_state.community_name, quar
 ov = loaders.load_overview(f.community_id, f.quarter, loaders.today())
 
 blocks = presenters.overview_blocks(ov)
-for row in (blocks[:3], blocks[3:]):
-    for col, block in zip(st.columns(3), row, strict=False):
+# Two cards a row: at 1280 px on a projector a third of the width cuts off amounts like ¥154.76万.
+for row in (blocks[0:2], blocks[2:4], blocks[4:]):
+    for col, block in zip(st.columns(2), row, strict=False):
         with col.container(border=True):
             st.subheader(block.title)
             left, right = st.columns(2)

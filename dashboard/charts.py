@@ -17,7 +17,8 @@ def profile_chart(long: pd.DataFrame) -> go.Figure:
         labels={"share": t("chart.share"), "indicator": "", "source": t("chart.source")},
         title=t("chart.profile_title"),
     )
-    fig.update_layout(font_family=FONT, xaxis_tickformat=".0%", xaxis_range=[0, 1], height=420,
+    fig.update_traces(textposition="outside", textfont_size=13, cliponaxis=False)
+    fig.update_layout(font_family=FONT, xaxis_tickformat=".0%", xaxis_range=[0, 1.05], height=440,
                       legend={"orientation": "h", "y": -0.15}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     fig.update_yaxes(autorange="reversed")
     return fig
