@@ -18,6 +18,8 @@ set_language(st.session_state.lang)
 page = st.navigation([
     st.Page("app_pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", url_path="overview",
             default=True),
+    st.Page("app_pages/cooperative.py", title=t("nav.cooperative"), icon=":material/storefront:",
+            url_path="cooperative"),
 ])
 
 

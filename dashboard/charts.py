@@ -22,3 +22,49 @@ def profile_chart(long: pd.DataFrame) -> go.Figure:
                       legend={"orientation": "h", "y": -0.15}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     fig.update_yaxes(autorange="reversed")
     return fig
+
+
+def _yuan(series: pd.Series) -> pd.Series:
+    return series.astype("int64") / 100
+
+
+def sales_trend_chart(monthly: pd.DataFrame) -> go.Figure:
+    """Revenue as bars and profit as a line, per month, in yuan."""
+    fig = go.Figure()
+    fig.add_bar(x=monthly["month"], y=_yuan(monthly["revenue_cents"]), name=t("metric.revenue"),
+                marker_color=PALETTE[0])
+    fig.add_scatter(x=monthly["month"], y=_yuan(monthly["profit_cents"]), name=t("metric.profit"),
+                    mode="lines+markers", line={"color": PALETTE[1], "width": 3})
+    fig.update_layout(font_family=FONT, title=t("coop.chart_trend"), yaxis_title=t("chart.yuan"), height=380,
+                      xaxis_type="category",
+                      yaxis_tickformat=",.0f", legend={"orientation": "h", "y": -0.2},
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def channel_chart(channels: pd.DataFrame) -> go.Figure:
+    labels = [t(f"enum.SalesChannel.{c}") for c in channels["channel"]]
+    fig = px.bar(x=labels, y=_yuan(channels["revenue_cents"]), color_discrete_sequence=PALETTE,
+                 labels={"x": "", "y": t("chart.yuan")}, title=t("coop.chart_channel"))
+    fig.update_layout(font_family=FONT, height=360, yaxis_tickformat=",.0f",
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def split_chart(pools: dict[str, int], title: str) -> go.Figure:
+    """The run's profit split as a donut of the pools that received money."""
+    names = [t(f"coop.pool_{k}") for k, v in pools.items() if v > 0]
+    values = [v / 100 for v in pools.values() if v > 0]
+    fig = go.Figure(go.Pie(labels=names, values=values, hole=0.5, sort=False, marker_colors=PALETTE,
+                           texttemplate="%{label}<br>%{percent:.1%}", hovertemplate="%{label}: ¥%{value:,.2f}"))
+    fig.update_layout(font_family=FONT, title=title, height=360, showlegend=False,
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def fund_balance_chart(ledger: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=ledger["on"], y=_yuan(ledger["balance_cents"]), mode="lines+markers",
+                               line={"shape": "hv", "color": PALETTE[2], "width": 3}, name=t("coop.balance")))
+    fig.update_layout(font_family=FONT, title=t("coop.chart_fund"), yaxis_title=t("chart.yuan"), height=360,
+                      yaxis_tickformat=",.0f", margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig

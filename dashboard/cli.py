@@ -1,13 +1,19 @@
-"""python -m dashboard …: database upgrade and demo data. Later issues add import, export and report."""
+"""python -m dashboard …: database upgrade, demo data, distribution runs. Later issues add import and export."""
 
 import argparse
+import getpass
 import json
 import sys
 import time
 from collections.abc import Sequence
 
+from sqlmodel import Session
+
 from dashboard.db import current_revision, init_database, make_engine, upgrade
-from dashboard.i18n import set_language, t
+from dashboard.i18n import fmt_yuan, label, set_language, t
+from dashboard.queries import cooperative
+from dashboard.services import distribution
+from dashboard.services.errors import RuleError
 from dashboard.settings import get_settings
 from seed.common import SCALES
 from seed.load import DatabaseNotEmpty, load_demo
@@ -35,6 +41,40 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _distribute(args: argparse.Namespace) -> int:
+    engine = init_database(args.database_url)
+    actor = args.actor or getpass.getuser()
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            run = distribution.compute(session, cooperative_code=args.coop_code, period=args.period, actor=actor,
+                                       correction=args.correction)
+            if args.approve:
+                distribution.approve(session, run_code=run.code, actor=actor)
+            session.commit()
+            lines = cooperative.run_lines(session, run_code=run.code)
+    except RuleError as err:
+        print(err.message(), file=sys.stderr)
+        return 1
+    result = {
+        "run": distribution.run_summary(run) | {"approved_at": None if run.approved_at is None
+                                                else run.approved_at.isoformat()},
+        "pools": {"members": run.member_pool_cents, "cooperative": run.cooperative_pool_cents,
+                  "public_fund": run.public_fund_cents, "help_fund": run.help_fund_cents},
+        "lines": [{"member": r.code, "name": r.name, "basis": int(r.basis_value), "amount_cents": int(r.amount_cents),
+                   "rounding_adjustment_cents": int(r.adjustment_cents)} for r in lines.itertuples()],
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(f"{run.code}  {label(run.status)}  {t('metric.profit')} {fmt_yuan(run.profit_cents)}")
+        for key, cents in result["pools"].items():
+            print(f"  {t('coop.pool_' + key)}: {fmt_yuan(cents)}")
+        for line in result["lines"]:
+            print(f"    {line['member']}  {line['name']}  {fmt_yuan(line['amount_cents'])}"
+                  f"  ({line['rounding_adjustment_cents']:+d})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m dashboard", description="协同治理看板 command line")
     p.add_argument("--database-url", default=None, help="overrides DATABASE_URL")
@@ -47,6 +87,14 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--scale", choices=sorted(SCALES), default="demo")
     seed.add_argument("--reset", action="store_true", help="replace the data that is there")
     seed.set_defaults(func=_seed)
+    dist = sub.add_parser("distribute", help="compute (and approve) a cooperative's profit split for a period")
+    dist.add_argument("coop_code")
+    dist.add_argument("period", help="2025Q3 or 2025-07")
+    dist.add_argument("--approve", action="store_true")
+    dist.add_argument("--correction", action="store_true", help="replace the period's approved run")
+    dist.add_argument("--actor", default=None, help="who is recorded in the audit log (default: OS user)")
+    dist.add_argument("--json", action="store_true")
+    dist.set_defaults(func=_distribute)
     return p
 
 

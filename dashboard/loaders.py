@@ -1,6 +1,8 @@
 """The one Streamlit-aware data module: the cached engine and the cached load_* wrappers pages call."""
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -9,10 +11,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard.db import init_database
-from dashboard.queries import Scope, common, overview
+from dashboard.queries import Scope, common, cooperative, overview
+from dashboard.services import statements
 from dashboard.settings import get_settings
 from seed.load import is_empty, load_demo
 
+T = TypeVar("T")
 TTL = get_settings().cache_ttl_seconds
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -52,3 +56,84 @@ def load_quarters() -> list[str]:
 def load_overview(community_id: int | None, quarter: str, on: dt.date) -> overview.Overview:
     with Session(get_engine()) as session:
         return overview.overview(session, scope=Scope(community_id, quarter), today=on)
+
+
+def current_actor() -> str:
+    """Who is writing. Until login lands (issue 4) this is the session's name or «local-user»."""
+    return str(st.session_state.get("username") or "local-user")
+
+
+def write(action: Callable[..., T], **kwargs: Any) -> T:
+    """Run one write from dashboard/ in its own transaction; then every cached query result is stale."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            result = action(session, **kwargs)
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+    st.cache_data.clear()
+    return result
+
+
+def flash(message: str) -> None:
+    """A success message that survives the st.rerun() after a write."""
+    st.session_state["flash"] = message
+
+
+def pop_flash() -> str | None:
+    return st.session_state.pop("flash", None)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_cooperatives(community_id: int | None) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return cooperative.cooperatives(session, community_id=community_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_coop_sales_by_month(cooperative_id: int) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return cooperative.sales_by_month(session, cooperative_id=cooperative_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_coop_channels(cooperative_id: int, period: str | None) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return cooperative.sales_by_channel(session, cooperative_id=cooperative_id, period=period)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_coop_top_members(cooperative_id: int, period: str | None, n: int) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return cooperative.top_members(session, cooperative_id=cooperative_id, period=period, n=n)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_coop_runs(cooperative_id: int) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return cooperative.runs(session, cooperative_id=cooperative_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_run_lines(run_code: str) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return cooperative.run_lines(session, run_code=run_code)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_coop_splits(cooperative_id: int) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return cooperative.splits(session, cooperative_id=cooperative_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_fund_ledger(cooperative_id: int) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return cooperative.fund_ledger(session, cooperative_id=cooperative_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_statement(run_code: str, member_code: str) -> statements.Statement:
+    with Session(get_engine()) as session:
+        return statements.statement(session, run_code=run_code, member_code=member_code)

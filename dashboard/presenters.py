@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
@@ -106,3 +107,87 @@ def profile_long(ov: Overview) -> pd.DataFrame:
             rows.append({"indicator": t(f"profile.{key}"), "source": t("common.paper"),
                          "share": ov.paper_rates[key]})
     return pd.DataFrame(rows, columns=["indicator", "source", "share"])
+
+
+Column = tuple[str, str, str]   # (data column, i18n header key, kind)
+SHANGHAI = "Asia/Shanghai"
+
+
+def _cell(kind: str, value: Any) -> Any:
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):    # None, NaN and NaT
+        return "—"
+    if kind == "yuan":
+        return fmt_yuan(int(value))
+    if kind == "int":
+        return fmt_int(int(value))
+    if kind == "pct":
+        return fmt_pct(float(value), 2)
+    if kind == "bp":
+        return f"{int(value) / 100:g}%"
+    if kind.startswith("enum:"):
+        return t(f"enum.{kind[5:]}.{value}")
+    if kind.startswith("key:"):
+        return t(f"{kind[4:]}{value}")
+    if kind == "datetime":
+        stamp = pd.Timestamp(value)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+        return stamp.tz_convert(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    if kind == "bool":
+        return t("common.yes") if value else t("common.no")
+    return str(value)
+
+
+def table(df: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
+    """A query result as the user reads it: headers in their language, money in yuan, codes as labels."""
+    out = pd.DataFrame({t(header): [_cell(kind, v) for v in df[col]] for col, header, kind in columns})
+    return out.reset_index(drop=True)
+
+
+TOP_MEMBER_COLUMNS: list[Column] = [
+    ("code", "coop.col_member_code", "text"), ("name", "coop.col_member_name", "text"),
+    ("revenue_cents", "metric.revenue", "yuan"), ("quantity", "coop.col_quantity", "int"),
+    ("orders", "metric.orders", "int"),
+]
+SPLIT_COLUMNS: list[Column] = [
+    ("effective_from", "coop.col_effective_from", "text"), ("member_bp", "coop.pool_members", "bp"),
+    ("cooperative_bp", "coop.pool_cooperative", "bp"), ("public_fund_bp", "coop.pool_public_fund", "bp"),
+    ("help_fund_bp", "coop.pool_help_fund", "bp"), ("help_fund_basis", "coop.col_help_basis", "enum:HelpFundBasis"),
+]
+RUN_COLUMNS: list[Column] = [
+    ("code", "coop.col_run", "text"), ("period", "coop.period", "text"), ("status", "coop.col_status",
+                                                                          "enum:RunStatus"),
+    ("revenue_cents", "metric.revenue", "yuan"), ("profit_cents", "metric.profit", "yuan"),
+    ("carried_loss_cents", "coop.col_carried_loss", "yuan"), ("member_pool_cents", "coop.pool_members", "yuan"),
+    ("cooperative_pool_cents", "coop.pool_cooperative", "yuan"), ("public_fund_cents", "coop.pool_public_fund",
+                                                                  "yuan"),
+    ("help_fund_cents", "coop.pool_help_fund", "yuan"), ("created_by", "coop.col_created_by", "text"),
+    ("approved_by", "coop.col_approved_by", "text"), ("approved_at", "coop.col_approved_at", "datetime"),
+]
+def line_columns(basis: str) -> list[Column]:
+    """A run's lines; the basis is money for the revenue basis, a count for quantity and shares."""
+    return [
+        ("code", "coop.col_member_code", "text"), ("name", "coop.col_member_name", "text"),
+        ("basis_value", f"enum.DistributionBasis.{basis}", "yuan" if basis == "revenue" else "int"),
+        ("share", "statement.share", "pct"), ("amount_cents", "statement.amount", "yuan"),
+        ("adjustment_cents", "coop.col_adjustment", "int"),
+    ]
+LEDGER_COLUMNS: list[Column] = [
+    ("on", "coop.col_date", "text"), ("kind", "coop.col_kind", "key:coop.entry_"), ("ref", "coop.col_ref", "text"),
+    ("text", "coop.col_text", "text"), ("amount_cents", "coop.amount", "yuan"),
+    ("balance_cents", "coop.balance", "yuan"),
+]
+
+
+def run_pools(run: Any) -> dict[str, int]:
+    """The pools of one run (a row of the runs table), for the split chart."""
+    return {"members": int(run["member_pool_cents"]), "cooperative": int(run["cooperative_pool_cents"]),
+            "public_fund": int(run["public_fund_cents"]), "help_fund": int(run["help_fund_cents"])}
+
+
+def statement_table(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=[t("statement.item"), t("statement.value")])
+
+
+def yuan_to_cents(yuan: float | str) -> int:
+    """What a person typed in yuan (at most two decimals) as exact cents."""
+    return int((Decimal(str(yuan)) * 100).quantize(Decimal(1), ROUND_HALF_UP))

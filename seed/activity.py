@@ -158,7 +158,8 @@ def cooperative(rng: np.random.Generator, scale: Scale, comm: Columns, prac: Col
     # Public-fund spending: a few community projects a quarter per cooperative (paper 001).
     purposes = ["快递驿站货架", "直播间隔音改造", "社区路灯维修", "困难会员慰问", "培训场地租金", "公共晾晒场"]
     n_spend = n_coop * 8
-    spent = random_dates(rng, n_spend, DATA_START + 30, DATA_END)
+    # Spending starts once the first quarter's run has paid into the fund (approved on 2025-07-10).
+    spent = random_dates(rng, n_spend, np.datetime64("2025-07-20"), DATA_END)
     spend: Columns = {
         "id": np.arange(1, n_spend + 1), "code": codes("F", n_spend),
         "cooperative_id": np.repeat(np.asarray(coop["id"]), 8), "spent_on": iso(spent),

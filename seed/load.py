@@ -1,15 +1,19 @@
 """Generate the demo data for a scale and load it in bulk, in foreign-key order, in one transaction."""
 
+import datetime as dt
 import time
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 import data_models
 from dashboard import audit
 from dashboard.bulk import bulk_insert, reset_sequences
+from dashboard.services import distribution
+from data_models import guards
 from seed import activity, governance, people
 from seed.common import SCALES, SEED, Columns
 
@@ -60,6 +64,22 @@ def wipe(conn: sa.Connection) -> None:
             conn.execute(table.delete())
 
 
+DEMO_QUARTERS = ["2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+
+
+def distribute(conn: sa.Connection, coop_codes: list[str]) -> int:
+    """Each quarter's run through the real service: approved ten days after the quarter, the last one a draft."""
+    with Session(bind=conn) as session:
+        for code in coop_codes:
+            for quarter in DEMO_QUARTERS:
+                run = distribution.compute(session, cooperative_code=code, period=quarter, actor="合作社经理")
+                if quarter != DEMO_QUARTERS[-1]:
+                    at = dt.datetime.combine(run.period_end + dt.timedelta(days=10), dt.time(2, 0), dt.UTC)
+                    distribution.approve(session, run_code=run.code, actor="合作社理事长", at=at)
+        session.flush()
+    return len(coop_codes) * len(DEMO_QUARTERS)
+
+
 def load_demo(engine: Engine, scale_name: str = "demo", *, reset: bool = False,
               actor: str = "system") -> dict[str, int]:
     """Load a scale's demo data; refuse a database that has data unless `reset`. Returns rows per table."""
@@ -73,11 +93,13 @@ def load_demo(engine: Engine, scale_name: str = "demo", *, reset: bool = False,
         if has_data and not reset:
             raise DatabaseNotEmpty(scale_name)
         if has_data:
-            wipe(conn)
+            with guards.suspended(conn):
+                wipe(conn)
         tables = data_models.metadata.tables
         for name, cols in data.items():
             counts[name] = bulk_insert(conn, tables[name], list(cols), _rows(cols))
         reset_sequences(conn, [tables[name] for name in data])
+        counts["distribution_run"] = distribute(conn, data["cooperative"]["code"])
         audit.record(conn, actor=actor, action="seed", entity="*", entity_id=scale_name,
                      after={"scale": scale_name, "reset": reset, "rows": counts,
                             "seconds": round(time.perf_counter() - started, 1)})

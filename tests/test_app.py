@@ -15,7 +15,7 @@ from dashboard.settings import get_settings
 from tests.conftest import BACKENDS
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["app_pages/overview.py"]
+PAGES = ["app_pages/overview.py", "app_pages/cooperative.py"]
 
 
 def clear_caches() -> None:
@@ -82,10 +82,19 @@ def test_every_page_runs_in_both_languages(app_url: str, page_file: str, lang: s
     at.radio(key="lang").set_value(lang).run()
     at.switch_page(page_file).run()
     assert not at.exception
+    assert at.header[0].value == {
+        ("zh", "overview"): "首页 · 总览", ("en", "overview"): "Overview",
+        ("zh", "cooperative"): "合作社分配", ("en", "cooperative"): "Cooperative distribution",
+    }[(lang, Path(page_file).stem)]
+
+
+@pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
+def test_overview_sets_the_profile_beside_the_papers(app_url: str) -> None:
+    at = start()
+    at.switch_page("app_pages/overview.py").run()
     table = at.table[0].value
-    assert next(iter(table.columns)) == ("指标" if lang == "zh" else "Indicator")
-    # The paper's reference sits beside this scope's share.
-    assert "55%" in table.iloc[:, 2].tolist()
+    assert next(iter(table.columns)) == "指标"
+    assert "55%" in table.iloc[:, 2].tolist()            # the paper's reference beside this scope's share
 
 
 @pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)

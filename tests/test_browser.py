@@ -69,10 +69,14 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1600, "height": 1000}, "locale": "zh-CN"}
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """The whole page: Streamlit scrolls inside stMain, so grow the viewport to its height first."""
-    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": 1600, "height": max(1000, int(height))})
+def screenshot(page: Page, name: str, full: bool = True) -> Path:
+    """The whole page: Streamlit scrolls inside stMain, so grow the viewport to its height first.
+
+    Resizing redraws the page and shows the first tab again, so a tab's screenshot is taken as it stands.
+    """
+    if full:
+        height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+        page.set_viewport_size({"width": 1600, "height": max(1000, int(height))})
     page.wait_for_timeout(500)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
@@ -109,3 +113,32 @@ def test_a_direct_visit_to_the_page_url_shows_the_page(page: Page, server: str) 
     titles = page.get_by_test_id("stSidebarNav").get_by_role("link").all_inner_texts()
     assert not any("overview" in text for text in titles)
     expect(page.get_by_test_id("stMetric").filter(has_text="从业者").first).to_contain_text("2,000")
+
+
+def test_cooperative_page_statement_downloads_as_a_workbook(page: Page, server: str, tmp_path: Path) -> None:
+    page.goto(f"{server}/cooperative")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="合作社分配")).to_be_visible(timeout=60_000)
+    expect(main.locator(".stPlotlyChart").first).to_be_visible()
+    screenshot(page, "cooperative-sales.png")
+    main.get_by_role("tab", name="收益分配").click()
+    expect(main.get_by_role("button", name="审批通过")).to_be_visible()
+    screenshot(page, "cooperative-runs.png", full=False)
+    main.get_by_role("tab", name="成员明细单").click()
+    expect(main.get_by_test_id("stTable")).to_contain_text("本人实得")
+    with page.expect_download() as info:
+        main.get_by_role("button", name="下载明细单（Excel）").click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    assert target.name.endswith(".xlsx") and target.stat().st_size > 4_000
+    expect(main.get_by_test_id("stTable")).to_contain_text("本人实得")     # still on the statement tab
+    screenshot(page, "cooperative-statement.png", full=False)
+    # After a write and its rerun the user stays on the tab they were working in.
+    main.get_by_role("tab", name="社区公益金").click()
+    main.get_by_label("用途").fill("快递驿站货架")
+    main.get_by_label("金额（元）").fill("88.80")
+    main.get_by_label("审批人").fill("理事会")
+    main.get_by_role("button", name="登记支出").click()
+    expect(main.get_by_text("已登记支出 ¥88.80。")).to_be_visible(timeout=30_000)
+    expect(main.get_by_role("button", name="登记支出")).to_be_visible()
+    screenshot(page, "cooperative-fund.png", full=False)

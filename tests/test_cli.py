@@ -23,7 +23,7 @@ def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_upgrade_then_seed_then_refuse_then_reset(fresh_database_url: str) -> None:
     up = run(fresh_database_url, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    assert json.loads(up.stdout)["revision"] == "0001"
+    assert json.loads(up.stdout)["revision"] == "0002"
 
     first = run(fresh_database_url, "seed")
     assert first.returncode == 0, first.stderr
@@ -47,3 +47,22 @@ def test_upgrade_then_seed_then_refuse_then_reset(fresh_database_url: str) -> No
 
 def test_usage_error_exits_2() -> None:
     assert run("sqlite:///unused.db", "seed", "--scale", "galaxy").returncode == 2
+
+
+@pytest.mark.parametrize("fresh_database_url", BACKENDS, indirect=True)
+def test_distribute_prints_the_run_as_json_and_refuses_with_status_1(fresh_database_url: str) -> None:
+    assert run(fresh_database_url, "seed").returncode == 0
+    out = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3", "--approve", "--json", "--actor", "理事长")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["run"]["status"] == "approved" and data["run"]["approved_by"] == "理事长"
+    assert sum(data["pools"].values()) == data["run"]["profit_cents"] - data["run"]["carried_loss_cents"]
+    assert sum(line["amount_cents"] for line in data["lines"]) == data["pools"]["members"]
+    assert {line["rounding_adjustment_cents"] for line in data["lines"]} <= {0, 1}
+
+    again = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3")
+    assert again.returncode == 1 and "--correction" in again.stderr
+    bad = run(fresh_database_url, "--lang", "en", "distribute", "GA-COOP", "2026-13")
+    assert bad.returncode == 1 and "2025Q3" in bad.stderr
+    text = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3", "--correction")
+    assert text.returncode == 0 and text.stdout.startswith("GA-COOP-2026Q3-2  草稿")

@@ -1,0 +1,129 @@
+"""合作社分配: sales, the exact profit split per period, member statements and the public fund."""
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import charts, loaders, presenters
+from dashboard.i18n import fmt_yuan, label, t
+from dashboard.services import distribution, fund, statements
+from dashboard.services.errors import RuleError
+from data_models.enums import DistributionBasis
+
+st.header(t("coop.title"))
+f = st.session_state.filters
+if message := loaders.pop_flash():
+    st.success(message, icon=":material/check_circle:")
+
+coops = loaders.load_cooperatives(f.community_id)
+if coops.empty:
+    st.info(t("common.no_data"))
+    st.stop()
+names = dict(zip(coops["id"].tolist(), coops["name"].tolist(), strict=True))
+coop_id = st.selectbox(t("coop.select"), list(names), format_func=names.__getitem__, key="coop_cooperative")
+coop = coops.set_index("id").loc[coop_id]
+st.caption(t("coop.caption", code=coop["code"], basis=label(DistributionBasis(coop["basis"])),
+             carry=t("common.yes") if coop["carry_loss_forward"] else t("common.no")))
+
+# Keyed tabs keep their place across the rerun that follows approving or recording something.
+sales_tab, runs_tab, statement_tab, fund_tab = st.tabs(
+    [t("coop.tab_sales"), t("coop.tab_runs"), t("coop.tab_statement"), t("coop.tab_fund")],
+    key="coop_tab", on_change="rerun")
+
+with sales_tab:
+    monthly = loaders.load_coop_sales_by_month(coop_id)
+    if monthly.empty:
+        st.info(t("common.no_data"))
+    else:
+        st.plotly_chart(charts.sales_trend_chart(monthly), width="stretch")
+        left, right = st.columns(2)
+        left.plotly_chart(charts.channel_chart(loaders.load_coop_channels(coop_id, f.quarter)), width="stretch")
+        with right:
+            n = st.slider(t("coop.top_n"), 5, 30, 10, key="coop_top_n")
+            st.markdown(f"**{t('coop.top_members', quarter=f.quarter or t('filter.all_quarters'))}**")
+            st.dataframe(presenters.table(loaders.load_coop_top_members(coop_id, f.quarter, n),
+                                          presenters.TOP_MEMBER_COLUMNS), hide_index=True, width="stretch")
+
+with runs_tab:
+    st.markdown(f"**{t('coop.splits')}**")
+    st.dataframe(presenters.table(loaders.load_coop_splits(coop_id), presenters.SPLIT_COLUMNS), hide_index=True,
+                 width="stretch")
+    with st.form("coop_compute_form"):
+        st.markdown(f"**{t('coop.compute')}**")
+        c1, c2 = st.columns([2, 1])
+        period = c1.text_input(t("coop.period"), value=f.quarter or "", help=t("coop.period_help"),
+                               key="coop_period")
+        correction = c2.checkbox(t("coop.correction"), key="coop_correction", help=t("coop.correction_help"))
+        if st.form_submit_button(t("coop.compute_button"), type="primary"):
+            try:
+                run = loaders.write(distribution.compute, cooperative_code=coop["code"], period=period,
+                                    actor=loaders.current_actor(), correction=correction)
+                loaders.flash(t("coop.computed", code=run.code, pool=fmt_yuan(run.member_pool_cents)))
+                st.rerun()
+            except RuleError as err:
+                st.error(err.message())
+
+    runs = loaders.load_coop_runs(coop_id)
+    if runs.empty:
+        st.info(t("coop.no_runs"))
+    else:
+        st.dataframe(presenters.table(runs, presenters.RUN_COLUMNS), hide_index=True, width="stretch")
+        run_code = st.selectbox(t("coop.run"), runs["code"].tolist(), key="coop_run")
+        run = runs.set_index("code").loc[run_code]
+        left, right = st.columns([2, 3])
+        left.plotly_chart(charts.split_chart(presenters.run_pools(run), t("coop.chart_split", code=run_code)),
+                          width="stretch")
+        with right:
+            st.dataframe(presenters.table(loaders.load_run_lines(run_code), presenters.line_columns(coop["basis"])),
+                         hide_index=True, width="stretch")
+            if run["status"] == "draft" and st.button(t("coop.approve"), key="coop_approve", type="primary"):
+                try:
+                    loaders.write(distribution.approve, run_code=run_code, actor=loaders.current_actor())
+                    loaders.flash(t("coop.approved", code=run_code))
+                    st.rerun()
+                except RuleError as err:
+                    st.error(err.message())
+
+with statement_tab:
+    runs = loaders.load_coop_runs(coop_id)
+    if runs.empty:
+        st.info(t("coop.no_runs"))
+    else:
+        c1, c2 = st.columns(2)
+        s_run = c1.selectbox(t("coop.run"), runs["code"].tolist(), key="coop_statement_run")
+        lines = loaders.load_run_lines(s_run)
+        member_names = dict(zip(lines["code"], lines["name"], strict=True))
+        member = c2.selectbox(t("coop.member"), list(member_names), key="coop_statement_member",
+                              format_func=lambda c: f"{member_names[c]}（{c}）")
+        if member:
+            stmt = loaders.load_statement(s_run, member)
+            st.subheader(t("statement.title"))
+            st.table(presenters.statement_table(statements.statement_rows(stmt)), hide_index=True)
+            st.download_button(t("coop.download_statement"), statements.statement_xlsx(stmt),
+                               file_name=f"{t('statement.file')}_{s_run}_{member}.xlsx",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               key="coop_statement_download", icon=":material/download:", on_click="ignore")
+
+with fund_tab:
+    ledger = loaders.load_fund_ledger(coop_id)
+    balance = int(ledger["balance_cents"].iloc[-1]) if len(ledger) else 0
+    st.metric(t("coop.balance"), fmt_yuan(balance))
+    if len(ledger):
+        st.plotly_chart(charts.fund_balance_chart(ledger), width="stretch")
+        st.dataframe(presenters.table(ledger, presenters.LEDGER_COLUMNS), hide_index=True, width="stretch")
+    with st.form("coop_spend_form", clear_on_submit=True):
+        st.markdown(f"**{t('coop.spend')}**")
+        c1, c2, c3, c4 = st.columns([1, 3, 1, 1])
+        spent_on = c1.date_input(t("coop.spent_on"), value=dt.date.today(), key="coop_spent_on")
+        purpose = c2.text_input(t("coop.purpose"), key="coop_purpose")
+        amount = c3.number_input(t("coop.amount"), min_value=0.0, step=1.0, format="%.2f", key="coop_amount")
+        approver = c4.text_input(t("coop.approver"), key="coop_approver")
+        if st.form_submit_button(t("coop.spend_button")):
+            try:
+                loaders.write(fund.add_spending, cooperative_id=coop_id, spent_on=spent_on, purpose=purpose,
+                              amount_cents=presenters.yuan_to_cents(amount), approver=approver,
+                              actor=loaders.current_actor())
+                loaders.flash(t("coop.spent", amount=fmt_yuan(presenters.yuan_to_cents(amount))))
+                st.rerun()
+            except RuleError as err:
+                st.error(err.message())

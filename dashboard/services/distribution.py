@@ -1,0 +1,209 @@
+"""Distribution runs: compute a draft for one cooperative and period, approve it, correct it by a new run.
+
+Totals and bases come from SQL aggregates; the arithmetic is dashboard.services.split. Every write is
+audited. An approved run is frozen by database triggers (data_models/guards.py).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from dashboard import audit
+from dashboard.periods import MONTH_RE, QUARTER_RE, quarter_bounds
+from dashboard.services.errors import RuleError
+from dashboard.services.split import Shares, split_members, split_pools
+from data_models import Cooperative, CooperativeSplit, DistributionLine, DistributionRun, Member, Sale
+from data_models.core import utcnow
+from data_models.enums import DistributionBasis, HelpFundBasis, RunStatus
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    start: dt.date
+    end: dt.date
+    months: tuple[str, ...]
+
+
+def parse_period(key: str) -> Period:
+    """2025Q3 or 2025-07."""
+    key = key.strip().upper()
+    if QUARTER_RE.match(key):
+        start, end = quarter_bounds(key)
+        months = tuple(f"{start.year}-{m:02d}" for m in range(start.month, start.month + 3))
+        return Period(key, start, end, months)
+    if MONTH_RE.match(key):
+        year, month = int(key[:4]), int(key[5:])
+        start = dt.date(year, month, 1)
+        end = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+        return Period(key, start, end, (key,))
+    raise RuleError("distribution.bad_period", period=key)
+
+
+def cooperative_by_code(session: Session, code: str) -> Cooperative:
+    coop = session.execute(sa.select(Cooperative).where(Cooperative.code == code)).scalar_one_or_none()
+    if coop is None:
+        raise RuleError("distribution.unknown_coop", code=code)
+    return coop
+
+
+def split_in_force(session: Session, cooperative_id: int, on: dt.date) -> CooperativeSplit | None:
+    """The split whose effective date is the latest on or before `on`."""
+    stmt = (sa.select(CooperativeSplit).where(CooperativeSplit.cooperative_id == cooperative_id,
+                                              CooperativeSplit.effective_from <= on)
+            .order_by(CooperativeSplit.effective_from.desc()).limit(1))  # type: ignore[attr-defined]
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def set_split(session: Session, *, cooperative_id: int, effective_from: dt.date, shares: Shares,
+              actor: str) -> CooperativeSplit:
+    """Add a split version; past periods keep the version they were computed with."""
+    shares.validate()
+    exists = session.execute(sa.select(CooperativeSplit.id).where(
+        CooperativeSplit.cooperative_id == cooperative_id, CooperativeSplit.effective_from == effective_from)
+    ).first()
+    if exists:
+        raise RuleError("split.duplicate_date", date=effective_from.isoformat())
+    row = CooperativeSplit(cooperative_id=cooperative_id, effective_from=effective_from,
+                           member_bp=shares.member_bp, cooperative_bp=shares.cooperative_bp,
+                           public_fund_bp=shares.public_fund_bp, help_fund_bp=shares.help_fund_bp,
+                           help_fund_basis=HelpFundBasis(shares.help_fund_basis))
+    session.add(row)
+    session.flush()
+    audit.record(session.connection(), actor=actor, action="create", entity="cooperative_split",
+                 entity_id=str(row.id), after=row.model_dump())
+    return row
+
+
+def _totals(session: Session, coop_id: int, period: Period) -> tuple[int, int]:
+    revenue, cost = session.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(Sale.revenue_cents), 0), sa.func.coalesce(sa.func.sum(Sale.cost_cents), 0),
+    ).where(Sale.cooperative_id == coop_id, Sale.month.in_(period.months))).one()  # type: ignore[attr-defined]
+    return int(revenue), int(cost)
+
+
+def _bases(session: Session, coop: Cooperative, period: Period) -> dict[int, tuple[str, int]]:
+    """member id -> (member code, basis) for every active member who had joined by the period's end."""
+    members = session.execute(sa.select(Member.id, Member.code, Member.shares_held).where(
+        Member.cooperative_id == coop.id, Member.is_active == sa.true(), Member.joined_on <= period.end)).all()
+    if coop.distribution_basis == "shares":
+        return {mid: (code, int(held)) for mid, code, held in members}
+    column = Sale.revenue_cents if coop.distribution_basis == "revenue" else Sale.quantity
+    sold = dict(session.execute(
+        sa.select(Sale.member_id, sa.func.sum(column)).where(
+            Sale.cooperative_id == coop.id, Sale.month.in_(period.months),  # type: ignore[attr-defined]
+            Sale.member_id.is_not(None)).group_by(Sale.member_id)).all())  # type: ignore[union-attr]
+    return {mid: (code, int(sold.get(mid) or 0)) for mid, code, _ in members}
+
+
+def _carried_loss(session: Session, coop: Cooperative, period: Period) -> int:
+    """The loss brought into this period: what the last approved run before it left uncovered."""
+    if not coop.carry_loss_forward:
+        return 0
+    prev = session.execute(
+        sa.select(DistributionRun.carried_loss_cents, DistributionRun.profit_cents)
+        .where(DistributionRun.cooperative_id == coop.id, DistributionRun.status == "approved",
+               DistributionRun.period_end < period.start)
+        .order_by(DistributionRun.period_end.desc()).limit(1)).first()  # type: ignore[attr-defined]
+    return 0 if prev is None else max(0, int(prev[0]) - int(prev[1]))
+
+
+def _runs(session: Session, coop_id: int, period: str, *statuses: str) -> list[DistributionRun]:
+    return list(session.execute(sa.select(DistributionRun).where(
+        DistributionRun.cooperative_id == coop_id, DistributionRun.period == period,
+        DistributionRun.status.in_(statuses))).scalars())  # type: ignore[attr-defined]
+
+
+def compute(session: Session, *, cooperative_code: str, period: str, actor: str,
+            correction: bool = False) -> DistributionRun:
+    """Compute (or recompute) the draft run. With `correction`, a draft that will replace the approved run."""
+    coop = cooperative_by_code(session, cooperative_code)
+    assert coop.id is not None
+    p = parse_period(period)
+    approved = _runs(session, coop.id, p.key, "approved")
+    if approved and not correction:
+        raise RuleError("distribution.already_approved", code=approved[0].code)
+    if correction and not approved:
+        raise RuleError("distribution.nothing_to_correct", period=p.key)
+    # A month and its quarter must never both pay out the same profit.
+    overlap = session.execute(sa.select(DistributionRun.code).where(
+        DistributionRun.cooperative_id == coop.id, DistributionRun.period != p.key,
+        DistributionRun.status.in_(("draft", "approved")),  # type: ignore[attr-defined]
+        DistributionRun.period_start <= p.end, DistributionRun.period_end >= p.start)).first()
+    if overlap:
+        raise RuleError("distribution.overlaps", code=overlap[0], period=p.key)
+    for draft in _runs(session, coop.id, p.key, "draft"):
+        audit.record(session.connection(), actor=actor, action="delete", entity="distribution_run",
+                     entity_id=draft.code, before={"status": "draft", "profit_cents": draft.profit_cents})
+        session.delete(draft)
+    session.flush()
+
+    split = split_in_force(session, coop.id, p.start)
+    if split is None:
+        raise RuleError("distribution.no_split", code=coop.code, date=p.start.isoformat())
+    shares = Shares(split.member_bp, split.cooperative_bp, split.public_fund_bp, split.help_fund_bp,
+                    str(split.help_fund_basis))
+    revenue, cost = _totals(session, coop.id, p)
+    carried = _carried_loss(session, coop, p)
+    pools = split_pools(revenue - cost - carried, revenue, shares)
+    bases = _bases(session, coop, p)
+    if pools.members.amount and not any(b for _, b in bases.values()):
+        raise RuleError("distribution.no_member_basis", basis=str(coop.distribution_basis), period=p.key)
+    lines = split_members(pools.members.amount, {code: b for code, b in bases.values()})
+
+    n = session.execute(sa.select(sa.func.count()).select_from(DistributionRun).where(
+        DistributionRun.cooperative_id == coop.id, DistributionRun.period == p.key)).scalar_one()
+    run = DistributionRun(
+        code=f"{coop.code}-{p.key}-{n + 1}", cooperative_id=coop.id, split_id=split.id, period=p.key,  # type: ignore[arg-type]
+        period_start=p.start, period_end=p.end, basis=DistributionBasis(coop.distribution_basis),
+        status=RunStatus.draft,
+        revenue_cents=revenue, cost_cents=cost, profit_cents=revenue - cost, carried_loss_cents=carried,
+        help_fund_cents=pools.help_fund.amount, member_pool_cents=pools.members.amount,
+        cooperative_pool_cents=pools.cooperative.amount, public_fund_cents=pools.public_fund.amount,
+        replaces_run_id=approved[0].id if correction else None, created_by=actor,
+    )
+    session.add(run)
+    session.flush()
+    code_to_id = {code: mid for mid, (code, _) in bases.items()}
+    if lines:
+        session.execute(sa.insert(DistributionLine), [
+            {"run_id": run.id, "member_id": code_to_id[code], "basis_value": bases[code_to_id[code]][1],
+             "amount_cents": s.amount, "rounding_adjustment_cents": s.adjustment}
+            for code, s in lines.items()
+        ])
+    audit.record(session.connection(), actor=actor, action="create", entity="distribution_run",
+                 entity_id=run.code, after=run_summary(run))
+    return run
+
+
+def approve(session: Session, *, run_code: str, actor: str, at: dt.datetime | None = None) -> DistributionRun:
+    """Approve a draft. If it corrects an approved run, that run becomes `reversed`; both are kept."""
+    run = session.execute(sa.select(DistributionRun).where(DistributionRun.code == run_code)).scalar_one_or_none()
+    if run is None:
+        raise RuleError("distribution.unknown_run", code=run_code)
+    if run.status != "draft":
+        raise RuleError("distribution.not_draft", code=run.code, status=str(run.status))
+    if run.replaces_run_id is not None:
+        old = session.get(DistributionRun, run.replaces_run_id)
+        assert old is not None
+        old.status = RunStatus.reversed
+        session.flush()
+        audit.record(session.connection(), actor=actor, action="reverse", entity="distribution_run",
+                     entity_id=old.code, before={"status": "approved"},
+                     after={"status": "reversed", "replaced_by": run.code})
+    run.status = RunStatus.approved
+    run.approved_at = at or utcnow()
+    run.approved_by = actor
+    session.flush()
+    audit.record(session.connection(), actor=actor, action="approve", entity="distribution_run",
+                 entity_id=run.code, before={"status": "draft"}, after=run_summary(run))
+    return run
+
+
+def run_summary(run: DistributionRun) -> dict[str, object]:
+    return {k: getattr(run, k) for k in (
+        "code", "period", "status", "revenue_cents", "cost_cents", "profit_cents", "carried_loss_cents",
+        "help_fund_cents", "member_pool_cents", "cooperative_pool_cents", "public_fund_cents", "created_by",
+        "approved_by")} | {"basis": str(run.basis)}

@@ -1,0 +1,38 @@
+"""The community public fund: spending out of it, never more than its balance, each entry audited."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from dashboard import audit
+from dashboard.queries.cooperative import fund_balance, fund_ledger
+from dashboard.services.errors import RuleError
+from data_models import FundSpending
+
+
+def add_spending(session: Session, *, cooperative_id: int, spent_on: dt.date, purpose: str, amount_cents: int,
+                 approver: str, actor: str, code: str | None = None) -> FundSpending:
+    purpose, approver = purpose.strip(), approver.strip()
+    if amount_cents <= 0:
+        raise RuleError("fund.amount_positive")
+    if not purpose:
+        raise RuleError("fund.purpose_required")
+    if not approver:
+        raise RuleError("fund.approver_required")
+    # A back-dated payment lowers every later balance too, so it must fit under the lowest of them.
+    ledger = fund_ledger(session, cooperative_id=cooperative_id)
+    later = ledger.loc[ledger["on"] > spent_on, "balance_cents"]
+    balance = min([fund_balance(session, cooperative_id=cooperative_id, on=spent_on), *map(int, later)])
+    if amount_cents > balance:
+        raise RuleError("fund.over_balance", balance=f"{balance / 100:,.2f}", amount=f"{amount_cents / 100:,.2f}")
+    if code is None:
+        n = session.execute(sa.select(sa.func.count()).select_from(FundSpending)).scalar_one()
+        code = f"F{spent_on:%Y%m%d}-{n + 1:05d}"
+    row = FundSpending(code=code, cooperative_id=cooperative_id, spent_on=spent_on, purpose=purpose,
+                       amount_cents=amount_cents, approver=approver)
+    session.add(row)
+    session.flush()
+    audit.record(session.connection(), actor=actor, action="create", entity="fund_spending", entity_id=code,
+                 after=row.model_dump(mode="json"))
+    return row

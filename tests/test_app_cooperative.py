@@ -1,0 +1,66 @@
+"""The 合作社分配 page in AppTest: approve a draft, refuse a second run, correct, read a statement, spend."""
+
+from collections.abc import Iterator
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import ROOT, clear_caches
+
+
+@pytest.fixture
+def at(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    clear_caches()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    app.switch_page("app_pages/cooperative.py").run()
+    assert not app.exception, app.exception
+    yield app
+    clear_caches()
+
+
+def click(at: AppTest, label: str) -> None:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, at.exception
+
+
+def test_approve_then_refuse_then_correct(at: AppTest) -> None:
+    assert at.selectbox(key="coop_cooperative").value == 1
+    at.selectbox(key="coop_run").set_value("GA-COOP-2026Q3-1").run()
+    click(at, "审批通过")
+    assert any("GA-COOP-2026Q3-1 已审批" in s.value for s in at.success)
+
+    at.text_input(key="coop_period").set_value("2026Q3")     # inside a form: sent with the submit
+    click(at, "计算草稿")
+    assert any("不能再改" in e.value for e in at.error)
+
+    at.text_input(key="coop_period").set_value("2026Q3")
+    at.checkbox(key="coop_correction").check()
+    click(at, "计算草稿")
+    assert any("GA-COOP-2026Q3-2" in s.value for s in at.success)
+    runs = next(d.value for d in at.dataframe if "批次" in d.value.columns)
+    assert runs.iloc[0]["批次"] == "GA-COOP-2026Q3-2" and runs.iloc[0]["状态"] == "草稿"
+
+
+def test_a_bad_period_is_explained(at: AppTest) -> None:
+    at.text_input(key="coop_period").set_value("2026年3季度")
+    click(at, "计算草稿")
+    assert any("2025Q3" in e.value for e in at.error)
+
+
+def test_statement_and_spending(at: AppTest) -> None:
+    at.selectbox(key="coop_statement_run").set_value("GA-COOP-2026Q2-1").run()
+    rows = dict(at.table[0].value.values.tolist())
+    assert rows["分配批次"].startswith("GA-COOP-2026Q2-1") and rows["本人实得"].startswith("¥")
+
+    at.text_input(key="coop_purpose").set_value("社区路灯维修")
+    at.number_input(key="coop_amount").set_value(10_000_000.0)
+    at.text_input(key="coop_approver").set_value("理事会")
+    click(at, "登记支出")
+    assert any("公益金余额只有" in e.value for e in at.error)
+
+    at.text_input(key="coop_purpose").set_value("社区路灯维修")
+    at.number_input(key="coop_amount").set_value(123.45)
+    at.text_input(key="coop_approver").set_value("理事会")
+    click(at, "登记支出")
+    assert any("¥123.45" in s.value for s in at.success)
