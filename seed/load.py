@@ -13,6 +13,7 @@ import data_models
 from dashboard import audit
 from dashboard.bulk import bulk_insert, reset_sequences
 from dashboard.services import distribution
+from dashboard.services.distribution import parse_period
 from data_models import guards
 from seed import activity, governance, people
 from seed.common import SCALES, SEED, Columns
@@ -72,9 +73,11 @@ def distribute(conn: sa.Connection, coop_codes: list[str]) -> int:
     with Session(bind=conn) as session:
         for code in coop_codes:
             for quarter in DEMO_QUARTERS:
-                run = distribution.compute(session, cooperative_code=code, period=quarter, actor="合作社经理")
+                end = parse_period(quarter).end
+                run = distribution.compute(session, cooperative_code=code, period=quarter, actor="合作社经理",
+                                           at=dt.datetime.combine(end + dt.timedelta(days=5), dt.time(2), dt.UTC))
                 if quarter != DEMO_QUARTERS[-1]:
-                    at = dt.datetime.combine(run.period_end + dt.timedelta(days=10), dt.time(2, 0), dt.UTC)
+                    at = dt.datetime.combine(end + dt.timedelta(days=10), dt.time(2), dt.UTC)
                     distribution.approve(session, run_code=run.code, actor="合作社理事长", at=at)
         session.flush()
     return len(coop_codes) * len(DEMO_QUARTERS)
@@ -95,6 +98,7 @@ def load_demo(engine: Engine, scale_name: str = "demo", *, reset: bool = False,
         if has_data:
             with guards.suspended(conn):
                 wipe(conn)
+            reset_sequences(conn, [t for t in data_models.metadata.sorted_tables if t.name not in KEPT])
         tables = data_models.metadata.tables
         for name, cols in data.items():
             counts[name] = bulk_insert(conn, tables[name], list(cols), _rows(cols))

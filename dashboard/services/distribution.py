@@ -117,7 +117,7 @@ def _runs(session: Session, coop_id: int, period: str, *statuses: str) -> list[D
 
 
 def compute(session: Session, *, cooperative_code: str, period: str, actor: str,
-            correction: bool = False) -> DistributionRun:
+            correction: bool = False, at: dt.datetime | None = None) -> DistributionRun:
     """Compute (or recompute) the draft run. With `correction`, a draft that will replace the approved run."""
     coop = cooperative_by_code(session, cooperative_code)
     assert coop.id is not None
@@ -162,7 +162,7 @@ def compute(session: Session, *, cooperative_code: str, period: str, actor: str,
         revenue_cents=revenue, cost_cents=cost, profit_cents=revenue - cost, carried_loss_cents=carried,
         help_fund_cents=pools.help_fund.amount, member_pool_cents=pools.members.amount,
         cooperative_pool_cents=pools.cooperative.amount, public_fund_cents=pools.public_fund.amount,
-        replaces_run_id=approved[0].id if correction else None, created_by=actor,
+        replaces_run_id=approved[0].id if correction else None, created_by=actor, created_at=at or utcnow(),
     )
     session.add(run)
     session.flush()
