@@ -18,6 +18,7 @@ set_language(st.session_state.lang)
 page = st.navigation([
     st.Page("app_pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", url_path="overview",
             default=True),
+    st.Page("app_pages/needs.py", title=t("nav.needs"), icon=":material/diversity_3:", url_path="needs"),
     st.Page("app_pages/cooperative.py", title=t("nav.cooperative"), icon=":material/storefront:",
             url_path="cooperative"),
 ])
@@ -44,6 +45,14 @@ with st.sidebar:
         format_func=lambda c: t("filter.all_communities") if c is None else names.get(c, str(c)),
     )
     quarter = st.selectbox(t("filter.quarter"), quarters, key="filter_quarter") if quarters else None
+    st.toggle(t("app.meeting_mode"), key="meeting_mode", help=t("app.meeting_mode_help"))
+
+# Printing a page for the meeting: no sidebar, no toolbar, charts kept whole.
+st.html("""<style>@media print {
+  [data-testid=stSidebar], [data-testid=stHeader], [data-testid=stToolbar] {display: none !important;}
+  [data-testid=stMain] {margin-left: 0 !important;}
+  .stPlotlyChart, [data-testid=stMetric], [data-testid=stTable] {break-inside: avoid;}
+}</style>""")
 
 st.session_state.filters = Filters(community_id, quarter)
 st.session_state.community_name = t("filter.all_communities") if community_id is None else names[community_id]

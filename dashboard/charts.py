@@ -68,3 +68,51 @@ def fund_balance_chart(ledger: pd.DataFrame) -> go.Figure:
     fig.update_layout(font_family=FONT, title=t("coop.chart_fund"), yaxis_title=t("chart.yuan"), height=360,
                       yaxis_tickformat=",.0f", margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
+
+
+def composition_chart(frame: pd.DataFrame, title: str, selected: str | None = None) -> go.Figure:
+    """Practitioners per slice; the picked slice stands out. Bars carry their code for selection events."""
+    colours = [PALETTE[1] if selected is not None and c == selected else PALETTE[0] for c in frame["code"]]
+    fig = go.Figure(go.Bar(x=frame["label"], y=frame["count"], customdata=frame["code"], marker_color=colours,
+                           text=frame["count"], textposition="outside", cliponaxis=False))
+    fig.update_layout(font_family=FONT, title=title, height=300, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      yaxis_title="", xaxis_title="")
+    return fig
+
+
+def heatmap_chart(matrix: pd.DataFrame, title: str) -> go.Figure:
+    fig = px.imshow(matrix, text_auto=True, aspect="auto", color_continuous_scale="Blues", title=title)
+    fig.update_layout(font_family=FONT, height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      coloraxis_showscale=False, xaxis_title="", yaxis_title="")
+    return fig
+
+
+SEVERITY_COLOURS = {"low": "#9ecae1", "medium": "#4292c6", "high": "#d4a72c", "urgent": "#cf222e"}
+
+
+def severity_trend_chart(trend: pd.DataFrame, title: str) -> go.Figure:
+    fig = go.Figure()
+    for severity, colour in SEVERITY_COLOURS.items():
+        part = trend[trend["severity"] == severity]
+        fig.add_bar(x=part["quarter"], y=part["count"], name=t(f"enum.Severity.{severity}"), marker_color=colour)
+    fig.update_layout(font_family=FONT, barmode="stack", title=title, height=380, xaxis_type="category",
+                      legend={"orientation": "h", "y": -0.2}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def loop_funnel_chart(frame: pd.DataFrame, title: str) -> go.Figure:
+    """The closed loop as a funnel: how many reached each stage, and the median days from identification."""
+    text = [f"{c:,}" + (f" · {d}" if d else "") for c, d in zip(frame["count"], frame["days"], strict=True)]
+    fig = go.Figure(go.Funnel(y=frame["label"], x=frame["count"], text=text, textinfo="text",
+                              marker_color=PALETTE[0]))
+    fig.update_layout(font_family=FONT, title=title, height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def income_chart(income: pd.DataFrame, title: str) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=income["on"], y=income["income_cents"] / 100, mode="lines+markers",
+                               text=[t(f"needs.income_{s}") for s in income["source"]],
+                               hovertemplate="%{x}<br>¥%{y:,.2f}<br>%{text}", line={"color": PALETTE[2]}))
+    fig.update_layout(font_family=FONT, title=title, height=300, yaxis_title=t("chart.yuan"),
+                      yaxis_tickformat=",.0f", margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard.db import init_database
-from dashboard.queries import Scope, common, cooperative, overview
+from dashboard.queries import Scope, common, cooperative, needs_board, overview, practitioner
 from dashboard.services import statements
 from dashboard.settings import get_settings
 from seed.load import is_empty, load_demo
@@ -137,3 +137,25 @@ def load_fund_ledger(cooperative_id: int) -> pd.DataFrame:
 def load_statement(run_code: str, member_code: str) -> statements.Statement:
     with Session(get_engine()) as session:
         return statements.statement(session, run_code=run_code, member_code=member_code)
+
+
+def personal_data_visible() -> bool:
+    """Whether names and phone numbers may be shown. Meeting mode hides them; issue 4 adds roles."""
+    return not st.session_state.get("meeting_mode", False)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_needs_page(scope: Scope, on: dt.date) -> needs_board.NeedsPage:
+    return needs_board.page(get_engine(), scope=scope, today=on)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_practitioner_matches(community_id: int | None, text: str) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return practitioner.find(session, community_id=community_id, text=text)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_practitioner_card(code: str) -> practitioner.Card | None:
+    with Session(get_engine()) as session:
+        return practitioner.card(session, code=code)

@@ -68,7 +68,8 @@ def change(kind: str, cur: Any, prev: Any) -> str | None:
     if cur is None or prev is None or cur == prev:
         return None
     if kind == "pct":
-        return t("common.pp", value=f"{(cur - prev) * 100:+.1f}")
+        points = round((cur - prev) * 100, 1)
+        return None if points == 0 else t("common.pp", value=f"{points:+.1f}")
     if kind == "yuan":
         return ("+" if cur > prev else "") + fmt_yuan_short(cur - prev)
     return f"{cur - prev:+,}"

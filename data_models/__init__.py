@@ -13,13 +13,7 @@ from data_models.cooperative import (
 )
 from data_models.core import AuditLog, Community, ImportBatch, Party, User
 from data_models.livestream import LivestreamSession, Request, RequestEvent
-from data_models.meeting import (
-    ActionItem,
-    AgendaItem,
-    Decision,
-    Meeting,
-    MeetingAttendance,
-)
+from data_models.meeting import ActionItem, AgendaItem, Decision, Meeting, MeetingAttendance
 from data_models.needs import NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
 from data_models.training import Course, Enrolment
 

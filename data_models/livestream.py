@@ -7,12 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from data_models.base import ck, code_field, enum_field
 from data_models.core import utcnow
-from data_models.enums import (
-    Department,
-    LivestreamPlatform,
-    RequestCategory,
-    RequestStatus,
-)
+from data_models.enums import Department, LivestreamPlatform, RequestCategory, RequestStatus
 
 
 class LivestreamSession(SQLModel, table=True):

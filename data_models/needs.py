@@ -75,6 +75,11 @@ class NeedAssessment(SQLModel, table=True):
         ck("closed_on IS NULL OR (feedback_on IS NOT NULL AND closed_on >= feedback_on)",
            "closed_after_feedback"),
         sa.Index("ix_need_assessment_community_quarter", "community_id", "quarter"),
+        sa.Index("ix_need_assessment_quarter_severity", "quarter", "severity"),
+        sa.Index("ix_need_assessment_feedback_on", "feedback_on"),
+        # Covers the loop funnel: its counts and medians are read from the index alone.
+        sa.Index("ix_need_assessment_quarter_stages", "quarter", "identified_on", "assessed_on", "responded_on",
+                 "feedback_on", "closed_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,18 +2,7 @@
 
 import numpy as np
 
-from seed.common import (
-    DATA_END,
-    DATA_START,
-    Columns,
-    Scale,
-    codes,
-    iso,
-    month_keys,
-    pick,
-    quarter_keys,
-    random_dates,
-)
+from seed.common import DATA_END, DATA_START, Columns, Scale, codes, iso, month_keys, pick, quarter_keys, random_dates
 
 TOPICS_BY_LEVEL = {  # three-level training (paper 002), content from paper 001
     "basic": ["digital_basics", "product_selection", "after_sales", "rights_law", "domestic_service"],

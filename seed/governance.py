@@ -2,17 +2,7 @@
 
 import numpy as np
 
-from seed.common import (
-    DATA_END,
-    Columns,
-    Scale,
-    codes,
-    iso,
-    names,
-    pick,
-    quarter_keys,
-    stamps,
-)
+from seed.common import DATA_END, Columns, Scale, codes, iso, names, pick, quarter_keys, stamps
 
 REQUEST_TEXT = {
     "parcel_stacking": "快递包裹堆放占用楼道和消防通道", "livestream_noise": "夜间直播噪音扰民",

@@ -15,7 +15,7 @@ from dashboard.settings import get_settings
 from tests.conftest import BACKENDS
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["app_pages/overview.py", "app_pages/cooperative.py"]
+PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/cooperative.py"]
 
 
 def clear_caches() -> None:
@@ -85,6 +85,7 @@ def test_every_page_runs_in_both_languages(app_url: str, page_file: str, lang: s
     assert at.header[0].value == {
         ("zh", "overview"): "首页 · 总览", ("en", "overview"): "Overview",
         ("zh", "cooperative"): "合作社分配", ("en", "cooperative"): "Cooperative distribution",
+        ("zh", "needs"): "需求评估", ("en", "needs"): "Needs assessment",
     }[(lang, Path(page_file).stem)]
 
 

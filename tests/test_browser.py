@@ -142,3 +142,22 @@ def test_cooperative_page_statement_downloads_as_a_workbook(page: Page, server: 
     expect(main.get_by_text("已登记支出 ¥88.80。")).to_be_visible(timeout=30_000)
     expect(main.get_by_role("button", name="登记支出")).to_be_visible()
     screenshot(page, "cooperative-fund.png", full=False)
+
+
+def test_needs_page_a_clicked_bar_filters_the_page(page: Page, server: str) -> None:
+    page.goto(f"{server}/needs")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="需求评估")).to_be_visible(timeout=60_000)
+    practitioners = main.get_by_test_id("stMetric").filter(has_text="从业者").first
+    expect(practitioners).to_contain_text("2,000")
+    screenshot(page, "needs-zh.png")
+    # The fourth composition chart is employment type; its first bar is platform employees.
+    employment = main.locator(".stPlotlyChart").nth(3)
+    bar = employment.locator(".point").first.bounding_box()
+    assert bar is not None
+    # Plotly's drag layer sits over the bars and turns a click at the bar's place into a selection.
+    page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+    expect(practitioners).not_to_contain_text("2,000", timeout=30_000)
+    expect(main.get_by_test_id("stSelectbox").filter(has_text="人群筛选")).to_match_aria_snapshot(
+        '- combobox "人群筛选": 就业形态：平台雇员')
+    screenshot(page, "needs-drilled.png", full=False)

@@ -23,7 +23,7 @@ def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_upgrade_then_seed_then_refuse_then_reset(fresh_database_url: str) -> None:
     up = run(fresh_database_url, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    assert json.loads(up.stdout)["revision"] == "0002"
+    assert json.loads(up.stdout)["revision"] == "0003"
 
     first = run(fresh_database_url, "seed")
     assert first.returncode == 0, first.stderr

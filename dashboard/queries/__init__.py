@@ -5,10 +5,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Scope:
-    """What the user filtered on: one community (None for all) and one quarter (None for all time)."""
+    """What the user filtered on: one community (None for all), one quarter (None for all time), and
+    optionally one slice of practitioners picked on a composition chart, as (dimension, code)."""
 
     community_id: int | None = None
     quarter: str | None = None
+    drill: tuple[str, str] | None = None
 
 
 def rate(part: int | None, whole: int | None) -> float | None:

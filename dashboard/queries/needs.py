@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from dashboard.periods import parse_quarter, quarter_bounds
 from dashboard.queries import Scope, rate
+from dashboard.queries.sqlfuncs import count_if
 from data_models import NeedAssessment, Practitioner, PractitionerGroup
 
 P = Practitioner
@@ -29,16 +30,54 @@ class Profile:
     rates: dict[str, float | None]
 
 
-def _count_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+_count_if = count_if
+
+AGE_GROUPS = [("under_18", None, 17), ("18_25", 18, 25), ("26_35", 26, 35), ("36_45", 36, 45), ("46_55", 46, 55),
+              ("56_plus", 56, None)]
+
+
+def age_group(year: int) -> sa.ColumnElement[str]:
+    """The practitioner's age group in `year`, as a code (18_25, 26_35, ...)."""
+    age = year - P.birth_year
+    whens = []
+    for code, lo, hi in AGE_GROUPS:
+        cond = age <= hi if lo is None else (age >= lo if hi is None else age.between(lo, hi))
+        whens.append((cond, code))
+    return sa.case(*whens)
+
+
+def drill_condition(drill: tuple[str, str], year: int) -> sa.ColumnElement[bool]:
+    """Practitioners in the slice picked on a composition chart."""
+    dimension, code = drill
+    if dimension == "group":
+        return P.id.in_(sa.select(PractitionerGroup.practitioner_id).where(PractitionerGroup.group == code))  # type: ignore[union-attr]
+    if dimension == "age_group":
+        return age_group(year) == code
+    if dimension in ("education", "hukou", "employment_type"):
+        return getattr(P, dimension) == code  # type: ignore[no-any-return]
+    raise ValueError(f"unknown dimension {dimension!r}")
+
+
+def reference_year(scope: Scope) -> int:
+    return dt.date.today().year if scope.quarter is None else parse_quarter(scope.quarter)[0]
+
+
+def practitioner_filters(scope: Scope) -> list[sa.ColumnElement[bool]]:
+    """Who counts: the community, registered by the quarter's end, inside the drilled slice."""
+    out: list[sa.ColumnElement[bool]] = []
+    if scope.community_id is not None:
+        out.append(P.community_id == scope.community_id)
+    if scope.quarter is not None:
+        out.append(P.registered_on <= quarter_bounds(scope.quarter)[1])
+    if scope.drill is not None:
+        out.append(drill_condition(scope.drill, reference_year(scope)))
+    return out
 
 
 def _reference_year(scope: Scope) -> tuple[int, sa.ColumnElement[bool] | None]:
     """Ages are counted in the quarter's year; practitioners are those registered by the quarter's end."""
-    if scope.quarter is None:
-        return dt.date.today().year, None
-    year, _ = parse_quarter(scope.quarter)
-    return year, P.registered_on <= quarter_bounds(scope.quarter)[1]
+    filters = practitioner_filters(Scope(None, scope.quarter, scope.drill))
+    return reference_year(scope), (sa.and_(*filters) if filters else None)
 
 
 def profile(session: Session, *, scope: Scope) -> Profile:
@@ -109,23 +148,31 @@ class NeedsSummary:
     satisfaction: float | None
 
 
-def needs_summary(session: Session, *, scope: Scope) -> NeedsSummary:
+def need_filters(scope: Scope) -> list[sa.ColumnElement[bool]]:
+    """Needs of the community, and of the drilled slice of practitioners (not bound to a quarter)."""
     where = [] if scope.community_id is None else [N.community_id == scope.community_id]
+    if scope.drill is not None:
+        where.append(N.practitioner_id.in_(  # type: ignore[attr-defined]
+            sa.select(P.id).where(drill_condition(scope.drill, reference_year(scope)))))
+    return where
+
+
+def needs_summary(session: Session, *, scope: Scope) -> NeedsSummary:
+    """One pass over the community's needs, counting each figure with a CASE."""
+    where = need_filters(scope)
     if scope.quarter is None:
-        identified = session.execute(sa.select(sa.func.count()).select_from(N).where(*where)).scalar_one()
-        closed = session.execute(sa.select(sa.func.count()).select_from(N).where(
-            *where, N.closed_on.is_not(None))).scalar_one()  # type: ignore[union-attr]
-        open_ = identified - closed
-        sat = session.execute(sa.select(sa.func.avg(N.satisfaction)).select_from(N).where(*where)).scalar()
-    else:
-        start, end = quarter_bounds(scope.quarter)
-        identified = session.execute(
-            sa.select(sa.func.count()).select_from(N).where(*where, N.quarter == scope.quarter)).scalar_one()
-        closed = session.execute(sa.select(sa.func.count()).select_from(N).where(
-            *where, N.closed_on.between(start, end))).scalar_one()  # type: ignore[union-attr]
-        open_ = session.execute(sa.select(sa.func.count()).select_from(N).where(
-            *where, N.identified_on <= end,
-            sa.or_(N.closed_on.is_(None), N.closed_on > end))).scalar_one()  # type: ignore[union-attr]
-        sat = session.execute(sa.select(sa.func.avg(N.satisfaction)).select_from(N).where(
-            *where, N.feedback_on.between(start, end))).scalar()  # type: ignore[union-attr]
-    return NeedsSummary(int(identified), int(closed), int(open_), None if sat is None else float(sat))
+        identified, closed, sat = session.execute(sa.select(
+            sa.func.count(), _count_if(N.closed_on.is_not(None)), sa.func.avg(N.satisfaction),  # type: ignore[union-attr]
+        ).select_from(N).where(*where)).one()
+        return NeedsSummary(int(identified), int(closed), int(identified) - int(closed),
+                            None if sat is None else float(sat))
+    start, end = quarter_bounds(scope.quarter)
+    feedback_in = N.feedback_on.between(start, end)  # type: ignore[union-attr]
+    identified, closed, open_, sat_sum, sat_n = session.execute(sa.select(
+        _count_if(N.quarter == scope.quarter),
+        _count_if(N.closed_on.between(start, end)),  # type: ignore[union-attr]
+        _count_if(sa.and_(N.identified_on <= end, sa.or_(N.closed_on.is_(None), N.closed_on > end))),  # type: ignore[union-attr]
+        sa.func.sum(sa.case((feedback_in, N.satisfaction), else_=None)),
+        sa.func.count(sa.case((feedback_in, N.satisfaction), else_=None)),
+    ).select_from(N).where(*where)).one()
+    return NeedsSummary(int(identified), int(closed), int(open_), (int(sat_sum) / int(sat_n)) if sat_n else None)

@@ -10,16 +10,7 @@ from dashboard.periods import previous_quarter, quarter_bounds
 from dashboard.queries import Scope, common, rate
 from dashboard.queries import needs as needs_queries
 from dashboard.queries.needs import NeedsSummary
-from data_models import (
-    ActionItem,
-    Cooperative,
-    Enrolment,
-    FundSpending,
-    LivestreamSession,
-    Meeting,
-    Request,
-    Sale,
-)
+from data_models import ActionItem, Cooperative, Enrolment, FundSpending, LivestreamSession, Meeting, Request, Sale
 
 OPEN_REQUEST = ("collected", "classified", "routed", "in_progress", "reopened")
 DONE_REQUEST = ("resolved", "reported", "closed")

@@ -1,0 +1,181 @@
+"""需求评估 page: figures against last quarter, composition, the needs heatmap, trend, loop funnel and backlog."""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from dashboard.db import gather
+from dashboard.periods import previous_quarter, quarter_bounds
+from dashboard.queries import Scope, common
+from dashboard.queries.needs import (
+    PAPER_PROFILE,
+    N,
+    P,
+    age_group,
+    need_filters,
+    needs_summary,
+    practitioner_filters,
+    profile,
+    reference_year,
+)
+from dashboard.queries.sqlfuncs import days_between, median
+from data_models import PractitionerGroup
+
+STAGES = ["identified", "assessed", "responded", "feedback", "closed"]
+STAGE_DATE = {"identified": N.identified_on, "assessed": N.assessed_on, "responded": N.responded_on,
+              "feedback": N.feedback_on, "closed": N.closed_on}
+DIMENSIONS = ["age_group", "education", "hukou", "employment_type", "group"]
+
+
+@dataclass(frozen=True)
+class NeedsFigures:
+    practitioners: int
+    rates: dict[str, float | None]        # labour_contract, pension, injury_insurance, over_10h, association_member
+    needs_open: int
+    needs_closed: int
+    median_days_to_feedback: float | None
+    satisfaction: float | None
+
+
+@dataclass(frozen=True)
+class NeedsBoard:
+    current: NeedsFigures
+    previous: NeedsFigures | None
+    paper: dict[str, float]
+
+
+def median_days_to_feedback(session: Session, *, scope: Scope) -> float | None:
+    """Median days from «need identified» to professional feedback, for feedback given in the quarter."""
+    stmt = sa.select(days_between(N.identified_on, N.feedback_on)).where(*need_filters(scope),
+                                                                         N.feedback_on.is_not(None))  # type: ignore[union-attr]
+    if scope.quarter is not None:
+        start, end = quarter_bounds(scope.quarter)
+        stmt = stmt.where(N.feedback_on.between(start, end))  # type: ignore[union-attr]
+    return median(session, stmt)
+
+
+def figures(session: Session, *, scope: Scope) -> NeedsFigures:
+    prof = profile(session, scope=scope)
+    summary = needs_summary(session, scope=scope)
+    keep = ("labour_contract", "pension", "injury_insurance", "over_10h", "association_member")
+    return NeedsFigures(prof.practitioners, {k: prof.rates[k] for k in keep}, summary.open_at_end, summary.closed,
+                        median_days_to_feedback(session, scope=scope), summary.satisfaction)
+
+
+def board(session: Session, *, scope: Scope) -> NeedsBoard:
+    if scope.quarter is None:
+        raise ValueError("the needs board compares one quarter with the previous one; pass a quarter")
+    prev = Scope(scope.community_id, previous_quarter(scope.quarter), scope.drill)
+    assert prev.quarter is not None
+    return NeedsBoard(
+        current=figures(session, scope=scope),
+        previous=figures(session, scope=prev) if common.has_quarter(session, prev.quarter) else None,
+        paper={k: v for k, v in PAPER_PROFILE.items() if k in ("labour_contract", "pension", "over_10h")},
+    )
+
+
+def composition(session: Session, *, scope: Scope, dimension: str) -> pd.DataFrame:
+    """Practitioners per code of one dimension (a practitioner counts once in each group they belong to)."""
+    where = practitioner_filters(scope)
+    if dimension == "group":
+        key = PractitionerGroup.group
+        stmt = sa.select(key, sa.func.count()).select_from(P).join(PractitionerGroup,
+                                                                   PractitionerGroup.practitioner_id == P.id)
+    else:
+        key = age_group(reference_year(scope)) if dimension == "age_group" else getattr(P, dimension)
+        stmt = sa.select(key, sa.func.count()).select_from(P)
+    rows = session.execute(stmt.where(*where).group_by(key)).all()
+    return pd.DataFrame(rows, columns=["code", "count"])
+
+
+def _needs_in_quarter(scope: Scope) -> list[sa.ColumnElement[bool]]:
+    where = need_filters(scope)
+    if scope.quarter is not None:
+        where.append(N.quarter == scope.quarter)
+    return where
+
+
+def heatmap(session: Session, *, scope: Scope, by: str) -> pd.DataFrame:
+    """Needs identified in the quarter, by category against employment type or vulnerable group."""
+    if by == "group":
+        stmt = (sa.select(N.category, PractitionerGroup.group, sa.func.count()).select_from(N)
+                .join(PractitionerGroup, PractitionerGroup.practitioner_id == N.practitioner_id)
+                .group_by(N.category, PractitionerGroup.group))
+    else:
+        stmt = (sa.select(N.category, P.employment_type, sa.func.count()).select_from(N)
+                .join(P, P.id == N.practitioner_id)
+                .group_by(N.category, P.employment_type))
+    return pd.DataFrame(session.execute(stmt.where(*_needs_in_quarter(scope))).all(),
+                        columns=["category", "column", "count"])
+
+
+def severity_trend(session: Session, *, scope: Scope) -> pd.DataFrame:
+    """Needs identified per quarter and severity, every quarter up to the chosen one."""
+    stmt = sa.select(N.quarter, N.severity, sa.func.count()).where(*need_filters(scope))
+    if scope.quarter is not None:
+        stmt = stmt.where(N.quarter <= scope.quarter)
+    rows = session.execute(stmt.group_by(N.quarter, N.severity).order_by(N.quarter)).all()
+    return pd.DataFrame(rows, columns=["quarter", "severity", "count"])
+
+
+def funnel(session: Session, *, scope: Scope) -> pd.DataFrame:
+    """For needs identified in the quarter: how many reached each stage, and the median days to get there."""
+    where = _needs_in_quarter(scope)
+    counts = session.execute(sa.select(*(sa.func.count(STAGE_DATE[s]) for s in STAGES)).where(*where)).one()
+    days = [0.0 if counts[0] else None] + [
+        median(session, sa.select(days_between(N.identified_on, STAGE_DATE[s])).where(*where)) for s in STAGES[1:]
+    ]
+    return pd.DataFrame({"stage": STAGES, "count": [int(c) for c in counts], "median_days": days})
+
+
+BACKLOG_COLUMNS = ["code", "practitioner_code", "practitioner_name", "category", "severity", "status",
+                   "identified_on", "days_open", "social_worker"]
+
+
+def backlog(session: Session, *, scope: Scope, today: dt.date, limit: int = 200) -> tuple[pd.DataFrame, int]:
+    """Needs not closed at the quarter's end (or today), oldest first, with how many there are in all."""
+    end = min(today, quarter_bounds(scope.quarter)[1]) if scope.quarter else today
+    where = [*need_filters(scope), N.identified_on <= end,
+             sa.or_(N.closed_on.is_(None), N.closed_on > end)]  # type: ignore[union-attr]
+    total = session.execute(sa.select(sa.func.count()).select_from(N).where(*where)).scalar_one()
+    stmt = (sa.select(N.code, P.code, P.name, N.category, N.severity, N.status, N.identified_on,
+                      days_between(N.identified_on, sa.literal(end, sa.Date)), N.social_worker)
+            .select_from(N).join(P, P.id == N.practitioner_id).where(*where)
+            .order_by(N.identified_on, N.code).limit(limit))
+    return pd.DataFrame(session.execute(stmt).all(), columns=BACKLOG_COLUMNS), int(total)
+
+
+@dataclass(frozen=True)
+class NeedsPage:
+    board: NeedsBoard
+    composition: dict[str, pd.DataFrame]
+    heatmap: dict[str, pd.DataFrame]          # by employment type and by vulnerable group
+    trend: pd.DataFrame
+    funnel: pd.DataFrame
+    backlog: pd.DataFrame
+    backlog_total: int
+
+
+def page(engine: Engine, *, scope: Scope, today: dt.date) -> NeedsPage:
+    """Everything the 需求评估 page shows for a scope, its queries run side by side."""
+    tasks: dict[str, Callable[[Session], object]] = {
+        "board": lambda s: board(s, scope=scope),
+        "funnel": lambda s: funnel(s, scope=scope),
+        "backlog": lambda s: backlog(s, scope=scope, today=today),
+        "heat_employment_type": lambda s: heatmap(s, scope=scope, by="employment_type"),
+        "heat_group": lambda s: heatmap(s, scope=scope, by="group"),
+        "trend": lambda s: severity_trend(s, scope=scope),
+        **{f"comp_{d}": (lambda s, d=d: composition(s, scope=scope, dimension=d)) for d in DIMENSIONS},
+    }
+    r = gather(engine, tasks)
+    rows, total = r["backlog"]
+    return NeedsPage(
+        board=r["board"], composition={d: r[f"comp_{d}"] for d in DIMENSIONS},
+        heatmap={"employment_type": r["heat_employment_type"], "group": r["heat_group"]},
+        trend=r["trend"], funnel=r["funnel"], backlog=rows, backlog_total=total,
+    )

@@ -1,0 +1,66 @@
+"""数字画像: one practitioner's profile, strengths, needs history, training and income over time."""
+
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from data_models import Community, Course, Enrolment, NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
+
+P = Practitioner
+
+
+def find(session: Session, *, community_id: int | None, text: str, limit: int = 50) -> pd.DataFrame:
+    """Practitioners whose code or name contains `text` (bound parameter, never pasted into SQL)."""
+    pattern = f"%{text.strip()}%"
+    stmt = sa.select(P.code, P.name).where(sa.or_(P.code.like(pattern), P.name.like(pattern)))  # type: ignore[attr-defined]
+    if community_id is not None:
+        stmt = stmt.where(P.community_id == community_id)
+    return pd.DataFrame(session.execute(stmt.order_by(P.code).limit(limit)).all(), columns=["code", "name"])
+
+
+@dataclass(frozen=True)
+class Card:
+    basics: dict[str, object]
+    groups: list[str]
+    needs: pd.DataFrame
+    events: pd.DataFrame
+    training: pd.DataFrame
+    income: pd.DataFrame
+
+
+def card(session: Session, *, code: str) -> Card | None:
+    row = session.execute(sa.select(P, Community.name).join(Community, Community.id == P.community_id)
+                          .where(P.code == code)).first()
+    if row is None:
+        return None
+    p, community = row
+    basics = p.model_dump(mode="json") | {"community": community}
+    groups = [g for (g,) in session.execute(sa.select(PractitionerGroup.group)
+                                            .where(PractitionerGroup.practitioner_id == p.id))]
+    n = NeedAssessment
+    needs = pd.DataFrame(session.execute(
+        sa.select(n.code, n.category, n.severity, n.status, n.identified_on, n.feedback_on, n.satisfaction,
+                  n.description).where(n.practitioner_id == p.id).order_by(n.identified_on.desc())).all(),  # type: ignore[attr-defined]
+        columns=["code", "category", "severity", "status", "identified_on", "feedback_on", "satisfaction",
+                 "description"])
+    events = pd.DataFrame(session.execute(
+        sa.select(n.code, NeedEvent.to_status, NeedEvent.at, NeedEvent.actor).join(n, n.id == NeedEvent.need_id)
+        .where(n.practitioner_id == p.id).order_by(NeedEvent.at.desc()).limit(50)).all(),  # type: ignore[attr-defined]
+        columns=["code", "status", "at", "actor"])
+    e, c = Enrolment, Course
+    training = pd.DataFrame(session.execute(
+        sa.select(c.title, c.level, e.enrolled_on, c.end_date, e.completed, e.certified, e.employed_after,
+                  e.income_before_cents, e.income_after_cents)
+        .join(c, c.id == e.course_id).where(e.practitioner_id == p.id).order_by(e.enrolled_on)).all(),
+        columns=["title", "level", "enrolled_on", "end_date", "completed", "certified", "employed_after",
+                 "income_before_cents", "income_after_cents"])
+    points = [{"on": p.registered_on, "income_cents": p.monthly_income_cents, "source": "registered"}]
+    for t in training.itertuples():
+        if t.income_before_cents is not None and not pd.isna(t.income_before_cents):
+            points.append({"on": t.enrolled_on, "income_cents": int(t.income_before_cents), "source": "before"})
+        if t.income_after_cents is not None and not pd.isna(t.income_after_cents):
+            points.append({"on": t.end_date, "income_cents": int(t.income_after_cents), "source": "after"})
+    income = pd.DataFrame(points).sort_values("on", kind="stable").reset_index(drop=True)
+    return Card(basics, groups, needs, events, training, income)

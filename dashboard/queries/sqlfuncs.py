@@ -1,0 +1,53 @@
+"""Small SQL pieces that differ between SQLite and PostgreSQL, written once."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+
+class days_between(FunctionElement[int]):  # lower case: reads like the SQL function it stands for
+    """Whole days from the first date to the second."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    a, b = list(element.clauses)
+    return f"CAST(julianday({compiler.process(b, **kw)}) - julianday({compiler.process(a, **kw)}) AS INTEGER)"
+
+
+@compiles(days_between, "postgresql")
+def _days_pg(element: days_between, compiler: Any, **kw: Any) -> str:
+    a, b = list(element.clauses)
+    return f"({compiler.process(b, **kw)} - {compiler.process(a, **kw)})"
+
+
+def count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+
+def median(session: Any, values: sa.Select[Any]) -> float | None:
+    """The median of a one-column SELECT of small integers (such as days).
+
+    The database groups the values (GROUP BY v, COUNT), and the median is read off that short histogram:
+    SQLite has no MEDIAN, and a GROUP BY is cheaper than sorting every row with window functions.
+    """
+    sub = values.subquery()
+    col = next(iter(sub.c))
+    rows = session.execute(sa.select(col, sa.func.count()).where(col.is_not(None)).group_by(col).order_by(col)).all()
+    n = sum(int(c) for _, c in rows)
+    if n == 0:
+        return None
+    wanted = {(n - 1) // 2, n // 2}          # 0-based positions of the middle one or two values
+    picked: list[float] = []
+    seen = 0
+    for value, c in rows:
+        for pos in sorted(wanted):
+            if seen <= pos < seen + int(c):
+                picked.append(float(value))
+        seen += int(c)
+    return sum(picked) / len(picked)
