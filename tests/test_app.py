@@ -4,24 +4,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard.db import make_engine
 from dashboard.i18n import fmt_int
 from dashboard.queries import Scope, needs
-from dashboard.settings import get_settings
+from tests.apptest_helpers import ROOT, clear_caches
 from tests.conftest import BACKENDS
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/cooperative.py"]
-
-
-def clear_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    get_settings.cache_clear()
 
 
 @pytest.fixture

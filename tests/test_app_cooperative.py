@@ -1,27 +1,17 @@
 """The 合作社分配 page in AppTest: approve a draft, refuse a second run, correct, read a statement, spend."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app import ROOT, clear_caches
+from tests.apptest_helpers import click, open_page
 
 
 @pytest.fixture
-def at(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
-    clear_caches()
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    app.switch_page("app_pages/cooperative.py").run()
-    assert not app.exception, app.exception
-    yield app
-    clear_caches()
-
-
-def click(at: AppTest, label: str) -> None:
-    next(b for b in at.button if b.label == label).click().run()
-    assert not at.exception, at.exception
+def at(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    yield from open_page(tmp_path, monkeypatch, "app_pages/cooperative.py")
 
 
 def test_approve_then_refuse_then_correct(at: AppTest) -> None:

@@ -1,31 +1,21 @@
 """The 需求评估 page in AppTest: the papers' figures, a slice that filters the page, the loop form, a profile."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app import ROOT, clear_caches
+from tests.apptest_helpers import click, open_page
 
 
 @pytest.fixture
-def at(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
-    clear_caches()
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    app.switch_page("app_pages/needs.py").run()
-    assert not app.exception, app.exception
-    yield app
-    clear_caches()
+def at(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    yield from open_page(tmp_path, monkeypatch, "app_pages/needs.py")
 
 
 def metrics(at: AppTest) -> dict[str, tuple[str, str | None]]:
     return {m.label: (m.value, m.proto.help or None) for m in at.metric}
-
-
-def click(at: AppTest, label: str) -> None:
-    next(b for b in at.button if b.label == label).click().run()
-    assert not at.exception, at.exception
 
 
 def test_the_demo_shows_the_papers_figures_beside_their_references(at: AppTest) -> None:
