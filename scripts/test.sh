@@ -4,13 +4,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh dev
 
-# The browser test uses Debian's Chromium and a CJK font (Playwright's own browser download is not used).
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# The browser tests use Debian's Chromium and a CJK font (Playwright's own browser download is not used);
+# the spreadsheet tests open our workbooks in LibreOffice.
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v soffice >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      chromium fonts-noto-cjk libreoffice-calc-nogui >/dev/null
   else
-    echo "Chromium or the CJK font is missing: sudo apt-get install chromium fonts-noto-cjk" >&2
+    echo "Missing: sudo apt-get install chromium fonts-noto-cjk libreoffice-calc-nogui" >&2
     exit 1
   fi
 fi
