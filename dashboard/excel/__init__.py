@@ -1,0 +1,1 @@
+"""Excel in and out: templates, the validated all-or-nothing import, styled exports."""

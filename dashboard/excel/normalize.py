@@ -1,0 +1,187 @@
+"""What people type into spreadsheets, turned into clean values — or a NormError naming what is wrong.
+
+Each function takes one raw cell (str, int, float, bool, date, datetime or None, as the readers give them)
+and returns the clean value. A blank cell is None; whether that is allowed is the caller's business.
+"""
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from dashboard.i18n import STRINGS
+
+
+class NormError(ValueError):
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+SPACES = "\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"
+EXCEL_EPOCH = dt.date(1899, 12, 30)    # Excel's day 0 (it counts 1900 as a leap year; serials > 60 are right)
+
+
+def clean_text(raw: Any) -> str | None:
+    """Leading and trailing spaces, full-width ones included, go; a cell of only spaces is blank."""
+    if raw is None:
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)                 # a code typed as 1001 comes back from Excel as 1001.0
+    text = str(raw).strip(" \t\r\n" + SPACES)
+    return text or None
+
+
+def _ascii(text: str) -> str:
+    """Full-width digits, letters and signs to ASCII (１２３ -> 123); used for numbers, dates and codes."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def code(raw: Any) -> str | None:
+    text = clean_text(raw)
+    return None if text is None else _ascii(text).strip()
+
+
+def _number_text(raw: Any) -> str | None:
+    text = clean_text(raw)
+    if text is None:
+        return None
+    text = _ascii(text).replace(",", "").replace(" ", "")
+    return text.removeprefix("¥").removesuffix("元")
+
+
+def integer(raw: Any) -> int | None:
+    if isinstance(raw, bool):
+        raise NormError("excel.not_integer", value=raw)
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if raw.is_integer():
+            return int(raw)
+        raise NormError("excel.not_integer", value=raw)
+    text = _number_text(raw)
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise NormError("excel.not_integer", value=raw) from exc
+    if value != value.to_integral_value():
+        raise NormError("excel.not_integer", value=raw)
+    return int(value)
+
+
+def number(raw: Any) -> float | None:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return float(raw)
+    text = _number_text(raw)
+    if text is None:
+        return None
+    try:
+        return float(Decimal(text))
+    except InvalidOperation as exc:
+        raise NormError("excel.not_number", value=raw) from exc
+
+
+def money(raw: Any) -> int | None:
+    """Yuan with at most two decimals, as integer cents (fen). 1,234.5 -> 123450."""
+    if isinstance(raw, bool):
+        raise NormError("excel.not_money", value=raw)
+    if isinstance(raw, float):
+        value = Decimal(repr(raw))     # repr is the shortest text that round-trips: 0.1, not 0.1000000000000000055
+    elif isinstance(raw, int):
+        value = Decimal(raw)
+    else:
+        text = _number_text(raw)
+        if text is None:
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation as exc:
+            raise NormError("excel.not_money", value=raw) from exc
+    if not value.is_finite():
+        raise NormError("excel.not_money", value=raw)
+    cents = value * 100
+    if cents != cents.quantize(Decimal(1), ROUND_HALF_UP):
+        raise NormError("excel.money_decimals", value=raw)
+    if value < 0:
+        raise NormError("excel.negative", value=raw)
+    return int(cents)
+
+
+TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "✔", "有", "对", "t"}
+FALSE = {"否", "n", "no", "false", "0", "×", "✗", "✘", "x", "无", "没有", "错", "f"}
+
+
+def boolean(raw: Any) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return bool(raw)
+    text = clean_text(raw)
+    if text is None:
+        return None
+    key = _ascii(text).lower()
+    if key in TRUE:
+        return True
+    if key in FALSE:
+        return False
+    raise NormError("excel.not_boolean", value=raw)
+
+
+DATE_PATTERNS = [
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T]?\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+
+
+def date(raw: Any) -> dt.date | None:
+    """Excel dates (or their serial numbers), 2025-03-01, 2025/3/1, 2025年3月1日, 2025.3.1, 20250301."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if float(raw).is_integer() and 19_000_101 <= raw <= 29_991_231:
+            return date(str(int(raw)))          # 20250301 typed as a number
+        if 1 <= raw < 2_958_466:
+            return EXCEL_EPOCH + dt.timedelta(days=int(raw))
+        raise NormError("excel.not_date", value=raw)
+    text = clean_text(raw)
+    if text is None:
+        return None
+    text = _ascii(text).replace(" ", "")
+    for pattern in DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError as exc:
+                raise NormError("excel.not_date", value=raw) from exc
+    raise NormError("excel.not_date", value=raw)
+
+
+def enum_lookup(enum: type[StrEnum]) -> dict[str, str]:
+    """Every way a value may be written — its code, its Chinese label, its English label — to its code."""
+    out: dict[str, str] = {}
+    for member in enum:
+        out[member.value.lower()] = member.value
+        for lang in ("zh", "en"):
+            label = STRINGS[lang].get(f"enum.{enum.__name__}.{member.value}")
+            if label:
+                out[label.lower()] = member.value
+    return out
+
+
+def enum_value(raw: Any, lookup: dict[str, str], allowed: str) -> str | None:
+    text = clean_text(raw)
+    if text is None:
+        return None
+    hit = lookup.get(text.lower()) or lookup.get(_ascii(text).lower())
+    if hit is None:
+        raise NormError("excel.not_in_list", value=raw, allowed=allowed)
+    return hit
