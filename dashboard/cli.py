@@ -6,10 +6,13 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlmodel import Session
 
 from dashboard.db import current_revision, init_database, make_engine, upgrade
+from dashboard.excel import importer, writer
+from dashboard.excel.spec import ENTITIES
 from dashboard.i18n import fmt_yuan, label, set_language, t
 from dashboard.queries import cooperative
 from dashboard.services import distribution
@@ -75,6 +78,51 @@ def _distribute(args: argparse.Namespace) -> int:
     return 0
 
 
+def _entities(args: argparse.Namespace) -> int:
+    for name in ENTITIES:
+        print(f"{name}\t{t('entity.' + name)}")
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    Path(args.out).write_bytes(writer.template_xlsx(args.entity))
+    print(json.dumps({"entity": args.entity, "file": args.out}, ensure_ascii=False))
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        print(t("cli.no_file", path=args.file), file=sys.stderr)
+        return 2
+    engine = init_database(args.database_url)
+    result = importer.import_file(engine, args.entity, path.read_bytes(), path.name,
+                                  actor=args.actor or getpass.getuser(), dry_run=args.dry_run,
+                                  max_bytes=get_settings().max_upload_mb * 2**20)
+    summary = result.as_dict()
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        print(t("cli.import_summary", status=t(f"excel.status_{result.status}"),
+                **{k: summary[k] for k in ("rows", "created", "updated", "unchanged", "rejected")}))
+        for err in result.errors[:200]:
+            print(f"  {err.sheet} {t('cli.row_n', n=err.row)} [{err.column}] «{err.value}»: {err.message}")
+    return 0 if result.status in ("committed", "valid") else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    engine = init_database(args.database_url)
+    out = Path(args.out)
+    if out.suffix.lower() == ".csv":
+        out.write_bytes(writer.export_csv(engine, args.entity, community_code=args.community, quarter=args.quarter))
+        count = None
+    else:
+        data, count = writer.export_xlsx(engine, args.entity, community_code=args.community, quarter=args.quarter)
+        out.write_bytes(data)
+    print(json.dumps({"entity": args.entity, "file": str(out), "rows": count}, ensure_ascii=False))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m dashboard", description="协同治理看板 command line")
     p.add_argument("--database-url", default=None, help="overrides DATABASE_URL")
@@ -95,6 +143,24 @@ def parser() -> argparse.ArgumentParser:
     dist.add_argument("--actor", default=None, help="who is recorded in the audit log (default: OS user)")
     dist.add_argument("--json", action="store_true")
     dist.set_defaults(func=_distribute)
+    sub.add_parser("entities", help="the entities that can be imported and exported").set_defaults(func=_entities)
+    tpl = sub.add_parser("template", help="write an import template")
+    tpl.add_argument("entity", choices=list(ENTITIES))
+    tpl.add_argument("out")
+    tpl.set_defaults(func=_template)
+    imp = sub.add_parser("import", help="validate and import a spreadsheet (all or nothing)")
+    imp.add_argument("entity", choices=list(ENTITIES))
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    imp.add_argument("--json", action="store_true")
+    imp.add_argument("--actor", default=None, help="who is recorded in the import batch (default: OS user)")
+    imp.set_defaults(func=_import)
+    exp = sub.add_parser("export", help="export an entity as .xlsx (or .csv by the file's suffix)")
+    exp.add_argument("entity", choices=list(ENTITIES))
+    exp.add_argument("out")
+    exp.add_argument("--community", default=None, help="community code")
+    exp.add_argument("--quarter", default=None, help="e.g. 2025Q3")
+    exp.set_defaults(func=_export)
     return p
 
 

@@ -1,0 +1,369 @@
+"""The one import engine behind the CLI and the page: read, normalise, validate every row, then all or nothing.
+
+Each error names the sheet, the Excel row as the user sees it, the column header as written in the file, the
+value, and a message in the user's language. If any row is rejected nothing is written. Re-importing updates
+rows by their code; rows that did not change are counted as unchanged.
+"""
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard import audit
+from dashboard.bulk import bulk_insert
+from dashboard.excel import normalize as norm
+from dashboard.excel.reader import RefusedFile, Sheet, read_sheets
+from dashboard.excel.spec import ENTITIES, Entity, Field
+from dashboard.i18n import get_language, t
+from dashboard.periods import month_key, quarter_key
+from data_models import ImportBatch, PractitionerGroup
+from data_models.core import utcnow
+
+HEADER_SCAN = 10          # the header may sit below a title row or two
+
+
+@dataclass
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    status: str                       # committed | valid | rejected
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    sheet: str | None = None
+    batch_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("batch_id")
+        out.pop("sheet")
+        return out
+
+
+def _normaliser(f: Field) -> Callable[[Any], Any]:
+    if f.kind == "enum":
+        assert f.enum is not None
+        lookup = norm.enum_lookup(f.enum)
+        allowed = t("excel.list_sep").join(t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum)
+        return lambda raw: norm.enum_value(raw, lookup, allowed)
+    if f.kind == "groups":
+        lookup = norm.enum_lookup(f.enum)  # type: ignore[arg-type]
+        allowed = t("excel.list_sep").join(t(f"enum.VulnerableGroup.{m.value}") for m in f.enum)  # type: ignore[union-attr]
+
+        def groups(raw: Any) -> list[str] | None:
+            text = norm.clean_text(raw)
+            if text is None:
+                return None
+            parts = [p for p in text.replace("，", ",").replace("、", ",").replace(";", ",").split(",") if p.strip()]
+            return sorted({norm.enum_value(p, lookup, allowed) for p in parts})  # type: ignore[misc]
+        return groups
+    simple: dict[str, Callable[[Any], Any]] = {
+        "code": norm.code, "ref": norm.code, "int": norm.integer, "float": norm.number, "date": norm.date,
+        "bool": norm.boolean, "money": norm.money, "text": norm.clean_text,
+    }
+    return simple[f.kind]
+
+
+def _match_header(entity: Entity, row: list[Any]) -> dict[int, Field] | None:
+    names: dict[str, Field] = {}
+    for f in entity.fields:
+        names[f.zh.lower()] = f
+        names[f.name.lower()] = f
+        names[f.column.lower()] = f
+    found = {}
+    for i, cell in enumerate(row):
+        text = norm.clean_text(cell)
+        if text is None:
+            continue
+        key = text.lstrip("*").rstrip("*").strip().lower()
+        if key in names:
+            found[i] = names[key]
+    if entity.code not in found.values():
+        return None
+    if not all(f in found.values() for f in entity.fields if f.required):
+        return None
+    return found
+
+
+def _find_table(entity: Entity, sheets: list[Sheet]) -> tuple[Sheet, int, dict[int, Field]]:
+    for sheet in sheets:
+        for r, row in enumerate(sheet.rows[:HEADER_SCAN]):
+            mapping = _match_header(entity, row)
+            if mapping:
+                return sheet, r, mapping
+    zh = get_language() == "zh"
+    required = "、".join(f.zh if zh else f"{f.zh} ({f.name})" for f in entity.fields if f.required)
+    raise RefusedFile("excel.no_header", entity=t(f"entity.{entity.name}"), required=required)
+
+
+def _load_refs(conn: Connection, entity: Entity, wanted: dict[str, set[str]]) -> dict[str, dict[str, tuple]]:
+    """code -> (id, community_id or None) for every referenced code, fetched in chunks with bound parameters."""
+    out: dict[str, dict[str, tuple]] = {}
+    for ref, codes in wanted.items():
+        table = ENTITIES[ref].table
+        cols = [table.c.code, table.c.id]
+        cols.append(table.c.community_id if "community_id" in table.c else sa.null())
+        found: dict[str, tuple] = {}
+        codes_list = sorted(codes)
+        for i in range(0, len(codes_list), 5_000):
+            chunk = codes_list[i:i + 5_000]
+            for code, id_, community in conn.execute(sa.select(*cols).where(table.c.code.in_(chunk))):
+                found[code] = (id_, community)
+        out[ref] = found
+    return out
+
+
+def _defaults(entity: Entity) -> dict[str, Any]:
+    """What a blank optional cell becomes for a NOT NULL column: the model's own default."""
+    out = {}
+    for f in entity.fields:
+        if f.kind in ("groups", "ref"):
+            continue
+        col = entity.table.c[f.column]
+        if not col.nullable:
+            out[f.column] = False if f.kind == "bool" else (0 if f.kind in ("int", "money", "float") else "")
+    return out
+
+
+def _check_row(entity: Entity, values: dict[str, Any]) -> list[tuple[str, str]]:
+    """The rules the database would refuse, said per row: (column, message key)."""
+    out = []
+    for column in ("satisfaction",):
+        v = values.get(column)
+        if v is not None and not 1 <= v <= 5:
+            out.append((column, "excel.range_1_5"))
+    for column in ("pre_score", "post_score"):
+        v = values.get(column)
+        if v is not None and not 0 <= v <= 100:
+            out.append((column, "excel.range_0_100"))
+    hours = values.get("daily_work_hours")
+    if hours is not None and not 0 <= hours <= 24:
+        out.append(("daily_work_hours", "excel.range_hours"))
+    for later, earlier in (("end_date", "start_date"), ("deadline", "raised_on"), ("due_on", "created_on"),
+                           ("assessed_on", "identified_on"), ("responded_on", "assessed_on"),
+                           ("feedback_on", "responded_on"), ("closed_on", "feedback_on")):
+        a, b = values.get(later), values.get(earlier)
+        if a is not None and b is not None and a < b:
+            out.append((later, "excel.date_order"))
+    if entity.name == "needs":      # the loop has no gaps: a stage's date needs the one before it
+        for later, earlier in (("responded_on", "assessed_on"), ("feedback_on", "responded_on"),
+                               ("closed_on", "feedback_on")):
+            if values.get(later) is not None and values.get(earlier) is None:
+                out.append((later, "excel.stage_missing"))
+    for column in ("hours", "quantity", "minutes", "order_no"):
+        v = values.get(column)
+        if v is not None and v <= 0:
+            out.append((column, "excel.positive"))
+    for column in ("birth_year",):
+        v = values.get(column)
+        if v is not None and not 1900 <= v <= 2100:
+            out.append((column, "excel.range_year"))
+    if entity.name == "action_items" and values.get("status") == "done" and values.get("done_on") is None:
+        out.append(("done_on", "excel.done_needs_date"))
+    if entity.name == "enrolments":
+        if values.get("completed") and not values.get("attended"):
+            out.append(("completed", "excel.completed_needs_attended"))
+        if values.get("certified") and not values.get("completed"):
+            out.append(("certified", "excel.certified_needs_completed"))
+    return out
+
+
+def import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *, actor: str,
+                dry_run: bool = False, max_bytes: int = 50 * 2**20) -> ImportResult:
+    """Validate `data` as rows of `entity_name`; unless `dry_run`, write them all in one transaction."""
+    entity = ENTITIES[entity_name]
+    try:
+        sheets = list(read_sheets(data, file_name, max_bytes=max_bytes))
+        sheet, header_row, mapping = _find_table(entity, sheets)
+    except RefusedFile as refused:
+        return ImportResult("rejected", errors=[RowError("", 0, "", file_name, t(refused.key, **refused.params))])
+
+    normalisers = {i: _normaliser(f) for i, f in mapping.items()}
+    headers = {i: str(norm.clean_text(sheet.rows[header_row][i])) for i in mapping}
+    by_field = {f.column: i for i, f in mapping.items()}
+    errors: list[RowError] = []
+    records: list[tuple[int, dict[str, Any]]] = []          # (excel row, values by column)
+    bad_rows: set[int] = set()
+
+    def fail(excel_row: int, column_index: int | None, cell: Any, key: str, /, **params: Any) -> None:
+        header = headers.get(column_index, "") if column_index is not None else ""
+        errors.append(RowError(sheet.name, excel_row, header, "" if cell is None else str(cell),
+                               t(key, **params)))
+        bad_rows.add(excel_row)
+
+    for r in range(header_row + 1, len(sheet.rows)):
+        raw = sheet.rows[r]
+        excel_row = r + 1
+        if all(norm.clean_text(c) is None for c in raw):
+            continue
+        values: dict[str, Any] = {}
+        for i, f in mapping.items():
+            cell = raw[i] if i < len(raw) else None
+            try:
+                value = normalisers[i](cell)
+            except norm.NormError as err:
+                fail(excel_row, i, cell, err.key, **err.params)
+                continue
+            if value is None and f.required:
+                fail(excel_row, i, cell, "excel.required")
+                continue
+            if value is not None and f.max_len and isinstance(value, str) and len(value) > f.max_len:
+                fail(excel_row, i, cell, "excel.too_long", max=f.max_len)
+                continue
+            values[f.column] = value
+        for column, key in _check_row(entity, values):
+            index = by_field.get(column)
+            fail(excel_row, index, raw[index] if index is not None and index < len(raw) else None, key)
+        records.append((excel_row, values))
+
+    # The same code twice in one file: the later row is rejected, naming the first.
+    first_seen: dict[str, int] = {}
+    code_col = by_field["code"]
+    for excel_row, values in records:
+        code = values.get("code")
+        if code is None:
+            continue
+        if code in first_seen:
+            fail(excel_row, code_col, code, "excel.duplicate_code", first=first_seen[code])
+        else:
+            first_seen[code] = excel_row
+
+    ref_fields = [f for f in entity.fields if f.kind == "ref" and f.column in by_field]
+    with engine.connect() as conn:
+        wanted: dict[str, set[str]] = {}
+        for f in ref_fields:
+            wanted.setdefault(f.ref, set()).update(v[f.column] for _, v in records if v.get(f.column))  # type: ignore[arg-type]
+        refs = _load_refs(conn, entity, wanted)
+        existing = _existing(conn, entity, [v["code"] for _, v in records if v.get("code")])
+
+    for excel_row, values in records:
+        for f in ref_fields:
+            code = values.get(f.column)
+            if code is None:
+                continue
+            hit = refs[f.ref].get(code)  # type: ignore[index]
+            if hit is None:
+                fail(excel_row, by_field[f.column], code, "excel.unknown_ref", entity=_entity_zh(f.ref), code=code)
+                continue
+            values[f.column] = hit[0]
+            if entity.community_from == f.column:
+                values["community_id"] = hit[1]
+
+    result = ImportResult("rejected", rows=len(records), sheet=sheet.name)
+    if errors:
+        result.errors = sorted(errors, key=lambda e: e.row)      # stable: within a row, columns in file order
+        result.rejected = len(bad_rows)
+        return result
+
+    defaults = _defaults(entity)
+    new, changed = [], []
+    for _, values in records:
+        # A blank cell takes the column's default; a column the file does not have is left as it is.
+        row = {k: (defaults[k] if v is None and k in defaults else v) for k, v in values.items()}
+        if row["code"] not in existing:
+            row = {**defaults, **row}
+        if entity.period_from:
+            day: dt.date = row[entity.period_from]
+            row["quarter"] = quarter_key(day)
+            if "month" in entity.table.c:
+                row["month"] = month_key(day)
+        old = existing.get(row["code"])
+        if old is None:
+            new.append(row)
+        elif _differs(old, row):
+            changed.append(row)
+    result.created, result.updated = len(new), len(changed)
+    result.unchanged = len(records) - len(new) - len(changed)
+    result.status = "valid"
+    if dry_run:
+        return result
+
+    try:
+        with engine.begin() as conn:
+            _write(conn, entity, new, changed)
+            batch_id = conn.execute(sa.insert(ImportBatch.__table__).values(  # type: ignore[attr-defined]
+                entity=entity.name, file_name=file_name[:255], sha256=hashlib.sha256(data).hexdigest(), actor=actor,
+                at=utcnow(), created=result.created, updated=result.updated, unchanged=result.unchanged,
+                rejected=0)).inserted_primary_key[0]
+            audit.record(conn, actor=actor, action="import", entity=entity.table.name, entity_id=file_name[:64],
+                         after={"created": result.created, "updated": result.updated,
+                                "unchanged": result.unchanged, "sha256": hashlib.sha256(data).hexdigest()},
+                         import_batch_id=batch_id)
+    except sa.exc.IntegrityError as exc:
+        # A rule the checks above do not know: still nothing is written, and the user is told which.
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or str(exc.orig)[:200]
+        return ImportResult("rejected", rows=len(records), rejected=len(records),
+                            errors=[RowError(sheet.name, 0, "", "", t("excel.db_refused", rule=constraint))])
+    result.status = "committed"
+    result.batch_id = int(batch_id)
+    return result
+
+
+def _differs(old: dict[str, Any], row: dict[str, Any]) -> bool:
+    if any(old.get(k) != v for k, v in row.items() if k != "groups"):
+        return True
+    return "groups" in row and sorted(old.get("groups") or []) != sorted(row["groups"] or [])
+
+
+def _entity_zh(name: str) -> str:
+    return t(f"entity.{name}")
+
+
+def _existing(conn: Connection, entity: Entity, codes: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored values of rows whose code is in the file, to tell updated from unchanged."""
+    table = entity.table
+    columns = [c for c in table.c if c.name != "id"]
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(codes), 5_000):
+        chunk = codes[i:i + 5_000]
+        for row in conn.execute(sa.select(table.c.id, *columns).where(table.c.code.in_(chunk))).mappings():
+            out[row["code"]] = {k: v for k, v in row.items() if k != "id"} | {"_id": row["id"]}
+    if entity.name == "practitioners" and out:
+        g = PractitionerGroup.__table__  # type: ignore[attr-defined]
+        ids = {v["_id"]: code for code, v in out.items()}
+        for pid, group in conn.execute(sa.select(g.c.practitioner_id, g.c.group)
+                                       .where(g.c.practitioner_id.in_(list(ids)))):
+            out[ids[pid]].setdefault("groups", []).append(group)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Dates as ISO text for the raw bulk path (sqlite3's own date adapter is deprecated)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _write(conn: Connection, entity: Entity, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+    table = entity.table
+    columns = sorted({k for row in new + changed for k in row if k != "groups"})
+    if new:
+        bulk_insert(conn, table, columns, ([_plain(row.get(c)) for c in columns] for row in new))
+    if changed:
+        update = (table.update().where(table.c.code == sa.bindparam("_code"))
+                  .values({c: sa.bindparam(f"_{c}") for c in columns if c != "code"}))
+        conn.execute(update, [{"_code": row["code"], **{f"_{c}": row.get(c) for c in columns if c != "code"}}
+                              for row in changed])
+    if entity.name == "practitioners":
+        rows = [r for r in new + changed if "groups" in r]
+        if rows:
+            g = PractitionerGroup.__table__  # type: ignore[attr-defined]
+            ids = dict(conn.execute(sa.select(table.c.code, table.c.id)
+                                    .where(table.c.code.in_([r["code"] for r in rows]))).all())
+            conn.execute(g.delete().where(g.c.practitioner_id.in_(list(ids.values()))))
+            pairs = [(ids[r["code"]], grp) for r in rows for grp in (r["groups"] or [])]
+            if pairs:
+                bulk_insert(conn, g, ["practitioner_id", "group"], pairs)

@@ -1,0 +1,166 @@
+"""What each importable entity's spreadsheet looks like, derived from the table classes.
+
+Types, enum lists, lengths, required-ness and references come from the model's columns; this module adds
+only what a model cannot say: the Chinese header, and which columns are worked out on import (period keys,
+the community of a row whose parent has one).
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+import data_models
+from data_models import enums
+
+T = data_models.metadata.tables
+
+# table -> the CLI name of the entity whose code a reference to it is written as
+ENTITY_OF_TABLE = {
+    "community": "communities", "party": "parties", "practitioner": "practitioners", "course": "courses",
+    "cooperative": "cooperatives", "member": "members", "livestream_session": "livestreams", "meeting": "meetings",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str                      # English header (also accepted on import)
+    zh: str                        # Chinese header
+    kind: str                      # text code int float date bool money enum ref groups
+    column: str                    # the database column it fills
+    required: bool
+    enum: type[StrEnum] | None = None
+    ref: str | None = None         # entity name whose code this is
+    max_len: int | None = None
+
+    def header(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.name
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    zh: str
+    table: sa.Table
+    fields: list[Field]
+    period_from: str | None = None                   # date column that sets quarter (and month if present)
+    community_from: str | None = None                # ref field whose parent gives community_id
+    checks: list[tuple[str, str, str]] = field(default_factory=list)   # (sql-ish rule key, column, message key)
+
+    @property
+    def code(self) -> Field:
+        return self.fields[0]
+
+
+# (column, Chinese header, required). The first is the entity's code.
+LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
+    "communities": ("社区", "community", [
+        ("code", "社区编号", True), ("name", "社区名称", True), ("kind", "类型", True), ("city", "城市", False),
+        ("district", "区县", False)]),
+    "parties": ("联席会议单位", "party", [
+        ("code", "单位编号", True), ("name", "单位名称", True), ("kind", "单位类型", True),
+        ("community_id", "社区编号", False)]),
+    "practitioners": ("从业者", "practitioner", [
+        ("code", "从业者编号", True), ("community_id", "社区编号", True), ("name", "姓名", True),
+        ("gender", "性别", True), ("birth_year", "出生年份", True), ("phone", "电话", False),
+        ("education", "学历", True), ("hukou", "户籍", True), ("employment_type", "就业形态", True),
+        ("occupation", "职业", True), ("domestic_service", "家政服务类别", False),
+        ("daily_work_hours", "日工作时长（小时）", True), ("has_labour_contract", "签订劳动合同", False),
+        ("has_pension", "养老保险", False), ("has_injury_insurance", "工伤保险", False),
+        ("monthly_income_cents", "月收入（元）", False), ("is_association_member", "加入行业协会", False),
+        ("strengths", "优势特长", False), ("registered_on", "登记日期", True), ("groups", "弱势群体标签", False)]),
+    "needs": ("需求评估", "need_assessment", [
+        ("code", "需求编号", True), ("practitioner_id", "从业者编号", True), ("category", "需求类别", True),
+        ("severity", "紧急程度", True), ("status", "状态", True), ("description", "需求描述", False),
+        ("identified_on", "识别日期", True), ("assessed_on", "评估日期", False), ("responded_on", "响应日期", False),
+        ("feedback_on", "反馈日期", False), ("closed_on", "结案日期", False), ("satisfaction", "满意度", False),
+        ("social_worker", "负责社工", False)]),
+    "courses": ("培训课程", "course", [
+        ("code", "课程编号", True), ("community_id", "社区编号", True), ("title", "课程名称", True),
+        ("topic", "主题", True), ("level", "级别", True), ("provider_party_id", "培训机构编号", False),
+        ("target_group", "面向人群", False), ("hours", "课时", True), ("start_date", "开始日期", True),
+        ("end_date", "结束日期", True)]),
+    "enrolments": ("培训报名", "enrolment", [
+        ("code", "报名编号", True), ("course_id", "课程编号", True), ("practitioner_id", "从业者编号", True),
+        ("enrolled_on", "报名日期", True), ("attended", "出勤", False), ("completed", "结业", False),
+        ("pre_score", "培训前得分", False), ("post_score", "培训后得分", False), ("certified", "取得证书", False),
+        ("employed_after", "结业后就业", False), ("income_before_cents", "培训前月收入（元）", False),
+        ("income_after_cents", "培训后月收入（元）", False), ("satisfaction", "满意度", False)]),
+    "cooperatives": ("合作社", "cooperative", [
+        ("code", "合作社编号", True), ("community_id", "社区编号", True), ("name", "合作社名称", True),
+        ("founded_on", "成立日期", False), ("carry_loss_forward", "亏损结转", False),
+        ("distribution_basis", "分配依据", False)]),
+    "members": ("合作社成员", "member", [
+        ("code", "成员编号", True), ("cooperative_id", "合作社编号", True), ("practitioner_id", "从业者编号", False),
+        ("name", "姓名", True), ("phone", "电话", False), ("joined_on", "入社日期", True),
+        ("shares_held", "持股数", False), ("is_active", "在册", False)]),
+    "sales": ("销售记录", "sale", [
+        ("code", "订单编号", True), ("cooperative_id", "合作社编号", True), ("member_id", "成员编号", False),
+        ("sold_on", "销售日期", True), ("channel", "渠道", True), ("product", "商品", False),
+        ("quantity", "数量", True), ("revenue_cents", "销售额（元）", True), ("cost_cents", "成本（元）", True)]),
+    "livestreams": ("治理直播", "livestream_session", [
+        ("code", "直播编号", True), ("community_id", "社区编号", True), ("held_on", "直播日期", True),
+        ("title", "标题", False), ("hosts", "主持人", False), ("platform", "平台", True),
+        ("viewers", "观看人数", False)]),
+    "requests": ("直播诉求", "request", [
+        ("code", "诉求编号", True), ("session_id", "直播编号", True), ("raised_on", "提出日期", True),
+        ("category", "诉求类别", True), ("description", "诉求内容", False), ("department", "转办部门", False),
+        ("deadline", "办理期限", True), ("status", "状态", True), ("resolved_on", "办结日期", False),
+        ("resolution", "办理结果", False), ("reported_session_id", "反馈直播编号", False),
+        ("closed_on", "关闭日期", False)]),
+    "meetings": ("联席会议", "meeting", [
+        ("code", "会议编号", True), ("community_id", "社区编号", True), ("kind", "会议类型", False),
+        ("title", "会议名称", True), ("held_on", "会议日期", True), ("location", "地点", False)]),
+    "agenda_items": ("会议议程", "agenda_item", [
+        ("code", "议程编号", True), ("meeting_id", "会议编号", True), ("order_no", "顺序", True),
+        ("title", "议题", True), ("presenter_party_id", "汇报单位编号", False), ("minutes", "时长（分钟）", True),
+        ("source", "来源", False)]),
+    "action_items": ("行动事项", "action_item", [
+        ("code", "事项编号", True), ("meeting_id", "会议编号", True), ("title", "事项", True),
+        ("owner_party_id", "责任单位编号", True), ("created_on", "提出日期", True), ("due_on", "完成期限", True),
+        ("status", "状态", True), ("done_on", "完成日期", False)]),
+}
+PERIOD_FROM = {"needs": "identified_on", "courses": "start_date", "enrolments": "enrolled_on", "sales": "sold_on",
+               "livestreams": "held_on", "requests": "raised_on", "meetings": "held_on"}
+COMMUNITY_FROM = {"needs": "practitioner_id", "enrolments": "course_id", "sales": "cooperative_id",
+                  "requests": "session_id"}
+ENUM_BY_NAME = {e.__name__.lower(): e for e in enums.ALL_ENUMS}
+
+
+def _field(table: sa.Table, column: str, zh: str, required: bool) -> Field:
+    if column == "groups":
+        return Field("vulnerable_groups", zh, "groups", "groups", required, enums.VulnerableGroup)
+    col = table.c[column]
+    if col.foreign_keys:
+        target = next(iter(col.foreign_keys)).column.table.name
+        ref = ENTITY_OF_TABLE[target]
+        return Field(column.removesuffix("_id") + "_code", zh, "ref", column, required, ref=ref)
+    if isinstance(col.type, sa.Enum):
+        enum_cls = col.type.enum_class
+        assert enum_cls is not None
+        return Field(column, zh, "enum", column, required, enum=enum_cls)
+    if column.endswith("_cents"):
+        return Field(column.removesuffix("_cents"), zh, "money", column, required)
+    if column == "code":
+        return Field(column, zh, "code", column, required, max_len=getattr(col.type, "length", None))
+    if isinstance(col.type, sa.Boolean):
+        return Field(column, zh, "bool", column, required)
+    if isinstance(col.type, sa.Date):
+        return Field(column, zh, "date", column, required)
+    if isinstance(col.type, sa.Float):
+        return Field(column, zh, "float", column, required)
+    if isinstance(col.type, sa.Integer):
+        return Field(column, zh, "int", column, required)
+    return Field(column, zh, "text", column, required, max_len=getattr(col.type, "length", None))
+
+
+def _build() -> dict[str, Entity]:
+    out = {}
+    for name, (zh, table_name, layout) in LAYOUT.items():
+        table = T[table_name]
+        fields = [_field(table, column, header, required) for column, header, required in layout]
+        out[name] = Entity(name, zh, table, fields, PERIOD_FROM.get(name), COMMUNITY_FROM.get(name))
+    return out
+
+
+ENTITIES: dict[str, Entity] = _build()

@@ -1,0 +1,206 @@
+"""Styled workbooks out: exports of any entity (filtered, typed cells, safe text) and import templates.
+
+xlsxwriter in constant-memory mode writes row by row at flat memory. Text is always written as a string cell,
+so a value such as "=HYPERLINK(...)" or "+86 138…" is never read as a formula.
+"""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import xlsxwriter
+from sqlalchemy.engine import Engine
+
+from dashboard.excel.spec import ENTITIES, Entity, Field
+from dashboard.i18n import get_language, t
+from data_models import Community, PractitionerGroup
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EXAMPLES = {"code": "P00001", "ref": "C001", "int": "12", "float": "9.5", "date": "2025-03-01", "bool": "是",
+            "money": "3200.50", "groups": "流动女性、低收入", "text": ""}
+
+
+def _select(entity: Entity, community_code: str | None, quarter: str | None) -> sa.Select[Any]:
+    """The entity's rows with every reference written as the referenced code, filtered like the pages."""
+    table = entity.table
+    cols: list[Any] = [table.c.id]
+    joins = []
+    for f in entity.fields:
+        if f.kind == "groups":
+            continue
+        if f.kind == "ref":
+            target = ENTITIES[f.ref].table.alias(f"ref_{f.column}")  # type: ignore[index]
+            joins.append((target, target.c.id == table.c[f.column]))
+            cols.append(target.c.code.label(f.column))
+        else:
+            cols.append(table.c[f.column])
+    stmt = sa.select(*cols).select_from(table)
+    for target, on in joins:
+        stmt = stmt.join_from(table, target, on, isouter=True)
+    if community_code is not None and "community_id" in table.c:
+        community = sa.select(Community.id).where(Community.code == community_code).scalar_subquery()
+        stmt = stmt.where(table.c.community_id == community)
+    if quarter is not None and "quarter" in table.c:
+        stmt = stmt.where(table.c.quarter == quarter)
+    return stmt.order_by(table.c.code)
+
+
+def rows(engine: Engine, entity_name: str, *, community_code: str | None = None,
+         quarter: str | None = None) -> Iterator[dict[str, Any]]:
+    entity = ENTITIES[entity_name]
+    with engine.connect() as conn:
+        groups: dict[int, list[str]] = {}
+        if entity.name == "practitioners":
+            g = PractitionerGroup.__table__  # type: ignore[attr-defined]
+            for pid, group in conn.execute(sa.select(g.c.practitioner_id, g.c.group)):
+                groups.setdefault(pid, []).append(group)
+        for row in conn.execute(_select(entity, community_code, quarter)).mappings():
+            out = dict(row)
+            if entity.name == "practitioners":
+                out["groups"] = sorted(groups.get(row["id"], []))
+            yield out
+
+
+def _cell_text(f: Field, value: Any) -> Any:
+    """The value as the template and the importer write it: labels for codes, 是/否, yuan for cents."""
+    if value is None:
+        return None
+    if f.kind == "enum":
+        return t(f"enum.{f.enum.__name__}.{value}")  # type: ignore[union-attr]
+    if f.kind == "groups":
+        return "、".join(t(f"enum.VulnerableGroup.{g}") for g in value) or None
+    if f.kind == "bool":
+        return t("common.yes") if value else t("common.no")
+    return value
+
+
+def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None = None,
+                quarter: str | None = None, lang: str | None = None) -> tuple[bytes, int]:
+    """The workbook and how many rows it holds."""
+    entity = ENTITIES[entity_name]
+    lang = lang or get_language()
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": True, "strings_to_formulas": False,
+                                   "strings_to_numbers": False, "strings_to_urls": False})
+    cover = wb.add_worksheet(t("excel.sheet_cover"))
+    data = wb.add_worksheet(t(f"entity.{entity.name}"))
+    bold = wb.add_format({"bold": True})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    money_fmt = wb.add_format({"num_format": "#,##0.00"})
+    widths = [max(8, len(f.header(lang)) * 2 + 2) for f in entity.fields]
+    for c, f in enumerate(entity.fields):
+        data.write_string(0, c, f.header(lang), head)
+        data.set_column(c, c, min(widths[c], 40))
+    data.freeze_panes(1, 0)
+    count = 0
+    for r, row in enumerate(rows(engine, entity_name, community_code=community_code, quarter=quarter), start=1):
+        count += 1
+        for c, f in enumerate(entity.fields):
+            value = _cell_text(f, row.get(f.column))
+            if value is None:
+                continue
+            if f.kind == "date":
+                data.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_fmt)
+            elif f.kind == "money":
+                data.write_number(r, c, value / 100, money_fmt)
+            elif f.kind in ("int", "float"):
+                data.write_number(r, c, value)
+            else:
+                data.write_string(r, c, str(value))
+    data.autofilter(0, 0, max(count, 1), len(entity.fields) - 1)
+    now = dt.datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    for i, (key, value) in enumerate([
+        (t("excel.cover_entity"), t(f"entity.{entity.name}")),
+        (t("excel.cover_community"), community_code or t("filter.all_communities")),
+        (t("excel.cover_quarter"), quarter or t("filter.all_quarters")),
+        (t("excel.cover_rows"), f"{count:,}"), (t("excel.cover_time"), f"{now}（Asia/Shanghai）"),
+    ]):
+        cover.write_string(i, 0, key, bold)
+        cover.write_string(i, 1, value)
+    cover.set_column(0, 0, 16)
+    cover.set_column(1, 1, 40)
+    wb.close()
+    return buf.getvalue(), count
+
+
+def export_csv(engine: Engine, entity_name: str, *, community_code: str | None = None,
+               quarter: str | None = None, lang: str | None = None) -> bytes:
+    """UTF-8 with a BOM, so Excel shows the Chinese."""
+    entity = ENTITIES[entity_name]
+    lang = lang or get_language()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f.header(lang) for f in entity.fields])
+    for row in rows(engine, entity_name, community_code=community_code, quarter=quarter):
+        cells = []
+        for f in entity.fields:
+            value = _cell_text(f, row.get(f.column))
+            if value is not None and f.kind == "money":
+                value = f"{value // 100}.{value % 100:02d}"
+            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+                value = "'" + value            # CSV has no cell types: the apostrophe keeps it text in Excel
+            cells.append("" if value is None else value)
+        writer.writerow(cells)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def template_xlsx(entity_name: str, lang: str | None = None) -> bytes:
+    """An empty sheet with the headers, dropdowns for lists, formats, a frozen header, and instructions."""
+    entity = ENTITIES[entity_name]
+    lang = lang or get_language()
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet(t(f"entity.{entity.name}"))
+    help_ws = wb.add_worksheet(t("excel.sheet_help"))
+    lists = wb.add_worksheet("lists")
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    required_head = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
+    formats = {"date": wb.add_format({"num_format": "yyyy-mm-dd"}), "money": wb.add_format({"num_format": "0.00"}),
+               "code": wb.add_format({"num_format": "@"}), "text": wb.add_format({"num_format": "@"})}
+    list_col = 0
+    for c, f in enumerate(entity.fields):
+        ws.write_string(0, c, f.header(lang), required_head if f.required else head)
+        ws.set_column(c, c, max(12, len(f.header(lang)) * 2 + 2), formats.get(f.kind))
+        if f.kind == "enum":
+            labels = [t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum]  # type: ignore[union-attr]
+            for i, text in enumerate(labels):
+                lists.write_string(i, list_col, text)
+            ref = xlsxwriter.utility.xl_range_abs(0, list_col, len(labels) - 1, list_col)
+            ws.data_validation(1, c, 100_000, c, {"validate": "list", "source": f"=lists!{ref}"})
+            list_col += 1
+        elif f.kind == "bool":
+            ws.data_validation(1, c, 100_000, c, {"validate": "list", "source": [t("common.yes"), t("common.no")]})
+        elif f.kind == "date":
+            ws.data_validation(1, c, 100_000, c, {"validate": "date", "criteria": ">",
+                                                   "value": dt.datetime(1900, 1, 2), "ignore_blank": True,
+                                                   "error_message": t("excel.not_date")})
+    ws.freeze_panes(1, 0)
+    lists.hide()
+    columns = [t("excel.help_column"), t("excel.help_english"), t("excel.help_required"), t("excel.help_type"),
+               t("excel.help_allowed"), t("excel.help_example")]
+    for c, name in enumerate(columns):
+        help_ws.write_string(0, c, name, head)
+    for r, f in enumerate(entity.fields, start=1):
+        allowed = ""
+        if f.kind in ("enum", "groups"):
+            allowed = "、".join(t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum)  # type: ignore[union-attr]
+        elif f.kind == "ref":
+            allowed = t("excel.help_ref", entity=t(f"entity.{f.ref}"))
+        example = EXAMPLES.get(f.kind, "")
+        if f.kind == "enum":
+            example = allowed.split("、")[0]
+        for c, value in enumerate([f.zh, f.name, t("common.yes") if f.required else t("common.no"),
+                                   t(f"excel.kind_{f.kind}"), allowed, example]):
+            help_ws.write_string(r, c, value)
+    help_ws.set_column(0, 1, 22)
+    help_ws.set_column(2, 3, 14)
+    help_ws.set_column(4, 4, 80)
+    help_ws.set_column(5, 5, 20)
+    help_ws.freeze_panes(1, 0)
+    wb.close()
+    return buf.getvalue()
