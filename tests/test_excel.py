@@ -1,0 +1,220 @@
+"""Excel in and out on SQLite and PostgreSQL: refusals write nothing, errors point at the right cells,
+exports re-import as unchanged, LibreOffice reads our files and we read LibreOffice's."""
+
+import io
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+import data_models
+from dashboard.excel import importer, writer
+from dashboard.excel.spec import ENTITIES
+from dashboard.i18n import set_language
+from tests import factories as f
+
+HAS_LO = shutil.which("soffice") is not None
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in data_models.metadata.sorted_tables}
+
+
+def workbook(rows: list[list[object]], title_rows: int = 0) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "从业者名单"
+    for _ in range(title_rows):
+        ws.append(["2025年第三季度从业者登记表"])
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+HEADER = ["从业者编号", "社区编号", "姓名", "性别", "出生年份", "学历", "户籍", "就业形态", "职业",
+          "日工作时长（小时）", "登记日期", "月收入（元）", "弱势群体标签"]
+GOOD = ["P1", "C1", " 王秀英 ", "女", "1990", "初中", "农业户口", "灵活从业者", "主播", "11", "2025年3月1日",
+        "3,200.50", "流动女性、低收入"]
+
+
+@pytest.fixture
+def community(engine: Engine) -> Engine:
+    with engine.begin() as conn:
+        f.community(conn, "C1")
+    set_language("zh")
+    return engine
+
+
+def test_a_good_file_commits_and_a_reimport_is_unchanged_then_updated(community: Engine) -> None:
+    data = workbook([HEADER, GOOD, ["Ｐ２", "C1", "李娟", "女", 1985, "高中/中专", "城镇户口", "平台雇员", "客服", 8,
+                                    "2025-03-02", 4000, ""]])
+    first = importer.import_file(community, "practitioners", data, "名单.xlsx", actor="社工")
+    assert (first.status, first.created, first.updated, first.unchanged) == ("committed", 2, 0, 0)
+    with community.connect() as conn:
+        row = conn.execute(sa.text("SELECT name, monthly_income_cents, daily_work_hours, hukou FROM practitioner "
+                                   "WHERE code = 'P1'")).one()
+        groups = {g for (g,) in conn.execute(sa.text("SELECT \"group\" FROM practitioner_group"))}
+        batch = conn.execute(sa.text("SELECT entity, created, actor FROM import_batch")).one()
+    assert tuple(row) == ("王秀英", 320_050, 11.0, "rural") and groups == {"migrant_women", "low_income"}
+    assert tuple(batch) == ("practitioners", 2, "社工")
+
+    again = importer.import_file(community, "practitioners", data, "名单.xlsx", actor="社工")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    changed = workbook([HEADER, [*GOOD[:11], "3300", "流动女性"]])
+    third = importer.import_file(community, "practitioners", changed, "名单.xlsx", actor="社工")
+    assert (third.created, third.updated, third.unchanged) == (0, 1, 0)
+    with community.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM practitioner_group")).scalar_one() == 1
+
+
+def test_errors_name_the_excel_row_and_column_and_nothing_is_written(community: Engine) -> None:
+    bad = [*GOOD]
+    bad[0], bad[7], bad[10], bad[11] = "P9", "外卖员", "2025-02-30", "12.345"
+    data = workbook([HEADER, GOOD, bad, [*GOOD[:2], "", *GOOD[3:]], GOOD], title_rows=2)
+    before = counts(community)
+    result = importer.import_file(community, "practitioners", data, "名单.xlsx", actor="社工")
+    assert result.status == "rejected" and counts(community) == before
+    got = [(e.sheet, e.row, e.column, e.value) for e in result.errors]
+    # Two title rows, the header on row 3: data starts on Excel row 4.
+    assert ("从业者名单", 5, "就业形态", "外卖员") in got
+    assert ("从业者名单", 5, "登记日期", "2025-02-30") in got
+    assert ("从业者名单", 5, "月收入（元）", "12.345") in got
+    assert ("从业者名单", 6, "姓名", "") in got
+    assert ("从业者名单", 7, "从业者编号", "P1") in got and "第 4 行" in result.errors[-1].message
+    assert result.rejected == 3 and result.rows == 4
+
+
+def test_english_headers_are_accepted(community: Engine) -> None:
+    by_zh = {fld.zh: fld.name for fld in ENTITIES["practitioners"].fields}
+    header = [by_zh[h] for h in HEADER]
+    result = importer.import_file(community, "practitioners", workbook([header, GOOD]), "en.xlsx", actor="x")
+    assert result.status == "committed" and result.created == 1, result.errors
+
+
+def test_csv_in_gbk_and_utf8_with_bom(community: Engine) -> None:
+    text = ",".join(HEADER) + "\n" + ",".join(f'"{c}"' for c in GOOD) + "\n"
+    for data in (text.encode("gbk"), ("\ufeff" + text).encode("utf-8")):
+        result = importer.import_file(community, "practitioners", data, "名单.csv", actor="x", dry_run=True)
+        assert (result.status, result.created) == ("valid", 1)
+    assert counts(community)["practitioner"] == 0        # a dry run writes nothing
+
+
+def _bomb() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", b"0" * (300 * 2**20))
+    return buf.getvalue()
+
+
+REFUSALS = [
+    ("not a spreadsheet", lambda: b"%PDF-1.4 not a sheet", "report.pdf", "不是表格文件"),
+    ("corrupted", lambda: workbook([HEADER, GOOD])[:3000], "cut.xlsx", "已损坏"),
+    ("password-protected", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000, "secret.xlsx", "密码"),
+    ("too large", lambda: b"PK\x03\x04" + b"\0" * (2 * 2**20), "big.xlsx", "超过上限"),
+    ("decompression bomb", _bomb, "bomb.xlsx", "压缩炸弹"),
+    ("no matching header", lambda: workbook([["编号", "名字"], ["P1", "x"]]), "other.xlsx", "没有找到"),
+    ("the same code twice", lambda: workbook([HEADER, GOOD, GOOD]), "twice.xlsx", "重复"),
+    ("more rows than Excel allows", lambda: ("a\n" * 1_048_577).encode(), "huge.csv", "超过 Excel 的上限"),
+]
+
+
+@pytest.mark.parametrize(("case", "make", "name", "says"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_refusals_write_nothing(community: Engine, case: str, make, name: str, says: str) -> None:  # type: ignore[no-untyped-def]
+    before = counts(community)
+    result = importer.import_file(community, "practitioners", make(), name, actor="x",
+                                  max_bytes=2 * 2**20 if case == "too large" else 50 * 2**20)
+    assert result.status == "rejected"
+    assert any(says in e.message for e in result.errors), result.errors
+    assert counts(community) == before
+
+
+@pytest.fixture(scope="module")
+def demo_export(demo_engine: Engine) -> dict[str, bytes]:
+    set_language("zh")
+    return {name: writer.export_xlsx(demo_engine, name)[0] for name in ENTITIES}
+
+
+@pytest.mark.parametrize("entity", list(ENTITIES))
+def test_every_export_reimports_as_unchanged(demo_engine: Engine, demo_export: dict[str, bytes], entity: str) -> None:
+    result = importer.import_file(demo_engine, entity, demo_export[entity], f"{entity}.xlsx", actor="x",
+                                  dry_run=True)
+    assert result.status == "valid", result.errors[:3]
+    assert result.rows > 0 and result.unchanged == result.rows
+
+
+def test_export_filters_and_cover(demo_engine: Engine) -> None:
+    set_language("zh")
+    data, n = writer.export_xlsx(demo_engine, "needs", community_code="SQC", quarter="2025Q3")
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    cover = {r[0]: r[1] for r in wb["说明"].iter_rows(values_only=True)}
+    assert cover["社区"] == "SQC" and cover["季度"] == "2025Q3" and cover["行数"] == f"{n:,}"
+    sheet = wb["需求评估"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    assert sheet.max_row == n + 1 and 0 < n < 6000
+    dates = [c.value for c in sheet["G"][1:4]]
+    assert all(hasattr(d, "year") for d in dates)                 # real date cells
+
+
+def test_csv_export_carries_a_bom(demo_engine: Engine) -> None:
+    data = writer.export_csv(demo_engine, "communities")
+    assert data.startswith(b"\xef\xbb\xbf") and "G市A社区".encode() in data
+
+
+def test_template_has_dropdowns_instructions_and_a_frozen_header() -> None:
+    set_language("zh")
+    wb = openpyxl.load_workbook(io.BytesIO(writer.template_xlsx("practitioners")))
+    sheet = wb["从业者"]
+    assert [c.value for c in sheet[1]][:3] == ["从业者编号", "社区编号", "姓名"] and sheet.freeze_panes == "A2"
+    assert len(sheet.data_validations.dataValidation) >= 6
+    help_rows = list(wb["填写说明"].iter_rows(values_only=True))
+    by_column = {r[0]: r for r in help_rows[1:]}
+    assert by_column["就业形态"][2] == "是" and "灵活从业者" in by_column["就业形态"][4]
+    assert by_column["月收入（元）"][5] == "3200.50"
+
+
+def _libreoffice(src: Path, fmt: str, out: Path) -> Path:
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{out}/lo", "--headless", "--convert-to", fmt,
+                    "--outdir", str(out), str(src)], check=True, capture_output=True, timeout=180)
+    produced = out / (src.stem + "." + fmt.split(":")[0])
+    assert produced.exists(), "LibreOffice did not write the file"
+    return produced
+
+
+@pytest.mark.skipif(not HAS_LO, reason="LibreOffice is not installed")
+def test_a_file_written_by_libreoffice_imports(community: Engine, tmp_path: Path) -> None:
+    src = tmp_path / "名单.xlsx"
+    src.write_bytes(workbook([HEADER, GOOD]))
+    ods = _libreoffice(src, "ods", tmp_path)
+    again = tmp_path / "again"
+    again.mkdir()
+    lo_xlsx = _libreoffice(ods, "xlsx", again)
+    result = importer.import_file(community, "practitioners", lo_xlsx.read_bytes(), lo_xlsx.name, actor="x")
+    assert (result.status, result.created) == ("committed", 1), result.errors
+
+
+@pytest.mark.skipif(not HAS_LO, reason="LibreOffice is not installed")
+def test_formula_like_text_stays_text_in_libreoffice(community: Engine, tmp_path: Path) -> None:
+    with community.begin() as conn:
+        f.practitioner(conn, 1, "P1", name="=1+1", strengths="@SUM(A1)", phone="+8613812341234")
+    data, _ = writer.export_xlsx(community, "practitioners")
+    src = tmp_path / "out.xlsx"
+    src.write_bytes(data)
+    # Export the second sheet (the data; the first is the cover): LibreOffice names it out-<sheet>.csv.
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,2",
+                    "--outdir", str(tmp_path), str(src)], check=True, capture_output=True, timeout=180)
+    produced = list(tmp_path.glob("out-*.csv"))
+    assert produced, "LibreOffice did not write the file"
+    text = produced[0].read_text(encoding="utf-8")
+    assert "=1+1" in text and "@SUM(A1)" in text and "+8613812341234" in text
+    assert ",2," not in text                     # the formula was not evaluated
