@@ -21,6 +21,7 @@ page = st.navigation([
     st.Page("app_pages/needs.py", title=t("nav.needs"), icon=":material/diversity_3:", url_path="needs"),
     st.Page("app_pages/cooperative.py", title=t("nav.cooperative"), icon=":material/storefront:",
             url_path="cooperative"),
+    st.Page("app_pages/data_io.py", title=t("nav.data_io"), icon=":material/upload_file:", url_path="data"),
 ])
 
 

@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard.db import init_database
+from dashboard.excel import importer, writer
+from dashboard.i18n import get_language
 from dashboard.queries import Scope, common, cooperative, needs_board, overview, practitioner
 from dashboard.services import statements
 from dashboard.settings import get_settings
@@ -159,3 +161,55 @@ def load_practitioner_matches(community_id: int | None, text: str) -> pd.DataFra
 def load_practitioner_card(code: str) -> practitioner.Card | None:
     with Session(get_engine()) as session:
         return practitioner.card(session, code=code)
+
+
+def community_code(community_id: int | None) -> str | None:
+    if community_id is None:
+        return None
+    rows = load_communities()
+    return str(rows.loc[rows["id"] == community_id, "code"].iloc[0])
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _template(entity: str, lang: str) -> bytes:
+    return writer.template_xlsx(entity, lang)
+
+
+def template_bytes(entity: str) -> bytes:
+    return _template(entity, get_language())
+
+
+@st.cache_data(ttl=60, max_entries=4, show_spinner=False)
+def _check(entity: str, data: bytes, file_name: str, lang: str) -> importer.ImportResult:
+    return importer.import_file(get_engine(), entity, data, file_name, actor=current_actor(), dry_run=True,
+                                max_bytes=get_settings().max_upload_mb * 2**20)
+
+
+def check_import(entity: str, data: bytes, file_name: str) -> importer.ImportResult:
+    """The preview: every row validated against the database, nothing written."""
+    return _check(entity, data, file_name, get_language())
+
+
+def write_import(entity: str, data: bytes, file_name: str) -> importer.ImportResult:
+    result = importer.import_file(get_engine(), entity, data, file_name, actor=current_actor(),
+                                  max_bytes=get_settings().max_upload_mb * 2**20)
+    st.cache_data.clear()
+    return result
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _export(entity: str, community: str | None, quarter: str | None, lang: str) -> tuple[bytes, int]:
+    return writer.export_xlsx(get_engine(), entity, community_code=community, quarter=quarter, lang=lang)
+
+
+def export_bytes(entity: str, community: str | None, quarter: str | None) -> tuple[bytes, int]:
+    return _export(entity, community, quarter, get_language())
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _export_csv(entity: str, community: str | None, quarter: str | None, lang: str) -> bytes:
+    return writer.export_csv(get_engine(), entity, community_code=community, quarter=quarter, lang=lang)
+
+
+def export_csv_bytes(entity: str, community: str | None, quarter: str | None) -> bytes:
+    return _export_csv(entity, community, quarter, get_language())

@@ -192,3 +192,13 @@ def statement_table(rows: list[tuple[str, str]]) -> pd.DataFrame:
 def yuan_to_cents(yuan: float | str) -> int:
     """What a person typed in yuan (at most two decimals) as exact cents."""
     return int((Decimal(str(yuan)) * 100).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+ERROR_COLUMNS: list[Column] = [
+    ("sheet", "io.col_sheet", "text"), ("row", "io.col_row", "int"), ("column", "io.col_column", "text"),
+    ("value", "io.col_value", "text"), ("message", "io.col_message", "text"),
+]
+
+
+def errors_frame(errors: list[Any]) -> pd.DataFrame:
+    return pd.DataFrame([vars(e) for e in errors], columns=["sheet", "row", "column", "value", "message"])

@@ -218,3 +218,18 @@ def test_formula_like_text_stays_text_in_libreoffice(community: Engine, tmp_path
     text = produced[0].read_text(encoding="utf-8")
     assert "=1+1" in text and "@SUM(A1)" in text and "+8613812341234" in text
     assert ",2," not in text                     # the formula was not evaluated
+
+
+def test_new_and_existing_rows_in_one_file(community: Engine) -> None:
+    """A file that both adds and updates: the update touches only the file's columns (regression)."""
+    assert importer.import_file(community, "practitioners", workbook([HEADER, GOOD]), "a.xlsx", actor="x").created
+    with community.begin() as conn:
+        conn.execute(sa.text("UPDATE practitioner SET has_pension = true, phone = '13800000000' WHERE code = 'P1'"))
+    header = HEADER[:11]
+    rows = [header, ["P1", "C1", "改名", *GOOD[3:11]], ["P2", "C1", "新人", *GOOD[3:11]]]
+    result = importer.import_file(community, "practitioners", workbook(rows), "b.xlsx", actor="x")
+    assert (result.status, result.created, result.updated) == ("committed", 1, 1), result.errors
+    with community.connect() as conn:
+        name, pension, phone = conn.execute(sa.text(
+            "SELECT name, has_pension, phone FROM practitioner WHERE code = 'P1'")).one()
+    assert (name, bool(pension), phone) == ("改名", True, "13800000000")

@@ -349,14 +349,15 @@ def _plain(value: Any) -> Any:
 
 def _write(conn: Connection, entity: Entity, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
     table = entity.table
-    columns = sorted({k for row in new + changed for k in row if k != "groups"})
     if new:
+        columns = sorted({k for row in new for k in row if k != "groups"})
         bulk_insert(conn, table, columns, ([_plain(row.get(c)) for c in columns] for row in new))
     if changed:
+        # Only the columns the file has (and those derived from them) change; every changed row has the same.
+        columns = sorted(k for k in changed[0] if k not in ("groups", "code"))
         update = (table.update().where(table.c.code == sa.bindparam("_code"))
-                  .values({c: sa.bindparam(f"_{c}") for c in columns if c != "code"}))
-        conn.execute(update, [{"_code": row["code"], **{f"_{c}": row.get(c) for c in columns if c != "code"}}
-                              for row in changed])
+                  .values({c: sa.bindparam(f"_{c}") for c in columns}))
+        conn.execute(update, [{"_code": row["code"], **{f"_{c}": row.get(c) for c in columns}} for row in changed])
     if entity.name == "practitioners":
         rows = [r for r in new + changed if "groups" in r]
         if rows:

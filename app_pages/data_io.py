@@ -1,0 +1,66 @@
+"""数据导入导出: templates, the validated all-or-nothing upload with a preview, and exports."""
+
+import streamlit as st
+
+from dashboard import loaders, presenters
+from dashboard.excel.spec import ENTITIES
+from dashboard.i18n import t
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+st.header(t("io.title"))
+f = st.session_state.filters
+if message := loaders.pop_flash():
+    st.success(message, icon=":material/check_circle:")
+
+entity = st.selectbox(t("io.entity"), list(ENTITIES), key="io_entity", format_func=lambda e: t(f"entity.{e}"))
+template_tab, import_tab, export_tab = st.tabs([t("io.tab_template"), t("io.tab_import"), t("io.tab_export")],
+                                               key="io_tab", on_change="rerun")
+
+with template_tab:
+    st.caption(t("io.template_help"))
+    st.download_button(t("io.download_template"), loaders.template_bytes(entity), file_name=t(
+        "io.template_file", entity=t(f"entity.{entity}")), mime=XLSX, key="io_template", on_click="ignore",
+        icon=":material/download:")
+
+with import_tab:
+    upload = st.file_uploader(t("io.upload"), type=["xlsx", "xls", "csv"], key=f"io_upload_{entity}",
+                              help=t("io.upload_help"))
+    if upload is not None:
+        data = upload.getvalue()
+        with st.spinner(t("io.checking")):
+            preview = loaders.check_import(entity, data, upload.name)
+        cols = st.columns(5)
+        for col, (key, value) in zip(cols, [("io.rows", preview.rows), ("io.created", preview.created),
+                                            ("io.updated", preview.updated), ("io.unchanged", preview.unchanged),
+                                            ("io.rejected", preview.rejected)], strict=True):
+            col.metric(t(key), f"{value:,}")
+        if preview.status == "rejected":
+            st.error(t("io.rejected_note", n=len(preview.errors)))
+            st.dataframe(presenters.table(presenters.errors_frame(preview.errors), presenters.ERROR_COLUMNS),
+                         hide_index=True, width="stretch")
+        else:
+            st.info(t("io.valid_note"))
+            if st.button(t("io.commit"), type="primary", key="io_commit"):
+                with st.spinner(t("io.writing")):
+                    result = loaders.write_import(entity, data, upload.name)
+                if result.status == "committed":
+                    loaders.flash(t("io.committed", created=result.created, updated=result.updated,
+                                    unchanged=result.unchanged))
+                    st.rerun()
+                st.error(result.errors[0].message if result.errors else t("excel.status_rejected"))
+
+with export_tab:
+    scope = t("io.export_scope", community=st.session_state.community_name,
+              quarter=f.quarter or t("filter.all_quarters"))
+    everything = st.checkbox(t("io.export_all"), key="io_export_all")
+    community_code = None if everything else loaders.community_code(f.community_id)
+    quarter = None if everything else f.quarter
+    st.caption(t("io.export_everything") if everything else scope)
+    data, count = loaders.export_bytes(entity, community_code, quarter)
+    st.download_button(t("io.download_export", n=f"{count:,}"), data, file_name=t(
+        "io.export_file", entity=t(f"entity.{entity}")), mime=XLSX, key="io_export", on_click="ignore",
+        icon=":material/download:")
+    st.download_button(t("io.download_csv"), loaders.export_csv_bytes(entity, community_code, quarter),
+                       file_name=t("io.export_csv_file", entity=t(f"entity.{entity}")), mime="text/csv",
+                       key="io_export_csv", on_click="ignore")

@@ -1,0 +1,117 @@
+"""Benchmark: import and export 100,000 practitioners on SQLite, beside a naive baseline in the same process.
+
+Targets (issue 3): import >= 50,000 rows/s and >= 8x the baseline; export >= 15,000 rows/s; peak memory
+<= 600 MB. The baseline is pandas.read_excel (openpyxl) and one ORM object per row.
+Run: .venv/bin/python bench/excel_io.py [--rows N]
+"""
+
+import argparse
+import io
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from sqlmodel import Session
+
+from dashboard.db import init_database
+from dashboard.excel import importer, writer
+from dashboard.i18n import set_language
+from data_models import Community, Practitioner
+from seed.common import names, phones
+
+HEADER = ["从业者编号", "社区编号", "姓名", "性别", "出生年份", "电话", "学历", "户籍", "就业形态", "职业",
+          "日工作时长（小时）", "签订劳动合同", "养老保险", "工伤保险", "月收入（元）", "加入行业协会", "优势特长",
+          "登记日期"]
+
+
+def build(n: int) -> bytes:
+    rng = np.random.default_rng(7)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": True})
+    ws = wb.add_worksheet("从业者")
+    for c, h in enumerate(HEADER):
+        ws.write_string(0, c, h)
+    nm, ph = names(rng, n), phones(rng, n)
+    edu = ["初中", "高中/中专", "大专", "本科"]
+    emp = ["平台雇员", "独立经营者", "灵活从业者"]
+    for i in range(n):
+        ws.write_row(i + 1, 0, [f"B{i:07d}", "C1", nm[i], "女" if i % 2 else "男", 1980 + i % 25, ph[i],
+                                edu[i % 4], "农业户口" if i % 3 else "城镇户口", emp[i % 3], "主播", 8 + i % 5,
+                                "是" if i % 2 else "否", "是", "否", f"{3000 + i % 5000}.50", "否", "短视频剪辑",
+                                f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}"])
+    wb.close()
+    return buf.getvalue()
+
+
+def baseline(data: bytes, url: str) -> float:
+    """The naive way: pandas with openpyxl, then one ORM object per row."""
+    t0 = time.perf_counter()
+    df = pd.read_excel(io.BytesIO(data), engine="openpyxl", dtype=str)
+    engine = init_database(url)
+    with Session(engine) as s:
+        community = Community(code="C1", name="社区", kind="urban")
+        s.add(community)
+        s.flush()
+        for row in df.itertuples(index=False):
+            s.add(Practitioner(code=row[0], community_id=community.id, name=row[2], gender="female",
+                               birth_year=int(row[4]), education="junior_high", hukou="rural",
+                               employment_type="flexible_worker", occupation="livestream_host",
+                               daily_work_hours=float(row[10]), registered_on=pd.Timestamp(row[17]).date()))
+        s.commit()
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=100_000)
+    args = ap.parse_args()
+    n = args.rows
+    set_language("zh")
+    tmp = Path(tempfile.mkdtemp())
+    t0 = time.perf_counter()
+    data = build(n)
+    print(f"built {n:,} rows ({len(data) / 2**20:.1f} MB) in {time.perf_counter() - t0:.1f} s")
+
+    engine = init_database(f"sqlite:///{tmp / 'import.db'}")
+    with Session(engine) as s:
+        s.add(Community(code="C1", name="社区", kind="urban"))
+        s.commit()
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    result = importer.import_file(engine, "practitioners", data, "bench.xlsx", actor="bench", max_bytes=2**30)
+    import_s = time.perf_counter() - t0
+    _, import_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert result.status == "committed" and result.created == n, result.errors[:3]
+
+    t0 = time.perf_counter()
+    out, count = writer.export_xlsx(engine, "practitioners")
+    export_s = time.perf_counter() - t0
+    assert count == n
+
+    base_s = baseline(data, f"sqlite:///{tmp / 'baseline.db'}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    import_rate, export_rate, base_rate = n / import_s, n / export_s, n / base_s
+    print(f"import (read, validate, commit): {import_s:.2f} s = {import_rate:,.0f} rows/s, "
+          f"Python heap peak {import_peak / 2**20:,.0f} MB")
+    print(f"export: {export_s:.2f} s = {export_rate:,.0f} rows/s ({len(out) / 2**20:.1f} MB)")
+    print(f"baseline (pandas+openpyxl, ORM per row): {base_s:.2f} s = {base_rate:,.0f} rows/s; "
+          f"import is {import_rate / base_rate:.1f}x")
+    print(f"peak RSS of the whole run: {rss:,.0f} MB")
+    checks = {"import >= 50,000 rows/s": import_rate >= 50_000, "import >= 8x baseline": import_rate >= 8 * base_rate,
+              "export >= 15,000 rows/s": export_rate >= 15_000, "peak RSS <= 600 MB": rss <= 600}
+    for name, ok in checks.items():
+        print(f"  {'OK    ' if ok else 'MISSED'} {name}")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The 数据导入导出 page in AppTest: a bad file shows its errors and writes nothing; a good one commits."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest_helpers import click, open_page
+
+HEADER = "从业者编号,社区编号,姓名,性别,出生年份,学历,户籍,就业形态,职业,日工作时长（小时）,登记日期\n"
+
+
+@pytest.fixture
+def at(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    yield from open_page(tmp_path, monkeypatch, "app_pages/data_io.py")
+
+
+def upload(at: AppTest, name: str, text: str) -> None:
+    at.selectbox(key="io_entity").set_value("practitioners").run()
+    at.file_uploader(key="io_upload_practitioners").set_value((name, text.encode("utf-8"), "text/csv")).run()
+    assert not at.exception, at.exception
+
+
+def test_a_bad_file_lists_its_errors_and_offers_no_import(at: AppTest) -> None:
+    upload(at, "bad.csv", HEADER + "P1,GA,王芳,女,1990,初中,农业户口,外卖员,主播,9,2025-03-01\n")
+    errors = at.dataframe[0].value
+    assert errors.iloc[0].tolist() == ["bad.csv", "2", "就业形态", "外卖员",
+                                       "不在可选值里。可选：平台雇员、独立经营者、灵活从业者。"]
+    assert not [b for b in at.button if b.label == "确认导入"]
+
+
+def test_a_good_file_previews_then_commits(at: AppTest) -> None:
+    upload(at, "good.csv", HEADER + "P90001,GA,王芳,女,1990,初中,农业户口,灵活从业者,主播,9,2025/3/1\n"
+                                    "P00001,GA,改名,女,1990,初中,农业户口,灵活从业者,主播,9,2025/3/1\n")
+    assert {m.label: m.value for m in at.metric}["新增"] == "1"
+    assert {m.label: m.value for m in at.metric}["更新"] == "1"
+    click(at, "确认导入")
+    assert any("已导入：新增 1，更新 1" in s.value for s in at.success)
