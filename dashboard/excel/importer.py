@@ -79,6 +79,30 @@ def _normaliser(f: Field) -> Callable[[Any], Any]:
     return simple[f.kind]
 
 
+_NO_CACHE = (list, dict, set)
+
+
+def _memo(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Normalise each distinct cell once per column: lists, flags, dates and amounts repeat a lot."""
+    cache: dict[Any, Any] = {}
+
+    def run(raw: Any) -> Any:
+        key = (type(raw), raw)
+        try:
+            hit = cache[key]
+        except KeyError:
+            try:
+                hit = cache[key] = (True, fn(raw))
+            except norm.NormError as err:
+                hit = cache[key] = (False, err)
+        except TypeError:            # unhashable: never happens for cells, but stay correct
+            return fn(raw)
+        if hit[0]:
+            return hit[1]
+        raise hit[1]
+    return run
+
+
 def _match_header(entity: Entity, row: list[Any]) -> dict[int, Field] | None:
     names: dict[str, Field] = {}
     for f in entity.fields:
@@ -193,7 +217,7 @@ def import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *
     except RefusedFile as refused:
         return ImportResult("rejected", errors=[RowError("", 0, "", file_name, t(refused.key, **refused.params))])
 
-    normalisers = {i: _normaliser(f) for i, f in mapping.items()}
+    normalisers = {i: _memo(_normaliser(f)) for i, f in mapping.items()}
     headers = {i: str(norm.clean_text(sheet.rows[header_row][i])) for i in mapping}
     by_field = {f.column: i for i, f in mapping.items()}
     errors: list[RowError] = []
@@ -342,16 +366,22 @@ def _existing(conn: Connection, entity: Entity, codes: list[str]) -> dict[str, d
     return out
 
 
-def _plain(value: Any) -> Any:
-    """Dates as ISO text for the raw bulk path (sqlite3's own date adapter is deprecated)."""
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
 def _write(conn: Connection, entity: Entity, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
     table = entity.table
     if new:
         columns = sorted({k for row in new for k in row if k != "groups"})
-        bulk_insert(conn, table, columns, ([_plain(row.get(c)) for c in columns] for row in new))
+        dated = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, sa.Date)]
+        iso: dict[Any, Any] = {}
+
+        def plain(row: dict[str, Any]) -> list[Any]:
+            values = [row.get(c) for c in columns]
+            for i in dated:         # dates as ISO text for the raw bulk path, each distinct date once
+                v = values[i]
+                if v is not None:
+                    values[i] = iso.get(v) or iso.setdefault(v, v.isoformat())
+            return values
+
+        bulk_insert(conn, table, columns, (plain(row) for row in new))
     if changed:
         # Only the columns the file has (and those derived from them) change; every changed row has the same.
         columns = sorted(k for k in changed[0] if k not in ("groups", "code"))

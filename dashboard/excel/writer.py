@@ -7,7 +7,7 @@ so a value such as "=HYPERLINK(...)" or "+86 138…" is never read as a formula.
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,17 +65,22 @@ def rows(engine: Engine, entity_name: str, *, community_code: str | None = None,
             yield out
 
 
-def _cell_text(f: Field, value: Any) -> Any:
-    """The value as the template and the importer write it: labels for codes, 是/否, yuan for cents."""
-    if value is None:
-        return None
+def _converter(f: Field) -> Callable[[Any], Any]:
+    """How a stored value is written, as the template and the importer read it: labels for codes, 是/否."""
     if f.kind == "enum":
-        return t(f"enum.{f.enum.__name__}.{value}")  # type: ignore[union-attr]
+        labels = {m.value: t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum}  # type: ignore[union-attr]
+        return lambda v: None if v is None else labels[str(v)]
     if f.kind == "groups":
-        return "、".join(t(f"enum.VulnerableGroup.{g}") for g in value) or None
+        names = {m.value: t(f"enum.VulnerableGroup.{m.value}") for m in f.enum}  # type: ignore[union-attr]
+        return lambda v: "、".join(names[g] for g in v) or None if v else None
     if f.kind == "bool":
-        return t("common.yes") if value else t("common.no")
-    return value
+        yes, no = t("common.yes"), t("common.no")
+        return lambda v: None if v is None else (yes if v else no)
+    return lambda v: v
+
+
+def _cell_text(f: Field, value: Any) -> Any:
+    return _converter(f)(value)
 
 
 def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None = None,
@@ -98,17 +103,18 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
         data.set_column(c, c, min(widths[c], 40))
     data.freeze_panes(1, 0)
     count = 0
+    plan = [(c, f.column, f.kind, _converter(f)) for c, f in enumerate(entity.fields)]
     for r, row in enumerate(rows(engine, entity_name, community_code=community_code, quarter=quarter), start=1):
         count += 1
-        for c, f in enumerate(entity.fields):
-            value = _cell_text(f, row.get(f.column))
+        for c, column, kind, convert in plan:
+            value = convert(row.get(column))
             if value is None:
                 continue
-            if f.kind == "date":
-                data.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_fmt)
-            elif f.kind == "money":
+            if kind == "date":
+                data.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), date_fmt)
+            elif kind == "money":
                 data.write_number(r, c, value / 100, money_fmt)
-            elif f.kind in ("int", "float"):
+            elif kind in ("int", "float"):
                 data.write_number(r, c, value)
             else:
                 data.write_string(r, c, str(value))
