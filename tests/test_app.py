@@ -13,7 +13,7 @@ from dashboard.queries import Scope, needs
 from tests.apptest_helpers import ROOT, clear_caches
 from tests.conftest import BACKENDS
 
-PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/cooperative.py"]
+PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/cooperative.py", "app_pages/data_io.py"]
 
 
 @pytest.fixture
@@ -78,6 +78,7 @@ def test_every_page_runs_in_both_languages(app_url: str, page_file: str, lang: s
         ("zh", "overview"): "首页 · 总览", ("en", "overview"): "Overview",
         ("zh", "cooperative"): "合作社分配", ("en", "cooperative"): "Cooperative distribution",
         ("zh", "needs"): "需求评估", ("en", "needs"): "Needs assessment",
+        ("zh", "data_io"): "数据导入导出", ("en", "data_io"): "Data in and out",
     }[(lang, Path(page_file).stem)]
 
 

@@ -161,3 +161,22 @@ def test_needs_page_a_clicked_bar_filters_the_page(page: Page, server: str) -> N
     expect(main.get_by_test_id("stSelectbox").filter(has_text="人群筛选")).to_match_aria_snapshot(
         '- combobox "人群筛选": 就业形态：平台雇员')
     screenshot(page, "needs-drilled.png", full=False)
+
+
+def test_data_page_upload_shows_errors_and_export_downloads(page: Page, server: str, tmp_path: Path) -> None:
+    page.goto(f"{server}/data")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="数据导入导出")).to_be_visible(timeout=60_000)
+    main.get_by_role("tab", name="上传导入").click()
+    bad = tmp_path / "社区.csv"
+    bad.write_text("社区编号,社区名称,类型\nGA,G市A社区,城市社区\nNEW1,新社区,外星\n", encoding="gbk")
+    main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
+    expect(main.get_by_text("发现 1 处问题")).to_be_visible(timeout=30_000)
+    expect(main.get_by_test_id("stDataFrame")).to_contain_text("外星")
+    screenshot(page, "data-upload-errors.png", full=False)
+    main.get_by_role("tab", name="导出").click()
+    with page.expect_download() as info:
+        main.get_by_role("button", name="下载 Excel（3 行）").click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    assert target.name == "社区_导出.xlsx" and target.stat().st_size > 4_000
