@@ -39,6 +39,10 @@ with import_tab:
             st.error(t("io.rejected_note", n=len(preview.errors)))
             st.dataframe(presenters.table(presenters.errors_frame(preview.errors), presenters.ERROR_COLUMNS),
                          hide_index=True, width="stretch")
+            marked = loaders.annotated_upload(data, upload.name, preview)
+            if marked is not None:
+                st.download_button(t("io.download_marked"), marked, file_name=t("io.marked_file", name=upload.name),
+                                   mime=XLSX, key="io_marked", on_click="ignore", icon=":material/edit_note:")
         else:
             st.info(t("io.valid_note"))
             if st.button(t("io.commit"), type="primary", key="io_commit"):

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard.db import init_database
-from dashboard.excel import importer, writer
+from dashboard.excel import annotate, importer, writer
 from dashboard.i18n import get_language
 from dashboard.queries import Scope, common, cooperative, needs_board, overview, practitioner
 from dashboard.services import statements
@@ -213,3 +213,11 @@ def _export_csv(entity: str, community: str | None, quarter: str | None, lang: s
 
 def export_csv_bytes(entity: str, community: str | None, quarter: str | None) -> bytes:
     return _export_csv(entity, community, quarter, get_language())
+
+
+def annotated_upload(data: bytes, file_name: str, result: importer.ImportResult) -> bytes | None:
+    """The upload with its error cells marked, or None where the file cannot be reopened (old .xls)."""
+    try:
+        return annotate.annotated(data, file_name, result.errors)
+    except Exception:  # noqa: BLE001  (a file we cannot reopen simply gets no marked copy)
+        return None

@@ -233,3 +233,23 @@ def test_new_and_existing_rows_in_one_file(community: Engine) -> None:
         name, pension, phone = conn.execute(sa.text(
             "SELECT name, has_pension, phone FROM practitioner WHERE code = 'P1'")).one()
     assert (name, bool(pension), phone) == ("改名", True, "13800000000")
+
+
+def test_the_upload_comes_back_with_error_cells_marked(community: Engine) -> None:
+    from dashboard.excel.annotate import annotated
+
+    bad = [*GOOD]
+    bad[7] = "外卖员"
+    data = workbook([HEADER, GOOD, bad], title_rows=1)
+    result = importer.import_file(community, "practitioners", data, "名单.xlsx", actor="x")
+    marked = openpyxl.load_workbook(io.BytesIO(annotated(data, "名单.xlsx", result.errors)))["从业者名单"]
+    cell = marked.cell(row=4, column=HEADER.index("就业形态") + 1)
+    assert cell.value == "外卖员" and cell.fill.start_color.rgb.endswith("FFC7CE")
+    assert cell.comment is not None and "不在可选值里" in cell.comment.text
+    assert marked.cell(row=3, column=HEADER.index("就业形态") + 1).comment is None
+    csv_marked = annotated("\n".join([",".join(HEADER), ",".join(bad)]).encode("gbk"), "名单.csv",
+                           importer.import_file(community, "practitioners",
+                                                "\n".join([",".join(HEADER), ",".join(bad)]).encode("gbk"),
+                                                "名单.csv", actor="x").errors)
+    ws = openpyxl.load_workbook(io.BytesIO(csv_marked)).active
+    assert ws is not None and ws.cell(row=2, column=HEADER.index("就业形态") + 1).comment is not None

@@ -434,6 +434,8 @@ STRINGS: dict[str, str] = {
     "io.download_csv": "Download CSV",
     "io.export_file": "{entity}_export.xlsx",
     "io.export_csv_file": "{entity}_export.csv",
+    "io.download_marked": "Download the file with the errors marked (red cells with comments)",
+    "io.marked_file": "errors_{name}.xlsx",
     "chart.this_scope": "This scope",
 }
 

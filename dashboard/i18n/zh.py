@@ -420,6 +420,8 @@ STRINGS: dict[str, str] = {
     "io.download_csv": "下载 CSV",
     "io.export_file": "{entity}_导出.xlsx",
     "io.export_csv_file": "{entity}_导出.csv",
+    "io.download_marked": "下载标注了错误的文件（红色单元格带批注）",
+    "io.marked_file": "标注错误_{name}.xlsx",
     "chart.this_scope": "本社区/季度",
 }
 
