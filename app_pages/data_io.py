@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import loaders, presenters
 from dashboard.excel.spec import ENTITIES
 from dashboard.i18n import t
+from dashboard.services.errors import RuleError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,8 +29,7 @@ with import_tab:
                               help=t("io.upload_help"))
     if upload is not None:
         data = upload.getvalue()
-        with st.spinner(t("io.checking")):
-            preview = loaders.check_import(entity, data, upload.name)
+        preview = loaders.check_import(entity, data, upload.name)
         cols = st.columns(5)
         for col, (key, value) in zip(cols, [("io.rows", preview.rows), ("io.created", preview.created),
                                             ("io.updated", preview.updated), ("io.unchanged", preview.unchanged),
@@ -46,13 +46,24 @@ with import_tab:
         else:
             st.info(t("io.valid_note"))
             if st.button(t("io.commit"), type="primary", key="io_commit"):
-                with st.spinner(t("io.writing")):
-                    result = loaders.write_import(entity, data, upload.name)
+                result = loaders.write_import(entity, data, upload.name)
                 if result.status == "committed":
                     loaders.flash(t("io.committed", created=result.created, updated=result.updated,
                                     unchanged=result.unchanged))
                     st.rerun()
                 st.error(result.errors[0].message if result.errors else t("excel.status_rejected"))
+
+    with st.expander(t("io.undo_title")):
+        st.caption(t("io.undo_help"))
+        sure = st.checkbox(t("io.undo_confirm"), key="io_undo_confirm")
+        if st.button(t("io.undo_button"), key="io_undo", disabled=not sure):
+            try:
+                summary = loaders.write_undo(entity)
+                loaders.flash(t("io.undone", file=summary["file"], deleted=summary["deleted"],
+                                restored=summary["restored"]))
+                st.rerun()
+            except RuleError as err:
+                st.error(err.message())
 
 with export_tab:
     scope = t("io.export_scope", community=st.session_state.community_name,

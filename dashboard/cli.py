@@ -110,6 +110,17 @@ def _import(args: argparse.Namespace) -> int:
     return 0 if result.status in ("committed", "valid") else 1
 
 
+def _undo(args: argparse.Namespace) -> int:
+    engine = init_database(args.database_url)
+    try:
+        summary = importer.undo_last(engine, args.entity, actor=args.actor or getpass.getuser())
+    except RuleError as err:
+        print(err.message(), file=sys.stderr)
+        return 1
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     engine = init_database(args.database_url)
     out = Path(args.out)
@@ -155,6 +166,10 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--json", action="store_true")
     imp.add_argument("--actor", default=None, help="who is recorded in the import batch (default: OS user)")
     imp.set_defaults(func=_import)
+    undo = sub.add_parser("undo-import", help="undo the latest import of an entity (admin)")
+    undo.add_argument("entity", choices=list(ENTITIES))
+    undo.add_argument("--actor", default=None)
+    undo.set_defaults(func=_undo)
     exp = sub.add_parser("export", help="export an entity as .xlsx (or .csv by the file's suffix)")
     exp.add_argument("entity", choices=list(ENTITIES))
     exp.add_argument("out")

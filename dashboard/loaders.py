@@ -1,6 +1,7 @@
 """The one Streamlit-aware data module: the cached engine and the cached load_* wrappers pages call."""
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -179,20 +180,31 @@ def template_bytes(entity: str) -> bytes:
     return _template(entity, get_language())
 
 
-@st.cache_data(ttl=60, max_entries=4, show_spinner=False)
-def _check(entity: str, data: bytes, file_name: str, lang: str) -> importer.ImportResult:
-    return importer.import_file(get_engine(), entity, data, file_name, actor=current_actor(), dry_run=True,
-                                max_bytes=get_settings().max_upload_mb * 2**20)
-
-
 def check_import(entity: str, data: bytes, file_name: str) -> importer.ImportResult:
-    """The preview: every row validated against the database, nothing written."""
-    return _check(entity, data, file_name, get_language())
+    """The preview: every row validated against the database, nothing written; a progress bar meanwhile.
+
+    Kept for the session by the file's hash (not st.cache_data: the bar draws while it runs).
+    """
+    key = (entity, hashlib.sha256(data).hexdigest(), get_language())
+    kept = st.session_state.get("io_preview")
+    if kept is not None and kept[0] == key:
+        return kept[1]  # type: ignore[no-any-return]
+    bar = st.progress(0.0)
+    result = importer.import_file(get_engine(), entity, data, file_name, actor=current_actor(), dry_run=True,
+                                  max_bytes=get_settings().max_upload_mb * 2**20,
+                                  progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+    bar.empty()
+    st.session_state["io_preview"] = (key, result)
+    return result
 
 
 def write_import(entity: str, data: bytes, file_name: str) -> importer.ImportResult:
+    bar = st.progress(0.0)
     result = importer.import_file(get_engine(), entity, data, file_name, actor=current_actor(),
-                                  max_bytes=get_settings().max_upload_mb * 2**20)
+                                  max_bytes=get_settings().max_upload_mb * 2**20,
+                                  progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+    bar.empty()
+    st.session_state.pop("io_preview", None)
     st.cache_data.clear()
     return result
 
@@ -221,3 +233,10 @@ def annotated_upload(data: bytes, file_name: str, result: importer.ImportResult)
         return annotate.annotated(data, file_name, result.errors)
     except Exception:  # noqa: BLE001  (a file we cannot reopen simply gets no marked copy)
         return None
+
+
+def write_undo(entity: str) -> dict[str, object]:
+    """Undo the entity's latest import. Issue 4 limits this to admins; until then anyone on the page can."""
+    summary = importer.undo_last(get_engine(), entity, actor=current_actor())
+    st.cache_data.clear()
+    return summary

@@ -11,7 +11,7 @@ from data_models.cooperative import (
     Member,
     Sale,
 )
-from data_models.core import AuditLog, Community, ImportBatch, Party, User
+from data_models.core import AuditLog, Community, ImportBatch, ImportChange, Party, User
 from data_models.livestream import LivestreamSession, Request, RequestEvent
 from data_models.meeting import ActionItem, AgendaItem, Decision, Meeting, MeetingAttendance
 from data_models.needs import NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
@@ -22,6 +22,6 @@ metadata = SQLModel.metadata
 __all__ = [
     "ActionItem", "AgendaItem", "AuditLog", "Community", "Cooperative", "CooperativeSplit", "Course",
     "Decision", "DistributionLine", "DistributionRun", "Enrolment", "FundSpending", "ImportBatch",
-    "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "NeedAssessment", "NeedEvent", "Party",
-    "Practitioner", "PractitionerGroup", "Request", "RequestEvent", "Sale", "User", "metadata",
+    "ImportChange", "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "NeedAssessment", "NeedEvent",
+    "Party", "Practitioner", "PractitionerGroup", "Request", "RequestEvent", "Sale", "User", "metadata",
 ]

@@ -79,3 +79,14 @@ class ImportBatch(SQLModel, table=True):
     unchanged: int = 0
     rejected: int = 0
     undone_at: dt.datetime | None = None
+
+
+class ImportChange(SQLModel, table=True):
+    """One row an import created (before is NULL) or updated (before holds its earlier values), for undo."""
+
+    __tablename__ = "import_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="import_batch.id", ondelete="CASCADE", index=True)
+    code: str = Field(max_length=40)
+    before: str | None = Field(default=None, sa_type=sa.Text)

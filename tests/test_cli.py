@@ -23,7 +23,7 @@ def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_upgrade_then_seed_then_refuse_then_reset(fresh_database_url: str) -> None:
     up = run(fresh_database_url, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    assert json.loads(up.stdout)["revision"] == "0003"
+    assert json.loads(up.stdout)["revision"] == "0004"
 
     first = run(fresh_database_url, "seed")
     assert first.returncode == 0, first.stderr
@@ -66,3 +66,28 @@ def test_distribute_prints_the_run_as_json_and_refuses_with_status_1(fresh_datab
     assert bad.returncode == 1 and "2025Q3" in bad.stderr
     text = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3", "--correction")
     assert text.returncode == 0 and text.stdout.startswith("GA-COOP-2026Q3-2  草稿")
+
+
+@pytest.mark.parametrize("fresh_database_url", BACKENDS, indirect=True)
+def test_import_export_and_undo_from_the_command_line(fresh_database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert run(fresh_database_url, "seed").returncode == 0
+    out = tmp_path / "communities.xlsx"
+    exported = run(fresh_database_url, "export", "communities", str(out))
+    assert exported.returncode == 0 and json.loads(exported.stdout)["rows"] == 3
+    again = run(fresh_database_url, "import", "communities", str(out), "--json")
+    assert again.returncode == 0 and json.loads(again.stdout) | {"errors": []} == {
+        "status": "committed", "rows": 3, "created": 0, "updated": 0, "unchanged": 3, "rejected": 0, "errors": []}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("社区编号,社区名称,类型\nX1,新社区,外星\n", encoding="utf-8")
+    rejected = run(fresh_database_url, "import", "communities", str(bad), "--json")
+    assert rejected.returncode == 1
+    error = json.loads(rejected.stdout)["errors"][0]
+    assert (error["row"], error["column"], error["value"]) == (2, "类型", "外星")
+    good = tmp_path / "good.csv"
+    good.write_text("社区编号,社区名称,类型\nX1,新社区,农村\n", encoding="utf-8")
+    assert run(fresh_database_url, "import", "communities", str(good)).returncode == 0
+    undone = run(fresh_database_url, "undo-import", "communities")
+    assert undone.returncode == 0 and json.loads(undone.stdout)["deleted"] == 1
+    assert run(fresh_database_url, "import", "communities", str(tmp_path / "missing.xlsx")).returncode == 2
+    entities = run(fresh_database_url, "entities")
+    assert entities.returncode == 0 and "practitioners\t从业者" in entities.stdout

@@ -253,3 +253,42 @@ def test_the_upload_comes_back_with_error_cells_marked(community: Engine) -> Non
                                                 "名单.csv", actor="x").errors)
     ws = openpyxl.load_workbook(io.BytesIO(csv_marked)).active
     assert ws is not None and ws.cell(row=2, column=HEADER.index("就业形态") + 1).comment is not None
+
+
+def test_undo_the_last_batch_deletes_what_it_created_and_restores_what_it_changed(community: Engine) -> None:
+    importer.import_file(community, "practitioners", workbook([HEADER, GOOD]), "first.xlsx", actor="x")
+    second = workbook([HEADER, [*GOOD[:2], "改名", *GOOD[3:12], "残障"], ["P2", *GOOD[1:]]])
+    assert importer.import_file(community, "practitioners", second, "second.xlsx", actor="x").updated == 1
+    summary = importer.undo_last(community, "practitioners", actor="admin")
+    assert (summary["file"], summary["deleted"], summary["restored"]) == ("second.xlsx", 1, 1)
+    with community.connect() as conn:
+        assert [tuple(r) for r in conn.execute(sa.text("SELECT code, name FROM practitioner"))] == [("P1", "王秀英")]
+        groups = {g for (g,) in conn.execute(sa.text('SELECT "group" FROM practitioner_group'))}
+        undone = conn.execute(sa.text("SELECT COUNT(*) FROM import_batch WHERE undone_at IS NOT NULL")).scalar_one()
+    assert groups == {"migrant_women", "low_income"} and undone == 1
+    assert importer.undo_last(community, "practitioners", actor="admin")["deleted"] == 1
+    with pytest.raises(importer.RuleError) as none_left:
+        importer.undo_last(community, "practitioners", actor="admin")
+    assert none_left.value.key == "excel.nothing_to_undo"
+
+
+def test_undo_is_refused_when_later_data_uses_what_the_batch_created(community: Engine) -> None:
+    importer.import_file(community, "practitioners", workbook([HEADER, GOOD]), "first.xlsx", actor="x")
+    with community.begin() as conn:
+        pid = conn.execute(sa.text("SELECT id FROM practitioner WHERE code = 'P1'")).scalar_one()
+        f.need(conn, pid, 1, "N1")
+    before = counts(community)
+    with pytest.raises(importer.RuleError) as err:
+        importer.undo_last(community, "practitioners", actor="admin")
+    assert err.value.key == "excel.undo_referenced" and counts(community) == before
+
+
+def test_progress_is_reported_in_order(community: Engine) -> None:
+    seen: list[tuple[float, str]] = []
+    rows = [HEADER] + [[f"P{i}", *GOOD[1:]] for i in range(25_000)]
+    result = importer.import_file(community, "practitioners", workbook(rows), "big.xlsx", actor="x",
+                                  progress=lambda frac, text: seen.append((frac, text)))
+    assert result.status == "committed" and result.created == 25_000
+    fractions = [frac for frac, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] < 0.1 and fractions[-1] >= 0.85
+    assert any("已检查 20,000 行" in text for _, text in seen)

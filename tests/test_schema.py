@@ -20,7 +20,7 @@ def test_migration_builds_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, data_models.metadata) == []
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
 
 
 @pytest.fixture

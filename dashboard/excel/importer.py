@@ -7,6 +7,7 @@ rows by their code; rows that did not change are counted as unchanged.
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -21,7 +22,8 @@ from dashboard.excel.reader import RefusedFile, Sheet, read_sheets
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
 from dashboard.periods import month_key, quarter_key
-from data_models import ImportBatch, PractitionerGroup
+from dashboard.services.errors import RuleError
+from data_models import ImportBatch, ImportChange, PractitionerGroup
 from data_models.core import utcnow
 
 HEADER_SCAN = 10          # the header may sit below a title row or two
@@ -207,10 +209,18 @@ def _check_row(entity: Entity, values: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+Progress = Callable[[float, str], None]
+
+
 def import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *, actor: str,
-                dry_run: bool = False, max_bytes: int = 50 * 2**20) -> ImportResult:
-    """Validate `data` as rows of `entity_name`; unless `dry_run`, write them all in one transaction."""
+                dry_run: bool = False, max_bytes: int = 50 * 2**20, progress: Progress | None = None) -> ImportResult:
+    """Validate `data` as rows of `entity_name`; unless `dry_run`, write them all in one transaction.
+
+    `progress(fraction, message)` is told how far it has got, for a progress bar on long files.
+    """
     entity = ENTITIES[entity_name]
+    report = progress or (lambda _f, _m: None)
+    report(0.02, t("io.progress_reading"))
     try:
         sheets = list(read_sheets(data, file_name, max_bytes=max_bytes))
         sheet, header_row, mapping = _find_table(entity, sheets)
@@ -230,9 +240,12 @@ def import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *
                                t(key, **params)))
         bad_rows.add(excel_row)
 
+    total_rows = max(1, len(sheet.rows) - header_row - 1)
     for r in range(header_row + 1, len(sheet.rows)):
         raw = sheet.rows[r]
         excel_row = r + 1
+        if (r - header_row) % 10_000 == 0:
+            report(0.1 + 0.6 * (r - header_row) / total_rows, t("io.progress_rows", n=f"{r - header_row:,}"))
         if all(norm.clean_text(c) is None for c in raw):
             continue
         values: dict[str, Any] = {}
@@ -267,6 +280,7 @@ def import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *
         else:
             first_seen[code] = excel_row
 
+    report(0.7, t("io.progress_refs"))
     ref_fields = [f for f in entity.fields if f.kind == "ref" and f.column in by_field]
     with engine.connect() as conn:
         wanted: dict[str, set[str]] = {}
@@ -317,13 +331,15 @@ def import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *
     if dry_run:
         return result
 
+    report(0.85, t("io.progress_writing"))
     try:
         with engine.begin() as conn:
-            _write(conn, entity, new, changed)
             batch_id = conn.execute(sa.insert(ImportBatch.__table__).values(  # type: ignore[attr-defined]
                 entity=entity.name, file_name=file_name[:255], sha256=hashlib.sha256(data).hexdigest(), actor=actor,
                 at=utcnow(), created=result.created, updated=result.updated, unchanged=result.unchanged,
                 rejected=0)).inserted_primary_key[0]
+            _write(conn, entity, new, changed)
+            _record_changes(conn, int(batch_id), new, changed, existing)
             audit.record(conn, actor=actor, action="import", entity=entity.table.name, entity_id=file_name[:64],
                          after={"created": result.created, "updated": result.updated,
                                 "unchanged": result.unchanged, "sha256": hashlib.sha256(data).hexdigest()},
@@ -364,6 +380,68 @@ def _existing(conn: Connection, entity: Entity, codes: list[str]) -> dict[str, d
                                        .where(g.c.practitioner_id.in_(list(ids)))):
             out[ids[pid]].setdefault("groups", []).append(group)
     return out
+
+
+def _record_changes(conn: Connection, batch_id: int, new: list[dict[str, Any]], changed: list[dict[str, Any]],
+                    existing: dict[str, dict[str, Any]]) -> None:
+    """What undo needs: the codes this batch created, and the earlier values of the columns it changed."""
+    rows: list[tuple[int, str, str | None]] = [(batch_id, r["code"], None) for r in new]
+    for r in changed:
+        old = existing[r["code"]]
+        before = {k: (old.get(k) or []) if k == "groups" else old.get(k) for k in r if k != "code"}
+        rows.append((batch_id, r["code"], json.dumps(before, ensure_ascii=False, default=str)))
+    if rows:
+        bulk_insert(conn, ImportChange.__table__, ["batch_id", "code", "before"], rows)  # type: ignore[attr-defined]
+
+
+def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]:
+    """Undo the latest batch of an entity: delete what it created, restore what it changed. All or nothing."""
+    entity = ENTITIES[entity_name]
+    table, batches = entity.table, ImportBatch.__table__  # type: ignore[attr-defined]
+    changes_t = ImportChange.__table__  # type: ignore[attr-defined]
+    try:
+        with engine.begin() as conn:
+            batch = conn.execute(sa.select(batches.c.id, batches.c.file_name, batches.c.at)
+                                 .where(batches.c.entity == entity.name, batches.c.undone_at.is_(None))
+                                 .order_by(batches.c.id.desc()).limit(1)).first()
+            if batch is None:
+                raise RuleError("excel.nothing_to_undo", entity=t(f"entity.{entity.name}"))
+            changes = conn.execute(sa.select(changes_t.c.code, changes_t.c.before)
+                                   .where(changes_t.c.batch_id == batch.id)).all()
+            created = [code for code, before in changes if before is None]
+            for i in range(0, len(created), 5_000):
+                conn.execute(table.delete().where(table.c.code.in_(created[i:i + 5_000])))
+            restored = 0
+            for code, before in changes:
+                if before is None:
+                    continue
+                values = {k: _restore(table, k, v) for k, v in json.loads(before).items()}
+                groups = values.pop("groups", None)
+                conn.execute(table.update().where(table.c.code == code).values(**values))
+                if entity.name == "practitioners" and groups is not None:
+                    _restore_groups(conn, table, code, groups)
+                restored += 1
+            conn.execute(batches.update().where(batches.c.id == batch.id).values(undone_at=utcnow()))
+            summary = {"batch": batch.id, "file": batch.file_name, "deleted": len(created), "restored": restored}
+            audit.record(conn, actor=actor, action="undo_import", entity=table.name, entity_id=str(batch.id),
+                         after=summary, import_batch_id=batch.id)
+    except sa.exc.IntegrityError as exc:
+        raise RuleError("excel.undo_referenced", entity=t(f"entity.{entity.name}")) from exc
+    return summary
+
+
+def _restore(table: sa.Table, column: str, value: Any) -> Any:
+    if value is not None and column in table.c and isinstance(table.c[column].type, sa.Date):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def _restore_groups(conn: Connection, table: sa.Table, code: str, groups: list[str]) -> None:
+    g = PractitionerGroup.__table__  # type: ignore[attr-defined]
+    pid = conn.execute(sa.select(table.c.id).where(table.c.code == code)).scalar_one()
+    conn.execute(g.delete().where(g.c.practitioner_id == pid))
+    for group in groups:
+        conn.execute(g.insert().values(practitioner_id=pid, group=group))
 
 
 def _write(conn: Connection, entity: Entity, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
