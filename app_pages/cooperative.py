@@ -41,8 +41,9 @@ with sales_tab:
         with right:
             n = st.slider(t("coop.top_n"), 5, 30, 10, key="coop_top_n")
             st.markdown(f"**{t('coop.top_members', quarter=f.quarter or t('filter.all_quarters'))}**")
-            st.dataframe(presenters.table(loaders.load_coop_top_members(coop_id, f.quarter, n),
-                                          presenters.TOP_MEMBER_COLUMNS), hide_index=True, width="stretch")
+            top = loaders.load_coop_top_members(coop_id, f.quarter, n)
+            st.dataframe(presenters.table(top, presenters.TOP_MEMBER_COLUMNS), hide_index=True, width="stretch")
+            loaders.download_table(top, presenters.TOP_MEMBER_COLUMNS, title=t("coop.file_top"), key="coop_top_xlsx")
 
 with runs_tab:
     st.markdown(f"**{t('coop.splits')}**")
@@ -68,14 +69,17 @@ with runs_tab:
         st.info(t("coop.no_runs"))
     else:
         st.dataframe(presenters.table(runs, presenters.RUN_COLUMNS), hide_index=True, width="stretch")
+        loaders.download_table(runs, presenters.RUN_COLUMNS, title=t("coop.file_runs"), key="coop_runs_xlsx")
         run_code = st.selectbox(t("coop.run"), runs["code"].tolist(), key="coop_run")
         run = runs.set_index("code").loc[run_code]
         left, right = st.columns([2, 3])
         left.plotly_chart(charts.split_chart(presenters.run_pools(run), t("coop.chart_split", code=run_code)),
                           width="stretch")
         with right:
-            st.dataframe(presenters.table(loaders.load_run_lines(run_code), presenters.line_columns(coop["basis"])),
-                         hide_index=True, width="stretch")
+            lines = loaders.load_run_lines(run_code)
+            st.dataframe(presenters.table(lines, presenters.line_columns(coop["basis"])), hide_index=True,
+                         width="stretch")
+            loaders.download_table(lines, presenters.line_columns(coop["basis"]), title=run_code, key="coop_lines_xlsx")
             if run["status"] == "draft" and st.button(t("coop.approve"), key="coop_approve", type="primary"):
                 try:
                     loaders.write(distribution.approve, run_code=run_code, actor=loaders.current_actor())
@@ -111,6 +115,7 @@ with fund_tab:
     if len(ledger):
         st.plotly_chart(charts.fund_balance_chart(ledger), width="stretch")
         st.dataframe(presenters.table(ledger, presenters.LEDGER_COLUMNS), hide_index=True, width="stretch")
+        loaders.download_table(ledger, presenters.LEDGER_COLUMNS, title=t("coop.file_ledger"), key="coop_ledger_xlsx")
     with st.form("coop_spend_form", clear_on_submit=True):
         st.markdown(f"**{t('coop.spend')}**")
         c1, c2, c3, c4 = st.columns([1, 3, 1, 1])

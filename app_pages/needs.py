@@ -72,8 +72,9 @@ left.plotly_chart(charts.loop_funnel_chart(view.funnel_frame(data.funnel), t("ne
                   width="stretch")
 with right:
     st.markdown(f"**{t('needs.backlog', shown=len(data.backlog), total=data.backlog_total)}**")
-    st.dataframe(presenters.table(view.masked(data.backlog, loaders.personal_data_visible()),
-                                  view.BACKLOG_COLUMNS), hide_index=True, width="stretch", height=330)
+    backlog = view.masked(data.backlog, loaders.personal_data_visible())
+    st.dataframe(presenters.table(backlog, view.BACKLOG_COLUMNS), hide_index=True, width="stretch", height=330)
+    loaders.download_table(backlog, view.BACKLOG_COLUMNS, title=t("needs.backlog_file"), key="needs_backlog_xlsx")
 
 st.subheader(t("needs.work"))
 left, right = st.columns(2)
@@ -133,6 +134,10 @@ elif matches is not None:
             st.plotly_chart(charts.income_chart(card.income, t("needs.income_title")), width="stretch")
         st.markdown(f"**{t('needs.history')}**")
         st.dataframe(presenters.table(card.needs, view.PROFILE_NEEDS_COLUMNS), hide_index=True, width="stretch")
+        loaders.download_table(card.needs, view.PROFILE_NEEDS_COLUMNS, title=f"{picked}_{t('needs.history')}",
+                               key="needs_history_xlsx")
         st.markdown(f"**{t('needs.training')}**")
         st.dataframe(presenters.table(card.training, view.TRAINING_COLUMNS), hide_index=True, width="stretch")
+        loaders.download_table(card.training, view.TRAINING_COLUMNS, title=f"{picked}_{t('needs.training')}",
+                               key="needs_training_xlsx")
 

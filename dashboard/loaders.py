@@ -13,7 +13,8 @@ from sqlmodel import Session
 
 from dashboard.db import init_database
 from dashboard.excel import annotate, importer, writer
-from dashboard.i18n import get_language
+from dashboard.excel.tables import table_xlsx
+from dashboard.i18n import get_language, t
 from dashboard.queries import Scope, common, cooperative, needs_board, overview, practitioner
 from dashboard.services import statements
 from dashboard.settings import get_settings
@@ -240,3 +241,13 @@ def write_undo(entity: str) -> dict[str, object]:
     summary = importer.undo_last(get_engine(), entity, actor=current_actor())
     st.cache_data.clear()
     return summary
+
+
+def download_table(df: pd.DataFrame, columns: list[tuple[str, str, str]], *, title: str, key: str) -> None:
+    """The export button under a table: the rows shown, with the page's filters on the cover sheet."""
+    f = st.session_state.get("filters")
+    filters = {t("filter.community"): st.session_state.get("community_name", ""),
+               t("filter.quarter"): getattr(f, "quarter", None) or t("filter.all_quarters")}
+    st.download_button(t("common.download_table"), table_xlsx(df, columns, title=title, filters=filters),
+                       file_name=f"{title}.xlsx", key=key, on_click="ignore", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

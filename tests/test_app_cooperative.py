@@ -54,3 +54,9 @@ def test_statement_and_spending(at: AppTest) -> None:
     at.text_input(key="coop_approver").set_value("理事会")
     click(at, "登记支出")
     assert any("¥123.45" in s.value for s in at.success)
+
+
+def test_every_table_has_an_export_button(at: AppTest) -> None:
+    labels = [b.label for b in at.get("download_button")]
+    # top members, runs, the selected run's lines, the fund ledger; plus the member statement.
+    assert labels.count("导出此表（Excel）") == 4 and "下载明细单（Excel）" in labels

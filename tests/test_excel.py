@@ -292,3 +292,27 @@ def test_progress_is_reported_in_order(community: Engine) -> None:
     fractions = [frac for frac, _ in seen]
     assert fractions == sorted(fractions) and fractions[0] < 0.1 and fractions[-1] >= 0.85
     assert any("已检查 20,000 行" in text for _, text in seen)
+
+
+def test_a_page_table_exports_with_typed_cells_and_its_filters() -> None:
+    import pandas as pd
+
+    from dashboard.excel.tables import table_xlsx
+    from dashboard.presenters import RUN_COLUMNS
+
+    set_language("zh")
+    df = pd.DataFrame([{"code": "R-1", "period": "2025Q3", "status": "approved", "revenue_cents": 123_456,
+                        "profit_cents": 100, "carried_loss_cents": 0, "member_pool_cents": 70,
+                        "cooperative_pool_cents": 20, "public_fund_cents": 10, "help_fund_cents": 0,
+                        "created_by": "=cmd", "approved_by": "理事长",
+                        "approved_at": pd.Timestamp("2025-10-10 02:00", tz="UTC")}])
+    wb = openpyxl.load_workbook(io.BytesIO(table_xlsx(df, RUN_COLUMNS, title="分配批次",
+                                                      filters={"社区": "G市A社区"})))
+    sheet = wb["分配批次"]
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert row["状态"] == "已审批" and row["销售额"] == 1234.56 and row["计算人"] == "=cmd"
+    assert sheet.cell(row=2, column=header.index("计算人") + 1).data_type == "s"      # text, not a formula
+    assert row["审批时间"].hour == 10                                                 # shown in Beijing time
+    cover = {r[0]: r[1] for r in wb["说明"].iter_rows(values_only=True)}
+    assert cover["社区"] == "G市A社区" and cover["行数"] == "1"

@@ -445,6 +445,11 @@ STRINGS: dict[str, str] = {
     "io.progress_rows": "{n} rows checked…",
     "io.progress_refs": "Checking the codes…",
     "io.progress_writing": "Writing…",
+    "common.download_table": "Export this table (Excel)",
+    "needs.backlog_file": "open needs",
+    "coop.file_top": "members by sales",
+    "coop.file_runs": "distribution runs",
+    "coop.file_ledger": "public fund ledger",
     "chart.this_scope": "This scope",
 }
 

@@ -431,6 +431,11 @@ STRINGS: dict[str, str] = {
     "io.progress_rows": "已检查 {n} 行……",
     "io.progress_refs": "正在核对编号……",
     "io.progress_writing": "正在写入……",
+    "common.download_table": "导出此表（Excel）",
+    "needs.backlog_file": "未结案需求",
+    "coop.file_top": "成员销售排行",
+    "coop.file_runs": "分配批次",
+    "coop.file_ledger": "公益金台账",
     "chart.this_scope": "本社区/季度",
 }
 
