@@ -45,12 +45,19 @@ def code(raw: Any) -> str | None:
     return None if text is None else _ascii(text).strip()
 
 
-def _number_text(raw: Any) -> str | None:
+def _decimal(raw: Any, error_key: str) -> Decimal | None:
+    """Typed text as a number: full-width digits, thousands separators, ¥ and 元 allowed; blank is None."""
     text = clean_text(raw)
     if text is None:
         return None
-    text = _ascii(text).replace(",", "").replace(" ", "")
-    return text.removeprefix("¥").removesuffix("元")
+    text = _ascii(text).replace(",", "").replace(" ", "").removeprefix("¥").removesuffix("元")
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise NormError(error_key, value=raw) from exc
+    if not value.is_finite():
+        raise NormError(error_key, value=raw)
+    return value
 
 
 def integer(raw: Any) -> int | None:
@@ -62,13 +69,9 @@ def integer(raw: Any) -> int | None:
         if raw.is_integer():
             return int(raw)
         raise NormError("excel.not_integer", value=raw)
-    text = _number_text(raw)
-    if text is None:
+    value = _decimal(raw, "excel.not_integer")
+    if value is None:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise NormError("excel.not_integer", value=raw) from exc
     if value != value.to_integral_value():
         raise NormError("excel.not_integer", value=raw)
     return int(value)
@@ -77,13 +80,8 @@ def integer(raw: Any) -> int | None:
 def number(raw: Any) -> float | None:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return float(raw)
-    text = _number_text(raw)
-    if text is None:
-        return None
-    try:
-        return float(Decimal(text))
-    except InvalidOperation as exc:
-        raise NormError("excel.not_number", value=raw) from exc
+    value = _decimal(raw, "excel.not_number")
+    return None if value is None else float(value)
 
 
 def money(raw: Any) -> int | None:
@@ -95,15 +93,10 @@ def money(raw: Any) -> int | None:
     elif isinstance(raw, int):
         value = Decimal(raw)
     else:
-        text = _number_text(raw)
-        if text is None:
+        parsed = _decimal(raw, "excel.not_money")
+        if parsed is None:
             return None
-        try:
-            value = Decimal(text)
-        except InvalidOperation as exc:
-            raise NormError("excel.not_money", value=raw) from exc
-    if not value.is_finite():
-        raise NormError("excel.not_money", value=raw)
+        value = parsed
     cents = value * 100
     if cents != cents.quantize(Decimal(1), ROUND_HALF_UP):
         raise NormError("excel.money_decimals", value=raw)
