@@ -66,16 +66,19 @@ with import_tab:
                 st.error(err.message())
 
 with export_tab:
-    scope = t("io.export_scope", community=st.session_state.community_name,
-              quarter=f.quarter or t("filter.all_quarters"))
-    everything = st.checkbox(t("io.export_all"), key="io_export_all")
-    community_code = None if everything else loaders.community_code(f.community_id)
-    quarter = None if everything else f.quarter
-    st.caption(t("io.export_everything") if everything else scope)
-    data, count = loaders.export_bytes(entity, community_code, quarter)
-    st.download_button(t("io.download_export", n=f"{count:,}"), data, file_name=t(
-        "io.export_file", entity=t(f"entity.{entity}")), mime=XLSX, key="io_export", on_click="ignore",
-        icon=":material/download:")
-    st.download_button(t("io.download_csv"), loaders.export_csv_bytes(entity, community_code, quarter),
-                       file_name=t("io.export_csv_file", entity=t(f"entity.{entity}")), mime="text/csv",
-                       key="io_export_csv", on_click="ignore")
+    # Built only while this tab is open: an export of a province's practitioners takes seconds.
+    if export_tab.open:
+        everything = st.checkbox(t("io.export_all"), key="io_export_all")
+        community_code = None if everything else loaders.community_code(f.community_id)
+        quarter = None if everything else f.quarter
+        scope = t("io.export_scope", community=st.session_state.community_name,
+                  quarter=f.quarter or t("filter.all_quarters"))
+        st.caption(t("io.export_everything") if everything else scope)
+        with st.spinner(t("io.preparing")):
+            data, count = loaders.export_bytes(entity, community_code, quarter)
+            csv_data = loaders.export_csv_bytes(entity, community_code, quarter)
+        st.download_button(t("io.download_export", n=f"{count:,}"), data, file_name=t(
+            "io.export_file", entity=t(f"entity.{entity}")), mime=XLSX, key="io_export", on_click="ignore",
+            icon=":material/download:")
+        st.download_button(t("io.download_csv"), csv_data, mime="text/csv", key="io_export_csv", on_click="ignore",
+                           file_name=t("io.export_csv_file", entity=t(f"entity.{entity}")))

@@ -450,6 +450,7 @@ STRINGS: dict[str, str] = {
     "coop.file_top": "members by sales",
     "coop.file_runs": "distribution runs",
     "coop.file_ledger": "public fund ledger",
+    "io.preparing": "Preparing the export…",
     "chart.this_scope": "This scope",
 }
 

@@ -436,6 +436,7 @@ STRINGS: dict[str, str] = {
     "coop.file_top": "成员销售排行",
     "coop.file_runs": "分配批次",
     "coop.file_ledger": "公益金台账",
+    "io.preparing": "正在生成导出文件……",
     "chart.this_scope": "本社区/季度",
 }
 
