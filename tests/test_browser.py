@@ -101,7 +101,7 @@ def test_switching_to_english_keeps_the_filters(page: Page, server: str) -> None
     sidebar = page.get_by_test_id("stSidebar")
     expect(page.get_by_role("heading", name="首页 · 总览")).to_be_visible(timeout=60_000)
     sidebar.get_by_text("English").click()
-    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("stMetric").filter(has_text="Practitioners").first).to_contain_text("2,000")
     screenshot(page, "overview-en.png")
 
@@ -139,7 +139,7 @@ def test_cooperative_page_statement_downloads_as_a_workbook(page: Page, server: 
     main.get_by_label("金额（元）").fill("88.80")
     main.get_by_label("审批人").fill("理事会")
     main.get_by_role("button", name="登记支出").click()
-    expect(main.get_by_text("已登记支出 ¥88.80。")).to_be_visible(timeout=30_000)
+    expect(main.get_by_text("已登记支出 ¥88.80。")).to_be_visible(timeout=60_000)
     expect(main.get_by_role("button", name="登记支出")).to_be_visible()
     screenshot(page, "cooperative-fund.png", full=False)
 
@@ -157,7 +157,7 @@ def test_needs_page_a_clicked_bar_filters_the_page(page: Page, server: str) -> N
     assert bar is not None
     # Plotly's drag layer sits over the bars and turns a click at the bar's place into a selection.
     page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
-    expect(practitioners).not_to_contain_text("2,000", timeout=30_000)
+    expect(practitioners).not_to_contain_text("2,000", timeout=60_000)
     expect(main.get_by_test_id("stSelectbox").filter(has_text="人群筛选")).to_match_aria_snapshot(
         '- combobox "人群筛选": 就业形态：平台雇员')
     screenshot(page, "needs-drilled.png", full=False)
@@ -171,7 +171,7 @@ def test_data_page_upload_shows_errors_and_export_downloads(page: Page, server: 
     bad = tmp_path / "社区.csv"
     bad.write_text("社区编号,社区名称,类型\nGA,G市A社区,城市社区\nNEW1,新社区,外星\n", encoding="gbk")
     main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
-    expect(main.get_by_text("发现 1 处问题")).to_be_visible(timeout=30_000)
+    expect(main.get_by_text("发现 1 处问题")).to_be_visible(timeout=60_000)
     expect(main.get_by_test_id("stDataFrame")).to_contain_text("外星")
     screenshot(page, "data-upload-errors.png", full=False)
     main.get_by_role("tab", name="导出").click()
