@@ -22,6 +22,7 @@ if coops.empty:
 names = dict(zip(coops["id"].tolist(), coops["name"].tolist(), strict=True))
 coop_id = st.selectbox(t("coop.select"), list(names), format_func=names.__getitem__, key="coop_cooperative")
 coop = coops.set_index("id").loc[coop_id]
+visible = loaders.personal_data_visible()
 st.caption(t("coop.caption", code=coop["code"], basis=label(DistributionBasis(coop["basis"])),
              carry=t("common.yes") if coop["carry_loss_forward"] else t("common.no")))
 
@@ -41,7 +42,7 @@ with sales_tab:
         with right:
             n = st.slider(t("coop.top_n"), 5, 30, 10, key="coop_top_n")
             st.markdown(f"**{t('coop.top_members', quarter=f.quarter or t('filter.all_quarters'))}**")
-            top = loaders.load_coop_top_members(coop_id, f.quarter, n)
+            top = presenters.masked(loaders.load_coop_top_members(coop_id, f.quarter, n), visible)
             st.dataframe(presenters.table(top, presenters.TOP_MEMBER_COLUMNS), hide_index=True, width="stretch")
             loaders.download_table(top, presenters.TOP_MEMBER_COLUMNS, title=t("coop.file_top"), key="coop_top_xlsx")
 
@@ -76,7 +77,7 @@ with runs_tab:
         left.plotly_chart(charts.split_chart(presenters.run_pools(run), t("coop.chart_split", code=run_code)),
                           width="stretch")
         with right:
-            lines = loaders.load_run_lines(run_code)
+            lines = presenters.masked(loaders.load_run_lines(run_code), visible)
             st.dataframe(presenters.table(lines, presenters.line_columns(coop["basis"])), hide_index=True,
                          width="stretch")
             loaders.download_table(lines, presenters.line_columns(coop["basis"]), title=run_code, key="coop_lines_xlsx")
@@ -95,14 +96,14 @@ with statement_tab:
     else:
         c1, c2 = st.columns(2)
         s_run = c1.selectbox(t("coop.run"), runs["code"].tolist(), key="coop_statement_run")
-        lines = loaders.load_run_lines(s_run)
+        lines = presenters.masked(loaders.load_run_lines(s_run), visible)
         member_names = dict(zip(lines["code"], lines["name"], strict=True))
         member = c2.selectbox(t("coop.member"), list(member_names), key="coop_statement_member",
                               format_func=lambda c: f"{member_names[c]}（{c}）")
         if member:
             stmt = loaders.load_statement(s_run, member)
             st.subheader(t("statement.title"))
-            st.table(presenters.statement_table(statements.statement_rows(stmt)), hide_index=True)
+            st.table(presenters.statement_table(statements.statement_rows(stmt, visible)), hide_index=True)
             st.download_button(t("coop.download_statement"), statements.statement_xlsx(stmt),
                                file_name=f"{t('statement.file')}_{s_run}_{member}.xlsx",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

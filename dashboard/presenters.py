@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.i18n import fmt_int, fmt_pct, fmt_yuan, fmt_yuan_short, t
+from dashboard.privacy import mask_name
 from dashboard.queries.overview import AreaFigures, Overview
 
 
@@ -202,3 +203,10 @@ ERROR_COLUMNS: list[Column] = [
 
 def errors_frame(errors: list[Any]) -> pd.DataFrame:
     return pd.DataFrame([vars(e) for e in errors], columns=["sheet", "row", "column", "value", "message"])
+
+
+def masked(df: pd.DataFrame, visible: bool, column: str = "name") -> pd.DataFrame:
+    """Names masked (张*华) unless personal data may be shown (meeting mode hides them)."""
+    if visible or column not in df:
+        return df
+    return df.assign(**{column: [mask_name(n) for n in df[column]]})

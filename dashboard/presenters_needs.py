@@ -4,6 +4,7 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard import presenters
 from dashboard.i18n import fmt_pct, fmt_yuan, t
 from dashboard.presenters import FORMAT, Column, Metric, change
 from dashboard.privacy import mask_name, mask_phone
@@ -110,10 +111,8 @@ TRAINING_COLUMNS: list[Column] = [
 
 
 def masked(df: pd.DataFrame, visible: bool, name_col: str = "practitioner_name") -> pd.DataFrame:
-    """Names masked (张*华) unless personal data may be shown."""
-    if visible or name_col not in df:
-        return df
-    return df.assign(**{name_col: [mask_name(n) for n in df[name_col]]})
+    """The backlog's practitioner names masked unless personal data may be shown."""
+    return presenters.masked(df, visible, name_col)
 
 
 def profile_facts(basics: dict[str, Any], groups: list[str], visible: bool) -> pd.DataFrame:

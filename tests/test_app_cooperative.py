@@ -60,3 +60,13 @@ def test_every_table_has_an_export_button(at: AppTest) -> None:
     labels = [b.label for b in at.get("download_button")]
     # top members, runs, the selected run's lines, the fund ledger; plus the member statement.
     assert labels.count("导出此表（Excel）") == 4 and "下载明细单（Excel）" in labels
+
+
+def test_meeting_mode_masks_member_names(at: AppTest) -> None:
+    at.selectbox(key="coop_statement_run").set_value("GA-COOP-2026Q2-1").run()
+    shown = dict(at.table[0].value.values.tolist())["成员"]
+    at.toggle(key="meeting_mode").set_value(True).run()
+    masked = dict(at.table[0].value.values.tolist())["成员"]
+    assert "*" not in shown and "*" in masked and masked.endswith("（M00001）")
+    lines = next(d.value for d in at.dataframe if "成员编号" in d.value.columns and "本人实得" in d.value.columns)
+    assert all("*" in name for name in lines["姓名"])

@@ -9,6 +9,7 @@ import xlsxwriter
 from sqlmodel import Session
 
 from dashboard.i18n import fmt_yuan, label, t
+from dashboard.privacy import mask_name
 from dashboard.services.errors import RuleError
 from data_models import Cooperative, CooperativeSplit, DistributionLine, DistributionRun, Member
 from data_models.enums import DistributionBasis, HelpFundBasis, RunStatus
@@ -80,8 +81,11 @@ def _contribution_text(s: Statement, value: int) -> str:
     return fmt_yuan(value) if s.basis == "revenue" else f"{value:,}"
 
 
-def statement_rows(s: Statement) -> list[tuple[str, str]]:
-    """The statement as (label, value) pairs: what the page shows and the workbook lays out."""
+def statement_rows(s: Statement, visible: bool = True) -> list[tuple[str, str]]:
+    """The statement as (label, value) pairs: what the page shows and the workbook lays out.
+
+    With `visible` False (meeting mode) the member's name is masked; the member's own xlsx keeps it.
+    """
     m, c, f, h, hb = s.split
     split_text = f"{m / 100:g}% / {c / 100:g}% / {f / 100:g}%"
     if hb != "none":
@@ -90,7 +94,7 @@ def statement_rows(s: Statement) -> list[tuple[str, str]]:
     return [
         (t("statement.cooperative"), s.cooperative),
         (t("statement.period"), f"{s.period}（{s.period_start} ~ {s.period_end}）"),
-        (t("statement.member"), f"{s.member_name}（{s.member_code}）"),
+        (t("statement.member"), f"{s.member_name if visible else mask_name(s.member_name)}（{s.member_code}）"),
         (t("statement.run"), f"{s.run_code} · {label(RunStatus(s.status))}"),
         (t("statement.approved"), approved),
         (t("statement.revenue"), fmt_yuan(s.revenue_cents)),
