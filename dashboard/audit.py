@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +28,7 @@ def record(
     """Append one entry inside the caller's transaction, chained to the last one."""
     prev = conn.execute(sa.select(TABLE.c.hash).order_by(TABLE.c.id.desc()).limit(1)).scalar()
     fields = {
-        "at": (at or utcnow()).isoformat(), "actor": actor, "action": action, "entity": entity,
+        "at": (at or utcnow()).astimezone(dt.UTC).isoformat(), "actor": actor, "action": action, "entity": entity,
         "entity_id": entity_id,
         "before": None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True, default=str),
         "after": None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True, default=str),
@@ -36,3 +37,31 @@ def record(
         **{**fields, "at": dt.datetime.fromisoformat(fields["at"])},
         import_batch_id=import_batch_id, prev_hash=prev, hash=entry_hash(prev, fields),
     ))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    reason: str | None = None          # "edited" | "chain_broken" (an entry before it was removed or inserted)
+
+
+def verify(conn: Connection) -> Verdict:
+    """Recompute the chain from the first entry; name the first entry whose hash or link does not hold."""
+    prev: str | None = None
+    checked = 0
+    rows = conn.execute(sa.select(TABLE.c.id, TABLE.c.at, TABLE.c.actor, TABLE.c.action, TABLE.c.entity,
+                                  TABLE.c.entity_id, TABLE.c.before, TABLE.c.after, TABLE.c.prev_hash,
+                                  TABLE.c.hash).order_by(TABLE.c.id))
+    for row in rows:
+        if row.prev_hash != prev:
+            return Verdict(False, checked, row.id, "chain_broken")
+        at = row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.UTC)
+        fields = {"at": at.astimezone(dt.UTC).isoformat(), "actor": row.actor, "action": row.action,
+                  "entity": row.entity, "entity_id": row.entity_id, "before": row.before, "after": row.after}
+        if entry_hash(prev, fields) != row.hash:
+            return Verdict(False, checked, row.id, "edited")
+        prev = row.hash
+        checked += 1
+    return Verdict(True, checked)

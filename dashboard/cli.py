@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from dashboard import audit
 from dashboard.db import current_revision, init_database, make_engine, upgrade
 from dashboard.excel import importer, writer
 from dashboard.excel.spec import ENTITIES
@@ -121,6 +122,17 @@ def _undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    engine = init_database(args.database_url)
+    with engine.connect() as conn:
+        verdict = audit.verify(conn)
+    if verdict.ok:
+        print(t("cli.audit_ok", n=f"{verdict.checked:,}"))
+        return 0
+    print(t(f"cli.audit_{verdict.reason}", id=verdict.first_bad_id, n=f"{verdict.checked:,}"), file=sys.stderr)
+    return 1
+
+
 def _export(args: argparse.Namespace) -> int:
     engine = init_database(args.database_url)
     out = Path(args.out)
@@ -170,6 +182,9 @@ def parser() -> argparse.ArgumentParser:
     undo.add_argument("entity", choices=list(ENTITIES))
     undo.add_argument("--actor", default=None)
     undo.set_defaults(func=_undo)
+    aud = sub.add_parser("audit", help="check the audit log's hash chain")
+    aud.add_argument("action", choices=["verify"])
+    aud.set_defaults(func=_audit)
     exp = sub.add_parser("export", help="export an entity as .xlsx (or .csv by the file's suffix)")
     exp.add_argument("entity", choices=list(ENTITIES))
     exp.add_argument("out")

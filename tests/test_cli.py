@@ -91,3 +91,16 @@ def test_import_export_and_undo_from_the_command_line(fresh_database_url: str, t
     assert run(fresh_database_url, "import", "communities", str(tmp_path / "missing.xlsx")).returncode == 2
     entities = run(fresh_database_url, "entities")
     assert entities.returncode == 0 and "practitioners\t从业者" in entities.stdout
+
+
+@pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
+def test_audit_verify_exit_codes(fresh_database_url: str) -> None:
+    assert run(fresh_database_url, "seed").returncode == 0
+    ok = run(fresh_database_url, "audit", "verify")
+    assert ok.returncode == 0 and "34" in ok.stdout
+    engine = sa.create_engine(fresh_database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET after = '{}' WHERE id = 3"))
+    engine.dispose()
+    bad = run(fresh_database_url, "audit", "verify")
+    assert bad.returncode == 1 and "第 3 条" in bad.stderr

@@ -451,6 +451,9 @@ STRINGS: dict[str, str] = {
     "coop.file_runs": "distribution runs",
     "coop.file_ledger": "public fund ledger",
     "io.preparing": "Preparing the export…",
+    "cli.audit_ok": "The audit log is intact: the hash chain of {n} entries holds.",
+    "cli.audit_edited": "The audit log was changed: entry {id} does not match its hash ({n} entries before it are intact).",
+    "cli.audit_chain_broken": "The audit chain is broken at entry {id}: an entry before it was removed or inserted ({n} intact before it).",
     "chart.this_scope": "This scope",
 }
 

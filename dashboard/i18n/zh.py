@@ -437,6 +437,9 @@ STRINGS: dict[str, str] = {
     "coop.file_runs": "分配批次",
     "coop.file_ledger": "公益金台账",
     "io.preparing": "正在生成导出文件……",
+    "cli.audit_ok": "审计日志完整：{n} 条记录的哈希链全部吻合。",
+    "cli.audit_edited": "审计日志被改动：第 {id} 条记录的内容与其哈希不符（前 {n} 条完好）。",
+    "cli.audit_chain_broken": "审计日志断链：第 {id} 条之前有记录被删除或插入（前 {n} 条完好）。",
     "chart.this_scope": "本社区/季度",
 }
 
