@@ -116,12 +116,23 @@ def _bomb() -> bytes:
     return buf.getvalue()
 
 
+def _lying_bomb() -> bytes:
+    """A zip whose headers claim a tiny size for a member that inflates to 300 MB."""
+    data = bytearray(_bomb())
+    # Patch the declared uncompressed size (local header offset 22, central directory +24) to 1 KB.
+    data[22:26] = (1024).to_bytes(4, "little")
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 24:central + 28] = (1024).to_bytes(4, "little")
+    return bytes(data)
+
+
 REFUSALS = [
     ("not a spreadsheet", lambda: b"%PDF-1.4 not a sheet", "report.pdf", "不是表格文件"),
     ("corrupted", lambda: workbook([HEADER, GOOD])[:3000], "cut.xlsx", "已损坏"),
     ("password-protected", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000, "secret.xlsx", "密码"),
     ("too large", lambda: b"PK\x03\x04" + b"\0" * (2 * 2**20), "big.xlsx", "超过上限"),
     ("decompression bomb", _bomb, "bomb.xlsx", "压缩炸弹"),
+    ("bomb that lies about its size", _lying_bomb, "liar.xlsx", "已损坏"),   # zipfile stops at the lie
     ("no matching header", lambda: workbook([["编号", "名字"], ["P1", "x"]]), "other.xlsx", "没有找到"),
     ("the same code twice", lambda: workbook([HEADER, GOOD, GOOD]), "twice.xlsx", "重复"),
     ("more rows than Excel allows", lambda: ("a\n" * 1_048_577).encode(), "huge.csv", "超过 Excel 的上限"),
