@@ -44,7 +44,8 @@ right.selectbox(t("needs.drill"), slices, key="needs_drill", help=t("needs.drill
                 f"{t('needs.dim.' + s.split(':')[0])}：{view.code_label(*s.split(':', 1))}")
 
 st.subheader(t("needs.figures"))
-metrics = view.needs_metrics(data.board)
+min_cell = loaders.min_cell()
+metrics = view.needs_metrics(data.board, min_cell)
 for row in (metrics[:5], metrics[5:]):
     for col, m in zip(st.columns(5), row, strict=True):
         col.metric(m.label, m.value, m.delta, delta_color=m.delta_color, help=m.help)
@@ -52,7 +53,7 @@ for row in (metrics[:5], metrics[5:]):
 st.subheader(t("needs.composition"))
 for row in (DIMENSIONS[:3], DIMENSIONS[3:]):
     for col, dim in zip(st.columns(3), row, strict=False):
-        frame = view.composition_frame(dim, data.composition[dim])
+        frame = view.composition_frame(dim, data.composition[dim], min_cell)
         chart_key = f"needs_chart_{dim}"
         col.plotly_chart(
             charts.composition_chart(frame, t(f"needs.dim.{dim}"), drill[1] if drill and drill[0] == dim else None),
@@ -64,7 +65,7 @@ left, right = st.columns(2)
 with left:
     by = st.radio(t("needs.heat_by"), ["employment_type", "group"], key="needs_heat_by", horizontal=True,
                   format_func=lambda d: t(f"needs.dim.{d}"))
-    st.plotly_chart(charts.heatmap_chart(view.heatmap_frame(data.heatmap[by], by), t("needs.heat_title")),
+    st.plotly_chart(charts.heatmap_chart(view.heatmap_frame(data.heatmap[by], by, min_cell), t("needs.heat_title")),
                     width="stretch")
 right.plotly_chart(charts.severity_trend_chart(data.trend, t("needs.trend_title")), width="stretch")
 left, right = st.columns([2, 3])

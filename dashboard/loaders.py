@@ -143,6 +143,11 @@ def load_statement(run_code: str, member_code: str) -> statements.Statement:
         return statements.statement(session, run_code=run_code, member_code=member_code)
 
 
+def min_cell() -> int | None:
+    """In meeting mode, aggregates over fewer people than this are not shown (DASHBOARD_MIN_CELL_SIZE)."""
+    return get_settings().min_cell_size if st.session_state.get("meeting_mode", False) else None
+
+
 def personal_data_visible() -> bool:
     """Whether names and phone numbers may be shown. Meeting mode hides them; issue 4 adds roles."""
     return not st.session_state.get("meeting_mode", False)

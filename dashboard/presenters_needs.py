@@ -32,9 +32,14 @@ def _figure(fig: Any, name: str) -> Any:
     return fig.rates[name] if name in fig.rates else getattr(fig, name)
 
 
-def needs_metrics(board: Any) -> list[Metric]:
+def needs_metrics(board: Any, min_cell: int | None = None) -> list[Metric]:
+    """The figure tiles. With `min_cell` (meeting mode), a slice of fewer people shows no rates at all."""
     out = []
+    small = min_cell is not None and 0 < board.current.practitioners < min_cell
     for key, name, kind, paper in NEEDS_METRICS:
+        if small and name != "practitioners":
+            out.append(Metric(t(key), "—", None, "off", t("needs.suppressed", n=min_cell)))
+            continue
         cur = _figure(board.current, name)
         prev = None if board.previous is None else _figure(board.previous, name)
         if kind == "days":
@@ -62,21 +67,32 @@ def code_label(dimension: str, code: str) -> str:
     return t(f"enum.{DIMENSION_ENUM[dimension]}.{code}")
 
 
-def composition_frame(dimension: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Counts with their labels, in the dimension's natural order (ages ascending, enums as declared)."""
+def composition_frame(dimension: str, df: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
+    """Counts with their labels, in the dimension's natural order (ages ascending, enums as declared).
+
+    With `min_cell` (meeting mode), slices of fewer people are dropped, so nobody can be picked out.
+    """
     order = AGE_ORDER if dimension == "age_group" else [m.value for m in getattr(enums, DIMENSION_ENUM[dimension])]
     df = df.assign(rank=df["code"].map({c: i for i, c in enumerate(order)})).sort_values("rank")
+    if min_cell is not None:
+        df = df[df["count"] >= min_cell]
     return df.assign(label=[code_label(dimension, c) for c in df["code"]])[["code", "label", "count"]]
 
 
-def heatmap_frame(df: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Needs as a category x column matrix with labels, zeros where nothing was recorded."""
+def heatmap_frame(df: pd.DataFrame, by: str, min_cell: int | None = None) -> pd.DataFrame:
+    """Needs as a category x column matrix with labels, zeros where nothing was recorded.
+
+    With `min_cell` (meeting mode), cells of 1 to min_cell-1 become blank.
+    """
     columns = [m.value for m in (enums_for(by))]
     matrix = df.pivot_table(index="category", columns="column", values="count", aggfunc="sum", fill_value=0)
     matrix = matrix.reindex(index=[m.value for m in NeedCategory], columns=columns, fill_value=0)
     matrix.index = [t(f"enum.NeedCategory.{c}") for c in matrix.index]
     matrix.columns = [code_label("group" if by == "group" else "employment_type", c) for c in matrix.columns]
-    return matrix.astype(int)
+    matrix = matrix.astype(int)
+    if min_cell is not None:
+        matrix = matrix.astype("float").mask((matrix > 0) & (matrix < min_cell))
+    return matrix
 
 
 def enums_for(by: str) -> Any:

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
         default=True, description="Load the demo data when the app starts on an empty database."
     )
     cache_ttl_seconds: int = Field(default=300, ge=1, description="How long pages cache query results.")
+    min_cell_size: int = Field(default=5, ge=1, description="In meeting mode, hide aggregates over fewer people.")
     max_upload_mb: int = Field(default=50, ge=1, description="The largest spreadsheet an import accepts, in MB.")
 
 

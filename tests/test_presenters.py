@@ -68,3 +68,26 @@ def test_profile_table_and_long_form(ov: Overview) -> None:
     assert table.values.tolist() == [["签订劳动合同", "50.0%", "55%"], ["参加工伤保险", "—", "—"]]
     long = profile_long(ov)
     assert long.values.tolist() == [["签订劳动合同", "本社区/季度", 0.5], ["签订劳动合同", "论文参考值", 0.55]]
+
+
+def test_meeting_mode_suppresses_small_slices() -> None:
+    import pandas as pd
+
+    from dashboard import presenters_needs as view
+    from dashboard.queries.needs_board import NeedsBoard, NeedsFigures
+
+    set_language("zh")
+    comp = pd.DataFrame({"code": ["rural", "urban"], "count": [4, 12]})
+    assert view.composition_frame("hukou", comp)["count"].tolist() == [4, 12]
+    assert view.composition_frame("hukou", comp, 5)["code"].tolist() == ["urban"]
+    heat = pd.DataFrame({"category": ["rights_protection", "skills_digital"], "column": ["platform_employee"] * 2,
+                         "count": [3, 7]})
+    matrix = view.heatmap_frame(heat, "employment_type", 5)
+    assert pd.isna(matrix.loc["权益保障", "平台雇员"]) and matrix.loc["技能与数字鸿沟", "平台雇员"] == 7
+    assert matrix.loc["家庭照护", "平台雇员"] == 0                       # zero says nothing about anyone
+    tiny = NeedsFigures(3, {"labour_contract": 1 / 3, "pension": 0.0, "injury_insurance": 0.0, "over_10h": 1.0,
+                            "association_member": 0.0}, 2, 1, 12.0, 4.0)
+    board = NeedsBoard(tiny, None, {"labour_contract": 0.55, "pension": 0.6, "over_10h": 0.63})
+    shown = {m.label: m.value for m in view.needs_metrics(board)}
+    hidden = {m.label: m.value for m in view.needs_metrics(board, 5)}
+    assert shown["签订劳动合同"] == "33.3%" and hidden["签订劳动合同"] == "—" and hidden["从业者"] == "3"

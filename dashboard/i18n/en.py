@@ -454,6 +454,7 @@ STRINGS: dict[str, str] = {
     "cli.audit_ok": "The audit log is intact: the hash chain of {n} entries holds.",
     "cli.audit_edited": "The audit log was changed: entry {id} does not match its hash ({n} entries before it are intact).",
     "cli.audit_chain_broken": "The audit chain is broken at entry {id}: an entry before it was removed or inserted ({n} intact before it).",
+    "needs.suppressed": "In meeting mode, figures over fewer than {n} people are not shown, so nobody can be picked out.",
     "chart.this_scope": "This scope",
 }
 

@@ -440,6 +440,7 @@ STRINGS: dict[str, str] = {
     "cli.audit_ok": "审计日志完整：{n} 条记录的哈希链全部吻合。",
     "cli.audit_edited": "审计日志被改动：第 {id} 条记录的内容与其哈希不符（前 {n} 条完好）。",
     "cli.audit_chain_broken": "审计日志断链：第 {id} 条之前有记录被删除或插入（前 {n} 条完好）。",
+    "needs.suppressed": "会议模式下，不足 {n} 人的群体不显示比例，以免认出个人。",
     "chart.this_scope": "本社区/季度",
 }
 
