@@ -52,13 +52,17 @@ def _select(entity: Entity, community_code: str | None, quarter: str | None) -> 
 def rows(engine: Engine, entity_name: str, *, community_code: str | None = None,
          quarter: str | None = None) -> Iterator[dict[str, Any]]:
     entity = ENTITIES[entity_name]
+    stmt = _select(entity, community_code, quarter)
     with engine.connect() as conn:
         groups: dict[int, list[str]] = {}
         if entity.name == "practitioners":
+            # Only the tags of the practitioners being exported, not the whole tag table.
             g = PractitionerGroup.__table__  # type: ignore[attr-defined]
-            for pid, group in conn.execute(sa.select(g.c.practitioner_id, g.c.group)):
+            ids = stmt.with_only_columns(entity.table.c.id).order_by(None).scalar_subquery()
+            for pid, group in conn.execute(sa.select(g.c.practitioner_id, g.c.group)
+                                           .where(g.c.practitioner_id.in_(ids))):
                 groups.setdefault(pid, []).append(group)
-        for row in conn.execute(_select(entity, community_code, quarter)).mappings():
+        for row in conn.execute(stmt).mappings():
             out = dict(row)
             if entity.name == "practitioners":
                 out["groups"] = sorted(groups.get(row["id"], []))
