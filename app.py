@@ -1,11 +1,12 @@
-"""Streamlit entry: page config, language, shared sidebar filters, navigation. A picture frame, nothing more."""
+"""Streamlit entry: page config, login, language, shared sidebar filters, navigation. A picture frame, nothing more."""
 
 from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import loaders
-from dashboard.i18n import LANGUAGES, set_language, t
+from dashboard import access, gate, loaders
+from dashboard.access import Page
+from dashboard.i18n import LANGUAGES, label, set_language, t
 from dashboard.settings import get_settings
 
 st.set_page_config(page_title="协同治理看板", page_icon=":material/handshake:", layout="wide")
@@ -14,15 +15,31 @@ if "lang" not in st.session_state:
     st.session_state.lang = get_settings().language
 set_language(st.session_state.lang)
 
-# Navigation first and unconditionally, so a direct visit to a page URL never shows the automatic page list.
-page = st.navigation([
-    st.Page("app_pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", url_path="overview",
-            default=True),
-    st.Page("app_pages/needs.py", title=t("nav.needs"), icon=":material/diversity_3:", url_path="needs"),
-    st.Page("app_pages/cooperative.py", title=t("nav.cooperative"), icon=":material/storefront:",
-            url_path="cooperative"),
-    st.Page("app_pages/data_io.py", title=t("nav.data_io"), icon=":material/upload_file:", url_path="data"),
-])
+seeded_rows = loaders.ensure_demo_data()
+user = gate.current()
+
+if user is None:
+    # Nothing but the login page exists for a session nobody has signed in to: any page URL lands here.
+    page = st.navigation([st.Page("app_pages/login.py", title=t("nav.login"), icon=":material/login:",
+                                  url_path="login", default=True)])
+    with st.sidebar:
+        st.markdown(f"### {t('app.title')}")
+        st.radio(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key="lang",
+                 horizontal=True)
+    page.run()
+    st.stop()
+
+# Navigation first after the gate: only the pages the role may see exist for this session.
+PAGES = [
+    (Page.overview, "app_pages/overview.py", ":material/dashboard:", "overview"),
+    (Page.needs, "app_pages/needs.py", ":material/diversity_3:", "needs"),
+    (Page.cooperative, "app_pages/cooperative.py", ":material/storefront:", "cooperative"),
+    (Page.data_io, "app_pages/data_io.py", ":material/upload_file:", "data"),
+    (Page.audit, "app_pages/audit.py", ":material/policy:", "audit"),
+]
+visible = [(key, path, icon, url) for key, path, icon, url in PAGES if access.can_see(user.role, key)]
+page = st.navigation([st.Page(path, title=t(f"nav.{key}"), icon=icon, url_path=url, default=i == 0)
+                      for i, (key, path, icon, url) in enumerate(visible)])
 
 
 @dataclass(frozen=True)
@@ -31,7 +48,6 @@ class Filters:
     quarter: str | None
 
 
-seeded_rows = loaders.ensure_demo_data()
 communities = loaders.load_communities()
 quarters = loaders.load_quarters()
 names = dict(zip(communities["id"].tolist(), communities["name"].tolist(), strict=True))
@@ -47,6 +63,13 @@ with st.sidebar:
     )
     quarter = st.selectbox(t("filter.quarter"), quarters, key="filter_quarter") if quarters else None
     st.toggle(t("app.meeting_mode"), key="meeting_mode", help=t("app.meeting_mode_help"))
+    st.divider()
+    if user.demo:
+        st.warning(t("auth.demo_banner"), icon=":material/visibility:")
+        st.caption(t("auth.demo_help"))
+    else:
+        st.caption(t("auth.signed_in_as", name=user.display_name or user.username, role=label(user.role)))
+        st.button(t("auth.sign_out"), key="sign_out", on_click=gate.sign_out, icon=":material/logout:")
 
 # Printing a page for the meeting: no sidebar, no toolbar, charts kept whole.
 st.html("""<style>@media print {

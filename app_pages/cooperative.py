@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import charts, loaders, presenters
+from dashboard.access import Action
 from dashboard.i18n import fmt_yuan, label, t
 from dashboard.services import distribution, fund, statements
 from dashboard.services.errors import RuleError
@@ -50,20 +51,22 @@ with runs_tab:
     st.markdown(f"**{t('coop.splits')}**")
     st.dataframe(presenters.table(loaders.load_coop_splits(coop_id), presenters.SPLIT_COLUMNS), hide_index=True,
                  width="stretch")
-    with st.form("coop_compute_form"):
-        st.markdown(f"**{t('coop.compute')}**")
-        c1, c2 = st.columns([2, 1])
-        period = c1.text_input(t("coop.period"), value=f.quarter or "", help=t("coop.period_help"),
-                               key="coop_period")
-        correction = c2.checkbox(t("coop.correction"), key="coop_correction", help=t("coop.correction_help"))
-        if st.form_submit_button(t("coop.compute_button"), type="primary"):
-            try:
-                run = loaders.write(distribution.compute, cooperative_code=coop["code"], period=period,
-                                    actor=loaders.current_actor(), correction=correction)
-                loaders.flash(t("coop.computed", code=run.code, pool=fmt_yuan(run.member_pool_cents)))
-                st.rerun()
-            except RuleError as err:
-                st.error(err.message())
+    if loaders.can(Action.distribution_compute):
+        with st.form("coop_compute_form"):
+            st.markdown(f"**{t('coop.compute')}**")
+            c1, c2 = st.columns([2, 1])
+            period = c1.text_input(t("coop.period"), value=f.quarter or "", help=t("coop.period_help"),
+                                   key="coop_period")
+            correction = c2.checkbox(t("coop.correction"), key="coop_correction", help=t("coop.correction_help"))
+            if st.form_submit_button(t("coop.compute_button"), type="primary"):
+                try:
+                    run = loaders.write(distribution.compute, permission=Action.distribution_compute,
+                                        cooperative_code=coop["code"], period=period,
+                                        actor=loaders.current_actor(), correction=correction)
+                    loaders.flash(t("coop.computed", code=run.code, pool=fmt_yuan(run.member_pool_cents)))
+                    st.rerun()
+                except RuleError as err:
+                    st.error(err.message())
 
     runs = loaders.load_coop_runs(coop_id)
     if runs.empty:
@@ -81,9 +84,11 @@ with runs_tab:
             st.dataframe(presenters.table(lines, presenters.line_columns(coop["basis"])), hide_index=True,
                          width="stretch")
             loaders.download_table(lines, presenters.line_columns(coop["basis"]), title=run_code, key="coop_lines_xlsx")
-            if run["status"] == "draft" and st.button(t("coop.approve"), key="coop_approve", type="primary"):
+            if run["status"] == "draft" and loaders.can(Action.distribution_approve) and st.button(
+                    t("coop.approve"), key="coop_approve", type="primary", help=t("coop.approve_help")):
                 try:
-                    loaders.write(distribution.approve, run_code=run_code, actor=loaders.current_actor())
+                    loaders.write(distribution.approve, permission=Action.distribution_approve, run_code=run_code,
+                                  actor=loaders.current_actor())
                     loaders.flash(t("coop.approved", code=run_code))
                     st.rerun()
                 except RuleError as err:
@@ -117,19 +122,21 @@ with fund_tab:
         st.plotly_chart(charts.fund_balance_chart(ledger), width="stretch")
         st.dataframe(presenters.table(ledger, presenters.LEDGER_COLUMNS), hide_index=True, width="stretch")
         loaders.download_table(ledger, presenters.LEDGER_COLUMNS, title=t("coop.file_ledger"), key="coop_ledger_xlsx")
-    with st.form("coop_spend_form", clear_on_submit=True):
-        st.markdown(f"**{t('coop.spend')}**")
-        c1, c2, c3, c4 = st.columns([1, 3, 1, 1])
-        spent_on = c1.date_input(t("coop.spent_on"), value=dt.date.today(), key="coop_spent_on")
-        purpose = c2.text_input(t("coop.purpose"), key="coop_purpose")
-        amount = c3.number_input(t("coop.amount"), min_value=0.0, step=1.0, format="%.2f", key="coop_amount")
-        approver = c4.text_input(t("coop.approver"), key="coop_approver")
-        if st.form_submit_button(t("coop.spend_button")):
-            try:
-                loaders.write(fund.add_spending, cooperative_id=coop_id, spent_on=spent_on, purpose=purpose,
-                              amount_cents=presenters.yuan_to_cents(amount), approver=approver,
-                              actor=loaders.current_actor())
-                loaders.flash(t("coop.spent", amount=fmt_yuan(presenters.yuan_to_cents(amount))))
-                st.rerun()
-            except RuleError as err:
-                st.error(err.message())
+    if loaders.can(Action.fund_spend):
+        with st.form("coop_spend_form", clear_on_submit=True):
+            st.markdown(f"**{t('coop.spend')}**")
+            c1, c2, c3, c4 = st.columns([1, 3, 1, 1])
+            spent_on = c1.date_input(t("coop.spent_on"), value=dt.date.today(), key="coop_spent_on")
+            purpose = c2.text_input(t("coop.purpose"), key="coop_purpose")
+            amount = c3.number_input(t("coop.amount"), min_value=0.0, step=1.0, format="%.2f",
+                                     key="coop_amount")
+            approver = c4.text_input(t("coop.approver"), key="coop_approver")
+            if st.form_submit_button(t("coop.spend_button")):
+                try:
+                    loaders.write(fund.add_spending, permission=Action.fund_spend, cooperative_id=coop_id,
+                                  spent_on=spent_on, purpose=purpose, amount_cents=presenters.yuan_to_cents(amount),
+                                  approver=approver, actor=loaders.current_actor())
+                    loaders.flash(t("coop.spent", amount=fmt_yuan(presenters.yuan_to_cents(amount))))
+                    st.rerun()
+                except RuleError as err:
+                    st.error(err.message())

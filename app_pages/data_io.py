@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import loaders, presenters
+from dashboard.access import Action
 from dashboard.excel.spec import ENTITIES
 from dashboard.i18n import t
 from dashboard.services.errors import RuleError
@@ -15,6 +16,8 @@ if message := loaders.pop_flash():
     st.success(message, icon=":material/check_circle:")
 
 entity = st.selectbox(t("io.entity"), list(ENTITIES), key="io_entity", format_func=lambda e: t(f"entity.{e}"))
+may_import = loaders.can_import(entity)
+may_export = loaders.can(Action.export)
 template_tab, import_tab, export_tab = st.tabs([t("io.tab_template"), t("io.tab_import"), t("io.tab_export")],
                                                key="io_tab", on_change="rerun")
 
@@ -25,8 +28,10 @@ with template_tab:
         icon=":material/download:")
 
 with import_tab:
-    upload = st.file_uploader(t("io.upload"), type=["xlsx", "xls", "csv"], key=f"io_upload_{entity}",
-                              help=t("io.upload_help"))
+    if not may_import:
+        st.info(t("access.no_import", entity=t(f"entity.{entity}")), icon=":material/lock:")
+    upload = None if not may_import else st.file_uploader(
+        t("io.upload"), type=["xlsx", "xls", "csv"], key=f"io_upload_{entity}", help=t("io.upload_help"))
     if upload is not None:
         data = upload.getvalue()
         preview = loaders.check_import(entity, data, upload.name)
@@ -53,21 +58,26 @@ with import_tab:
                     st.rerun()
                 st.error(result.errors[0].message if result.errors else t("excel.status_rejected"))
 
-    with st.expander(t("io.undo_title")):
-        st.caption(t("io.undo_help"))
-        sure = st.checkbox(t("io.undo_confirm"), key="io_undo_confirm")
-        if st.button(t("io.undo_button"), key="io_undo", disabled=not sure):
-            try:
-                summary = loaders.write_undo(entity)
-                loaders.flash(t("io.undone", file=summary["file"], deleted=summary["deleted"],
-                                restored=summary["restored"]))
-                st.rerun()
-            except RuleError as err:
-                st.error(err.message())
+    if loaders.can(Action.import_undo):
+        with st.expander(t("io.undo_title")):
+            st.caption(t("io.undo_help"))
+            sure = st.checkbox(t("io.undo_confirm"), key="io_undo_confirm")
+            if st.button(t("io.undo_button"), key="io_undo", disabled=not sure):
+                try:
+                    summary = loaders.write_undo(entity)
+                    loaders.flash(t("io.undone", file=summary["file"], deleted=summary["deleted"],
+                                    restored=summary["restored"]))
+                    st.rerun()
+                except RuleError as err:
+                    st.error(err.message())
 
 with export_tab:
     # Built only while this tab is open: an export of a province's practitioners takes seconds.
-    if export_tab.open:
+    if export_tab.open and not may_export:
+        st.info(t("access.no_export"), icon=":material/lock:")
+    elif export_tab.open:
+        if not loaders.personal_data_visible():
+            st.caption(t("io.export_masked"))
         everything = st.checkbox(t("io.export_all"), key="io_export_all")
         community_code = None if everything else loaders.community_code(f.community_id)
         quarter = None if everything else f.quarter

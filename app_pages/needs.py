@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import charts, loaders, presenters
 from dashboard import presenters_needs as view
+from dashboard.access import Action
 from dashboard.i18n import t
 from dashboard.periods import previous_quarter
 from dashboard.queries import Scope
@@ -78,43 +79,49 @@ with right:
     loaders.download_table(backlog, view.BACKLOG_COLUMNS, title=t("needs.backlog_file"), key="needs_backlog_xlsx")
 
 st.subheader(t("needs.work"))
-left, right = st.columns(2)
-with left, st.form("needs_record_form", clear_on_submit=True):
-    st.markdown(f"**{t('needs.record')}**")
-    code = st.text_input(t("needs.practitioner_code"), key="needs_new_practitioner")
-    category = st.selectbox(t("needs.col_category"), [c.value for c in NeedCategory], key="needs_new_category",
-                            format_func=lambda c: t(f"enum.NeedCategory.{c}"))
-    severity = st.selectbox(t("needs.col_severity"), [s.value for s in Severity], index=1, key="needs_new_severity",
-                            format_func=lambda s: t(f"enum.Severity.{s}"))
-    description = st.text_area(t("needs.col_description"), key="needs_new_description", max_chars=500)
-    identified_on = st.date_input(t("needs.date"), value=loaders.today(), key="needs_new_date")
-    if st.form_submit_button(t("needs.record_button"), type="primary"):
-        try:
-            need = loaders.write(needs_service.record_need, practitioner_code=code, category=category,
-                                 severity=severity, description=description, identified_on=identified_on,
-                                 actor=loaders.current_actor(), today=loaders.today())
-            loaders.flash(t("needs.recorded", code=need.code))
-            st.rerun()
-        except RuleError as err:
-            st.error(err.message())
-with right, st.form("needs_advance_form"):
-    st.markdown(f"**{t('needs.advance')}**")
-    need_code = st.text_input(t("needs.need_code"), key="needs_move_code", help=t("needs.need_code_help"))
-    target = st.selectbox(t("needs.to_status"), [s.value for s in needs_service.LOOP[1:]], key="needs_move_to",
-                          format_func=lambda s: t(f"enum.NeedStatus.{s}"))
-    on = st.date_input(t("needs.date"), value=loaders.today(), key="needs_move_date")
-    satisfaction = st.slider(t("needs.satisfaction"), 1, 5, 4, key="needs_move_satisfaction",
-                             help=t("needs.satisfaction_help"))
-    note = st.text_input(t("needs.note"), key="needs_move_note")
-    if st.form_submit_button(t("needs.advance_button"), type="primary"):
-        try:
-            loaders.write(needs_service.advance_need, need_code=need_code.strip(), to_status=target, on=on,
-                          actor=loaders.current_actor(), today=loaders.today(),
-                          satisfaction=satisfaction if target == "feedback" else None, note=note)
-            loaders.flash(t("needs.advanced", code=need_code.strip(), status=t(f"enum.NeedStatus.{target}")))
-            st.rerun()
-        except RuleError as err:
-            st.error(err.message())
+if not loaders.can(Action.need_write):
+    st.caption(t("access.read_only"), help=t("access.read_only_help"))
+else:
+    left, right = st.columns(2)
+    with left, st.form("needs_record_form", clear_on_submit=True):
+        st.markdown(f"**{t('needs.record')}**")
+        code = st.text_input(t("needs.practitioner_code"), key="needs_new_practitioner")
+        category = st.selectbox(t("needs.col_category"), [c.value for c in NeedCategory],
+                                key="needs_new_category", format_func=lambda c: t(f"enum.NeedCategory.{c}"))
+        severity = st.selectbox(t("needs.col_severity"), [s.value for s in Severity], index=1,
+                                key="needs_new_severity", format_func=lambda s: t(f"enum.Severity.{s}"))
+        description = st.text_area(t("needs.col_description"), key="needs_new_description", max_chars=500)
+        identified_on = st.date_input(t("needs.date"), value=loaders.today(), key="needs_new_date")
+        if st.form_submit_button(t("needs.record_button"), type="primary"):
+            try:
+                need = loaders.write(needs_service.record_need, permission=Action.need_write,
+                                     practitioner_code=code, category=category, severity=severity,
+                                     description=description, identified_on=identified_on,
+                                     actor=loaders.current_actor(), today=loaders.today())
+                loaders.flash(t("needs.recorded", code=need.code))
+                st.rerun()
+            except RuleError as err:
+                st.error(err.message())
+    with right, st.form("needs_advance_form"):
+        st.markdown(f"**{t('needs.advance')}**")
+        need_code = st.text_input(t("needs.need_code"), key="needs_move_code", help=t("needs.need_code_help"))
+        target = st.selectbox(t("needs.to_status"), [s.value for s in needs_service.LOOP[1:]],
+                              key="needs_move_to", format_func=lambda s: t(f"enum.NeedStatus.{s}"))
+        on = st.date_input(t("needs.date"), value=loaders.today(), key="needs_move_date")
+        satisfaction = st.slider(t("needs.satisfaction"), 1, 5, 4, key="needs_move_satisfaction",
+                                 help=t("needs.satisfaction_help"))
+        note = st.text_input(t("needs.note"), key="needs_move_note")
+        if st.form_submit_button(t("needs.advance_button"), type="primary"):
+            try:
+                loaders.write(needs_service.advance_need, permission=Action.need_write,
+                              need_code=need_code.strip(), to_status=target, on=on,
+                              actor=loaders.current_actor(), today=loaders.today(),
+                              satisfaction=satisfaction if target == "feedback" else None, note=note)
+                loaders.flash(t("needs.advanced", code=need_code.strip(),
+                                status=t(f"enum.NeedStatus.{target}")))
+                st.rerun()
+            except RuleError as err:
+                st.error(err.message())
 
 st.subheader(t("needs.profile"))
 search = st.text_input(t("needs.search"), key="needs_search", help=t("needs.search_help"))

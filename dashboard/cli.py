@@ -1,16 +1,20 @@
-"""python -m dashboard …: database upgrade, demo data, distribution runs. Later issues add import and export."""
+"""python -m dashboard …: database, demo data, accounts, distribution runs, import, export, audit."""
 
 import argparse
 import getpass
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard import audit
+from dashboard import access, accounts, audit
+from dashboard.access import Action
+from dashboard.accounts import Principal
 from dashboard.db import current_revision, init_database, make_engine, upgrade
 from dashboard.excel import importer, writer
 from dashboard.excel.spec import ENTITIES
@@ -19,6 +23,7 @@ from dashboard.queries import cooperative
 from dashboard.services import distribution
 from dashboard.services.errors import RuleError
 from dashboard.settings import get_settings
+from data_models.enums import Role
 from seed.common import SCALES
 from seed.load import DatabaseNotEmpty, load_demo
 
@@ -45,20 +50,37 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """Exit status 2: the command cannot run as given (no --user, no password)."""
+
+
+def _signed_in(args: argparse.Namespace, engine: Engine) -> Principal:
+    """The account named by --user, with its password from DASHBOARD_PASSWORD or typed at the prompt.
+
+    Checked like a login on the page: audited, and slowed down after repeated failures."""
+    if not args.user:
+        raise UsageError(t("cli.need_user"))
+    password = os.environ.get("DASHBOARD_PASSWORD")
+    if password is None and sys.stdin.isatty():
+        password = getpass.getpass(t("cli.password_prompt", user=args.user))
+    if password is None:
+        raise UsageError(t("cli.need_password"))
+    return accounts.login(engine, username=args.user, password=password, channel="cli")
+
+
 def _distribute(args: argparse.Namespace) -> int:
     engine = init_database(args.database_url)
-    actor = args.actor or getpass.getuser()
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            run = distribution.compute(session, cooperative_code=args.coop_code, period=args.period, actor=actor,
-                                       correction=args.correction)
-            if args.approve:
-                distribution.approve(session, run_code=run.code, actor=actor)
-            session.commit()
-            lines = cooperative.run_lines(session, run_code=run.code)
-    except RuleError as err:
-        print(err.message(), file=sys.stderr)
-        return 1
+    who = _signed_in(args, engine)
+    access.require(who.role, Action.distribution_approve if args.approve else Action.distribution_compute)
+    with Session(engine, expire_on_commit=False) as session:
+        if args.approve:
+            run = distribution.open_draft(session, cooperative_code=args.coop_code, period=args.period)
+            distribution.approve(session, run_code=run.code, actor=who.username)
+        else:
+            run = distribution.compute(session, cooperative_code=args.coop_code, period=args.period,
+                                       actor=who.username, correction=args.correction)
+        session.commit()
+        lines = cooperative.run_lines(session, run_code=run.code)
     result = {
         "run": distribution.run_summary(run) | {"approved_at": None if run.approved_at is None
                                                 else run.approved_at.isoformat()},
@@ -97,8 +119,10 @@ def _import(args: argparse.Namespace) -> int:
         print(t("cli.no_file", path=args.file), file=sys.stderr)
         return 2
     engine = init_database(args.database_url)
+    who = _signed_in(args, engine)
+    access.require_import(who.role, args.entity)
     result = importer.import_file(engine, args.entity, path.read_bytes(), path.name,
-                                  actor=args.actor or getpass.getuser(), dry_run=args.dry_run,
+                                  actor=who.username, dry_run=args.dry_run,
                                   max_bytes=get_settings().max_upload_mb * 2**20)
     summary = result.as_dict()
     if args.json:
@@ -113,17 +137,16 @@ def _import(args: argparse.Namespace) -> int:
 
 def _undo(args: argparse.Namespace) -> int:
     engine = init_database(args.database_url)
-    try:
-        summary = importer.undo_last(engine, args.entity, actor=args.actor or getpass.getuser())
-    except RuleError as err:
-        print(err.message(), file=sys.stderr)
-        return 1
+    who = _signed_in(args, engine)
+    access.require(who.role, Action.import_undo)
+    summary = importer.undo_last(engine, args.entity, actor=who.username)
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 
 
 def _audit(args: argparse.Namespace) -> int:
     engine = init_database(args.database_url)
+    access.require(_signed_in(args, engine).role, Action.audit_view)
     with engine.connect() as conn:
         verdict = audit.verify(conn)
     if verdict.ok:
@@ -135,14 +158,58 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     engine = init_database(args.database_url)
+    who = _signed_in(args, engine)
+    access.require(who.role, Action.export)
+    personal = access.sees_personal_data(who.role)
     out = Path(args.out)
     if out.suffix.lower() == ".csv":
-        out.write_bytes(writer.export_csv(engine, args.entity, community_code=args.community, quarter=args.quarter))
+        out.write_bytes(writer.export_csv(engine, args.entity, community_code=args.community, quarter=args.quarter,
+                                          personal=personal))
         count = None
     else:
-        data, count = writer.export_xlsx(engine, args.entity, community_code=args.community, quarter=args.quarter)
+        data, count = writer.export_xlsx(engine, args.entity, community_code=args.community, quarter=args.quarter,
+                                         personal=personal)
         out.write_bytes(data)
     print(json.dumps({"entity": args.entity, "file": str(out), "rows": count}, ensure_ascii=False))
+    return 0
+
+
+def _user(args: argparse.Namespace) -> int:
+    """Accounts. Until an admin exists, `user add NAME --role admin` needs no sign-in: that is how the first
+    admin is made. After that every account command is an admin's, signed in with --user."""
+    engine = init_database(args.database_url)
+    with Session(engine) as session:
+        bootstrap = not accounts.admin_exists(session)
+    if bootstrap and args.action == "add" and args.role == "admin":
+        actor = f"cli:{getpass.getuser()}"
+    else:
+        who = _signed_in(args, engine)
+        access.require(who.role, Action.user_manage)
+        actor = who.username
+    given = os.environ.get("DASHBOARD_NEW_PASSWORD") or None
+    with Session(engine) as session:
+        if args.action == "list":
+            frame = accounts.users(session)
+            print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+            return 0
+        if args.action == "add":
+            if not args.role:
+                raise UsageError(t("cli.need_role"))
+            _, generated = accounts.create_user(session, username=args.username, role=args.role, actor=actor,
+                                                party_code=args.party, display_name=args.name or "", password=given)
+        elif args.action == "reset":
+            generated = accounts.reset_password(session, username=args.username, actor=actor, password=given)
+        else:
+            accounts.set_active(session, username=args.username, active=args.action == "enable", actor=actor)
+            generated = None
+        session.commit()
+    result: dict[str, object] = {"username": args.username, "action": args.action}
+    if args.action in ("add", "reset"):
+        # Shown this once and never stored: the database keeps only the argon2 hash.
+        result |= {"password": generated} if generated else {"password_from": "DASHBOARD_NEW_PASSWORD"}
+    print(json.dumps(result, ensure_ascii=False))
+    if generated:
+        print(t("cli.password_once"), file=sys.stderr)
     return 0
 
 
@@ -151,6 +218,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", default=None, help="overrides DATABASE_URL")
     p.add_argument("--lang", choices=["zh", "en"], default=None, help="language of messages")
     sub = p.add_subparsers(dest="command", required=True)
+    auth = argparse.ArgumentParser(add_help=False)
+    auth.add_argument("--user", default=None,
+                      help="the account this runs as; its password comes from DASHBOARD_PASSWORD or a prompt")
     db = sub.add_parser("db", help="schema migrations")
     db.add_argument("action", choices=["upgrade", "current"])
     db.set_defaults(func=_db)
@@ -158,12 +228,13 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--scale", choices=sorted(SCALES), default="demo")
     seed.add_argument("--reset", action="store_true", help="replace the data that is there")
     seed.set_defaults(func=_seed)
-    dist = sub.add_parser("distribute", help="compute (and approve) a cooperative's profit split for a period")
+    dist = sub.add_parser("distribute", parents=[auth],
+                          help="compute a cooperative's profit split for a period, or approve its draft")
     dist.add_argument("coop_code")
     dist.add_argument("period", help="2025Q3 or 2025-07")
-    dist.add_argument("--approve", action="store_true")
+    dist.add_argument("--approve", action="store_true",
+                      help="approve the period's draft (computed by someone else: four eyes)")
     dist.add_argument("--correction", action="store_true", help="replace the period's approved run")
-    dist.add_argument("--actor", default=None, help="who is recorded in the audit log (default: OS user)")
     dist.add_argument("--json", action="store_true")
     dist.set_defaults(func=_distribute)
     sub.add_parser("entities", help="the entities that can be imported and exported").set_defaults(func=_entities)
@@ -171,30 +242,45 @@ def parser() -> argparse.ArgumentParser:
     tpl.add_argument("entity", choices=list(ENTITIES))
     tpl.add_argument("out")
     tpl.set_defaults(func=_template)
-    imp = sub.add_parser("import", help="validate and import a spreadsheet (all or nothing)")
+    imp = sub.add_parser("import", parents=[auth], help="validate and import a spreadsheet (all or nothing)")
     imp.add_argument("entity", choices=list(ENTITIES))
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     imp.add_argument("--json", action="store_true")
-    imp.add_argument("--actor", default=None, help="who is recorded in the import batch (default: OS user)")
     imp.set_defaults(func=_import)
-    undo = sub.add_parser("undo-import", help="undo the latest import of an entity (admin)")
+    undo = sub.add_parser("undo-import", parents=[auth], help="undo the latest import of an entity (admin)")
     undo.add_argument("entity", choices=list(ENTITIES))
-    undo.add_argument("--actor", default=None)
     undo.set_defaults(func=_undo)
-    aud = sub.add_parser("audit", help="check the audit log's hash chain")
+    aud = sub.add_parser("audit", parents=[auth], help="check the audit log's hash chain (admin)")
     aud.add_argument("action", choices=["verify"])
     aud.set_defaults(func=_audit)
-    exp = sub.add_parser("export", help="export an entity as .xlsx (or .csv by the file's suffix)")
+    exp = sub.add_parser("export", parents=[auth], help="export an entity as .xlsx (or .csv by the file's suffix)")
     exp.add_argument("entity", choices=list(ENTITIES))
     exp.add_argument("out")
     exp.add_argument("--community", default=None, help="community code")
     exp.add_argument("--quarter", default=None, help="e.g. 2025Q3")
     exp.set_defaults(func=_export)
+    usr = sub.add_parser("user", parents=[auth], help="accounts: add, reset a password, disable, enable, list")
+    usr.add_argument("action", choices=["add", "reset", "disable", "enable", "list"])
+    usr.add_argument("username", nargs="?", default="")
+    usr.add_argument("--role", choices=[r.value for r in Role], default=None)
+    usr.add_argument("--party", default=None, help="party code, e.g. GA-GOV")
+    usr.add_argument("--name", default=None, help="display name")
+    usr.set_defaults(func=_user)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
     set_language(args.lang or get_settings().language)
-    return int(args.func(args))
+    if args.command == "user" and args.action != "list" and not args.username:
+        p.error(t("cli.need_username"))
+    try:
+        return int(args.func(args))
+    except UsageError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except RuleError as err:
+        print(err.message(), file=sys.stderr)
+        return 1

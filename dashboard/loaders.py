@@ -11,11 +11,15 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from dashboard import access, audit
+from dashboard.access import Action
+from dashboard.accounts import Principal
 from dashboard.db import init_database
 from dashboard.excel import annotate, importer, writer
 from dashboard.excel.tables import table_xlsx
 from dashboard.i18n import get_language, t
-from dashboard.queries import Scope, common, cooperative, needs_board, overview, practitioner
+from dashboard.queries import Scope, audit_log, common, cooperative, needs_board, overview, practitioner
+from dashboard.queries.audit_log import AuditFilter
 from dashboard.services import statements
 from dashboard.settings import get_settings
 from seed.load import is_empty, load_demo
@@ -62,13 +66,31 @@ def load_overview(community_id: int | None, quarter: str, on: dt.date) -> overvi
         return overview.overview(session, scope=Scope(community_id, quarter), today=on)
 
 
+def principal() -> Principal:
+    """Who is signed in (set by app.py through dashboard.gate before any page runs)."""
+    p = st.session_state.get("principal")
+    if p is None:  # a page reached without app.py's gate: nothing is shown or written
+        st.stop()
+    return p  # type: ignore[no-any-return]
+
+
 def current_actor() -> str:
-    """Who is writing. Until login lands (issue 4) this is the session's name or «local-user»."""
-    return str(st.session_state.get("username") or "local-user")
+    """Who is writing, as the audit log records it."""
+    return principal().username
 
 
-def write(action: Callable[..., T], **kwargs: Any) -> T:
-    """Run one write from dashboard/ in its own transaction; then every cached query result is stale."""
+def can(action: Action) -> bool:
+    return access.can(principal().role, action)
+
+
+def can_import(entity: str) -> bool:
+    return access.can_import(principal().role, entity)
+
+
+def write(action: Callable[..., T], *, permission: Action, **kwargs: Any) -> T:
+    """Run one write from dashboard/ in its own transaction, if the matrix lets the signed-in role make it;
+    then every cached query result is stale."""
+    access.require(principal().role, permission)
     with Session(get_engine(), expire_on_commit=False) as session:
         try:
             result = action(session, **kwargs)
@@ -144,13 +166,14 @@ def load_statement(run_code: str, member_code: str) -> statements.Statement:
 
 
 def min_cell() -> int | None:
-    """In meeting mode, aggregates over fewer people than this are not shown (DASHBOARD_MIN_CELL_SIZE)."""
-    return get_settings().min_cell_size if st.session_state.get("meeting_mode", False) else None
+    """Aggregates over fewer people than DASHBOARD_MIN_CELL_SIZE are not shown wherever personal data is not:
+    in meeting mode, and to every role that may not see personal data (a cell of 2 people names them)."""
+    return None if personal_data_visible() else get_settings().min_cell_size
 
 
 def personal_data_visible() -> bool:
-    """Whether names and phone numbers may be shown. Meeting mode hides them; issue 4 adds roles."""
-    return not st.session_state.get("meeting_mode", False)
+    """Names, phone numbers and ID-like fields: only social workers and admins see them, never in meeting mode."""
+    return access.sees_personal_data(principal().role) and not st.session_state.get("meeting_mode", False)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -191,6 +214,7 @@ def check_import(entity: str, data: bytes, file_name: str) -> importer.ImportRes
 
     Kept for the session by the file's hash (not st.cache_data: the bar draws while it runs).
     """
+    access.require_import(principal().role, entity)
     key = (entity, hashlib.sha256(data).hexdigest(), get_language())
     kept = st.session_state.get("io_preview")
     if kept is not None and kept[0] == key:
@@ -205,6 +229,7 @@ def check_import(entity: str, data: bytes, file_name: str) -> importer.ImportRes
 
 
 def write_import(entity: str, data: bytes, file_name: str) -> importer.ImportResult:
+    access.require_import(principal().role, entity)
     bar = st.progress(0.0)
     result = importer.import_file(get_engine(), entity, data, file_name, actor=current_actor(),
                                   max_bytes=get_settings().max_upload_mb * 2**20,
@@ -216,21 +241,26 @@ def write_import(entity: str, data: bytes, file_name: str) -> importer.ImportRes
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
-def _export(entity: str, community: str | None, quarter: str | None, lang: str) -> tuple[bytes, int]:
-    return writer.export_xlsx(get_engine(), entity, community_code=community, quarter=quarter, lang=lang)
+def _export(entity: str, community: str | None, quarter: str | None, lang: str, personal: bool) -> tuple[bytes, int]:
+    return writer.export_xlsx(get_engine(), entity, community_code=community, quarter=quarter, lang=lang,
+                              personal=personal)
 
 
 def export_bytes(entity: str, community: str | None, quarter: str | None) -> tuple[bytes, int]:
-    return _export(entity, community, quarter, get_language())
+    """The entity's rows as the signed-in role may see them (personal columns masked where it may not)."""
+    access.require(principal().role, Action.export)
+    return _export(entity, community, quarter, get_language(), personal_data_visible())
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
-def _export_csv(entity: str, community: str | None, quarter: str | None, lang: str) -> bytes:
-    return writer.export_csv(get_engine(), entity, community_code=community, quarter=quarter, lang=lang)
+def _export_csv(entity: str, community: str | None, quarter: str | None, lang: str, personal: bool) -> bytes:
+    return writer.export_csv(get_engine(), entity, community_code=community, quarter=quarter, lang=lang,
+                             personal=personal)
 
 
 def export_csv_bytes(entity: str, community: str | None, quarter: str | None) -> bytes:
-    return _export_csv(entity, community, quarter, get_language())
+    access.require(principal().role, Action.export)
+    return _export_csv(entity, community, quarter, get_language(), personal_data_visible())
 
 
 def annotated_upload(data: bytes, file_name: str, result: importer.ImportResult) -> bytes | None:
@@ -251,7 +281,8 @@ def annotated_upload(data: bytes, file_name: str, result: importer.ImportResult)
 
 
 def write_undo(entity: str) -> dict[str, object]:
-    """Undo the entity's latest import. Issue 4 limits this to admins; until then anyone on the page can."""
+    """Undo the entity's latest import (admins only)."""
+    access.require(principal().role, Action.import_undo)
     summary = importer.undo_last(get_engine(), entity, actor=current_actor())
     st.cache_data.clear()
     return summary
@@ -265,3 +296,22 @@ def download_table(df: pd.DataFrame, columns: list[tuple[str, str, str]], *, tit
     st.download_button(t("common.download_table"), table_xlsx(df, columns, title=title, filters=filters),
                        file_name=f"{title}.xlsx", key=key, on_click="ignore", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def load_audit(filters: AuditFilter) -> tuple[pd.DataFrame, int]:
+    """Not cached: the log the admin reads must include the write they made a second ago."""
+    access.require(principal().role, Action.audit_view)
+    with Session(get_engine()) as session:
+        return audit_log.entries(session, filters=filters)
+
+
+def load_audit_facets() -> tuple[list[str], list[str]]:
+    access.require(principal().role, Action.audit_view)
+    with Session(get_engine()) as session:
+        return audit_log.facets(session)
+
+
+def verify_audit() -> audit.Verdict:
+    access.require(principal().role, Action.audit_view)
+    with get_engine().connect() as conn:
+        return audit.verify(conn)

@@ -210,3 +210,18 @@ def masked(df: pd.DataFrame, visible: bool, column: str = "name") -> pd.DataFram
     if visible or column not in df:
         return df
     return df.assign(**{column: [mask_name(n) for n in df[column]]})
+
+
+AUDIT_COLUMNS: list[Column] = [
+    ("id", "audit.col_id", "int"), ("at", "audit.col_at", "datetime"), ("actor", "audit.col_actor", "text"),
+    ("action", "audit.col_action", "key:audit.act."), ("entity", "audit.col_entity", "text"),
+    ("entity_id", "audit.col_entity_id", "text"), ("before", "audit.col_before", "text"),
+    ("after", "audit.col_after", "text"),
+]
+
+
+def audit_action(action: str) -> str:
+    """The action's label where it has one (登录, 审批 …), else its code."""
+    key = f"audit.act.{action}"
+    text = t(key)
+    return action if text == key else text

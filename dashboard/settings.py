@@ -25,6 +25,15 @@ class Settings(BaseSettings):
     )
     cache_ttl_seconds: int = Field(default=300, ge=1, description="How long pages cache query results.")
     min_cell_size: int = Field(default=5, ge=1, description="In meeting mode, hide aggregates over fewer people.")
+    session_idle_minutes: int = Field(default=30, ge=1, description="Sign a session out after this many idle minutes.")
+    login_free_attempts: int = Field(
+        default=5, ge=1, description="Failed logins in a row before each further try must wait longer.")
+    login_window_minutes: int = Field(default=15, ge=1, description="Failed logins older than this are forgotten.")
+    login_max_delay_seconds: int = Field(default=300, ge=1, description="The longest wait between two tries.")
+    demo_login: bool = Field(
+        default=True, description="Until a real admin exists, open the dashboard as the read-only demo account.")
+    oidc: bool = Field(
+        default=False, description="Offer sign-in through the identity provider configured for st.login.")
     max_upload_mb: int = Field(default=50, ge=1, description="The largest spreadsheet an import accepts, in MB.")
 
 

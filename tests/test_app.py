@@ -10,10 +10,11 @@ from streamlit.testing.v1 import AppTest
 from dashboard.db import make_engine
 from dashboard.i18n import fmt_int
 from dashboard.queries import Scope, needs
-from tests.apptest_helpers import ROOT, clear_caches
+from tests.apptest_helpers import ROOT, clear_caches, start_as
 from tests.conftest import BACKENDS
 
-PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/cooperative.py", "app_pages/data_io.py"]
+PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/cooperative.py", "app_pages/data_io.py",
+         "app_pages/audit.py"]
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def test_figures_match_the_database_and_filters_survive(app_url: str) -> None:
 @pytest.mark.parametrize("page_file", PAGES)
 @pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
 def test_every_page_runs_in_both_languages(app_url: str, page_file: str, lang: str) -> None:
-    at = start()
+    at = start_as(app_url, "admin")
     at.radio(key="lang").set_value(lang).run()
     at.switch_page(page_file).run()
     assert not at.exception
@@ -79,6 +80,7 @@ def test_every_page_runs_in_both_languages(app_url: str, page_file: str, lang: s
         ("zh", "cooperative"): "合作社分配", ("en", "cooperative"): "Cooperative distribution",
         ("zh", "needs"): "需求评估", ("en", "needs"): "Needs assessment",
         ("zh", "data_io"): "数据导入导出", ("en", "data_io"): "Data in and out",
+        ("zh", "audit"): "审计日志", ("en", "audit"): "Audit log",
     }[(lang, Path(page_file).stem)]
 
 

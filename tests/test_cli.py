@@ -13,10 +13,28 @@ from tests.conftest import BACKENDS
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": url}
+def run(url: str, *args: str, password: str | None = None, new_password: str | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DASHBOARD_PASSWORD", "DASHBOARD_NEW_PASSWORD")}
+    env["DATABASE_URL"] = url
+    if password is not None:
+        env["DASHBOARD_PASSWORD"] = password
+    if new_password is not None:
+        env["DASHBOARD_NEW_PASSWORD"] = new_password
     return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+
+
+def accounts_for(url: str, *roles: str) -> dict[str, str]:
+    """The first admin (bootstrapped with a generated password), then one account per role; name -> password."""
+    first = run(url, "user", "add", "boss", "--role", "admin")
+    assert first.returncode == 0, first.stderr
+    made = {"boss": json.loads(first.stdout)["password"]}
+    for role in roles:
+        out = run(url, "user", "add", role, "--role", role, "--user", "boss", password=made["boss"])
+        assert out.returncode == 0, out.stderr
+        made[role] = json.loads(out.stdout)["password"]
+    return made
 
 
 @pytest.mark.parametrize("fresh_database_url", BACKENDS, indirect=True)
@@ -52,43 +70,60 @@ def test_usage_error_exits_2() -> None:
 @pytest.mark.parametrize("fresh_database_url", BACKENDS, indirect=True)
 def test_distribute_prints_the_run_as_json_and_refuses_with_status_1(fresh_database_url: str) -> None:
     assert run(fresh_database_url, "seed").returncode == 0
-    out = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3", "--approve", "--json", "--actor", "理事长")
+    pw = accounts_for(fresh_database_url, "cooperative_manager", "social_worker")
+    pw["chair"] = json.loads(run(fresh_database_url, "user", "add", "chair", "--role", "cooperative_manager",
+                                 "--user", "boss", password=pw["boss"]).stdout)["password"]
+    # The demo's 2026Q3 run is a draft computed by 合作社经理: a manager approves it (four eyes).
+    refused = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3", "--approve", "--user", "social_worker",
+                  password=pw["social_worker"])
+    assert refused.returncode == 1 and "没有权限审批分配方案" in refused.stderr
+    out = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3", "--approve", "--json", "--user", "chair",
+              password=pw["chair"])
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert data["run"]["status"] == "approved" and data["run"]["approved_by"] == "理事长"
+    assert data["run"]["status"] == "approved" and data["run"]["approved_by"] == "chair"
     assert sum(data["pools"].values()) == data["run"]["profit_cents"] - data["run"]["carried_loss_cents"]
     assert sum(line["amount_cents"] for line in data["lines"]) == data["pools"]["members"]
     assert {line["rounding_adjustment_cents"] for line in data["lines"]} <= {0, 1}
 
-    again = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3")
+    me = {"password": pw["cooperative_manager"]}
+    again = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3", "--user", "cooperative_manager", **me)
     assert again.returncode == 1 and "--correction" in again.stderr
-    bad = run(fresh_database_url, "--lang", "en", "distribute", "GA-COOP", "2026-13")
+    bad = run(fresh_database_url, "--lang", "en", "distribute", "GA-COOP", "2026-13", "--user", "cooperative_manager",
+              **me)
     assert bad.returncode == 1 and "2025Q3" in bad.stderr
-    text = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3", "--correction")
+    text = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3", "--correction", "--user", "cooperative_manager",
+               **me)
     assert text.returncode == 0 and text.stdout.startswith("GA-COOP-2026Q3-2  草稿")
+    own = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3", "--approve", "--user", "cooperative_manager",
+              **me)
+    assert own.returncode == 1 and "双人把关" in own.stderr
 
 
 @pytest.mark.parametrize("fresh_database_url", BACKENDS, indirect=True)
 def test_import_export_and_undo_from_the_command_line(fresh_database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert run(fresh_database_url, "seed").returncode == 0
+    pw = accounts_for(fresh_database_url)
+    boss = ("--user", "boss")
     out = tmp_path / "communities.xlsx"
-    exported = run(fresh_database_url, "export", "communities", str(out))
+    exported = run(fresh_database_url, "export", "communities", str(out), *boss, password=pw["boss"])
     assert exported.returncode == 0 and json.loads(exported.stdout)["rows"] == 3
-    again = run(fresh_database_url, "import", "communities", str(out), "--json")
+    again = run(fresh_database_url, "import", "communities", str(out), "--json", *boss, password=pw["boss"])
     assert again.returncode == 0 and json.loads(again.stdout) | {"errors": []} == {
         "status": "committed", "rows": 3, "created": 0, "updated": 0, "unchanged": 3, "rejected": 0, "errors": []}
     bad = tmp_path / "bad.csv"
     bad.write_text("社区编号,社区名称,类型\nX1,新社区,外星\n", encoding="utf-8")
-    rejected = run(fresh_database_url, "import", "communities", str(bad), "--json")
+    rejected = run(fresh_database_url, "import", "communities", str(bad), "--json", *boss, password=pw["boss"])
     assert rejected.returncode == 1
     error = json.loads(rejected.stdout)["errors"][0]
     assert (error["row"], error["column"], error["value"]) == (2, "类型", "外星")
     good = tmp_path / "good.csv"
     good.write_text("社区编号,社区名称,类型\nX1,新社区,农村\n", encoding="utf-8")
-    assert run(fresh_database_url, "import", "communities", str(good)).returncode == 0
-    undone = run(fresh_database_url, "undo-import", "communities")
+    assert run(fresh_database_url, "import", "communities", str(good), *boss, password=pw["boss"]).returncode == 0
+    undone = run(fresh_database_url, "undo-import", "communities", *boss, password=pw["boss"])
     assert undone.returncode == 0 and json.loads(undone.stdout)["deleted"] == 1
-    assert run(fresh_database_url, "import", "communities", str(tmp_path / "missing.xlsx")).returncode == 2
+    assert run(fresh_database_url, "import", "communities", str(tmp_path / "missing.xlsx"), *boss,
+               password=pw["boss"]).returncode == 2
     entities = run(fresh_database_url, "entities")
     assert entities.returncode == 0 and "practitioners\t从业者" in entities.stdout
 
@@ -96,11 +131,12 @@ def test_import_export_and_undo_from_the_command_line(fresh_database_url: str, t
 @pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
 def test_audit_verify_exit_codes(fresh_database_url: str) -> None:
     assert run(fresh_database_url, "seed").returncode == 0
-    ok = run(fresh_database_url, "audit", "verify")
-    assert ok.returncode == 0 and "34" in ok.stdout
+    pw = accounts_for(fresh_database_url)
+    ok = run(fresh_database_url, "audit", "verify", "--user", "boss", password=pw["boss"])
+    assert ok.returncode == 0 and "36" in ok.stdout        # 34 from the seed, the admin made, its sign-in
     engine = sa.create_engine(fresh_database_url)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE audit_log SET after = '{}' WHERE id = 3"))
     engine.dispose()
-    bad = run(fresh_database_url, "audit", "verify")
+    bad = run(fresh_database_url, "audit", "verify", "--user", "boss", password=pw["boss"])
     assert bad.returncode == 1 and "第 3 条" in bad.stderr

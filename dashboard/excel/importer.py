@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard import audit
+from dashboard.access import PERSONAL_COLUMNS
 from dashboard.bulk import bulk_insert
 from dashboard.excel import normalize as norm
 from dashboard.excel.reader import RefusedFile, Sheet, read_sheets
@@ -230,6 +231,8 @@ def import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *
     normalisers = {i: _memo(_normaliser(f)) for i, f in mapping.items()}
     headers = {i: str(norm.clean_text(sheet.rows[header_row][i])) for i in mapping}
     by_field = {f.column: i for i, f in mapping.items()}
+    # A masked export (张*华, 138****1234) re-imported would overwrite real names: such cells are refused.
+    personal = {i for i, f in mapping.items() if f.column in PERSONAL_COLUMNS.get(entity.name, {})}
     errors: list[RowError] = []
     records: list[tuple[int, dict[str, Any]]] = []          # (excel row, values by column)
     bad_rows: set[int] = set()
@@ -261,6 +264,9 @@ def import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *
                 continue
             if value is not None and f.max_len and isinstance(value, str) and len(value) > f.max_len:
                 fail(excel_row, i, cell, "excel.too_long", max=f.max_len)
+                continue
+            if i in personal and isinstance(value, str) and "*" in value:
+                fail(excel_row, i, cell, "excel.masked_value")
                 continue
             values[f.column] = value
         for column, key in _check_row(entity, values):

@@ -15,8 +15,10 @@ import sqlalchemy as sa
 import xlsxwriter
 from sqlalchemy.engine import Engine
 
+from dashboard.access import PERSONAL_COLUMNS
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
+from dashboard.privacy import mask_name, mask_phone
 from data_models import Community, PractitionerGroup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -83,13 +85,25 @@ def _converter(f: Field) -> Callable[[Any], Any]:
     return lambda v: v
 
 
-def _cell_text(f: Field, value: Any) -> Any:
-    return _converter(f)(value)
+MASKS: dict[str, Callable[[str | None], str]] = {"name": mask_name, "phone": mask_phone}
+
+
+def _plan(entity: Entity, personal: bool) -> list[tuple[int, Field, Callable[[Any], Any]]]:
+    """Each column's converter; without `personal`, the entity's personal columns are masked (张*华, 138****1234)."""
+    hidden = {} if personal else PERSONAL_COLUMNS.get(entity.name, {})
+    plan = []
+    for c, f in enumerate(entity.fields):
+        convert = _converter(f)
+        if f.column in hidden:
+            mask = MASKS[hidden[f.column]]
+            convert = (lambda m: lambda v: None if v is None else m(str(v)))(mask)
+        plan.append((c, f, convert))
+    return plan
 
 
 def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None = None,
-                quarter: str | None = None, lang: str | None = None) -> tuple[bytes, int]:
-    """The workbook and how many rows it holds."""
+                quarter: str | None = None, lang: str | None = None, personal: bool = True) -> tuple[bytes, int]:
+    """The workbook and how many rows it holds; personal columns masked unless `personal`."""
     entity = ENTITIES[entity_name]
     lang = lang or get_language()
     buf = io.BytesIO()
@@ -107,7 +121,7 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
         data.set_column(c, c, min(widths[c], 40))
     data.freeze_panes(1, 0)
     count = 0
-    plan = [(c, f.column, f.kind, _converter(f)) for c, f in enumerate(entity.fields)]
+    plan = [(c, f.column, f.kind, convert) for c, f, convert in _plan(entity, personal)]
     for r, row in enumerate(rows(engine, entity_name, community_code=community_code, quarter=quarter), start=1):
         count += 1
         for c, column, kind, convert in plan:
@@ -129,6 +143,8 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
         (t("excel.cover_community"), community_code or t("filter.all_communities")),
         (t("excel.cover_quarter"), quarter or t("filter.all_quarters")),
         (t("excel.cover_rows"), f"{count:,}"), (t("excel.cover_time"), f"{now}（Asia/Shanghai）"),
+        *([] if personal or entity.name not in PERSONAL_COLUMNS else [(t("excel.cover_masked"),
+                                                                        t("excel.cover_masked_note"))]),
     ]):
         cover.write_string(i, 0, key, bold)
         cover.write_string(i, 1, value)
@@ -139,17 +155,18 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
 
 
 def export_csv(engine: Engine, entity_name: str, *, community_code: str | None = None,
-               quarter: str | None = None, lang: str | None = None) -> bytes:
-    """UTF-8 with a BOM, so Excel shows the Chinese."""
+               quarter: str | None = None, lang: str | None = None, personal: bool = True) -> bytes:
+    """UTF-8 with a BOM, so Excel shows the Chinese; personal columns masked unless `personal`."""
     entity = ENTITIES[entity_name]
     lang = lang or get_language()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([f.header(lang) for f in entity.fields])
+    plan = _plan(entity, personal)
     for row in rows(engine, entity_name, community_code=community_code, quarter=quarter):
         cells = []
-        for f in entity.fields:
-            value = _cell_text(f, row.get(f.column))
+        for _, f, convert in plan:
+            value = convert(row.get(f.column))
             if value is not None and f.kind == "money":
                 value = f"{value // 100}.{value % 100:02d}"
             if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):

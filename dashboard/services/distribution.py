@@ -178,6 +178,16 @@ def compute(session: Session, *, cooperative_code: str, period: str, actor: str,
     return run
 
 
+def open_draft(session: Session, *, cooperative_code: str, period: str) -> DistributionRun:
+    """The period's draft waiting for approval."""
+    coop = cooperative_by_code(session, cooperative_code)
+    assert coop.id is not None
+    drafts = _runs(session, coop.id, parse_period(period).key, "draft")
+    if not drafts:
+        raise RuleError("distribution.no_draft", code=coop.code, period=period)
+    return drafts[-1]
+
+
 def approve(session: Session, *, run_code: str, actor: str, at: dt.datetime | None = None) -> DistributionRun:
     """Approve a draft. If it corrects an approved run, that run becomes `reversed`; both are kept."""
     run = session.execute(sa.select(DistributionRun).where(DistributionRun.code == run_code)).scalar_one_or_none()
@@ -185,6 +195,8 @@ def approve(session: Session, *, run_code: str, actor: str, at: dt.datetime | No
         raise RuleError("distribution.unknown_run", code=run_code)
     if run.status != "draft":
         raise RuleError("distribution.not_draft", code=run.code, status=str(run.status))
+    if run.created_by == actor:  # four eyes: whoever computed a run cannot also approve it
+        raise RuleError("distribution.four_eyes", code=run.code, actor=actor)
     if run.replaces_run_id is not None:
         old = session.get(DistributionRun, run.replaces_run_id)
         assert old is not None

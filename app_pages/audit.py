@@ -1,0 +1,33 @@
+"""审计日志: every write, login and failed login, filtered and exported; the hash chain checked on demand."""
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import loaders, presenters
+from dashboard.i18n import t
+from dashboard.queries.audit_log import AuditFilter
+
+st.header(t("audit.title"))
+st.caption(t("audit.caption"))
+actions, entities = loaders.load_audit_facets()
+c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 2])
+actor = c1.text_input(t("audit.actor"), key="audit_actor")
+action = c2.selectbox(t("audit.action"), [None, *actions], key="audit_action",
+                      format_func=lambda a: t("audit.any") if a is None else presenters.audit_action(a))
+entity = c3.selectbox(t("audit.entity"), [None, *entities], key="audit_entity",
+                      format_func=lambda e: t("audit.any") if e is None else e)
+since = c4.date_input(t("audit.since"), value=loaders.today() - dt.timedelta(days=90), key="audit_since")
+until = c5.date_input(t("audit.until"), value=loaders.today(), key="audit_until")
+
+log, total = loaders.load_audit(AuditFilter(actor or None, action, entity, since, until))
+st.markdown(t("audit.shown", shown=f"{len(log):,}", total=f"{total:,}"))
+st.dataframe(presenters.table(log, presenters.AUDIT_COLUMNS), hide_index=True, width="stretch", height=480)
+loaders.download_table(log, presenters.AUDIT_COLUMNS, title=t("audit.file"), key="audit_xlsx")
+
+if st.button(t("audit.verify"), key="audit_verify", icon=":material/verified:"):
+    verdict = loaders.verify_audit()
+    if verdict.ok:
+        st.success(t("cli.audit_ok", n=f"{verdict.checked:,}"))
+    else:
+        st.error(t(f"cli.audit_{verdict.reason}", id=verdict.first_bad_id, n=f"{verdict.checked:,}"))

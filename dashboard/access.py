@@ -1,0 +1,112 @@
+"""The one permission matrix: which pages each role sees, which writes it may make, which columns it sees.
+
+Pages, loaders, exports and the CLI all ask this module; nothing else decides who may do what.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from dashboard.i18n import label, t
+from dashboard.services.errors import RuleError
+from data_models.enums import Role
+
+
+class Page(StrEnum):
+    overview = "overview"
+    needs = "needs"
+    cooperative = "cooperative"
+    data_io = "data_io"
+    audit = "audit"
+
+
+class Action(StrEnum):
+    need_write = "need_write"                      # record a need, move it along the loop
+    distribution_compute = "distribution_compute"  # compute a draft run
+    distribution_approve = "distribution_approve"  # approve someone else's draft (four eyes)
+    fund_spend = "fund_spend"                      # record spending from the public fund
+    export = "export"                              # whole-entity exports (page tab and CLI)
+    import_undo = "import_undo"                    # undo an entity's latest import
+    audit_view = "audit_view"                      # read and export the audit log
+    user_manage = "user_manage"                    # add, reset, disable accounts
+
+
+@dataclass(frozen=True)
+class Grant:
+    pages: frozenset[Page]
+    actions: frozenset[Action]
+    imports: frozenset[str]      # entity names (dashboard.excel.spec.ENTITIES) the role may import
+    personal_data: bool          # names, phone numbers and ID-like fields unmasked
+
+
+READ = frozenset({Page.overview, Page.needs, Page.cooperative})
+ALL_ENTITIES = frozenset({
+    "communities", "parties", "practitioners", "needs", "courses", "enrolments", "cooperatives", "members", "sales",
+    "livestreams", "requests", "meetings", "agenda_items", "action_items",
+})
+
+MATRIX: dict[Role, Grant] = {
+    Role.admin: Grant(frozenset(Page), frozenset(Action), ALL_ENTITIES, personal_data=True),
+    # Social workers hold the casework: needs, training results and the requests raised in livestreams.
+    Role.social_worker: Grant(
+        READ | {Page.data_io}, frozenset({Action.need_write, Action.export}),
+        frozenset({"practitioners", "needs", "courses", "enrolments", "livestreams", "requests"}), personal_data=True),
+    # Government staff see aggregates; they keep the joint meeting's agenda and action items.
+    Role.government: Grant(
+        READ | {Page.data_io}, frozenset({Action.export}),
+        frozenset({"meetings", "agenda_items", "action_items"}), personal_data=False),
+    # The industry association runs courses and records who took them.
+    Role.association: Grant(
+        READ | {Page.data_io}, frozenset({Action.export}), frozenset({"courses", "enrolments"}), personal_data=False),
+    # Platforms host the governance livestreams.
+    Role.platform: Grant(
+        frozenset({Page.overview, Page.needs, Page.data_io}), frozenset({Action.export}), frozenset({"livestreams"}),
+        personal_data=False),
+    # Managers keep members and sales, compute drafts, and approve a draft another person computed.
+    Role.cooperative_manager: Grant(
+        frozenset({Page.overview, Page.cooperative, Page.data_io}),
+        frozenset({Action.distribution_compute, Action.distribution_approve, Action.fund_spend, Action.export}),
+        frozenset({"members", "sales"}), personal_data=False),
+    Role.viewer: Grant(READ, frozenset(), frozenset(), personal_data=False),
+}
+
+# The columns that identify a person, per exportable entity, and how each is masked.
+PERSONAL_COLUMNS: dict[str, dict[str, str]] = {
+    "practitioners": {"name": "name", "phone": "phone"},
+    "members": {"name": "name", "phone": "phone"},
+}
+
+
+def grant(role: Role | str) -> Grant:
+    return MATRIX[Role(role)]
+
+
+def can_see(role: Role | str, page: Page) -> bool:
+    return page in grant(role).pages
+
+
+def can(role: Role | str, action: Action) -> bool:
+    return action in grant(role).actions
+
+
+def can_import(role: Role | str, entity: str) -> bool:
+    return entity in grant(role).imports
+
+
+def sees_personal_data(role: Role | str) -> bool:
+    return grant(role).personal_data
+
+
+def require(role: Role | str, action: Action) -> None:
+    """Refuse, in the user's language, a write the role may not make."""
+    if not can(role, action):
+        raise RuleError("access.denied_action", role=label(Role(role)), action=t(f"access.action.{action}"))
+
+
+def require_import(role: Role | str, entity: str) -> None:
+    if not can_import(role, entity):
+        raise RuleError("access.denied_import", role=label(Role(role)), entity=t(f"entity.{entity}"))
+
+
+def require_page(role: Role | str, page: Page) -> None:
+    if not can_see(role, page):
+        raise RuleError("access.denied_page", role=label(Role(role)), page=t(f"nav.{page}"))

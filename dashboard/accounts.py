@@ -1,0 +1,217 @@
+"""Local accounts: argon2id password hashes, logins that are slowed down after repeated failures, every change audited.
+
+No password is ever stored, logged or defaulted: a new account gets the one its creator gives (at least
+MIN_PASSWORD_LENGTH characters) or a random one that is shown once.
+"""
+
+import datetime as dt
+import math
+import re
+import secrets
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from dashboard import audit
+from dashboard.services.errors import RuleError
+from dashboard.settings import get_settings
+from data_models import AuditLog, Party, User
+from data_models.core import utcnow
+from data_models.enums import Role
+
+MIN_PASSWORD_LENGTH = 10
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+HASHER = PasswordHasher()  # argon2id with the library's current recommended cost
+# A hash of a random secret, checked when the username is unknown so that a miss takes as long as a hit.
+_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is signed in, as the pages and the CLI see it."""
+
+    username: str
+    role: Role
+    display_name: str = ""
+    party_id: int | None = None
+    demo: bool = False
+
+
+DEMO = Principal("demo", Role.viewer, "演示账号 Demo", demo=True)
+
+
+def new_password() -> str:
+    """A random password of 16 URL-safe characters (96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RuleError("accounts.weak_password", n=MIN_PASSWORD_LENGTH)
+
+
+def _user(session: Session, username: str) -> User | None:
+    return session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
+
+
+def _public(user: User) -> dict[str, object]:
+    """What the audit log keeps of an account: never the hash."""
+    return {"username": user.username, "role": str(user.role), "display_name": user.display_name,
+            "party_id": user.party_id, "is_active": user.is_active}
+
+
+def create_user(session: Session, *, username: str, role: Role | str, actor: str, party_code: str | None = None,
+                display_name: str = "", password: str | None = None) -> tuple[User, str | None]:
+    """Add an account. Returns it with the generated password (None when `password` was given)."""
+    username = username.strip()
+    if not USERNAME.match(username):
+        raise RuleError("accounts.bad_username", username=username)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise RuleError("accounts.bad_role", role=role, roles=", ".join(r.value for r in Role)) from None
+    if _user(session, username) is not None:
+        raise RuleError("accounts.exists", username=username)
+    party_id = None
+    if party_code:
+        party_id = session.execute(sa.select(Party.id).where(Party.code == party_code)).scalar_one_or_none()
+        if party_id is None:
+            raise RuleError("accounts.unknown_party", code=party_code)
+    generated = None
+    if password is None:
+        password = generated = new_password()
+    _check_new_password(password)
+    user = User(username=username, role=role, party_id=party_id, display_name=display_name,
+                password_hash=HASHER.hash(password))
+    session.add(user)
+    session.flush()
+    audit.record(session.connection(), actor=actor, action="create", entity="user", entity_id=username,
+                 after=_public(user))
+    return user, generated
+
+
+def reset_password(session: Session, *, username: str, actor: str, password: str | None = None) -> str | None:
+    """Give an account a new password; returns the generated one (None when `password` was given)."""
+    user = _user(session, username)
+    if user is None:
+        raise RuleError("accounts.unknown_user", username=username)
+    generated = None
+    if password is None:
+        password = generated = new_password()
+    _check_new_password(password)
+    user.password_hash = HASHER.hash(password)
+    session.flush()
+    audit.record(session.connection(), actor=actor, action="reset_password", entity="user", entity_id=username)
+    return generated
+
+
+def set_active(session: Session, *, username: str, active: bool, actor: str) -> None:
+    user = _user(session, username)
+    if user is None:
+        raise RuleError("accounts.unknown_user", username=username)
+    before = _public(user)
+    user.is_active = active
+    session.flush()
+    audit.record(session.connection(), actor=actor, action="enable" if active else "disable", entity="user",
+                 entity_id=username, before=before, after=_public(user))
+
+
+def users(session: Session) -> pd.DataFrame:
+    """Every account without its hash, for `user list`."""
+    stmt = (sa.select(User.username, User.display_name, User.role, Party.code.label("party"), User.is_active,
+                      User.created_at)
+            .select_from(User).join(Party, Party.id == User.party_id, isouter=True).order_by(User.username))
+    return pd.DataFrame(session.execute(stmt).mappings().all(),
+                        columns=["username", "display_name", "role", "party", "is_active", "created_at"])
+
+
+def admin_exists(session: Session) -> bool:
+    """Whether a real, active admin can sign in; until one does, the dashboard runs as the read-only demo."""
+    stmt = sa.select(sa.func.count()).select_from(User).where(
+        User.role == Role.admin, User.is_active.is_(True), User.password_hash.is_not(None))
+    return bool(session.execute(stmt).scalar_one())
+
+
+def principal_of(session: Session, username: str) -> Principal | None:
+    """The signed-in account as it is now: None once it has been disabled or removed."""
+    user = _user(session, username)
+    if user is None or not user.is_active:
+        return None
+    return Principal(user.username, Role(user.role), user.display_name, user.party_id)
+
+
+# --- signing in --------------------------------------------------------------------------------------------------
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+def wait_seconds(session: Session, username: str, now: dt.datetime | None = None) -> float:
+    """How long this username must wait before the next try: 0 for the first DASHBOARD_LOGIN_FREE_ATTEMPTS
+    failures in a row, then 2, 4, 8 … seconds after the latest failure, capped at DASHBOARD_LOGIN_MAX_DELAY_SECONDS.
+    Failures older than the window, or before a successful login or a password reset, do not count."""
+    s = get_settings()
+    now = now or utcnow()
+    since = now - dt.timedelta(minutes=s.login_window_minutes)
+    a = AuditLog.__table__.c  # type: ignore[attr-defined]
+    recent = session.execute(
+        sa.select(a.action, a.at).where(a.entity == "user", a.entity_id == username[:64], a.at >= since,
+                                        a.action.in_(("login", "login_failed", "reset_password", "enable")))
+        .order_by(a.id.desc()).limit(s.login_free_attempts + 16)).all()
+    failures, last = 0, None
+    for action, at in recent:
+        if action != "login_failed":
+            break
+        failures += 1
+        last = last or _aware(at)
+    if failures < s.login_free_attempts or last is None:
+        return 0.0
+    delay = min(2.0 ** (failures - s.login_free_attempts + 1), float(s.login_max_delay_seconds))
+    return max(0.0, delay - (now - last).total_seconds())
+
+
+def login(engine: Engine, *, username: str, password: str, channel: str = "web",
+          now: dt.datetime | None = None) -> Principal:
+    """Check a username and password. Success and failure are both written to the audit log, in their own
+    transaction, so a failure is kept although the caller gets a RuleError."""
+    username = username.strip()[:64]
+    with Session(engine) as session:
+        wait = wait_seconds(session, username, now)
+        if wait > 0:
+            audit.record(session.connection(), actor=username, action="login_blocked", entity="user",
+                         entity_id=username, after={"channel": channel, "wait_seconds": math.ceil(wait)}, at=now)
+            session.commit()
+            raise RuleError("accounts.slow_down", seconds=math.ceil(wait))
+        user = _user(session, username) if username else None
+        ok = False
+        try:
+            HASHER.verify(user.password_hash if user is not None and user.password_hash else _DUMMY_HASH, password)
+            ok = user is not None and user.password_hash is not None and user.is_active
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            reason = "unknown_user" if user is None else ("disabled" if not user.is_active else "bad_password")
+            audit.record(session.connection(), actor=username or "?", action="login_failed", entity="user",
+                         entity_id=username, after={"channel": channel, "reason": reason}, at=now)
+            session.commit()
+            raise RuleError("accounts.bad_login")
+        assert user is not None and user.password_hash is not None
+        if HASHER.check_needs_rehash(user.password_hash):
+            user.password_hash = HASHER.hash(password)
+        audit.record(session.connection(), actor=username, action="login", entity="user", entity_id=username,
+                     after={"channel": channel}, at=now)
+        session.commit()
+        return Principal(user.username, Role(user.role), user.display_name, user.party_id)
+
+
+def record_event(engine: Engine, *, username: str, action: str, channel: str = "web") -> None:
+    """A logout, an idle timeout or an OIDC sign-in, in the audit log."""
+    with Session(engine) as session:
+        audit.record(session.connection(), actor=username, action=action, entity="user", entity_id=username,
+                     after={"channel": channel})
+        session.commit()
