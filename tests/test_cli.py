@@ -140,3 +140,47 @@ def test_audit_verify_exit_codes(fresh_database_url: str) -> None:
     engine.dispose()
     bad = run(fresh_database_url, "audit", "verify", "--user", "boss", password=pw["boss"])
     assert bad.returncode == 1 and "第 3 条" in bad.stderr
+
+
+@pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
+def test_the_command_line_asks_the_permission_matrix(fresh_database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = fresh_database_url
+    assert run(url, "seed").returncode == 0
+    pw = accounts_for(url, "social_worker", "government", "cooperative_manager", "viewer", "platform")
+
+    def as_(role: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return run(url, *args, "--user", role, password=pw[role])
+
+    sales = tmp_path / "sales.xlsx"
+    assert as_("boss", "export", "sales", str(sales), "--quarter", "2026Q3").returncode == 0
+    refusals = [
+        (as_("social_worker", "import", "sales", str(sales), "--dry-run"), "社工没有权限导入销售记录。"),
+        (as_("viewer", "export", "practitioners", str(tmp_path / "p.xlsx")), "只读用户没有权限导出数据。"),
+        (as_("social_worker", "undo-import", "needs"), "社工没有权限撤销导入。"),
+        (as_("government", "distribute", "GA-COOP", "2026Q3"), "政府没有权限计算分配方案。"),
+        (as_("social_worker", "user", "add", "eve", "--role", "admin"), "社工没有权限管理账号。"),
+        (as_("platform", "audit", "verify"), "平台没有权限查看审计日志。"),
+    ]
+    for out, message in refusals:
+        assert (out.returncode, out.stderr.strip()) == (1, message)
+    manager = as_("cooperative_manager", "import", "sales", str(sales), "--dry-run", "--json")
+    assert manager.returncode == 0 and json.loads(manager.stdout)["status"] == "valid"
+
+    no_user = run(url, "export", "sales", str(sales))
+    assert no_user.returncode == 2 and "--user" in no_user.stderr
+    wrong = run(url, "export", "sales", str(sales), "--user", "government", password=pw["viewer"])
+    assert wrong.returncode == 1 and wrong.stderr.strip() == "用户名或密码不对。"
+
+    # Exports hold personal data only for the roles that may see it.
+    from openpyxl import load_workbook
+    shown = {}
+    for role in ("social_worker", "government"):
+        path = tmp_path / f"practitioners-{role}.xlsx"
+        assert as_(role, "export", "practitioners", str(path), "--community", "GA").returncode == 0
+        sheet = load_workbook(path, read_only=True)["从业者"]
+        header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+        first = [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))]
+        shown[role] = (first[header.index("姓名")], first[header.index("电话")])
+    (name, phone), (masked_name, masked_phone) = shown["social_worker"], shown["government"]
+    assert "*" not in name and "*" in masked_name and masked_name[0] == name[0]
+    assert masked_phone == phone[:3] + "****" + phone[-4:]

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 import data_models
 from dashboard.excel import importer, writer
 from dashboard.excel.spec import ENTITIES
-from dashboard.i18n import set_language
+from dashboard.i18n import set_language, t
 from tests import factories as f
 
 HAS_LO = shutil.which("soffice") is not None
@@ -174,6 +174,28 @@ def test_export_filters_and_cover(demo_engine: Engine) -> None:
     assert sheet.max_row == n + 1 and 0 < n < 6000
     dates = [c.value for c in sheet["G"][1:4]]
     assert all(hasattr(d, "year") for d in dates)                 # real date cells
+
+
+@pytest.mark.parametrize("entity", ["practitioners", "members"])
+def test_a_masked_export_hides_names_and_phones_and_cannot_be_imported_back(demo_engine: Engine, entity: str) -> None:
+    set_language("zh")
+    data, n = writer.export_xlsx(demo_engine, entity, community_code="GA", personal=False)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    rows = list(wb[t(f"entity.{entity}")].iter_rows(values_only=True))
+    header = list(rows[0])
+    names = [r[header.index("姓名")] for r in rows[1:]]
+    phones = [r[header.index("电话")] for r in rows[1:] if r[header.index("电话")]]
+    assert n > 0 and all("*" in name for name in names) and all("****" in p for p in phones)
+    cover = {r[0]: r[1] for r in wb["说明"].iter_rows(values_only=True)}
+    assert cover["个人信息"] == "已按你的角色打码（姓名、电话）"
+    csv_text = writer.export_csv(demo_engine, entity, community_code="GA", personal=False).decode("utf-8-sig")
+    assert csv_text.splitlines()[1].split(",")[header.index("姓名")] == names[0]
+
+    # Re-importing it would overwrite every real name with 张*华: it is refused, naming each cell.
+    result = importer.import_file(demo_engine, entity, data, f"{entity}.xlsx", actor="x", dry_run=True)
+    assert result.status == "rejected"
+    assert {e.column for e in result.errors} == {"姓名", "电话"} and result.rejected == n
+    assert result.errors[0].row == 2 and "打过码" in result.errors[0].message
 
 
 def test_csv_export_carries_a_bom(demo_engine: Engine) -> None:

@@ -49,7 +49,7 @@ ENUMS = {
                      "unmet_needs": "未满足需求", "training": "培训成效", "distribution": "收益分配"},
     "ActionStatus": {"open": "未开始", "in_progress": "进行中", "done": "已完成", "cancelled": "已取消"},
     "Role": {"admin": "管理员", "social_worker": "社工", "government": "政府", "association": "行业协会",
-             "platform": "平台", "cooperative_manager": "合作社管理员", "viewer": "只读"},
+             "platform": "平台", "cooperative_manager": "合作社管理员", "viewer": "只读用户"},
 }
 
 STRINGS: dict[str, str] = {
