@@ -18,10 +18,21 @@ set_language(st.session_state.lang)
 seeded_rows = loaders.ensure_demo_data()
 user = gate.current()
 
+PAGES = [
+    (Page.overview, "app_pages/overview.py", ":material/dashboard:", "overview"),
+    (Page.needs, "app_pages/needs.py", ":material/diversity_3:", "needs"),
+    (Page.cooperative, "app_pages/cooperative.py", ":material/storefront:", "cooperative"),
+    (Page.data_io, "app_pages/data_io.py", ":material/upload_file:", "data"),
+    (Page.audit, "app_pages/audit.py", ":material/policy:", "audit"),
+]
+
 if user is None:
-    # Nothing but the login page exists for a session nobody has signed in to: any page URL lands here.
-    page = st.navigation([st.Page("app_pages/login.py", title=t("nav.login"), icon=":material/login:",
-                                  url_path="login", default=True)])
+    # Nobody has signed in: every page URL shows the login form, and after signing in that page opens.
+    login = "app_pages/login.py"
+    page = st.navigation([st.Page(login, title=t("nav.login"), icon=":material/login:", url_path="login",
+                                  default=True)]
+                         + [st.Page(login, title=t("nav.login"), url_path=url) for *_, url in PAGES],
+                         position="hidden")
     with st.sidebar:
         st.markdown(f"### {t('app.title')}")
         st.radio(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key="lang",
@@ -30,13 +41,6 @@ if user is None:
     st.stop()
 
 # Navigation first after the gate: only the pages the role may see exist for this session.
-PAGES = [
-    (Page.overview, "app_pages/overview.py", ":material/dashboard:", "overview"),
-    (Page.needs, "app_pages/needs.py", ":material/diversity_3:", "needs"),
-    (Page.cooperative, "app_pages/cooperative.py", ":material/storefront:", "cooperative"),
-    (Page.data_io, "app_pages/data_io.py", ":material/upload_file:", "data"),
-    (Page.audit, "app_pages/audit.py", ":material/policy:", "audit"),
-]
 visible = [(key, path, icon, url) for key, path, icon, url in PAGES if access.can_see(user.role, key)]
 page = st.navigation([st.Page(path, title=t(f"nav.{key}"), icon=icon, url_path=url, default=i == 0)
                       for i, (key, path, icon, url) in enumerate(visible)])

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.apptest_helpers import add_user
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("DASHBOARD_CHROMIUM", "/usr/bin/chromium")
@@ -25,11 +27,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+ADMIN: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app as a user gets it: `streamlit run app.py` on an empty SQLite file, which it seeds itself."""
+    """The app as a user gets it: `streamlit run app.py` on an empty SQLite file, which it seeds itself; an admin
+    account is made first, as an operator would, so everyone signs in."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('browser') / 'app.db'}"}
+    database = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'app.db'}"
+    ADMIN["username"], ADMIN["password"] = add_user(database, "admin", "admin")
+    env = {**os.environ, "DATABASE_URL": database}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
@@ -84,8 +92,45 @@ def screenshot(page: Page, name: str, full: bool = True) -> Path:
     return path
 
 
-def test_overview_shows_the_figures_in_chinese(page: Page, server: str) -> None:
+def sign_in(page: Page, server: str, path: str = "") -> None:
+    """Open the app and sign in through the form; a page reached by URL shows after the login."""
+    page.goto(f"{server}/{path}")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="登录 协同治理看板")).to_be_visible(timeout=60_000)
+    main.get_by_label("用户名").fill(ADMIN["username"])
+    main.get_by_label("密码", exact=True).fill(ADMIN["password"])
+    main.get_by_role("button", name="登录").click()
+    expect(main.get_by_role("heading", name="登录 协同治理看板")).not_to_be_visible(timeout=60_000)
+
+
+def go(page: Page, title: str) -> None:
+    """Through the sidebar, as a person does: the session (and its sign-in) stays."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+
+
+def test_login_page_refuses_a_wrong_password_then_lets_the_admin_in(page: Page, server: str) -> None:
     page.goto(server)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="登录 协同治理看板")).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)       # no page list before signing in
+    main.get_by_label("用户名").fill(ADMIN["username"])
+    main.get_by_label("密码", exact=True).fill("not-" + ADMIN["password"])
+    main.get_by_role("button", name="登录").click()
+    expect(main.get_by_text("用户名或密码不对。")).to_be_visible(timeout=60_000)
+    screenshot(page, "login-refused.png", full=False)
+    main.get_by_label("用户名").fill(ADMIN["username"])
+    main.get_by_label("密码", exact=True).fill(ADMIN["password"])
+    main.get_by_role("button", name="登录").click()
+    expect(main.get_by_role("heading", name="首页 · 总览")).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("已登录：admin（管理员）")
+    go(page, "审计日志")
+    expect(main.get_by_role("heading", name="审计日志")).to_be_visible(timeout=60_000)
+    expect(main.get_by_test_id("stDataFrame")).to_be_visible()
+    screenshot(page, "audit-log.png", full=False)
+
+
+def test_overview_shows_the_figures_in_chinese(page: Page, server: str) -> None:
+    sign_in(page, server)
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name="首页 · 总览")).to_be_visible(timeout=60_000)
     practitioners = main.get_by_test_id("stMetric").filter(has_text="从业者").first
@@ -97,7 +142,7 @@ def test_overview_shows_the_figures_in_chinese(page: Page, server: str) -> None:
 
 
 def test_switching_to_english_keeps_the_filters(page: Page, server: str) -> None:
-    page.goto(server)
+    sign_in(page, server)
     sidebar = page.get_by_test_id("stSidebar")
     expect(page.get_by_role("heading", name="首页 · 总览")).to_be_visible(timeout=60_000)
     sidebar.get_by_text("English").click()
@@ -107,7 +152,7 @@ def test_switching_to_english_keeps_the_filters(page: Page, server: str) -> None
 
 
 def test_a_direct_visit_to_the_page_url_shows_the_page(page: Page, server: str) -> None:
-    page.goto(f"{server}/overview")
+    sign_in(page, server, "overview")
     expect(page.get_by_role("heading", name="首页 · 总览")).to_be_visible(timeout=60_000)
     # Streamlit's old automatic page list would name the files; the navigation shows only page titles.
     titles = page.get_by_test_id("stSidebarNav").get_by_role("link").all_inner_texts()
@@ -116,7 +161,8 @@ def test_a_direct_visit_to_the_page_url_shows_the_page(page: Page, server: str) 
 
 
 def test_cooperative_page_statement_downloads_as_a_workbook(page: Page, server: str, tmp_path: Path) -> None:
-    page.goto(f"{server}/cooperative")
+    sign_in(page, server)
+    go(page, "合作社分配")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name="合作社分配")).to_be_visible(timeout=60_000)
     expect(main.locator(".stPlotlyChart").first).to_be_visible()
@@ -145,7 +191,8 @@ def test_cooperative_page_statement_downloads_as_a_workbook(page: Page, server: 
 
 
 def test_needs_page_a_clicked_bar_filters_the_page(page: Page, server: str) -> None:
-    page.goto(f"{server}/needs")
+    sign_in(page, server)
+    go(page, "需求评估")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name="需求评估")).to_be_visible(timeout=60_000)
     practitioners = main.get_by_test_id("stMetric").filter(has_text="从业者").first
@@ -164,7 +211,8 @@ def test_needs_page_a_clicked_bar_filters_the_page(page: Page, server: str) -> N
 
 
 def test_data_page_upload_shows_errors_and_export_downloads(page: Page, server: str, tmp_path: Path) -> None:
-    page.goto(f"{server}/data")
+    sign_in(page, server)
+    go(page, "数据导入导出")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name="数据导入导出")).to_be_visible(timeout=60_000)
     main.get_by_role("tab", name="上传导入").click()
