@@ -29,5 +29,7 @@ if st.button(t("audit.verify"), key="audit_verify", icon=":material/verified:"):
     verdict = loaders.verify_audit()
     if verdict.ok:
         st.success(t("cli.audit_ok", n=f"{verdict.checked:,}"))
+        st.code(f"{verdict.head_id}:{verdict.head_hash}", language=None)
+        st.caption(t("audit.head", id=verdict.head_id, hash=(verdict.head_hash or "")[:16] + "…"))
     else:
         st.error(t(f"cli.audit_{verdict.reason}", id=verdict.first_bad_id, n=f"{verdict.checked:,}"))

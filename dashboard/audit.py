@@ -44,13 +44,29 @@ class Verdict:
     ok: bool
     checked: int
     first_bad_id: int | None = None
-    reason: str | None = None          # "edited" | "chain_broken" (an entry before it was removed or inserted)
+    reason: str | None = None          # "edited" | "chain_broken" | "anchor_mismatch" | "anchor_missing"
+    head_id: int | None = None         # the last entry checked and its hash: publish them (e.g. in the minutes)
+    head_hash: str | None = None
 
 
-def verify(conn: Connection) -> Verdict:
-    """Recompute the chain from the first entry; name the first entry whose hash or link does not hold."""
+def parse_anchor(text: str) -> tuple[int, str]:
+    """'37:9f3a…' (as `audit verify` prints the head) -> (37, '9f3a…')."""
+    entry, _, digest = text.partition(":")
+    if not entry.strip().isdigit() or len(digest.strip()) < 8:
+        raise ValueError(text)
+    return int(entry), digest.strip().lower()
+
+
+def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verdict:
+    """Recompute the chain from the first entry; name the first entry whose hash or link does not hold.
+
+    A chain alone cannot stop someone who rewrites every later hash too. An `anchor`, a head published
+    earlier (entry id and the start of its hash), pins history: if that entry's hash is no longer what was
+    published, everything up to it has been rewritten."""
     prev: str | None = None
     checked = 0
+    anchor_seen = anchor is None
+    last_id: int | None = None
     rows = conn.execute(sa.select(TABLE.c.id, TABLE.c.at, TABLE.c.actor, TABLE.c.action, TABLE.c.entity,
                                   TABLE.c.entity_id, TABLE.c.before, TABLE.c.after, TABLE.c.prev_hash,
                                   TABLE.c.hash).order_by(TABLE.c.id))
@@ -62,6 +78,14 @@ def verify(conn: Connection) -> Verdict:
                   "entity": row.entity, "entity_id": row.entity_id, "before": row.before, "after": row.after}
         if entry_hash(prev, fields) != row.hash:
             return Verdict(False, checked, row.id, "edited")
+        if anchor is not None and row.id == anchor[0]:
+            if not row.hash.startswith(anchor[1]):
+                return Verdict(False, checked, row.id, "anchor_mismatch")
+            anchor_seen = True
         prev = row.hash
+        last_id = row.id
         checked += 1
-    return Verdict(True, checked)
+    if not anchor_seen:
+        assert anchor is not None
+        return Verdict(False, checked, anchor[0], "anchor_missing")
+    return Verdict(True, checked, head_id=last_id if checked else None, head_hash=prev)

@@ -147,10 +147,15 @@ def _undo(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     engine = init_database(args.database_url)
     access.require(_signed_in(args, engine).role, Action.audit_view)
+    try:
+        anchor = audit.parse_anchor(args.anchor) if args.anchor else None
+    except ValueError:
+        raise UsageError(t("cli.bad_anchor", anchor=args.anchor)) from None
     with engine.connect() as conn:
-        verdict = audit.verify(conn)
+        verdict = audit.verify(conn, anchor)
     if verdict.ok:
         print(t("cli.audit_ok", n=f"{verdict.checked:,}"))
+        print(t("cli.audit_head", anchor=f"{verdict.head_id}:{verdict.head_hash}"))
         return 0
     print(t(f"cli.audit_{verdict.reason}", id=verdict.first_bad_id, n=f"{verdict.checked:,}"), file=sys.stderr)
     return 1
@@ -253,6 +258,8 @@ def parser() -> argparse.ArgumentParser:
     undo.set_defaults(func=_undo)
     aud = sub.add_parser("audit", parents=[auth], help="check the audit log's hash chain (admin)")
     aud.add_argument("action", choices=["verify"])
+    aud.add_argument("--anchor", default=None,
+                     help="ID:HASH of a head printed (and published) earlier; fails if history up to it changed")
     aud.set_defaults(func=_audit)
     exp = sub.add_parser("export", parents=[auth], help="export an entity as .xlsx (or .csv by the file's suffix)")
     exp.add_argument("entity", choices=list(ENTITIES))

@@ -1,5 +1,7 @@
 """The audit log's hash chain: intact after real writes, and it names the first edited, inserted or deleted entry."""
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -48,3 +50,32 @@ def test_an_inserted_entry_is_caught(chained: Engine, link_to: int, reason: str)
                      {"at": row.at, "prev": row.hash})
     v = verdict(chained)
     assert (v.ok, v.first_bad_id, v.reason) == (False, 1000, reason)
+
+
+def test_a_published_head_catches_a_rewrite_of_the_whole_chain(chained: Engine) -> None:
+    """Someone who edits entry 10 and recomputes every later hash fools the chain, not the published head."""
+    head = verdict(chained)
+    assert head.head_id == 34 and head.head_hash and len(head.head_hash) == 64
+    anchor = audit.parse_anchor(f"{head.head_id}:{head.head_hash[:16]}")
+    with chained.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET actor = 'someone else' WHERE id = 10"))
+        prev = conn.execute(sa.text("SELECT hash FROM audit_log WHERE id = 9")).scalar_one()
+        for row in conn.execute(sa.text("SELECT id, at, actor, action, entity, entity_id, before, after "
+                                        "FROM audit_log WHERE id >= 10 ORDER BY id")).all():
+            at = dt.datetime.fromisoformat(row.at) if isinstance(row.at, str) else row.at
+            at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+            fields = {"at": at.isoformat(), "actor": row.actor, "action": row.action, "entity": row.entity,
+                      "entity_id": row.entity_id, "before": row.before, "after": row.after}
+            new = audit.entry_hash(prev, fields)
+            conn.execute(sa.text("UPDATE audit_log SET prev_hash = :p, hash = :h WHERE id = :id"),
+                         {"p": prev, "h": new, "id": row.id})
+            prev = new
+    with chained.connect() as conn:
+        assert audit.verify(conn).ok                                   # the chain alone is fooled
+        caught = audit.verify(conn, anchor)
+    assert (caught.ok, caught.first_bad_id, caught.reason) == (False, 34, "anchor_mismatch")
+    with chained.connect() as conn:
+        missing = audit.verify(conn, (99, "00000000"))
+    assert (missing.ok, missing.reason) == (False, "anchor_missing")
+    with pytest.raises(ValueError):
+        audit.parse_anchor("head")

@@ -134,6 +134,12 @@ def test_audit_verify_exit_codes(fresh_database_url: str) -> None:
     pw = accounts_for(fresh_database_url)
     ok = run(fresh_database_url, "audit", "verify", "--user", "boss", password=pw["boss"])
     assert ok.returncode == 0 and "36" in ok.stdout        # 34 from the seed, the admin made, its sign-in
+    head = ok.stdout.strip().splitlines()[-1].rsplit("：", 1)[-1]
+    assert head.startswith("36:")
+    anchored = run(fresh_database_url, "audit", "verify", "--anchor", head, "--user", "boss", password=pw["boss"])
+    assert anchored.returncode == 0, anchored.stderr
+    assert run(fresh_database_url, "audit", "verify", "--anchor", "36", "--user", "boss",
+               password=pw["boss"]).returncode == 2
     engine = sa.create_engine(fresh_database_url)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE audit_log SET after = '{}' WHERE id = 3"))

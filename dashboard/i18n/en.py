@@ -548,6 +548,11 @@ STRINGS: dict[str, str] = {
     "cli.need_role": "A new account needs a role: --role.",
     "cli.need_username": "A username is needed.",
     "cli.password_once": "This password is shown once; the dashboard keeps only its hash. Hand it to its owner now.",
+    "cli.audit_head": "Head (put it in the minutes, check it later with --anchor): {anchor}",
+    "cli.audit_anchor_mismatch": "The audit log was rewritten: entry {id} no longer has the published hash (the {n} entries before recompute, but history was replaced).",
+    "cli.audit_anchor_missing": "The audit log lacks the published entry {id} ({n} checked).",
+    "cli.bad_anchor": "--anchor takes ID:HASH, e.g. 37:9f3a1c0d… (got «{anchor}»).",
+    "audit.head": "Head: entry {id}, hash {hash}. Put it in the meeting's minutes; later it shows that nothing before it was rewritten.",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -534,6 +534,11 @@ STRINGS: dict[str, str] = {
     "cli.need_role": "新建账号要给角色：--role。",
     "cli.need_username": "要给用户名。",
     "cli.password_once": "这个密码只显示这一次，看板只保存它的哈希；请马上交给本人，登录后由管理员按需重置。",
+    "cli.audit_head": "链头（请记入会议纪要，以后用 --anchor 核对）：{anchor}",
+    "cli.audit_anchor_mismatch": "审计日志被重写：第 {id} 条的哈希与公布的链头不符（前 {n} 条重算无误，但历史已被整体替换）。",
+    "cli.audit_anchor_missing": "审计日志缺了公布过的第 {id} 条记录（检查了 {n} 条）。",
+    "cli.bad_anchor": "--anchor 的格式是 序号:哈希，例如 37:9f3a1c0d…（收到「{anchor}」）。",
+    "audit.head": "链头：第 {id} 条，哈希 {hash}。把它记入会议纪要，日后可核对此前的记录没有被整体重写。",
 }
 
 for _enum, _labels in ENUMS.items():
