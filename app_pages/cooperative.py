@@ -109,7 +109,7 @@ with statement_tab:
             stmt = loaders.load_statement(s_run, member)
             st.subheader(t("statement.title"))
             st.table(presenters.statement_table(statements.statement_rows(stmt, visible)), hide_index=True)
-            st.download_button(t("coop.download_statement"), statements.statement_xlsx(stmt),
+            st.download_button(t("coop.download_statement"), statements.statement_xlsx(stmt, visible),
                                file_name=f"{t('statement.file')}_{s_run}_{member}.xlsx",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                key="coop_statement_download", icon=":material/download:", on_click="ignore")

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard.i18n import set_language
+from dashboard.privacy import mask_name
 from dashboard.queries import cooperative as cq
 from dashboard.services import distribution as dist
 from dashboard.services import fund, statements
@@ -113,6 +114,12 @@ def test_statement_workbook_has_typed_cells(engine: Engine, coop: int) -> None:
     cells = read_back(data)
     assert cells["本人实得"] == 105.0 and cells["成员分配总额"] == 280.0 and cells["本人占比"] == 0.375
     assert cells["分配批次"] == "COOP1-2025-07-1 · 已审批"
+    with Session(engine) as s:
+        stmt = statements.statement(s, run_code="COOP1-2025-07-1", member_code="M2")
+    masked = read_back(statements.statement_xlsx(stmt, visible=False))
+    assert cells["成员"] == f"{stmt.member_name}（M2）" and "*" not in stmt.member_name
+    assert masked["成员"] == f"{mask_name(stmt.member_name)}（M2）" and "*" in masked["成员"]
+    assert masked["本人实得"] == 105.0
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")

@@ -84,7 +84,7 @@ def _contribution_text(s: Statement, value: int) -> str:
 def statement_rows(s: Statement, visible: bool = True) -> list[tuple[str, str]]:
     """The statement as (label, value) pairs: what the page shows and the workbook lays out.
 
-    With `visible` False (meeting mode) the member's name is masked; the member's own xlsx keeps it.
+    With `visible` False (meeting mode, or a role that may not see personal data) the name is masked.
     """
     m, c, f, h, hb = s.split
     split_text = f"{m / 100:g}% / {c / 100:g}% / {f / 100:g}%"
@@ -116,8 +116,10 @@ def statement_rows(s: Statement, visible: bool = True) -> list[tuple[str, str]]:
     ]
 
 
-def statement_xlsx(s: Statement) -> bytes:
-    """A one-sheet workbook: typed money cells (yuan, 2 decimals), text labels, ready to print on A4."""
+def statement_xlsx(s: Statement, visible: bool = True) -> bytes:
+    """A one-sheet workbook: typed money cells (yuan, 2 decimals), text labels, ready to print on A4.
+
+    With `visible` False (a role that may not see personal data, or meeting mode) the name is masked."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet(t("statement.sheet"))
@@ -138,7 +140,7 @@ def statement_xlsx(s: Statement) -> bytes:
         t("statement.public_fund"): (s.public_fund_cents, money), t("statement.help_fund"): (s.help_fund_cents, money),
         t("statement.amount"): (s.amount_cents, total),
     }
-    for i, (name, value) in enumerate(statement_rows(s), start=2):
+    for i, (name, value) in enumerate(statement_rows(s, visible), start=2):
         ws.write_string(i, 0, name, key)
         if name in typed:
             cents, fmt = typed[name]
