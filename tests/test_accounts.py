@@ -48,7 +48,7 @@ def test_a_new_account_gets_a_random_password_and_only_its_argon2id_hash_is_kept
 @pytest.mark.parametrize(("kwargs", "key"), [
     ({"username": "a b"}, "accounts.bad_username"),
     ({"role": "superuser"}, "accounts.bad_role"),
-    ({"password": "short"}, "accounts.weak_password"),
+    ({"password": "a" * 9}, "accounts.weak_password"),          # MIN_PASSWORD_LENGTH is 10
     ({"party_code": "NOPE"}, "accounts.unknown_party"),
     ({"username": "dup"}, "accounts.exists"),
 ])
@@ -82,14 +82,14 @@ def test_repeated_failures_are_slowed_down_then_forgiven(engine: Engine) -> None
     add(engine, "sun", password=right)
     for i in range(5):                          # DASHBOARD_LOGIN_FREE_ATTEMPTS = 5 tries without waiting
         with pytest.raises(RuleError) as err:
-            accounts.login(engine, username="sun", password="nope", now=T0 + dt.timedelta(seconds=i))
+            accounts.login(engine, username="sun", password=right[:-1], now=T0 + dt.timedelta(seconds=i))
         assert err.value.key == "accounts.bad_login"
     last = T0 + dt.timedelta(seconds=4)
     with pytest.raises(RuleError) as wait:       # even the right password waits: the attempt is not checked
         accounts.login(engine, username="sun", password=right, now=last + dt.timedelta(seconds=1))
     assert wait.value.key == "accounts.slow_down" and wait.value.params == {"seconds": 1}
     with pytest.raises(RuleError):               # a sixth failure doubles the wait
-        accounts.login(engine, username="sun", password="nope", now=last + dt.timedelta(seconds=3))
+        accounts.login(engine, username="sun", password=right[:-1], now=last + dt.timedelta(seconds=3))
     with Session(engine) as session:
         assert accounts.wait_seconds(session, "sun", last + dt.timedelta(seconds=3)) == 4.0
         assert accounts.wait_seconds(session, "sun", last + dt.timedelta(minutes=16)) == 0.0   # out of window
@@ -108,7 +108,7 @@ def test_the_wait_is_capped(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> 
     add(engine, "cap")
     for i in range(12):
         with pytest.raises(RuleError):
-            accounts.login(engine, username="cap", password="x", now=T0 + dt.timedelta(minutes=i))
+            accounts.login(engine, username="cap", password=accounts.new_password(), now=T0 + dt.timedelta(minutes=i))
     with Session(engine) as session:
         assert accounts.wait_seconds(session, "cap", T0 + dt.timedelta(minutes=11)) == 30.0
 
@@ -118,7 +118,7 @@ def test_a_reset_replaces_the_password_and_clears_the_count(engine: Engine) -> N
     assert old is not None
     for i in range(6):
         with pytest.raises(RuleError):
-            accounts.login(engine, username="zhou", password="x", now=T0 + dt.timedelta(seconds=i))
+            accounts.login(engine, username="zhou", password=old[:-1], now=T0 + dt.timedelta(seconds=i))
     with Session(engine) as session:
         new = accounts.reset_password(session, username="zhou", actor="admin")
         session.commit()
