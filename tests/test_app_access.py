@@ -70,6 +70,9 @@ def test_once_an_admin_exists_login_comes_before_any_page(url: str) -> None:
     username, password = add_user(url, "admin")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert at.header[0].value == "登录 协同治理看板" and not at.metric
+    at.radio(key="lang").set_value("en").run()
+    assert at.header[0].value == "Sign in to the governance dashboard"
+    at.radio(key="lang").set_value("zh").run()
     with pytest.raises(ValueError):
         at.switch_page("app_pages/needs.py")
     sign_in(at, username, password[::-1])

@@ -116,6 +116,19 @@ def test_a_split_that_changes_mid_year(engine: Engine, coop: dict[str, int]) -> 
         assert july_split != oct_.split_id
 
 
+def test_whoever_computed_a_run_cannot_approve_it(engine: Engine, coop: dict[str, int]) -> None:
+    with Session(engine) as s:
+        run = dist.compute(s, cooperative_code="COOP1", period="2025-07", actor="manager")
+        with pytest.raises(RuleError) as same:
+            dist.approve(s, run_code=run.code, actor="manager")
+        assert same.value.key == "distribution.four_eyes" and run.status == "draft"
+        assert dist.open_draft(s, cooperative_code="COOP1", period="2025-07").code == run.code
+        assert dist.approve(s, run_code=run.code, actor="chair").approved_by == "chair"
+        with pytest.raises(RuleError) as none:
+            dist.open_draft(s, cooperative_code="COOP1", period="2025-07")
+        assert none.value.key == "distribution.no_draft"
+
+
 def test_an_approved_run_cannot_be_changed(engine: Engine, coop: dict[str, int]) -> None:
     with Session(engine) as s:
         run = dist.compute(s, cooperative_code="COOP1", period="2025-07", actor="manager")
