@@ -50,9 +50,14 @@ def new_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _check_new_password(password: str) -> None:
+def _new_hash(password: str | None) -> tuple[str, str | None]:
+    """The hash of the given password, or of a generated one; returns (hash, the generated password or None)."""
+    generated = None
+    if password is None:
+        password = generated = new_password()
     if len(password) < MIN_PASSWORD_LENGTH:
         raise RuleError("accounts.weak_password", n=MIN_PASSWORD_LENGTH)
+    return HASHER.hash(password), generated
 
 
 def _user(session: Session, username: str) -> User | None:
@@ -82,12 +87,9 @@ def create_user(session: Session, *, username: str, role: Role | str, actor: str
         party_id = session.execute(sa.select(Party.id).where(Party.code == party_code)).scalar_one_or_none()
         if party_id is None:
             raise RuleError("accounts.unknown_party", code=party_code)
-    generated = None
-    if password is None:
-        password = generated = new_password()
-    _check_new_password(password)
+    password_hash, generated = _new_hash(password)
     user = User(username=username, role=role, party_id=party_id, display_name=display_name,
-                password_hash=HASHER.hash(password))
+                password_hash=password_hash)
     session.add(user)
     session.flush()
     audit.record(session.connection(), actor=actor, action="create", entity="user", entity_id=username,
@@ -100,11 +102,7 @@ def reset_password(session: Session, *, username: str, actor: str, password: str
     user = _user(session, username)
     if user is None:
         raise RuleError("accounts.unknown_user", username=username)
-    generated = None
-    if password is None:
-        password = generated = new_password()
-    _check_new_password(password)
-    user.password_hash = HASHER.hash(password)
+    user.password_hash, generated = _new_hash(password)
     session.flush()
     audit.record(session.connection(), actor=actor, action="reset_password", entity="user", entity_id=username)
     return generated
