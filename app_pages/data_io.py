@@ -78,6 +78,8 @@ with export_tab:
     elif export_tab.open:
         if not loaders.personal_data_visible():
             st.caption(t("io.export_masked"))
+        if loaders.export_scope(entity) is not None:
+            st.caption(t("io.export_own_requests"))
         everything = st.checkbox(t("io.export_all"), key="io_export_all")
         community_code = None if everything else loaders.community_code(f.community_id)
         quarter = None if everything else f.quarter

@@ -76,6 +76,20 @@ PERSONAL_COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
+def row_scope(role: Role | str, entity: str, *, department: str | None,
+              community_id: int | None) -> dict[str, object] | None:
+    """Which rows of `entity` the role may export, as column -> value; None means all of them.
+
+    Government staff see the livestream requests routed to their own office: the department of their party,
+    in its community. An account without a department sees none (a value of None matches no row)."""
+    if Role(role) is Role.government and entity == "requests":
+        scope: dict[str, object] = {"department": department}
+        if community_id is not None:
+            scope["community_id"] = community_id
+        return scope
+    return None
+
+
 def grant(role: Role | str) -> Grant:
     return MATRIX[Role(role)]
 

@@ -40,6 +40,8 @@ class Principal:
     display_name: str = ""
     party_id: int | None = None
     demo: bool = False
+    department: str | None = None          # the party's department (a government office's requests)
+    community_id: int | None = None        # the party's community
 
 
 DEMO = Principal("demo", Role.viewer, "演示账号 Demo", demo=True)
@@ -135,12 +137,19 @@ def admin_exists(session: Session) -> bool:
     return bool(session.execute(stmt).scalar_one())
 
 
+def _principal(session: Session, user: User) -> Principal:
+    party = session.get(Party, user.party_id) if user.party_id is not None else None
+    return Principal(user.username, Role(user.role), user.display_name, user.party_id,
+                     department=None if party is None or party.department is None else str(party.department),
+                     community_id=None if party is None else party.community_id)
+
+
 def principal_of(session: Session, username: str) -> Principal | None:
     """The signed-in account as it is now: None once it has been disabled or removed."""
     user = _user(session, username)
     if user is None or not user.is_active:
         return None
-    return Principal(user.username, Role(user.role), user.display_name, user.party_id)
+    return _principal(session, user)
 
 
 # --- signing in --------------------------------------------------------------------------------------------------
@@ -204,7 +213,7 @@ def login(engine: Engine, *, username: str, password: str, channel: str = "web",
         audit.record(session.connection(), actor=username, action="login", entity="user", entity_id=username,
                      after={"channel": channel}, at=now)
         session.commit()
-        return Principal(user.username, Role(user.role), user.display_name, user.party_id)
+        return _principal(session, user)
 
 
 def record_event(engine: Engine, *, username: str, action: str, channel: str = "web") -> None:

@@ -240,27 +240,40 @@ def write_import(entity: str, data: bytes, file_name: str) -> importer.ImportRes
     return result
 
 
+RowScope = tuple[tuple[str, Any], ...] | None
+
+
+def export_scope(entity: str) -> RowScope:
+    """The rows of `entity` the signed-in role may export (access.row_scope), hashable for the cache."""
+    p = principal()
+    scope = access.row_scope(p.role, entity, department=p.department, community_id=p.community_id)
+    return None if scope is None else tuple(sorted(scope.items()))
+
+
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
-def _export(entity: str, community: str | None, quarter: str | None, lang: str, personal: bool) -> tuple[bytes, int]:
+def _export(entity: str, community: str | None, quarter: str | None, lang: str, personal: bool,
+            scope: RowScope) -> tuple[bytes, int]:
     return writer.export_xlsx(get_engine(), entity, community_code=community, quarter=quarter, lang=lang,
-                              personal=personal)
+                              personal=personal, scope=None if scope is None else dict(scope))
 
 
 def export_bytes(entity: str, community: str | None, quarter: str | None) -> tuple[bytes, int]:
-    """The entity's rows as the signed-in role may see them (personal columns masked where it may not)."""
+    """The entity's rows as the signed-in role may see them: its own rows, personal columns masked where
+    it may not see them."""
     access.require(principal().role, Action.export)
-    return _export(entity, community, quarter, get_language(), personal_data_visible())
+    return _export(entity, community, quarter, get_language(), personal_data_visible(), export_scope(entity))
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
-def _export_csv(entity: str, community: str | None, quarter: str | None, lang: str, personal: bool) -> bytes:
+def _export_csv(entity: str, community: str | None, quarter: str | None, lang: str, personal: bool,
+                scope: RowScope) -> bytes:
     return writer.export_csv(get_engine(), entity, community_code=community, quarter=quarter, lang=lang,
-                             personal=personal)
+                             personal=personal, scope=None if scope is None else dict(scope))
 
 
 def export_csv_bytes(entity: str, community: str | None, quarter: str | None) -> bytes:
     access.require(principal().role, Action.export)
-    return _export_csv(entity, community, quarter, get_language(), personal_data_visible())
+    return _export_csv(entity, community, quarter, get_language(), personal_data_visible(), export_scope(entity))
 
 
 def annotated_upload(data: bytes, file_name: str, result: importer.ImportResult) -> bytes | None:

@@ -22,13 +22,14 @@ def clear_caches() -> None:
     get_settings.cache_clear()
 
 
-def add_user(url: str, role: str, username: str | None = None) -> tuple[str, str]:
+def add_user(url: str, role: str, username: str | None = None, party: str | None = None) -> tuple[str, str]:
     """An account of `role` with a fresh random password (no fixed password anywhere); returns both."""
     username = username or f"{role}-{secrets.token_hex(3)}"
     password = accounts.new_password()
     engine = init_database(url)
     with Session(engine) as session:
-        accounts.create_user(session, username=username, role=role, actor="test", password=password)
+        accounts.create_user(session, username=username, role=role, actor="test", password=password,
+                             party_code=party)
         session.commit()
     engine.dispose()
     return username, password

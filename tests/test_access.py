@@ -91,3 +91,11 @@ def test_refusals_name_the_role_and_the_action_in_the_users_language() -> None:
         assert "may not record or move needs" in en.value.message()
     finally:
         set_language("zh")
+
+
+def test_government_exports_only_the_requests_routed_to_its_office() -> None:
+    assert access.row_scope(Role.government, "requests", department="street_office", community_id=1) == {
+        "department": "street_office", "community_id": 1}
+    assert access.row_scope(Role.government, "requests", department=None, community_id=None) == {"department": None}
+    assert access.row_scope(Role.government, "needs", department="street_office", community_id=1) is None
+    assert access.row_scope(Role.admin, "requests", department=None, community_id=None) is None

@@ -179,3 +179,23 @@ def test_the_audit_page_filters_exports_and_checks_the_chain(url: str) -> None:
     assert [b.label for b in at.get("download_button")] == ["导出此表（Excel）"]
     click(at, "校验哈希链")
     assert any("哈希链全部吻合" in s.value for s in at.success)
+
+
+def test_government_exports_only_its_offices_requests_on_the_data_page(url: str) -> None:
+    start_as(url, None)                                             # seeds the demo (and its parties)
+    add_user(url, "admin")
+    username, password = add_user(url, "government", party="GA-GOV")
+    at = sign_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run(), username, password)
+    at.switch_page("app_pages/data_io.py").run()
+    at.selectbox(key="io_entity").set_value("requests").run()
+    at.session_state["io_tab"] = "导出"                            # the export tab builds only when open
+    at.run()
+    at.checkbox(key="io_export_all").check().run()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        routed = conn.execute(sa.text("SELECT COUNT(*) FROM request r JOIN community c ON c.id = r.community_id "
+                                      "WHERE r.department = 'street_office' AND c.code = 'GA'")).scalar_one()
+    engine.dispose()
+    labels = [b.label for b in at.get("download_button")]
+    assert f"下载 Excel（{routed:,} 行）" in labels
+    assert any("只导出转交给你所在部门" in c.value for c in at.caption)

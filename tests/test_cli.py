@@ -41,7 +41,7 @@ def accounts_for(url: str, *roles: str) -> dict[str, str]:
 def test_upgrade_then_seed_then_refuse_then_reset(fresh_database_url: str) -> None:
     up = run(fresh_database_url, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    assert json.loads(up.stdout)["revision"] == "0004"
+    assert json.loads(up.stdout)["revision"] == "0005"
 
     first = run(fresh_database_url, "seed")
     assert first.returncode == 0, first.stderr
@@ -190,3 +190,26 @@ def test_the_command_line_asks_the_permission_matrix(fresh_database_url: str, tm
     (name, phone), (masked_name, masked_phone) = shown["social_worker"], shown["government"]
     assert "*" not in name and "*" in masked_name and masked_name[0] == name[0]
     assert masked_phone == phone[:3] + "****" + phone[-4:]
+
+    # Government staff export the requests routed to their own office (GA's street office), and no others.
+    made = run(url, "user", "add", "gov-ga", "--role", "government", "--party", "GA-GOV", "--user", "boss",
+               password=pw["boss"])
+    assert made.returncode == 0, made.stderr
+    pw["gov-ga"] = json.loads(made.stdout)["password"]
+    routed: dict[str, list] = {}
+    for role in ("gov-ga", "government", "boss"):
+        path = tmp_path / f"requests-{role}.xlsx"
+        assert as_(role, "export", "requests", str(path)).returncode == 0
+        sheet = load_workbook(path, read_only=True)["直播诉求"]
+        rows = list(sheet.iter_rows(values_only=True))
+        routed[role] = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert routed["government"] == []                         # an account with no office sees none
+    mine = routed["gov-ga"]
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        codes = set(conn.execute(sa.text(
+            "SELECT r.code FROM request r JOIN community c ON c.id = r.community_id "
+            "WHERE r.department = 'street_office' AND c.code = 'GA'")).scalars())
+    engine.dispose()
+    assert mine and {r["诉求编号"] for r in mine} == codes and {r["转办部门"] for r in mine} == {"街道办"}
+    assert mine == [r for r in routed["boss"] if r["诉求编号"] in codes] and len(mine) < len(routed["boss"]) / 5

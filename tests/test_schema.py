@@ -20,7 +20,7 @@ def test_migration_builds_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, data_models.metadata) == []
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
 
 
 @pytest.fixture
@@ -93,11 +93,12 @@ def test_valid_rows_are_accepted(engine: Engine, base: dict[str, int]) -> None:
         f.split(conn, base["coop"], effective_from=D(2026, 1, 1), help_fund_basis="sales", help_fund_bp=500)
         f.request(conn, base["s"], base["c"], deadline=D(2025, 7, 2))
         f.action(conn, base["m"], base["gov"], status="done", done_on=D(2025, 9, 1))
+        f.insert(conn, "party", code="G2", name="x", kind="government", department="street_office")
         assert f.count(conn, "cooperative_split") == 2
 
 
 @pytest.mark.parametrize(("table", "column"), [("practitioner", "hukou"), ("request", "status"),
-                                               ("need_assessment", "category")])
+                                               ("need_assessment", "category"), ("party", "department")])
 def test_database_rejects_unknown_enum_codes(engine: Engine, base: dict[str, int], table: str, column: str) -> None:
     """The CHECK holds in the database itself, not only in Python: raw SQL cannot slip a bad code in."""
     with engine.begin() as conn:

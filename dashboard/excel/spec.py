@@ -59,7 +59,7 @@ LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
         ("district", "区县", False)]),
     "parties": ("联席会议单位", "party", [
         ("code", "单位编号", True), ("name", "单位名称", True), ("kind", "单位类型", True),
-        ("community_id", "社区编号", False)]),
+        ("community_id", "社区编号", False), ("department", "对口部门", False)]),
     "practitioners": ("从业者", "practitioner", [
         ("code", "从业者编号", True), ("community_id", "社区编号", True), ("name", "姓名", True),
         ("gender", "性别", True), ("birth_year", "出生年份", True), ("phone", "电话", False),

@@ -26,7 +26,8 @@ EXAMPLES = {"code": "P00001", "ref": "C001", "int": "12", "float": "9.5", "date"
             "money": "3200.50", "groups": "流动女性、低收入", "text": ""}
 
 
-def _select(entity: Entity, community_code: str | None, quarter: str | None) -> sa.Select[Any]:
+def _select(entity: Entity, community_code: str | None, quarter: str | None,
+            scope: dict[str, Any] | None = None) -> sa.Select[Any]:
     """The entity's rows with every reference written as the referenced code, filtered like the pages."""
     table = entity.table
     cols: list[Any] = [table.c.id]
@@ -48,13 +49,15 @@ def _select(entity: Entity, community_code: str | None, quarter: str | None) -> 
         stmt = stmt.where(table.c.community_id == community)
     if quarter is not None and "quarter" in table.c:
         stmt = stmt.where(table.c.quarter == quarter)
+    for column, value in (scope or {}).items():    # the role's own rows (access.row_scope); None matches none
+        stmt = stmt.where(sa.false() if value is None else table.c[column] == value)
     return stmt.order_by(table.c.code)
 
 
 def rows(engine: Engine, entity_name: str, *, community_code: str | None = None,
-         quarter: str | None = None) -> Iterator[dict[str, Any]]:
+         quarter: str | None = None, scope: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
     entity = ENTITIES[entity_name]
-    stmt = _select(entity, community_code, quarter)
+    stmt = _select(entity, community_code, quarter, scope)
     with engine.connect() as conn:
         groups: dict[int, list[str]] = {}
         if entity.name == "practitioners":
@@ -102,7 +105,8 @@ def _plan(entity: Entity, personal: bool) -> list[tuple[int, Field, Callable[[An
 
 
 def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None = None,
-                quarter: str | None = None, lang: str | None = None, personal: bool = True) -> tuple[bytes, int]:
+                quarter: str | None = None, lang: str | None = None, personal: bool = True,
+                scope: dict[str, Any] | None = None) -> tuple[bytes, int]:
     """The workbook and how many rows it holds; personal columns masked unless `personal`."""
     entity = ENTITIES[entity_name]
     lang = lang or get_language()
@@ -122,7 +126,8 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
     data.freeze_panes(1, 0)
     count = 0
     plan = [(c, f.column, f.kind, convert) for c, f, convert in _plan(entity, personal)]
-    for r, row in enumerate(rows(engine, entity_name, community_code=community_code, quarter=quarter), start=1):
+    for r, row in enumerate(rows(engine, entity_name, community_code=community_code, quarter=quarter,
+                                 scope=scope), start=1):
         count += 1
         for c, column, kind, convert in plan:
             value = convert(row.get(column))
@@ -155,7 +160,8 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
 
 
 def export_csv(engine: Engine, entity_name: str, *, community_code: str | None = None,
-               quarter: str | None = None, lang: str | None = None, personal: bool = True) -> bytes:
+               quarter: str | None = None, lang: str | None = None, personal: bool = True,
+               scope: dict[str, Any] | None = None) -> bytes:
     """UTF-8 with a BOM, so Excel shows the Chinese; personal columns masked unless `personal`."""
     entity = ENTITIES[entity_name]
     lang = lang or get_language()
@@ -163,7 +169,7 @@ def export_csv(engine: Engine, entity_name: str, *, community_code: str | None =
     writer = csv.writer(out)
     writer.writerow([f.header(lang) for f in entity.fields])
     plan = _plan(entity, personal)
-    for row in rows(engine, entity_name, community_code=community_code, quarter=quarter):
+    for row in rows(engine, entity_name, community_code=community_code, quarter=quarter, scope=scope):
         cells = []
         for _, f, convert in plan:
             value = convert(row.get(f.column))

@@ -553,6 +553,7 @@ STRINGS: dict[str, str] = {
     "cli.audit_anchor_missing": "The audit log lacks the published entry {id} ({n} checked).",
     "cli.bad_anchor": "--anchor takes ID:HASH, e.g. 37:9f3a1c0d… (got «{anchor}»).",
     "audit.head": "Head: entry {id}, hash {hash}. Put it in the meeting's minutes; later it shows that nothing before it was rewritten.",
+    "io.export_own_requests": "For your role, only the requests routed to your own office (your party's department) are exported.",
 }
 
 for _enum, _labels in ENUMS.items():
