@@ -1,7 +1,8 @@
 """Styled workbooks out: exports of any entity (filtered, typed cells, safe text) and import templates.
 
-xlsxwriter in constant-memory mode writes row by row at flat memory. Text is always written as a string cell,
-so a value such as "=HYPERLINK(...)" or "+86 138…" is never read as a formula.
+An export's data rows are rendered by sheetxml (xlsxwriter's per-cell cost is too high for 100,000 rows) and
+spliced into a workbook xlsxwriter makes. Text is always an inline string cell, so a value such as
+"=HYPERLINK(...)" or "+86 138…" is never read as a formula.
 """
 
 import csv
@@ -16,6 +17,7 @@ import xlsxwriter
 from sqlalchemy.engine import Engine
 
 from dashboard.access import PERSONAL_COLUMNS
+from dashboard.excel import sheetxml
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
 from dashboard.privacy import mask_name, mask_phone
@@ -110,37 +112,28 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
     """The workbook and how many rows it holds; personal columns masked unless `personal`."""
     entity = ENTITIES[entity_name]
     lang = lang or get_language()
+    plan = [(f.column, convert, sheetxml.cell_writer(f.kind)) for _, f, convert in _plan(entity, personal)]
+    chunks, count = sheetxml.rows_xml(rows(engine, entity_name, community_code=community_code, quarter=quarter,
+                                           scope=scope), plan)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": True, "strings_to_formulas": False,
-                                   "strings_to_numbers": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                   "strings_to_urls": False})
     cover = wb.add_worksheet(t("excel.sheet_cover"))
     data = wb.add_worksheet(t(f"entity.{entity.name}"))
     bold = wb.add_format({"bold": True})
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     money_fmt = wb.add_format({"num_format": "#,##0.00"})
-    widths = [max(8, len(f.header(lang)) * 2 + 2) for f in entity.fields]
+    # Wide enough for the header, and for a phone number, a date or a code beneath it.
+    widths = [max(13 if f.kind in ("date", "code", "ref", "text") else 8, len(f.header(lang)) * 2 + 2)
+              for f in entity.fields]
     for c, f in enumerate(entity.fields):
         data.write_string(0, c, f.header(lang), head)
         data.set_column(c, c, min(widths[c], 40))
     data.freeze_panes(1, 0)
-    count = 0
-    plan = [(c, f.column, f.kind, convert) for c, f, convert in _plan(entity, personal)]
-    for r, row in enumerate(rows(engine, entity_name, community_code=community_code, quarter=quarter,
-                                 scope=scope), start=1):
-        count += 1
-        for c, column, kind, convert in plan:
-            value = convert(row.get(column))
-            if value is None:
-                continue
-            if kind == "date":
-                data.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), date_fmt)
-            elif kind == "money":
-                data.write_number(r, c, value / 100, money_fmt)
-            elif kind in ("int", "float"):
-                data.write_number(r, c, value)
-            else:
-                data.write_string(r, c, str(value))
+    # One probe row gives the date and money formats their style numbers; the real rows replace it below.
+    data.write_datetime(1, 0, dt.datetime(2000, 1, 1), date_fmt)
+    data.write_number(1, 1, 0, money_fmt)
     data.autofilter(0, 0, max(count, 1), len(entity.fields) - 1)
     now = dt.datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     for i, (key, value) in enumerate([
@@ -156,7 +149,9 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
     cover.set_column(0, 0, 16)
     cover.set_column(1, 1, 40)
     wb.close()
-    return buf.getvalue(), count
+    last = f"{xlsxwriter.utility.xl_col_to_name(len(entity.fields) - 1)}{count + 1}"
+    return sheetxml.splice(buf.getvalue(), "xl/worksheets/sheet2.xml", chunks, last, date_fmt.xf_index,
+                           money_fmt.xf_index), count
 
 
 def export_csv(engine: Engine, entity_name: str, *, community_code: str | None = None,
