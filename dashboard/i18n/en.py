@@ -442,7 +442,6 @@ STRINGS: dict[str, str] = {
     "io.undo_button": "Undo",
     "io.undone": "Undid «{file}»: {deleted} new records deleted, {restored} updated records restored.",
     "io.progress_reading": "Reading the file…",
-    "io.progress_rows": "{n} rows checked…",
     "io.progress_refs": "Checking the codes…",
     "io.progress_writing": "Writing…",
     "common.download_table": "Export this table (Excel)",
@@ -554,6 +553,7 @@ STRINGS: dict[str, str] = {
     "cli.bad_anchor": "--anchor takes ID:HASH, e.g. 37:9f3a1c0d… (got «{anchor}»).",
     "audit.head": "Head: entry {id}, hash {hash}. Put it in the meeting's minutes; later it shows that nothing before it was rewritten.",
     "io.export_own_requests": "For your role, only the requests routed to your own office (your party's department) are exported.",
+    "io.progress_columns": "Checked {done} of {total} columns of {rows} rows",
 }
 
 for _enum, _labels in ENUMS.items():
