@@ -165,16 +165,16 @@ def _export(args: argparse.Namespace) -> int:
     engine = init_database(args.database_url)
     who = _signed_in(args, engine)
     access.require(who.role, Action.export)
-    mine = {"personal": access.sees_personal_data(who.role),
-            "scope": access.row_scope(who.role, args.entity, department=who.department, community_id=who.community_id)}
+    personal = access.sees_personal_data(who.role)
+    scope = access.row_scope(who.role, args.entity, department=who.department, community_id=who.community_id)
     out = Path(args.out)
     if out.suffix.lower() == ".csv":
         out.write_bytes(writer.export_csv(engine, args.entity, community_code=args.community, quarter=args.quarter,
-                                          **mine))  # type: ignore[arg-type]
+                                          personal=personal, scope=scope))
         count = None
     else:
         data, count = writer.export_xlsx(engine, args.entity, community_code=args.community, quarter=args.quarter,
-                                         **mine)  # type: ignore[arg-type]
+                                         personal=personal, scope=scope)
         out.write_bytes(data)
     print(json.dumps({"entity": args.entity, "file": str(out), "rows": count}, ensure_ascii=False))
     return 0

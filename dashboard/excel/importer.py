@@ -196,20 +196,18 @@ SINGLE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
 ROW_RULE_ENTITIES = ("needs", "action_items", "enrolments")     # rules of their own, over several columns
 
 
+def _single_rules(values: dict[str, Any], columns: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = []
+    for column in columns:
+        v = values.get(column)
+        if v is not None and not SINGLE_RULES[column][0](v):
+            out.append((column, SINGLE_RULES[column][1]))
+    return out
+
+
 def _check_row(entity: Entity, values: dict[str, Any]) -> list[tuple[str, str]]:
     """The rules the database would refuse, said per row: (column, message key)."""
-    out = []
-    for column in ("satisfaction",):
-        v = values.get(column)
-        if v is not None and not 1 <= v <= 5:
-            out.append((column, "excel.range_1_5"))
-    for column in ("pre_score", "post_score"):
-        v = values.get(column)
-        if v is not None and not 0 <= v <= 100:
-            out.append((column, "excel.range_0_100"))
-    hours = values.get("daily_work_hours")
-    if hours is not None and not 0 <= hours <= 24:
-        out.append(("daily_work_hours", "excel.range_hours"))
+    out = _single_rules(values, ("satisfaction", "pre_score", "post_score", "daily_work_hours"))
     for later, earlier in (("end_date", "start_date"), ("deadline", "raised_on"), ("due_on", "created_on"),
                            ("assessed_on", "identified_on"), ("responded_on", "assessed_on"),
                            ("feedback_on", "responded_on"), ("closed_on", "feedback_on")):
@@ -221,14 +219,7 @@ def _check_row(entity: Entity, values: dict[str, Any]) -> list[tuple[str, str]]:
                                ("closed_on", "feedback_on")):
             if values.get(later) is not None and values.get(earlier) is None:
                 out.append((later, "excel.stage_missing"))
-    for column in ("hours", "quantity", "minutes", "order_no"):
-        v = values.get(column)
-        if v is not None and v <= 0:
-            out.append((column, "excel.positive"))
-    for column in ("birth_year",):
-        v = values.get(column)
-        if v is not None and not 1900 <= v <= 2100:
-            out.append((column, "excel.range_year"))
+    out += _single_rules(values, ("hours", "quantity", "minutes", "order_no", "birth_year"))
     if entity.name == "action_items" and values.get("status") == "done" and values.get("done_on") is None:
         out.append(("done_on", "excel.done_needs_date"))
     if entity.name == "enrolments":
