@@ -1,6 +1,11 @@
-"""Bulk inserts without one ORM object per row: COPY on PostgreSQL, executemany on SQLite.
+"""Bulk inserts without one ORM object per row: COPY on PostgreSQL; on SQLite, executemany into a staging table.
 
 Values are plain Python values; dates may be ISO strings, timestamps ISO strings in UTC.
+
+On SQLite each INSERT into a table with constraints opens a statement journal, so that the one statement can be
+undone alone; 100,000 single-row INSERTs pay that 100,000 times. Rows are therefore bound into a temporary table
+without constraints and moved with one INSERT ... SELECT, which checks every constraint and index the same way:
+100,000 practitioners in 0.85 s instead of 1.5 s on the reference machine (see bench/excel_io.py).
 """
 
 from collections.abc import Iterable, Sequence
@@ -11,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 CHUNK = 50_000
+STAGE_FROM = 2_000            # fewer rows than this go straight in: the staging table costs more than it saves
 
 
 def _quoted(conn: Connection, table: sa.Table, columns: Sequence[str]) -> tuple[str, str]:
@@ -33,12 +39,24 @@ def bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows:
                 count += 1
         return count
     placeholders = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {name} ({cols}) VALUES ({placeholders})"
     cur = dbapi.cursor()
     it = iter(rows)
-    while chunk := list(islice(it, CHUNK)):
-        cur.executemany(sql, chunk)
-        count += len(chunk)
+    chunk = list(islice(it, CHUNK))
+    if len(chunk) < STAGE_FROM:
+        cur.executemany(f"INSERT INTO {name} ({cols}) VALUES ({placeholders})", chunk)
+        return len(chunk)
+    # Plain columns without a type: values are stored as bound and take the target's affinity on the move.
+    stage = "temp._bulk_stage"
+    cur.execute(f"DROP TABLE IF EXISTS {stage}")
+    cur.execute(f"CREATE TABLE {stage} ({cols})")
+    try:
+        while chunk:
+            cur.executemany(f"INSERT INTO {stage} VALUES ({placeholders})", chunk)
+            count += len(chunk)
+            chunk = list(islice(it, CHUNK))
+        cur.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {stage} ORDER BY rowid")
+    finally:
+        cur.execute(f"DROP TABLE IF EXISTS {stage}")
     return count
 
 

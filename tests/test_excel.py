@@ -1,6 +1,7 @@
 """Excel in and out on SQLite and PostgreSQL: refusals write nothing, errors point at the right cells,
 exports re-import as unchanged, LibreOffice reads our files and we read LibreOffice's."""
 
+import datetime as dt
 import io
 import shutil
 import subprocess
@@ -317,14 +318,55 @@ def test_undo_is_refused_when_later_data_uses_what_the_batch_created(community: 
 
 
 def test_progress_is_reported_in_order(community: Engine) -> None:
+    """Also more rows than SQLite takes bound parameters in one statement (32,766): lookups go in chunks."""
     seen: list[tuple[float, str]] = []
-    rows = [HEADER] + [[f"P{i}", *GOOD[1:]] for i in range(25_000)]
+    rows = [HEADER] + [[f"P{i}", *GOOD[1:]] for i in range(34_000)]
     result = importer.import_file(community, "practitioners", workbook(rows), "big.xlsx", actor="x",
                                   progress=lambda frac, text: seen.append((frac, text)))
-    assert result.status == "committed" and result.created == 25_000
+    assert result.status == "committed" and result.created == 34_000, result.errors[:3]
     fractions = [frac for frac, _ in seen]
     assert fractions == sorted(fractions) and fractions[0] < 0.1 and fractions[-1] >= 0.85
-    assert any(text.startswith("已检查 25,000 行的 1/") for _, text in seen)
+    assert any(text.startswith("已检查 34,000 行的 1/") for _, text in seen)
+    with community.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM practitioner_group")).scalar_one() == 68_000
+        ids = conn.execute(sa.text("SELECT MIN(id), MAX(id) FROM practitioner")).one()
+        assert tuple(ids) == (1, 34_000)          # ids follow the file's order
+
+
+def test_cells_as_excel_types_them_at_excel_positions(community: Engine) -> None:
+    """A table that starts at B3 with a blank row inside, and cells typed the way Excel stores them: a date, a
+    number with binary noise (what =3200.1+0.4 leaves behind), a boolean. Rows and values are as Excel shows."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "从业者名单"
+    header = [*HEADER, "养老保险"]
+    typed = ["P1", "C1", "王秀英", "女", 1990, "初中", "农业户口", "灵活从业者", "主播", 11.0,
+             dt.date(2025, 3, 1), 3200.1 + 0.4, "流动女性", True]
+    bad = ["P2", "C1", "李娟", "女", 1990.5, "初中", "农业户口", "灵活从业者", "主播", 8, dt.date(2025, 3, 2), 10,
+           "", "也许"]
+    for r, row in enumerate([header, typed, [], bad], start=3):
+        for c, value in enumerate(row, start=2):
+            ws.cell(row=r, column=c, value=value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    result = importer.import_file(community, "practitioners", buf.getvalue(), "名单.xlsx", actor="x")
+    got = {(e.row, e.column, e.value) for e in result.errors}
+    assert got == {(6, "出生年份", "1990.5"), (6, "养老保险", "也许")}, result.errors
+    ok = importer.import_file(community, "practitioners", _without_row(buf.getvalue(), 6), "名单.xlsx", actor="x")
+    assert (ok.status, ok.created) == ("committed", 1), ok.errors
+    with community.connect() as conn:
+        row = conn.execute(sa.text("SELECT birth_year, daily_work_hours, registered_on, monthly_income_cents, "
+                                   "has_pension FROM practitioner WHERE code = 'P1'")).one()
+    assert (row[0], row[1], str(row[2]), row[3], bool(row[4])) == (1990, 11.0, "2025-03-01", 320_050, True)
+
+
+def _without_row(data: bytes, row: int) -> bytes:
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    wb.active.delete_rows(row)  # type: ignore[union-attr]
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def test_a_page_table_exports_with_typed_cells_and_its_filters() -> None:

@@ -9,7 +9,7 @@ import datetime as dt
 import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -136,10 +136,11 @@ def _match_header(entity: Entity, row: list[Any]) -> dict[int, Field] | None:
     return found
 
 
-def _find_table(entity: Entity, sheets: list[Sheet]) -> tuple[Sheet, int, dict[int, Field]]:
+def _find_table(entity: Entity, sheets: Iterable[Sheet]) -> tuple[Sheet, int, dict[int, Field]]:
+    """The first sheet, in order, with the entity's header in its first rows; later sheets are not read."""
     for sheet in sheets:
-        for r, row in enumerate(sheet.rows[:HEADER_SCAN]):
-            mapping = _match_header(entity, row)
+        for r in range(min(HEADER_SCAN, sheet.height)):
+            mapping = _match_header(entity, sheet.row(r))
             if mapping:
                 return sheet, r, mapping
     zh = get_language() == "zh"
@@ -263,12 +264,11 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     report = progress or (lambda _f, _m: None)
     report(0.02, t("io.progress_reading"))
     try:
-        sheets = list(read_sheets(data, file_name, max_bytes=max_bytes))
-        sheet, header_row, mapping = _find_table(entity, sheets)
+        sheet, header_row, mapping = _find_table(entity, read_sheets(data, file_name, max_bytes=max_bytes))
     except RefusedFile as refused:
         return ImportResult("rejected", errors=[RowError("", 0, "", file_name, t(refused.key, **refused.params))])
 
-    headers = {i: str(norm.clean_text(sheet.rows[header_row][i])) for i in mapping}
+    headers = {i: str(norm.clean_text(sheet.cell(header_row, i))) for i in mapping}
     by_field = {f.column: i for i, f in mapping.items()}
     errors: list[RowError] = []
     bad_rows: set[int] = set()
@@ -280,26 +280,23 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         bad_rows.add(excel_row)
 
     # Blank rows are skipped; the code cell decides at once for nearly every row.
-    body = sheet.rows[header_row + 1:]
     code_index = by_field["code"]
-    kept = [k for k, raw in enumerate(body)
-            if norm.clean_text(raw[code_index] if code_index < len(raw) else None) is not None
-            or not all(norm.clean_text(c) is None for c in raw)]
-    rows = [body[k] for k in kept]
-    excel_rows = [header_row + 2 + k for k in kept]
-    del body
+    first = header_row + 1
+    code_cells = sheet.columns[code_index]
+    kept = [r for r in range(first, sheet.height)
+            if norm.clean_text(code_cells[r]) is not None
+            or not all(norm.clean_text(col[r]) is None for col in sheet.columns)]
+    excel_rows = [r + 1 for r in kept]
+    whole = len(kept) == sheet.height - first        # no blank rows: columns are sliced, not gathered
 
     # Column by column: each distinct cell is normalised and checked once, then mapped onto the rows.
-    width = max(mapping) + 1
-    if any(len(raw) < width for raw in rows):
-        rows = [raw if len(raw) >= width else [*raw, *[None] * (width - len(raw))] for raw in rows]
     personal = PERSONAL_COLUMNS.get(entity.name, {})
-    transposed = list(zip(*rows, strict=False)) if rows else [() for _ in range(width)]  # rows are >= width
     columns: dict[str, list[Any]] = {}
     for n, (i, f) in enumerate(mapping.items(), start=1):
-        report(0.1 + 0.6 * n / len(mapping), t("io.progress_columns", rows=f"{len(rows):,}", done=n,
+        report(0.1 + 0.6 * n / len(mapping), t("io.progress_columns", rows=f"{len(kept):,}", done=n,
                                                  total=len(mapping)))
-        cells = list(transposed[i])
+        source = sheet.columns[i]
+        cells = source[first:] if whole else [source[r] for r in kept]
         verdicts, typed = _column_verdicts(f, cells, masked_check=f.column in personal)
         keys = [(type(c), c) for c in cells] if typed else cells
         values = [verdicts[k][1] for k in keys]
@@ -311,7 +308,6 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                     fail(excel_rows[j], i, cells[j], err_key, **params)
                     values[j] = None
         columns[f.column] = values
-    del rows, transposed
 
     # The rules _check_row states. Where each reads one column (ranges, positive amounts), each distinct value
     # is checked once; otherwise (dates in order, a stage before the next) row by row over the columns read.
@@ -324,26 +320,18 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                 index = by_field[column]
                 for j, v in enumerate(columns[column]):
                     if v in wrong:
-                        raw = sheet.rows[excel_rows[j] - 1]
-                        fail(excel_rows[j], index, raw[index] if index < len(raw) else None, key)
+                        fail(excel_rows[j], index, sheet.cell(excel_rows[j] - 1, index), key)
     elif ruled:
         for j, excel_row in enumerate(excel_rows):
             values = {c: columns[c][j] for c in ruled}
             for column, key in _check_row(entity, values):
                 index = by_field.get(column)
-                raw = sheet.rows[excel_row - 1]
-                fail(excel_row, index, raw[index] if index is not None and index < len(raw) else None, key)
-    names = list(columns)
-    records: list[tuple[int, dict[str, Any]]] = [
-        (excel_row, dict(zip(names, vals, strict=True)))
-        for excel_row, vals in zip(excel_rows, zip(*columns.values(), strict=True), strict=True)]
-    del columns
-
+                fail(excel_row, index, None if index is None else sheet.cell(excel_row - 1, index), key)
     # The same code twice in one file: the later row is rejected, naming the first.
     first_seen: dict[str, int] = {}
     code_col = by_field["code"]
-    for excel_row, values in records:
-        code = values.get("code")
+    codes = columns["code"]
+    for excel_row, code in zip(excel_rows, codes, strict=True):
         if code is None:
             continue
         if code in first_seen:
@@ -356,48 +344,60 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     with engine.connect() as conn:
         wanted: dict[str, set[str]] = {}
         for f in ref_fields:
-            wanted.setdefault(f.ref, set()).update(v[f.column] for _, v in records if v.get(f.column))  # type: ignore[arg-type]
+            wanted.setdefault(f.ref, set()).update(c for c in columns[f.column] if c)  # type: ignore[arg-type]
         refs = _load_refs(conn, entity, wanted)
-        existing = _existing(conn, entity, [v["code"] for _, v in records if v.get("code")])
+        existing = _existing(conn, entity, [c for c in codes if c])
 
-    for excel_row, values in records:
-        for f in ref_fields:
-            code = values.get(f.column)
-            if code is None:
-                continue
-            hit = refs[f.ref].get(code)  # type: ignore[index]
-            if hit is None:
-                fail(excel_row, by_field[f.column], code, "excel.unknown_ref", entity=_entity_zh(f.ref), code=code)
-                continue
-            values[f.column] = hit[0]
-            if entity.community_from == f.column:
-                values["community_id"] = hit[1]
+    # References become ids, column by column; the community comes with the reference it is taken from.
+    for f in ref_fields:
+        found = refs[f.ref]  # type: ignore[index]
+        missing = {c for c in set(columns[f.column]) if c is not None and c not in found}
+        if missing:
+            for excel_row, code in zip(excel_rows, columns[f.column], strict=True):
+                if code in missing:
+                    fail(excel_row, by_field[f.column], code, "excel.unknown_ref", entity=_entity_zh(f.ref), code=code)
+        hits = [None if c is None else found.get(c) for c in columns[f.column]]
+        columns[f.column] = [None if h is None else h[0] for h in hits]
+        if entity.community_from == f.column:
+            columns["community_id"] = [None if h is None else h[1] for h in hits]
 
-    result = ImportResult("rejected", rows=len(records), sheet=sheet.name)
+    result = ImportResult("rejected", rows=len(excel_rows), sheet=sheet.name)
     if errors:
         result.errors = sorted(errors, key=lambda e: e.row)      # stable: within a row, columns in file order
         result.rejected = len(bad_rows)
         return result
 
+    # A blank cell takes the column's default; a column the file does not have is left as it is, except that
+    # a new row takes every default. Quarter and month follow the date they come from.
     defaults = _defaults(entity)
-    new, changed = [], []
-    for _, values in records:
-        # A blank cell takes the column's default; a column the file does not have is left as it is.
-        row = {k: (defaults[k] if v is None and k in defaults else v) for k, v in values.items()}
-        if row["code"] not in existing:
-            row = {**defaults, **row}
-        if entity.period_from:
-            day: dt.date = row[entity.period_from]
-            row["quarter"] = quarter_key(day)
-            if "month" in entity.table.c:
-                row["month"] = month_key(day)
-        old = existing.get(row["code"])
-        if old is None:
-            new.append(row)
-        elif _differs(old, row):
-            changed.append(row)
-    result.created, result.updated = len(new), len(changed)
-    result.unchanged = len(records) - len(new) - len(changed)
+    for name, default in defaults.items():
+        if name in columns and None in columns[name]:
+            columns[name] = [default if v is None else v for v in columns[name]]
+    if entity.period_from:
+        days = columns[entity.period_from]
+        quarters = {d: quarter_key(d) for d in set(days)}
+        columns["quarter"] = [quarters[d] for d in days]
+        if "month" in entity.table.c:
+            months = {d: month_key(d) for d in set(days)}
+            columns["month"] = [months[d] for d in days]
+    fresh = [j for j, code in enumerate(codes) if code not in existing]
+    new = {name: (values if len(fresh) == len(codes) else [values[j] for j in fresh])
+           for name, values in columns.items()}
+    count = len(fresh)
+    for name, default in defaults.items():
+        new.setdefault(name, [default] * count)
+    changed = []
+    if len(fresh) < len(codes):
+        names = list(columns)
+        is_fresh = set(fresh)
+        for j, code in enumerate(codes):
+            if j in is_fresh:
+                continue
+            row = {name: columns[name][j] for name in names}
+            if _differs(existing[code], row):
+                changed.append(row)
+    result.created, result.updated = count, len(changed)
+    result.unchanged = len(codes) - count - len(changed)
     result.status = "valid"
     if dry_run:
         return result
@@ -418,7 +418,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     except sa.exc.IntegrityError as exc:
         # A rule the checks above do not know: still nothing is written, and the user is told which.
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or str(exc.orig)[:200]
-        return ImportResult("rejected", rows=len(records), rejected=len(records),
+        return ImportResult("rejected", rows=len(excel_rows), rejected=len(excel_rows),
                             errors=[RowError(sheet.name, 0, "", "", t("excel.db_refused", rule=constraint))])
     result.status = "committed"
     result.batch_id = int(batch_id)
@@ -453,10 +453,10 @@ def _existing(conn: Connection, entity: Entity, codes: list[str]) -> dict[str, d
     return out
 
 
-def _record_changes(conn: Connection, batch_id: int, new: list[dict[str, Any]], changed: list[dict[str, Any]],
+def _record_changes(conn: Connection, batch_id: int, new: dict[str, list[Any]], changed: list[dict[str, Any]],
                     existing: dict[str, dict[str, Any]]) -> None:
     """What undo needs: the codes this batch created, and the earlier values of the columns it changed."""
-    rows: list[tuple[int, str, str | None]] = [(batch_id, r["code"], None) for r in new]
+    rows: list[tuple[int, str, str | None]] = [(batch_id, code, None) for code in new["code"]]
     for r in changed:
         old = existing[r["code"]]
         before = {k: (old.get(k) or []) if k == "groups" else old.get(k) for k in r if k != "code"}
@@ -515,14 +515,14 @@ def _restore_groups(conn: Connection, table: sa.Table, code: str, groups: list[s
         conn.execute(g.insert().values(practitioner_id=pid, group=group))
 
 
-def _write(conn: Connection, entity: Entity, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+def _write(conn: Connection, entity: Entity, new: dict[str, list[Any]], changed: list[dict[str, Any]]) -> None:
+    """`new` is column by column (every column the same length); `changed` is row by row."""
     table = entity.table
-    if new:
-        columns = sorted({k for row in new for k in row if k != "groups"})
-        # Column by column (dates as ISO text for the raw bulk path, each distinct date once), then zipped.
-        values = [[row.get(c) for row in new] for c in columns]
+    if new["code"]:
+        columns = sorted(k for k in new if k != "groups")
+        values = [new[c] for c in columns]
         for i, c in enumerate(columns):
-            if isinstance(table.c[c].type, sa.Date):
+            if isinstance(table.c[c].type, sa.Date):     # dates as ISO text for the raw bulk path, each once
                 iso = {d: d.isoformat() for d in set(values[i]) if d is not None}
                 values[i] = [None if d is None else iso[d] for d in values[i]]
         bulk_insert(conn, table, columns, zip(*values, strict=True))
@@ -533,12 +533,18 @@ def _write(conn: Connection, entity: Entity, new: list[dict[str, Any]], changed:
                   .values({c: sa.bindparam(f"_{c}") for c in columns}))
         conn.execute(update, [{"_code": row["code"], **{f"_{c}": row.get(c) for c in columns}} for row in changed])
     if entity.name == "practitioners":
-        rows = [r for r in new + changed if "groups" in r]
-        if rows:
+        pairs_by_code = {code: groups for code, groups in zip(new["code"], new.get("groups") or [], strict=False)}
+        pairs_by_code.update({r["code"]: r["groups"] for r in changed if "groups" in r})
+        if pairs_by_code:
             g = PractitionerGroup.__table__  # type: ignore[attr-defined]
-            ids = dict(conn.execute(sa.select(table.c.code, table.c.id)
-                                    .where(table.c.code.in_([r["code"] for r in rows]))).all())
-            conn.execute(g.delete().where(g.c.practitioner_id.in_(list(ids.values()))))
-            pairs = [(ids[r["code"]], grp) for r in rows for grp in (r["groups"] or [])]
+            ids: dict[str, int] = {}
+            codes = list(pairs_by_code)
+            for i in range(0, len(codes), 5_000):
+                ids.update(conn.execute(sa.select(table.c.code, table.c.id)
+                                        .where(table.c.code.in_(codes[i:i + 5_000]))).all())
+            stored = list(ids.values())
+            for i in range(0, len(stored), 5_000):
+                conn.execute(g.delete().where(g.c.practitioner_id.in_(stored[i:i + 5_000])))
+            pairs = [(ids[code], grp) for code, groups in pairs_by_code.items() for grp in (groups or [])]
             if pairs:
                 bulk_insert(conn, g, ["practitioner_id", "group"], pairs)
