@@ -321,7 +321,8 @@ def test_progress_is_reported_in_order(community: Engine) -> None:
     """Also more rows than SQLite takes bound parameters in one statement (32,766): lookups go in chunks."""
     seen: list[tuple[float, str]] = []
     rows = [HEADER] + [[f"P{i}", *GOOD[1:]] for i in range(34_000)]
-    result = importer.import_file(community, "practitioners", workbook(rows), "big.xlsx", actor="x",
+    data = workbook(rows)
+    result = importer.import_file(community, "practitioners", data, "big.xlsx", actor="x",
                                   progress=lambda frac, text: seen.append((frac, text)))
     assert result.status == "committed" and result.created == 34_000, result.errors[:3]
     fractions = [frac for frac, _ in seen]
@@ -331,6 +332,12 @@ def test_progress_is_reported_in_order(community: Engine) -> None:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM practitioner_group")).scalar_one() == 68_000
         ids = conn.execute(sa.text("SELECT MIN(id), MAX(id) FROM practitioner")).one()
         assert tuple(ids) == (1, 34_000)          # ids follow the file's order
+    again = importer.import_file(community, "practitioners", data, "big.xlsx", actor="x")
+    assert (again.unchanged, again.created, again.updated) == (34_000, 0, 0)
+    assert importer.undo_last(community, "practitioners", actor="admin") == {
+        "batch": again.batch_id, "file": "big.xlsx", "deleted": 0, "restored": 0}
+    assert importer.undo_last(community, "practitioners", actor="admin")["deleted"] == 34_000
+    assert counts(community)["practitioner_group"] == 0
 
 
 def test_cells_as_excel_types_them_at_excel_positions(community: Engine) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard import audit
 from dashboard.access import PERSONAL_COLUMNS
-from dashboard.bulk import bulk_insert
+from dashboard.bulk import among, bulk_insert
 from dashboard.excel import normalize as norm
 from dashboard.excel.reader import RefusedFile, Sheet, read_sheets
 from dashboard.excel.spec import ENTITIES, Entity, Field
@@ -149,19 +149,14 @@ def _find_table(entity: Entity, sheets: Iterable[Sheet]) -> tuple[Sheet, int, di
 
 
 def _load_refs(conn: Connection, entity: Entity, wanted: dict[str, set[str]]) -> dict[str, dict[str, tuple]]:
-    """code -> (id, community_id or None) for every referenced code, fetched in chunks with bound parameters."""
+    """code -> (id, community_id or None) for every referenced code."""
     out: dict[str, dict[str, tuple]] = {}
     for ref, codes in wanted.items():
         table = ENTITIES[ref].table
         cols = [table.c.code, table.c.id]
         cols.append(table.c.community_id if "community_id" in table.c else sa.null())
-        found: dict[str, tuple] = {}
-        codes_list = sorted(codes)
-        for i in range(0, len(codes_list), 5_000):
-            chunk = codes_list[i:i + 5_000]
-            for code, id_, community in conn.execute(sa.select(*cols).where(table.c.code.in_(chunk))):
-                found[code] = (id_, community)
-        out[ref] = found
+        out[ref] = {code: (id_, community) for code, id_, community
+                    in conn.execute(sa.select(*cols).where(among(conn, table.c.code, codes)))}
     return out
 
 
@@ -299,7 +294,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         cells = source[first:] if whole else [source[r] for r in kept]
         verdicts, typed = _column_verdicts(f, cells, masked_check=f.column in personal)
         keys = [(type(c), c) for c in cells] if typed else cells
-        values = [verdicts[k][1] for k in keys]
+        values = list(map({k: v for k, (_, v) in verdicts.items()}.__getitem__, keys))
         failing = {k for k, (ok, _) in verdicts.items() if not ok}
         if failing:
             for j, k in enumerate(keys):
@@ -440,15 +435,13 @@ def _existing(conn: Connection, entity: Entity, codes: list[str]) -> dict[str, d
     table = entity.table
     columns = [c for c in table.c if c.name != "id"]
     out: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(codes), 5_000):
-        chunk = codes[i:i + 5_000]
-        for row in conn.execute(sa.select(table.c.id, *columns).where(table.c.code.in_(chunk))).mappings():
-            out[row["code"]] = {k: v for k, v in row.items() if k != "id"} | {"_id": row["id"]}
+    for row in conn.execute(sa.select(table.c.id, *columns).where(among(conn, table.c.code, codes))).mappings():
+        out[row["code"]] = {k: v for k, v in row.items() if k != "id"} | {"_id": row["id"]}
     if entity.name == "practitioners" and out:
         g = PractitionerGroup.__table__  # type: ignore[attr-defined]
         ids = {v["_id"]: code for code, v in out.items()}
         for pid, group in conn.execute(sa.select(g.c.practitioner_id, g.c.group)
-                                       .where(g.c.practitioner_id.in_(list(ids)))):
+                                       .where(among(conn, g.c.practitioner_id, list(ids)))):
             out[ids[pid]].setdefault("groups", []).append(group)
     return out
 
@@ -480,8 +473,7 @@ def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]
             changes = conn.execute(sa.select(changes_t.c.code, changes_t.c.before)
                                    .where(changes_t.c.batch_id == batch.id)).all()
             created = [code for code, before in changes if before is None]
-            for i in range(0, len(created), 5_000):
-                conn.execute(table.delete().where(table.c.code.in_(created[i:i + 5_000])))
+            conn.execute(table.delete().where(among(conn, table.c.code, created)))
             restored = 0
             for code, before in changes:
                 if before is None:
@@ -537,14 +529,9 @@ def _write(conn: Connection, entity: Entity, new: dict[str, list[Any]], changed:
         pairs_by_code.update({r["code"]: r["groups"] for r in changed if "groups" in r})
         if pairs_by_code:
             g = PractitionerGroup.__table__  # type: ignore[attr-defined]
-            ids: dict[str, int] = {}
-            codes = list(pairs_by_code)
-            for i in range(0, len(codes), 5_000):
-                ids.update(conn.execute(sa.select(table.c.code, table.c.id)
-                                        .where(table.c.code.in_(codes[i:i + 5_000]))).all())
-            stored = list(ids.values())
-            for i in range(0, len(stored), 5_000):
-                conn.execute(g.delete().where(g.c.practitioner_id.in_(stored[i:i + 5_000])))
+            ids = dict(conn.execute(sa.select(table.c.code, table.c.id)
+                                    .where(among(conn, table.c.code, list(pairs_by_code)))).all())
+            conn.execute(g.delete().where(among(conn, g.c.practitioner_id, list(ids.values()))))
             pairs = [(ids[code], grp) for code, groups in pairs_by_code.items() for grp in (groups or [])]
             if pairs:
                 bulk_insert(conn, g, ["practitioner_id", "group"], pairs)

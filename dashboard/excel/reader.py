@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import fastexcel
+import pyarrow  # noqa: F401  (fastexcel hands its columns over as Arrow; loaded with the module, not per file)
 
 MAX_ROWS = 1_048_576          # Excel's limit, header included
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
