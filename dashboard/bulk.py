@@ -62,15 +62,20 @@ def bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows:
     return count
 
 
-def among(conn: Connection, column: sa.ColumnElement[Any], values: Collection[str | int]) -> sa.ColumnElement[bool]:
-    """`column IN values` as one bound parameter, however many values: a JSON array read by json_each on SQLite,
-    an array on PostgreSQL. A plain IN binds one parameter per value, which SQLite caps at 32,766 and which
-    SQLAlchemy compiles slowly by the thousand."""
+def listed(conn: Connection, values: Collection[str | int], type_: Any) -> sa.Select[Any]:
+    """SELECT value FROM (values), with all the values in one bound parameter: a JSON array read by json_each on
+    SQLite, an array unnested on PostgreSQL. A plain IN or VALUES binds one parameter per value, which SQLite caps
+    at 32,766 and which SQLAlchemy compiles slowly by the thousand."""
     if conn.dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-    listed = sa.select(sa.literal_column("value")).select_from(
+        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(type_))
+        return sa.select(sa.func.unnest(array).label("value"))
+    return sa.select(sa.literal_column("value")).select_from(
         sa.func.json_each(sa.bindparam(None, json.dumps(list(values), ensure_ascii=False), type_=sa.String)))
-    return column.in_(listed.scalar_subquery())
+
+
+def among(conn: Connection, column: sa.ColumnElement[Any], values: Collection[str | int]) -> sa.ColumnElement[bool]:
+    """`column IN values` with one bound parameter, however many values."""
+    return column.in_(listed(conn, values, column.type).scalar_subquery())
 
 
 def reset_sequences(conn: Connection, tables: Iterable[sa.Table]) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard import audit
 from dashboard.access import PERSONAL_COLUMNS
-from dashboard.bulk import among, bulk_insert
+from dashboard.bulk import among, bulk_insert, listed
 from dashboard.excel import normalize as norm
 from dashboard.excel.reader import RefusedFile, Sheet, read_sheets
 from dashboard.excel.spec import ENTITIES, Entity, Field
@@ -398,17 +398,18 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         return result
 
     report(0.85, t("io.progress_writing"))
+    digest = hashlib.sha256(data).hexdigest()
     try:
         with engine.begin() as conn:
             batch_id = conn.execute(sa.insert(ImportBatch.__table__).values(  # type: ignore[attr-defined]
-                entity=entity.name, file_name=file_name[:255], sha256=hashlib.sha256(data).hexdigest(), actor=actor,
+                entity=entity.name, file_name=file_name[:255], sha256=digest, actor=actor,
                 at=utcnow(), created=result.created, updated=result.updated, unchanged=result.unchanged,
                 rejected=0)).inserted_primary_key[0]
             _write(conn, entity, new, changed)
             _record_changes(conn, int(batch_id), new, changed, existing)
             audit.record(conn, actor=actor, action="import", entity=entity.table.name, entity_id=file_name[:64],
                          after={"created": result.created, "updated": result.updated,
-                                "unchanged": result.unchanged, "sha256": hashlib.sha256(data).hexdigest()},
+                                "unchanged": result.unchanged, "sha256": digest},
                          import_batch_id=batch_id)
     except sa.exc.IntegrityError as exc:
         # A rule the checks above do not know: still nothing is written, and the user is told which.
@@ -449,13 +450,19 @@ def _existing(conn: Connection, entity: Entity, codes: list[str]) -> dict[str, d
 def _record_changes(conn: Connection, batch_id: int, new: dict[str, list[Any]], changed: list[dict[str, Any]],
                     existing: dict[str, dict[str, Any]]) -> None:
     """What undo needs: the codes this batch created, and the earlier values of the columns it changed."""
-    rows: list[tuple[int, str, str | None]] = [(batch_id, code, None) for code in new["code"]]
+    table = ImportChange.__table__  # type: ignore[attr-defined]
+    if new["code"]:
+        codes = listed(conn, new["code"], table.c.code.type).subquery()
+        conn.execute(table.insert().from_select(
+            ["batch_id", "code", "before"],
+            sa.select(sa.literal(batch_id), codes.c.value, sa.null())))
+    rows: list[tuple[int, str, str | None]] = []
     for r in changed:
         old = existing[r["code"]]
         before = {k: (old.get(k) or []) if k == "groups" else old.get(k) for k in r if k != "code"}
         rows.append((batch_id, r["code"], json.dumps(before, ensure_ascii=False, default=str)))
     if rows:
-        bulk_insert(conn, ImportChange.__table__, ["batch_id", "code", "before"], rows)  # type: ignore[attr-defined]
+        bulk_insert(conn, table, ["batch_id", "code", "before"], rows)
 
 
 def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]:
