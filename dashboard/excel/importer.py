@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -21,7 +23,7 @@ from dashboard import audit
 from dashboard.access import PERSONAL_COLUMNS
 from dashboard.bulk import among, bulk_insert, listed
 from dashboard.excel import normalize as norm
-from dashboard.excel.reader import RefusedFile, Sheet, read_sheets
+from dashboard.excel.reader import RefusedFile, Sheet, blank, read_sheets
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
 from dashboard.periods import month_key, quarter_key
@@ -87,32 +89,26 @@ def _normaliser(f: Field) -> Callable[[Any], Any]:
 Verdict = tuple[bool, Any]          # (True, normalised value) or (False, (message key, params))
 
 
-def _column_verdicts(f: Field, cells: list[Any], *, masked_check: bool) -> tuple[dict[Any, Verdict], bool]:
-    """Each distinct cell of a column normalised and checked once: lists, flags, dates and amounts repeat a lot.
-
-    Returns the verdict per cell and whether cells are keyed by (type, value): 1, 1.0 and True are equal as
-    dict keys, so a column that mixes types keeps them apart."""
-    distinct = set(cells)
-    typed = len({type(c) for c in distinct if c is not None}) > 1
-    keys: set[Any] = {(type(c), c) for c in distinct} if typed else distinct
+def _verdicts(f: Field, distinct: list[Any], *, masked_check: bool) -> list[Verdict]:
+    """Each distinct cell of a column normalised and checked once: lists, flags, dates and amounts repeat a lot."""
     normalise = _normaliser(f)
-    out: dict[Any, Verdict] = {}
-    for key in keys:
+    out: list[Verdict] = []
+    for cell in distinct:
         try:
-            value = normalise(key[1] if typed else key)
+            value = normalise(cell)
         except norm.NormError as err:
-            out[key] = (False, (err.key, err.params))
+            out.append((False, (err.key, err.params)))
             continue
         if value is None and f.required:
-            out[key] = (False, ("excel.required", {}))
+            out.append((False, ("excel.required", {})))
         elif value is not None and f.max_len and isinstance(value, str) and len(value) > f.max_len:
-            out[key] = (False, ("excel.too_long", {"max": f.max_len}))
+            out.append((False, ("excel.too_long", {"max": f.max_len})))
         elif masked_check and isinstance(value, str) and "*" in value:
             # A masked export (张*华, 138****1234) re-imported would overwrite real names.
-            out[key] = (False, ("excel.masked_value", {}))
+            out.append((False, ("excel.masked_value", {})))
         else:
-            out[key] = (True, value)
-    return out, typed
+            out.append((True, value))
+    return out
 
 
 def _match_header(entity: Entity, row: list[Any]) -> dict[int, Field] | None:
@@ -274,35 +270,41 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                                t(key, **params)))
         bad_rows.add(excel_row)
 
-    # Blank rows are skipped; the code cell decides at once for nearly every row.
-    code_index = by_field["code"]
+    # Blank rows are skipped: a blank code cell is rare, and only then are the other cells looked at.
     first = header_row + 1
-    code_cells = sheet.columns[code_index]
-    kept = [r for r in range(first, sheet.height)
-            if norm.clean_text(code_cells[r]) is not None
-            or not all(norm.clean_text(col[r]) is None for col in sheet.columns)]
-    excel_rows = [r + 1 for r in kept]
-    whole = len(kept) == sheet.height - first        # no blank rows: columns are sliced, not gathered
+    body = [col.slice(first) for col in sheet.columns]
+    blank_code = blank(body[by_field["code"]])
+    if blank_code.any():
+        blank_row = blank_code.copy()
+        for col in body:
+            blank_row &= blank(col)
+        kept = np.flatnonzero(~blank_row)
+    else:
+        kept = np.arange(len(blank_code))
+    excel_rows: list[int] = (kept + first + 1).tolist()
+    whole = len(kept) == len(blank_code)          # no blank rows: columns are taken whole, not gathered
+    taken = pa.array(kept)
 
-    # Column by column: each distinct cell is normalised and checked once, then mapped onto the rows.
+    # Column by column: each distinct cell is normalised and checked once (Arrow finds them), then mapped onto
+    # the rows by index.
     personal = PERSONAL_COLUMNS.get(entity.name, {})
     columns: dict[str, list[Any]] = {}
     for n, (i, f) in enumerate(mapping.items(), start=1):
         report(0.1 + 0.6 * n / len(mapping), t("io.progress_columns", rows=f"{len(kept):,}", done=n,
                                                  total=len(mapping)))
-        source = sheet.columns[i]
-        cells = source[first:] if whole else [source[r] for r in kept]
-        verdicts, typed = _column_verdicts(f, cells, masked_check=f.column in personal)
-        keys = [(type(c), c) for c in cells] if typed else cells
-        values = list(map({k: v for k, (_, v) in verdicts.items()}.__getitem__, keys))
-        failing = {k for k, (ok, _) in verdicts.items() if not ok}
+        encoded = (body[i] if whole else body[i].take(taken)).dictionary_encode()
+        distinct = [*encoded.dictionary.to_pylist(), None]          # the last for blank cells
+        index = encoded.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False)
+        verdicts = _verdicts(f, distinct, masked_check=f.column in personal)
+        clean = np.empty(len(distinct), dtype=object)
+        for k, (ok, value) in enumerate(verdicts):
+            clean[k] = value if ok else None
+        columns[f.column] = clean[index].tolist()
+        failing = [k for k, (ok, _) in enumerate(verdicts) if not ok]
         if failing:
-            for j, k in enumerate(keys):
-                if k in failing:
-                    err_key, params = verdicts[k][1]
-                    fail(excel_rows[j], i, cells[j], err_key, **params)
-                    values[j] = None
-        columns[f.column] = values
+            for j in np.flatnonzero(np.isin(index, failing)).tolist():
+                err_key, params = verdicts[index[j]][1]
+                fail(excel_rows[j], i, distinct[index[j]], err_key, **params)
 
     # The rules _check_row states. Where each reads one column (ranges, positive amounts), each distinct value
     # is checked once; otherwise (dates in order, a stage before the next) row by row over the columns read.

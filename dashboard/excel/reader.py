@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import fastexcel
-import pyarrow  # noqa: F401  (fastexcel hands its columns over as Arrow; loaded with the module, not per file)
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 MAX_ROWS = 1_048_576          # Excel's limit, header included
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -31,43 +33,61 @@ class RefusedFile(Exception):
         self.params = params
 
 
+# Arrow sets up its compute functions on first use, about 0.2 s; that is paid once, when this module loads.
+pa.array(["warm"]).dictionary_encode()
+
+BLANK_CHARS = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"     # normalize.SPACES and ASCII whitespace
+
+
 @dataclass(frozen=True)
 class Sheet:
-    """A sheet as columns, each as long as the sheet is high; column 0 is Excel's A and item 0 is row 1."""
+    """A sheet as Arrow string columns, each as long as the sheet is high; column 0 is Excel's A and item 0 is
+    row 1. A blank cell is null."""
     name: str
-    columns: list[list[Any]]
+    columns: list[pa.Array]
     height: int
 
     def row(self, r: int) -> list[Any]:
-        return [col[r] for col in self.columns] if 0 <= r < self.height else []
+        return [col[r].as_py() for col in self.columns] if 0 <= r < self.height else []
 
     def cell(self, r: int, c: int) -> Any:
-        return self.columns[c][r] if 0 <= r < self.height and 0 <= c < len(self.columns) else None
+        return self.columns[c][r].as_py() if 0 <= r < self.height and 0 <= c < len(self.columns) else None
 
     @classmethod
     def from_rows(cls, name: str, rows: list[list[Any]]) -> "Sheet":
         width = max((len(r) for r in rows), default=0)
         padded = [r if len(r) == width else [*r, *[None] * (width - len(r))] for r in rows]
-        return cls(name, [list(c) for c in zip(*padded, strict=True)] if padded else [], len(rows))
+        columns = [pa.array(c, type=pa.string()) for c in zip(*padded, strict=True)] if padded else []
+        return cls(name, columns, len(rows))
+
+
+def blank(column: pa.Array) -> np.ndarray:
+    """Which cells are blank: empty, or nothing but spaces (full-width ones included)."""
+    empty = pc.equal(pc.utf8_trim(column, characters=BLANK_CHARS), "")
+    return pc.fill_null(empty, True).to_numpy(zero_copy_only=False)
 
 
 def _sheet(reader: Any, index: int, name: str) -> Sheet:
-    """Every cell of one sheet from A1 on as text or None, padded so that positions are Excel's own."""
+    """Every cell of one sheet from A1 on as text or null, padded so that positions are Excel's own."""
+    positions: list[int] = []
+
+    def every(info: Any) -> bool:             # told each column fastexcel finds, in order, with its position
+        positions.append(info.absolute_index)
+        return True
+
     try:
-        lazy = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
-        table = lazy.to_arrow()
+        table = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string", eager=True,
+                                  use_columns=every)
     except Exception as exc:
         raise RefusedFile("excel.corrupt") from exc
     height = table.num_rows
     if height > MAX_ROWS:
         raise RefusedFile("excel.too_many_rows", rows=f"{height:,}")
     # The columns start at the first used one; blank rows on top are kept (skip_rows=0).
-    positions = [info.absolute_index for info in lazy.selected_columns]
     width = max(positions, default=-1) + 1
-    blank: list[Any] = [None] * height        # shared by every unused column left of the last used one; read only
-    columns: list[list[Any]] = [blank] * width
+    columns: list[pa.Array] = [pa.nulls(height, pa.string())] * width     # unused columns, shared
     for position, column in zip(positions, table.columns, strict=True):
-        columns[position] = column.to_pylist()
+        columns[position] = column if column.type == pa.string() else column.cast(pa.string())
     return Sheet(name, columns, height)
 
 
