@@ -9,7 +9,8 @@ without constraints and moved with one INSERT ... SELECT, which checks every con
 """
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
@@ -26,8 +27,23 @@ def _quoted(conn: Connection, table: sa.Table, columns: Sequence[str]) -> tuple[
     return prep.format_table(table), ", ".join(prep.quote(c) for c in columns)
 
 
+@contextmanager
+def _as_sqlalchemy_errors(conn: Connection, what: str) -> Iterator[None]:
+    """The raw cursor raises the driver's own errors; callers catch SQLAlchemy's (IntegrityError and the rest)."""
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as exc:
+        raise sa.exc.DBAPIError.instance(what, None, exc, dbapi_error) from exc
+
+
 def bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert `rows` (tuples in the order of `columns`) inside the caller's transaction; return the count."""
+    with _as_sqlalchemy_errors(conn, f"bulk insert into {table.name}"):
+        return _bulk_insert(conn, table, columns, rows)
+
+
+def _bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     name, cols = _quoted(conn, table, columns)
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
@@ -40,23 +56,55 @@ def bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows:
                 copy.write_row(row)
                 count += 1
         return count
-    placeholders = ", ".join("?" for _ in columns)
     cur = dbapi.cursor()
     it = iter(rows)
     chunk = list(islice(it, CHUNK))
     if len(chunk) < STAGE_FROM:
-        cur.executemany(f"INSERT INTO {name} ({cols}) VALUES ({placeholders})", chunk)
+        cur.executemany(f"INSERT INTO {name} ({cols}) VALUES ({', '.join('?' for _ in columns)})", chunk)
         return len(chunk)
+    return _staged(conn, cur, table, columns, chunk, it, {})
+
+
+def bulk_insert_columns(conn: Connection, table: sa.Table, data: Mapping[str, list[Any]]) -> int:
+    """Insert rows given column by column, every column as long. On SQLite a column that holds one value in every
+    row (one community, a flag nobody set) is bound once for all rows instead of once per row."""
+    names = list(data)
+    height = len(data[names[0]]) if names else 0
+    if conn.dialect.name != "sqlite" or height < STAGE_FROM:
+        return bulk_insert(conn, table, names, zip(*data.values(), strict=True))
+    constant = {c: v[0] for c, v in data.items() if v.count(v[0]) == height}
+    varying = [c for c in names if c not in constant]
+    if not varying:
+        return bulk_insert(conn, table, names, zip(*data.values(), strict=True))
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    rows = zip(*(data[c] for c in varying), strict=True)
+    with _as_sqlalchemy_errors(conn, f"bulk insert into {table.name}"):
+        return _staged(conn, dbapi.cursor(), table, names, list(islice(rows, CHUNK)), rows, constant)
+
+
+def _staged(conn: Connection, cur: Any, table: sa.Table, columns: Sequence[str], chunk: list[Sequence[Any]],
+            rest: Iterator[Sequence[Any]], constant: Mapping[str, Any]) -> int:
+    """SQLite: bind the rows (the columns not in `constant`) into a temporary table, then move them all with one
+    INSERT ... SELECT that supplies each constant column as one parameter."""
+    prep = conn.dialect.identifier_preparer
+    name = prep.format_table(table)
+    varying = [c for c in columns if c not in constant]
+    stage_cols = ", ".join(prep.quote(c) for c in varying)
+    placeholders = ", ".join("?" for _ in varying)
     # Plain columns without a type: values are stored as bound and take the target's affinity on the move.
     stage = "temp._bulk_stage"
     cur.execute(f"DROP TABLE IF EXISTS {stage}")
-    cur.execute(f"CREATE TABLE {stage} ({cols})")
+    cur.execute(f"CREATE TABLE {stage} ({stage_cols})")
+    count = 0
     try:
         while chunk:
             cur.executemany(f"INSERT INTO {stage} VALUES ({placeholders})", chunk)
             count += len(chunk)
-            chunk = list(islice(it, CHUNK))
-        cur.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {stage} ORDER BY rowid")
+            chunk = list(islice(rest, CHUNK))
+        picked = ", ".join("?" if c in constant else prep.quote(c) for c in columns)
+        cur.execute(f"INSERT INTO {name} ({', '.join(prep.quote(c) for c in columns)}) "
+                    f"SELECT {picked} FROM {stage} ORDER BY rowid", [constant[c] for c in columns if c in constant])
     finally:
         cur.execute(f"DROP TABLE IF EXISTS {stage}")
     return count

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard import audit
 from dashboard.access import PERSONAL_COLUMNS
-from dashboard.bulk import among, bulk_insert, listed
+from dashboard.bulk import among, bulk_insert, bulk_insert_columns, listed
 from dashboard.excel import normalize as norm
 from dashboard.excel.reader import RefusedFile, Sheet, blank, read_sheets
 from dashboard.excel.spec import ENTITIES, Entity, Field
@@ -520,13 +520,12 @@ def _write(conn: Connection, entity: Entity, new: dict[str, list[Any]], changed:
     """`new` is column by column (every column the same length); `changed` is row by row."""
     table = entity.table
     if new["code"]:
-        columns = sorted(k for k in new if k != "groups")
-        values = [new[c] for c in columns]
-        for i, c in enumerate(columns):
+        data = {c: new[c] for c in sorted(new) if c != "groups"}
+        for c, values in data.items():
             if isinstance(table.c[c].type, sa.Date):     # dates as ISO text for the raw bulk path, each once
-                iso = {d: d.isoformat() for d in set(values[i]) if d is not None}
-                values[i] = [None if d is None else iso[d] for d in values[i]]
-        bulk_insert(conn, table, columns, zip(*values, strict=True))
+                iso = {d: d.isoformat() for d in set(values) if d is not None}
+                data[c] = [None if d is None else iso[d] for d in values]
+        bulk_insert_columns(conn, table, data)
     if changed:
         # Only the columns the file has (and those derived from them) change; every changed row has the same.
         columns = sorted(k for k in changed[0] if k not in ("groups", "code"))
