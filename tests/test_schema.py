@@ -1,5 +1,6 @@
 """The schema: the migration matches the models, and the database itself rejects rows the domain forbids."""
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ def test_migration_builds_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, data_models.metadata) == []
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
 
 
 @pytest.fixture
@@ -106,3 +107,73 @@ def test_database_rejects_unknown_enum_codes(engine: Engine, base: dict[str, int
         f.request(conn, base["s"], base["c"])
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         conn.execute(sa.text(f"UPDATE {table} SET {column} = 'martian'"))
+
+
+ENUM_COLUMNS = sorted((table.name, column.name) for table in data_models.metadata.sorted_tables
+                      for column in table.columns if isinstance(column.type, sa.Enum))
+
+
+def _sqlite_tables(conn: Connection) -> dict[str, str]:
+    return dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all())
+
+
+@pytest.mark.parametrize(("table", "column"), ENUM_COLUMNS, ids=[f"{t}.{c}" for t, c in ENUM_COLUMNS])
+def test_every_enum_column_refuses_a_code_it_does_not_know(demo_engine: Engine, table: str, column: str) -> None:
+    """Raw SQL on the demo's rows, past every Python check: the column's own CHECK refuses, by its name (on
+    SQLite an OR chain since 0006). The failed statement is rolled back, so the shared demo stays as it was."""
+    t = data_models.metadata.tables[table]
+    rule = f"ck_{table}_{t.c[column].type.name}"  # type: ignore[attr-defined]
+    with pytest.raises(sa.exc.IntegrityError) as refused, demo_engine.begin() as conn:
+        if table == "user":
+            f.insert(conn, "user", username="probe", display_name="x", role="viewer", is_active=True,
+                     created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        only = sa.text("status = 'draft'") if table == "distribution_run" else sa.true()   # approved runs are frozen
+        conn.execute(t.update().where(only).values({column: sa.literal("martian", sa.String())}))
+    # The split's shares rule names each basis too, and SQLite happens to check it first.
+    first = {("cooperative_split", "help_fund_basis"): "ck_cooperative_split_shares_total_100"}
+    assert rule in str(refused.value) or first.get((table, column), rule) in str(refused.value)
+
+
+def test_sqlite_checks_list_codes_without_in_lists(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps its IN lists")
+    with engine.connect() as conn:
+        tables = _sqlite_tables(conn)
+    assert not [name for name, sql in tables.items() if " IN (" in sql]
+    assert "(hukou = 'rural' OR hukou = 'urban')" in tables["practitioner"]
+
+
+def test_0006_rewrites_the_checks_of_a_full_database_and_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A demo database made at 0005 moves to 0006 and back: every row stays, every rule still holds."""
+    from dashboard.db import make_engine, upgrade
+    from seed import load_demo
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'at0005.db'}")
+    upgrade(engine, "0005")
+    load_demo(engine, "demo")
+
+    def state() -> tuple[dict[str, int], str]:
+        with engine.connect() as conn:
+            counts = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                      for t in data_models.metadata.sorted_tables}
+            return counts, _sqlite_tables(conn)["practitioner"]
+
+    before, old_sql = state()
+    assert "hukou IN ('rural', 'urban')" in old_sql
+    upgrade(engine, "0006")
+    after, new_sql = state()
+    assert after == before and "(hukou = 'rural' OR hukou = 'urban')" in new_sql
+    with pytest.raises(sa.exc.IntegrityError) as refused, engine.begin() as conn:
+        conn.execute(sa.text("UPDATE practitioner SET hukou = 'martian' WHERE id = 1"))
+    assert "ck_practitioner_hukou" in str(refused.value)
+
+    from alembic import command
+
+    from dashboard.db import alembic_config
+    with engine.begin() as conn:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    back, back_sql = state()
+    assert back == before and back_sql == old_sql
+    engine.dispose()
