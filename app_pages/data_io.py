@@ -30,8 +30,11 @@ with template_tab:
 with import_tab:
     if not may_import:
         st.info(t("access.no_import", entity=t(f"entity.{entity}")), icon=":material/lock:")
+    # A committed file leaves the uploader: a new key after each import, so the page does not check it again.
+    done = st.session_state.get("io_uploads_done", 0)
     upload = None if not may_import else st.file_uploader(
-        t("io.upload"), type=["xlsx", "xls", "csv"], key=f"io_upload_{entity}", help=t("io.upload_help"))
+        t("io.upload"), type=["xlsx", "xls", "csv"], key=f"io_upload_{entity}" + (f"_{done}" if done else ""),
+        help=t("io.upload_help"))
     if upload is not None:
         data = upload.getvalue()
         preview = loaders.check_import(entity, data, upload.name)
@@ -53,8 +56,9 @@ with import_tab:
             if st.button(t("io.commit"), type="primary", key="io_commit"):
                 result = loaders.write_import(entity, data, upload.name)
                 if result.status == "committed":
-                    loaders.flash(t("io.committed", created=result.created, updated=result.updated,
-                                    unchanged=result.unchanged))
+                    loaders.flash(t("io.committed", created=f"{result.created:,}", updated=f"{result.updated:,}",
+                                    unchanged=f"{result.unchanged:,}"))
+                    st.session_state["io_uploads_done"] = done + 1
                     st.rerun()
                 st.error(result.errors[0].message if result.errors else t("excel.status_rejected"))
 

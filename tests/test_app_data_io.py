@@ -37,3 +37,4 @@ def test_a_good_file_previews_then_commits(at: AppTest) -> None:
     assert {m.label: m.value for m in at.metric}["更新"] == "1"
     click(at, "确认导入")
     assert any("已导入：新增 1，更新 1" in s.value for s in at.success)
+    assert not at.metric and not [b for b in at.button if b.label == "确认导入"]     # the uploader is empty again
