@@ -2,10 +2,10 @@
 
 Values are plain Python values; dates may be ISO strings, timestamps ISO strings in UTC.
 
-On SQLite each INSERT into a table with constraints opens a statement journal, so that the one statement can be
-undone alone; 100,000 single-row INSERTs pay that 100,000 times. Rows are therefore bound into a temporary table
-without constraints and moved with one INSERT ... SELECT, which checks every constraint and index the same way:
-100,000 practitioners in 0.85 s instead of 1.5 s on the reference machine (see bench/excel_io.py).
+On SQLite, 100,000 single-row INSERTs into a table with constraints and indexes cost far more than binding the
+same rows into a temporary table without any and moving them with one INSERT ... SELECT, which checks every
+constraint and index the same way: 100,000 practitioners in 0.85 s instead of 1.5 s on the reference machine
+(INSERT OR ROLLBACK, which needs no statement journal, was no faster; see bench/excel_io.py).
 """
 
 import json
@@ -70,11 +70,10 @@ def bulk_insert_columns(conn: Connection, table: sa.Table, data: Mapping[str, li
     row (one community, a flag nobody set) is bound once for all rows instead of once per row."""
     names = list(data)
     height = len(data[names[0]]) if names else 0
-    if conn.dialect.name != "sqlite" or height < STAGE_FROM:
-        return bulk_insert(conn, table, names, zip(*data.values(), strict=True))
-    constant = {c: v[0] for c, v in data.items() if v.count(v[0]) == height}
+    staged = conn.dialect.name == "sqlite" and height >= STAGE_FROM
+    constant = {c: v[0] for c, v in data.items() if v.count(v[0]) == height} if staged else {}
     varying = [c for c in names if c not in constant]
-    if not varying:
+    if not constant or not varying:
         return bulk_insert(conn, table, names, zip(*data.values(), strict=True))
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None

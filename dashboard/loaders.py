@@ -279,17 +279,17 @@ def export_csv_bytes(entity: str, community: str | None, quarter: str | None) ->
 def annotated_upload(data: bytes, file_name: str, result: importer.ImportResult) -> bytes | None:
     """The upload with its error cells marked, or None where the file cannot be reopened (old .xls).
 
-    Made once per upload and kept for the session: reopening a large workbook on every rerun is slow.
+    Made once per preview and kept for the session: reopening a large workbook on every rerun is slow. The
+    preview itself is kept by the file's hash (check_import), so the same result object means the same file.
     """
-    key = hashlib.sha256(data).hexdigest()
     kept = st.session_state.get("io_marked_copy")
-    if kept is not None and kept[0] == key:
+    if kept is not None and kept[0] is result:
         return kept[1]  # type: ignore[no-any-return]
     try:
         marked: bytes | None = annotate.annotated(data, file_name, result.errors)
     except Exception:  # noqa: BLE001  (a file we cannot reopen simply gets no marked copy)
         marked = None
-    st.session_state["io_marked_copy"] = (key, marked)
+    st.session_state["io_marked_copy"] = (result, marked)
     return marked
 
 

@@ -296,9 +296,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         distinct = [*encoded.dictionary.to_pylist(), None]          # the last for blank cells
         index = encoded.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False)
         verdicts = _verdicts(f, distinct, masked_check=f.column in personal)
-        clean = np.empty(len(distinct), dtype=object)
-        for k, (ok, value) in enumerate(verdicts):
-            clean[k] = value if ok else None
+        clean = np.fromiter((value if ok else None for ok, value in verdicts), dtype=object, count=len(verdicts))
         columns[f.column] = clean[index].tolist()
         failing = [k for k, (ok, _) in enumerate(verdicts) if not ok]
         if failing:
@@ -533,13 +531,16 @@ def _write(conn: Connection, entity: Entity, new: dict[str, list[Any]], changed:
                   .values({c: sa.bindparam(f"_{c}") for c in columns}))
         conn.execute(update, [{"_code": row["code"], **{f"_{c}": row.get(c) for c in columns}} for row in changed])
     if entity.name == "practitioners":
-        pairs_by_code = {code: groups for code, groups in zip(new["code"], new.get("groups") or [], strict=False)}
-        pairs_by_code.update({r["code"]: r["groups"] for r in changed if "groups" in r})
-        if pairs_by_code:
+        # The file's groups replace the stored ones; a new practitioner has none to replace.
+        groups_of = dict(zip(new["code"], new["groups"], strict=True)) if "groups" in new else {}
+        replaced = {r["code"]: r["groups"] for r in changed if "groups" in r}
+        groups_of.update(replaced)
+        if groups_of:
             g = PractitionerGroup.__table__  # type: ignore[attr-defined]
             ids = dict(conn.execute(sa.select(table.c.code, table.c.id)
-                                    .where(among(conn, table.c.code, list(pairs_by_code)))).all())
-            conn.execute(g.delete().where(among(conn, g.c.practitioner_id, list(ids.values()))))
-            pairs = [(ids[code], grp) for code, groups in pairs_by_code.items() for grp in (groups or [])]
+                                    .where(among(conn, table.c.code, list(groups_of)))).all())
+            if replaced:
+                conn.execute(g.delete().where(among(conn, g.c.practitioner_id, [ids[code] for code in replaced])))
+            pairs = [(ids[code], grp) for code, groups in groups_of.items() for grp in (groups or [])]
             if pairs:
                 bulk_insert(conn, g, ["practitioner_id", "group"], pairs)

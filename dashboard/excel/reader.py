@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dashboard.excel.normalize import SPACES
+
 MAX_ROWS = 1_048_576          # Excel's limit, header included
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -36,7 +38,7 @@ class RefusedFile(Exception):
 # Arrow sets up its compute functions on first use, about 0.2 s; that is paid once, when this module loads.
 pa.array(["warm"]).dictionary_encode()
 
-BLANK_CHARS = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"     # normalize.SPACES and ASCII whitespace
+BLANK_CHARS = " \t\r\n" + SPACES          # what normalize.clean_text strips
 
 
 @dataclass(frozen=True)
