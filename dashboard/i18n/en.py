@@ -303,6 +303,7 @@ STRINGS: dict[str, str] = {
     "needs.unknown_need": "No need has the code {code}.",
     "needs.already_closed": "Need {code} is already closed.",
     "needs.skip": "The need is at «{current}»; the next stage can only be «{expected}», not «{target}».",
+    "needs.moved_meanwhile": "Need {code} has just been moved to «{current}» by someone else; your change was not made. Refresh and look again.",
     "needs.before_previous": "{date} is before the previous stage's date, {previous}.",
     "needs.satisfaction_required": "Feedback needs the practitioner's satisfaction (1-5).",
     "needs.profile": "Practitioner profile",

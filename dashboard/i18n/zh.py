@@ -289,6 +289,7 @@ STRINGS: dict[str, str] = {
     "needs.unknown_need": "找不到编号为 {code} 的需求。",
     "needs.already_closed": "需求 {code} 已经结案。",
     "needs.skip": "需求现在处于「{current}」，下一步只能是「{expected}」，不能直接到「{target}」。",
+    "needs.moved_meanwhile": "需求 {code} 刚刚已被其他人推进到「{current}」，你的这次操作没有生效；请刷新后再看。",
     "needs.before_previous": "日期 {date} 早于上一阶段的日期 {previous}。",
     "needs.satisfaction_required": "专业反馈时必须记录满意度（1-5）。",
     "needs.profile": "从业者数字画像",
