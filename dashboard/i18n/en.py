@@ -331,6 +331,7 @@ STRINGS: dict[str, str] = {
     "excel.corrupt": "The file is damaged and cannot be opened. Open it in Excel or WPS, save it again and upload.",
     "excel.date_order": "This date is before the date it must follow (an end before its start, a deadline before the request).",
     "excel.db_refused": "The database refused this batch (rule {rule}); nothing was written.",
+    "excel.changed_meanwhile": "Another import has just changed records in this file. So that undo restores the right values, nothing was written; upload the file again to check it against the new data.",
     "excel.done_needs_date": "A done item needs the date it was done.",
     "excel.duplicate_code": "The same code as row {first}.",
     "excel.empty": "The file is empty.",

@@ -317,6 +317,7 @@ STRINGS: dict[str, str] = {
     "excel.corrupt": "文件已损坏，无法打开。请用 Excel 或 WPS 打开后重新保存再上传。",
     "excel.date_order": "这个日期早于它之前的日期（如结束早于开始、期限早于提出）。",
     "excel.db_refused": "数据库拒绝了这批数据（规则 {rule}），没有写入任何内容。",
+    "excel.changed_meanwhile": "另一次导入刚刚改动了这个文件里的记录。为了让撤销能恢复正确的原值，本次没有写入任何内容；请重新上传，按新的数据核对后再导入。",
     "excel.done_needs_date": "状态为已完成时必须填写完成日期。",
     "excel.duplicate_code": "编号与第 {first} 行重复。",
     "excel.empty": "文件是空的。",
