@@ -337,6 +337,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     report(0.7, t("io.progress_refs"))
     ref_fields = [f for f in entity.fields if f.kind == "ref" and f.column in by_field]
     with engine.connect() as conn:
+        seen = _audit_head(conn)         # the write looks at these rows again only if anything was written since
         wanted: dict[str, set[str]] = {}
         for f in ref_fields:
             wanted.setdefault(f.ref, set()).update(c for c in columns[f.column] if c)  # type: ignore[arg-type]
@@ -404,7 +405,8 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
             # One import (or undo) of an entity at a time, and the values undo will restore are those stored
             # now: if another import changed these rows since they were checked, nothing is written.
             _serialise_imports(conn, entity)
-            if not _same_rows(_existing(conn, entity, [c for c in codes if c]), existing):
+            if _audit_head(conn) != seen and not _same_rows(_existing(conn, entity, [c for c in codes if c]),
+                                                             existing):
                 raise RuleError("excel.changed_meanwhile")
             batch_id = conn.execute(sa.insert(ImportBatch.__table__).values(  # type: ignore[attr-defined]
                 entity=entity.name, file_name=file_name[:255], sha256=digest, actor=actor,
@@ -431,6 +433,12 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
 
 def _serialise_imports(conn: Connection, entity: Entity) -> None:
     locks.serialise(conn, f"import:{entity.name}")
+
+
+def _audit_head(conn: Connection) -> int | None:
+    """The last audit entry's id. Every write is audited and appends are serialised, so a write committed after
+    this was read has a larger id."""
+    return conn.execute(sa.select(sa.func.max(audit.TABLE.c.id))).scalar()
 
 
 def _same_rows(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> bool:
