@@ -20,7 +20,9 @@ from sqlmodel import Session
 from dashboard import accounts, audit
 from dashboard.excel import importer
 from dashboard.i18n import set_language
+from dashboard.queries.cooperative import fund_balance
 from dashboard.services import distribution as dist
+from dashboard.services import fund
 from dashboard.services import needs as svc
 from dashboard.services.errors import RuleError
 from tests import factories as f
@@ -242,6 +244,33 @@ def test_two_approvals_at_once_one_wins_and_the_other_reads_the_cli_message(coop
         loser = next(o for o in outcomes if o != "approved")
         assert isinstance(loser, RuleError), (period, loser)
         assert loser.key == "distribution.not_draft" and run_code in loser.message()
+    assert verdict(coop).ok
+
+
+def test_two_spendings_at_once_never_overdraw_the_public_fund(coop: Engine) -> None:
+    """Each spending fits the balance alone, not together: one goes through, the other is refused."""
+    with Session(coop) as s:
+        run_code = dist.compute(s, cooperative_code="COOP1", period="2025Q3", actor="manager").code
+        dist.approve(s, run_code=run_code, actor="chair", at=dt.datetime(2025, 10, 8, tzinfo=dt.UTC))
+        s.commit()
+        coop_id = dist.cooperative_by_code(s, "COOP1").id
+        balance = fund_balance(s, cooperative_id=coop_id, on=D(2025, 12, 1))
+    assert balance > 0
+    half = balance // 2 + 1
+    for trial in range(2):
+        def spend(i: int) -> str:
+            with Session(coop) as s:
+                fund.add_spending(s, cooperative_id=coop_id, spent_on=D(2025, 12, 1), purpose="困难帮扶",
+                                  amount_cents=half, approver="理事会", actor=f"manager{i}")
+                s.commit()
+            return "spent"
+
+        outcomes = race(3, spend)
+        assert not [o for o in outcomes if not (o == "spent" or isinstance(o, RuleError))], outcomes
+        with Session(coop) as s:
+            left = fund_balance(s, cooperative_id=coop_id, on=D(2025, 12, 1))
+        assert outcomes.count("spent") == 1 - trial and left == balance - half, outcomes
+        assert all(o.key == "fund.over_balance" for o in outcomes if o != "spent")
     assert verdict(coop).ok
 
 
