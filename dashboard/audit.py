@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dashboard import locks
 from data_models import AuditLog
 from data_models.core import utcnow
 
@@ -25,7 +26,12 @@ def record(
     before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
     import_batch_id: int | None = None, at: dt.datetime | None = None,
 ) -> None:
-    """Append one entry inside the caller's transaction, chained to the last one."""
+    """Append one entry inside the caller's transaction, chained to the last one.
+
+    Appends are serialised: the transaction holds the audit lock from here until it ends, so the next writer
+    reads this entry as its last one. Call it once the transaction's other writes are done (the lock is held to
+    the end) and not inside a session whose earlier reads must stay isolated (see dashboard/locks.py)."""
+    locks.serialise(conn, locks.AUDIT)
     prev = conn.execute(sa.select(TABLE.c.hash).order_by(TABLE.c.id.desc()).limit(1)).scalar()
     fields = {
         "at": (at or utcnow()).astimezone(dt.UTC).isoformat(), "actor": actor, "action": action, "entity": entity,

@@ -19,7 +19,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard import audit
+from dashboard import audit, locks
 from dashboard.access import PERSONAL_COLUMNS
 from dashboard.bulk import among, bulk_insert, bulk_insert_columns, listed
 from dashboard.excel import normalize as norm
@@ -337,6 +337,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     report(0.7, t("io.progress_refs"))
     ref_fields = [f for f in entity.fields if f.kind == "ref" and f.column in by_field]
     with engine.connect() as conn:
+        seen = _audit_head(conn)         # the write looks at these rows again only if anything was written since
         wanted: dict[str, set[str]] = {}
         for f in ref_fields:
             wanted.setdefault(f.ref, set()).update(c for c in columns[f.column] if c)  # type: ignore[arg-type]
@@ -401,6 +402,12 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     digest = hashlib.sha256(data).hexdigest()
     try:
         with engine.begin() as conn:
+            # One import (or undo) of an entity at a time, and the values undo will restore are those stored
+            # now: if another import changed these rows since they were checked, nothing is written.
+            _serialise_imports(conn, entity)
+            if _audit_head(conn) != seen and not _same_rows(_existing(conn, entity, [c for c in codes if c]),
+                                                             existing):
+                raise RuleError("excel.changed_meanwhile")
             batch_id = conn.execute(sa.insert(ImportBatch.__table__).values(  # type: ignore[attr-defined]
                 entity=entity.name, file_name=file_name[:255], sha256=digest, actor=actor,
                 at=utcnow(), created=result.created, updated=result.updated, unchanged=result.unchanged,
@@ -416,9 +423,29 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or str(exc.orig)[:200]
         return ImportResult("rejected", rows=len(excel_rows), rejected=len(excel_rows),
                             errors=[RowError(sheet.name, 0, "", "", t("excel.db_refused", rule=constraint))])
+    except RuleError as refused:
+        return ImportResult("rejected", rows=len(excel_rows), rejected=len(excel_rows),
+                            errors=[RowError(sheet.name, 0, "", "", refused.message())])
     result.status = "committed"
     result.batch_id = int(batch_id)
     return result
+
+
+def _serialise_imports(conn: Connection, entity: Entity) -> None:
+    locks.serialise(conn, f"import:{entity.name}")
+
+
+def _audit_head(conn: Connection) -> int | None:
+    """The last audit entry's id. Every write is audited and appends are serialised, so a write committed after
+    this was read has a larger id."""
+    return conn.execute(sa.select(sa.func.max(audit.TABLE.c.id))).scalar()
+
+
+def _same_rows(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> bool:
+    """The stored rows of two reads are the same (a practitioner's groups in any order)."""
+    return a.keys() == b.keys() and all(
+        {**row, "groups": sorted(row.get("groups") or [])} == {**b[code], "groups": sorted(b[code].get("groups") or [])}
+        for code, row in a.items())
 
 
 def _differs(old: dict[str, Any], row: dict[str, Any]) -> bool:
@@ -472,6 +499,7 @@ def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]
     changes_t = ImportChange.__table__  # type: ignore[attr-defined]
     try:
         with engine.begin() as conn:
+            _serialise_imports(conn, entity)
             batch = conn.execute(sa.select(batches.c.id, batches.c.file_name, batches.c.at)
                                  .where(batches.c.entity == entity.name, batches.c.undone_at.is_(None))
                                  .order_by(batches.c.id.desc()).limit(1)).first()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from dashboard import audit
+from dashboard import audit, locks
 from dashboard.periods import MONTH_RE, QUARTER_RE, quarter_bounds
 from dashboard.services.errors import RuleError
 from dashboard.services.split import Shares, split_members, split_pools
@@ -110,6 +110,12 @@ def _carried_loss(session: Session, coop: Cooperative, period: Period) -> int:
     return 0 if prev is None else max(0, int(prev[0]) - int(prev[1]))
 
 
+def _serialise_runs(session: Session, cooperative_id: int) -> None:
+    """One computation or approval per cooperative at a time, so each reads the runs the previous one left:
+    two approvals of one draft, or a recomputation during an approval, cannot both go through."""
+    locks.serialise(session.connection(), f"distribution_run:{cooperative_id}")
+
+
 def _runs(session: Session, coop_id: int, period: str, *statuses: str) -> list[DistributionRun]:
     return list(session.execute(sa.select(DistributionRun).where(
         DistributionRun.cooperative_id == coop_id, DistributionRun.period == period,
@@ -122,6 +128,7 @@ def compute(session: Session, *, cooperative_code: str, period: str, actor: str,
     coop = cooperative_by_code(session, cooperative_code)
     assert coop.id is not None
     p = parse_period(period)
+    _serialise_runs(session, coop.id)
     approved = _runs(session, coop.id, p.key, "approved")
     if approved and not correction:
         raise RuleError("distribution.already_approved", code=approved[0].code)
@@ -190,7 +197,13 @@ def open_draft(session: Session, *, cooperative_code: str, period: str) -> Distr
 
 def approve(session: Session, *, run_code: str, actor: str, at: dt.datetime | None = None) -> DistributionRun:
     """Approve a draft. If it corrects an approved run, that run becomes `reversed`; both are kept."""
-    run = session.execute(sa.select(DistributionRun).where(DistributionRun.code == run_code)).scalar_one_or_none()
+    stmt = sa.select(DistributionRun).where(DistributionRun.code == run_code)
+    run = session.execute(stmt).scalar_one_or_none()
+    if run is None:
+        raise RuleError("distribution.unknown_run", code=run_code)
+    _serialise_runs(session, run.cooperative_id)
+    # Read again under the lock: another approval may have gone through since.
+    run = session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
     if run is None:
         raise RuleError("distribution.unknown_run", code=run_code)
     if run.status != "draft":

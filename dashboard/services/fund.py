@@ -5,7 +5,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from dashboard import audit
+from dashboard import audit, locks
 from dashboard.queries.cooperative import fund_balance, fund_ledger
 from dashboard.services.errors import RuleError
 from data_models import FundSpending
@@ -20,6 +20,8 @@ def add_spending(session: Session, *, cooperative_id: int, spent_on: dt.date, pu
         raise RuleError("fund.purpose_required")
     if not approver:
         raise RuleError("fund.approver_required")
+    # One spending at a time: two that each fit the balance must not both be paid, nor take the same number.
+    locks.serialise(session.connection(), "fund_spending")
     # A back-dated payment lowers every later balance too, so it must fit under the lowest of them.
     ledger = fund_ledger(session, cooperative_id=cooperative_id)
     later = ledger.loc[ledger["on"] > spent_on, "balance_cents"]

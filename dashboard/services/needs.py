@@ -7,9 +7,10 @@ feedback, feedback carries the practitioner's satisfaction (1-5), and every move
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from dashboard import audit
+from dashboard import audit, locks
 from dashboard.i18n import label
 from dashboard.periods import quarter_key
 from dashboard.services.errors import RuleError
@@ -40,6 +41,7 @@ def record_need(session: Session, *, practitioner_code: str, category: str, seve
     if identified_on > today:
         raise RuleError("needs.future_date", date=identified_on.isoformat())
     prefix = f"N{identified_on:%Y%m%d}"
+    locks.serialise(session.connection(), f"need_code:{prefix}")     # two at once must not take the same number
     n = session.execute(sa.select(sa.func.count()).select_from(NeedAssessment)
                         .where(NeedAssessment.code.startswith(prefix))).scalar_one()  # type: ignore[attr-defined]
     need = NeedAssessment(
@@ -73,15 +75,22 @@ def advance_need(session: Session, *, need_code: str, to_status: str, on: dt.dat
         raise RuleError("needs.before_previous", date=on.isoformat(), previous=previous.isoformat())
     if on > today:
         raise RuleError("needs.future_date", date=on.isoformat())
+    values: dict[str, object] = {"status": target, DATE_FIELD[target]: on}
     if target == NeedStatus.feedback:
         if satisfaction is None or not 1 <= satisfaction <= 5:
             raise RuleError("needs.satisfaction_required")
-        need.satisfaction = satisfaction
+        values["satisfaction"] = satisfaction
     before = {"status": str(need.status)}
     from_status = need.status
-    setattr(need, DATE_FIELD[target], on)
-    need.status = target
-    session.flush()
+    # The move happens only if the need is still where this session saw it: of two moves at once, one wins.
+    table = NeedAssessment.__table__  # type: ignore[attr-defined]
+    if not locks.move(session.connection(), table, need.id, from_status, values):  # type: ignore[arg-type]
+        now = session.execute(sa.select(table.c.status).where(table.c.id == need.id)).scalar()
+        if now is None:
+            raise RuleError("needs.unknown_need", code=need_code)
+        raise RuleError("needs.moved_meanwhile", code=need.code, current=label(NeedStatus(now)))
+    for key, value in values.items():
+        set_committed_value(need, key, value)
     session.add(NeedEvent(need_id=need.id, from_status=from_status, to_status=target, at=utcnow(), actor=actor,  # type: ignore[arg-type]
                           note=note.strip()[:500]))
     audit.record(session.connection(), actor=actor, action="status", entity="need_assessment", entity_id=need.code,
