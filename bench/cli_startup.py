@@ -14,6 +14,7 @@ Run: .venv/bin/python bench/cli_startup.py [--rows N] [--runs N]
 import argparse
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from excel_io import build  # noqa: E402  (the same workbook as the import benchmark)
 
-PASSWORD = "bench-password-1234"
+PASSWORD = secrets.token_urlsafe(16)      # the bench account's, made up for each run
 ENTITIES_TARGET_S = 0.6
 IMPORT_TARGET_ROWS_S = 30_000
 
