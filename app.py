@@ -9,7 +9,8 @@ from dashboard.access import Page
 from dashboard.i18n import LANGUAGES, label, set_language, t
 from dashboard.settings import get_settings
 
-st.set_page_config(page_title="协同治理看板", page_icon=":material/handshake:", layout="wide")
+st.set_page_config(page_title="协同治理看板", layout="wide",  # a file: a :material: icon is fetched from Google
+                   page_icon=__file__.removesuffix("app.py") + "assets/favicon.svg")
 
 if "lang" not in st.session_state:
     st.session_state.lang = get_settings().language

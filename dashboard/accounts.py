@@ -27,8 +27,10 @@ from data_models.enums import Role
 MIN_PASSWORD_LENGTH = 10
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 HASHER = PasswordHasher()  # argon2id with the library's current recommended cost
-# A hash of a random secret, checked when the username is unknown so that a miss takes as long as a hit.
-_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+# A hash of a random secret (thrown away), checked when the username is unknown so that a miss takes as long as a
+# hit. Written out rather than hashed at import, which cost every CLI command an argon2 run before it did anything;
+# tests/test_cli_startup.py checks that it still has the hasher's current cost.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$+uEgbrrvhwTCYN2ID8n5TA$vlcT5rH2SudY2qyztjDDSfSAH0kd0LgsOABriqbXcSE"
 
 
 @dataclass(frozen=True)

@@ -8,27 +8,29 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
-from dashboard import access, accounts, audit
-from dashboard.access import Action
-from dashboard.accounts import Principal
-from dashboard.db import current_revision, init_database, make_engine, upgrade
-from dashboard.excel import importer, writer
-from dashboard.excel.spec import ENTITIES
 from dashboard.i18n import fmt_yuan, label, set_language, t
-from dashboard.queries import cooperative
-from dashboard.services import distribution
 from dashboard.services.errors import RuleError
-from dashboard.settings import get_settings
-from data_models.enums import Role
-from seed.common import SCALES
-from seed.load import DatabaseNotEmpty, load_demo
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from dashboard.accounts import Principal
+
+# Each command imports what it uses, inside the command: pandas, SQLModel, the models, Alembic and the password
+# hasher cost a second or more to import, and `entities` or `--help` need none of them. So the names the
+# parser offers are written out here rather than read from the models; tests/test_cli_startup.py checks that
+# they are exactly dashboard.excel.spec.ENTITIES, data_models.enums.Role and seed.common.SCALES.
+ENTITY_NAMES = ("communities", "parties", "practitioners", "needs", "courses", "enrolments", "cooperatives",
+                "members", "sales", "livestreams", "requests", "meetings", "agenda_items", "action_items")
+ROLE_NAMES = ("admin", "social_worker", "government", "association", "platform", "cooperative_manager", "viewer")
+SCALE_NAMES = ("demo", "province")
 
 
 def _db(args: argparse.Namespace) -> int:
+    from dashboard.db import current_revision, make_engine, upgrade
+
     engine = make_engine(args.database_url)
     if args.action == "upgrade":
         upgrade(engine)
@@ -38,6 +40,9 @@ def _db(args: argparse.Namespace) -> int:
 
 
 def _seed(args: argparse.Namespace) -> int:
+    from dashboard.db import init_database
+    from seed.load import DatabaseNotEmpty, load_demo
+
     engine = init_database(args.database_url)
     started = time.perf_counter()
     try:
@@ -54,7 +59,7 @@ class UsageError(Exception):
     """Exit status 2: the command cannot run as given (no --user, no password)."""
 
 
-def _signed_in(args: argparse.Namespace, engine: Engine) -> Principal:
+def _signed_in(args: argparse.Namespace, engine: "Engine") -> "Principal":
     """The account named by --user, with its password from DASHBOARD_PASSWORD or typed at the prompt.
 
     Checked like a login on the page: audited, and slowed down after repeated failures."""
@@ -65,10 +70,20 @@ def _signed_in(args: argparse.Namespace, engine: Engine) -> Principal:
         password = getpass.getpass(t("cli.password_prompt", user=args.user))
     if password is None:
         raise UsageError(t("cli.need_password"))
+    from dashboard import accounts
+
     return accounts.login(engine, username=args.user, password=password, channel="cli")
 
 
 def _distribute(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from dashboard import access
+    from dashboard.access import Action
+    from dashboard.db import init_database
+    from dashboard.queries import cooperative
+    from dashboard.services import distribution
+
     engine = init_database(args.database_url)
     who = _signed_in(args, engine)
     access.require(who.role, Action.distribution_approve if args.approve else Action.distribution_compute)
@@ -102,12 +117,14 @@ def _distribute(args: argparse.Namespace) -> int:
 
 
 def _entities(args: argparse.Namespace) -> int:
-    for name in ENTITIES:
+    for name in ENTITY_NAMES:
         print(f"{name}\t{t('entity.' + name)}")
     return 0
 
 
 def _template(args: argparse.Namespace) -> int:
+    from dashboard.excel import writer
+
     Path(args.out).write_bytes(writer.template_xlsx(args.entity))
     print(json.dumps({"entity": args.entity, "file": args.out}, ensure_ascii=False))
     return 0
@@ -118,6 +135,11 @@ def _import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(t("cli.no_file", path=args.file), file=sys.stderr)
         return 2
+    from dashboard import access
+    from dashboard.db import init_database
+    from dashboard.excel import importer
+    from dashboard.settings import get_settings
+
     engine = init_database(args.database_url)
     who = _signed_in(args, engine)
     access.require_import(who.role, args.entity)
@@ -136,6 +158,11 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _undo(args: argparse.Namespace) -> int:
+    from dashboard import access
+    from dashboard.access import Action
+    from dashboard.db import init_database
+    from dashboard.excel import importer
+
     engine = init_database(args.database_url)
     who = _signed_in(args, engine)
     access.require(who.role, Action.import_undo)
@@ -145,6 +172,10 @@ def _undo(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from dashboard import access, audit
+    from dashboard.access import Action
+    from dashboard.db import init_database
+
     engine = init_database(args.database_url)
     access.require(_signed_in(args, engine).role, Action.audit_view)
     try:
@@ -162,6 +193,11 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from dashboard import access
+    from dashboard.access import Action
+    from dashboard.db import init_database
+    from dashboard.excel import writer
+
     engine = init_database(args.database_url)
     who = _signed_in(args, engine)
     access.require(who.role, Action.export)
@@ -183,6 +219,12 @@ def _export(args: argparse.Namespace) -> int:
 def _user(args: argparse.Namespace) -> int:
     """Accounts. Until an admin exists, `user add NAME --role admin` needs no sign-in: that is how the first
     admin is made. After that every account command is an admin's, signed in with --user."""
+    from sqlmodel import Session
+
+    from dashboard import access, accounts
+    from dashboard.access import Action
+    from dashboard.db import init_database
+
     engine = init_database(args.database_url)
     with Session(engine) as session:
         bootstrap = not accounts.admin_exists(session)
@@ -231,7 +273,7 @@ def parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "current"])
     db.set_defaults(func=_db)
     seed = sub.add_parser("seed", help="load deterministic demo data")
-    seed.add_argument("--scale", choices=sorted(SCALES), default="demo")
+    seed.add_argument("--scale", choices=sorted(SCALE_NAMES), default="demo")
     seed.add_argument("--reset", action="store_true", help="replace the data that is there")
     seed.set_defaults(func=_seed)
     dist = sub.add_parser("distribute", parents=[auth],
@@ -245,17 +287,17 @@ def parser() -> argparse.ArgumentParser:
     dist.set_defaults(func=_distribute)
     sub.add_parser("entities", help="the entities that can be imported and exported").set_defaults(func=_entities)
     tpl = sub.add_parser("template", help="write an import template")
-    tpl.add_argument("entity", choices=list(ENTITIES))
+    tpl.add_argument("entity", choices=list(ENTITY_NAMES))
     tpl.add_argument("out")
     tpl.set_defaults(func=_template)
     imp = sub.add_parser("import", parents=[auth], help="validate and import a spreadsheet (all or nothing)")
-    imp.add_argument("entity", choices=list(ENTITIES))
+    imp.add_argument("entity", choices=list(ENTITY_NAMES))
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=_import)
     undo = sub.add_parser("undo-import", parents=[auth], help="undo the latest import of an entity (admin)")
-    undo.add_argument("entity", choices=list(ENTITIES))
+    undo.add_argument("entity", choices=list(ENTITY_NAMES))
     undo.set_defaults(func=_undo)
     aud = sub.add_parser("audit", parents=[auth], help="check the audit log's hash chain (admin)")
     aud.add_argument("action", choices=["verify"])
@@ -263,7 +305,7 @@ def parser() -> argparse.ArgumentParser:
                      help="ID:HASH of a head printed (and published) earlier; fails if history up to it changed")
     aud.set_defaults(func=_audit)
     exp = sub.add_parser("export", parents=[auth], help="export an entity as .xlsx (or .csv by the file's suffix)")
-    exp.add_argument("entity", choices=list(ENTITIES))
+    exp.add_argument("entity", choices=list(ENTITY_NAMES))
     exp.add_argument("out")
     exp.add_argument("--community", default=None, help="community code")
     exp.add_argument("--quarter", default=None, help="e.g. 2025Q3")
@@ -271,7 +313,7 @@ def parser() -> argparse.ArgumentParser:
     usr = sub.add_parser("user", parents=[auth], help="accounts: add, reset a password, disable, enable, list")
     usr.add_argument("action", choices=["add", "reset", "disable", "enable", "list"])
     usr.add_argument("username", nargs="?", default="")
-    usr.add_argument("--role", choices=[r.value for r in Role], default=None)
+    usr.add_argument("--role", choices=list(ROLE_NAMES), default=None)
     usr.add_argument("--party", default=None, help="party code, e.g. GA-GOV")
     usr.add_argument("--name", default=None, help="display name")
     usr.set_defaults(func=_user)
@@ -281,7 +323,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    set_language(args.lang or get_settings().language)
+    if args.lang is None:
+        from dashboard.settings import get_settings
+
+        set_language(get_settings().language)
+    else:
+        set_language(args.lang)
     if args.command == "user" and args.action != "list" and not args.username:
         p.error(t("cli.need_username"))
     try:

@@ -20,6 +20,11 @@ CHROMIUM = os.environ.get("DASHBOARD_CHROMIUM", "/usr/bin/chromium")
 
 pytestmark = pytest.mark.browser
 
+# Every wait is for something the app shows, never for a fixed time. On a busy machine one rerun can take longer than
+# Playwright's defaults (5 s for an expect, 30 s for an action), so both wait up to this long.
+WAIT_MS = 120_000
+expect.set_options(timeout=WAIT_MS)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -77,6 +82,18 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1600, "height": 1000}, "locale": "zh-CN"}
 
 
+@pytest.fixture(autouse=True)
+def _patient(page: Page) -> None:
+    page.set_default_timeout(WAIT_MS)
+
+
+def idle(page: Page) -> None:
+    """Streamlit's own signal that a run is over (the attribute behind its running indicator), then two frames
+    for the browser to lay the result out."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def screenshot(page: Page, name: str, full: bool = True) -> Path:
     """The whole page: Streamlit scrolls inside stMain, so grow the viewport to its height first.
 
@@ -85,7 +102,7 @@ def screenshot(page: Page, name: str, full: bool = True) -> Path:
     if full:
         height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
         page.set_viewport_size({"width": 1600, "height": max(1000, int(height))})
-    page.wait_for_timeout(500)
+    idle(page)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
     page.screenshot(path=str(path))

@@ -41,7 +41,7 @@ def accounts_for(url: str, *roles: str) -> dict[str, str]:
 def test_upgrade_then_seed_then_refuse_then_reset(fresh_database_url: str) -> None:
     up = run(fresh_database_url, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    assert json.loads(up.stdout)["revision"] == "0006"
+    assert json.loads(up.stdout)["revision"] == "0007"
 
     first = run(fresh_database_url, "seed")
     assert first.returncode == 0, first.stderr

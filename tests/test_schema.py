@@ -21,7 +21,7 @@ def test_migration_builds_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, data_models.metadata) == []
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
 
 
 @pytest.fixture

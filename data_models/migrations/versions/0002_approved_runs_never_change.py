@@ -17,7 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    guards.create(op.get_bind())
+    guards.create(op.get_bind(), version=1)   # as it was then; 0007 installs version 2
 
 
 def downgrade() -> None:
