@@ -1,8 +1,11 @@
 """Streamlit entry: page config, login, language, shared sidebar filters, navigation. A picture frame, nothing more."""
 
+import logging
+import uuid
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from dashboard import access, gate, loaders
 from dashboard.access import Page
@@ -14,6 +17,21 @@ st.set_page_config(page_title="协同治理看板", page_icon=":material/handsha
 if "lang" not in st.session_state:
     st.session_state.lang = get_settings().language
 set_language(st.session_state.lang)
+
+
+
+def run_page(page: StreamlitPage) -> None:
+    """The page, or a short message with an error id; the traceback goes to the server log, never to the user.
+
+    st.stop, st.rerun and st.switch_page raise BaseExceptions (not Exception), so they pass through.
+    """
+    try:
+        page.run()
+    except Exception:
+        error_id = uuid.uuid4().hex[:8]
+        logging.getLogger("dashboard").exception("unexpected error %s on page %s", error_id, page.url_path)
+        st.error(t("app.error", id=error_id), icon=":material/error:")
+
 
 seeded_rows = loaders.ensure_demo_data()
 user = gate.current()
@@ -37,7 +55,7 @@ if user is None:
         st.markdown(f"### {t('app.title')}")
         st.radio(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key="lang",
                  horizontal=True)
-    page.run()
+    run_page(page)
     st.stop()
 
 # Navigation first after the gate: only the pages the role may see exist for this session.
@@ -89,4 +107,4 @@ if seeded_rows and not st.session_state.get("seed_notice_shown"):
     st.session_state.seed_notice_shown = True
     st.info(t("app.seeded", rows=seeded_rows), icon=":material/database:")
 
-page.run()
+run_page(page)

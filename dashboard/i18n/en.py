@@ -66,6 +66,7 @@ STRINGS: dict[str, str] = {
     "app.title": "Collaborative Governance Dashboard",
     "app.subtitle": "Social support for e-commerce workers · multi-party governance",
     "app.seeded": "The database was empty, so the demo data was loaded ({rows:,} rows).",
+    "app.error": "Something went wrong and this page could not be shown in full. Please give the administrator the error id {id}: the server log has the details.",
     "sidebar.language": "语言 / Language",
     "filter.community": "Community",
     "filter.all_communities": "All communities",

@@ -56,6 +56,7 @@ STRINGS: dict[str, str] = {
     "app.title": "协同治理看板",
     "app.subtitle": "电商从业者社会支持 · 多方协同治理",
     "app.seeded": "数据库为空，已自动载入演示数据（{rows:,} 行）。",
+    "app.error": "出了点问题，这一页没能完整显示。请把错误编号 {id} 告诉管理员，他能在服务器日志里查到原因。",
     "sidebar.language": "语言 / Language",
     "filter.community": "社区",
     "filter.all_communities": "全部社区",
