@@ -11,6 +11,7 @@ from dashboard import access, gate, loaders
 from dashboard.access import Page
 from dashboard.i18n import LANGUAGES, label, set_language, t
 from dashboard.settings import get_settings
+from dashboard.text import plain
 
 st.set_page_config(page_title="协同治理看板", page_icon=":material/handshake:", layout="wide")
 
@@ -90,7 +91,7 @@ with st.sidebar:
         st.warning(t("auth.demo_banner"), icon=":material/visibility:")
         st.caption(t("auth.demo_help"))
     else:
-        st.caption(t("auth.signed_in_as", name=user.display_name or user.username, role=label(user.role)))
+        st.caption(t("auth.signed_in_as", name=plain(user.display_name or user.username), role=label(user.role)))
         st.button(t("auth.sign_out"), key="sign_out", on_click=gate.sign_out, icon=":material/logout:")
 
 # Printing a page for the meeting: no sidebar, no toolbar, charts kept whole.

@@ -13,6 +13,7 @@ from dashboard.queries import Scope
 from dashboard.queries.needs_board import DIMENSIONS
 from dashboard.services import needs as needs_service
 from dashboard.services.errors import RuleError
+from dashboard.text import plain, plain_table, rule_message
 from data_models.enums import NeedCategory, Severity
 
 st.header(t("needs.title"))
@@ -38,7 +39,7 @@ slices = [None] + [f"{d}:{c}" for d in DIMENSIONS for c in data.composition[d]["
 if drill_text and drill_text not in slices:
     slices.append(drill_text)
 left, right = st.columns([3, 2])
-left.caption(t("overview.caption", community=st.session_state.community_name, quarter=f.quarter,
+left.caption(t("overview.caption", community=plain(st.session_state.community_name), quarter=f.quarter,
                previous=previous_quarter(f.quarter)))
 right.selectbox(t("needs.drill"), slices, key="needs_drill", help=t("needs.drill_hint"),
                 format_func=lambda s: t("needs.drill_none") if s is None else
@@ -101,7 +102,7 @@ else:
                 loaders.flash(t("needs.recorded", code=need.code))
                 st.rerun()
             except RuleError as err:
-                st.error(err.message())
+                st.error(rule_message(err))
     with right, st.form("needs_advance_form"):
         st.markdown(f"**{t('needs.advance')}**")
         need_code = st.text_input(t("needs.need_code"), key="needs_move_code", help=t("needs.need_code_help"))
@@ -117,11 +118,11 @@ else:
                               need_code=need_code.strip(), to_status=target, on=on,
                               actor=loaders.current_actor(), today=loaders.today(),
                               satisfaction=satisfaction if target == "feedback" else None, note=note)
-                loaders.flash(t("needs.advanced", code=need_code.strip(),
+                loaders.flash(t("needs.advanced", code=plain(need_code.strip()),
                                 status=t(f"enum.NeedStatus.{target}")))
                 st.rerun()
             except RuleError as err:
-                st.error(err.message())
+                st.error(rule_message(err))
 
 st.subheader(t("needs.profile"))
 search = st.text_input(t("needs.search"), key="needs_search", help=t("needs.search_help"))
@@ -136,9 +137,11 @@ elif matches is not None:
     card = loaders.load_practitioner_card(picked) if picked else None
     if card is not None:
         left, right = st.columns([2, 3])
-        left.table(view.profile_facts(card.basics, card.groups, visible), hide_index=True)
+        # Masked values keep their own * unescaped; everything else is the practitioner's data, shown as text.
+        left.table(plain_table(view.profile_facts(card.basics, card.groups, visible), keep="" if visible else "*"),
+                   hide_index=True)
         with right:
-            st.markdown(f"**{t('needs.strengths')}**：{card.basics['strengths'] or '—'}")
+            st.markdown(f"**{t('needs.strengths')}**：{plain(card.basics['strengths']) or '—'}")
             st.plotly_chart(charts.income_chart(card.income, t("needs.income_title")), width="stretch")
         st.markdown(f"**{t('needs.history')}**")
         st.dataframe(presenters.table(card.needs, view.PROFILE_NEEDS_COLUMNS), hide_index=True, width="stretch")
