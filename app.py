@@ -19,6 +19,17 @@ if "lang" not in st.session_state:
     st.session_state.lang = get_settings().language
 set_language(st.session_state.lang)
 
+# A keyed selectbox or radio keeps the label of its choice in the browser, so after a language switch it would
+# go on showing the old language's word (or nothing). Giving each its value again makes Streamlit send the label
+# in the new language. A value of None is never sent: their "all" choice is a sentinel (ALL, "") instead.
+RELABEL_ON_LANGUAGE_CHANGE = ("filter_community", "io_entity", "needs_drill", "needs_heat_by", "needs_new_category",
+                              "needs_new_severity", "needs_move_to", "audit_action", "audit_entity")
+if st.session_state.get("lang_shown") != st.session_state.lang:
+    for widget_key in RELABEL_ON_LANGUAGE_CHANGE:
+        if widget_key in st.session_state:
+            st.session_state[widget_key] = st.session_state[widget_key]
+    st.session_state.lang_shown = st.session_state.lang
+
 
 
 def run_page(page: StreamlitPage) -> None:
@@ -71,6 +82,7 @@ class Filters:
     quarter: str | None
 
 
+ALL = 0    # "all communities" in the filter: ids start at 1, and None would never be relabelled (see above)
 communities = loaders.load_communities()
 quarters = loaders.load_quarters()
 names = dict(zip(communities["id"].tolist(), communities["name"].tolist(), strict=True))
@@ -80,10 +92,11 @@ with st.sidebar:
     st.caption(t("app.subtitle"))
     st.radio(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key="lang",
              horizontal=True)
-    community_id = st.selectbox(
-        t("filter.community"), [None, *names], key="filter_community",
-        format_func=lambda c: t("filter.all_communities") if c is None else names.get(c, str(c)),
+    community_choice = st.selectbox(
+        t("filter.community"), [ALL, *names], key="filter_community",
+        format_func={ALL: t("filter.all_communities"), **names}.__getitem__,
     )
+    community_id = None if community_choice == ALL else community_choice
     quarter = st.selectbox(t("filter.quarter"), quarters, key="filter_quarter") if quarters else None
     st.toggle(t("app.meeting_mode"), key="meeting_mode", help=t("app.meeting_mode_help"))
     st.divider()

@@ -105,7 +105,8 @@ with statement_tab:
         lines = presenters.masked(loaders.load_run_lines(s_run), visible)
         member_names = dict(zip(lines["code"], lines["name"], strict=True))
         member = c2.selectbox(t("coop.member"), list(member_names), key="coop_statement_member",
-                              format_func=lambda c: f"{member_names[c]}（{c}）")
+                              format_func={c: t("statement.member_value", name=n, code=c)
+                                           for c, n in member_names.items()}.get)
         if member:
             stmt = loaders.load_statement(s_run, member)
             st.subheader(t("statement.title"))

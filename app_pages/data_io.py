@@ -16,7 +16,8 @@ f = st.session_state.filters
 if message := loaders.pop_flash():
     st.success(message, icon=":material/check_circle:")
 
-entity = st.selectbox(t("io.entity"), list(ENTITIES), key="io_entity", format_func=lambda e: t(f"entity.{e}"))
+entity_labels = {e: t(f"entity.{e}") for e in ENTITIES}     # worded now, in this run's language
+entity = st.selectbox(t("io.entity"), list(entity_labels), key="io_entity", format_func=entity_labels.get)
 may_import = loaders.can_import(entity)
 may_export = loaders.can(Action.export)
 template_tab, import_tab, export_tab = st.tabs([t("io.tab_template"), t("io.tab_import"), t("io.tab_export")],
