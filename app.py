@@ -1,13 +1,17 @@
 """Streamlit entry: page config, login, language, shared sidebar filters, navigation. A picture frame, nothing more."""
 
+import logging
+import uuid
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from dashboard import access, gate, loaders
 from dashboard.access import Page
 from dashboard.i18n import LANGUAGES, label, set_language, t
 from dashboard.settings import get_settings
+from dashboard.text import plain
 
 st.set_page_config(page_title="协同治理看板", layout="wide",  # a file: a :material: icon is fetched from Google
                    page_icon=__file__.removesuffix("app.py") + "assets/favicon.svg")
@@ -15,6 +19,32 @@ st.set_page_config(page_title="协同治理看板", layout="wide",  # a file: a 
 if "lang" not in st.session_state:
     st.session_state.lang = get_settings().language
 set_language(st.session_state.lang)
+
+# A keyed selectbox or radio keeps the label of its choice in the browser, so after a language switch it would
+# go on showing the old language's word (or nothing). Giving each its value again makes Streamlit send the label
+# in the new language. A value of None is never sent: their "all" choice is a sentinel (ALL, "") instead.
+RELABEL_ON_LANGUAGE_CHANGE = ("filter_community", "io_entity", "needs_drill", "needs_heat_by", "needs_new_category",
+                              "needs_new_severity", "needs_move_to", "audit_action", "audit_entity")
+if st.session_state.get("lang_shown") != st.session_state.lang:
+    for widget_key in RELABEL_ON_LANGUAGE_CHANGE:
+        if widget_key in st.session_state:
+            st.session_state[widget_key] = st.session_state[widget_key]
+    st.session_state.lang_shown = st.session_state.lang
+
+
+
+def run_page(page: StreamlitPage) -> None:
+    """The page, or a short message with an error id; the traceback goes to the server log, never to the user.
+
+    st.stop, st.rerun and st.switch_page raise BaseExceptions (not Exception), so they pass through.
+    """
+    try:
+        page.run()
+    except Exception:
+        error_id = uuid.uuid4().hex[:8]
+        logging.getLogger("dashboard").exception("unexpected error %s on page %s", error_id, page.url_path)
+        st.error(t("app.error", id=error_id), icon=":material/error:")
+
 
 seeded_rows = loaders.ensure_demo_data()
 user = gate.current()
@@ -38,7 +68,7 @@ if user is None:
         st.markdown(f"### {t('app.title')}")
         st.radio(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key="lang",
                  horizontal=True)
-    page.run()
+    run_page(page)
     st.stop()
 
 # Navigation first after the gate: only the pages the role may see exist for this session.
@@ -53,6 +83,7 @@ class Filters:
     quarter: str | None
 
 
+ALL = 0    # "all communities" in the filter: ids start at 1, and None would never be relabelled (see above)
 communities = loaders.load_communities()
 quarters = loaders.load_quarters()
 names = dict(zip(communities["id"].tolist(), communities["name"].tolist(), strict=True))
@@ -62,10 +93,11 @@ with st.sidebar:
     st.caption(t("app.subtitle"))
     st.radio(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key="lang",
              horizontal=True)
-    community_id = st.selectbox(
-        t("filter.community"), [None, *names], key="filter_community",
-        format_func=lambda c: t("filter.all_communities") if c is None else names.get(c, str(c)),
+    community_choice = st.selectbox(
+        t("filter.community"), [ALL, *names], key="filter_community",
+        format_func={ALL: t("filter.all_communities"), **names}.__getitem__,
     )
+    community_id = None if community_choice == ALL else community_choice
     quarter = st.selectbox(t("filter.quarter"), quarters, key="filter_quarter") if quarters else None
     st.toggle(t("app.meeting_mode"), key="meeting_mode", help=t("app.meeting_mode_help"))
     st.divider()
@@ -73,7 +105,7 @@ with st.sidebar:
         st.warning(t("auth.demo_banner"), icon=":material/visibility:")
         st.caption(t("auth.demo_help"))
     else:
-        st.caption(t("auth.signed_in_as", name=user.display_name or user.username, role=label(user.role)))
+        st.caption(t("auth.signed_in_as", name=plain(user.display_name or user.username), role=label(user.role)))
         st.button(t("auth.sign_out"), key="sign_out", on_click=gate.sign_out, icon=":material/logout:")
 
 # Printing a page for the meeting: no sidebar, no toolbar, charts kept whole.
@@ -90,4 +122,4 @@ if seeded_rows and not st.session_state.get("seed_notice_shown"):
     st.session_state.seed_notice_shown = True
     st.info(t("app.seeded", rows=seeded_rows), icon=":material/database:")
 
-page.run()
+run_page(page)

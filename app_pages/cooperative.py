@@ -9,6 +9,7 @@ from dashboard.access import Action
 from dashboard.i18n import fmt_yuan, label, t
 from dashboard.services import distribution, fund, statements
 from dashboard.services.errors import RuleError
+from dashboard.text import plain, plain_table, rule_message
 from data_models.enums import DistributionBasis
 
 st.header(t("coop.title"))
@@ -24,7 +25,7 @@ names = dict(zip(coops["id"].tolist(), coops["name"].tolist(), strict=True))
 coop_id = st.selectbox(t("coop.select"), list(names), format_func=names.__getitem__, key="coop_cooperative")
 coop = coops.set_index("id").loc[coop_id]
 visible = loaders.personal_data_visible()
-st.caption(t("coop.caption", code=coop["code"], basis=label(DistributionBasis(coop["basis"])),
+st.caption(t("coop.caption", code=plain(coop["code"]), basis=label(DistributionBasis(coop["basis"])),
              carry=t("common.yes") if coop["carry_loss_forward"] else t("common.no")))
 
 # Keyed tabs keep their place across the rerun that follows approving or recording something.
@@ -66,7 +67,7 @@ with runs_tab:
                     loaders.flash(t("coop.computed", code=run.code, pool=fmt_yuan(run.member_pool_cents)))
                     st.rerun()
                 except RuleError as err:
-                    st.error(err.message())
+                    st.error(rule_message(err))
 
     runs = loaders.load_coop_runs(coop_id)
     if runs.empty:
@@ -92,7 +93,7 @@ with runs_tab:
                     loaders.flash(t("coop.approved", code=run_code))
                     st.rerun()
                 except RuleError as err:
-                    st.error(err.message())
+                    st.error(rule_message(err))
 
 with statement_tab:
     runs = loaders.load_coop_runs(coop_id)
@@ -104,11 +105,13 @@ with statement_tab:
         lines = presenters.masked(loaders.load_run_lines(s_run), visible)
         member_names = dict(zip(lines["code"], lines["name"], strict=True))
         member = c2.selectbox(t("coop.member"), list(member_names), key="coop_statement_member",
-                              format_func=lambda c: f"{member_names[c]}（{c}）")
+                              format_func={c: t("statement.member_value", name=n, code=c)
+                                           for c, n in member_names.items()}.get)
         if member:
             stmt = loaders.load_statement(s_run, member)
             st.subheader(t("statement.title"))
-            st.table(presenters.statement_table(statements.statement_rows(stmt, visible)), hide_index=True)
+            st.table(plain_table(presenters.statement_table(statements.statement_rows(stmt, visible)),
+                                 keep="" if visible else "*"), hide_index=True)
             st.download_button(t("coop.download_statement"), statements.statement_xlsx(stmt, visible),
                                file_name=f"{t('statement.file')}_{s_run}_{member}.xlsx",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -139,4 +142,4 @@ with fund_tab:
                     loaders.flash(t("coop.spent", amount=fmt_yuan(presenters.yuan_to_cents(amount))))
                     st.rerun()
                 except RuleError as err:
-                    st.error(err.message())
+                    st.error(rule_message(err))

@@ -7,6 +7,7 @@ from dashboard.access import Action
 from dashboard.excel.spec import ENTITIES
 from dashboard.i18n import t
 from dashboard.services.errors import RuleError
+from dashboard.text import plain, rule_message
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -15,7 +16,8 @@ f = st.session_state.filters
 if message := loaders.pop_flash():
     st.success(message, icon=":material/check_circle:")
 
-entity = st.selectbox(t("io.entity"), list(ENTITIES), key="io_entity", format_func=lambda e: t(f"entity.{e}"))
+entity_labels = {e: t(f"entity.{e}") for e in ENTITIES}     # worded now, in this run's language
+entity = st.selectbox(t("io.entity"), list(entity_labels), key="io_entity", format_func=entity_labels.get)
 may_import = loaders.can_import(entity)
 may_export = loaders.can(Action.export)
 template_tab, import_tab, export_tab = st.tabs([t("io.tab_template"), t("io.tab_import"), t("io.tab_export")],
@@ -60,7 +62,7 @@ with import_tab:
                                     unchanged=f"{result.unchanged:,}"))
                     st.session_state["io_uploads_done"] = done + 1
                     st.rerun()
-                st.error(result.errors[0].message if result.errors else t("excel.status_rejected"))
+                st.error(plain(result.errors[0].message) if result.errors else t("excel.status_rejected"))
 
     if loaders.can(Action.import_undo):
         with st.expander(t("io.undo_title")):
@@ -69,11 +71,11 @@ with import_tab:
             if st.button(t("io.undo_button"), key="io_undo", disabled=not sure):
                 try:
                     summary = loaders.write_undo(entity)
-                    loaders.flash(t("io.undone", file=summary["file"], deleted=summary["deleted"],
+                    loaders.flash(t("io.undone", file=plain(summary["file"]), deleted=summary["deleted"],
                                     restored=summary["restored"]))
                     st.rerun()
                 except RuleError as err:
-                    st.error(err.message())
+                    st.error(rule_message(err))
 
 with export_tab:
     # Built only while this tab is open: an export of a province's practitioners takes seconds.
@@ -87,7 +89,7 @@ with export_tab:
         everything = st.checkbox(t("io.export_all"), key="io_export_all")
         community_code = None if everything else loaders.community_code(f.community_id)
         quarter = None if everything else f.quarter
-        scope = t("io.export_scope", community=st.session_state.community_name,
+        scope = t("io.export_scope", community=plain(st.session_state.community_name),
                   quarter=f.quarter or t("filter.all_quarters"))
         st.caption(t("io.export_everything") if everything else scope)
         with st.spinner(t("io.preparing")):

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import gate
 from dashboard.i18n import t
 from dashboard.services.errors import RuleError
+from dashboard.text import rule_message
 
 st.header(t("auth.title"))
 if notice := gate.notice():
@@ -19,7 +20,7 @@ with left, st.form("login_form", clear_on_submit=True):
             gate.sign_in(username, password)
             st.rerun()
         except RuleError as err:
-            st.error(err.message(), icon=":material/lock:")
+            st.error(rule_message(err), icon=":material/lock:")
 if gate.oidc_enabled():
     left.button(t("auth.oidc"), key="login_oidc", on_click=gate.oidc_sign_in, icon=":material/badge:")
 left.caption(t("auth.help"))

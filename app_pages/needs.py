@@ -13,6 +13,7 @@ from dashboard.queries import Scope
 from dashboard.queries.needs_board import DIMENSIONS
 from dashboard.services import needs as needs_service
 from dashboard.services.errors import RuleError
+from dashboard.text import plain, plain_table, rule_message
 from data_models.enums import NeedCategory, Severity
 
 st.header(t("needs.title"))
@@ -34,15 +35,16 @@ def pick_slice(dimension: str, chart_key: str, codes: list[str]) -> None:
 drill_text = st.session_state.get("needs_drill")
 drill = tuple(drill_text.split(":", 1)) if drill_text else None
 data = loaders.load_needs_page(Scope(f.community_id, f.quarter, drill), loaders.today())  # type: ignore[arg-type]
-slices = [None] + [f"{d}:{c}" for d in DIMENSIONS for c in data.composition[d]["code"]]
+slices = [""] + [f"{d}:{c}" for d in DIMENSIONS for c in data.composition[d]["code"]]
 if drill_text and drill_text not in slices:
     slices.append(drill_text)
 left, right = st.columns([3, 2])
-left.caption(t("overview.caption", community=st.session_state.community_name, quarter=f.quarter,
+left.caption(t("overview.caption", community=plain(st.session_state.community_name), quarter=f.quarter,
                previous=previous_quarter(f.quarter)))
-right.selectbox(t("needs.drill"), slices, key="needs_drill", help=t("needs.drill_hint"),
-                format_func=lambda s: t("needs.drill_none") if s is None else
-                f"{t('needs.dim.' + s.split(':')[0])}：{view.code_label(*s.split(':', 1))}")
+# Options worded now, in this run's language; "" (all) rather than None so a language switch relabels it.
+slice_labels = {s: t("needs.drill_slice", dimension=t(f"needs.dim.{s.split(':')[0]}"),
+                     value=view.code_label(*s.split(":", 1))) if s else t("needs.drill_none") for s in slices}
+right.selectbox(t("needs.drill"), slices, key="needs_drill", help=t("needs.drill_hint"), format_func=slice_labels.get)
 
 st.subheader(t("needs.figures"))
 min_cell = loaders.min_cell()
@@ -65,7 +67,7 @@ st.subheader(t("needs.needs"))
 left, right = st.columns(2)
 with left:
     by = st.radio(t("needs.heat_by"), ["employment_type", "group"], key="needs_heat_by", horizontal=True,
-                  format_func=lambda d: t(f"needs.dim.{d}"))
+                  format_func={d: t(f"needs.dim.{d}") for d in ("employment_type", "group")}.get)
     st.plotly_chart(charts.heatmap_chart(view.heatmap_frame(data.heatmap[by], by, min_cell), t("needs.heat_title")),
                     width="stretch")
 right.plotly_chart(charts.severity_trend_chart(data.trend, t("needs.trend_title")), width="stretch")
@@ -87,9 +89,11 @@ else:
         st.markdown(f"**{t('needs.record')}**")
         code = st.text_input(t("needs.practitioner_code"), key="needs_new_practitioner")
         category = st.selectbox(t("needs.col_category"), [c.value for c in NeedCategory],
-                                key="needs_new_category", format_func=lambda c: t(f"enum.NeedCategory.{c}"))
+                                key="needs_new_category",
+                                format_func={c.value: t(f"enum.NeedCategory.{c}") for c in NeedCategory}.get)
         severity = st.selectbox(t("needs.col_severity"), [s.value for s in Severity], index=1,
-                                key="needs_new_severity", format_func=lambda s: t(f"enum.Severity.{s}"))
+                                key="needs_new_severity",
+                                format_func={s.value: t(f"enum.Severity.{s}") for s in Severity}.get)
         description = st.text_area(t("needs.col_description"), key="needs_new_description", max_chars=500)
         identified_on = st.date_input(t("needs.date"), value=loaders.today(), key="needs_new_date")
         if st.form_submit_button(t("needs.record_button"), type="primary"):
@@ -101,12 +105,13 @@ else:
                 loaders.flash(t("needs.recorded", code=need.code))
                 st.rerun()
             except RuleError as err:
-                st.error(err.message())
+                st.error(rule_message(err))
     with right, st.form("needs_advance_form"):
         st.markdown(f"**{t('needs.advance')}**")
         need_code = st.text_input(t("needs.need_code"), key="needs_move_code", help=t("needs.need_code_help"))
         target = st.selectbox(t("needs.to_status"), [s.value for s in needs_service.LOOP[1:]],
-                              key="needs_move_to", format_func=lambda s: t(f"enum.NeedStatus.{s}"))
+                              key="needs_move_to",
+                              format_func={s.value: t(f"enum.NeedStatus.{s}") for s in needs_service.LOOP}.get)
         on = st.date_input(t("needs.date"), value=loaders.today(), key="needs_move_date")
         satisfaction = st.slider(t("needs.satisfaction"), 1, 5, 4, key="needs_move_satisfaction",
                                  help=t("needs.satisfaction_help"))
@@ -117,11 +122,11 @@ else:
                               need_code=need_code.strip(), to_status=target, on=on,
                               actor=loaders.current_actor(), today=loaders.today(),
                               satisfaction=satisfaction if target == "feedback" else None, note=note)
-                loaders.flash(t("needs.advanced", code=need_code.strip(),
+                loaders.flash(t("needs.advanced", code=plain(need_code.strip()),
                                 status=t(f"enum.NeedStatus.{target}")))
                 st.rerun()
             except RuleError as err:
-                st.error(err.message())
+                st.error(rule_message(err))
 
 st.subheader(t("needs.profile"))
 search = st.text_input(t("needs.search"), key="needs_search", help=t("needs.search_help"))
@@ -136,9 +141,12 @@ elif matches is not None:
     card = loaders.load_practitioner_card(picked) if picked else None
     if card is not None:
         left, right = st.columns([2, 3])
-        left.table(view.profile_facts(card.basics, card.groups, visible), hide_index=True)
+        # Masked values keep their own * unescaped; everything else is the practitioner's data, shown as text.
+        left.table(plain_table(view.profile_facts(card.basics, card.groups, visible), keep="" if visible else "*"),
+                   hide_index=True)
         with right:
-            st.markdown(f"**{t('needs.strengths')}**：{card.basics['strengths'] or '—'}")
+            st.markdown(t("needs.strengths_line", label=t("needs.strengths"),
+                          value=plain(card.basics["strengths"]) or "—"))
             st.plotly_chart(charts.income_chart(card.income, t("needs.income_title")), width="stretch")
         st.markdown(f"**{t('needs.history')}**")
         st.dataframe(presenters.table(card.needs, view.PROFILE_NEEDS_COLUMNS), hide_index=True, width="stretch")

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import charts, loaders, presenters
 from dashboard.i18n import t
 from dashboard.periods import previous_quarter
+from dashboard.text import plain
 
 st.header(t("overview.title"))
 f = st.session_state.filters
@@ -12,7 +13,7 @@ if f.quarter is None:
     st.info(t("common.no_data"))
     st.stop()
 
-st.caption(t("overview.caption", community=st.session_state.community_name, quarter=f.quarter,
+st.caption(t("overview.caption", community=plain(st.session_state.community_name), quarter=f.quarter,
              previous=previous_quarter(f.quarter)))
 ov = loaders.load_overview(f.community_id, f.quarter, loaders.today())
 

@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from dashboard.i18n import t
+from dashboard.i18n import fmt_month, t
 
 PALETTE = ["#1f6feb", "#d4a72c", "#2da44e", "#cf222e", "#8250df", "#6e7781"]
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -17,7 +17,9 @@ def profile_chart(long: pd.DataFrame) -> go.Figure:
         labels={"share": t("chart.share"), "indicator": "", "source": t("chart.source")},
         title=t("chart.profile_title"),
     )
-    fig.update_traces(textposition="outside", textfont_size=13, cliponaxis=False)
+    # px names the hover fields after the frame's columns ("text=72%"): say it in the user's words instead.
+    fig.update_traces(textposition="outside", textfont_size=13, cliponaxis=False,
+                      hovertemplate="%{y}<br>%{fullData.name}: %{text}<extra></extra>")
     fig.update_layout(font_family=FONT, xaxis_tickformat=".0%", xaxis_range=[0, 1.05], height=440,
                       legend={"orientation": "h", "y": -0.15}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     fig.update_yaxes(autorange="reversed")
@@ -28,12 +30,24 @@ def _yuan(series: pd.Series) -> pd.Series:
     return series.astype("int64") / 100
 
 
+def _date_axis(fig: go.Figure) -> None:
+    """Dates on the x axis in the user's language at every zoom level; Plotly alone writes "Jul 2025"."""
+    day, month = 86_400_000, "M1"
+    fig.update_xaxes(hoverformat=t("chart.date_hover"), tickformatstops=[
+        {"dtickrange": [None, day], "value": t("chart.date_axis_time")},
+        {"dtickrange": [day, month], "value": t("chart.date_axis_day")},
+        {"dtickrange": [month, "M12"], "value": t("chart.date_axis_month")},
+        {"dtickrange": ["M12", None], "value": t("chart.date_axis_year")},
+    ])
+
+
 def sales_trend_chart(monthly: pd.DataFrame) -> go.Figure:
     """Revenue as bars and profit as a line, per month, in yuan."""
     fig = go.Figure()
-    fig.add_bar(x=monthly["month"], y=_yuan(monthly["revenue_cents"]), name=t("metric.revenue"),
+    months = [fmt_month(m) for m in monthly["month"]]
+    fig.add_bar(x=months, y=_yuan(monthly["revenue_cents"]), name=t("metric.revenue"),
                 marker_color=PALETTE[0])
-    fig.add_scatter(x=monthly["month"], y=_yuan(monthly["profit_cents"]), name=t("metric.profit"),
+    fig.add_scatter(x=months, y=_yuan(monthly["profit_cents"]), name=t("metric.profit"),
                     mode="lines+markers", line={"color": PALETTE[1], "width": 3})
     fig.update_layout(font_family=FONT, title=t("coop.chart_trend"), yaxis_title=t("chart.yuan"), height=380,
                       xaxis_type="category",
@@ -67,6 +81,7 @@ def fund_balance_chart(ledger: pd.DataFrame) -> go.Figure:
                                line={"shape": "hv", "color": PALETTE[2], "width": 3}, name=t("coop.balance")))
     fig.update_layout(font_family=FONT, title=t("coop.chart_fund"), yaxis_title=t("chart.yuan"), height=360,
                       yaxis_tickformat=",.0f", margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    _date_axis(fig)
     return fig
 
 
@@ -82,6 +97,7 @@ def composition_chart(frame: pd.DataFrame, title: str, selected: str | None = No
 
 def heatmap_chart(matrix: pd.DataFrame, title: str) -> go.Figure:
     fig = px.imshow(matrix, text_auto=True, aspect="auto", color_continuous_scale="Blues", title=title)
+    fig.update_traces(hovertemplate="%{y} · %{x}: %{z}<extra></extra>")     # px writes "x: … y: … color: …"
     fig.update_layout(font_family=FONT, height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10},
                       coloraxis_showscale=False, xaxis_title="", yaxis_title="")
     return fig
@@ -115,4 +131,5 @@ def income_chart(income: pd.DataFrame, title: str) -> go.Figure:
                                hovertemplate="%{x}<br>¥%{y:,.2f}<br>%{text}", line={"color": PALETTE[2]}))
     fig.update_layout(font_family=FONT, title=title, height=300, yaxis_title=t("chart.yuan"),
                       yaxis_tickformat=",.0f", margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    _date_axis(fig)
     return fig

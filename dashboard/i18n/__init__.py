@@ -51,6 +51,15 @@ def fmt_yuan(cents: int | None) -> str:
     return f"{sign}¥{yuan:,}.{fen:02d}"
 
 
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def fmt_month(month: str) -> str:
+    """A month key ('2025-07') as the language writes it: 2025年7月, Jul 2025 (no locale, no English default)."""
+    year, number = month.split("-")[:2]
+    return t("chart.month", year=year, month=int(number), month_name=MONTH_NAMES[int(number) - 1])
+
+
 def fmt_yuan_short(cents: int | None) -> str:
     """A large amount rounded for a dashboard tile: ¥154.76万 in Chinese, ¥1.55M or ¥154.8k in English.
 

@@ -93,8 +93,9 @@ def statement_rows(s: Statement, visible: bool = True) -> list[tuple[str, str]]:
     approved = f"{s.approved_by} · {s.approved_at}" if s.approved_by else "—"
     return [
         (t("statement.cooperative"), s.cooperative),
-        (t("statement.period"), f"{s.period}（{s.period_start} ~ {s.period_end}）"),
-        (t("statement.member"), f"{s.member_name if visible else mask_name(s.member_name)}（{s.member_code}）"),
+        (t("statement.period"), t("statement.period_value", period=s.period, start=s.period_start, end=s.period_end)),
+        (t("statement.member"), t("statement.member_value", name=s.member_name if visible else mask_name(s.member_name),
+                                  code=s.member_code)),
         (t("statement.run"), f"{s.run_code} · {label(RunStatus(s.status))}"),
         (t("statement.approved"), approved),
         (t("statement.revenue"), fmt_yuan(s.revenue_cents)),
