@@ -28,6 +28,13 @@ EXAMPLES = {"code": "P00001", "ref": "C001", "int": "12", "float": "9.5", "date"
             "money": "3200.50", "groups": "流动女性、低收入", "text": ""}
 
 
+def applied_filters(entity_name: str) -> tuple[bool, bool]:
+    """Which of the sidebar's filters an export of the entity applies: (community, quarter). A table without
+    the column is exported whole (communities, members, agenda items have neither; practitioners no quarter)."""
+    columns = ENTITIES[entity_name].table.c
+    return "community_id" in columns, "quarter" in columns
+
+
 def _select(entity: Entity, community_code: str | None, quarter: str | None,
             scope: dict[str, Any] | None = None) -> sa.Select[Any]:
     """The entity's rows with every reference written as the referenced code, filtered like the pages."""
@@ -46,10 +53,11 @@ def _select(entity: Entity, community_code: str | None, quarter: str | None,
     stmt = sa.select(*cols).select_from(table)
     for target, on in joins:
         stmt = stmt.join_from(table, target, on, isouter=True)
-    if community_code is not None and "community_id" in table.c:
+    by_community, by_quarter = applied_filters(entity.name)
+    if community_code is not None and by_community:
         community = sa.select(Community.id).where(Community.code == community_code).scalar_subquery()
         stmt = stmt.where(table.c.community_id == community)
-    if quarter is not None and "quarter" in table.c:
+    if quarter is not None and by_quarter:
         stmt = stmt.where(table.c.quarter == quarter)
     for column, value in (scope or {}).items():    # the role's own rows (access.row_scope); None matches none
         stmt = stmt.where(sa.false() if value is None else table.c[column] == value)
@@ -136,10 +144,11 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
     data.write_number(1, 1, 0, money_fmt)
     data.autofilter(0, 0, max(count, 1), len(entity.fields) - 1)
     now = dt.datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    by_community, by_quarter = applied_filters(entity.name)     # the cover claims only the filters applied
     for i, (key, value) in enumerate([
         (t("excel.cover_entity"), t(f"entity.{entity.name}")),
-        (t("excel.cover_community"), community_code or t("filter.all_communities")),
-        (t("excel.cover_quarter"), quarter or t("filter.all_quarters")),
+        (t("excel.cover_community"), (by_community and community_code) or t("filter.all_communities")),
+        (t("excel.cover_quarter"), (by_quarter and quarter) or t("filter.all_quarters")),
         (t("excel.cover_rows"), f"{count:,}"), (t("excel.cover_time"), f"{now}（Asia/Shanghai）"),
         *([] if personal or entity.name not in PERSONAL_COLUMNS else [(t("excel.cover_masked"),
                                                                         t("excel.cover_masked_note"))]),
