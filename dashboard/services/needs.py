@@ -33,6 +33,8 @@ def _stage_date(need: NeedAssessment, status: NeedStatus) -> dt.date:
 
 def record_need(session: Session, *, practitioner_code: str, category: str, severity: str, description: str,
                 identified_on: dt.date, actor: str, today: dt.date) -> NeedAssessment:
+    if not practitioner_code.strip(" \t\r\n\u3000\u00a0"):
+        raise RuleError("needs.practitioner_required")
     practitioner = session.execute(
         sa.select(Practitioner).where(Practitioner.code == practitioner_code.strip())).scalar_one_or_none()
     if practitioner is None:
