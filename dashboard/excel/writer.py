@@ -17,15 +17,13 @@ import xlsxwriter
 from sqlalchemy.engine import Engine
 
 from dashboard.access import PERSONAL_COLUMNS
-from dashboard.excel import sheetxml
+from dashboard.excel import examples, sheetxml
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
 from dashboard.privacy import mask_name, mask_phone
 from data_models import Community, PractitionerGroup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-EXAMPLES = {"code": "P00001", "ref": "C001", "int": "12", "float": "9.5", "date": "2025-03-01", "bool": "是",
-            "money": "3200.50", "groups": "流动女性、低收入", "text": ""}
 
 
 def applied_filters(entity_name: str) -> tuple[bool, bool]:
@@ -222,15 +220,14 @@ def template_xlsx(entity_name: str, lang: str | None = None) -> bytes:
                t("excel.help_allowed"), t("excel.help_example")]
     for c, name in enumerate(columns):
         help_ws.write_string(0, c, name, head)
+    example_row = examples.examples(entity)       # one real row of the demo data, valid as a whole
     for r, f in enumerate(entity.fields, start=1):
         allowed = ""
         if f.kind in ("enum", "groups"):
             allowed = "、".join(t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum)  # type: ignore[union-attr]
         elif f.kind == "ref":
             allowed = t("excel.help_ref", entity=t(f"entity.{f.ref}"))
-        example = EXAMPLES.get(f.kind, "")
-        if f.kind == "enum":
-            example = allowed.split("、")[0]
+        example = example_row[f.column]
         for c, value in enumerate([f.zh, f.name, t("common.yes") if f.required else t("common.no"),
                                    t(f"excel.kind_{f.kind}"), allowed, example]):
             help_ws.write_string(r, c, value)
