@@ -66,3 +66,10 @@ def test_the_examples_the_issue_named_are_real() -> None:
     assert practitioners["从业者编号"].startswith("P")
     assert needs["从业者编号"].startswith("P") and needs["需求编号"].startswith("N")
 
+
+
+def test_the_stored_examples_are_what_the_generator_gives() -> None:
+    """examples.json is written by `python -m dashboard.excel.examples`; it must not drift from the seed."""
+    from dashboard.excel import examples
+    assert {name: examples.derive(name) for name in ENTITIES} == {name: examples.example_row(name)
+                                                                  for name in ENTITIES}

@@ -3,18 +3,22 @@ values that pass the import's rules. No database is read: a template can be made
 
 For each entity the example is one whole generated row, so the values agree with each other (a closed need has
 every date of its loop, a completed enrolment was attended): among the first rows, the earliest with the most
-columns filled.
+columns filled. Running the generator takes seconds, so the rows are kept in examples.json, written by
+`python -m dashboard.excel.examples`; a test checks that the file is what the generator gives.
 """
 
 import datetime as dt
+import json
 import math
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import t
 
 SCANNED = 500        # rows looked at per table for the most complete one
+STORED = Path(__file__).with_name("examples.json")
 
 
 @cache
@@ -45,9 +49,8 @@ def _groups() -> dict[Any, list[str]]:
     return out
 
 
-@cache
-def example_row(entity_name: str) -> dict[str, Any]:
-    """column -> the stored value of the chosen demo row (groups as a list of codes)."""
+def derive(entity_name: str) -> dict[str, Any]:
+    """column -> the chosen demo row's stored value, references as the code they name, groups as a list."""
     entity = ENTITIES[entity_name]
     cols = _demo()[entity.table.name]
     height = len(cols["code"])
@@ -55,13 +58,25 @@ def example_row(entity_name: str) -> dict[str, Any]:
     def value(f: Field, i: int) -> Any:
         if f.kind == "groups":
             return sorted(_groups().get(cols["id"][i], [])) or None
-        return cols[f.column][i]
+        v = cols[f.column][i]
+        if f.kind == "ref" and not _blank(v):
+            return _codes(ENTITIES[f.ref].table.name)[v]  # type: ignore[index]
+        return None if _blank(v) else v
 
     def filled(i: int) -> int:
-        return sum(not _blank(value(f, i)) for f in entity.fields)
+        return sum(value(f, i) is not None for f in entity.fields)
 
     best = max(range(min(height, SCANNED)), key=lambda i: (filled(i), -i))
     return {f.column: value(f, best) for f in entity.fields}
+
+
+@cache
+def _stored() -> dict[str, dict[str, Any]]:
+    return json.loads(STORED.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def example_row(entity_name: str) -> dict[str, Any]:
+    return _stored()[entity_name]
 
 
 def _text(f: Field, v: Any) -> str:
@@ -72,8 +87,6 @@ def _text(f: Field, v: Any) -> str:
         return t(f"enum.{f.enum.__name__}.{v}")  # type: ignore[union-attr]
     if f.kind == "groups":
         return "、".join(t(f"enum.VulnerableGroup.{g}") for g in v)
-    if f.kind == "ref":
-        return _codes(ENTITIES[f.ref].table.name)[v]  # type: ignore[index]
     if f.kind == "bool":
         return t("common.yes") if v else t("common.no")
     if f.kind == "money":
@@ -91,3 +104,9 @@ def examples(entity: Entity) -> dict[str, str]:
     """column -> the example text for the template's instructions."""
     row = example_row(entity.name)
     return {f.column: _text(f, row[f.column]) for f in entity.fields}
+
+
+if __name__ == "__main__":
+    STORED.write_text(json.dumps({name: derive(name) for name in ENTITIES}, ensure_ascii=False, indent=1) + "\n",
+                      encoding="utf-8")
+    print(STORED)
