@@ -201,18 +201,18 @@ def test_the_first_slowed_down_try_waits_two_seconds(engine: Engine) -> None:
         s.commit()
     for i in range(5):
         with pytest.raises(RuleError):
-            accounts.login(engine, username="qian", password="wrong", now=T0 + dt.timedelta(seconds=i))
+            accounts.login(engine, username="qian", password=accounts.new_password(), now=T0 + dt.timedelta(seconds=i))
     last = T0 + dt.timedelta(seconds=4)
     with pytest.raises(RuleError) as first:           # a second after the last failure, as a person retypes
-        accounts.login(engine, username="qian", password="wrong", now=last + dt.timedelta(seconds=1))
+        accounts.login(engine, username="qian", password=accounts.new_password(), now=last + dt.timedelta(seconds=1))
     assert first.value.key == "accounts.slow_down" and first.value.params == {"seconds": 2}
     # The refused try starts the wait again: it is not over one second later ...
     with pytest.raises(RuleError) as again:
-        accounts.login(engine, username="qian", password="wrong", now=last + dt.timedelta(seconds=2))
+        accounts.login(engine, username="qian", password=accounts.new_password(), now=last + dt.timedelta(seconds=2))
     assert again.value.params == {"seconds": 2}
     # ... and 2 s after the refused try the next try is checked (and fails: 6 in a row, so the next waits 4 s).
     with pytest.raises(RuleError) as checked:
-        accounts.login(engine, username="qian", password="wrong", now=last + dt.timedelta(seconds=4))
+        accounts.login(engine, username="qian", password=accounts.new_password(), now=last + dt.timedelta(seconds=4))
     assert checked.value.key == "accounts.bad_login"
     with Session(engine) as s:
         assert accounts.wait_seconds(s, "qian", last + dt.timedelta(seconds=4)) == 4.0
@@ -225,10 +225,10 @@ def test_tries_during_the_wait_keep_waiting_however_many(engine: Engine) -> None
         s.commit()
     for i in range(5):
         with pytest.raises(RuleError):
-            accounts.login(engine, username="feng", password="wrong", now=T0 + dt.timedelta(seconds=i))
+            accounts.login(engine, username="feng", password=accounts.new_password(), now=T0 + dt.timedelta(seconds=i))
     at = T0 + dt.timedelta(seconds=4, milliseconds=100)
     for _ in range(40):
         with pytest.raises(RuleError) as err:
-            accounts.login(engine, username="feng", password="wrong", now=at)
+            accounts.login(engine, username="feng", password=accounts.new_password(), now=at)
         assert err.value.key == "accounts.slow_down"
         at += dt.timedelta(milliseconds=100)
