@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import loaders, presenters
 from dashboard.access import Action
+from dashboard.excel import annotate
 from dashboard.excel.spec import ENTITIES
 from dashboard.i18n import t
 from dashboard.services.errors import RuleError
@@ -40,18 +41,15 @@ with import_tab:
     if upload is not None:
         data = upload.getvalue()
         preview = loaders.check_import(entity, data, upload.name)
-        cols = st.columns(5)
-        for col, (key, value) in zip(cols, [("io.rows", preview.rows), ("io.created", preview.created),
-                                            ("io.updated", preview.updated), ("io.unchanged", preview.unchanged),
-                                            ("io.rejected", preview.rejected)], strict=True):
-            col.metric(t(key), f"{value:,}")
+        for col, (name, value) in zip(st.columns(5), presenters.import_counts(preview), strict=True):
+            col.metric(name, value)
         if preview.status == "rejected":
             st.error(t("io.rejected_note", n=len(preview.errors)))
             st.dataframe(presenters.table(presenters.errors_frame(preview.errors), presenters.ERROR_COLUMNS),
                          hide_index=True, width="stretch")
             marked = loaders.annotated_upload(data, upload.name, preview)
             if marked is not None:
-                st.download_button(t("io.download_marked"), marked, file_name=t("io.marked_file", name=upload.name),
+                st.download_button(t("io.download_marked"), marked, file_name=annotate.marked_name(upload.name),
                                    mime=XLSX, key="io_marked", on_click="ignore", icon=":material/edit_note:")
         else:
             st.info(t("io.valid_note"))
@@ -89,8 +87,8 @@ with export_tab:
         everything = st.checkbox(t("io.export_all"), key="io_export_all")
         community_code = None if everything else loaders.community_code(f.community_id)
         quarter = None if everything else f.quarter
-        scope = t("io.export_scope", community=plain(st.session_state.community_name),
-                  quarter=f.quarter or t("filter.all_quarters"))
+        scope = presenters.export_scope(entity, community=plain(st.session_state.community_name),
+                                        quarter=f.quarter or t("filter.all_quarters"))
         st.caption(t("io.export_everything") if everything else scope)
         with st.spinner(t("io.preparing")):
             data, count = loaders.export_bytes(entity, community_code, quarter)

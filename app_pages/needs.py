@@ -152,6 +152,8 @@ elif matches is not None:
         st.dataframe(presenters.table(card.needs, view.PROFILE_NEEDS_COLUMNS), hide_index=True, width="stretch")
         loaders.download_table(card.needs, view.PROFILE_NEEDS_COLUMNS, title=f"{picked}_{t('needs.history')}",
                                key="needs_history_xlsx")
+        st.markdown(f"**{t('needs.moves')}**")
+        st.dataframe(presenters.table(card.events, view.PROFILE_EVENT_COLUMNS), hide_index=True, width="stretch")
         st.markdown(f"**{t('needs.training')}**")
         st.dataframe(presenters.table(card.training, view.TRAINING_COLUMNS), hide_index=True, width="stretch")
         loaders.download_table(card.training, view.TRAINING_COLUMNS, title=f"{picked}_{t('needs.training')}",

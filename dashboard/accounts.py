@@ -162,7 +162,8 @@ def _aware(at: dt.datetime) -> dt.datetime:
 
 def wait_seconds(session: Session, username: str, now: dt.datetime | None = None) -> float:
     """How long this username must wait before the next try: 0 for the first DASHBOARD_LOGIN_FREE_ATTEMPTS
-    failures in a row, then 2, 4, 8 … seconds after the latest failure, capped at DASHBOARD_LOGIN_MAX_DELAY_SECONDS.
+    failures in a row, then 2, 4, 8 … seconds after the latest failure or refused try, capped at
+    DASHBOARD_LOGIN_MAX_DELAY_SECONDS.
     Failures older than the window, or before a successful login or a password reset, do not count."""
     s = get_settings()
     now = now or utcnow()
@@ -180,6 +181,13 @@ def wait_seconds(session: Session, username: str, now: dt.datetime | None = None
         last = last or _aware(at)
     if failures < s.login_free_attempts or last is None:
         return 0.0
+    # A try refused for waiting starts the wait again, so the wait the refusal names (2 s the first time) is the
+    # wait the person has; counted from the last failure alone, a retype a second later was told "1 s".
+    refused = session.execute(
+        sa.select(sa.func.max(a.at)).where(a.entity == "user", a.entity_id == username[:64],
+                                           a.action == "login_blocked", a.at >= last)).scalar_one_or_none()
+    if refused is not None:
+        last = max(last, _aware(refused))
     delay = min(2.0 ** (failures - s.login_free_attempts + 1), float(s.login_max_delay_seconds))
     return max(0.0, delay - (now - last).total_seconds())
 
@@ -195,7 +203,8 @@ def login(engine: Engine, *, username: str, password: str, channel: str = "web",
             audit.record(session.connection(), actor=username, action="login_blocked", entity="user",
                          entity_id=username, after={"channel": channel, "wait_seconds": math.ceil(wait)}, at=now)
             session.commit()
-            raise RuleError("accounts.slow_down", seconds=math.ceil(wait))
+            # This refused try starts the wait again: the person is told the whole of it.
+            raise RuleError("accounts.slow_down", seconds=math.ceil(wait_seconds(session, username, now)))
         user = _user(session, username) if username else None
         ok = False
         try:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard.excel.writer import applied_filters
 from dashboard.i18n import fmt_int, fmt_pct, fmt_yuan, fmt_yuan_short, t
 from dashboard.privacy import mask_name
 from dashboard.queries.overview import AreaFigures, Overview
@@ -199,6 +200,30 @@ ERROR_COLUMNS: list[Column] = [
     ("sheet", "io.col_sheet", "text"), ("row", "io.col_row", "int"), ("column", "io.col_column", "text"),
     ("value", "io.col_value", "text"), ("message", "io.col_message", "text"),
 ]
+
+
+def export_scope(entity: str, *, community: str, quarter: str) -> str:
+    """The export tab's caption: the sidebar's community and quarter, each only where the entity applies it."""
+    by_community, by_quarter = applied_filters(entity)
+    name = t(f"entity.{entity}")
+    if by_community and by_quarter:
+        return t("io.export_scope", community=community, quarter=quarter)
+    if by_community:
+        return t("io.export_scope_community", community=community, entity=name)
+    if by_quarter:
+        return t("io.export_scope_quarter", quarter=quarter, entity=name)
+    return t("io.export_scope_none", entity=name)
+
+
+IMPORT_COUNTS = [("io.rows", "rows"), ("io.created", "created"), ("io.updated", "updated"),
+                 ("io.unchanged", "unchanged"), ("io.rejected", "rejected")]
+
+
+def import_counts(result: Any) -> list[tuple[str, str]]:
+    """The preview's counters as (label, value). A file refused as a whole (no sheet with the entity's header,
+    unreadable, too large) has no rows to count: every counter shows "—", not 有误 0 beside its error."""
+    refused = result.status == "rejected" and result.sheet is None
+    return [(t(key), "—" if refused else f"{getattr(result, name):,}") for key, name in IMPORT_COUNTS]
 
 
 def errors_frame(errors: list[Any]) -> pd.DataFrame:

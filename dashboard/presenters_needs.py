@@ -117,6 +117,11 @@ PROFILE_NEEDS_COLUMNS: list[Column] = [
     ("identified_on", "needs.col_identified_on", "text"), ("feedback_on", "needs.col_feedback_on", "text"),
     ("satisfaction", "metric.satisfaction", "int"), ("description", "needs.col_description", "text"),
 ]
+PROFILE_EVENT_COLUMNS: list[Column] = [
+    ("at", "needs.col_moved_at", "datetime"), ("code", "needs.col_code", "text"),
+    ("status", "needs.col_moved_to", "enum:NeedStatus"), ("actor", "needs.col_moved_by", "text"),
+    ("note", "needs.note", "text"),
+]
 TRAINING_COLUMNS: list[Column] = [
     ("title", "needs.col_course", "text"), ("level", "needs.col_level", "enum:CourseLevel"),
     ("enrolled_on", "needs.col_enrolled_on", "text"), ("completed", "needs.col_completed", "bool"),

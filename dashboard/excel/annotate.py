@@ -10,6 +10,7 @@ from openpyxl.styles import PatternFill
 
 from dashboard.excel.importer import HEADER_SCAN, RowError
 from dashboard.excel.reader import OLE_MAGIC, ZIP_MAGIC, _decode
+from dashboard.i18n import t
 
 ERROR_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
 
@@ -25,6 +26,13 @@ def _workbook(data: bytes, file_name: str) -> Any:
     for row in csv.reader(io.StringIO(_decode(data))):
         ws.append(row)
     return wb
+
+
+def marked_name(file_name: str) -> str:
+    """The marked copy's file name: always a workbook, so the upload's own extension (.xlsx, .csv) is dropped."""
+    base = file_name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, ext = base.rpartition(".")
+    return t("io.marked_file", name=stem if dot and stem and ext.lower() in ("xlsx", "xls", "csv") else base)
 
 
 def annotated(data: bytes, file_name: str, errors: list[RowError]) -> bytes:

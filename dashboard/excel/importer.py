@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard import audit, locks
+from dashboard import codes as codes_
 from dashboard.access import PERSONAL_COLUMNS
 from dashboard.bulk import among, bulk_insert, bulk_insert_columns, listed
 from dashboard.excel import normalize as norm
@@ -144,16 +145,18 @@ def _find_table(entity: Entity, sheets: Iterable[Sheet]) -> tuple[Sheet, int, di
     raise RefusedFile("excel.no_header", entity=t(f"entity.{entity.name}"), required=required)
 
 
-def _load_refs(conn: Connection, entity: Entity, wanted: dict[str, set[str]]) -> dict[str, dict[str, tuple]]:
-    """code -> (id, community_id or None) for every referenced code."""
+def _load_refs(conn: Connection, entity: Entity, wanted: dict[str, set[str]]
+               ) -> tuple[dict[str, dict[str, tuple]], dict[str, codes_.Lookup]]:
+    """code as written -> (id, community_id or None) for every referenced code found, exactly or regardless of
+    case where only one stored code fits ("ga" is GA); and per reference the lookup, for what was not found."""
     out: dict[str, dict[str, tuple]] = {}
+    lookups: dict[str, codes_.Lookup] = {}
     for ref, codes in wanted.items():
         table = ENTITIES[ref].table
-        cols = [table.c.code, table.c.id]
-        cols.append(table.c.community_id if "community_id" in table.c else sa.null())
-        out[ref] = {code: (id_, community) for code, id_, community
-                    in conn.execute(sa.select(*cols).where(among(conn, table.c.code, codes)))}
-    return out
+        community = table.c.community_id if "community_id" in table.c else sa.null()
+        lookups[ref] = codes_.lookup(conn, table, codes, [table.c.id, community])
+        out[ref] = {code: (id_, community_id) for code, (_, id_, community_id) in lookups[ref].found.items()}
+    return out, lookups
 
 
 def _defaults(entity: Entity) -> dict[str, Any]:
@@ -341,7 +344,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         wanted: dict[str, set[str]] = {}
         for f in ref_fields:
             wanted.setdefault(f.ref, set()).update(c for c in columns[f.column] if c)  # type: ignore[arg-type]
-        refs = _load_refs(conn, entity, wanted)
+        refs, lookups = _load_refs(conn, entity, wanted)
         existing = _existing(conn, entity, [c for c in codes if c])
 
     # References become ids, column by column; the community comes with the reference it is taken from.
@@ -351,7 +354,8 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         if missing:
             for excel_row, code in zip(excel_rows, columns[f.column], strict=True):
                 if code in missing:
-                    fail(excel_row, by_field[f.column], code, "excel.unknown_ref", entity=_entity_zh(f.ref), code=code)
+                    key, params = _unknown_ref(lookups[f.ref], f.ref, code)  # type: ignore[index,arg-type]
+                    fail(excel_row, by_field[f.column], code, key, **params)
         hits = [None if c is None else found.get(c) for c in columns[f.column]]
         columns[f.column] = [None if h is None else h[0] for h in hits]
         if entity.community_from == f.column:
@@ -452,6 +456,16 @@ def _differs(old: dict[str, Any], row: dict[str, Any]) -> bool:
     if any(old.get(k) != v for k, v in row.items() if k != "groups"):
         return True
     return "groups" in row and sorted(old.get("groups") or []) != sorted(row["groups"] or [])
+
+
+def _unknown_ref(found: codes_.Lookup, ref: str, code: str) -> tuple[str, dict[str, Any]]:
+    """Why a reference was not found: two stored codes differ only in case, a close one exists, or none."""
+    if code in found.ambiguous:
+        return "excel.ambiguous_ref", {"entity": _entity_zh(ref), "code": code,
+                                       "codes": "、".join(found.ambiguous[code])}
+    if code in found.close:
+        return "excel.unknown_ref_close", {"entity": _entity_zh(ref), "code": code, "close": found.close[code]}
+    return "excel.unknown_ref", {"entity": _entity_zh(ref), "code": code}
 
 
 def _entity_zh(name: str) -> str:

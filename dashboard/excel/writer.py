@@ -17,15 +17,20 @@ import xlsxwriter
 from sqlalchemy.engine import Engine
 
 from dashboard.access import PERSONAL_COLUMNS
-from dashboard.excel import sheetxml
+from dashboard.excel import examples, sheetxml
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
 from dashboard.privacy import mask_name, mask_phone
 from data_models import Community, PractitionerGroup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-EXAMPLES = {"code": "P00001", "ref": "C001", "int": "12", "float": "9.5", "date": "2025-03-01", "bool": "是",
-            "money": "3200.50", "groups": "流动女性、低收入", "text": ""}
+
+
+def applied_filters(entity_name: str) -> tuple[bool, bool]:
+    """Which of the sidebar's filters an export of the entity applies: (community, quarter). A table without
+    the column is exported whole (communities, members, agenda items have neither; practitioners no quarter)."""
+    columns = ENTITIES[entity_name].table.c
+    return "community_id" in columns, "quarter" in columns
 
 
 def _select(entity: Entity, community_code: str | None, quarter: str | None,
@@ -46,10 +51,11 @@ def _select(entity: Entity, community_code: str | None, quarter: str | None,
     stmt = sa.select(*cols).select_from(table)
     for target, on in joins:
         stmt = stmt.join_from(table, target, on, isouter=True)
-    if community_code is not None and "community_id" in table.c:
+    by_community, by_quarter = applied_filters(entity.name)
+    if community_code is not None and by_community:
         community = sa.select(Community.id).where(Community.code == community_code).scalar_subquery()
         stmt = stmt.where(table.c.community_id == community)
-    if quarter is not None and "quarter" in table.c:
+    if quarter is not None and by_quarter:
         stmt = stmt.where(table.c.quarter == quarter)
     for column, value in (scope or {}).items():    # the role's own rows (access.row_scope); None matches none
         stmt = stmt.where(sa.false() if value is None else table.c[column] == value)
@@ -136,10 +142,11 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
     data.write_number(1, 1, 0, money_fmt)
     data.autofilter(0, 0, max(count, 1), len(entity.fields) - 1)
     now = dt.datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    by_community, by_quarter = applied_filters(entity.name)     # the cover claims only the filters applied
     for i, (key, value) in enumerate([
         (t("excel.cover_entity"), t(f"entity.{entity.name}")),
-        (t("excel.cover_community"), community_code or t("filter.all_communities")),
-        (t("excel.cover_quarter"), quarter or t("filter.all_quarters")),
+        (t("excel.cover_community"), (by_community and community_code) or t("filter.all_communities")),
+        (t("excel.cover_quarter"), (by_quarter and quarter) or t("filter.all_quarters")),
         (t("excel.cover_rows"), f"{count:,}"), (t("excel.cover_time"), f"{now}（Asia/Shanghai）"),
         *([] if personal or entity.name not in PERSONAL_COLUMNS else [(t("excel.cover_masked"),
                                                                         t("excel.cover_masked_note"))]),
@@ -213,15 +220,14 @@ def template_xlsx(entity_name: str, lang: str | None = None) -> bytes:
                t("excel.help_allowed"), t("excel.help_example")]
     for c, name in enumerate(columns):
         help_ws.write_string(0, c, name, head)
+    example_row = examples.examples(entity)       # one real row of the demo data, valid as a whole
     for r, f in enumerate(entity.fields, start=1):
         allowed = ""
         if f.kind in ("enum", "groups"):
             allowed = "、".join(t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum)  # type: ignore[union-attr]
         elif f.kind == "ref":
             allowed = t("excel.help_ref", entity=t(f"entity.{f.ref}"))
-        example = EXAMPLES.get(f.kind, "")
-        if f.kind == "enum":
-            example = allowed.split("、")[0]
+        example = example_row[f.column]
         for c, value in enumerate([f.zh, f.name, t("common.yes") if f.required else t("common.no"),
                                    t(f"excel.kind_{f.kind}"), allowed, example]):
             help_ws.write_string(r, c, value)

@@ -1,9 +1,11 @@
 """合作社分配 queries: sales by period, channel and member; runs and their lines; splits; the public fund."""
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from dashboard.services.distribution import parse_period
@@ -16,6 +18,7 @@ from data_models import (
     FundSpending,
     Member,
     Sale,
+    User,
 )
 
 
@@ -62,9 +65,22 @@ RUN_COLUMNS = ["code", "period", "status", "revenue_cents", "cost_cents", "profi
                "created_by", "created_at", "approved_by", "approved_at"]
 
 
+def _person(run_column: sa.ColumnElement[str | None], alias: str) -> tuple[sa.ColumnElement[str | None], Any]:
+    """Who computed or approved a run by their display name; the stored username where the account has none
+    (or no account exists: the demo's runs are signed by role names)."""
+    u = aliased(User, name=alias)
+    name = sa.func.coalesce(sa.func.nullif(u.display_name, ""), run_column)
+    return name, (u, u.username == run_column)
+
+
 def runs(session: Session, *, cooperative_id: int) -> pd.DataFrame:
     r = DistributionRun
-    stmt = (sa.select(*(getattr(r, c) for c in RUN_COLUMNS)).where(r.cooperative_id == cooperative_id)
+    created_by, (maker, on_maker) = _person(r.created_by, "maker")
+    approved_by, (checker, on_checker) = _person(r.approved_by, "checker")  # type: ignore[arg-type]
+    named = {"created_by": created_by.label("created_by"), "approved_by": approved_by.label("approved_by")}
+    stmt = (sa.select(*(named[c] if c in named else getattr(r, c) for c in RUN_COLUMNS))
+            .select_from(r).outerjoin(maker, on_maker).outerjoin(checker, on_checker)
+            .where(r.cooperative_id == cooperative_id)
             .order_by(r.period_start.desc(), r.id.desc()))  # type: ignore[attr-defined,union-attr]
     return pd.DataFrame(session.execute(stmt).all(), columns=RUN_COLUMNS)
 

@@ -6,7 +6,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from data_models import Community, Course, Enrolment, NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
+from data_models import Community, Course, Enrolment, NeedAssessment, NeedEvent, Practitioner, PractitionerGroup, User
 
 P = Practitioner
 
@@ -45,10 +45,13 @@ def card(session: Session, *, code: str) -> Card | None:
                   n.description).where(n.practitioner_id == p.id).order_by(n.identified_on.desc())).all(),  # type: ignore[attr-defined]
         columns=["code", "category", "severity", "status", "identified_on", "feedback_on", "satisfaction",
                  "description"])
+    # Who moved it by display name where the account has one; otherwise the name the move recorded.
+    mover = sa.func.coalesce(sa.func.nullif(User.display_name, ""), NeedEvent.actor)
     events = pd.DataFrame(session.execute(
-        sa.select(n.code, NeedEvent.to_status, NeedEvent.at, NeedEvent.actor).join(n, n.id == NeedEvent.need_id)
-        .where(n.practitioner_id == p.id).order_by(NeedEvent.at.desc()).limit(50)).all(),  # type: ignore[attr-defined]
-        columns=["code", "status", "at", "actor"])
+        sa.select(n.code, NeedEvent.to_status, NeedEvent.at, mover, NeedEvent.note).join(n, n.id == NeedEvent.need_id)
+        .outerjoin(User, User.username == NeedEvent.actor)
+        .where(n.practitioner_id == p.id).order_by(NeedEvent.at.desc(), NeedEvent.id.desc()).limit(50)).all(),  # type: ignore[attr-defined]
+        columns=["code", "status", "at", "actor", "note"])
     e, c = Enrolment, Course
     training = pd.DataFrame(session.execute(
         sa.select(c.title, c.level, e.enrolled_on, c.end_date, e.completed, e.certified, e.employed_after,

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from dashboard import audit, locks
+from dashboard import audit, codes, locks
+from dashboard.excel import normalize
 from dashboard.i18n import label
 from dashboard.periods import quarter_key
 from dashboard.services.errors import RuleError
@@ -34,10 +35,18 @@ def _stage_date(need: NeedAssessment, status: NeedStatus) -> dt.date:
 
 def record_need(session: Session, *, practitioner_code: str, category: str, severity: str, description: str,
                 identified_on: dt.date, actor: str, today: dt.date) -> NeedAssessment:
-    practitioner = session.execute(
-        sa.select(Practitioner).where(Practitioner.code == practitioner_code.strip())).scalar_one_or_none()
-    if practitioner is None:
-        raise RuleError("needs.unknown_practitioner", code=practitioner_code)
+    code = normalize.code(practitioner_code)          # full-width ＰＯ０１ is P01; blank (also 　) is None
+    if code is None:
+        raise RuleError("needs.practitioner_required")
+    table = Practitioner.__table__  # type: ignore[attr-defined]
+    found = codes.lookup(session.connection(), table, [code], [table.c.id])
+    if code in found.ambiguous:
+        raise RuleError("needs.ambiguous_practitioner", code=code, codes="、".join(found.ambiguous[code]))
+    if code not in found.found:
+        if code in found.close:
+            raise RuleError("needs.unknown_practitioner_close", code=code, close=found.close[code])
+        raise RuleError("needs.unknown_practitioner", code=code)
+    practitioner = session.get_one(Practitioner, found.found[code][1])
     if identified_on > today:
         raise RuleError("needs.future_date", date=identified_on.isoformat())
     prefix = f"N{identified_on:%Y%m%d}"

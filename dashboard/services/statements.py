@@ -1,8 +1,10 @@
 """分配明细单: one member's statement for one run, as data, as an xlsx workbook, in the user's language."""
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import xlsxwriter
@@ -11,7 +13,7 @@ from sqlmodel import Session
 from dashboard.i18n import fmt_yuan, label, t
 from dashboard.privacy import mask_name
 from dashboard.services.errors import RuleError
-from data_models import Cooperative, CooperativeSplit, DistributionLine, DistributionRun, Member
+from data_models import Cooperative, CooperativeSplit, DistributionLine, DistributionRun, Member, User
 from data_models.enums import DistributionBasis, HelpFundBasis, RunStatus
 
 
@@ -48,6 +50,14 @@ class Statement:
         return self.contribution / self.contribution_total if self.contribution_total else 0.0
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _local(at: dt.datetime) -> str:
+    """A stored UTC time as the pages show it: Asia/Shanghai, to the minute."""
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
 def statement(session: Session, *, run_code: str, member_code: str) -> Statement:
     r, ln = DistributionRun, DistributionLine
     row = session.execute(
@@ -59,13 +69,16 @@ def statement(session: Session, *, run_code: str, member_code: str) -> Statement
     if row is None:
         raise RuleError("statement.not_found", run=run_code, member=member_code)
     run, coop_name, m_code, m_name, basis_value, amount, adjustment, split = row
+    approver = None if run.approved_by is None else session.execute(
+        sa.select(sa.func.coalesce(sa.func.nullif(User.display_name, ""), User.username))
+        .where(User.username == run.approved_by)).scalar_one_or_none() or run.approved_by
     total = int(session.execute(sa.select(sa.func.coalesce(sa.func.sum(ln.basis_value), 0))
                                 .where(ln.run_id == run.id)).scalar_one())
     exact = Fraction(run.member_pool_cents * int(basis_value), total) if total else Fraction(0)
     return Statement(
         cooperative=coop_name, run_code=run.code, period=run.period, period_start=run.period_start.isoformat(),
-        period_end=run.period_end.isoformat(), status=str(run.status), approved_by=run.approved_by,
-        approved_at=None if run.approved_at is None else f"{run.approved_at:%Y-%m-%d %H:%M} UTC",
+        period_end=run.period_end.isoformat(), status=str(run.status), approved_by=approver,
+        approved_at=None if run.approved_at is None else _local(run.approved_at),
         member_code=m_code, member_name=m_name, basis=str(run.basis), revenue_cents=run.revenue_cents,
         cost_cents=run.cost_cents, profit_cents=run.profit_cents, carried_loss_cents=run.carried_loss_cents,
         split=(split.member_bp, split.cooperative_bp, split.public_fund_bp, split.help_fund_bp,
