@@ -248,3 +248,13 @@ def test_the_command_line_refuses_each_file_with_status_1_in_little_memory(fresh
         assert conn.execute(sa.text("SELECT COUNT(*) FROM practitioner")).scalar_one() == 0
         assert conn.execute(sa.text("SELECT COUNT(*) FROM import_batch")).scalar_one() == 0
     engine.dispose()
+
+
+def test_the_scan_keeps_little_between_chunks_whatever_the_xml_holds() -> None:
+    """Text with no tag in it, or one endless tag, is not carried from chunk to chunk (which would grow the
+    parent's memory with the file)."""
+    for endless in (b"<t>" + b"x" * (8 * 2**20), b'<c r="A1" s="' + b"1" * (8 * 2**20)):
+        scanner = Scanner("s")
+        for i in range(0, len(endless), 2**20):
+            scanner.feed(endless[i:i + 2**20])
+            assert len(scanner._tail) <= 2**21

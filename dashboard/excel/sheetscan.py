@@ -110,11 +110,15 @@ class Scanner:
         if last:
             cut = len(buf)
         else:
-            # Cut after the last whole cell, so that every tag and formula cell is seen in one piece.
+            # Cut after the last whole cell, so that every tag and formula cell is seen in one piece; failing that
+            # before an unfinished tag. What is kept for the next chunk stays small whatever the XML holds: a "tag"
+            # of over a megabyte is none a writer makes (and the parser's memory limit is there for it).
             end = buf.rfind(b"</c>")
-            cut = end + 4 if end >= 0 and len(buf) - end < 2**20 else buf.rfind(b"<")
-            if cut < 0:
-                cut = 0
+            if end >= 0 and len(buf) - end < 2**20:
+                cut = end + 4
+            else:
+                opened, closed = buf.rfind(b"<"), buf.rfind(b">")
+                cut = opened if opened > closed and len(buf) - opened < 2**20 else len(buf)
         self._tail = buf[cut:]
         if cut:
             self._addresses(buf[:cut])
