@@ -25,6 +25,7 @@ from dashboard.access import PERSONAL_COLUMNS
 from dashboard.bulk import among, bulk_insert, bulk_insert_columns, listed
 from dashboard.excel import normalize as norm
 from dashboard.excel.reader import RefusedFile, Sheet, blank, read_sheets
+from dashboard.excel.sheetscan import column_letters
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
 from dashboard.periods import month_key, quarter_key
@@ -263,6 +264,13 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         return ImportResult("rejected", errors=[RowError("", 0, "", file_name, t(refused.key, **refused.params))])
 
     headers = {i: str(norm.clean_text(sheet.cell(header_row, i))) for i in mapping}
+    # A formula saved without its value (openpyxl and some scripts write them so) would read as a blank cell.
+    uncomputed = sorted((r, c) for r, c in sheet.formulas if r > header_row and c in mapping)
+    if uncomputed:
+        return ImportResult("rejected", rejected=len({r for r, _ in uncomputed}), sheet=sheet.name, errors=[
+            RowError(sheet.name, r + 1, headers[c], "",
+                     t("excel.formula_no_value", cell=f"{column_letters(c + 1)}{r + 1}"))
+            for r, c in uncomputed])
     by_field = {f.column: i for i, f in mapping.items()}
     errors: list[RowError] = []
     bad_rows: set[int] = set()
