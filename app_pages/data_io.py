@@ -15,7 +15,10 @@ f = st.session_state.filters
 if message := loaders.pop_flash():
     st.success(message, icon=":material/check_circle:")
 
-entity = st.selectbox(t("io.entity"), list(ENTITIES), key="io_entity", format_func=lambda e: t(f"entity.{e}"))
+# Open on the first entity the role may import (社区 for admins), not on a lock.
+entities = list(ENTITIES)
+first = next((i for i, e in enumerate(entities) if loaders.can_import(e)), 0)
+entity = st.selectbox(t("io.entity"), entities, index=first, key="io_entity", format_func=lambda e: t(f"entity.{e}"))
 may_import = loaders.can_import(entity)
 may_export = loaders.can(Action.export)
 template_tab, import_tab, export_tab = st.tabs([t("io.tab_template"), t("io.tab_import"), t("io.tab_export")],
