@@ -62,3 +62,41 @@ def test_the_button_says_it_exports_all_matching_rows(at: AppTest) -> None:
                   "全部" in b.label)
     assert button.label == f"导出全部 {int(total):,} 条（Excel）"
     assert "不只是表格里显示的前 200 条" in button.proto.help
+
+
+def build_in_another_thread() -> None:
+    """Run by AppTest: the button's file is built when clicked, on a server thread, in the page's language."""
+    import datetime as dt
+    import io
+    import threading
+
+    import openpyxl
+    import streamlit as st
+
+    from dashboard import loaders
+    from dashboard.accounts import Principal
+    from dashboard.i18n import set_language
+    from dashboard.queries import Scope
+    from data_models.enums import Role
+
+    set_language("en")
+    st.session_state["principal"] = Principal("sw", Role.social_worker)
+    build = loaders.backlog_file(Scope(None, "2026Q3"), dt.date(2026, 11, 30), title="Open needs", shown=200)
+    made: list[bytes] = []
+    worker = threading.Thread(target=lambda: made.append(build()))
+    worker.start()
+    worker.join()
+    cover = openpyxl.load_workbook(io.BytesIO(made[0]), read_only=True).worksheets[0]
+    st.write(" | ".join(str(r[0]) for r in cover.iter_rows(values_only=True)))
+
+
+def test_the_file_is_built_on_click_in_the_users_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("DASHBOARD_AUTO_SEED", "false")
+    from tests.apptest_helpers import clear_caches
+
+    clear_caches()
+    at = AppTest.from_function(build_in_another_thread, default_timeout=60).run()
+    clear_caches()
+    assert not at.exception, at.exception
+    assert "Rows" in at.markdown[0].value and "Scope" in at.markdown[0].value

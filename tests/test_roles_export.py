@@ -1,6 +1,7 @@
 """Issue 12 items 4 and 6: only roles that may export see export buttons (viewers and the demo see none, and the
 export path refuses them); the data page opens on the first entity the role may import."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from dashboard import access
 from dashboard.access import Action, Page
 from dashboard.excel.spec import ENTITIES
 from data_models.enums import Role
-from tests.apptest_helpers import clear_caches, start_as
+from tests.apptest_helpers import ROOT, clear_caches, start_as
 
 PAGES = ["app_pages/needs.py", "app_pages/cooperative.py"]
 
@@ -93,3 +94,28 @@ def test_the_data_page_opens_on_an_entity_the_role_may_import(url: str, role: Ro
     assert not any(i.icon == ":material/lock:" for i in at.info)          # no lock on arrival
     assert "io_upload_" + first in [w.proto.id.split("-")[-1] for w in at.get("file_uploader")] or \
         at.get("file_uploader")
+
+
+def test_demo_accounts_one_per_role_passwords_printed_once_and_documented(tmp_path: Path) -> None:
+    from dashboard.cli import DEMO_ACCOUNTS
+    from tests.test_cli import run
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert run(url, "seed").returncode == 0
+    made = run(url, "user", "demo-accounts")
+    assert made.returncode == 0, made.stderr
+    accounts_made = json.loads(made.stdout)
+    assert {a["role"] for a in accounts_made} == {r.value for r in Role}
+    assert all(len(a["password"]) >= 16 for a in accounts_made) and "只显示这一次" in made.stderr
+    manager = next(a for a in accounts_made if a["role"] == "cooperative_manager")
+    refused = run(url, "distribute", "SQC-COOP", "2026Q3", "--user", manager["username"],
+                  password=manager["password"])
+    assert refused.returncode == 1 and "只能查看自己所在的合作社" in refused.stderr
+    admin = next(a for a in accounts_made if a["role"] == "admin")
+    again = run(url, "user", "demo-accounts", "--user", admin["username"], password=admin["password"])
+    assert again.returncode == 0 and all(a["password"] is None for a in json.loads(again.stdout))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for username, role, party in DEMO_ACCOUNTS:                     # the README's table names each account
+        assert f"| `{username}` | `{role.value}` | {f'`{party}`' if party else '—'} |" in readme
+    for a in accounts_made:
+        assert a["password"] not in readme
