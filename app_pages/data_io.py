@@ -83,10 +83,11 @@ with export_tab:
     if export_tab.open and not may_export:
         st.info(t("access.no_export"), icon=":material/lock:")
     elif export_tab.open:
-        if not loaders.personal_data_visible():
+        if not loaders.export_personal(entity):
             st.caption(t("io.export_masked"))
         if loaders.export_scope(entity) is not None:
-            st.caption(t("io.export_own_requests"))
+            st.caption(t("io.export_own_cooperative") if loaders.own_cooperative_only() else
+                       t("io.export_own_requests"))
         everything = st.checkbox(t("io.export_all"), key="io_export_all")
         community_code = None if everything else loaders.community_code(f.community_id)
         quarter = None if everything else f.quarter

@@ -133,3 +133,26 @@ def test_a_manager_without_a_cooperative_sees_none_and_others_still_see_all(fres
     at.switch_page("app_pages/cooperative.py").run()
     assert len(at.selectbox(key="coop_cooperative").options) == 3
     assert all("*" in n for n in top_member_names(at))
+
+
+@pytest.mark.parametrize("fresh_database_url", BACKENDS[:1], indirect=True)
+def test_the_data_page_exports_a_manager_their_own_members_unmasked(fresh_database_url: str, url: str) -> None:
+    at = start_as(url, "cooperative_manager")
+    at.switch_page("app_pages/data_io.py").run()
+    at.selectbox(key="io_entity").set_value("members").run()
+    at.session_state["io_tab"] = "导出"
+    at.run()
+    at.checkbox(key="io_export_all").check().run()
+    assert not at.exception, at.exception
+    from dashboard.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        own = conn.exec_driver_sql("SELECT COUNT(*) FROM member m JOIN cooperative c ON c.id = m.cooperative_id "
+                                   "WHERE c.code = 'GA-COOP'").scalar_one()
+        every = conn.exec_driver_sql("SELECT COUNT(*) FROM member").scalar_one()
+    engine.dispose()
+    assert 0 < own < every
+    assert f"下载 Excel（{own:,} 行）" in [b.label for b in at.get("download_button")]
+    captions = [c.value for c in at.caption]
+    assert any("只导出你所在合作社" in c for c in captions) and not any("会打码" in c for c in captions)

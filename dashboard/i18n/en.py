@@ -565,6 +565,7 @@ STRINGS: dict[str, str] = {
     "cli.bad_anchor": "--anchor takes ID:HASH, e.g. 37:9f3a1c0d… (got «{anchor}»).",
     "audit.head": "Head: entry {id}, hash {hash}. Put it in the meeting's minutes; later it shows that nothing before it was rewritten.",
     "io.export_own_requests": "For your role, only the requests routed to your own office (your party's department) are exported.",
+    "io.export_own_cooperative": "For your role, only your own cooperative's rows are exported.",
     "io.progress_columns": "Checked {done} of {total} columns of {rows} rows",
 }
 

@@ -551,6 +551,7 @@ STRINGS: dict[str, str] = {
     "cli.bad_anchor": "--anchor 的格式是 序号:哈希，例如 37:9f3a1c0d…（收到「{anchor}」）。",
     "audit.head": "链头：第 {id} 条，哈希 {hash}。把它记入会议纪要，日后可核对此前的记录没有被整体重写。",
     "io.export_own_requests": "按你的角色，只导出转交给你所在部门（你的单位在联席会议单位表里的「对口部门」）的诉求。",
+    "io.export_own_cooperative": "按你的角色，只导出你所在合作社的记录。",
     "io.progress_columns": "已检查 {rows} 行的 {done}/{total} 列",
 }
 
