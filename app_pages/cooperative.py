@@ -17,14 +17,17 @@ f = st.session_state.filters
 if message := loaders.pop_flash():
     st.success(message, icon=":material/check_circle:")
 
-coops = loaders.load_cooperatives(f.community_id)
+coops = loaders.visible_cooperatives(f.community_id)
+own = loaders.principal().cooperative_code if loaders.own_cooperative_only() else None
 if coops.empty:
-    st.info(t("common.no_data"))
+    st.info(t("access.no_cooperative") if loaders.own_cooperative_only() and own is None else t("common.no_data"))
     st.stop()
 names = dict(zip(coops["id"].tolist(), coops["name"].tolist(), strict=True))
 coop_id = st.selectbox(t("coop.select"), list(names), format_func=names.__getitem__, key="coop_cooperative")
 coop = coops.set_index("id").loc[coop_id]
-visible = loaders.personal_data_visible()
+visible = loaders.member_names_visible(coop["code"])
+if own is not None:
+    st.caption(t("access.own_cooperative", name=plain(coop["name"])))
 st.caption(t("coop.caption", code=plain(coop["code"]), basis=label(DistributionBasis(coop["basis"])),
              carry=t("common.yes") if coop["carry_loss_forward"] else t("common.no")))
 
@@ -62,7 +65,7 @@ with runs_tab:
             if st.form_submit_button(t("coop.compute_button"), type="primary"):
                 try:
                     run = loaders.write(distribution.compute, permission=Action.distribution_compute,
-                                        cooperative_code=coop["code"], period=period,
+                                        cooperative=coop["code"], cooperative_code=coop["code"], period=period,
                                         actor=loaders.current_actor(), correction=correction)
                     loaders.flash(t("coop.computed", code=run.code, pool=fmt_yuan(run.member_pool_cents)))
                     st.rerun()
@@ -89,7 +92,7 @@ with runs_tab:
                     t("coop.approve"), key="coop_approve", type="primary", help=t("coop.approve_help")):
                 try:
                     loaders.write(distribution.approve, permission=Action.distribution_approve, run_code=run_code,
-                                  actor=loaders.current_actor())
+                                  actor=loaders.current_actor(), cooperative=coop["code"])
                     loaders.flash(t("coop.approved", code=run_code))
                     st.rerun()
                 except RuleError as err:
@@ -112,10 +115,11 @@ with statement_tab:
             st.subheader(t("statement.title"))
             st.table(plain_table(presenters.statement_table(statements.statement_rows(stmt, visible)),
                                  keep="" if visible else "*"), hide_index=True)
-            st.download_button(t("coop.download_statement"), statements.statement_xlsx(stmt, visible),
-                               file_name=f"{t('statement.file')}_{s_run}_{member}.xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                               key="coop_statement_download", icon=":material/download:", on_click="ignore")
+            if loaders.can(Action.export):
+                st.download_button(t("coop.download_statement"), statements.statement_xlsx(stmt, visible),
+                                   file_name=f"{t('statement.file')}_{s_run}_{member}.xlsx",
+                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                   key="coop_statement_download", icon=":material/download:", on_click="ignore")
 
 with fund_tab:
     ledger = loaders.load_fund_ledger(coop_id)
@@ -136,7 +140,8 @@ with fund_tab:
             approver = c4.text_input(t("coop.approver"), key="coop_approver")
             if st.form_submit_button(t("coop.spend_button")):
                 try:
-                    loaders.write(fund.add_spending, permission=Action.fund_spend, cooperative_id=coop_id,
+                    loaders.write(fund.add_spending, permission=Action.fund_spend, cooperative=coop["code"],
+                                  cooperative_id=coop_id,
                                   spent_on=spent_on, purpose=purpose, amount_cents=presenters.yuan_to_cents(amount),
                                   approver=approver, actor=loaders.current_actor())
                     loaders.flash(t("coop.spent", amount=fmt_yuan(presenters.yuan_to_cents(amount))))

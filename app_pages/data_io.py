@@ -18,7 +18,10 @@ if message := loaders.pop_flash():
     st.success(message, icon=":material/check_circle:")
 
 entity_labels = {e: t(f"entity.{e}") for e in ENTITIES}     # worded now, in this run's language
-entity = st.selectbox(t("io.entity"), list(entity_labels), key="io_entity", format_func=entity_labels.get)
+# Open on the first entity the role may import (社区 for admins), not on a lock.
+entities = list(entity_labels)
+first = next((i for i, e in enumerate(entities) if loaders.can_import(e)), 0)
+entity = st.selectbox(t("io.entity"), entities, index=first, key="io_entity", format_func=entity_labels.get)
 may_import = loaders.can_import(entity)
 may_export = loaders.can(Action.export)
 template_tab, import_tab, export_tab = st.tabs([t("io.tab_template"), t("io.tab_import"), t("io.tab_export")],
@@ -80,10 +83,11 @@ with export_tab:
     if export_tab.open and not may_export:
         st.info(t("access.no_export"), icon=":material/lock:")
     elif export_tab.open:
-        if not loaders.personal_data_visible():
+        if not loaders.export_personal(entity):
             st.caption(t("io.export_masked"))
         if loaders.export_scope(entity) is not None:
-            st.caption(t("io.export_own_requests"))
+            st.caption(t("io.export_own_cooperative") if loaders.own_cooperative_only() else
+                       t("io.export_own_requests"))
         everything = st.checkbox(t("io.export_all"), key="io_export_all")
         community_code = None if everything else loaders.community_code(f.community_id)
         quarter = None if everything else f.quarter

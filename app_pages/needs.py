@@ -54,6 +54,8 @@ for row in (metrics[:5], metrics[5:]):
         col.metric(m.label, m.value, m.delta, delta_color=m.delta_color, help=m.help)
 
 st.subheader(t("needs.composition"))
+if min_cell is not None:
+    st.caption(t("needs.small_cells_note", n=min_cell))
 for row in (DIMENSIONS[:3], DIMENSIONS[3:]):
     for col, dim in zip(st.columns(3), row, strict=False):
         frame = view.composition_frame(dim, data.composition[dim], min_cell)
@@ -68,7 +70,8 @@ left, right = st.columns(2)
 with left:
     by = st.radio(t("needs.heat_by"), ["employment_type", "group"], key="needs_heat_by", horizontal=True,
                   format_func={d: t(f"needs.dim.{d}") for d in ("employment_type", "group")}.get)
-    st.plotly_chart(charts.heatmap_chart(view.heatmap_frame(data.heatmap[by], by, min_cell), t("needs.heat_title")),
+    heat = view.heatmap_frame(data.heatmap[by], by, min_cell)
+    st.plotly_chart(charts.heatmap_chart(heat, t("needs.heat_title"), view.heatmap_text(heat, min_cell)),
                     width="stretch")
 right.plotly_chart(charts.severity_trend_chart(data.trend, t("needs.trend_title")), width="stretch")
 left, right = st.columns([2, 3])
@@ -78,7 +81,10 @@ with right:
     st.markdown(f"**{t('needs.backlog', shown=len(data.backlog), total=data.backlog_total)}**")
     backlog = view.masked(data.backlog, loaders.personal_data_visible())
     st.dataframe(presenters.table(backlog, view.BACKLOG_COLUMNS), hide_index=True, width="stretch", height=330)
-    loaders.download_table(backlog, view.BACKLOG_COLUMNS, title=t("needs.backlog_file"), key="needs_backlog_xlsx")
+    loaders.download_backlog(Scope(f.community_id, f.quarter, drill), loaders.today(),  # type: ignore[arg-type]
+                             total=data.backlog_total, shown=len(data.backlog), title=t("needs.backlog_file"),
+                             key="needs_backlog_xlsx", extra_filters={t("needs.drill"): view.code_label(*drill)}
+                             if drill else None)
 
 st.subheader(t("needs.work"))
 if not loaders.can(Action.need_write):
@@ -129,6 +135,9 @@ else:
                 st.error(rule_message(err))
 
 st.subheader(t("needs.profile"))
+if loaders.meeting_mode():   # one person's birth year, income and needs are not for the projector
+    st.info(t("needs.profile_hidden"), icon=":material/visibility_off:")
+    st.stop()
 search = st.text_input(t("needs.search"), key="needs_search", help=t("needs.search_help"))
 matches = loaders.load_practitioner_matches(f.community_id, search) if search.strip() else None
 if matches is not None and matches.empty:

@@ -76,12 +76,19 @@ PERSONAL_COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
+# A cooperative manager's rows of these entities are their own cooperative's: the column that says whose they are.
+COOPERATIVE_COLUMN = {"cooperatives": "id", "members": "cooperative_id", "sales": "cooperative_id"}
+
+
 def row_scope(role: Role | str, entity: str, *, department: str | None,
-              community_id: int | None) -> dict[str, object] | None:
+              community_id: int | None, cooperative_id: int | None = None) -> dict[str, object] | None:
     """Which rows of `entity` the role may export, as column -> value; None means all of them.
 
     Government staff see the livestream requests routed to their own office: the department of their party,
-    in its community. An account without a department sees none (a value of None matches no row)."""
+    in its community. An account without a department sees none (a value of None matches no row). A cooperative
+    manager sees their own cooperative's members and sales (an account without a cooperative party: none)."""
+    if own_cooperative_only(role) and entity in COOPERATIVE_COLUMN:
+        return {COOPERATIVE_COLUMN[entity]: cooperative_id}
     if Role(role) is Role.government and entity == "requests":
         scope: dict[str, object] = {"department": department}
         if community_id is not None:
@@ -108,6 +115,32 @@ def can_import(role: Role | str, entity: str) -> bool:
 
 def sees_personal_data(role: Role | str) -> bool:
     return grant(role).personal_data
+
+
+def own_cooperative_only(role: Role | str) -> bool:
+    """A manager belongs to one cooperative (the party they sign in with) and sees and computes only for it."""
+    return Role(role) is Role.cooperative_manager
+
+
+def may_see_cooperative(role: Role | str, own: str | None, code: str) -> bool:
+    """Whether the role sees cooperative `code`; `own` is the account's cooperative (Principal.cooperative_code)."""
+    return not own_cooperative_only(role) or (own is not None and own == code)
+
+
+def sees_member_names(role: Role | str, own: str | None, code: str) -> bool:
+    """Members' names and phones of cooperative `code`: roles that see personal data, and its own manager."""
+    return sees_personal_data(role) or (own_cooperative_only(role) and own is not None and own == code)
+
+
+def sees_personal_columns(role: Role | str, entity: str) -> bool:
+    """Unmasked personal columns in an export of `entity`. A manager's members export holds only their own
+    cooperative's members (row_scope), whose names they hand out on statements anyway."""
+    return sees_personal_data(role) or (own_cooperative_only(role) and entity == "members")
+
+
+def require_cooperative(role: Role | str, own: str | None, code: str) -> None:
+    if not may_see_cooperative(role, own, code):
+        raise RuleError("access.denied_cooperative", role=label(Role(role)), code=code)
 
 
 def require(role: Role | str, action: Action) -> None:

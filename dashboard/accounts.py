@@ -20,9 +20,9 @@ from sqlmodel import Session
 from dashboard import audit
 from dashboard.services.errors import RuleError
 from dashboard.settings import get_settings
-from data_models import AuditLog, Party, User
+from data_models import AuditLog, Cooperative, Party, User
 from data_models.core import utcnow
-from data_models.enums import Role
+from data_models.enums import PartyKind, Role
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
@@ -44,6 +44,8 @@ class Principal:
     demo: bool = False
     department: str | None = None          # the party's department (a government office's requests)
     community_id: int | None = None        # the party's community
+    cooperative_code: str | None = None    # a cooperative party's own cooperative (same code): a manager's scope
+    cooperative_id: int | None = None
 
 
 DEMO = Principal("demo", Role.viewer, "演示账号 Demo", demo=True)
@@ -141,9 +143,14 @@ def admin_exists(session: Session) -> bool:
 
 def _principal(session: Session, user: User) -> Principal:
     party = session.get(Party, user.party_id) if user.party_id is not None else None
+    coop = None
+    if party is not None and party.kind == PartyKind.cooperative:
+        # A cooperative's party carries the cooperative's code (seed/people.py): no extra column needed.
+        coop = session.execute(sa.select(Cooperative.id).where(Cooperative.code == party.code)).scalar_one_or_none()
     return Principal(user.username, Role(user.role), user.display_name, user.party_id,
                      department=None if party is None or party.department is None else str(party.department),
-                     community_id=None if party is None else party.community_id)
+                     community_id=None if party is None else party.community_id,
+                     cooperative_code=None if coop is None else party.code, cooperative_id=coop)
 
 
 def principal_of(session: Session, username: str) -> Principal | None:

@@ -88,16 +88,22 @@ def fund_balance_chart(ledger: pd.DataFrame) -> go.Figure:
 def composition_chart(frame: pd.DataFrame, title: str, selected: str | None = None) -> go.Figure:
     """Practitioners per slice; the picked slice stands out. Bars carry their code for selection events."""
     colours = [PALETTE[1] if selected is not None and c == selected else PALETTE[0] for c in frame["code"]]
-    fig = go.Figure(go.Bar(x=frame["label"], y=frame["count"], customdata=frame["code"], marker_color=colours,
-                           text=frame["count"], textposition="outside", cliponaxis=False))
+    # A withheld slice (count missing, text "<5") keeps its place on the axis with its label above the axis.
+    fig = go.Figure(go.Bar(x=frame["label"], y=frame["count"].fillna(0), customdata=frame["code"],
+                           marker_color=colours, text=frame.get("text", frame["count"]), textposition="outside",
+                           cliponaxis=False))
     fig.update_layout(font_family=FONT, title=title, height=300, margin={"l": 10, "r": 10, "t": 50, "b": 10},
                       yaxis_title="", xaxis_title="")
     return fig
 
 
-def heatmap_chart(matrix: pd.DataFrame, title: str) -> go.Figure:
-    fig = px.imshow(matrix, text_auto=True, aspect="auto", color_continuous_scale="Blues", title=title)
-    fig.update_traces(hovertemplate="%{y} · %{x}: %{z}<extra></extra>")     # px writes "x: … y: … color: …"
+def heatmap_chart(matrix: pd.DataFrame, title: str, text: pd.DataFrame | None = None) -> go.Figure:
+    """`text`, where given, is what each cell reads (e.g. "<5" for a withheld cell)."""
+    fig = px.imshow(matrix, text_auto=text is None, aspect="auto", color_continuous_scale="Blues", title=title)
+    if text is not None:
+        fig.update_traces(text=text.to_numpy(), texttemplate="%{text}")
+    # px writes "x: … y: … color: …"; a withheld cell hovers as its label, not its value
+    fig.update_traces(hovertemplate="%{y} · %{x}: " + ("%{text}" if text is not None else "%{z}") + "<extra></extra>")
     fig.update_layout(font_family=FONT, height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10},
                       coloraxis_showscale=False, xaxis_title="", yaxis_title="")
     return fig

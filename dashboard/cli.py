@@ -87,6 +87,7 @@ def _distribute(args: argparse.Namespace) -> int:
     engine = init_database(args.database_url)
     who = _signed_in(args, engine)
     access.require(who.role, Action.distribution_approve if args.approve else Action.distribution_compute)
+    access.require_cooperative(who.role, who.cooperative_code, args.coop_code)
     with Session(engine, expire_on_commit=False) as session:
         if args.approve:
             run = distribution.open_draft(session, cooperative_code=args.coop_code, period=args.period)
@@ -201,8 +202,9 @@ def _export(args: argparse.Namespace) -> int:
     engine = init_database(args.database_url)
     who = _signed_in(args, engine)
     access.require(who.role, Action.export)
-    personal = access.sees_personal_data(who.role)
-    scope = access.row_scope(who.role, args.entity, department=who.department, community_id=who.community_id)
+    personal = access.sees_personal_columns(who.role, args.entity)
+    scope = access.row_scope(who.role, args.entity, department=who.department, community_id=who.community_id,
+                             cooperative_id=who.cooperative_id)
     out = Path(args.out)
     if out.suffix.lower() == ".csv":
         out.write_bytes(writer.export_csv(engine, args.entity, community_code=args.community, quarter=args.quarter,
@@ -228,13 +230,15 @@ def _user(args: argparse.Namespace) -> int:
     engine = init_database(args.database_url)
     with Session(engine) as session:
         bootstrap = not accounts.admin_exists(session)
-    if bootstrap and args.action == "add" and args.role == "admin":
+    if bootstrap and (args.action == "demo-accounts" or (args.action == "add" and args.role == "admin")):
         actor = f"cli:{getpass.getuser()}"
     else:
         who = _signed_in(args, engine)
         access.require(who.role, Action.user_manage)
         actor = who.username
     given = os.environ.get("DASHBOARD_NEW_PASSWORD") or None
+    if args.action == "demo-accounts":
+        return _demo_accounts(engine, actor)
     with Session(engine) as session:
         if args.action == "list":
             frame = accounts.users(session)
@@ -258,6 +262,48 @@ def _user(args: argparse.Namespace) -> int:
     print(json.dumps(result, ensure_ascii=False))
     if generated:
         print(t("cli.password_once"), file=sys.stderr)
+    return 0
+
+
+# One account per role on the demo data, bound to community GA's parties (seed/people.py); see the README.
+DEMO_ACCOUNTS: list[tuple[str, str, str | None]] = [
+    ("demo-admin", "admin", None),
+    ("demo-social-worker", "social_worker", "GA-SW"),
+    ("demo-government", "government", "GA-GOV"),
+    ("demo-association", "association", "GA-ASN"),
+    ("demo-platform", "platform", "GA-PLT"),
+    ("demo-manager", "cooperative_manager", "GA-COOP"),
+    ("demo-viewer", "viewer", None),
+]
+
+
+def _demo_accounts(engine: "Engine", actor: str) -> int:
+    """Make the demo accounts that do not exist yet, each with a random password printed this once."""
+    from sqlmodel import Session
+
+    from dashboard import accounts
+    from data_models.enums import Role
+
+    out = []
+    with Session(engine) as session:
+        existing = set(accounts.users(session)["username"])
+        for username, role_name, party in DEMO_ACCOUNTS:
+            role = Role(role_name)
+            if username in existing:
+                out.append({"username": username, "role": role.value, "party": party, "password": None,
+                            "note": t("cli.demo_exists")})
+                continue
+            try:
+                _, generated = accounts.create_user(session, username=username, role=role, actor=actor,
+                                                    party_code=party, display_name=f"演示 {label(role)}")
+            except RuleError as err:
+                if err.key == "accounts.unknown_party":
+                    raise RuleError("cli.demo_needs_demo", code=party) from None
+                raise
+            out.append({"username": username, "role": role.value, "party": party, "password": generated})
+        session.commit()
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    print(t("cli.password_once"), file=sys.stderr)
     return 0
 
 
@@ -311,7 +357,7 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--quarter", default=None, help="e.g. 2025Q3")
     exp.set_defaults(func=_export)
     usr = sub.add_parser("user", parents=[auth], help="accounts: add, reset a password, disable, enable, list")
-    usr.add_argument("action", choices=["add", "reset", "disable", "enable", "list"])
+    usr.add_argument("action", choices=["add", "reset", "disable", "enable", "list", "demo-accounts"])
     usr.add_argument("username", nargs="?", default="")
     usr.add_argument("--role", choices=list(ROLE_NAMES), default=None)
     usr.add_argument("--party", default=None, help="party code, e.g. GA-GOV")
@@ -329,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_language(get_settings().language)
     else:
         set_language(args.lang)
-    if args.command == "user" and args.action != "list" and not args.username:
+    if args.command == "user" and args.action not in ("list", "demo-accounts") and not args.username:
         p.error(t("cli.need_username"))
     try:
         return int(args.func(args))

@@ -1,5 +1,6 @@
 """The one Streamlit-aware data module: the cached engine and the cached load_* wrappers pages call."""
 
+import contextvars
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from dashboard.access import Action
 from dashboard.accounts import Principal
 from dashboard.db import init_database
 from dashboard.excel import annotate, importer, writer
-from dashboard.excel.tables import table_xlsx
+from dashboard.excel.tables import backlog_xlsx, table_xlsx
 from dashboard.i18n import get_language, t
 from dashboard.queries import Scope, audit_log, common, cooperative, needs_board, overview, practitioner
 from dashboard.queries.audit_log import AuditFilter
@@ -87,10 +88,13 @@ def can_import(entity: str) -> bool:
     return access.can_import(principal().role, entity)
 
 
-def write(action: Callable[..., T], *, permission: Action, **kwargs: Any) -> T:
-    """Run one write from dashboard/ in its own transaction, if the matrix lets the signed-in role make it;
-    then every cached query result is stale."""
-    access.require(principal().role, permission)
+def write(action: Callable[..., T], *, permission: Action, cooperative: str | None = None, **kwargs: Any) -> T:
+    """Run one write from dashboard/ in its own transaction, if the matrix lets the signed-in role make it
+    (and, for a write to a cooperative, on that cooperative); then every cached query result is stale."""
+    p = principal()
+    access.require(p.role, permission)
+    if cooperative is not None:
+        access.require_cooperative(p.role, p.cooperative_code, cooperative)
     with Session(get_engine(), expire_on_commit=False) as session:
         try:
             result = action(session, **kwargs)
@@ -115,6 +119,27 @@ def pop_flash() -> str | None:
 def load_cooperatives(community_id: int | None) -> pd.DataFrame:
     with Session(get_engine()) as session:
         return cooperative.cooperatives(session, community_id=community_id)
+
+
+def visible_cooperatives(community_id: int | None) -> pd.DataFrame:
+    """The cooperatives the signed-in account may see: all of them, or a manager's own one."""
+    p = principal()
+    coops = load_cooperatives(community_id)
+    if not access.own_cooperative_only(p.role):
+        return coops
+    return coops[coops["code"] == p.cooperative_code].reset_index(drop=True)
+
+
+def own_cooperative_only() -> bool:
+    """The signed-in account sees one cooperative only (a manager)."""
+    return access.own_cooperative_only(principal().role)
+
+
+def member_names_visible(cooperative_code: str) -> bool:
+    """Members' names unmasked: roles that see personal data and the cooperative's own manager; never in
+    meeting mode."""
+    p = principal()
+    return access.sees_member_names(p.role, p.cooperative_code, cooperative_code) and not meeting_mode()
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -173,7 +198,11 @@ def min_cell() -> int | None:
 
 def personal_data_visible() -> bool:
     """Names, phone numbers and ID-like fields: only social workers and admins see them, never in meeting mode."""
-    return access.sees_personal_data(principal().role) and not st.session_state.get("meeting_mode", False)
+    return access.sees_personal_data(principal().role) and not meeting_mode()
+
+
+def meeting_mode() -> bool:
+    return bool(st.session_state.get("meeting_mode", False))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -246,7 +275,8 @@ RowScope = tuple[tuple[str, Any], ...] | None
 def export_scope(entity: str) -> RowScope:
     """The rows of `entity` the signed-in role may export (access.row_scope), hashable for the cache."""
     p = principal()
-    scope = access.row_scope(p.role, entity, department=p.department, community_id=p.community_id)
+    scope = access.row_scope(p.role, entity, department=p.department, community_id=p.community_id,
+                             cooperative_id=p.cooperative_id)
     return None if scope is None else tuple(sorted(scope.items()))
 
 
@@ -257,11 +287,17 @@ def _export(entity: str, community: str | None, quarter: str | None, lang: str, 
                               personal=personal, scope=None if scope is None else dict(scope))
 
 
+def export_personal(entity: str) -> bool:
+    """Whether an export of `entity` shows personal columns unmasked for the signed-in role (never in meeting
+    mode)."""
+    return access.sees_personal_columns(principal().role, entity) and not meeting_mode()
+
+
 def export_bytes(entity: str, community: str | None, quarter: str | None) -> tuple[bytes, int]:
     """The entity's rows as the signed-in role may see them: its own rows, personal columns masked where
     it may not see them."""
     access.require(principal().role, Action.export)
-    return _export(entity, community, quarter, get_language(), personal_data_visible(), export_scope(entity))
+    return _export(entity, community, quarter, get_language(), export_personal(entity), export_scope(entity))
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
@@ -273,7 +309,7 @@ def _export_csv(entity: str, community: str | None, quarter: str | None, lang: s
 
 def export_csv_bytes(entity: str, community: str | None, quarter: str | None) -> bytes:
     access.require(principal().role, Action.export)
-    return _export_csv(entity, community, quarter, get_language(), personal_data_visible(), export_scope(entity))
+    return _export_csv(entity, community, quarter, get_language(), export_personal(entity), export_scope(entity))
 
 
 def annotated_upload(data: bytes, file_name: str, result: importer.ImportResult) -> bytes | None:
@@ -301,13 +337,44 @@ def write_undo(entity: str) -> dict[str, object]:
     return summary
 
 
-def download_table(df: pd.DataFrame, columns: list[tuple[str, str, str]], *, title: str, key: str) -> None:
-    """The export button under a table: the rows shown, with the page's filters on the cover sheet."""
+def cover_filters(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The page's filters as an export's cover names them."""
     f = st.session_state.get("filters")
-    filters = {t("filter.community"): st.session_state.get("community_name", ""),
-               t("filter.quarter"): getattr(f, "quarter", None) or t("filter.all_quarters")}
-    st.download_button(t("common.download_table"), table_xlsx(df, columns, title=title, filters=filters),
+    return {t("filter.community"): st.session_state.get("community_name", ""),
+            t("filter.quarter"): getattr(f, "quarter", None) or t("filter.all_quarters"), **(extra or {})}
+
+
+def download_table(df: pd.DataFrame, columns: list[tuple[str, str, str]], *, title: str, key: str) -> None:
+    """The export button under a table: the rows shown (the whole table), with the page's filters on the cover
+    sheet. Roles that may not export (viewers, the demo) get no button."""
+    if not can(Action.export):
+        return
+    st.download_button(t("common.download_table"), table_xlsx(df, columns, title=title, filters=cover_filters()),
                        file_name=f"{title}.xlsx", key=key, on_click="ignore", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def backlog_file(scope: Scope, on: dt.date, *, title: str, shown: int,
+                 extra_filters: dict[str, str] | None = None) -> Callable[[], bytes]:
+    """Every open need that matches the page's filters as a workbook, built when the button is clicked (its own
+    query, not the rows the page shows). Refused for roles that may not export."""
+    access.require(principal().role, Action.export)
+    engine, personal, filters = get_engine(), personal_data_visible(), cover_filters(extra_filters)
+    # The click is served outside this script run: keep its language (a context variable) for the build.
+    context = contextvars.copy_context()
+    return lambda: context.copy().run(lambda: backlog_xlsx(engine, scope=scope, today=on, title=title, filters=filters,
+                                                    personal=personal, shown=shown)[0])
+
+
+def download_backlog(scope: Scope, on: dt.date, *, total: int, shown: int, title: str, key: str,
+                     extra_filters: dict[str, str] | None = None) -> None:
+    """The backlog's export button: all matching rows, and it says so."""
+    if not can(Action.export):
+        return
+    st.download_button(t("common.download_all", n=f"{total:,}"),
+                       backlog_file(scope, on, title=title, shown=shown, extra_filters=extra_filters),
+                       file_name=f"{title}.xlsx", key=key, on_click="ignore", icon=":material/download:",
+                       help=t("common.download_all_help", n=f"{total:,}", shown=f"{shown:,}"),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

@@ -37,8 +37,9 @@ def needs_metrics(board: Any, min_cell: int | None = None) -> list[Metric]:
     out = []
     small = min_cell is not None and 0 < board.current.practitioners < min_cell
     for key, name, kind, paper in NEEDS_METRICS:
-        if small and name != "practitioners":
-            out.append(Metric(t(key), "—", None, "off", t("needs.suppressed", n=min_cell)))
+        if small:   # the head count says "<5"; every other figure of so few people is withheld
+            value = t("needs.small_cell", n=min_cell) if name == "practitioners" else "—"
+            out.append(Metric(t(key), value, None, "off", t("needs.suppressed", n=min_cell)))
             continue
         cur = _figure(board.current, name)
         prev = None if board.previous is None else _figure(board.previous, name)
@@ -68,21 +69,29 @@ def code_label(dimension: str, code: str) -> str:
 
 
 def composition_frame(dimension: str, df: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
-    """Counts with their labels, in the dimension's natural order (ages ascending, enums as declared).
+    """Counts with their labels and the text on each bar, in the dimension's natural order (ages ascending,
+    enums as declared).
 
-    With `min_cell` (meeting mode), slices of fewer people are dropped, so nobody can be picked out.
+    With `min_cell` (personal data hidden), a slice of fewer people keeps its place on the axis but has no bar
+    (count missing) and reads "<5", so nobody can be picked out and nothing silently vanishes.
     """
     order = AGE_ORDER if dimension == "age_group" else [m.value for m in getattr(enums, DIMENSION_ENUM[dimension])]
     df = df.assign(rank=df["code"].map({c: i for i, c in enumerate(order)})).sort_values("rank")
+    counts = df["count"].astype("float")
+    text = [f"{int(c):,}" for c in counts]
     if min_cell is not None:
-        df = df[df["count"] >= min_cell]
-    return df.assign(label=[code_label(dimension, c) for c in df["code"]])[["code", "label", "count"]]
+        small = counts < min_cell
+        counts = counts.mask(small)
+        text = [t("needs.small_cell", n=min_cell) if s else x for s, x in zip(small, text, strict=True)]
+    return pd.DataFrame({"code": df["code"].tolist(), "label": [code_label(dimension, c) for c in df["code"]],
+                         "count": counts.tolist(), "text": text})
 
 
 def heatmap_frame(df: pd.DataFrame, by: str, min_cell: int | None = None) -> pd.DataFrame:
     """Needs as a category x column matrix with labels, zeros where nothing was recorded.
 
-    With `min_cell` (meeting mode), cells of 1 to min_cell-1 become blank.
+    With `min_cell` (personal data hidden), cells of 1 to min_cell-1 have no value (heatmap_text labels them
+    "<5").
     """
     columns = [m.value for m in (enums_for(by))]
     matrix = df.pivot_table(index="category", columns="column", values="count", aggfunc="sum", fill_value=0)
@@ -93,6 +102,12 @@ def heatmap_frame(df: pd.DataFrame, by: str, min_cell: int | None = None) -> pd.
     if min_cell is not None:
         matrix = matrix.astype("float").mask((matrix > 0) & (matrix < min_cell))
     return matrix
+
+
+def heatmap_text(matrix: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
+    """What each heatmap cell reads: its count, or "<5" where heatmap_frame withheld it."""
+    hidden = t("needs.small_cell", n=min_cell) if min_cell is not None else ""
+    return matrix.map(lambda v: hidden if pd.isna(v) else f"{int(v):,}")
 
 
 def enums_for(by: str) -> Any:

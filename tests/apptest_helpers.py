@@ -14,6 +14,8 @@ from dashboard.db import init_database
 from dashboard.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+# A manager belongs to a cooperative: the demo's community A cooperative, as the demo accounts are.
+ROLE_PARTY = {"cooperative_manager": "GA-COOP"}
 
 
 def clear_caches() -> None:
@@ -49,9 +51,9 @@ def start_as(url: str, role: str | None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     if role is not None:
         admin = add_user(url, "admin")
-        username, password = admin if role == "admin" else add_user(url, role)
-        at.run()
+        at.run()                                    # seeds the demo (and its parties) before an account joins one
         assert not at.exception, at.exception
+        username, password = admin if role == "admin" else add_user(url, role, party=ROLE_PARTY.get(role))
         sign_in(at, username, password)
     else:
         at.run()

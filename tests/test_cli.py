@@ -31,7 +31,8 @@ def accounts_for(url: str, *roles: str) -> dict[str, str]:
     assert first.returncode == 0, first.stderr
     made = {"boss": json.loads(first.stdout)["password"]}
     for role in roles:
-        out = run(url, "user", "add", role, "--role", role, "--user", "boss", password=made["boss"])
+        party = ["--party", "GA-COOP"] if role == "cooperative_manager" else []   # a manager belongs to one (issue 12)
+        out = run(url, "user", "add", role, "--role", role, *party, "--user", "boss", password=made["boss"])
         assert out.returncode == 0, out.stderr
         made[role] = json.loads(out.stdout)["password"]
     return made
@@ -72,7 +73,7 @@ def test_distribute_prints_the_run_as_json_and_refuses_with_status_1(fresh_datab
     assert run(fresh_database_url, "seed").returncode == 0
     pw = accounts_for(fresh_database_url, "cooperative_manager", "social_worker")
     pw["chair"] = json.loads(run(fresh_database_url, "user", "add", "chair", "--role", "cooperative_manager",
-                                 "--user", "boss", password=pw["boss"]).stdout)["password"]
+                                 "--party", "GA-COOP", "--user", "boss", password=pw["boss"]).stdout)["password"]
     # The demo's 2026Q3 run is a draft computed by 合作社经理: a manager approves it (four eyes).
     refused = run(fresh_database_url, "distribute", "GA-COOP", "2026Q3", "--approve", "--user", "social_worker",
                   password=pw["social_worker"])

@@ -79,7 +79,8 @@ def test_meeting_mode_suppresses_small_slices() -> None:
     set_language("zh")
     comp = pd.DataFrame({"code": ["rural", "urban"], "count": [4, 12]})
     assert view.composition_frame("hukou", comp)["count"].tolist() == [4, 12]
-    assert view.composition_frame("hukou", comp, 5)["code"].tolist() == ["urban"]
+    small = view.composition_frame("hukou", comp, 5)                   # kept, and read "<5" (issue 12)
+    assert small["code"].tolist() == ["rural", "urban"] and small["text"].tolist() == ["<5", "12"]
     heat = pd.DataFrame({"category": ["rights_protection", "skills_digital"], "column": ["platform_employee"] * 2,
                          "count": [3, 7]})
     matrix = view.heatmap_frame(heat, "employment_type", 5)
@@ -90,4 +91,4 @@ def test_meeting_mode_suppresses_small_slices() -> None:
     board = NeedsBoard(tiny, None, {"labour_contract": 0.55, "pension": 0.6, "over_10h": 0.63})
     shown = {m.label: m.value for m in view.needs_metrics(board)}
     hidden = {m.label: m.value for m in view.needs_metrics(board, 5)}
-    assert shown["签订劳动合同"] == "33.3%" and hidden["签订劳动合同"] == "—" and hidden["从业者"] == "3"
+    assert shown["签订劳动合同"] == "33.3%" and hidden["签订劳动合同"] == "—" and hidden["从业者"] == "<5"

@@ -7,8 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import xlsxwriter
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from dashboard.i18n import t
+from dashboard.presenters import masked
+from dashboard.presenters_needs import BACKLOG_COLUMNS
+from dashboard.queries import Scope, needs_board
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -71,3 +76,14 @@ def table_xlsx(df: pd.DataFrame, columns: list[tuple[str, str, str]], *, title: 
     cover.set_column(1, 1, 44)
     wb.close()
     return buf.getvalue()
+
+
+def backlog_xlsx(engine: Engine, *, scope: Scope, today: dt.date, title: str, filters: dict[str, str],
+                 personal: bool, shown: int) -> tuple[bytes, int]:
+    """Every open need that matches the page's filters (its own query, not the `shown` rows on the page), names
+    masked unless `personal`; the cover names the filters, the count and that it is all of them."""
+    with Session(engine) as session:
+        rows, _ = needs_board.backlog(session, scope=scope, today=today, limit=None)
+    rows = masked(rows, personal, "practitioner_name")
+    note = {t("excel.cover_scope"): t("excel.cover_all_rows", shown=f"{shown:,}")}
+    return table_xlsx(rows, BACKLOG_COLUMNS, title=title, filters=filters | note), len(rows)

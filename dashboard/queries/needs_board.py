@@ -137,8 +137,9 @@ BACKLOG_COLUMNS = ["code", "practitioner_code", "practitioner_name", "category",
                    "identified_on", "days_open", "social_worker"]
 
 
-def backlog(session: Session, *, scope: Scope, today: dt.date, limit: int = 200) -> tuple[pd.DataFrame, int]:
-    """Needs not closed at the quarter's end (or today), oldest first, with how many there are in all."""
+def backlog(session: Session, *, scope: Scope, today: dt.date, limit: int | None = 200) -> tuple[pd.DataFrame, int]:
+    """Needs not closed at the quarter's end (or today), oldest first, with how many there are in all;
+    `limit` None gives every one (the export)."""
     end = min(today, quarter_bounds(scope.quarter)[1]) if scope.quarter else today
     where = [*need_filters(scope), N.identified_on <= end,
              sa.or_(N.closed_on.is_(None), N.closed_on > end)]  # type: ignore[union-attr]
