@@ -8,7 +8,7 @@ from dashboard.periods import previous_quarter
 
 st.header(t("overview.title"))
 f = st.session_state.filters
-if f.quarter is None:
+if f.quarter is None or not loaders.load_has_data(f.community_id, f.quarter):
     st.info(t("common.no_data"))
     st.stop()
 
