@@ -90,7 +90,8 @@ def test_metric_labels_are_whole_at_1280(page: Page, server: str) -> None:  # no
     main = page.get_by_test_id("stMain")
     expect(main.get_by_test_id("stMetric").filter(has_text="Practitioners").first).to_contain_text(
         "2,000", timeout=60_000)
-    cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stMetricLabel]')]
+    cut = page.evaluate("""() => [...document.querySelectorAll(
+            '[data-testid=stMetricLabel], [data-testid=stMetricLabel] *')]
         .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
     assert cut == []
     ARTIFACTS.mkdir(exist_ok=True)
