@@ -10,6 +10,7 @@ from streamlit.navigation.page import StreamlitPage
 from dashboard import access, gate, loaders
 from dashboard.access import Page
 from dashboard.i18n import LANGUAGES, label, set_language, t
+from dashboard.periods import default_quarter, quarter_state
 from dashboard.settings import get_settings
 from dashboard.text import plain
 
@@ -32,7 +33,6 @@ if st.session_state.get("lang_shown") != st.session_state.lang:
     st.session_state.lang_shown = st.session_state.lang
 
 
-
 def run_page(page: StreamlitPage) -> None:
     """The page, or a short message with an error id; the traceback goes to the server log, never to the user.
 
@@ -46,7 +46,8 @@ def run_page(page: StreamlitPage) -> None:
         st.error(t("app.error", id=error_id), icon=":material/error:")
 
 
-seeded_rows = loaders.ensure_demo_data()
+if seeded_rows := loaders.ensure_demo_data():  # this session loaded the demo: say so once, after signing in
+    st.session_state.seeded_rows = seeded_rows
 user = gate.current()
 
 PAGES = [
@@ -98,7 +99,16 @@ with st.sidebar:
         format_func={ALL: t("filter.all_communities"), **names}.__getitem__,
     )
     community_id = None if community_choice == ALL else community_choice
-    quarter = st.selectbox(t("filter.quarter"), quarters, key="filter_quarter") if quarters else None
+    # Opens on the last complete quarter (a need recorded today must not turn everyone's page to a quarter
+    # that has barely begun). The options stay plain keys: a label that changes with the language would lose
+    # the choice when the language is switched. The state of the chosen one is said under it.
+    today = loaders.today()
+    opening = default_quarter(quarters, today)
+    quarter = st.selectbox(t("filter.quarter"), quarters, key="filter_quarter",
+                           index=quarters.index(opening) if opening else 0) if quarters else None
+    if quarter is not None and quarter_state(quarter, today) != "past":
+        st.caption(t(f"filter.{'in_progress' if quarter_state(quarter, today) == 'current' else 'future'}",
+                     quarter=quarter))
     st.toggle(t("app.meeting_mode"), key="meeting_mode", help=t("app.meeting_mode_help"))
     st.divider()
     if user.demo:
@@ -108,18 +118,33 @@ with st.sidebar:
         st.caption(t("auth.signed_in_as", name=plain(user.display_name or user.username), role=label(user.role)))
         st.button(t("auth.sign_out"), key="sign_out", on_click=gate.sign_out, icon=":material/logout:")
 
-# Printing a page for the meeting: no sidebar, no toolbar, charts kept whole.
-st.html("""<style>@media print {
+# Printing a page for the meeting: no sidebar, no toolbar, charts kept whole. Metric labels wrap instead of
+# ending in "…" (a 1280 px projector cut "Works more than 10 h a day" to "Works more than 1…").
+st.html("""<style>
+[data-testid=stMetricLabel], [data-testid=stMetricLabel] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; height: auto !important;}
+@media print {
+  @page {size: A4 landscape; margin: 10mm;}
   [data-testid=stSidebar], [data-testid=stHeader], [data-testid=stToolbar] {display: none !important;}
   [data-testid=stMain] {margin-left: 0 !important;}
+  /* Charts and tables keep the pixel width the screen gave them (print runs no script): laid out at the paper's
+     277 mm they were cut on the right, and a row of three charts fell apart into one chart a page. Zoomed, the
+     paper is as wide as a 1,690 px screen, so rows stay rows and every column is on the page. Streamlit's own
+     print style turns a row holding a chart into blocks (one chart a line): rows are rows again here. */
+  [data-testid=stMain] {zoom: 0.62;}
+  [data-testid=stMainBlockContainer] {max-width: none !important; padding: 0 !important;}
+  [data-testid=stHorizontalBlock] {display: flex !important; flex-direction: row !important;
+    flex-wrap: nowrap !important;}
+  [data-testid=stColumn] {min-width: 0 !important;}
   .stPlotlyChart, [data-testid=stMetric], [data-testid=stTable] {break-inside: avoid;}
 }</style>""")
 
 st.session_state.filters = Filters(community_id, quarter)
 st.session_state.community_name = t("filter.all_communities") if community_id is None else names[community_id]
 
-if seeded_rows and not st.session_state.get("seed_notice_shown"):
-    st.session_state.seed_notice_shown = True
+if seeded_rows := st.session_state.pop("seeded_rows", 0):
     st.info(t("app.seeded", rows=seeded_rows), icon=":material/database:")
+if quarter is not None and quarter_state(quarter, today) == "current":
+    st.info(t("filter.in_progress_note", quarter=quarter, today=today.isoformat()), icon=":material/schedule:")
 
 run_page(page)

@@ -1,7 +1,5 @@
 """合作社分配: sales, the exact profit split per period, member statements and the public fund."""
 
-import datetime as dt
-
 import streamlit as st
 
 from dashboard import charts, loaders, presenters
@@ -43,7 +41,10 @@ with sales_tab:
     else:
         st.plotly_chart(charts.sales_trend_chart(monthly), width="stretch")
         left, right = st.columns(2)
-        left.plotly_chart(charts.channel_chart(loaders.load_coop_channels(coop_id, f.quarter)), width="stretch")
+        channels = loaders.load_coop_channels(coop_id, f.quarter)
+        if channels.empty:
+            left.info(t("coop.no_sales_quarter", quarter=f.quarter or t("filter.all_quarters")))
+        left.plotly_chart(charts.channel_chart(channels), width="stretch")
         with right:
             n = st.slider(t("coop.top_n"), 5, 30, 10, key="coop_top_n")
             st.markdown(f"**{t('coop.top_members', quarter=f.quarter or t('filter.all_quarters'))}**")
@@ -62,12 +63,17 @@ with runs_tab:
             period = c1.text_input(t("coop.period"), value=f.quarter or "", help=t("coop.period_help"),
                                    key="coop_period")
             correction = c2.checkbox(t("coop.correction"), key="coop_correction", help=t("coop.correction_help"))
+            unfinished = c2.checkbox(t("coop.unfinished"), key="coop_unfinished", help=t("coop.unfinished_help"))
             if st.form_submit_button(t("coop.compute_button"), type="primary"):
                 try:
-                    run = loaders.write(distribution.compute, permission=Action.distribution_compute,
-                                        cooperative=coop["code"], cooperative_code=coop["code"], period=period,
-                                        actor=loaders.current_actor(), correction=correction)
-                    loaders.flash(t("coop.computed", code=run.code, pool=fmt_yuan(run.member_pool_cents)))
+                    done = loaders.write(distribution.compute_draft, permission=Action.distribution_compute,
+                                         cooperative=coop["code"],
+                                         cooperative_code=coop["code"], period=period,
+                                         actor=loaders.current_actor(), correction=correction,
+                                         allow_unfinished=unfinished, today=loaders.today())
+                    loaders.flash(t("coop.computed", code=done.run.code, pool=fmt_yuan(done.run.member_pool_cents))
+                                  + ("" if done.replaced is None else t("coop.replaced", code=done.replaced.code,
+                                                                          by=done.replaced.created_by)))
                     st.rerun()
                 except RuleError as err:
                     st.error(rule_message(err))
@@ -78,7 +84,10 @@ with runs_tab:
     else:
         st.dataframe(presenters.table(runs, presenters.RUN_COLUMNS), hide_index=True, width="stretch")
         loaders.download_table(runs, presenters.RUN_COLUMNS, title=t("coop.file_runs"), key="coop_runs_xlsx")
-        run_code = st.selectbox(t("coop.run"), runs["code"].tolist(), key="coop_run")
+        # Nothing preselected: the newest run may be a draft nobody meant to look at, let alone approve.
+        run_code = st.selectbox(t("coop.run"), runs["code"].tolist(), key="coop_run", index=None,
+                                placeholder=t("coop.run_pick"))
+    if not runs.empty and run_code is not None:
         run = runs.set_index("code").loc[run_code]
         left, right = st.columns([2, 3])
         left.plotly_chart(charts.split_chart(presenters.run_pools(run), t("coop.chart_split", code=run_code)),
@@ -104,7 +113,11 @@ with statement_tab:
         st.info(t("coop.no_runs"))
     else:
         c1, c2 = st.columns(2)
-        s_run = c1.selectbox(t("coop.run"), runs["code"].tolist(), key="coop_statement_run")
+        s_run = c1.selectbox(t("coop.run"), runs["code"].tolist(), key="coop_statement_run", index=None,
+                             placeholder=t("coop.run_pick"))
+    if not runs.empty and s_run is None:
+        st.caption(t("coop.run_pick_help"))
+    elif not runs.empty:
         lines = presenters.masked(loaders.load_run_lines(s_run), visible)
         member_names = dict(zip(lines["code"], lines["name"], strict=True))
         member = c2.selectbox(t("coop.member"), list(member_names), key="coop_statement_member",
@@ -133,7 +146,8 @@ with fund_tab:
         with st.form("coop_spend_form", clear_on_submit=True):
             st.markdown(f"**{t('coop.spend')}**")
             c1, c2, c3, c4 = st.columns([1, 3, 1, 1])
-            spent_on = c1.date_input(t("coop.spent_on"), value=dt.date.today(), key="coop_spent_on")
+            spent_on = c1.date_input(t("coop.spent_on"), value=loaders.today(), max_value=loaders.today(),
+                                     key="coop_spent_on")
             purpose = c2.text_input(t("coop.purpose"), key="coop_purpose")
             amount = c3.number_input(t("coop.amount"), min_value=0.0, step=1.0, format="%.2f",
                                      key="coop_amount")
@@ -143,7 +157,7 @@ with fund_tab:
                     loaders.write(fund.add_spending, permission=Action.fund_spend, cooperative=coop["code"],
                                   cooperative_id=coop_id,
                                   spent_on=spent_on, purpose=purpose, amount_cents=presenters.yuan_to_cents(amount),
-                                  approver=approver, actor=loaders.current_actor())
+                                  approver=approver, actor=loaders.current_actor(), today=loaders.today())
                     loaders.flash(t("coop.spent", amount=fmt_yuan(presenters.yuan_to_cents(amount))))
                     st.rerun()
                 except RuleError as err:

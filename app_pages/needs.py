@@ -23,6 +23,8 @@ if f.quarter is None:
     st.stop()
 if message := loaders.pop_flash():
     st.success(message, icon=":material/check_circle:")
+if not loaders.load_has_data(f.community_id, f.quarter):  # the charts draw empty; the forms stay usable
+    st.info(t("common.no_data"))
 
 
 def pick_slice(dimension: str, chart_key: str, codes: list[str]) -> None:

@@ -9,7 +9,7 @@ from dashboard.text import plain
 
 st.header(t("overview.title"))
 f = st.session_state.filters
-if f.quarter is None:
+if f.quarter is None or not loaders.load_has_data(f.community_id, f.quarter):
     st.info(t("common.no_data"))
     st.stop()
 

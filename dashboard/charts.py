@@ -23,6 +23,16 @@ def profile_chart(long: pd.DataFrame) -> go.Figure:
     fig.update_layout(font_family=FONT, xaxis_tickformat=".0%", xaxis_range=[0, 1.05], height=440,
                       legend={"orientation": "h", "y": -0.15}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     fig.update_yaxes(autorange="reversed")
+    return _empty_note(fig, long)
+
+
+def _empty_note(fig: go.Figure, frame: pd.DataFrame) -> go.Figure:
+    """Every builder draws an empty frame as its frame with 暂无数据 in the middle, never an exception."""
+    if frame.empty:
+        fig.add_annotation(text=t("chart.empty"), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+                           font={"size": 16, "color": PALETTE[5]})
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
     return fig
 
 
@@ -53,16 +63,16 @@ def sales_trend_chart(monthly: pd.DataFrame) -> go.Figure:
                       xaxis_type="category",
                       yaxis_tickformat=",.0f", legend={"orientation": "h", "y": -0.2},
                       margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    return fig
+    return _empty_note(fig, monthly)
 
 
 def channel_chart(channels: pd.DataFrame) -> go.Figure:
+    # go.Bar, not px.bar with two lists: plotly express raises ValueError on a quarter without sales.
     labels = [t(f"enum.SalesChannel.{c}") for c in channels["channel"]]
-    fig = px.bar(x=labels, y=_yuan(channels["revenue_cents"]), color_discrete_sequence=PALETTE,
-                 labels={"x": "", "y": t("chart.yuan")}, title=t("coop.chart_channel"))
-    fig.update_layout(font_family=FONT, height=360, yaxis_tickformat=",.0f",
-                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    return fig
+    fig = go.Figure(go.Bar(x=labels, y=_yuan(channels["revenue_cents"]), marker_color=PALETTE[0]))
+    fig.update_layout(font_family=FONT, title=t("coop.chart_channel"), height=360, yaxis_tickformat=",.0f",
+                      yaxis_title=t("chart.yuan"), margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return _empty_note(fig, channels)
 
 
 def split_chart(pools: dict[str, int], title: str) -> go.Figure:
@@ -73,7 +83,7 @@ def split_chart(pools: dict[str, int], title: str) -> go.Figure:
                            texttemplate="%{label}<br>%{percent:.1%}", hovertemplate="%{label}: ¥%{value:,.2f}"))
     fig.update_layout(font_family=FONT, title=title, height=360, showlegend=False,
                       margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    return fig
+    return _empty_note(fig, pd.DataFrame({"v": [v for v in pools.values() if v > 0]}))
 
 
 def fund_balance_chart(ledger: pd.DataFrame) -> go.Figure:
@@ -82,7 +92,7 @@ def fund_balance_chart(ledger: pd.DataFrame) -> go.Figure:
     fig.update_layout(font_family=FONT, title=t("coop.chart_fund"), yaxis_title=t("chart.yuan"), height=360,
                       yaxis_tickformat=",.0f", margin={"l": 10, "r": 10, "t": 50, "b": 10})
     _date_axis(fig)
-    return fig
+    return _empty_note(fig, ledger)
 
 
 def composition_chart(frame: pd.DataFrame, title: str, selected: str | None = None) -> go.Figure:
@@ -94,11 +104,15 @@ def composition_chart(frame: pd.DataFrame, title: str, selected: str | None = No
                            cliponaxis=False))
     fig.update_layout(font_family=FONT, title=title, height=300, margin={"l": 10, "r": 10, "t": 50, "b": 10},
                       yaxis_title="", xaxis_title="")
-    return fig
+    return _empty_note(fig, frame)
 
 
 def heatmap_chart(matrix: pd.DataFrame, title: str, text: pd.DataFrame | None = None) -> go.Figure:
     """`text`, where given, is what each cell reads (e.g. "<5" for a withheld cell)."""
+    if matrix.empty:              # px.imshow cannot draw a 0 x 0 matrix
+        fig = go.Figure()
+        fig.update_layout(font_family=FONT, title=title, height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+        return _empty_note(fig, matrix)
     fig = px.imshow(matrix, text_auto=text is None, aspect="auto", color_continuous_scale="Blues", title=title)
     if text is not None:
         fig.update_traces(text=text.to_numpy(), texttemplate="%{text}")
@@ -106,7 +120,7 @@ def heatmap_chart(matrix: pd.DataFrame, title: str, text: pd.DataFrame | None = 
     fig.update_traces(hovertemplate="%{y} · %{x}: " + ("%{text}" if text is not None else "%{z}") + "<extra></extra>")
     fig.update_layout(font_family=FONT, height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10},
                       coloraxis_showscale=False, xaxis_title="", yaxis_title="")
-    return fig
+    return _empty_note(fig, matrix)
 
 
 SEVERITY_COLOURS = {"low": "#9ecae1", "medium": "#4292c6", "high": "#d4a72c", "urgent": "#cf222e"}
@@ -119,7 +133,7 @@ def severity_trend_chart(trend: pd.DataFrame, title: str) -> go.Figure:
         fig.add_bar(x=part["quarter"], y=part["count"], name=t(f"enum.Severity.{severity}"), marker_color=colour)
     fig.update_layout(font_family=FONT, barmode="stack", title=title, height=380, xaxis_type="category",
                       legend={"orientation": "h", "y": -0.2}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    return fig
+    return _empty_note(fig, trend)
 
 
 def loop_funnel_chart(frame: pd.DataFrame, title: str) -> go.Figure:
@@ -128,7 +142,7 @@ def loop_funnel_chart(frame: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure(go.Funnel(y=frame["label"], x=frame["count"], text=text, textinfo="text",
                               marker_color=PALETTE[0]))
     fig.update_layout(font_family=FONT, title=title, height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    return fig
+    return _empty_note(fig, frame)
 
 
 def income_chart(income: pd.DataFrame, title: str) -> go.Figure:
@@ -138,4 +152,4 @@ def income_chart(income: pd.DataFrame, title: str) -> go.Figure:
     fig.update_layout(font_family=FONT, title=title, height=300, yaxis_title=t("chart.yuan"),
                       yaxis_tickformat=",.0f", margin={"l": 10, "r": 10, "t": 50, "b": 10})
     _date_axis(fig)
-    return fig
+    return _empty_note(fig, income)

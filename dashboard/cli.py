@@ -92,9 +92,12 @@ def _distribute(args: argparse.Namespace) -> int:
         if args.approve:
             run = distribution.open_draft(session, cooperative_code=args.coop_code, period=args.period)
             distribution.approve(session, run_code=run.code, actor=who.username)
+            replaced = None
         else:
-            run = distribution.compute(session, cooperative_code=args.coop_code, period=args.period,
-                                       actor=who.username, correction=args.correction)
+            done = distribution.compute_draft(session, cooperative_code=args.coop_code, period=args.period,
+                                              actor=who.username, correction=args.correction,
+                                              allow_unfinished=args.unfinished)
+            run, replaced = done.run, done.replaced
         session.commit()
         lines = cooperative.run_lines(session, run_code=run.code)
     result = {
@@ -104,11 +107,14 @@ def _distribute(args: argparse.Namespace) -> int:
                   "public_fund": run.public_fund_cents, "help_fund": run.help_fund_cents},
         "lines": [{"member": r.code, "name": r.name, "basis": int(r.basis_value), "amount_cents": int(r.amount_cents),
                    "rounding_adjustment_cents": int(r.adjustment_cents)} for r in lines.itertuples()],
+        "replaced_draft": None if replaced is None else {"code": replaced.code, "created_by": replaced.created_by},
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         print(f"{run.code}  {label(run.status)}  {t('metric.profit')} {fmt_yuan(run.profit_cents)}")
+        if replaced is not None:
+            print(t("coop.replaced", code=replaced.code, by=replaced.created_by).strip())
         for key, cents in result["pools"].items():
             print(f"  {t('coop.pool_' + key)}: {fmt_yuan(cents)}")
         for line in result["lines"]:
@@ -329,6 +335,8 @@ def parser() -> argparse.ArgumentParser:
     dist.add_argument("--approve", action="store_true",
                       help="approve the period's draft (computed by someone else: four eyes)")
     dist.add_argument("--correction", action="store_true", help="replace the period's approved run")
+    dist.add_argument("--unfinished", action="store_true",
+                      help="compute a period that has not ended yet (its sales may not all be in)")
     dist.add_argument("--json", action="store_true")
     dist.set_defaults(func=_distribute)
     sub.add_parser("entities", help="the entities that can be imported and exported").set_defaults(func=_entities)

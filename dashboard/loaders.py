@@ -3,6 +3,7 @@
 import contextvars
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ from dashboard.queries import Scope, audit_log, common, cooperative, needs_board
 from dashboard.queries.audit_log import AuditFilter
 from dashboard.services import statements
 from dashboard.settings import get_settings
-from seed.load import is_empty, load_demo
+from seed.load import DatabaseNotEmpty, is_empty, load_demo
 
 T = TypeVar("T")
 TTL = get_settings().cache_ttl_seconds
@@ -36,13 +37,35 @@ def get_engine() -> Engine:
     return init_database(get_settings().database_url)
 
 
+_SEED_LOCK = threading.Lock()
+
+
 @st.cache_resource(show_spinner=False)
+def _seed_checked() -> dict[str, bool]:
+    return {"done": False}
+
+
 def ensure_demo_data() -> int:
-    """On an empty database, load the demo scale once; returns how many rows were loaded (0 if none)."""
-    engine = get_engine()
-    if not get_settings().auto_seed or not is_empty(engine):
+    """On an empty database, load the demo scale once, with a spinner meanwhile (it takes 5-25 s).
+
+    Returns how many rows this call loaded: only the session that seeded gets a number, every later session 0,
+    so the notice is shown to the one who saw it happen and not to everyone until the server restarts."""
+    checked = _seed_checked()
+    if checked["done"]:
         return 0
-    return sum(load_demo(engine, "demo").values())
+    with _SEED_LOCK:                 # a second session waits here, then finds the data and says nothing
+        if checked["done"]:
+            return 0
+        engine = get_engine()
+        rows = 0
+        if get_settings().auto_seed and is_empty(engine):
+            with st.spinner(t("app.seeding"), show_time=True):
+                try:
+                    rows = sum(load_demo(engine, "demo").values())
+                except DatabaseNotEmpty:  # another app server seeded it first
+                    rows = 0
+        checked["done"] = True
+        return rows
 
 
 def today() -> dt.date:
@@ -59,6 +82,12 @@ def load_communities() -> pd.DataFrame:
 def load_quarters() -> list[str]:
     with Session(get_engine()) as session:
         return common.quarters(session)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_has_data(community_id: int | None, quarter: str | None) -> bool:
+    with Session(get_engine()) as session:
+        return common.has_data(session, community_id=community_id, quarter=quarter)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -2,9 +2,15 @@
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def shanghai_today() -> dt.date:
+    """Today where the dashboard is used: the default `today` of the rules that refuse a date not reached yet."""
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def quarter_key(day: dt.date) -> str:
@@ -33,3 +39,19 @@ def quarter_bounds(key: str) -> tuple[dt.date, dt.date]:
 def previous_quarter(key: str) -> str:
     year, q = parse_quarter(key)
     return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
+
+
+def quarter_state(key: str, today: dt.date) -> str:
+    """'past' once the quarter's last day is behind us, 'current' while today falls in it, else 'future'."""
+    start, end = quarter_bounds(key)
+    return "past" if end < today else "current" if start <= today else "future"
+
+
+def default_quarter(quarters: list[str], today: dt.date) -> str | None:
+    """The quarter pages open on: the newest one that has ended. An unfinished quarter reads as a collapse on a
+    projector (sales ¥0 against a whole quarter), and a mistyped future date must not move everyone's default."""
+    ended = [q for q in quarters if quarter_state(q, today) == "past"]
+    if ended:
+        return max(ended)
+    started = [q for q in quarters if quarter_state(q, today) == "current"]
+    return started[0] if started else (max(quarters) if quarters else None)

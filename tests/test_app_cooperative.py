@@ -57,12 +57,15 @@ def test_statement_and_spending(at: AppTest) -> None:
 
 
 def test_every_table_has_an_export_button(at: AppTest) -> None:
+    at.selectbox(key="coop_run").set_value("GA-COOP-2026Q3-1").run()
+    at.selectbox(key="coop_statement_run").set_value("GA-COOP-2026Q2-1").run()
     labels = [b.label for b in at.get("download_button")]
     # top members, runs, the selected run's lines, the fund ledger; plus the member statement.
     assert labels.count("导出此表（Excel）") == 4 and "下载明细单（Excel）" in labels
 
 
 def test_meeting_mode_masks_member_names(at: AppTest) -> None:
+    at.selectbox(key="coop_run").set_value("GA-COOP-2026Q2-1").run()
     at.selectbox(key="coop_statement_run").set_value("GA-COOP-2026Q2-1").run()
     shown = dict(at.table[0].value.values.tolist())["成员"]
     at.toggle(key="meeting_mode").set_value(True).run()
@@ -70,3 +73,8 @@ def test_meeting_mode_masks_member_names(at: AppTest) -> None:
     assert "*" not in shown and "*" in masked and masked.endswith("（M00001）")
     lines = next(d.value for d in at.dataframe if "成员编号" in d.value.columns and "本人实得" in d.value.columns)
     assert all("*" in name for name in lines["姓名"])
+
+
+def test_no_run_is_chosen_for_the_user(at: AppTest) -> None:
+    assert at.selectbox(key="coop_run").value is None and at.selectbox(key="coop_statement_run").value is None
+    assert not any(b.label == "审批通过" for b in at.button) and not at.table

@@ -185,9 +185,13 @@ def test_cooperative_page_statement_downloads_as_a_workbook(page: Page, server: 
     expect(main.locator(".stPlotlyChart").first).to_be_visible()
     screenshot(page, "cooperative-sales.png")
     main.get_by_role("tab", name="收益分配").click()
+    main.get_by_role("combobox", name="分配批次").locator("visible=true").click()    # nothing is preselected
+    page.get_by_role("option", name="GA-COOP-2026Q3-1").click()
     expect(main.get_by_role("button", name="审批通过")).to_be_visible()
     screenshot(page, "cooperative-runs.png", full=False)
     main.get_by_role("tab", name="成员明细单").click()
+    main.get_by_role("combobox", name="分配批次").locator("visible=true").click()
+    page.get_by_role("option", name="GA-COOP-2026Q2-1").click()
     expect(main.get_by_test_id("stTable")).to_contain_text("本人实得")
     with page.expect_download() as info:
         main.get_by_role("button", name="下载明细单（Excel）").click()

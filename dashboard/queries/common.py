@@ -29,3 +29,16 @@ def has_quarter(session: Session, quarter: str) -> bool:
         session.execute(sa.select(sa.exists().where(model.quarter == quarter))).scalar()  # type: ignore[attr-defined]
         for model in (NeedAssessment, Sale, Request)
     )
+
+
+def has_data(session: Session, *, community_id: int | None, quarter: str | None) -> bool:
+    """Whether any need, sale or request was recorded in the community and quarter (None: any); indexed probes."""
+    for model in (NeedAssessment, Sale, Request):
+        cond = []
+        if community_id is not None:
+            cond.append(model.community_id == community_id)  # type: ignore[attr-defined]
+        if quarter is not None:
+            cond.append(model.quarter == quarter)  # type: ignore[attr-defined]
+        if session.execute(sa.select(sa.literal(1)).select_from(model).where(*cond).limit(1)).first():
+            return True
+    return False

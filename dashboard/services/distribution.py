@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from dashboard import audit, locks
-from dashboard.periods import MONTH_RE, QUARTER_RE, quarter_bounds
+from dashboard.periods import MONTH_RE, QUARTER_RE, quarter_bounds, shanghai_today
 from dashboard.services.errors import RuleError
 from dashboard.services.split import Shares, split_members, split_pools
 from data_models import Cooperative, CooperativeSplit, DistributionLine, DistributionRun, Member, Sale
@@ -84,6 +84,12 @@ def _totals(session: Session, coop_id: int, period: Period) -> tuple[int, int]:
     return int(revenue), int(cost)
 
 
+def _has_sales(session: Session, run: DistributionRun) -> bool:
+    months = parse_period(run.period).months
+    return session.execute(sa.select(Sale.id).where(
+        Sale.cooperative_id == run.cooperative_id, Sale.month.in_(months)).limit(1)).first() is not None  # type: ignore[attr-defined]
+
+
 def _bases(session: Session, coop: Cooperative, period: Period) -> dict[int, tuple[str, int]]:
     """member id -> (member code, basis) for every active member who had joined by the period's end."""
     members = session.execute(sa.select(Member.id, Member.code, Member.shares_held).where(
@@ -122,12 +128,36 @@ def _runs(session: Session, coop_id: int, period: str, *statuses: str) -> list[D
         DistributionRun.status.in_(statuses))).scalars())  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class ReplacedDraft:
+    code: str
+    created_by: str
+
+
+@dataclass(frozen=True)
+class Computed:
+    run: DistributionRun
+    replaced: ReplacedDraft | None    # the draft this one replaced, and who had computed it
+
+
 def compute(session: Session, *, cooperative_code: str, period: str, actor: str,
-            correction: bool = False, at: dt.datetime | None = None) -> DistributionRun:
+            correction: bool = False, at: dt.datetime | None = None, allow_unfinished: bool = False,
+            today: dt.date | None = None) -> DistributionRun:
     """Compute (or recompute) the draft run. With `correction`, a draft that will replace the approved run."""
+    return compute_draft(session, cooperative_code=cooperative_code, period=period, actor=actor,
+                         correction=correction, at=at, allow_unfinished=allow_unfinished, today=today).run
+
+
+def compute_draft(session: Session, *, cooperative_code: str, period: str, actor: str,
+                  correction: bool = False, at: dt.datetime | None = None, allow_unfinished: bool = False,
+                  today: dt.date | None = None) -> Computed:
+    """compute(), also naming the draft it replaced. A period that has not ended (its last day is today or
+    later; `today` defaults to today in Shanghai) is refused unless `allow_unfinished`: its sales are not all in."""
     coop = cooperative_by_code(session, cooperative_code)
     assert coop.id is not None
     p = parse_period(period)
+    if p.end >= (today or shanghai_today()) and not allow_unfinished:
+        raise RuleError("distribution.unfinished", period=p.key, end=p.end.isoformat())
     _serialise_runs(session, coop.id)
     approved = _runs(session, coop.id, p.key, "approved")
     if approved and not correction:
@@ -141,7 +171,9 @@ def compute(session: Session, *, cooperative_code: str, period: str, actor: str,
         DistributionRun.period_start <= p.end, DistributionRun.period_end >= p.start)).first()
     if overlap:
         raise RuleError("distribution.overlaps", code=overlap[0], period=p.key)
+    replaced = None
     for draft in _runs(session, coop.id, p.key, "draft"):
+        replaced = ReplacedDraft(draft.code, draft.created_by)
         audit.record(session.connection(), actor=actor, action="delete", entity="distribution_run",
                      entity_id=draft.code, before={"status": "draft", "profit_cents": draft.profit_cents})
         session.delete(draft)
@@ -182,7 +214,7 @@ def compute(session: Session, *, cooperative_code: str, period: str, actor: str,
         ])
     audit.record(session.connection(), actor=actor, action="create", entity="distribution_run",
                  entity_id=run.code, after=run_summary(run))
-    return run
+    return Computed(run, replaced)
 
 
 def open_draft(session: Session, *, cooperative_code: str, period: str) -> DistributionRun:
@@ -210,6 +242,8 @@ def approve(session: Session, *, run_code: str, actor: str, at: dt.datetime | No
         raise RuleError("distribution.not_draft", code=run.code, status=str(run.status))
     if run.created_by == actor:  # four eyes: whoever computed a run cannot also approve it
         raise RuleError("distribution.four_eyes", code=run.code, actor=actor)
+    if not _has_sales(session, run):  # a ¥0 run frozen for good is worse than no run
+        raise RuleError("distribution.no_sales", code=run.code, period=run.period)
     if run.replaces_run_id is not None:
         old = session.get(DistributionRun, run.replaces_run_id)
         assert old is not None

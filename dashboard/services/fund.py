@@ -6,14 +6,18 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from dashboard import audit, locks
+from dashboard.periods import shanghai_today
 from dashboard.queries.cooperative import fund_balance, fund_ledger
 from dashboard.services.errors import RuleError
 from data_models import FundSpending
 
 
 def add_spending(session: Session, *, cooperative_id: int, spent_on: dt.date, purpose: str, amount_cents: int,
-                 approver: str, actor: str, code: str | None = None) -> FundSpending:
+                 approver: str, actor: str, code: str | None = None, today: dt.date | None = None) -> FundSpending:
+    """Record a payment out of the fund; `today` (default: today in Shanghai) refuses a payment dated later."""
     purpose, approver = purpose.strip(), approver.strip()
+    if spent_on > (today or shanghai_today()):
+        raise RuleError("fund.future_date", date=spent_on.isoformat())
     if amount_cents <= 0:
         raise RuleError("fund.amount_positive")
     if not purpose:
