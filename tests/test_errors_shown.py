@@ -13,11 +13,11 @@ from streamlit.testing.v1 import AppTest
 from dashboard import loaders
 from tests.apptest_helpers import ROOT, open_page
 
-SECRET_PATH = "/srv/kanban/var/secret.db"
+SERVER_PATH = "/srv/kanban/var/dashboard.db"
 
 
 def boom(*_args: object, **_kwargs: object) -> None:
-    raise RuntimeError(f"could not open {SECRET_PATH}")
+    raise RuntimeError(f"could not open {SERVER_PATH}")
 
 
 def everything(at: AppTest) -> list[str]:
@@ -47,10 +47,10 @@ def test_a_failing_page_shows_a_short_message_with_an_id_and_no_path(
     error_id = re.search(r"[0-9a-f]{8}", messages[0])
     assert error_id is not None
     for text in everything(at):
-        assert SECRET_PATH not in text and "Traceback" not in text and ".py" not in text and "RuntimeError" not in text
+        assert SERVER_PATH not in text and "Traceback" not in text and ".py" not in text and "RuntimeError" not in text
     # The server log has the whole story under the same id.
     logged = [r for r in caplog.records if error_id.group(0) in r.getMessage()]
-    assert logged and logged[0].exc_info is not None and SECRET_PATH in str(logged[0].exc_info[1])
+    assert logged and logged[0].exc_info is not None and SERVER_PATH in str(logged[0].exc_info[1])
     # The sidebar still works: the user can go on elsewhere.
     assert at.selectbox(key="filter_community") is not None
 

@@ -110,6 +110,7 @@ def test_the_page_shows_a_manager_only_their_cooperative_names_unmasked(fresh_da
     assert any("只看到本社" in c.value for c in at.caption)
     names = top_member_names(at)
     assert names and not any("*" in n for n in names)
+    at.selectbox(key="coop_run").set_value("GA-COOP-2026Q3-1").run()      # no run is preselected
     lines = next(d.value for d in at.dataframe if "本人占比" in d.value.columns)
     assert not any("*" in n for n in lines["姓名"])
     at.toggle(key="meeting_mode").set_value(True).run()      # the projector still gets masks

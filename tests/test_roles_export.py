@@ -116,6 +116,6 @@ def test_demo_accounts_one_per_role_passwords_printed_once_and_documented(tmp_pa
     assert again.returncode == 0 and all(a["password"] is None for a in json.loads(again.stdout))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for username, role, party in DEMO_ACCOUNTS:                     # the README's table names each account
-        assert f"| `{username}` | `{role.value}` | {f'`{party}`' if party else '—'} |" in readme
+        assert f"| `{username}` | `{role}` | {f'`{party}`' if party else '—'} |" in readme
     for a in accounts_made:
         assert a["password"] not in readme
