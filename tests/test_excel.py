@@ -214,7 +214,8 @@ def test_template_has_dropdowns_instructions_and_a_frozen_header() -> None:
     help_rows = list(wb["填写说明"].iter_rows(values_only=True))
     by_column = {r[0]: r for r in help_rows[1:]}
     assert by_column["就业形态"][2] == "是" and "灵活从业者" in by_column["就业形态"][4]
-    income = json.loads((Path(__file__).parents[1] / "dashboard/excel/examples.json").read_text(encoding="utf-8"))["practitioners"]
+    examples = Path(__file__).parents[1] / "dashboard/excel/examples.json"
+    income = json.loads(examples.read_text(encoding="utf-8"))["practitioners"]
     assert by_column["月收入（元）"][5] == f"{income['monthly_income_cents'] / 100:.2f}"   # from the demo data
 
 

@@ -12,7 +12,10 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from enum import Enum
+from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -34,6 +37,7 @@ from data_models import ImportBatch, ImportChange, PractitionerGroup
 from data_models.core import utcnow
 
 HEADER_SCAN = 10          # the header may sit below a title row or two
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -81,9 +85,14 @@ def _normaliser(f: Field) -> Callable[[Any], Any]:
             parts = [p for p in text.replace("，", ",").replace("、", ",").replace(";", ",").split(",") if p.strip()]
             return sorted({norm.enum_value(p, lookup, allowed) for p in parts})  # type: ignore[misc]
         return groups
+    if f.kind == "int":
+        return partial(norm.integer, lo=f.lo, hi=f.hi)
+    if f.kind == "float":
+        return partial(norm.number, lo=f.lo, hi=f.hi)
+    if f.kind == "money":
+        return partial(norm.money, hi=f.hi)
     simple: dict[str, Callable[[Any], Any]] = {
-        "code": norm.code, "ref": norm.code, "int": norm.integer, "float": norm.number, "date": norm.date,
-        "bool": norm.boolean, "money": norm.money, "text": norm.clean_text,
+        "code": norm.code, "ref": norm.code, "date": norm.date, "bool": norm.boolean, "text": norm.clean_text,
     }
     return simple[f.kind]
 
@@ -91,17 +100,28 @@ def _normaliser(f: Field) -> Callable[[Any], Any]:
 Verdict = tuple[bool, Any]          # (True, normalised value) or (False, (message key, params))
 
 
-def _verdicts(f: Field, distinct: list[Any], *, masked_check: bool) -> list[Verdict]:
-    """Each distinct cell of a column normalised and checked once: lists, flags, dates and amounts repeat a lot."""
+def _verdicts(f: Field, distinct: list[Any], *, masked_check: bool,
+              not_after: dt.date | None = None) -> list[Verdict]:
+    """Each distinct cell of a column normalised and checked once: lists, flags, dates and amounts repeat a lot.
+
+    `not_after` (an event date's column) refuses dates after that day."""
     normalise = _normaliser(f)
+    # Control characters are rare: one search over the column's text finds whether any cell needs a look.
+    controls = norm.control_char("".join(c for c in distinct if isinstance(c, str))) is not None
     out: list[Verdict] = []
     for cell in distinct:
+        char = norm.control_char(cell) if controls and isinstance(cell, str) else None
+        if char is not None:
+            out.append((False, ("excel.control_char", {"char": char})))
+            continue
         try:
             value = normalise(cell)
         except norm.NormError as err:
             out.append((False, (err.key, err.params)))
             continue
-        if value is None and f.required:
+        if not_after is not None and value is not None and value > not_after:
+            out.append((False, ("excel.future_date", {"today": not_after.isoformat()})))
+        elif value is None and f.required:
             out.append((False, ("excel.required", {})))
         elif value is not None and f.max_len and isinstance(value, str) and len(value) > f.max_len:
             out.append((False, ("excel.too_long", {"max": f.max_len})))
@@ -113,24 +133,47 @@ def _verdicts(f: Field, distinct: list[Any], *, masked_check: bool) -> list[Verd
     return out
 
 
+def _column_letter(index: int) -> str:
+    """0 -> A, 26 -> AA: the column as Excel names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _match_header(entity: Entity, row: list[Any]) -> dict[int, Field] | None:
+    """Which file column fills which field, if `row` is the entity's header. Two headers for one field (姓名
+    twice, or 姓名 and name) are refused, naming both: which one was meant cannot be guessed."""
     names: dict[str, Field] = {}
     for f in entity.fields:
         names[f.zh.lower()] = f
         names[f.name.lower()] = f
         names[f.column.lower()] = f
-    found = {}
+    found: dict[int, Field] = {}
+    first: dict[Field, int] = {}
+    twice: tuple[int, int] | None = None
     for i, cell in enumerate(row):
         text = norm.clean_text(cell)
         if text is None:
             continue
         key = text.lstrip("*").rstrip("*").strip().lower()
         if key in names:
+            if names[key] in first:
+                twice = twice or (first[names[key]], i)
+                continue
             found[i] = names[key]
+            first[names[key]] = i
     if entity.code not in found.values():
         return None
     if not all(f in found.values() for f in entity.fields if f.required):
         return None
+    if twice is not None:
+        a, b = twice
+        raise RefusedFile("excel.duplicate_header", first=_cut(str(norm.clean_text(row[a]))),
+                          first_col=_column_letter(a), second=_cut(str(norm.clean_text(row[b]))),
+                          second_col=_column_letter(b))
     return found
 
 
@@ -138,7 +181,11 @@ def _find_table(entity: Entity, sheets: Iterable[Sheet]) -> tuple[Sheet, int, di
     """The first sheet, in order, with the entity's header in its first rows; later sheets are not read."""
     for sheet in sheets:
         for r in range(min(HEADER_SCAN, sheet.height)):
-            mapping = _match_header(entity, sheet.row(r))
+            try:
+                mapping = _match_header(entity, sheet.row(r))
+            except RefusedFile as refused:
+                refused.where = (sheet.name, r + 1)  # type: ignore[attr-defined]
+                raise
             if mapping:
                 return sheet, r, mapping
     zh = get_language() == "zh"
@@ -161,22 +208,26 @@ def _load_refs(conn: Connection, entity: Entity, wanted: dict[str, set[str]]
 
 
 def _defaults(entity: Entity) -> dict[str, Any]:
-    """What a blank optional cell becomes for a NOT NULL column: the model's own default."""
+    """What a blank optional cell becomes: the model's own default (分配依据 blank is 按销售额, 时长 blank is 10)."""
     out = {}
     for f in entity.fields:
         if f.kind in ("groups", "ref"):
             continue
         col = entity.table.c[f.column]
-        if not col.nullable:
+        default = col.default
+        if default is not None and default.is_scalar and default.arg is not None:
+            value = default.arg
+            out[f.column] = value.value if isinstance(value, Enum) else value
+        elif not col.nullable:
             out[f.column] = False if f.kind == "bool" else (0 if f.kind in ("int", "money", "float") else "")
     return out
 
 
 # Every column _check_row reads: rows are checked over just these.
 RULE_COLUMNS = ("satisfaction", "pre_score", "post_score", "daily_work_hours", "end_date", "start_date", "deadline",
-                "raised_on", "due_on", "created_on", "assessed_on", "identified_on", "responded_on", "feedback_on",
-                "closed_on", "hours", "quantity", "minutes", "order_no", "birth_year", "status", "done_on",
-                "completed", "attended", "certified")
+                "raised_on", "resolved_on", "due_on", "created_on", "assessed_on", "identified_on", "responded_on",
+                "feedback_on", "closed_on", "hours", "quantity", "minutes", "order_no", "birth_year", "status",
+                "done_on", "completed", "attended", "certified")
 
 
 # The rules of _check_row that read one column, in the order _check_row applies them.
@@ -206,7 +257,8 @@ def _check_row(entity: Entity, values: dict[str, Any]) -> list[tuple[str, str]]:
     out = _single_rules(values, ("satisfaction", "pre_score", "post_score", "daily_work_hours"))
     for later, earlier in (("end_date", "start_date"), ("deadline", "raised_on"), ("due_on", "created_on"),
                            ("assessed_on", "identified_on"), ("responded_on", "assessed_on"),
-                           ("feedback_on", "responded_on"), ("closed_on", "feedback_on")):
+                           ("feedback_on", "responded_on"), ("closed_on", "feedback_on"),
+                           ("resolved_on", "raised_on"), ("closed_on", "raised_on"), ("done_on", "created_on")):
         a, b = values.get(later), values.get(earlier)
         if a is not None and b is not None and a < b:
             out.append((later, "excel.date_order"))
@@ -242,26 +294,35 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def shanghai_today() -> dt.date:
+    """Today where the dashboard is used: an event dated after it has not happened yet."""
+    return dt.datetime.now(SHANGHAI).date()
+
+
 def import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *, actor: str,
-                dry_run: bool = False, max_bytes: int = 50 * 2**20, progress: Progress | None = None) -> ImportResult:
+                dry_run: bool = False, max_bytes: int = 50 * 2**20, progress: Progress | None = None,
+                today: dt.date | None = None) -> ImportResult:
     """Validate `data` as rows of `entity_name`; unless `dry_run`, write them all in one transaction.
 
-    `progress(fraction, message)` is told how far it has got, for a progress bar on long files.
+    `progress(fraction, message)` is told how far it has got, for a progress bar on long files. Event dates
+    (registration, sale, need, enrolment, livestream) after `today` (by default today in Asia/Shanghai) are refused.
     """
     with _collector_paused():
         return _import_file(engine, entity_name, data, file_name, actor=actor, dry_run=dry_run,
-                            max_bytes=max_bytes, progress=progress)
+                            max_bytes=max_bytes, progress=progress, today=today or shanghai_today())
 
 
 def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *, actor: str,
-                 dry_run: bool, max_bytes: int, progress: Progress | None) -> ImportResult:
+                 dry_run: bool, max_bytes: int, progress: Progress | None, today: dt.date) -> ImportResult:
     entity = ENTITIES[entity_name]
     report = progress or (lambda _f, _m: None)
     report(0.02, t("io.progress_reading"))
     try:
         sheet, header_row, mapping = _find_table(entity, read_sheets(data, file_name, max_bytes=max_bytes))
     except RefusedFile as refused:
-        return ImportResult("rejected", errors=[RowError("", 0, "", file_name, t(refused.key, **refused.params))])
+        sheet_name, row = getattr(refused, "where", ("", 0))
+        return ImportResult("rejected", errors=[RowError(sheet_name, row, "", _cut(file_name),
+                                                         t(refused.key, **refused.params))])
 
     headers = {i: str(norm.clean_text(sheet.cell(header_row, i))) for i in mapping}
     # A formula saved without its value (openpyxl and some scripts write them so) would read as a blank cell.
@@ -277,7 +338,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
 
     def fail(excel_row: int, column_index: int | None, cell: Any, key: str, /, **params: Any) -> None:
         header = headers.get(column_index, "") if column_index is not None else ""
-        errors.append(RowError(sheet.name, excel_row, header, "" if cell is None else str(cell),
+        errors.append(RowError(sheet.name, excel_row, header, "" if cell is None else _cut(str(cell)),
                                t(key, **params)))
         bad_rows.add(excel_row)
 
@@ -293,6 +354,9 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     else:
         kept = np.arange(len(blank_code))
     excel_rows: list[int] = (kept + first + 1).tolist()
+    if not excel_rows:          # a header and nothing under it: nothing to import, and nothing is written
+        return ImportResult("rejected", sheet=sheet.name, errors=[
+            RowError(sheet.name, header_row + 1, "", "", t("excel.no_rows", sheet=sheet.name))])
     whole = len(kept) == len(blank_code)          # no blank rows: columns are taken whole, not gathered
     taken = pa.array(kept)
 
@@ -306,7 +370,8 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         encoded = (body[i] if whole else body[i].take(taken)).dictionary_encode()
         distinct = [*encoded.dictionary.to_pylist(), None]          # the last for blank cells
         index = encoded.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False)
-        verdicts = _verdicts(f, distinct, masked_check=f.column in personal)
+        verdicts = _verdicts(f, distinct, masked_check=f.column in personal,
+                             not_after=today if f.column == entity.event_date else None)
         clean = np.fromiter((value if ok else None for ok, value in verdicts), dtype=object, count=len(verdicts))
         columns[f.column] = clean[index].tolist()
         failing = [k for k, (ok, _) in enumerate(verdicts) if not ok]
@@ -469,11 +534,16 @@ def _differs(old: dict[str, Any], row: dict[str, Any]) -> bool:
 def _unknown_ref(found: codes_.Lookup, ref: str, code: str) -> tuple[str, dict[str, Any]]:
     """Why a reference was not found: two stored codes differ only in case, a close one exists, or none."""
     if code in found.ambiguous:
-        return "excel.ambiguous_ref", {"entity": _entity_zh(ref), "code": code,
+        return "excel.ambiguous_ref", {"entity": _entity_zh(ref), "code": _cut(code),
                                        "codes": "、".join(found.ambiguous[code])}
     if code in found.close:
-        return "excel.unknown_ref_close", {"entity": _entity_zh(ref), "code": code, "close": found.close[code]}
-    return "excel.unknown_ref", {"entity": _entity_zh(ref), "code": code}
+        return "excel.unknown_ref_close", {"entity": _entity_zh(ref), "code": _cut(code), "close": found.close[code]}
+    return "excel.unknown_ref", {"entity": _entity_zh(ref), "code": _cut(code)}
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    """A cell as an error message quotes it: a 100,000-character cell is not echoed back whole."""
+    return text if len(text) <= limit else text[:limit] + t("excel.cut", n=f"{len(text):,}")
 
 
 def _entity_zh(name: str) -> str:

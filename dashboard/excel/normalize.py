@@ -5,6 +5,7 @@ and returns the clean value. A blank cell is None; whether that is allowed is th
 """
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -60,32 +61,67 @@ def _decimal(raw: Any, error_key: str) -> Decimal | None:
     return value
 
 
-def integer(raw: Any) -> int | None:
+# C0 control characters but tab, line feed and carriage return: PostgreSQL refuses NUL in text, and none of them
+# belongs in a cell; they come from pasted binary or another system's export.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def control_char(text: str) -> str | None:
+    """The first control character in `text`, written U+0000, or None."""
+    m = CONTROL.search(text)
+    return None if m is None else f"U+{ord(m.group()):04X}"
+
+
+def _range_error(raw: Any, lo: float, hi: float, scale: int = 1) -> NormError:
+    if scale == 100:
+        return NormError("excel.out_of_range", value=raw, min=f"{lo / 100:,.2f}",
+                         max=f"{Decimal(hi) / 100:,.2f}")
+    if isinstance(lo, float):
+        return NormError("excel.out_of_range", value=raw, min=f"{lo:.4g}", max=f"{hi:.4g}")
+    return NormError("excel.out_of_range", value=raw, min=f"{lo:,}", max=f"{hi:,}")
+
+
+def integer(raw: Any, lo: int | None = None, hi: int | None = None) -> int | None:
+    """A whole number; with `lo` and `hi`, one the column holds (checked before a huge one is ever built)."""
     if isinstance(raw, bool):
         raise NormError("excel.not_integer", value=raw)
-    if isinstance(raw, int):
-        return raw
     if isinstance(raw, float):
-        if raw.is_integer():
-            return int(raw)
-        raise NormError("excel.not_integer", value=raw)
-    value = _decimal(raw, "excel.not_integer")
-    if value is None:
-        return None
-    if value != value.to_integral_value():
-        raise NormError("excel.not_integer", value=raw)
-    return int(value)
+        if not raw.is_integer():
+            raise NormError("excel.not_integer", value=raw)
+        raw = Decimal(raw)
+    if isinstance(raw, int):
+        value: Decimal | None = None
+        whole = raw
+    else:
+        value = raw if isinstance(raw, Decimal) else _decimal(raw, "excel.not_integer")
+        if value is None:
+            return None
+        if value != value.to_integral_value():
+            raise NormError("excel.not_integer", value=raw)
+    if lo is not None and hi is not None and not lo <= (whole if value is None else value) <= hi:
+        raise _range_error(raw, lo, hi)
+    return whole if value is None else int(value)
 
 
-def number(raw: Any) -> float | None:
+def number(raw: Any, lo: float | None = None, hi: float | None = None) -> float | None:
+    """A number as a float; one beyond a double (1e400) is out of range rather than infinite."""
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return float(raw)
-    value = _decimal(raw, "excel.not_number")
-    return None if value is None else float(value)
+        value = Decimal(raw) if math.isfinite(raw) else None
+        if value is None:
+            raise NormError("excel.not_number", value=raw)
+    else:
+        parsed = _decimal(raw, "excel.not_number")
+        if parsed is None:
+            return None
+        value = parsed
+    if lo is not None and hi is not None and not lo <= value <= hi:
+        raise _range_error(raw, lo, hi)
+    return float(value)
 
 
-def money(raw: Any) -> int | None:
-    """Yuan with at most two decimals, as integer cents (fen). 1,234.5 -> 123450."""
+def money(raw: Any, hi: int | None = None) -> int | None:
+    """Yuan with at most two decimals, as integer cents (fen). 1,234.5 -> 123450. With `hi`, at most that many
+    cents: the range is checked before any arithmetic, so 1e30 yuan is refused, not a decimal overflow."""
     if isinstance(raw, bool):
         raise NormError("excel.not_money", value=raw)
     if isinstance(raw, float):
@@ -97,11 +133,13 @@ def money(raw: Any) -> int | None:
         if parsed is None:
             return None
         value = parsed
+    if value < 0:
+        raise NormError("excel.negative", value=raw)
+    if hi is not None and value > Decimal(hi) / 100:
+        raise _range_error(raw, 0, hi, scale=100)
     cents = value * 100
     if cents != cents.quantize(Decimal(1), ROUND_HALF_UP):
         raise NormError("excel.money_decimals", value=raw)
-    if value < 0:
-        raise NormError("excel.negative", value=raw)
     return int(cents)
 
 

@@ -5,6 +5,7 @@ only what a model cannot say: the Chinese header, and which columns are worked o
 the community of a row whose parent has one).
 """
 
+import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -32,6 +33,8 @@ class Field:
     enum: type[StrEnum] | None = None
     ref: str | None = None         # entity name whose code this is
     max_len: int | None = None
+    lo: int | float | None = None      # the range the column holds on both databases (money: in cents)
+    hi: int | float | None = None
 
     def header(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.name
@@ -46,6 +49,7 @@ class Entity:
     period_from: str | None = None                   # date column that sets quarter (and month if present)
     community_from: str | None = None                # ref field whose parent gives community_id
     checks: list[tuple[str, str, str]] = field(default_factory=list)   # (sql-ish rule key, column, message key)
+    event_date: str | None = None                    # the date the row records happening: never after today
 
     @property
     def code(self) -> Field:
@@ -124,7 +128,19 @@ PERIOD_FROM = {"needs": "identified_on", "courses": "start_date", "enrolments": 
                "livestreams": "held_on", "requests": "raised_on", "meetings": "held_on"}
 COMMUNITY_FROM = {"needs": "practitioner_id", "enrolments": "course_id", "sales": "cooperative_id",
                   "requests": "session_id"}
+# The day each row records as having happened (registration, sale, need, enrolment, livestream): not in the future.
+EVENT_DATE = {"practitioners": "registered_on", "sales": "sold_on", "needs": "identified_on",
+              "enrolments": "enrolled_on", "livestreams": "held_on"}
 ENUM_BY_NAME = {e.__name__.lower(): e for e in enums.ALL_ENUMS}
+
+
+FLOAT_MAX = sys.float_info.max
+
+
+def _int_range(col: sa.Column) -> tuple[int, int]:
+    """What the column holds on both databases: SQLite's INTEGER is 64-bit, PostgreSQL's INTEGER 32-bit."""
+    bits = 64 if isinstance(col.type, sa.BigInteger) else 16 if isinstance(col.type, sa.SmallInteger) else 32
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
 
 def _field(table: sa.Table, column: str, zh: str, required: bool) -> Field:
@@ -140,7 +156,7 @@ def _field(table: sa.Table, column: str, zh: str, required: bool) -> Field:
         assert enum_cls is not None
         return Field(column, zh, "enum", column, required, enum=enum_cls)
     if column.endswith("_cents"):
-        return Field(column.removesuffix("_cents"), zh, "money", column, required)
+        return Field(column.removesuffix("_cents"), zh, "money", column, required, lo=0, hi=_int_range(col)[1])
     if column == "code":
         return Field(column, zh, "code", column, required, max_len=getattr(col.type, "length", None))
     if isinstance(col.type, sa.Boolean):
@@ -148,9 +164,10 @@ def _field(table: sa.Table, column: str, zh: str, required: bool) -> Field:
     if isinstance(col.type, sa.Date):
         return Field(column, zh, "date", column, required)
     if isinstance(col.type, sa.Float):
-        return Field(column, zh, "float", column, required)
+        return Field(column, zh, "float", column, required, lo=-FLOAT_MAX, hi=FLOAT_MAX)
     if isinstance(col.type, sa.Integer):
-        return Field(column, zh, "int", column, required)
+        lo, hi = _int_range(col)
+        return Field(column, zh, "int", column, required, lo=lo, hi=hi)
     return Field(column, zh, "text", column, required, max_len=getattr(col.type, "length", None))
 
 
@@ -159,7 +176,8 @@ def _build() -> dict[str, Entity]:
     for name, (zh, table_name, layout) in LAYOUT.items():
         table = T[table_name]
         fields = [_field(table, column, header, required) for column, header, required in layout]
-        out[name] = Entity(name, zh, table, fields, PERIOD_FROM.get(name), COMMUNITY_FROM.get(name))
+        out[name] = Entity(name, zh, table, fields, PERIOD_FROM.get(name), COMMUNITY_FROM.get(name),
+                           event_date=EVENT_DATE.get(name))
     return out
 
 
