@@ -413,7 +413,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     report(0.7, t("io.progress_refs"))
     ref_fields = [f for f in entity.fields if f.kind == "ref" and f.column in by_field]
     with engine.connect() as conn:
-        seen = _audit_head(conn)         # the write looks at these rows again only if anything was written since
+        seen = _audit_head(conn, entity)   # the write reads these rows again only if they may have changed since
         wanted: dict[str, set[str]] = {}
         for f in ref_fields:
             wanted.setdefault(f.ref, set()).update(c for c in columns[f.column] if c)  # type: ignore[arg-type]
@@ -482,7 +482,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
             # One import (or undo) of an entity at a time, and the values undo will restore are those stored
             # now: if another import changed these rows since they were checked, nothing is written.
             _serialise_imports(conn, entity)
-            if _audit_head(conn) != seen and not _same_rows(_existing(conn, entity, [c for c in codes if c]),
+            if _audit_head(conn, entity) != seen and not _same_rows(_existing(conn, entity, [c for c in codes if c]),
                                                              existing):
                 raise RuleError("excel.changed_meanwhile")
             batch_id = conn.execute(sa.insert(ImportBatch.__table__).values(  # type: ignore[attr-defined]
@@ -512,10 +512,12 @@ def _serialise_imports(conn: Connection, entity: Entity) -> None:
     locks.serialise(conn, f"import:{entity.name}")
 
 
-def _audit_head(conn: Connection) -> int | None:
-    """The last audit entry's id. Every write is audited and appends are serialised, so a write committed after
-    this was read has a larger id."""
-    return conn.execute(sa.select(sa.func.max(audit.TABLE.c.id))).scalar()
+def _audit_head(conn: Connection, entity: Entity) -> int | None:
+    """The last audit entry about this entity's table (or all data, as a demo reset). Every write is audited under
+    its table's name and appends are serialised, so a write to these rows committed after this was read has a
+    larger id; sign-ins and other tables' writes, which happen all day, do not make an import read its rows again."""
+    t_ = audit.TABLE
+    return conn.execute(sa.select(sa.func.max(t_.c.id)).where(t_.c.entity.in_((entity.table.name, "*")))).scalar()
 
 
 def _same_rows(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> bool:
