@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dashboard import audit
 from dashboard.services.errors import RuleError
 from dashboard.settings import get_settings
 from data_models import AuditLog, Cooperative, Party, User
+from data_models.base import table_of
 from data_models.core import utcnow
 from data_models.enums import PartyKind, Role
 
@@ -67,7 +68,7 @@ def _new_hash(password: str | None) -> tuple[str, str | None]:
 
 
 def _user(session: Session, username: str) -> User | None:
-    return session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
+    return session.execute(sa.select(User).where(col(User.username) == username)).scalar_one_or_none()
 
 
 def _public(user: User) -> dict[str, object]:
@@ -90,7 +91,7 @@ def create_user(session: Session, *, username: str, role: Role | str, actor: str
         raise RuleError("accounts.exists", username=username)
     party_id = None
     if party_code:
-        party_id = session.execute(sa.select(Party.id).where(Party.code == party_code)).scalar_one_or_none()
+        party_id = session.execute(sa.select(col(Party.id)).where(col(Party.code) == party_code)).scalar_one_or_none()
         if party_id is None:
             raise RuleError("accounts.unknown_party", code=party_code)
     password_hash, generated = _new_hash(password)
@@ -127,9 +128,10 @@ def set_active(session: Session, *, username: str, active: bool, actor: str) -> 
 
 def users(session: Session) -> pd.DataFrame:
     """Every account without its hash, for `user list`."""
-    stmt = (sa.select(User.username, User.display_name, User.role, Party.code.label("party"), User.is_active,
-                      User.created_at)
-            .select_from(User).join(Party, Party.id == User.party_id, isouter=True).order_by(User.username))
+    stmt = (sa.select(col(User.username), col(User.display_name), col(User.role), sa.label("party", col(Party.code)),
+                      col(User.is_active), col(User.created_at))
+            .select_from(User).join(Party, col(Party.id) == User.party_id, isouter=True)
+            .order_by(col(User.username)))
     return pd.DataFrame(session.execute(stmt).mappings().all(),
                         columns=["username", "display_name", "role", "party", "is_active", "created_at"])
 
@@ -137,7 +139,7 @@ def users(session: Session) -> pd.DataFrame:
 def admin_exists(session: Session) -> bool:
     """Whether a real, active admin can sign in; until one does, the dashboard runs as the read-only demo."""
     stmt = sa.select(sa.func.count()).select_from(User).where(
-        User.role == Role.admin, User.is_active.is_(True), User.password_hash.is_not(None))
+        col(User.role) == Role.admin, col(User.is_active).is_(True), col(User.password_hash).is_not(None))
     return bool(session.execute(stmt).scalar_one())
 
 
@@ -146,11 +148,13 @@ def _principal(session: Session, user: User) -> Principal:
     coop = None
     if party is not None and party.kind == PartyKind.cooperative:
         # A cooperative's party carries the cooperative's code (seed/people.py): no extra column needed.
-        coop = session.execute(sa.select(Cooperative.id).where(Cooperative.code == party.code)).scalar_one_or_none()
+        coop = session.execute(sa.select(col(Cooperative.id))
+                               .where(col(Cooperative.code) == party.code)).scalar_one_or_none()
     return Principal(user.username, Role(user.role), user.display_name, user.party_id,
                      department=None if party is None or party.department is None else str(party.department),
                      community_id=None if party is None else party.community_id,
-                     cooperative_code=None if coop is None else party.code, cooperative_id=coop)
+                     cooperative_code=None if coop is None or party is None else party.code,
+                     cooperative_id=coop)
 
 
 def principal_of(session: Session, username: str) -> Principal | None:
@@ -175,7 +179,7 @@ def wait_seconds(session: Session, username: str, now: dt.datetime | None = None
     s = get_settings()
     now = now or utcnow()
     since = now - dt.timedelta(minutes=s.login_window_minutes)
-    a = AuditLog.__table__.c  # type: ignore[attr-defined]
+    a = table_of(AuditLog).c
     recent = session.execute(
         sa.select(a.action, a.at).where(a.entity == "user", a.entity_id == username[:64], a.at >= since,
                                         a.action.in_(("login", "login_failed", "reset_password", "enable")))

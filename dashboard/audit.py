@@ -11,9 +11,10 @@ from sqlalchemy.engine import Connection
 
 from dashboard import locks
 from data_models import AuditLog
+from data_models.base import table_of
 from data_models.core import utcnow
 
-TABLE = AuditLog.__table__  # type: ignore[attr-defined]
+TABLE = table_of(AuditLog)
 
 
 def entry_hash(prev_hash: str | None, fields: dict[str, Any]) -> str:
@@ -33,14 +34,15 @@ def record(
     the end) and not inside a session whose earlier reads must stay isolated (see dashboard/locks.py)."""
     locks.serialise(conn, locks.AUDIT)
     prev = conn.execute(sa.select(TABLE.c.hash).order_by(TABLE.c.id.desc()).limit(1)).scalar()
+    stamp = (at or utcnow()).astimezone(dt.UTC)
     fields = {
-        "at": (at or utcnow()).astimezone(dt.UTC).isoformat(), "actor": actor, "action": action, "entity": entity,
+        "at": stamp.isoformat(), "actor": actor, "action": action, "entity": entity,
         "entity_id": entity_id,
         "before": None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True, default=str),
         "after": None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True, default=str),
     }
     conn.execute(sa.insert(TABLE).values(
-        **{**fields, "at": dt.datetime.fromisoformat(fields["at"])},
+        **{**fields, "at": stamp},
         import_batch_id=import_batch_id, prev_hash=prev, hash=entry_hash(prev, fields),
     ))
 

@@ -100,13 +100,15 @@ def _distribute(args: argparse.Namespace) -> int:
             run, replaced = done.run, done.replaced
         session.commit()
         lines = cooperative.run_lines(session, run_code=run.code)
+    pools = {"members": run.member_pool_cents, "cooperative": run.cooperative_pool_cents,
+             "public_fund": run.public_fund_cents, "help_fund": run.help_fund_cents}
+    members = [{"member": r.code, "name": r.name, "basis": int(r.basis_value), "amount_cents": int(r.amount_cents),
+                "rounding_adjustment_cents": int(r.adjustment_cents)} for r in lines.itertuples()]
     result = {
         "run": distribution.run_summary(run) | {"approved_at": None if run.approved_at is None
                                                 else run.approved_at.isoformat()},
-        "pools": {"members": run.member_pool_cents, "cooperative": run.cooperative_pool_cents,
-                  "public_fund": run.public_fund_cents, "help_fund": run.help_fund_cents},
-        "lines": [{"member": r.code, "name": r.name, "basis": int(r.basis_value), "amount_cents": int(r.amount_cents),
-                   "rounding_adjustment_cents": int(r.adjustment_cents)} for r in lines.itertuples()],
+        "pools": pools,
+        "lines": members,
         "replaced_draft": None if replaced is None else {"code": replaced.code, "created_by": replaced.created_by},
     }
     if args.json:
@@ -115,9 +117,9 @@ def _distribute(args: argparse.Namespace) -> int:
         print(f"{run.code}  {label(run.status)}  {t('metric.profit')} {fmt_yuan(run.profit_cents)}")
         if replaced is not None:
             print(t("coop.replaced", code=replaced.code, by=replaced.created_by).strip())
-        for key, cents in result["pools"].items():
+        for key, cents in pools.items():
             print(f"  {t('coop.pool_' + key)}: {fmt_yuan(cents)}")
-        for line in result["lines"]:
+        for line in members:
             print(f"    {line['member']}  {line['name']}  {fmt_yuan(line['amount_cents'])}"
                   f"  ({line['rounding_adjustment_cents']:+d})")
     return 0

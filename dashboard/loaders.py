@@ -101,7 +101,7 @@ def principal() -> Principal:
     p = st.session_state.get("principal")
     if p is None:  # a page reached without app.py's gate: nothing is shown or written
         st.stop()
-    return p  # type: ignore[no-any-return]
+    return p
 
 
 def current_actor() -> str:
@@ -276,7 +276,7 @@ def check_import(entity: str, data: bytes, file_name: str) -> importer.ImportRes
     key = (entity, hashlib.sha256(data).hexdigest(), get_language())
     kept = st.session_state.get("io_preview")
     if kept is not None and kept[0] == key:
-        return kept[1]  # type: ignore[no-any-return]
+        return kept[1]
     bar = st.progress(0.0)
     result = importer.import_file(get_engine(), entity, data, file_name, actor=current_actor(), dry_run=True,
                                   max_bytes=get_settings().max_upload_mb * 2**20,
@@ -349,7 +349,7 @@ def annotated_upload(data: bytes, file_name: str, result: importer.ImportResult)
     """
     kept = st.session_state.get("io_marked_copy")
     if kept is not None and kept[0] is result:
-        return kept[1]  # type: ignore[no-any-return]
+        return kept[1]
     try:
         marked: bytes | None = annotate.annotated(data, file_name, result.errors)
     except Exception:  # noqa: BLE001  (a file we cannot reopen simply gets no marked copy)

@@ -48,6 +48,13 @@ def code_field(**kw: Any) -> Any:
     return Field(max_length=CODE_LENGTH, unique=True, index=True, **kw)
 
 
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The model's Core table, typed: SQLModel does not declare `__table__` on its classes."""
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table), model
+    return table
+
+
 def quarter_of(month: int) -> int:
     return (month - 1) // 3 + 1
 

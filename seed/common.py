@@ -1,6 +1,7 @@
 """Shared pieces of the demo-data generator: scales, the period, exact-count sampling, names, dates."""
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +50,7 @@ def exact_mask(rng: np.random.Generator, n: int, k: int, weights: np.ndarray | N
     return mask
 
 
-def exact_categories(rng: np.random.Generator, n: int, shares: dict[str, float]) -> np.ndarray:
+def exact_categories(rng: np.random.Generator, n: int, shares: Mapping[str, float]) -> np.ndarray:
     """n labels whose counts match the shares as closely as whole numbers allow (largest remainder)."""
     labels = list(shares)
     raw = np.array([shares[x] for x in labels], dtype=float)
@@ -62,7 +63,7 @@ def exact_categories(rng: np.random.Generator, n: int, shares: dict[str, float])
     return out
 
 
-def pick(rng: np.random.Generator, n: int, shares: dict[str, float]) -> np.ndarray:
+def pick(rng: np.random.Generator, n: int, shares: Mapping[str, float]) -> np.ndarray:
     """n labels drawn independently with the given weights (for figures no paper fixes)."""
     labels = np.array(list(shares), dtype=object)
     p = np.array(list(shares.values()), dtype=float)

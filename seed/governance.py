@@ -93,8 +93,8 @@ def livestreams(rng: np.random.Generator, scale: Scale, comm: Columns) -> tuple[
         "id": ids, "code": codes("R", n), "session_id": s_idx + 1, "community_id": comm_ids[r_ci],
         "raised_on": iso(raised), "quarter": quarter_keys(raised), "category": category,
         "description": [REQUEST_TEXT[c] for c in category],
-        "department": np.where(np.isnat(dates["routed"]), None, dept), "deadline": iso(deadline),
-        "status": status, "resolved_on": iso(dates["resolved"]),
+        "department": np.where(np.isnat(dates["routed"]), np.array(None, dtype=object), dept),
+        "deadline": iso(deadline), "status": status, "resolved_on": iso(dates["resolved"]),
         "resolution": np.where(np.isnat(dates["resolved"]), "", "已协调相关部门处理完毕"),
         "reported_session_id": [int(s) if s else None for s in reported_session], "closed_on": iso(closed_on),
     }

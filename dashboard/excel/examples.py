@@ -60,7 +60,8 @@ def derive(entity_name: str) -> dict[str, Any]:
             return sorted(_groups().get(cols["id"][i], [])) or None
         v = cols[f.column][i]
         if f.kind == "ref" and not _blank(v):
-            return _codes(ENTITIES[f.ref].table.name)[v]  # type: ignore[index]
+            assert f.ref is not None
+            return _codes(ENTITIES[f.ref].table.name)[v]
         return None if _blank(v) else v
 
     def filled(i: int) -> int:
@@ -72,7 +73,7 @@ def derive(entity_name: str) -> dict[str, Any]:
 
 @cache
 def _stored() -> dict[str, dict[str, Any]]:
-    return json.loads(STORED.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(STORED.read_text(encoding="utf-8"))
 
 
 def example_row(entity_name: str) -> dict[str, Any]:
@@ -84,7 +85,8 @@ def _text(f: Field, v: Any) -> str:
     if _blank(v):
         return ""
     if f.kind == "enum":
-        return t(f"enum.{f.enum.__name__}.{v}")  # type: ignore[union-attr]
+        assert f.enum is not None
+        return t(f"enum.{f.enum.__name__}.{v}")
     if f.kind == "groups":
         return "、".join(t(f"enum.VulnerableGroup.{g}") for g in v)
     if f.kind == "bool":

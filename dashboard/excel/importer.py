@@ -34,6 +34,7 @@ from dashboard.i18n import get_language, t
 from dashboard.periods import month_key, quarter_key
 from dashboard.services.errors import RuleError
 from data_models import ImportBatch, ImportChange, PractitionerGroup
+from data_models.base import table_of
 from data_models.core import utcnow
 
 HEADER_SCAN = 10          # the header may sit below a title row or two
@@ -278,7 +279,7 @@ def _check_row(entity: Entity, values: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]       # what it returns is ignored (a Streamlit bar returns itself)
 
 
 @contextmanager
@@ -485,7 +486,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
             if _audit_head(conn, entity) != seen and not _same_rows(_existing(conn, entity, [c for c in codes if c]),
                                                              existing):
                 raise RuleError("excel.changed_meanwhile")
-            batch_id = conn.execute(sa.insert(ImportBatch.__table__).values(  # type: ignore[attr-defined]
+            batch_id = conn.execute(sa.insert(table_of(ImportBatch)).values(  # type: ignore[index]  # SQLAlchemy types inserted_primary_key Optional
                 entity=entity.name, file_name=file_name[:255], sha256=digest, actor=actor,
                 at=utcnow(), created=result.created, updated=result.updated, unchanged=result.unchanged,
                 rejected=0)).inserted_primary_key[0]
@@ -560,7 +561,7 @@ def _existing(conn: Connection, entity: Entity, codes: list[str]) -> dict[str, d
     for row in conn.execute(sa.select(table.c.id, *columns).where(among(conn, table.c.code, codes))).mappings():
         out[row["code"]] = {k: v for k, v in row.items() if k != "id"} | {"_id": row["id"]}
     if entity.name == "practitioners" and out:
-        g = PractitionerGroup.__table__  # type: ignore[attr-defined]
+        g = table_of(PractitionerGroup)
         ids = {v["_id"]: code for code, v in out.items()}
         for pid, group in conn.execute(sa.select(g.c.practitioner_id, g.c.group)
                                        .where(among(conn, g.c.practitioner_id, list(ids)))):
@@ -571,7 +572,7 @@ def _existing(conn: Connection, entity: Entity, codes: list[str]) -> dict[str, d
 def _record_changes(conn: Connection, batch_id: int, new: dict[str, list[Any]], changed: list[dict[str, Any]],
                     existing: dict[str, dict[str, Any]]) -> None:
     """What undo needs: the codes this batch created, and the earlier values of the columns it changed."""
-    table = ImportChange.__table__  # type: ignore[attr-defined]
+    table = table_of(ImportChange)
     if new["code"]:
         codes = listed(conn, new["code"], table.c.code.type).subquery()
         conn.execute(table.insert().from_select(
@@ -589,8 +590,8 @@ def _record_changes(conn: Connection, batch_id: int, new: dict[str, list[Any]], 
 def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]:
     """Undo the latest batch of an entity: delete what it created, restore what it changed. All or nothing."""
     entity = ENTITIES[entity_name]
-    table, batches = entity.table, ImportBatch.__table__  # type: ignore[attr-defined]
-    changes_t = ImportChange.__table__  # type: ignore[attr-defined]
+    table, batches = entity.table, table_of(ImportBatch)
+    changes_t = table_of(ImportChange)
     try:
         with engine.begin() as conn:
             _serialise_imports(conn, entity)
@@ -629,7 +630,7 @@ def _restore(table: sa.Table, column: str, value: Any) -> Any:
 
 
 def _restore_groups(conn: Connection, table: sa.Table, code: str, groups: list[str]) -> None:
-    g = PractitionerGroup.__table__  # type: ignore[attr-defined]
+    g = table_of(PractitionerGroup)
     pid = conn.execute(sa.select(table.c.id).where(table.c.code == code)).scalar_one()
     conn.execute(g.delete().where(g.c.practitioner_id == pid))
     for group in groups:
@@ -658,7 +659,7 @@ def _write(conn: Connection, entity: Entity, new: dict[str, list[Any]], changed:
         replaced = {r["code"]: r["groups"] for r in changed if "groups" in r}
         groups_of.update(replaced)
         if groups_of:
-            g = PractitionerGroup.__table__  # type: ignore[attr-defined]
+            g = table_of(PractitionerGroup)
             ids = dict(conn.execute(sa.select(table.c.code, table.c.id)
                                     .where(among(conn, table.c.code, list(groups_of)))).all())
             if replaced:

@@ -45,6 +45,9 @@ class SandboxedWorkbook:
         self._proc = subprocess.Popen([sys.executable, "-m", "dashboard.excel.sandbox", str(memory_limit)],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
                                       cwd=PROJECT_ROOT, env={**os.environ, "RUST_BACKTRACE": "0"})
+        assert self._proc.stdin is not None and self._proc.stdout is not None     # both are PIPEs
+        self._stdin: IO[bytes] = self._proc.stdin
+        self._stdout: IO[bytes] = self._proc.stdout
         self.sheet_names: list[str] = []
 
     def send(self, data: bytes) -> None:
@@ -83,13 +86,13 @@ class SandboxedWorkbook:
             proc.kill()                         # never asked for anything (the file was refused): stop it now
             killed = True
         with contextlib.suppress(OSError):
-            proc.stdin.close()                  # the child's signal to stop
+            self._stdin.close()                 # the child's signal to stop
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        proc.stdout.close()
+        self._stdout.close()
         self._errors.seek(0)
         said = self._errors.read(8000).decode("utf-8", "replace").strip()
         # The child's own words go to the server log, in one line (a command-line user sees its stderr): the user
@@ -104,17 +107,17 @@ class SandboxedWorkbook:
 
     def _send(self, data: bytes) -> None:
         try:
-            self._proc.stdin.write(data)
-            self._proc.stdin.flush()
+            self._stdin.write(data)
+            self._stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             raise ChildDied from exc
 
     def _receive(self) -> tuple[int, bytes]:
-        head = self._proc.stdout.read(_HEADER.size)
+        head = self._stdout.read(_HEADER.size)
         if len(head) < _HEADER.size:
             raise ChildDied
         status, size = _HEADER.unpack(head)
-        payload = self._proc.stdout.read(size)
+        payload = self._stdout.read(size)
         if len(payload) < size:
             raise ChildDied
         return status, payload

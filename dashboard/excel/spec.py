@@ -153,7 +153,7 @@ def _field(table: sa.Table, column: str, zh: str, required: bool) -> Field:
         return Field(column.removesuffix("_id") + "_code", zh, "ref", column, required, ref=ref)
     if isinstance(col.type, sa.Enum):
         enum_cls = col.type.enum_class
-        assert enum_cls is not None
+        assert enum_cls is not None and issubclass(enum_cls, StrEnum)
         return Field(column, zh, "enum", column, required, enum=enum_cls)
     if column.endswith("_cents"):
         return Field(column.removesuffix("_cents"), zh, "money", column, required, lo=0, hi=_int_range(col)[1])

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import xlsxwriter
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from dashboard.access import PERSONAL_COLUMNS
 from dashboard.excel import examples, sheetxml
@@ -22,6 +23,7 @@ from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
 from dashboard.privacy import mask_name, mask_phone
 from data_models import Community, PractitionerGroup
+from data_models.base import table_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -43,7 +45,8 @@ def _select(entity: Entity, community_code: str | None, quarter: str | None,
         if f.kind == "groups":
             continue
         if f.kind == "ref":
-            target = ENTITIES[f.ref].table.alias(f"ref_{f.column}")  # type: ignore[index]
+            assert f.ref is not None
+            target = ENTITIES[f.ref].table.alias(f"ref_{f.column}")
             joins.append((target, target.c.id == table.c[f.column]))
             cols.append(target.c.code.label(f.column))
         else:
@@ -53,7 +56,7 @@ def _select(entity: Entity, community_code: str | None, quarter: str | None,
         stmt = stmt.join_from(table, target, on, isouter=True)
     by_community, by_quarter = applied_filters(entity.name)
     if community_code is not None and by_community:
-        community = sa.select(Community.id).where(Community.code == community_code).scalar_subquery()
+        community = sa.select(col(Community.id)).where(col(Community.code) == community_code).scalar_subquery()
         stmt = stmt.where(table.c.community_id == community)
     if quarter is not None and by_quarter:
         stmt = stmt.where(table.c.quarter == quarter)
@@ -70,7 +73,7 @@ def rows(engine: Engine, entity_name: str, *, community_code: str | None = None,
         groups: dict[int, list[str]] = {}
         if entity.name == "practitioners":
             # Only the tags of the practitioners being exported, not the whole tag table.
-            g = PractitionerGroup.__table__  # type: ignore[attr-defined]
+            g = table_of(PractitionerGroup)
             ids = stmt.with_only_columns(entity.table.c.id).order_by(None).scalar_subquery()
             for pid, group in conn.execute(sa.select(g.c.practitioner_id, g.c.group)
                                            .where(g.c.practitioner_id.in_(ids))):
@@ -85,10 +88,12 @@ def rows(engine: Engine, entity_name: str, *, community_code: str | None = None,
 def _converter(f: Field) -> Callable[[Any], Any]:
     """How a stored value is written, as the template and the importer read it: labels for codes, 是/否."""
     if f.kind == "enum":
-        labels = {m.value: t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum}  # type: ignore[union-attr]
+        assert f.enum is not None
+        labels = {m.value: t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum}
         return lambda v: None if v is None else labels[str(v)]
     if f.kind == "groups":
-        names = {m.value: t(f"enum.VulnerableGroup.{m.value}") for m in f.enum}  # type: ignore[union-attr]
+        assert f.enum is not None
+        names = {m.value: t(f"enum.VulnerableGroup.{m.value}") for m in f.enum}
         return lambda v: "、".join(names[g] for g in v) or None if v else None
     if f.kind == "bool":
         yes, no = t("common.yes"), t("common.no")
@@ -202,7 +207,8 @@ def template_xlsx(entity_name: str, lang: str | None = None) -> bytes:
         ws.write_string(0, c, f.header(lang), required_head if f.required else head)
         ws.set_column(c, c, max(12, len(f.header(lang)) * 2 + 2), formats.get(f.kind))
         if f.kind == "enum":
-            labels = [t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum]  # type: ignore[union-attr]
+            assert f.enum is not None
+            labels = [t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum]
             for i, text in enumerate(labels):
                 lists.write_string(i, list_col, text)
             ref = xlsxwriter.utility.xl_range_abs(0, list_col, len(labels) - 1, list_col)
@@ -224,7 +230,8 @@ def template_xlsx(entity_name: str, lang: str | None = None) -> bytes:
     for r, f in enumerate(entity.fields, start=1):
         allowed = ""
         if f.kind in ("enum", "groups"):
-            allowed = "、".join(t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum)  # type: ignore[union-attr]
+            assert f.enum is not None
+            allowed = "、".join(t(f"enum.{f.enum.__name__}.{m.value}") for m in f.enum)
         elif f.kind == "ref":
             allowed = t("excel.help_ref", entity=t(f"entity.{f.ref}"))
         example = example_row[f.column]

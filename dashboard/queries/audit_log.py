@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from data_models import AuditLog
+from data_models.base import table_of
 
-A = AuditLog.__table__.c  # type: ignore[attr-defined]
+A = table_of(AuditLog).c
 COLUMNS = ["id", "at", "actor", "action", "entity", "entity_id", "before", "after"]
 
 
@@ -42,7 +43,7 @@ def _where(f: AuditFilter) -> list[sa.ColumnElement[bool]]:
 def entries(session: Session, *, filters: AuditFilter, limit: int = 500) -> tuple[pd.DataFrame, int]:
     """The newest `limit` entries that match, and how many match in all."""
     where = _where(filters)
-    total = session.execute(sa.select(sa.func.count()).select_from(AuditLog.__table__).where(*where)).scalar_one()
+    total = session.execute(sa.select(sa.func.count()).select_from(table_of(AuditLog)).where(*where)).scalar_one()
     rows = session.execute(sa.select(*(A[c] for c in COLUMNS)).where(*where).order_by(A.id.desc())
                            .limit(limit)).all()
     return pd.DataFrame(rows, columns=COLUMNS), int(total)

@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dashboard.periods import parse_quarter, quarter_bounds
 from dashboard.queries import Scope, rate
@@ -38,8 +38,8 @@ AGE_GROUPS = [("under_18", None, 17), ("18_25", 18, 25), ("26_35", 26, 35), ("36
 
 def age_group(year: int) -> sa.ColumnElement[str]:
     """The practitioner's age group in `year`, as a code (18_25, 26_35, ...)."""
-    age = year - P.birth_year
-    whens = []
+    age = year - col(P.birth_year)
+    whens: list[tuple[sa.ColumnElement[bool], str]] = []
     for code, lo, hi in AGE_GROUPS:
         cond = age <= hi if lo is None else (age >= lo if hi is None else age.between(lo, hi))
         whens.append((cond, code))
@@ -50,11 +50,12 @@ def drill_condition(drill: tuple[str, str], year: int) -> sa.ColumnElement[bool]
     """Practitioners in the slice picked on a composition chart."""
     dimension, code = drill
     if dimension == "group":
-        return P.id.in_(sa.select(PractitionerGroup.practitioner_id).where(PractitionerGroup.group == code))  # type: ignore[union-attr]
+        return col(P.id).in_(sa.select(col(PractitionerGroup.practitioner_id))
+                             .where(col(PractitionerGroup.group) == code))
     if dimension == "age_group":
         return age_group(year) == code
     if dimension in ("education", "hukou", "employment_type"):
-        return getattr(P, dimension) == code  # type: ignore[no-any-return]
+        return col(getattr(P, dimension)) == code
     raise ValueError(f"unknown dimension {dimension!r}")
 
 
@@ -66,9 +67,9 @@ def practitioner_filters(scope: Scope) -> list[sa.ColumnElement[bool]]:
     """Who counts: the community, registered by the quarter's end, inside the drilled slice."""
     out: list[sa.ColumnElement[bool]] = []
     if scope.community_id is not None:
-        out.append(P.community_id == scope.community_id)
+        out.append(col(P.community_id) == scope.community_id)
     if scope.quarter is not None:
-        out.append(P.registered_on <= quarter_bounds(scope.quarter)[1])
+        out.append(col(P.registered_on) <= quarter_bounds(scope.quarter)[1])
     if scope.drill is not None:
         out.append(drill_condition(scope.drill, reference_year(scope)))
     return out
@@ -82,20 +83,20 @@ def _reference_year(scope: Scope) -> tuple[int, sa.ColumnElement[bool] | None]:
 
 def profile(session: Session, *, scope: Scope) -> Profile:
     year, registered = _reference_year(scope)
-    age = year - P.birth_year
+    age = year - col(P.birth_year)
     stmt = sa.select(
         sa.func.count(),
         _count_if(age.between(18, 35)),
-        _count_if(P.education.in_(LOW_EDUCATION)),  # type: ignore[attr-defined]
-        _count_if(P.hukou == "rural"),
-        _count_if(P.has_labour_contract == sa.true()),
-        _count_if(P.has_pension == sa.true()),
-        _count_if(P.has_injury_insurance == sa.true()),
-        _count_if(P.daily_work_hours > 10),
-        _count_if(P.is_association_member == sa.true()),
+        _count_if(col(P.education).in_(LOW_EDUCATION)),
+        _count_if(col(P.hukou) == "rural"),
+        _count_if(col(P.has_labour_contract) == sa.true()),
+        _count_if(col(P.has_pension) == sa.true()),
+        _count_if(col(P.has_injury_insurance) == sa.true()),
+        _count_if(col(P.daily_work_hours) > 10),
+        _count_if(col(P.is_association_member) == sa.true()),
     )
     if scope.community_id is not None:
-        stmt = stmt.where(P.community_id == scope.community_id)
+        stmt = stmt.where(col(P.community_id) == scope.community_id)
     if registered is not None:
         stmt = stmt.where(registered)
     total, *parts = session.execute(stmt).one()
@@ -118,12 +119,13 @@ def migrant_women(session: Session, *, scope: Scope) -> MigrantProfile:
     """Migrant women working in platform domestic services: the group paper 003 describes."""
     year, registered = _reference_year(scope)
     base = (
-        sa.select(P.id, P.birth_year, P.education, P.domestic_service, P.monthly_income_cents)
-        .join(PractitionerGroup, PractitionerGroup.practitioner_id == P.id)
-        .where(PractitionerGroup.group == "migrant_women", P.occupation == "domestic_service")
+        sa.select(col(P.id), col(P.birth_year), col(P.education), col(P.domestic_service),
+                  col(P.monthly_income_cents))
+        .join(PractitionerGroup, col(PractitionerGroup.practitioner_id) == P.id)
+        .where(col(PractitionerGroup.group) == "migrant_women", col(P.occupation) == "domestic_service")
     )
     if scope.community_id is not None:
-        base = base.where(P.community_id == scope.community_id)
+        base = base.where(col(P.community_id) == scope.community_id)
     if registered is not None:
         base = base.where(registered)
     sub = base.subquery()
@@ -150,10 +152,10 @@ class NeedsSummary:
 
 def need_filters(scope: Scope) -> list[sa.ColumnElement[bool]]:
     """Needs of the community, and of the drilled slice of practitioners (not bound to a quarter)."""
-    where = [] if scope.community_id is None else [N.community_id == scope.community_id]
+    where = [] if scope.community_id is None else [col(N.community_id) == scope.community_id]
     if scope.drill is not None:
-        where.append(N.practitioner_id.in_(  # type: ignore[attr-defined]
-            sa.select(P.id).where(drill_condition(scope.drill, reference_year(scope)))))
+        where.append(col(N.practitioner_id).in_(
+            sa.select(col(P.id)).where(drill_condition(scope.drill, reference_year(scope)))))
     return where
 
 
@@ -162,16 +164,16 @@ def needs_summary(session: Session, *, scope: Scope) -> NeedsSummary:
     where = need_filters(scope)
     if scope.quarter is None:
         identified, closed, sat = session.execute(sa.select(
-            sa.func.count(), _count_if(N.closed_on.is_not(None)), sa.func.avg(N.satisfaction),  # type: ignore[union-attr]
+            sa.func.count(), _count_if(col(N.closed_on).is_not(None)), sa.func.avg(N.satisfaction),
         ).select_from(N).where(*where)).one()
         return NeedsSummary(int(identified), int(closed), int(identified) - int(closed),
                             None if sat is None else float(sat))
     start, end = quarter_bounds(scope.quarter)
-    feedback_in = N.feedback_on.between(start, end)  # type: ignore[union-attr]
+    feedback_in = col(N.feedback_on).between(start, end)
     identified, closed, open_, sat_sum, sat_n = session.execute(sa.select(
-        _count_if(N.quarter == scope.quarter),
-        _count_if(N.closed_on.between(start, end)),  # type: ignore[union-attr]
-        _count_if(sa.and_(N.identified_on <= end, sa.or_(N.closed_on.is_(None), N.closed_on > end))),  # type: ignore[union-attr]
+        _count_if(col(N.quarter) == scope.quarter),
+        _count_if(col(N.closed_on).between(start, end)),
+        _count_if(sa.and_(col(N.identified_on) <= end, sa.or_(col(N.closed_on).is_(None), col(N.closed_on) > end))),
         sa.func.sum(sa.case((feedback_in, N.satisfaction), else_=None)),
         sa.func.count(sa.case((feedback_in, N.satisfaction), else_=None)),
     ).select_from(N).where(*where)).one()

@@ -3,11 +3,13 @@
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dashboard.db import gather
 from dashboard.periods import previous_quarter, quarter_bounds
@@ -25,10 +27,11 @@ from dashboard.queries.needs import (
 )
 from dashboard.queries.sqlfuncs import days_between, median
 from data_models import PractitionerGroup
+from data_models.enums import NeedCategory
 
 STAGES = ["identified", "assessed", "responded", "feedback", "closed"]
-STAGE_DATE = {"identified": N.identified_on, "assessed": N.assessed_on, "responded": N.responded_on,
-              "feedback": N.feedback_on, "closed": N.closed_on}
+STAGE_DATE = {"identified": col(N.identified_on), "assessed": col(N.assessed_on), "responded": col(N.responded_on),
+              "feedback": col(N.feedback_on), "closed": col(N.closed_on)}
 DIMENSIONS = ["age_group", "education", "hukou", "employment_type", "group"]
 
 
@@ -52,10 +55,10 @@ class NeedsBoard:
 def median_days_to_feedback(session: Session, *, scope: Scope) -> float | None:
     """Median days from «need identified» to professional feedback, for feedback given in the quarter."""
     stmt = sa.select(days_between(N.identified_on, N.feedback_on)).where(*need_filters(scope),
-                                                                         N.feedback_on.is_not(None))  # type: ignore[union-attr]
+                                                                         col(N.feedback_on).is_not(None))
     if scope.quarter is not None:
         start, end = quarter_bounds(scope.quarter)
-        stmt = stmt.where(N.feedback_on.between(start, end))  # type: ignore[union-attr]
+        stmt = stmt.where(col(N.feedback_on).between(start, end))
     return median(session, stmt)
 
 
@@ -82,12 +85,13 @@ def board(session: Session, *, scope: Scope) -> NeedsBoard:
 def composition(session: Session, *, scope: Scope, dimension: str) -> pd.DataFrame:
     """Practitioners per code of one dimension (a practitioner counts once in each group they belong to)."""
     where = practitioner_filters(scope)
+    key: sa.SQLColumnExpression[Any]
     if dimension == "group":
-        key = PractitionerGroup.group
+        key = col(PractitionerGroup.group)
         stmt = sa.select(key, sa.func.count()).select_from(P).join(PractitionerGroup,
-                                                                   PractitionerGroup.practitioner_id == P.id)
+                                                                   col(PractitionerGroup.practitioner_id) == P.id)
     else:
-        key = age_group(reference_year(scope)) if dimension == "age_group" else getattr(P, dimension)
+        key = age_group(reference_year(scope)) if dimension == "age_group" else col(getattr(P, dimension))
         stmt = sa.select(key, sa.func.count()).select_from(P)
     rows = session.execute(stmt.where(*where).group_by(key)).all()
     return pd.DataFrame(rows, columns=["code", "count"])
@@ -96,30 +100,31 @@ def composition(session: Session, *, scope: Scope, dimension: str) -> pd.DataFra
 def _needs_in_quarter(scope: Scope) -> list[sa.ColumnElement[bool]]:
     where = need_filters(scope)
     if scope.quarter is not None:
-        where.append(N.quarter == scope.quarter)
+        where.append(col(N.quarter) == scope.quarter)
     return where
 
 
 def heatmap(session: Session, *, scope: Scope, by: str) -> pd.DataFrame:
     """Needs identified in the quarter, by category against employment type or vulnerable group."""
+    stmt: sa.Select[NeedCategory, Any, int]  # the column is a vulnerable group or an employment type
     if by == "group":
-        stmt = (sa.select(N.category, PractitionerGroup.group, sa.func.count()).select_from(N)
-                .join(PractitionerGroup, PractitionerGroup.practitioner_id == N.practitioner_id)
-                .group_by(N.category, PractitionerGroup.group))
+        stmt = (sa.select(col(N.category), col(PractitionerGroup.group), sa.func.count()).select_from(N)
+                .join(PractitionerGroup, col(PractitionerGroup.practitioner_id) == N.practitioner_id)
+                .group_by(col(N.category), col(PractitionerGroup.group)))
     else:
-        stmt = (sa.select(N.category, P.employment_type, sa.func.count()).select_from(N)
-                .join(P, P.id == N.practitioner_id)
-                .group_by(N.category, P.employment_type))
+        stmt = (sa.select(col(N.category), col(P.employment_type), sa.func.count()).select_from(N)
+                .join(P, col(P.id) == N.practitioner_id)
+                .group_by(col(N.category), col(P.employment_type)))
     return pd.DataFrame(session.execute(stmt.where(*_needs_in_quarter(scope))).all(),
                         columns=["category", "column", "count"])
 
 
 def severity_trend(session: Session, *, scope: Scope) -> pd.DataFrame:
     """Needs identified per quarter and severity, every quarter up to the chosen one."""
-    stmt = sa.select(N.quarter, N.severity, sa.func.count()).where(*need_filters(scope))
+    stmt = sa.select(col(N.quarter), col(N.severity), sa.func.count()).where(*need_filters(scope))
     if scope.quarter is not None:
-        stmt = stmt.where(N.quarter <= scope.quarter)
-    rows = session.execute(stmt.group_by(N.quarter, N.severity).order_by(N.quarter)).all()
+        stmt = stmt.where(col(N.quarter) <= scope.quarter)
+    rows = session.execute(stmt.group_by(col(N.quarter), col(N.severity)).order_by(col(N.quarter))).all()
     return pd.DataFrame(rows, columns=["quarter", "severity", "count"])
 
 
@@ -141,13 +146,14 @@ def backlog(session: Session, *, scope: Scope, today: dt.date, limit: int | None
     """Needs not closed at the quarter's end (or today), oldest first, with how many there are in all;
     `limit` None gives every one (the export)."""
     end = min(today, quarter_bounds(scope.quarter)[1]) if scope.quarter else today
-    where = [*need_filters(scope), N.identified_on <= end,
-             sa.or_(N.closed_on.is_(None), N.closed_on > end)]  # type: ignore[union-attr]
+    where = [*need_filters(scope), col(N.identified_on) <= end,
+             sa.or_(col(N.closed_on).is_(None), col(N.closed_on) > end)]
     total = session.execute(sa.select(sa.func.count()).select_from(N).where(*where)).scalar_one()
-    stmt = (sa.select(N.code, P.code, P.name, N.category, N.severity, N.status, N.identified_on,
-                      days_between(N.identified_on, sa.literal(end, sa.Date)), N.social_worker)
-            .select_from(N).join(P, P.id == N.practitioner_id).where(*where)
-            .order_by(N.identified_on, N.code).limit(limit))
+    stmt = (sa.select(col(N.code), col(P.code), col(P.name), col(N.category), col(N.severity), col(N.status),
+                      col(N.identified_on), days_between(N.identified_on, sa.literal(end, sa.Date)),
+                      col(N.social_worker))
+            .select_from(N).join(P, col(P.id) == N.practitioner_id).where(*where)
+            .order_by(col(N.identified_on), col(N.code)).limit(limit))
     return pd.DataFrame(session.execute(stmt).all(), columns=BACKLOG_COLUMNS), int(total)
 
 
@@ -171,7 +177,7 @@ def page(engine: Engine, *, scope: Scope, today: dt.date) -> NeedsPage:
         "heat_employment_type": lambda s: heatmap(s, scope=scope, by="employment_type"),
         "heat_group": lambda s: heatmap(s, scope=scope, by="group"),
         "trend": lambda s: severity_trend(s, scope=scope),
-        **{f"comp_{d}": (lambda s, d=d: composition(s, scope=scope, dimension=d)) for d in DIMENSIONS},
+        **{f"comp_{d}": partial(composition, scope=scope, dimension=d) for d in DIMENSIONS},
     }
     r = gather(engine, tasks)
     rows, total = r["backlog"]

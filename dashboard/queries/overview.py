@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dashboard.periods import previous_quarter, quarter_bounds
 from dashboard.queries import Scope, common, rate
@@ -20,12 +20,13 @@ def _count_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
 
-def _where(model: type, scope: Scope) -> list[sa.ColumnElement[bool]]:
+def _where(model: type[Enrolment | Sale | LivestreamSession | Request | Meeting],
+           scope: Scope) -> list[sa.ColumnElement[bool]]:
     out = []
     if scope.community_id is not None:
-        out.append(model.community_id == scope.community_id)  # type: ignore[attr-defined]
+        out.append(col(model.community_id) == scope.community_id)
     if scope.quarter is not None:
-        out.append(model.quarter == scope.quarter)  # type: ignore[attr-defined]
+        out.append(col(model.quarter) == scope.quarter)
     return out
 
 
@@ -42,8 +43,8 @@ class TrainingSummary:
 def training(session: Session, *, scope: Scope) -> TrainingSummary:
     e = Enrolment
     enrolled, completed, certified, employed = session.execute(sa.select(
-        sa.func.count(), _count_if(e.completed == sa.true()), _count_if(e.certified == sa.true()),
-        _count_if(e.employed_after == sa.true()),
+        sa.func.count(), _count_if(col(e.completed) == sa.true()), _count_if(col(e.certified) == sa.true()),
+        _count_if(col(e.employed_after) == sa.true()),
     ).select_from(e).where(*_where(e, scope))).one()
     return TrainingSummary(int(enrolled), int(completed), int(certified), int(employed),
                            rate(completed, enrolled), rate(employed, completed))
@@ -68,11 +69,11 @@ def sales(session: Session, *, scope: Scope) -> SalesSummary:
     ).select_from(Sale).where(*_where(Sale, scope))).one()
     spend = sa.select(sa.func.coalesce(sa.func.sum(FundSpending.amount_cents), 0))
     if scope.community_id is not None:
-        spend = spend.join(Cooperative, Cooperative.id == FundSpending.cooperative_id).where(
-            Cooperative.community_id == scope.community_id)
+        spend = spend.join(Cooperative, col(Cooperative.id) == FundSpending.cooperative_id).where(
+            col(Cooperative.community_id) == scope.community_id)
     if scope.quarter is not None:
         start, end = quarter_bounds(scope.quarter)
-        spend = spend.where(FundSpending.spent_on.between(start, end))  # type: ignore[attr-defined]
+        spend = spend.where(col(FundSpending.spent_on).between(start, end))
     return SalesSummary(int(orders), int(revenue), int(cost), int(session.execute(spend).scalar_one()))
 
 
@@ -95,9 +96,9 @@ def requests(session: Session, *, scope: Scope, as_of: dt.date) -> RequestsSumma
     r = Request
     raised, done, on_time, overdue = session.execute(sa.select(
         sa.func.count(),
-        _count_if(r.status.in_(DONE_REQUEST)),  # type: ignore[attr-defined]
-        _count_if(sa.and_(r.status.in_(DONE_REQUEST), r.resolved_on <= r.deadline)),  # type: ignore[attr-defined,operator]
-        _count_if(sa.and_(r.status.in_(OPEN_REQUEST), r.deadline < as_of)),  # type: ignore[attr-defined]
+        _count_if(col(r.status).in_(DONE_REQUEST)),
+        _count_if(sa.and_(col(r.status).in_(DONE_REQUEST), col(r.resolved_on) <= r.deadline)),
+        _count_if(sa.and_(col(r.status).in_(OPEN_REQUEST), col(r.deadline) < as_of)),
     ).select_from(r).where(*_where(r, scope))).one()
     return RequestsSummary(int(sessions), int(viewers), int(raised), int(done), int(on_time), int(overdue),
                            rate(done, raised), rate(on_time, done))
@@ -116,9 +117,9 @@ def meetings(session: Session, *, scope: Scope, as_of: dt.date) -> MeetingSummar
         sa.select(sa.func.count()).select_from(Meeting).where(*_where(Meeting, scope))).scalar_one()
     a = ActionItem
     stmt = sa.select(
-        sa.func.count(), _count_if(a.status == "done"),
-        _count_if(sa.and_(a.status.in_(("open", "in_progress")), a.due_on < as_of)),  # type: ignore[attr-defined]
-    ).join(Meeting, Meeting.id == a.meeting_id).where(*_where(Meeting, scope))
+        sa.func.count(), _count_if(col(a.status) == "done"),
+        _count_if(sa.and_(col(a.status).in_(("open", "in_progress")), col(a.due_on) < as_of)),
+    ).join(Meeting, col(Meeting.id) == a.meeting_id).where(*_where(Meeting, scope))
     actions, done, overdue = session.execute(stmt).one()
     return MeetingSummary(int(count), int(actions), int(done), int(overdue))
 

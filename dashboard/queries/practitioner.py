@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data_models import Community, Course, Enrolment, NeedAssessment, NeedEvent, Practitioner, PractitionerGroup, User
 
@@ -14,10 +14,10 @@ P = Practitioner
 def find(session: Session, *, community_id: int | None, text: str, limit: int = 50) -> pd.DataFrame:
     """Practitioners whose code or name contains `text` (bound parameter, never pasted into SQL)."""
     pattern = f"%{text.strip()}%"
-    stmt = sa.select(P.code, P.name).where(sa.or_(P.code.like(pattern), P.name.like(pattern)))  # type: ignore[attr-defined]
+    stmt = sa.select(col(P.code), col(P.name)).where(sa.or_(col(P.code).like(pattern), col(P.name).like(pattern)))
     if community_id is not None:
-        stmt = stmt.where(P.community_id == community_id)
-    return pd.DataFrame(session.execute(stmt.order_by(P.code).limit(limit)).all(), columns=["code", "name"])
+        stmt = stmt.where(col(P.community_id) == community_id)
+    return pd.DataFrame(session.execute(stmt.order_by(col(P.code)).limit(limit)).all(), columns=["code", "name"])
 
 
 @dataclass(frozen=True)
@@ -31,32 +31,35 @@ class Card:
 
 
 def card(session: Session, *, code: str) -> Card | None:
-    row = session.execute(sa.select(P, Community.name).join(Community, Community.id == P.community_id)
-                          .where(P.code == code)).first()
+    row = session.execute(sa.select(P, col(Community.name)).join(Community, col(Community.id) == P.community_id)
+                          .where(col(P.code) == code)).first()
     if row is None:
         return None
     p, community = row
     basics = p.model_dump(mode="json") | {"community": community}
-    groups = [g for (g,) in session.execute(sa.select(PractitionerGroup.group)
-                                            .where(PractitionerGroup.practitioner_id == p.id))]
+    groups = [g for (g,) in session.execute(sa.select(col(PractitionerGroup.group))
+                                            .where(col(PractitionerGroup.practitioner_id) == p.id))]
     n = NeedAssessment
     needs = pd.DataFrame(session.execute(
-        sa.select(n.code, n.category, n.severity, n.status, n.identified_on, n.feedback_on, n.satisfaction,
-                  n.description).where(n.practitioner_id == p.id).order_by(n.identified_on.desc())).all(),  # type: ignore[attr-defined]
+        sa.select(col(n.code), col(n.category), col(n.severity), col(n.status), col(n.identified_on),
+                  col(n.feedback_on), col(n.satisfaction), col(n.description))
+        .where(col(n.practitioner_id) == p.id).order_by(col(n.identified_on).desc())).all(),
         columns=["code", "category", "severity", "status", "identified_on", "feedback_on", "satisfaction",
                  "description"])
     # Who moved it by display name where the account has one; otherwise the name the move recorded.
     mover = sa.func.coalesce(sa.func.nullif(User.display_name, ""), NeedEvent.actor)
     events = pd.DataFrame(session.execute(
-        sa.select(n.code, NeedEvent.to_status, NeedEvent.at, mover, NeedEvent.note).join(n, n.id == NeedEvent.need_id)
-        .outerjoin(User, User.username == NeedEvent.actor)
-        .where(n.practitioner_id == p.id).order_by(NeedEvent.at.desc(), NeedEvent.id.desc()).limit(50)).all(),  # type: ignore[attr-defined]
+        sa.select(col(n.code), col(NeedEvent.to_status), col(NeedEvent.at), mover, col(NeedEvent.note))
+        .join(n, col(n.id) == NeedEvent.need_id)
+        .outerjoin(User, col(User.username) == NeedEvent.actor)
+        .where(col(n.practitioner_id) == p.id)
+        .order_by(col(NeedEvent.at).desc(), col(NeedEvent.id).desc()).limit(50)).all(),
         columns=["code", "status", "at", "actor", "note"])
     e, c = Enrolment, Course
     training = pd.DataFrame(session.execute(
-        sa.select(c.title, c.level, e.enrolled_on, c.end_date, e.completed, e.certified, e.employed_after,
-                  e.income_before_cents, e.income_after_cents)
-        .join(c, c.id == e.course_id).where(e.practitioner_id == p.id).order_by(e.enrolled_on)).all(),
+        sa.select(col(c.title), col(c.level), col(e.enrolled_on), col(c.end_date), col(e.completed),
+                  col(e.certified), col(e.employed_after), col(e.income_before_cents), col(e.income_after_cents))
+        .join(c, col(c.id) == e.course_id).where(col(e.practitioner_id) == p.id).order_by(col(e.enrolled_on))).all(),
         columns=["title", "level", "enrolled_on", "end_date", "completed", "certified", "employed_after",
                  "income_before_cents", "income_after_cents"])
     points = [{"on": p.registered_on, "income_cents": p.monthly_income_cents, "source": "registered"}]

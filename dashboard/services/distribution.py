@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dashboard import audit, locks
 from dashboard.periods import MONTH_RE, QUARTER_RE, quarter_bounds, shanghai_today
@@ -43,7 +43,7 @@ def parse_period(key: str) -> Period:
 
 
 def cooperative_by_code(session: Session, code: str) -> Cooperative:
-    coop = session.execute(sa.select(Cooperative).where(Cooperative.code == code)).scalar_one_or_none()
+    coop = session.execute(sa.select(Cooperative).where(col(Cooperative.code) == code)).scalar_one_or_none()
     if coop is None:
         raise RuleError("distribution.unknown_coop", code=code)
     return coop
@@ -51,9 +51,9 @@ def cooperative_by_code(session: Session, code: str) -> Cooperative:
 
 def split_in_force(session: Session, cooperative_id: int, on: dt.date) -> CooperativeSplit | None:
     """The split whose effective date is the latest on or before `on`."""
-    stmt = (sa.select(CooperativeSplit).where(CooperativeSplit.cooperative_id == cooperative_id,
-                                              CooperativeSplit.effective_from <= on)
-            .order_by(CooperativeSplit.effective_from.desc()).limit(1))  # type: ignore[attr-defined]
+    stmt = (sa.select(CooperativeSplit).where(col(CooperativeSplit.cooperative_id) == cooperative_id,
+                                              col(CooperativeSplit.effective_from) <= on)
+            .order_by(col(CooperativeSplit.effective_from).desc()).limit(1))
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -61,8 +61,8 @@ def set_split(session: Session, *, cooperative_id: int, effective_from: dt.date,
               actor: str) -> CooperativeSplit:
     """Add a split version; past periods keep the version they were computed with."""
     shares.validate()
-    exists = session.execute(sa.select(CooperativeSplit.id).where(
-        CooperativeSplit.cooperative_id == cooperative_id, CooperativeSplit.effective_from == effective_from)
+    exists = session.execute(sa.select(col(CooperativeSplit.id)).where(
+        col(CooperativeSplit.cooperative_id) == cooperative_id, col(CooperativeSplit.effective_from) == effective_from)
     ).first()
     if exists:
         raise RuleError("split.duplicate_date", date=effective_from.isoformat())
@@ -80,27 +80,28 @@ def set_split(session: Session, *, cooperative_id: int, effective_from: dt.date,
 def _totals(session: Session, coop_id: int, period: Period) -> tuple[int, int]:
     revenue, cost = session.execute(sa.select(
         sa.func.coalesce(sa.func.sum(Sale.revenue_cents), 0), sa.func.coalesce(sa.func.sum(Sale.cost_cents), 0),
-    ).where(Sale.cooperative_id == coop_id, Sale.month.in_(period.months))).one()  # type: ignore[attr-defined]
+    ).where(col(Sale.cooperative_id) == coop_id, col(Sale.month).in_(period.months))).one()
     return int(revenue), int(cost)
 
 
 def _has_sales(session: Session, run: DistributionRun) -> bool:
     months = parse_period(run.period).months
-    return session.execute(sa.select(Sale.id).where(
-        Sale.cooperative_id == run.cooperative_id, Sale.month.in_(months)).limit(1)).first() is not None  # type: ignore[attr-defined]
+    return session.execute(sa.select(col(Sale.id)).where(
+        col(Sale.cooperative_id) == run.cooperative_id, col(Sale.month).in_(months)).limit(1)).first() is not None
 
 
 def _bases(session: Session, coop: Cooperative, period: Period) -> dict[int, tuple[str, int]]:
     """member id -> (member code, basis) for every active member who had joined by the period's end."""
-    members = session.execute(sa.select(Member.id, Member.code, Member.shares_held).where(
-        Member.cooperative_id == coop.id, Member.is_active == sa.true(), Member.joined_on <= period.end)).all()
+    members = session.execute(sa.select(col(Member.id), col(Member.code), col(Member.shares_held)).where(
+        col(Member.cooperative_id) == coop.id, col(Member.is_active) == sa.true(),
+        col(Member.joined_on) <= period.end)).all()
     if coop.distribution_basis == "shares":
         return {mid: (code, int(held)) for mid, code, held in members}
-    column = Sale.revenue_cents if coop.distribution_basis == "revenue" else Sale.quantity
+    column = col(Sale.revenue_cents) if coop.distribution_basis == "revenue" else col(Sale.quantity)
     sold = dict(session.execute(
-        sa.select(Sale.member_id, sa.func.sum(column)).where(
-            Sale.cooperative_id == coop.id, Sale.month.in_(period.months),  # type: ignore[attr-defined]
-            Sale.member_id.is_not(None)).group_by(Sale.member_id)).all())  # type: ignore[union-attr]
+        sa.select(col(Sale.member_id), sa.func.sum(column)).where(
+            col(Sale.cooperative_id) == coop.id, col(Sale.month).in_(period.months),
+            col(Sale.member_id).is_not(None)).group_by(col(Sale.member_id))).tuples().all())
     return {mid: (code, int(sold.get(mid) or 0)) for mid, code, _ in members}
 
 
@@ -109,10 +110,10 @@ def _carried_loss(session: Session, coop: Cooperative, period: Period) -> int:
     if not coop.carry_loss_forward:
         return 0
     prev = session.execute(
-        sa.select(DistributionRun.carried_loss_cents, DistributionRun.profit_cents)
-        .where(DistributionRun.cooperative_id == coop.id, DistributionRun.status == "approved",
-               DistributionRun.period_end < period.start)
-        .order_by(DistributionRun.period_end.desc()).limit(1)).first()  # type: ignore[attr-defined]
+        sa.select(col(DistributionRun.carried_loss_cents), col(DistributionRun.profit_cents))
+        .where(col(DistributionRun.cooperative_id) == coop.id, col(DistributionRun.status) == "approved",
+               col(DistributionRun.period_end) < period.start)
+        .order_by(col(DistributionRun.period_end).desc()).limit(1)).first()
     return 0 if prev is None else max(0, int(prev[0]) - int(prev[1]))
 
 
@@ -124,8 +125,8 @@ def _serialise_runs(session: Session, cooperative_id: int) -> None:
 
 def _runs(session: Session, coop_id: int, period: str, *statuses: str) -> list[DistributionRun]:
     return list(session.execute(sa.select(DistributionRun).where(
-        DistributionRun.cooperative_id == coop_id, DistributionRun.period == period,
-        DistributionRun.status.in_(statuses))).scalars())  # type: ignore[attr-defined]
+        col(DistributionRun.cooperative_id) == coop_id, col(DistributionRun.period) == period,
+        col(DistributionRun.status).in_(statuses))).scalars())
 
 
 @dataclass(frozen=True)
@@ -165,10 +166,10 @@ def compute_draft(session: Session, *, cooperative_code: str, period: str, actor
     if correction and not approved:
         raise RuleError("distribution.nothing_to_correct", period=p.key)
     # A month and its quarter must never both pay out the same profit.
-    overlap = session.execute(sa.select(DistributionRun.code).where(
-        DistributionRun.cooperative_id == coop.id, DistributionRun.period != p.key,
-        DistributionRun.status.in_(("draft", "approved")),  # type: ignore[attr-defined]
-        DistributionRun.period_start <= p.end, DistributionRun.period_end >= p.start)).first()
+    overlap = session.execute(sa.select(col(DistributionRun.code)).where(
+        col(DistributionRun.cooperative_id) == coop.id, col(DistributionRun.period) != p.key,
+        col(DistributionRun.status).in_(("draft", "approved")),
+        col(DistributionRun.period_start) <= p.end, col(DistributionRun.period_end) >= p.start)).first()
     if overlap:
         raise RuleError("distribution.overlaps", code=overlap[0], period=p.key)
     replaced = None
@@ -182,6 +183,7 @@ def compute_draft(session: Session, *, cooperative_code: str, period: str, actor
     split = split_in_force(session, coop.id, p.start)
     if split is None:
         raise RuleError("distribution.no_split", code=coop.code, date=p.start.isoformat())
+    assert split.id is not None
     shares = Shares(split.member_bp, split.cooperative_bp, split.public_fund_bp, split.help_fund_bp,
                     str(split.help_fund_basis))
     revenue, cost = _totals(session, coop.id, p)
@@ -193,9 +195,9 @@ def compute_draft(session: Session, *, cooperative_code: str, period: str, actor
     lines = split_members(pools.members.amount, {code: b for code, b in bases.values()})
 
     n = session.execute(sa.select(sa.func.count()).select_from(DistributionRun).where(
-        DistributionRun.cooperative_id == coop.id, DistributionRun.period == p.key)).scalar_one()
+        col(DistributionRun.cooperative_id) == coop.id, col(DistributionRun.period) == p.key)).scalar_one()
     run = DistributionRun(
-        code=f"{coop.code}-{p.key}-{n + 1}", cooperative_id=coop.id, split_id=split.id, period=p.key,  # type: ignore[arg-type]
+        code=f"{coop.code}-{p.key}-{n + 1}", cooperative_id=coop.id, split_id=split.id, period=p.key,
         period_start=p.start, period_end=p.end, basis=DistributionBasis(coop.distribution_basis),
         status=RunStatus.draft,
         revenue_cents=revenue, cost_cents=cost, profit_cents=revenue - cost, carried_loss_cents=carried,
@@ -229,7 +231,7 @@ def open_draft(session: Session, *, cooperative_code: str, period: str) -> Distr
 
 def approve(session: Session, *, run_code: str, actor: str, at: dt.datetime | None = None) -> DistributionRun:
     """Approve a draft. If it corrects an approved run, that run becomes `reversed`; both are kept."""
-    stmt = sa.select(DistributionRun).where(DistributionRun.code == run_code)
+    stmt = sa.select(DistributionRun).where(col(DistributionRun.code) == run_code)
     run = session.execute(stmt).scalar_one_or_none()
     if run is None:
         raise RuleError("distribution.unknown_run", code=run_code)

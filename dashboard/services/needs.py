@@ -8,7 +8,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dashboard import audit, codes, locks
 from dashboard.excel import normalize
@@ -16,6 +16,7 @@ from dashboard.i18n import label
 from dashboard.periods import quarter_key
 from dashboard.services.errors import RuleError
 from data_models import NeedAssessment, NeedEvent, Practitioner
+from data_models.base import table_of
 from data_models.core import utcnow
 from data_models.enums import NeedCategory, NeedStatus, Severity
 
@@ -38,7 +39,7 @@ def record_need(session: Session, *, practitioner_code: str, category: str, seve
     code = normalize.code(practitioner_code)          # full-width ＰＯ０１ is P01; blank (also 　) is None
     if code is None:
         raise RuleError("needs.practitioner_required")
-    table = Practitioner.__table__  # type: ignore[attr-defined]
+    table = table_of(Practitioner)
     found = codes.lookup(session.connection(), table, [code], [table.c.id])
     if code in found.ambiguous:
         raise RuleError("needs.ambiguous_practitioner", code=code, codes="、".join(found.ambiguous[code]))
@@ -47,21 +48,23 @@ def record_need(session: Session, *, practitioner_code: str, category: str, seve
             raise RuleError("needs.unknown_practitioner_close", code=code, close=found.close[code])
         raise RuleError("needs.unknown_practitioner", code=code)
     practitioner = session.get_one(Practitioner, found.found[code][1])
+    assert practitioner.id is not None
     if identified_on > today:
         raise RuleError("needs.future_date", date=identified_on.isoformat())
     prefix = f"N{identified_on:%Y%m%d}"
     locks.serialise(session.connection(), f"need_code:{prefix}")     # two at once must not take the same number
     n = session.execute(sa.select(sa.func.count()).select_from(NeedAssessment)
-                        .where(NeedAssessment.code.startswith(prefix))).scalar_one()  # type: ignore[attr-defined]
+                        .where(col(NeedAssessment.code).startswith(prefix))).scalar_one()
     need = NeedAssessment(
-        code=f"{prefix}{n + 1:03d}", practitioner_id=practitioner.id, community_id=practitioner.community_id,  # type: ignore[arg-type]
+        code=f"{prefix}{n + 1:03d}", practitioner_id=practitioner.id, community_id=practitioner.community_id,
         category=NeedCategory(category), severity=Severity(severity), status=NeedStatus.identified,
         description=description.strip()[:500], identified_on=identified_on, quarter=quarter_key(identified_on),
         social_worker=actor,
     )
     session.add(need)
     session.flush()
-    session.add(NeedEvent(need_id=need.id, from_status=None, to_status=NeedStatus.identified, actor=actor))  # type: ignore[arg-type]
+    assert need.id is not None
+    session.add(NeedEvent(need_id=need.id, from_status=None, to_status=NeedStatus.identified, actor=actor))
     audit.record(session.connection(), actor=actor, action="create", entity="need_assessment", entity_id=need.code,
                  after=need.model_dump(mode="json"))
     return need
@@ -69,9 +72,10 @@ def record_need(session: Session, *, practitioner_code: str, category: str, seve
 
 def advance_need(session: Session, *, need_code: str, to_status: str, on: dt.date, actor: str, today: dt.date,
                  satisfaction: int | None = None, note: str = "") -> NeedAssessment:
-    need = session.execute(sa.select(NeedAssessment).where(NeedAssessment.code == need_code)).scalar_one_or_none()
+    need = session.execute(sa.select(NeedAssessment).where(col(NeedAssessment.code) == need_code)).scalar_one_or_none()
     if need is None:
         raise RuleError("needs.unknown_need", code=need_code)
+    assert need.id is not None
     target = NeedStatus(to_status)
     expected = next_stage(need.status)
     if expected is None:
@@ -92,15 +96,15 @@ def advance_need(session: Session, *, need_code: str, to_status: str, on: dt.dat
     before = {"status": str(need.status)}
     from_status = need.status
     # The move happens only if the need is still where this session saw it: of two moves at once, one wins.
-    table = NeedAssessment.__table__  # type: ignore[attr-defined]
-    if not locks.move(session.connection(), table, need.id, from_status, values):  # type: ignore[arg-type]
+    table = table_of(NeedAssessment)
+    if not locks.move(session.connection(), table, need.id, from_status, values):
         now = session.execute(sa.select(table.c.status).where(table.c.id == need.id)).scalar()
         if now is None:
             raise RuleError("needs.unknown_need", code=need_code)
         raise RuleError("needs.moved_meanwhile", code=need.code, current=label(NeedStatus(now)))
     for key, value in values.items():
         set_committed_value(need, key, value)
-    session.add(NeedEvent(need_id=need.id, from_status=from_status, to_status=target, at=utcnow(), actor=actor,  # type: ignore[arg-type]
+    session.add(NeedEvent(need_id=need.id, from_status=from_status, to_status=target, at=utcnow(), actor=actor,
                           note=note.strip()[:500]))
     audit.record(session.connection(), actor=actor, action="status", entity="need_assessment", entity_id=need.code,
                  before=before, after={"status": str(target), "on": on.isoformat(), "satisfaction": satisfaction})

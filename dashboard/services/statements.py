@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import xlsxwriter
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dashboard.i18n import fmt_yuan, label, t
 from dashboard.privacy import mask_name
@@ -61,19 +61,19 @@ def _local(at: dt.datetime) -> str:
 def statement(session: Session, *, run_code: str, member_code: str) -> Statement:
     r, ln = DistributionRun, DistributionLine
     row = session.execute(
-        sa.select(r, Cooperative.name, Member.code, Member.name, ln.basis_value, ln.amount_cents,
-                  ln.rounding_adjustment_cents, CooperativeSplit)
-        .join(Cooperative, Cooperative.id == r.cooperative_id).join(ln, ln.run_id == r.id)
-        .join(Member, Member.id == ln.member_id).join(CooperativeSplit, CooperativeSplit.id == r.split_id)
-        .where(r.code == run_code, Member.code == member_code)).first()
+        sa.select(r, col(Cooperative.name), col(Member.code), col(Member.name), col(ln.basis_value),
+                  col(ln.amount_cents), col(ln.rounding_adjustment_cents), CooperativeSplit)
+        .join(Cooperative, col(Cooperative.id) == r.cooperative_id).join(ln, col(ln.run_id) == r.id)
+        .join(Member, col(Member.id) == ln.member_id).join(CooperativeSplit, col(CooperativeSplit.id) == r.split_id)
+        .where(col(r.code) == run_code, col(Member.code) == member_code)).first()
     if row is None:
         raise RuleError("statement.not_found", run=run_code, member=member_code)
     run, coop_name, m_code, m_name, basis_value, amount, adjustment, split = row
     approver = None if run.approved_by is None else session.execute(
         sa.select(sa.func.coalesce(sa.func.nullif(User.display_name, ""), User.username))
-        .where(User.username == run.approved_by)).scalar_one_or_none() or run.approved_by
+        .where(col(User.username) == run.approved_by)).scalar_one_or_none() or run.approved_by
     total = int(session.execute(sa.select(sa.func.coalesce(sa.func.sum(ln.basis_value), 0))
-                                .where(ln.run_id == run.id)).scalar_one())
+                                .where(col(ln.run_id) == run.id)).scalar_one())
     exact = Fraction(run.member_pool_cents * int(basis_value), total) if total else Fraction(0)
     return Statement(
         cooperative=coop_name, run_code=run.code, period=run.period, period_start=run.period_start.isoformat(),
