@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from dashboard import audit, locks
 from dashboard import codes as codes_
@@ -87,11 +88,11 @@ def _normaliser(f: Field) -> Callable[[Any], Any]:
             return sorted({norm.enum_value(p, lookup, allowed) for p in parts})  # type: ignore[misc]
         return groups
     if f.kind == "int":
-        return partial(norm.integer, lo=f.lo, hi=f.hi)
+        return partial(norm.integer, lo=None if f.lo is None else int(f.lo), hi=None if f.hi is None else int(f.hi))
     if f.kind == "float":
         return partial(norm.number, lo=f.lo, hi=f.hi)
     if f.kind == "money":
-        return partial(norm.money, hi=f.hi)
+        return partial(norm.money, hi=None if f.hi is None else int(f.hi))
     simple: dict[str, Callable[[Any], Any]] = {
         "code": norm.code, "ref": norm.code, "date": norm.date, "bool": norm.boolean, "text": norm.clean_text,
     }
@@ -216,7 +217,7 @@ def _defaults(entity: Entity) -> dict[str, Any]:
             continue
         col = entity.table.c[f.column]
         default = col.default
-        if default is not None and default.is_scalar and default.arg is not None:
+        if isinstance(default, ScalarElementColumnDefault) and default.arg is not None:
             value = default.arg
             out[f.column] = value.value if isinstance(value, Enum) else value
         elif not col.nullable:
