@@ -178,6 +178,8 @@ def test_no_page_turns_data_into_links_or_images(page: Page, evil_server: str, o
     expect(main.get_by_role("heading", name="合作社分配")).to_be_visible(timeout=60_000)
     assert "evil.example/co" in main.get_by_role("combobox", name="合作社", exact=True).input_value()
     main.get_by_role("tab", name="成员明细单").click()
+    main.get_by_role("combobox", name="分配批次").locator("visible=true").click()    # nothing is preselected
+    page.get_by_role("option", name="GA-COOP-2026Q2-1").click()
     expect(main.get_by_test_id("stTable")).to_contain_text("evil.example/m.png", timeout=60_000)
     no_data_links(page)
 
@@ -194,7 +196,7 @@ def test_no_page_turns_data_into_links_or_images(page: Page, evil_server: str, o
     bad.write_text(f"社区编号,社区名称,类型\nNEW1,{evil},{evil}\n", encoding="utf-8")
     main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
     expect(main.get_by_text(re.compile(r"发现 \d+ 处问题"))).to_be_visible(timeout=60_000)
-    expect(main.get_by_test_id("stDataFrame")).to_contain_text("evil.example/pixel.png")
+    expect(main.get_by_test_id("stDataFrame")).to_contain_text("[点我领补贴](https://evil.example/phish)")  # cut
     no_data_links(page)
     # Until app.py's page icon stops being a Material icon, Streamlit fetches the favicon from fonts.gstatic.com.
     assert outside == [], f"requests left 127.0.0.1: {sorted(set(outside))}"
