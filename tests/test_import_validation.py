@@ -300,3 +300,23 @@ def test_messages_in_english_too(zh: Engine) -> None:
         assert "between" in result.errors[0].message and "2,147,483,647" in result.errors[0].message
     finally:
         set_language("zh")
+
+
+# --- an update checked against what is stored -------------------------------------------------------------------
+
+def test_an_update_is_checked_against_the_stored_columns_it_leaves_alone(zh: Engine) -> None:
+    """Found by the property test: a request stored as resolved on 07-05, re-imported without 办结日期 but raised on
+    07-10, was refused by the database's CHECK (row 0, no column) instead of by the validator."""
+    with zh.begin() as conn:
+        f.livestream(conn, f.community(conn, "C1"), "L1")
+    header = ["诉求编号", "直播编号", "提出日期", "诉求类别", "办理期限", "状态"]
+    first = run(zh, "requests", as_csv([[*header, "办结日期"],
+                                        ["R1", "L1", "2025-07-01", "parcel_stacking", "2025-07-20", "resolved",
+                                         "2025-07-05"]]))
+    assert first.status == "committed", first.errors
+    before = counts(zh)
+    later = run(zh, "requests", as_csv([header, ["R1", "L1", "2025-07-10", "parcel_stacking", "2025-07-20",
+                                                 "resolved"]]))
+    assert later.status == "rejected" and errors(later) == [(2, "提出日期")], later.errors
+    assert "数据库拒绝" not in later.errors[0].message
+    assert counts(zh) == before

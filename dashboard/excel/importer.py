@@ -254,13 +254,17 @@ def _single_rules(values: dict[str, Any], columns: tuple[str, ...]) -> list[tupl
     return out
 
 
+# (later, earlier): a date that may not come before another.
+DATE_ORDER = (("end_date", "start_date"), ("deadline", "raised_on"), ("due_on", "created_on"),
+              ("assessed_on", "identified_on"), ("responded_on", "assessed_on"), ("feedback_on", "responded_on"),
+              ("closed_on", "feedback_on"), ("resolved_on", "raised_on"), ("closed_on", "raised_on"),
+              ("done_on", "created_on"))
+
+
 def _check_row(entity: Entity, values: dict[str, Any]) -> list[tuple[str, str]]:
     """The rules the database would refuse, said per row: (column, message key)."""
     out = _single_rules(values, ("satisfaction", "pre_score", "post_score", "daily_work_hours"))
-    for later, earlier in (("end_date", "start_date"), ("deadline", "raised_on"), ("due_on", "created_on"),
-                           ("assessed_on", "identified_on"), ("responded_on", "assessed_on"),
-                           ("feedback_on", "responded_on"), ("closed_on", "feedback_on"),
-                           ("resolved_on", "raised_on"), ("closed_on", "raised_on"), ("done_on", "created_on")):
+    for later, earlier in DATE_ORDER:
         a, b = values.get(later), values.get(earlier)
         if a is not None and b is not None and a < b:
             out.append((later, "excel.date_order"))
@@ -435,6 +439,24 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         columns[f.column] = [None if h is None else h[0] for h in hits]
         if entity.community_from == f.column:
             columns["community_id"] = [None if h is None else h[1] for h in hits]
+
+    # An update leaves the columns the file does not have as stored: the rules across columns (a date after
+    # another) are checked again on the stored values with the file's, or the database would refuse the batch.
+    stored_ruled = [c for c in RULE_COLUMNS if c in entity.table.c and c not in columns] if existing else []
+    if stored_ruled and ruled:
+        for j, (excel_row, code) in enumerate(zip(excel_rows, codes, strict=True)):
+            old = existing.get(code) if code is not None else None
+            if old is None:
+                continue
+            own = {c: columns[c][j] for c in ruled}
+            said = set(_check_row(entity, own))                     # already reported above
+            for column, key in _check_row(entity, own | {c: old.get(c) for c in stored_ruled}):
+                if (column, key) in said:
+                    continue
+                if column not in by_field:        # a stored date: name the file's date it clashes with
+                    column = next((e for later, e in DATE_ORDER if later == column and e in by_field), ruled[0])
+                index = by_field.get(column, by_field[ruled[0]])
+                fail(excel_row, index, sheet.cell(excel_row - 1, index), key)
 
     result = ImportResult("rejected", rows=len(excel_rows), sheet=sheet.name)
     if errors:
