@@ -3,6 +3,7 @@
 import logging
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -14,8 +15,9 @@ from dashboard.periods import default_quarter, quarter_state
 from dashboard.settings import get_settings
 from dashboard.text import plain
 
-st.set_page_config(page_title="协同治理看板", layout="wide",  # a file: a :material: icon is fetched from Google
-                   page_icon=__file__.removesuffix("app.py") + "assets/favicon.svg")
+# The icon is a file: Streamlit fetches a :material: page icon from Google's font server, unreachable on an intranet.
+st.set_page_config(page_title="协同治理看板", layout="wide",
+                   page_icon=str(Path(__file__).with_name("assets") / "favicon.svg"))
 
 if "lang" not in st.session_state:
     st.session_state.lang = get_settings().language

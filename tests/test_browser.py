@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,22 +33,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-ADMIN: dict[str, str] = {}
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app as a user gets it: `streamlit run app.py` on an empty SQLite file, which it seeds itself; an admin
-    account is made first, as an operator would, so everyone signs in."""
+@contextmanager
+def serve(database: str) -> Iterator[str]:
+    """`streamlit run app.py` on `database` at a free port on 127.0.0.1, until the block ends; its URL."""
     port = free_port()
-    database = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'app.db'}"
-    ADMIN["username"], ADMIN["password"] = add_user(database, "admin", "admin")
-    env = {**os.environ, "DATABASE_URL": database}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": database}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -66,6 +60,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+ADMIN: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app as a user gets it: `streamlit run app.py` on an empty SQLite file, which it seeds itself; an admin
+    account is made first, as an operator would, so everyone signs in."""
+    database = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'app.db'}"
+    ADMIN["username"], ADMIN["password"] = add_user(database, "admin", "admin")
+    with serve(database) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,7 @@ Chromium over data imported with Markdown links, images and HTML in every text f
 
 import csv
 import io
-import os
 import re
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -21,8 +17,7 @@ from dashboard import accounts
 from dashboard.db import init_database
 from dashboard.excel import importer, writer
 from dashboard.text import JOINER, plain
-from tests.apptest_helpers import ROOT
-from tests.test_browser import browser_context_args, browser_type_launch_args, free_port, go, screenshot  # noqa: F401  (the fixtures that launch Debian's Chromium)
+from tests.test_browser import browser_context_args, browser_type_launch_args, go, screenshot, serve  # noqa: F401  (the fixtures that launch Debian's Chromium)
 
 EVIL = ("[点我领补贴](https://evil.example/phish) ![t](https://evil.example/pixel.png) "
         "<img src=http://evil.example/x.png> <a href=http://evil.example/a>a</a> www.evil.example/w bob@evil.example "
@@ -93,29 +88,8 @@ def evil_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                              display_name="[管理员](https://evil.example/u)")
         session.commit()
     engine.dispose()
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": database}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: {proc.stderr.read() if proc.stderr else ''}")
-            time.sleep(0.3)
+    with serve(database) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture
