@@ -68,25 +68,30 @@ for row in (DIMENSIONS[:3], DIMENSIONS[3:]):
             pick_slice(d, k, c), selection_mode="points")
 
 st.subheader(t("needs.needs"))
-left, right = st.columns(2)
-with left:
-    by = st.radio(t("needs.heat_by"), ["employment_type", "group"], key="needs_heat_by", horizontal=True,
-                  format_func={d: t(f"needs.dim.{d}") for d in ("employment_type", "group")}.get)
-    heat = view.heatmap_frame(data.heatmap[by], by, min_cell)
-    st.plotly_chart(charts.heatmap_chart(heat, t("needs.heat_title"), view.heatmap_text(heat, min_cell)),
-                    width="stretch")
-right.plotly_chart(charts.severity_trend_chart(data.trend, t("needs.trend_title")), width="stretch")
-left, right = st.columns([2, 3])
-left.plotly_chart(charts.loop_funnel_chart(view.funnel_frame(data.funnel), t("needs.funnel_title")),
-                  width="stretch")
-with right:
-    st.markdown(f"**{t('needs.backlog', shown=len(data.backlog), total=data.backlog_total)}**")
-    backlog = view.masked(data.backlog, loaders.personal_data_visible())
-    st.dataframe(presenters.table(backlog, view.BACKLOG_COLUMNS), hide_index=True, width="stretch", height=330)
-    loaders.download_backlog(Scope(f.community_id, f.quarter, drill), loaders.today(),  # type: ignore[arg-type]
-                             total=data.backlog_total, shown=len(data.backlog), title=t("needs.backlog_file"),
-                             key="needs_backlog_xlsx", extra_filters={t("needs.drill"): view.code_label(*drill)}
-                             if drill else None)
+withheld = view.slice_withheld(data.board, min_cell)     # a slice of so few people: its need counts are not shown
+if withheld:
+    st.info(t("needs.suppressed", n=min_cell), icon=":material/visibility_off:")
+else:
+    left, right = st.columns(2)
+    with left:
+        by = st.radio(t("needs.heat_by"), ["employment_type", "group"], key="needs_heat_by", horizontal=True,
+                      format_func={d: t(f"needs.dim.{d}") for d in ("employment_type", "group")}.get)
+        heat = view.heatmap_frame(data.heatmap[by], by, min_cell)
+        st.plotly_chart(charts.heatmap_chart(heat, t("needs.heat_title"), view.heatmap_text(heat, min_cell)),
+                        width="stretch")
+    right.plotly_chart(charts.severity_trend_chart(data.trend, t("needs.trend_title")), width="stretch")
+if not withheld:                 # nor the loop or the open needs of so few people
+    left, right = st.columns([2, 3])
+    left.plotly_chart(charts.loop_funnel_chart(view.funnel_frame(data.funnel), t("needs.funnel_title")),
+                      width="stretch")
+    with right:
+        st.markdown(f"**{t('needs.backlog', shown=len(data.backlog), total=data.backlog_total)}**")
+        backlog = view.masked(data.backlog, loaders.personal_data_visible())
+        st.dataframe(presenters.table(backlog, view.BACKLOG_COLUMNS), hide_index=True, width="stretch", height=330)
+        loaders.download_backlog(Scope(f.community_id, f.quarter, drill), loaders.today(),  # type: ignore[arg-type]
+                                 total=data.backlog_total, shown=len(data.backlog), title=t("needs.backlog_file"),
+                                 key="needs_backlog_xlsx", extra_filters={t("needs.drill"): view.code_label(*drill)}
+                                 if drill else None)
 
 st.subheader(t("needs.work"))
 if not loaders.can(Action.need_write):

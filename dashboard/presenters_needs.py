@@ -32,10 +32,15 @@ def _figure(fig: Any, name: str) -> Any:
     return fig.rates[name] if name in fig.rates else getattr(fig, name)
 
 
+def slice_withheld(board: Any, min_cell: int | None) -> bool:
+    """Personal data is hidden and the page's slice has fewer than `min_cell` people: none of its figures show."""
+    return min_cell is not None and 0 < board.current.practitioners < min_cell
+
+
 def needs_metrics(board: Any, min_cell: int | None = None) -> list[Metric]:
     """The figure tiles. With `min_cell` (meeting mode), a slice of fewer people shows no rates at all."""
     out = []
-    small = min_cell is not None and 0 < board.current.practitioners < min_cell
+    small = slice_withheld(board, min_cell)
     for key, name, kind, paper in NEEDS_METRICS:
         if small:   # the head count says "<5"; every other figure of so few people is withheld
             value = t("needs.small_cell", n=min_cell) if name == "practitioners" else "—"

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import presenters_needs as view
+from dashboard.i18n import t
 from tests.apptest_helpers import open_page
 
 
@@ -71,3 +72,16 @@ def test_meeting_mode_shows_less_than_five_and_no_profile(at: AppTest) -> None:
     assert "needs_search" not in [w.key for w in at.text_input]         # no individual profile
     assert not at.table
     assert any("会议模式下不显示个人画像" in i.value for i in at.info)
+
+
+def test_meeting_mode_on_a_slice_of_fewer_than_five_shows_no_need_counts(at: AppTest) -> None:
+    """The needs of a slice of 3 people (石桥村, aged 56 or over) are figures over fewer than 5 people: the heat map,
+    the severity trend and the closed-loop funnel are withheld, not only the tiles."""
+    at.selectbox(key="filter_community").set_value(2).run()
+    at.toggle(key="meeting_mode").set_value(True).run()
+    at.selectbox(key="needs_drill").set_value("age_group:56_plus").run()
+    assert not at.exception
+    titles = {json.loads(c.proto.spec)["layout"].get("title", {}).get("text") for c in at.get("plotly_chart")}
+    assert "年龄" in titles                                                  # the page is there
+    assert not titles & {t("needs.heat_title"), t("needs.trend_title"), t("needs.funnel_title")}, titles
+    assert any("不足 5 人" in i.value for i in at.info)
