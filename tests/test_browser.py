@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.apptest_helpers import add_user
 
@@ -99,6 +100,22 @@ def idle(page: Page) -> None:
     for the browser to lay the result out."""
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
     page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def pick(page: Page, combobox: str, option: str) -> None:
+    """Choose `option` in the visible selectbox named `combobox`. A rerun that lands while the list is open closes it,
+    so this waits for the app to be idle first and opens the list again (a few times) if the option never shows."""
+    box = page.get_by_test_id("stMain").get_by_role("combobox", name=combobox).locator("visible=true")
+    for attempt in range(3):
+        idle(page)
+        box.click()
+        try:
+            page.get_by_role("option", name=option).click(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    idle(page)
 
 
 def screenshot(page: Page, name: str, full: bool = True) -> Path:
@@ -192,13 +209,11 @@ def test_cooperative_page_statement_downloads_as_a_workbook(page: Page, server: 
     expect(main.locator(".stPlotlyChart").first).to_be_visible()
     screenshot(page, "cooperative-sales.png")
     main.get_by_role("tab", name="收益分配").click()
-    main.get_by_role("combobox", name="分配批次").locator("visible=true").click()    # nothing is preselected
-    page.get_by_role("option", name="GA-COOP-2026Q3-1").click()
+    pick(page, "分配批次", "GA-COOP-2026Q3-1")                                    # nothing is preselected
     expect(main.get_by_role("button", name="审批通过")).to_be_visible()
     screenshot(page, "cooperative-runs.png", full=False)
     main.get_by_role("tab", name="成员明细单").click()
-    main.get_by_role("combobox", name="分配批次").locator("visible=true").click()
-    page.get_by_role("option", name="GA-COOP-2026Q2-1").click()
+    pick(page, "分配批次", "GA-COOP-2026Q2-1")
     expect(main.get_by_test_id("stTable")).to_contain_text("本人实得")
     with page.expect_download() as info:
         main.get_by_role("button", name="下载明细单（Excel）").click()
@@ -228,6 +243,8 @@ def test_needs_page_a_clicked_bar_filters_the_page(page: Page, server: str) -> N
     screenshot(page, "needs-zh.png")
     # The fourth composition chart is employment type; its first bar is platform employees.
     employment = main.locator(".stPlotlyChart").nth(3)
+    idle(page)                                    # the screenshot resized the page: let the charts settle first
+    expect(employment.locator(".point").first).to_be_visible()
     bar = employment.locator(".point").first.bounding_box()
     assert bar is not None
     # Plotly's drag layer sits over the bars and turns a click at the bar's place into a selection.

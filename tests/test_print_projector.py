@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.test_browser import ARTIFACTS, browser_context_args, browser_type_launch_args, go, server, sign_in  # noqa: F401  (fixtures shared with the other browser tests)
+from tests.test_browser import ARTIFACTS, browser_context_args, browser_type_launch_args, go, pick, server, sign_in  # noqa: F401  (fixtures shared with the other browser tests)
 
 pytestmark = pytest.mark.browser
 
@@ -59,8 +59,7 @@ def test_cooperative_runs_tab_prints_whole(page: Page, server: str) -> None:  # 
     expect(main.get_by_role("heading", name="合作社分配")).to_be_visible(timeout=60_000)
     expect(main.locator(".stPlotlyChart").first).to_be_visible(timeout=60_000)
     main.get_by_role("tab", name="收益分配").click()
-    main.get_by_role("combobox", name="分配批次").locator("visible=true").click()
-    page.get_by_role("option", name="GA-COOP-2026Q3-1").click()
+    pick(page, "分配批次", "GA-COOP-2026Q3-1")
     expect(main.get_by_role("button", name="审批通过")).to_be_visible(timeout=60_000)
     assert clipped_in_print(page) == []
     path = pdf(page, "print-cooperative-runs.pdf")

@@ -17,7 +17,7 @@ from dashboard import accounts
 from dashboard.db import init_database
 from dashboard.excel import importer, writer
 from dashboard.text import JOINER, plain
-from tests.test_browser import browser_context_args, browser_type_launch_args, go, screenshot, serve  # noqa: F401  (the fixtures that launch Debian's Chromium)
+from tests.test_browser import browser_context_args, browser_type_launch_args, go, pick, screenshot, serve  # noqa: F401  (the fixtures that launch Debian's Chromium)
 
 EVIL = ("[点我领补贴](https://evil.example/phish) ![t](https://evil.example/pixel.png) "
         "<img src=http://evil.example/x.png> <a href=http://evil.example/a>a</a> www.evil.example/w bob@evil.example "
@@ -152,8 +152,7 @@ def test_no_page_turns_data_into_links_or_images(page: Page, evil_server: str, o
     expect(main.get_by_role("heading", name="合作社分配")).to_be_visible(timeout=60_000)
     assert "evil.example/co" in main.get_by_role("combobox", name="合作社", exact=True).input_value()
     main.get_by_role("tab", name="成员明细单").click()
-    main.get_by_role("combobox", name="分配批次").locator("visible=true").click()    # nothing is preselected
-    page.get_by_role("option", name="GA-COOP-2026Q2-1").click()
+    pick(page, "分配批次", "GA-COOP-2026Q2-1")                                    # nothing is preselected
     expect(main.get_by_test_id("stTable")).to_contain_text("evil.example/m.png", timeout=60_000)
     no_data_links(page)
 
