@@ -2,7 +2,6 @@
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import accounts, presenters
 from dashboard.excel import annotate
-from dashboard.i18n import get_language, set_language
 from dashboard.queries import cooperative as coop_q
 from dashboard.queries import practitioner as prac_q
 from dashboard.services import distribution as dist
@@ -21,19 +19,12 @@ from dashboard.services import statements
 from dashboard.services.errors import RuleError
 from tests import factories as f
 from tests.apptest_helpers import open_page
+from tests.factories import use_language
 
 D = dt.date
 T0 = dt.datetime(2025, 6, 1, 8, 0, tzinfo=dt.UTC)
 
 
-@contextmanager
-def use_language(lang: str) -> Iterator[None]:
-    before = get_language()
-    set_language(lang)
-    try:
-        yield
-    finally:
-        set_language(before)
 
 
 def user(engine: Engine, username: str, display_name: str) -> None:

@@ -2,8 +2,6 @@
 valid: the example row, typed into the template and imported against the demo database, is accepted."""
 
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import openpyxl
 import pytest
@@ -11,18 +9,8 @@ from sqlalchemy.engine import Engine
 
 from dashboard.excel import importer, writer
 from dashboard.excel.spec import ENTITIES
-from dashboard.i18n import get_language, set_language
 from seed.people import DEMO_COMMUNITIES
-
-
-@contextmanager
-def use_language(lang: str) -> Iterator[None]:
-    before = get_language()
-    set_language(lang)
-    try:
-        yield
-    finally:
-        set_language(before)
+from tests.factories import use_language
 
 
 def help_examples(template: bytes) -> dict[str, str]:
