@@ -56,11 +56,33 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`; safe to call on every start."""
-    with engine.begin() as conn:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    """Bring the schema to `revision`; safe to call on every start.
+
+    On SQLite, foreign keys are off while migrations run, as SQLite's procedure for rebuilding a table asks
+    (https://www.sqlite.org/lang_altertable.html): dropping the old copy of a table must not cascade to the rows
+    that refer to it. Before committing, every reference is checked; one that points nowhere rolls it all back."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")     # outside a transaction, or SQLite ignores it
+            conn.commit()
+        try:
+            with conn.begin():
+                if sqlite:
+                    # pysqlite opens a transaction only before a DML statement: without this, the DDL before a
+                    # migration's first INSERT or UPDATE commits on its own and a failed migration stays half done.
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                cfg = alembic_config(engine)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration left references that point nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def current_revision(engine: Engine) -> str | None:
