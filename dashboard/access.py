@@ -21,6 +21,9 @@ class Page(StrEnum):
 
 class Action(StrEnum):
     need_write = "need_write"                      # record a need, move it along the loop
+    request_write = "request_write"                # collect, classify, route, report back, call back, close
+    request_handle = "request_handle"              # a unit's moves on what is routed to it: accept, finish,
+                                                   # send back, transfer (unit roles: only their own units')
     distribution_compute = "distribution_compute"  # compute a draft run
     distribution_approve = "distribution_approve"  # approve someone else's draft (four eyes)
     fund_spend = "fund_spend"                      # record spending from the public fund
@@ -40,27 +43,29 @@ class Grant:
 
 READ = frozenset({Page.overview, Page.needs, Page.cooperative})
 ALL_ENTITIES = frozenset({
-    "communities", "parties", "practitioners", "needs", "courses", "enrolments", "cooperatives", "members", "sales",
-    "livestreams", "requests", "meetings", "agenda_items", "action_items",
+    "communities", "parties", "units", "practitioners", "needs", "courses", "enrolments", "cooperatives", "members",
+    "sales", "livestreams", "requests", "meetings", "agenda_items", "action_items",
 })
 
 MATRIX: dict[Role, Grant] = {
     Role.admin: Grant(frozenset(Page), frozenset(Action), ALL_ENTITIES, personal_data=True),
     # Social workers hold the casework: needs, training results and the requests raised in livestreams.
     Role.social_worker: Grant(
-        READ | {Page.data_io}, frozenset({Action.need_write, Action.export}),
+        READ | {Page.data_io}, frozenset({Action.need_write, Action.request_write, Action.request_handle,
+                                          Action.export}),
         frozenset({"practitioners", "needs", "courses", "enrolments", "livestreams", "requests"}), personal_data=True),
     # Government staff see aggregates; they keep the joint meeting's agenda and action items.
     Role.government: Grant(
-        READ | {Page.data_io}, frozenset({Action.export}),
+        READ | {Page.data_io}, frozenset({Action.request_handle, Action.export}),
         frozenset({"meetings", "agenda_items", "action_items"}), personal_data=False),
     # The industry association runs courses and records who took them.
     Role.association: Grant(
-        READ | {Page.data_io}, frozenset({Action.export}), frozenset({"courses", "enrolments"}), personal_data=False),
+        READ | {Page.data_io}, frozenset({Action.request_handle, Action.export}), frozenset({"courses", "enrolments"}),
+        personal_data=False),
     # Platforms host the governance livestreams.
     Role.platform: Grant(
-        frozenset({Page.overview, Page.needs, Page.data_io}), frozenset({Action.export}), frozenset({"livestreams"}),
-        personal_data=False),
+        frozenset({Page.overview, Page.needs, Page.data_io}),
+        frozenset({Action.request_handle, Action.export}), frozenset({"livestreams"}), personal_data=False),
     # Managers keep members and sales, compute drafts, and approve a draft another person computed.
     Role.cooperative_manager: Grant(
         frozenset({Page.overview, Page.cooperative, Page.data_io}),
@@ -80,20 +85,28 @@ PERSONAL_COLUMNS: dict[str, dict[str, str]] = {
 COOPERATIVE_COLUMN = {"cooperatives": "id", "members": "cooperative_id", "sales": "cooperative_id"}
 
 
-def row_scope(role: Role | str, entity: str, *, department: str | None,
-              community_id: int | None, cooperative_id: int | None = None) -> dict[str, object] | None:
+# Roles that act for a unit: they see the requests routed to a unit their party acts for (as lead or supporter).
+UNIT_ROLES = frozenset({Role.government, Role.platform, Role.association})
+# The scope key that stands for "routed to a unit of this party" (dashboard/excel/writer.py turns it into SQL).
+UNIT_PARTY = "unit_party_id"
+
+
+def own_units_only(role: Role | str) -> bool:
+    return Role(role) in UNIT_ROLES
+
+
+def row_scope(role: Role | str, entity: str, *, party_id: int | None,
+              cooperative_id: int | None = None) -> dict[str, object] | None:
     """Which rows of `entity` the role may export, as column -> value; None means all of them.
 
-    Government staff see the livestream requests routed to their own office: the department of their party,
-    in its community. An account without a department sees none (a value of None matches no row). A cooperative
-    manager sees their own cooperative's members and sales (an account without a cooperative party: none)."""
+    Government, platform and association staff see the livestream requests routed to a unit their party acts
+    for (unit.party_id), as lead or as a supporting unit. An account without a party sees none (a value of None
+    matches no row). A cooperative manager sees their own cooperative's members and sales (an account without a
+    cooperative party: none)."""
     if own_cooperative_only(role) and entity in COOPERATIVE_COLUMN:
         return {COOPERATIVE_COLUMN[entity]: cooperative_id}
-    if Role(role) is Role.government and entity == "requests":
-        scope: dict[str, object] = {"department": department}
-        if community_id is not None:
-            scope["community_id"] = community_id
-        return scope
+    if own_units_only(role) and entity == "requests":
+        return {UNIT_PARTY: party_id}
     return None
 
 

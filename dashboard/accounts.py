@@ -43,7 +43,6 @@ class Principal:
     display_name: str = ""
     party_id: int | None = None
     demo: bool = False
-    department: str | None = None          # the party's department (a government office's requests)
     community_id: int | None = None        # the party's community
     cooperative_code: str | None = None    # a cooperative party's own cooperative (same code): a manager's scope
     cooperative_id: int | None = None
@@ -151,7 +150,6 @@ def _principal(session: Session, user: User) -> Principal:
         coop = session.execute(sa.select(col(Cooperative.id))
                                .where(col(Cooperative.code) == party.code)).scalar_one_or_none()
     return Principal(user.username, Role(user.role), user.display_name, user.party_id,
-                     department=None if party is None or party.department is None else str(party.department),
                      community_id=None if party is None else party.community_id,
                      cooperative_code=None if coop is None or party is None else party.code,
                      cooperative_id=coop)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # hasher cost a second or more to import, and `entities` or `--help` need none of them. So the names the
 # parser offers are written out here rather than read from the models; tests/test_cli_startup.py checks that
 # they are exactly dashboard.excel.spec.ENTITIES, data_models.enums.Role and seed.common.SCALES.
-ENTITY_NAMES = ("communities", "parties", "practitioners", "needs", "courses", "enrolments", "cooperatives",
+ENTITY_NAMES = ("communities", "parties", "units", "practitioners", "needs", "courses", "enrolments", "cooperatives",
                 "members", "sales", "livestreams", "requests", "meetings", "agenda_items", "action_items")
 ROLE_NAMES = ("admin", "social_worker", "government", "association", "platform", "cooperative_manager", "viewer")
 SCALE_NAMES = ("demo", "province")
@@ -211,8 +211,7 @@ def _export(args: argparse.Namespace) -> int:
     who = _signed_in(args, engine)
     access.require(who.role, Action.export)
     personal = access.sees_personal_columns(who.role, args.entity)
-    scope = access.row_scope(who.role, args.entity, department=who.department, community_id=who.community_id,
-                             cooperative_id=who.cooperative_id)
+    scope = access.row_scope(who.role, args.entity, party_id=who.party_id, cooperative_id=who.cooperative_id)
     out = Path(args.out)
     if out.suffix.lower() == ".csv":
         out.write_bytes(writer.export_csv(engine, args.entity, community_code=args.community, quarter=args.quarter,

@@ -304,8 +304,7 @@ RowScope = tuple[tuple[str, Any], ...] | None
 def export_scope(entity: str) -> RowScope:
     """The rows of `entity` the signed-in role may export (access.row_scope), hashable for the cache."""
     p = principal()
-    scope = access.row_scope(p.role, entity, department=p.department, community_id=p.community_id,
-                             cooperative_id=p.cooperative_id)
+    scope = access.row_scope(p.role, entity, party_id=p.party_id, cooperative_id=p.cooperative_id)
     return None if scope is None else tuple(sorted(scope.items()))
 
 

@@ -12,7 +12,16 @@ from data_models.cooperative import (
     Sale,
 )
 from data_models.core import AuditLog, Community, ImportBatch, ImportChange, Party, User
-from data_models.livestream import LivestreamSession, Request, RequestEvent
+from data_models.livestream import (
+    CalendarDay,
+    LivestreamSession,
+    Request,
+    RequestCallback,
+    RequestEvent,
+    RequestSla,
+    RequestSupport,
+    Unit,
+)
 from data_models.meeting import ActionItem, AgendaItem, Decision, Meeting, MeetingAttendance
 from data_models.needs import NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
 from data_models.training import Course, Enrolment
@@ -20,8 +29,9 @@ from data_models.training import Course, Enrolment
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ActionItem", "AgendaItem", "AuditLog", "Community", "Cooperative", "CooperativeSplit", "Course",
+    "ActionItem", "AgendaItem", "AuditLog", "CalendarDay", "Community", "Cooperative", "CooperativeSplit", "Course",
     "Decision", "DistributionLine", "DistributionRun", "Enrolment", "FundSpending", "ImportBatch",
     "ImportChange", "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "NeedAssessment", "NeedEvent",
-    "Party", "Practitioner", "PractitionerGroup", "Request", "RequestEvent", "Sale", "User", "metadata",
+    "Party", "Practitioner", "PractitionerGroup", "Request", "RequestCallback", "RequestEvent", "RequestSla",
+    "RequestSupport", "Sale", "Unit", "User", "metadata",
 ]

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from data_models.base import ck, code_field, enum_field
-from data_models.enums import CommunityKind, Department, PartyKind, Role
+from data_models.enums import CommunityKind, PartyKind, Role
 
 
 def utcnow() -> dt.datetime:
@@ -31,8 +31,6 @@ class Party(SQLModel, table=True):
     name: str = Field(max_length=200)
     kind: PartyKind = enum_field(PartyKind, index=True)
     community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
-    # A government office's own department: livestream requests routed there are what its staff see.
-    department: Department | None = enum_field(Department, default=None)
 
 
 class User(SQLModel, table=True):

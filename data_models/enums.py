@@ -172,21 +172,9 @@ class RequestCategory(StrEnum):
     other = "other"
 
 
-class Department(StrEnum):
-    village_committee = "village_committee"
-    residents_committee = "residents_committee"
-    street_office = "street_office"
-    township_government = "township_government"
-    market_regulation = "market_regulation"
-    human_resources = "human_resources"
-    transport = "transport"
-    urban_management = "urban_management"
-    property_management = "property_management"
-    postal_logistics = "postal_logistics"
-
-
 class RequestStatus(StrEnum):
-    """Lifecycle of a livestream request; `reopened` sends a closed or fed-back one back to work."""
+    """Lifecycle of a livestream request (dashboard/services/requests.py). 重新打开 is a move back to in_progress,
+    not a status of its own: the request keeps a count of its reopenings."""
 
     collected = "collected"
     classified = "classified"
@@ -195,7 +183,65 @@ class RequestStatus(StrEnum):
     resolved = "resolved"
     reported = "reported"
     closed = "closed"
-    reopened = "reopened"
+
+
+class UnitKind(StrEnum):
+    """What a routing target is: requests are routed to units, escalations climb to a unit's parent."""
+
+    village_committee = "village_committee"        # 村委会 / 居委会
+    township_department = "township_department"    # 乡镇（街道）及其部门
+    platform = "platform"
+    association = "association"
+    other = "other"
+
+
+class RequestPriority(StrEnum):
+    """How many working days a unit has from 转办 (the request_sla table holds the days)."""
+
+    urgent = "urgent"
+    general = "general"
+    complex = "complex"
+
+
+class RequestOutcome(StrEnum):
+    solved = "solved"
+    partly_solved = "partly_solved"
+    explained = "explained"
+    unreasonable = "unreasonable"
+
+
+class ReturnReason(StrEnum):
+    """Why a unit sends a request back (退回)."""
+
+    not_our_remit = "not_our_remit"
+    information_missing = "information_missing"
+    duplicate = "duplicate"
+    other = "other"
+
+
+class CallbackResult(StrEnum):
+    satisfied = "satisfied"
+    basically_satisfied = "basically_satisfied"
+    dissatisfied = "dissatisfied"
+    unreachable = "unreachable"
+
+
+class RequestMove(StrEnum):
+    """The kind of one entry in a request's history."""
+
+    collect = "collect"
+    classify = "classify"
+    route = "route"
+    accept = "accept"
+    finish = "finish"
+    propose_unreasonable = "propose_unreasonable"
+    report = "report"
+    close = "close"
+    send_back = "send_back"
+    transfer = "transfer"
+    reopen = "reopen"
+    escalate = "escalate"
+    callback = "callback"
 
 
 class MeetingKind(StrEnum):
@@ -233,5 +279,6 @@ ALL_ENUMS: tuple[type[StrEnum], ...] = (
     CommunityKind, PartyKind, Gender, Education, Hukou, EmploymentType, Occupation, DomesticService,
     VulnerableGroup, NeedCategory, Severity, NeedStatus, CourseTopic, CourseLevel, TargetGroup,
     HelpFundBasis, DistributionBasis, RunStatus, SalesChannel, LivestreamPlatform, RequestCategory,
-    Department, RequestStatus, MeetingKind, AgendaSource, ActionStatus, Role,
+    RequestStatus, UnitKind, RequestPriority, RequestOutcome, ReturnReason, CallbackResult, RequestMove,
+    MeetingKind, AgendaSource, ActionStatus, Role,
 )

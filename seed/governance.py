@@ -22,12 +22,51 @@ DEPARTMENTS = {  # (urban, rural)
 REQUEST_WEIGHTS = {"parcel_stacking": 18, "livestream_noise": 12, "road_lighting": 9, "sanitation": 12,
                    "logistics": 12, "training": 13, "rights_dispute": 8, "public_facilities": 10, "other": 6}
 
+UNIT_NAMES = {
+    "village_committee": ("村委会", "village_committee"), "residents_committee": ("居委会", "village_committee"),
+    "street_office": ("街道办", "township_department"), "township_government": ("乡镇政府", "township_department"),
+    "market_regulation": ("市场监管所", "township_department"), "human_resources": ("人社所", "township_department"),
+    "urban_management": ("城管中队", "township_department"), "property_management": ("物业服务中心", "other"),
+    "postal_logistics": ("邮政快递网点", "other"),
+}
+TOP_UNIT = ("street_office", "township_government")   # (urban, rural): the unit the community's others escalate to
+
+
+def units(comm: Columns, party: Columns) -> Columns:
+    """The routing targets of each community: its township (street office), which the government party acts for
+    and which receives escalations, and the departments requests go to (DEPARTMENTS)."""
+    gov = {cid: pid for pid, cid, kind in zip(party["id"], party["community_id"], party["kind"], strict=True)
+           if kind == "government"}
+    out: Columns = {k: [] for k in ["id", "code", "name", "kind", "community_id", "township", "party_id",
+                                    "parent_id", "is_active"]}
+    for cid, code, name, kind in zip(comm["id"], comm["code"], comm["name"], comm["kind"], strict=True):
+        rural = int(kind == "rural")
+        top = TOP_UNIT[rural]
+        depts = [top, *sorted({pair[rural] for pair in DEPARTMENTS.values()} - {top})]
+        top_id = len(out["id"]) + 1
+        for dept in depts:
+            zh, ukind = UNIT_NAMES[dept]
+            out["id"].append(len(out["id"]) + 1)
+            out["code"].append(f"U-{code}-{dept}")
+            out["name"].append(f"{name}{zh}")
+            out["kind"].append(ukind)
+            out["community_id"].append(cid)
+            out["township"].append("")
+            out["party_id"].append(gov.get(cid) if dept == top else None)
+            out["parent_id"].append(None if dept == top else top_id)
+            out["is_active"].append(True)
+    return out
+
+
 FIRST_MONDAY = np.datetime64("2025-04-07")
 WEEKS = 78
 STAGES = ["classified", "routed", "in_progress", "resolved", "reported", "closed"]
+MOVE_OF = {"collected": "collect", "classified": "classify", "routed": "route", "in_progress": "accept",
+           "resolved": "finish", "reported": "report", "closed": "close"}
 
 
-def livestreams(rng: np.random.Generator, scale: Scale, comm: Columns) -> tuple[Columns, Columns, Columns]:
+def livestreams(rng: np.random.Generator, scale: Scale, comm: Columns,
+                unit: Columns) -> tuple[Columns, Columns, Columns]:
     n_comm = len(comm["id"])
     comm_ids = np.asarray(comm["id"])
     rural = np.asarray(comm["kind"]) == "rural"
@@ -84,36 +123,59 @@ def livestreams(rng: np.random.Generator, scale: Scale, comm: Columns) -> tuple[
     for stage in STAGES:
         status[~np.isnat(dates[stage])] = stage
     reopened = (status == "closed") & (rng.random(n) < 0.03)
-    status[reopened] = "reopened"
+    status[reopened] = "in_progress"
     reported_session = np.where(reported_week >= 0, r_ci * WEEKS + reported_week + 1, 0)
 
     ids = np.arange(1, n + 1)
     closed_on = np.where(reopened, nat, dates["closed"])
+    unit_of = {(cid, c.removeprefix("U-").split("-", 1)[1]): uid for uid, c, cid in
+               zip(unit["id"], unit["code"], unit["community_id"], strict=True)}
+    routed = ~np.isnat(dates["routed"])
+    lead = [unit_of[(int(c), d)] if r else None for c, d, r in zip(comm_ids[r_ci], dept, routed, strict=True)]
     req: Columns = {
         "id": ids, "code": codes("R", n), "session_id": s_idx + 1, "community_id": comm_ids[r_ci],
         "raised_on": iso(raised), "quarter": quarter_keys(raised), "category": category,
         "description": [REQUEST_TEXT[c] for c in category],
-        "department": np.where(np.isnat(dates["routed"]), np.array(None, dtype=object), dept),
-        "deadline": iso(deadline), "status": status, "resolved_on": iso(dates["resolved"]),
+        "priority": np.where(limit == 7, "urgent", np.where(limit == 14, "general", "complex")),
+        "endorsements": rng.integers(0, 40, size=n), "lead_unit_id": lead,
+        "first_routed_on": iso(dates["routed"]), "routed_on": iso(dates["routed"]),
+        "deadline": iso(np.where(routed, deadline, nat)), "status": status, "resolved_on": iso(dates["resolved"]),
+        "outcome": np.where(np.isnat(dates["resolved"]), np.array(None, dtype=object), "solved"),
         "resolution": np.where(np.isnat(dates["resolved"]), "", "已协调相关部门处理完毕"),
-        "reported_session_id": [int(s) if s else None for s in reported_session], "closed_on": iso(closed_on),
+        "unreasonable_by": [None] * n, "unreasonable_agreed_by": [None] * n,
+        "reported_session_id": [int(s) if s else None for s in reported_session],
+        "satisfaction": [None] * n, "callback_tries": np.zeros(n, dtype=int), "closed_on": iso(closed_on),
+        "reopen_count": reopened.astype(int), "return_count": np.zeros(n, dtype=int),
+        "escalation_level": np.zeros(n, dtype=int), "version": np.ones(n, dtype=int),
     }
-    ev_req, ev_from, ev_to, ev_at = [], [], [], []
+    ev_req, ev_from, ev_to, ev_at, ev_move, ev_on = [], [], [], [], [], []
+    ev_unit: list[object] = []
+    lead_arr = np.array(lead, dtype=object)
     previous: str | None = None
     for stage in ["collected", *STAGES]:
         reached = ~np.isnat(dates[stage])
+        k = int(reached.sum())
         ev_req.append(ids[reached])
-        ev_from.extend([previous] * int(reached.sum()))
-        ev_to.extend([stage] * int(reached.sum()))
+        ev_from.extend([previous] * k)
+        ev_to.extend([stage] * k)
         ev_at.extend(stamps(dates[stage][reached], rng))
+        ev_on.extend(iso(dates[stage][reached]))
+        ev_move.extend([MOVE_OF[stage]] * k)
+        ev_unit.extend(lead_arr[reached].tolist() if stage == "routed" else [None] * k)
         previous = stage
+    k = int(reopened.sum())
     ev_req.append(ids[reopened])
-    ev_from.extend(["closed"] * int(reopened.sum()))
-    ev_to.extend(["reopened"] * int(reopened.sum()))
+    ev_from.extend(["closed"] * k)
+    ev_to.extend(["in_progress"] * k)
     ev_at.extend(stamps(dates["closed"][reopened] + 3, rng))
+    ev_on.extend(iso(dates["closed"][reopened] + 3))
+    ev_move.extend(["reopen"] * k)
+    ev_unit.extend([None] * k)
     n_ev = len(ev_to)
-    events: Columns = {"id": np.arange(1, n_ev + 1), "request_id": np.concatenate(ev_req), "from_status": ev_from,
-                       "to_status": ev_to, "at": ev_at, "actor": ["社工"] * n_ev, "note": [""] * n_ev}
+    events: Columns = {"id": np.arange(1, n_ev + 1), "request_id": np.concatenate(ev_req), "move": ev_move,
+                       "from_status": ev_from, "to_status": ev_to, "on": ev_on, "at": ev_at, "actor": ["社工"] * n_ev,
+                       "from_unit_id": [None] * n_ev, "to_unit_id": ev_unit, "reason_code": [None] * n_ev,
+                       "note": [""] * n_ev}
     return sess, req, events
 
 

@@ -19,7 +19,8 @@ from seed import activity, governance, people
 from seed.common import SCALES, SEED, Columns
 
 # Tables a reset keeps: accounts and the append-only audit trail are not demo data.
-KEPT = {"user", "audit_log", "import_batch", "alembic_version"}
+# The working-day calendar and the deadlines per priority are settings an admin keeps, not demo data either.
+KEPT = {"user", "audit_log", "import_batch", "alembic_version", "calendar_day", "request_sla"}
 
 
 class DatabaseNotEmpty(Exception):
@@ -36,12 +37,13 @@ def generate(scale_name: str = "demo") -> dict[str, Columns]:
     need, need_events = people.needs(rng, scale, prac)
     course, enrol = activity.training(rng, scale, comm, party, prac)
     coop = activity.cooperative(rng, scale, comm, prac)
-    sess, req, req_events = governance.livestreams(rng, scale, comm)
+    units = governance.units(comm, party)
+    sess, req, req_events = governance.livestreams(rng, scale, comm, units)
     meet = governance.meetings(rng, comm, party)
     return {
         "community": comm, "party": party, "practitioner": prac, "practitioner_group": groups,
         "need_assessment": need, "need_event": need_events, "course": course, "enrolment": enrol,
-        **coop, "livestream_session": sess, "request": req, "request_event": req_events, **meet,
+        **coop, "unit": units, "livestream_session": sess, "request": req, "request_event": req_events, **meet,
     }
 
 

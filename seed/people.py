@@ -78,7 +78,7 @@ def communities(scale: Scale) -> Columns:
 
 def parties(comm: Columns) -> Columns:
     """Four parties per community (the joint meeting's four) plus the community's cooperative."""
-    out: Columns = {"id": [], "code": [], "name": [], "kind": [], "community_id": [], "department": []}
+    out: Columns = {"id": [], "code": [], "name": [], "kind": [], "community_id": []}
     for cid, code, name, kind, city in zip(
         comm["id"], comm["code"], comm["name"], comm["kind"], comm["city"], strict=True
     ):
@@ -96,9 +96,6 @@ def parties(comm: Columns) -> Columns:
             out["name"].append(pname)
             out["kind"].append(pkind)
             out["community_id"].append(cid)
-            # The office's own department, as requests are routed (seed/governance.py DEPARTMENTS).
-            out["department"].append(None if pkind != "government" else
-                                     "township_government" if kind == "rural" else "street_office")
     return out
 
 

@@ -19,10 +19,10 @@ PAGES = {
 }
 WRITES = {
     Role.admin: set(Action),
-    Role.social_worker: {Action.need_write, Action.export},
-    Role.government: {Action.export},
-    Role.association: {Action.export},
-    Role.platform: {Action.export},
+    Role.social_worker: {Action.need_write, Action.request_write, Action.request_handle, Action.export},
+    Role.government: {Action.request_handle, Action.export},
+    Role.association: {Action.request_handle, Action.export},
+    Role.platform: {Action.request_handle, Action.export},
     Role.cooperative_manager: {Action.distribution_compute, Action.distribution_approve, Action.fund_spend,
                                Action.export},
     Role.viewer: set(),
@@ -93,9 +93,10 @@ def test_refusals_name_the_role_and_the_action_in_the_users_language() -> None:
         set_language("zh")
 
 
-def test_government_exports_only_the_requests_routed_to_its_office() -> None:
-    assert access.row_scope(Role.government, "requests", department="street_office", community_id=1) == {
-        "department": "street_office", "community_id": 1}
-    assert access.row_scope(Role.government, "requests", department=None, community_id=None) == {"department": None}
-    assert access.row_scope(Role.government, "needs", department="street_office", community_id=1) is None
-    assert access.row_scope(Role.admin, "requests", department=None, community_id=None) is None
+def test_unit_roles_export_only_the_requests_routed_to_their_units() -> None:
+    for role in (Role.government, Role.platform, Role.association):
+        assert access.row_scope(role, "requests", party_id=3) == {access.UNIT_PARTY: 3}
+        assert access.row_scope(role, "requests", party_id=None) == {access.UNIT_PARTY: None}   # matches none
+        assert access.row_scope(role, "needs", party_id=3) is None
+    assert access.row_scope(Role.admin, "requests", party_id=None) is None
+    assert access.row_scope(Role.social_worker, "requests", party_id=3) is None

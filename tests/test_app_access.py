@@ -193,9 +193,9 @@ def test_government_exports_only_its_offices_requests_on_the_data_page(url: str)
     at.checkbox(key="io_export_all").check().run()
     engine = make_engine(url)
     with engine.connect() as conn:
-        routed = conn.execute(sa.text("SELECT COUNT(*) FROM request r JOIN community c ON c.id = r.community_id "
-                                      "WHERE r.department = 'street_office' AND c.code = 'GA'")).scalar_one()
+        routed = conn.execute(sa.text("SELECT COUNT(*) FROM request r JOIN unit u ON u.id = r.lead_unit_id "
+                                      "JOIN party p ON p.id = u.party_id WHERE p.code = 'GA-GOV'")).scalar_one()
     engine.dispose()
     labels = [b.label for b in at.get("download_button")]
     assert f"下载 Excel（{routed:,} 行）" in labels
-    assert any("只导出转交给你所在部门" in c.value for c in at.caption)
+    assert any("只导出转给你所在单位承办" in c.value for c in at.caption)

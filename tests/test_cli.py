@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import BACKENDS
+from tests.test_schema import head_revision
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,7 +43,7 @@ def accounts_for(url: str, *roles: str) -> dict[str, str]:
 def test_upgrade_then_seed_then_refuse_then_reset(fresh_database_url: str) -> None:
     up = run(fresh_database_url, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    assert json.loads(up.stdout)["revision"] == "0007"
+    assert json.loads(up.stdout)["revision"] == head_revision()
 
     first = run(fresh_database_url, "seed")
     assert first.returncode == 0, first.stderr
@@ -209,8 +210,8 @@ def test_the_command_line_asks_the_permission_matrix(fresh_database_url: str, tm
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         codes = set(conn.execute(sa.text(
-            "SELECT r.code FROM request r JOIN community c ON c.id = r.community_id "
-            "WHERE r.department = 'street_office' AND c.code = 'GA'")).scalars())
+            "SELECT r.code FROM request r JOIN unit u ON u.id = r.lead_unit_id "
+            "JOIN party p ON p.id = u.party_id WHERE p.code = 'GA-GOV'")).scalars())
     engine.dispose()
-    assert mine and {r["诉求编号"] for r in mine} == codes and {r["转办部门"] for r in mine} == {"街道办"}
+    assert mine and {r["诉求编号"] for r in mine} == codes and {r["主办单位编号"] for r in mine} == {"U-GA-street_office"}
     assert mine == [r for r in routed["boss"] if r["诉求编号"] in codes] and len(mine) < len(routed["boss"]) / 5

@@ -51,8 +51,8 @@ def test_the_matrix_scopes_a_manager_to_their_cooperative() -> None:
     assert not access.sees_member_names(Role.government, None, "COOP1")
     with pytest.raises(RuleError, match="COOP2"):
         access.require_cooperative(m, "COOP1", "COOP2")
-    assert access.row_scope(m, "members", department=None, community_id=1, cooperative_id=7) == {"cooperative_id": 7}
-    assert access.row_scope(m, "cooperatives", department=None, community_id=1, cooperative_id=7) == {"id": 7}
+    assert access.row_scope(m, "members", party_id=None, cooperative_id=7) == {"cooperative_id": 7}
+    assert access.row_scope(m, "cooperatives", party_id=None, cooperative_id=7) == {"id": 7}
 
 
 def test_a_managers_sign_in_carries_their_cooperative(engine: Engine) -> None:

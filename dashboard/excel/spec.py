@@ -20,6 +20,7 @@ T = data_models.metadata.tables
 ENTITY_OF_TABLE = {
     "community": "communities", "party": "parties", "practitioner": "practitioners", "course": "courses",
     "cooperative": "cooperatives", "member": "members", "livestream_session": "livestreams", "meeting": "meetings",
+    "unit": "units",
 }
 
 
@@ -63,7 +64,11 @@ LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
         ("district", "区县", False)]),
     "parties": ("联席会议单位", "party", [
         ("code", "单位编号", True), ("name", "单位名称", True), ("kind", "单位类型", True),
-        ("community_id", "社区编号", False), ("department", "对口部门", False)]),
+        ("community_id", "社区编号", False)]),
+    "units": ("承办单位", "unit", [
+        ("code", "单位编号", True), ("name", "单位名称", True), ("kind", "单位类型", True),
+        ("community_id", "社区编号", False), ("township", "乡镇（街道）", False),
+        ("party_id", "联席会议单位编号", False), ("parent_id", "上级单位编号", False), ("is_active", "启用", False)]),
     "practitioners": ("从业者", "practitioner", [
         ("code", "从业者编号", True), ("community_id", "社区编号", True), ("name", "姓名", True),
         ("gender", "性别", True), ("birth_year", "出生年份", True), ("phone", "电话", False),
@@ -108,8 +113,8 @@ LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
         ("viewers", "观看人数", False)]),
     "requests": ("直播诉求", "request", [
         ("code", "诉求编号", True), ("session_id", "直播编号", True), ("raised_on", "提出日期", True),
-        ("category", "诉求类别", True), ("description", "诉求内容", False), ("department", "转办部门", False),
-        ("deadline", "办理期限", True), ("status", "状态", True), ("resolved_on", "办结日期", False),
+        ("category", "诉求类别", True), ("description", "诉求内容", False), ("lead_unit_id", "主办单位编号", False),
+        ("deadline", "办理期限", False), ("status", "状态", True), ("resolved_on", "办结日期", False),
         ("resolution", "办理结果", False), ("reported_session_id", "反馈直播编号", False),
         ("closed_on", "关闭日期", False)]),
     "meetings": ("联席会议", "meeting", [

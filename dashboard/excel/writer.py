@@ -17,12 +17,13 @@ import xlsxwriter
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
+from dashboard import access
 from dashboard.access import PERSONAL_COLUMNS
 from dashboard.excel import examples, sheetxml
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
 from dashboard.privacy import mask_name, mask_phone
-from data_models import Community, PractitionerGroup
+from data_models import Community, PractitionerGroup, RequestSupport, Unit
 from data_models.base import table_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,6 +34,13 @@ def applied_filters(entity_name: str) -> tuple[bool, bool]:
     the column is exported whole (communities, members, agenda items have neither; practitioners no quarter)."""
     columns = ENTITIES[entity_name].table.c
     return "community_id" in columns, "quarter" in columns
+
+
+def routed_to_party(requests: sa.Table, party_id: Any) -> sa.ColumnElement[bool]:
+    """Requests whose lead or a supporting unit is one the party acts for."""
+    units = sa.select(col(Unit.id)).where(col(Unit.party_id) == party_id)
+    supported = sa.select(col(RequestSupport.request_id)).where(col(RequestSupport.unit_id).in_(units))
+    return sa.or_(requests.c.lead_unit_id.in_(units), requests.c.id.in_(supported))
 
 
 def _select(entity: Entity, community_code: str | None, quarter: str | None,
@@ -61,7 +69,12 @@ def _select(entity: Entity, community_code: str | None, quarter: str | None,
     if quarter is not None and by_quarter:
         stmt = stmt.where(table.c.quarter == quarter)
     for column, value in (scope or {}).items():    # the role's own rows (access.row_scope); None matches none
-        stmt = stmt.where(sa.false() if value is None else table.c[column] == value)
+        if value is None:
+            stmt = stmt.where(sa.false())
+        elif column == access.UNIT_PARTY:
+            stmt = stmt.where(routed_to_party(table, value))
+        else:
+            stmt = stmt.where(table.c[column] == value)
     return stmt.order_by(table.c.code)
 
 

@@ -12,7 +12,7 @@ from dashboard.queries import needs as needs_queries
 from dashboard.queries.needs import NeedsSummary
 from data_models import ActionItem, Cooperative, Enrolment, FundSpending, LivestreamSession, Meeting, Request, Sale
 
-OPEN_REQUEST = ("collected", "classified", "routed", "in_progress", "reopened")
+OPEN_REQUEST = ("collected", "classified", "routed", "in_progress")
 DONE_REQUEST = ("resolved", "reported", "closed")
 
 
