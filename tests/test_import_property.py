@@ -23,7 +23,8 @@ from tests import factories as f
 
 TODAY = dt.date(2025, 12, 31)
 ENTITY_NAMES = ["practitioners", "sales", "cooperatives", "requests", "needs", "livestreams"]
-KNOWN = {"communities": "C1", "cooperatives": "CO1", "practitioners": "P1", "livestreams": "L1", "members": "M1"}
+KNOWN = {"communities": "C1", "cooperatives": "CO1", "practitioners": "P1", "livestreams": "L1", "members": "M1",
+         "units": "U1"}
 
 NUMBERS = st.one_of(
     st.integers(-10, 3000), st.integers(-(2**70), 2**70),
@@ -114,6 +115,7 @@ def known(engine: Engine) -> Engine:
         co = f.cooperative(conn, c, "CO1")
         f.member(conn, co, "M1")
         f.livestream(conn, c, "L1")
+        f.insert(conn, "unit", code="U1", name="单位", kind="township_department", community_id=c)
     return engine
 
 

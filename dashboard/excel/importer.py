@@ -222,6 +222,14 @@ def _defaults(entity: Entity) -> dict[str, Any]:
             out[f.column] = value.value if isinstance(value, Enum) else value
         elif not col.nullable:
             out[f.column] = False if f.kind == "bool" else (0 if f.kind in ("int", "money", "float") else "")
+    # A column the template does not carry (a request's version and counters) still needs its default in a new row.
+    covered = {f.column for f in entity.fields}
+    for col in entity.table.c:
+        if col.name in covered or col.primary_key or col.nullable:
+            continue
+        if isinstance(col.default, ScalarElementColumnDefault) and col.default.arg is not None:
+            value = col.default.arg
+            out[col.name] = value.value if isinstance(value, Enum) else value
     return out
 
 

@@ -1,0 +1,59 @@
+"""A full demo database at an older schema revision, for the tests of a migration on real data.
+
+The seed writes today's schema; this loads the same generated rows into an older one: only the tables and
+columns that revision has, with the old forms of what a later migration changed (a request's department instead
+of its lead unit, `reopened` as a status, a deadline on every request).
+"""
+
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from dashboard.bulk import bulk_insert, reset_sequences
+from dashboard.db import upgrade
+from seed.load import generate
+
+
+def _old_forms(data: dict[str, dict[str, Any]]) -> None:
+    """Turn today's request rows into the department-era forms (before 0008)."""
+    unit = data["unit"]
+    dept_of = {uid: code.removeprefix("U-").split("-", 1)[1] for uid, code in zip(unit["id"], unit["code"],
+                                                                                   strict=True)}
+    req = data["request"]
+    req["department"] = [None if u is None else dept_of[int(u)] for u in req["lead_unit_id"]]
+    req["deadline"] = [d if d is not None else r for d, r in zip(req["deadline"], req["raised_on"], strict=True)]
+    reopened = np.asarray(req["reopen_count"]) > 0
+    status = np.asarray(req["status"], dtype=object)
+    req["status"] = np.where(reopened & (status == "in_progress"), "reopened", status)
+    ev = data["request_event"]
+    ev["to_status"] = ["reopened" if m == "reopen" else s for m, s in zip(ev["move"], ev["to_status"], strict=True)]
+    top = {int(cid): dept_of[uid] for uid, cid, parent in zip(unit["id"], unit["community_id"], unit["parent_id"],
+                                                              strict=True)
+           if parent is None and dept_of[uid] in ("street_office", "township_government")}
+    party = data["party"]
+    party["department"] = [top.get(int(c)) if k == "government" else None
+                           for c, k in zip(party["community_id"], party["kind"], strict=True)]
+
+
+def load_demo_at(engine: Engine, revision: str) -> dict[str, int]:
+    """Migrate to `revision` and load the demo rows that fit it; returns rows per table."""
+    upgrade(engine, revision)
+    data = generate("demo")
+    _old_forms(data)
+    meta = sa.MetaData()
+    counts: dict[str, int] = {}
+    with engine.begin() as conn:
+        meta.reflect(conn)
+        loaded = []
+        for name, cols in data.items():
+            if name not in meta.tables:
+                continue
+            table = meta.tables[name]
+            keep = [c for c in cols if c in table.c]
+            lists = [cols[c].tolist() if isinstance(cols[c], np.ndarray) else list(cols[c]) for c in keep]
+            counts[name] = bulk_insert(conn, table, keep, zip(*lists, strict=True))
+            loaded.append(table)
+        reset_sequences(conn, loaded)
+    return counts
