@@ -17,6 +17,7 @@ from sqlmodel import Session
 from dashboard import audit
 from dashboard.accounts import Principal
 from dashboard.i18n import set_language
+from dashboard.services import request_steps
 from dashboard.services import requests as svc
 from dashboard.services.errors import RuleError
 from data_models.enums import Role
@@ -101,7 +102,7 @@ def test_two_moves_at_once_exactly_one_wins(desk: dict[str, Any], first: str, se
                 results: list[Any] = results) -> None:
             try:
                 with Session(engine) as s:
-                    svc._load(s, code)          # what this person's page read, before either writes
+                    request_steps.load(s, code)          # what this person's page read, before either writes
                     barrier.wait()
                     jobs[i](s, code, seen)
                     s.commit()
