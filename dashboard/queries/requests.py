@@ -102,7 +102,7 @@ UNREASONABLE = sa.and_(FINISHED, _is(R.c.outcome, "unreasonable"))
 COUNTED = sa.and_(FINISHED, sa.or_(R.c.outcome.is_(None), R.c.outcome != "unreasonable"))
 
 
-def _overdue(today: dt.date) -> sa.ColumnElement[bool]:
+def overdue(today: dt.date) -> sa.ColumnElement[bool]:
     return sa.and_(R.c.status.in_(OPEN), R.c.deadline < today)
 
 
@@ -180,7 +180,7 @@ def figures(session: Session, *, scope: RequestScope, quarters: list[str], today
         count_if(sa.and_(FINISHED, _is(R.c.outcome, "solved"))),
         count_if(sa.and_(FINISHED, _is(R.c.outcome, "partly_solved"))),
         count_if(COUNTED), count_if(sa.and_(COUNTED, R.c.resolved_on <= R.c.deadline)),
-        count_if(_overdue(today)),
+        count_if(overdue(today)),
         count_if(sa.and_(R.c.status.in_(OPEN), R.c.deadline >= today, R.c.deadline <= next_wd)),
         count_if(UNREASONABLE), count_if(R.c.reopen_count > 0), count_if(R.c.return_count > 0),
     ).where(*where).group_by(R.c.quarter))
@@ -199,7 +199,7 @@ def figures(session: Session, *, scope: RequestScope, quarters: list[str], today
         calls[(q, str(result))] = int(n)
     out = {}
     for q in quarters:
-        (collected, open_, finished, solved, partly, counted, on_time, overdue, at_risk, unreasonable,
+        (collected, open_, finished, solved, partly, counted, on_time, late_open, at_risk, unreasonable,
          reopened, sent_back) = counts.get(q, [0] * 12)
         answered = sum(calls.get((q, r), 0) for r in ANSWERED)
         out[q] = RequestFigures(
@@ -207,7 +207,7 @@ def figures(session: Session, *, scope: RequestScope, quarters: list[str], today
             response=response_rate(in_time.get(q, 0), collected), resolution=resolution_rate(solved, partly, counted),
             satisfaction=satisfaction_rate(calls.get((q, "satisfied"), 0), calls.get((q, "basically_satisfied"), 0),
                                            answered),
-            on_time=on_time_rate(on_time, counted, overdue), overdue=overdue, at_risk=at_risk,
+            on_time=on_time_rate(on_time, counted, late_open), overdue=late_open, at_risk=at_risk,
             unreasonable=unreasonable, unreachable=calls.get((q, "unreachable"), 0), reopened=reopened,
             sent_back=sent_back)
     return out
@@ -238,14 +238,14 @@ BY_CATEGORY_COLUMNS = ["category", "collected", "open", "finished", "overdue", "
 def by_category(session: Session, *, scope: RequestScope, today: dt.date) -> pd.DataFrame:
     """The quarter's requests per category, most first, with each category's 解决率."""
     stmt = (sa.select(R.c.category, sa.func.count(), count_if(R.c.status.in_(OPEN)), count_if(FINISHED),
-                      count_if(_overdue(today)), count_if(UNREASONABLE),
+                      count_if(overdue(today)), count_if(UNREASONABLE),
                       count_if(sa.and_(FINISHED, _is(R.c.outcome, "solved"))),
                       count_if(sa.and_(FINISHED, _is(R.c.outcome, "partly_solved"))), count_if(COUNTED))
             .where(*_where(scope)).group_by(R.c.category).order_by(sa.func.count().desc(), R.c.category))
     rows = []
-    for category, collected, open_, finished, overdue, unreasonable, solved, partly, counted in session.execute(stmt):
+    for category, collected, open_, finished, late_open, unreasonable, solved, partly, counted in session.execute(stmt):
         rate = resolution_rate(int(solved), int(partly), int(counted))
-        rows.append((str(category), int(collected), int(open_), int(finished), int(overdue), int(unreasonable),
+        rows.append((str(category), int(collected), int(open_), int(finished), int(late_open), int(unreasonable),
                      rate.numerator, rate.denominator, rate.value))
     return pd.DataFrame(rows, columns=BY_CATEGORY_COLUMNS).astype({"resolution_rate": float})
 
@@ -258,11 +258,11 @@ def by_unit(session: Session, *, scope: RequestScope, today: dt.date) -> pd.Data
     """Lead units by on-time rate (request_rates.unit_ranking): `rank` is empty for a unit with fewer than 5
     requests in the quarter, or with nothing finished or due yet."""
     stmt = (sa.select(U.c.code, U.c.name, sa.func.count(), count_if(sa.and_(COUNTED, R.c.resolved_on <= R.c.deadline)),
-                      count_if(COUNTED), count_if(_overdue(today)))
+                      count_if(COUNTED), count_if(overdue(today)))
             .select_from(R).join(U, U.c.id == R.c.lead_unit_id).where(*_where(scope))
             .group_by(U.c.id, U.c.code, U.c.name))
-    ranked = unit_ranking(UnitCounts(code, name, int(n), int(on_time), int(finished), int(overdue))
-                          for code, name, n, on_time, finished, overdue in session.execute(stmt))
+    ranked = unit_ranking(UnitCounts(code, name, int(n), int(on_time), int(finished), int(late_open))
+                          for code, name, n, on_time, finished, late_open in session.execute(stmt))
     return pd.DataFrame([(u.rank, u.unit_code, u.unit_name, u.requests, int(u.on_time.numerator),
                           u.on_time.denominator, u.on_time.value) for u in ranked],
                         columns=BY_UNIT_COLUMNS).astype({"rank": "Int64", "on_time_rate": float})
@@ -306,7 +306,7 @@ def _list_where(scope: RequestScope, filters: RequestFilters, today: dt.date) ->
         where.append(sa.or_(R.c.lead_unit_id == unit,
                             R.c.id.in_(sa.select(SUP.c.request_id).where(SUP.c.unit_id == unit))))
     if filters.overdue_only:
-        where.append(_overdue(today))
+        where.append(overdue(today))
     return where
 
 
@@ -318,7 +318,7 @@ def request_list(session: Session, *, scope: RequestScope, filters: RequestFilte
     where = _list_where(scope, filters, today)
     total = int(session.execute(sa.select(sa.func.count()).select_from(R).where(*where)).scalar_one())
     is_open = R.c.status.in_(OPEN)
-    urgency = sa.case((_overdue(today), 0), (sa.and_(is_open, R.c.deadline.is_not(None)), 1), (is_open, 2), else_=3)
+    urgency = sa.case((overdue(today), 0), (sa.and_(is_open, R.c.deadline.is_not(None)), 1), (is_open, 2), else_=3)
     stmt = (sa.select(R.c.code, R.c.raised_on, R.c.category, R.c.priority, R.c.description, U.c.code, U.c.name,
                       R.c.status, R.c.deadline, R.c.reopen_count, R.c.return_count, R.c.escalation_level,
                       R.c.version)
