@@ -20,7 +20,7 @@ from sqlmodel import Session
 from dashboard.db import gather
 from dashboard.excel.writer import routed_to_party
 from dashboard.periods import previous_quarter, quarter_bounds
-from dashboard.queries.sqlfuncs import count_if, days_between
+from dashboard.queries.sqlfuncs import count_if
 from dashboard.services import workdays
 from dashboard.services.request_rates import (
     Rate,
@@ -154,25 +154,16 @@ def quarters_back(quarter: str, n: int) -> list[str]:
     return out[::-1]
 
 
-def _lag_bucket(cap: int) -> sa.ColumnElement[int]:
-    lag = days_between(R.c.raised_on, R.c.first_routed_on)
-    return sa.case((lag > cap, cap + 1), else_=lag)
-
-
 def figures(session: Session, *, scope: RequestScope, quarters: list[str], today: dt.date,
             calendar: Calendar) -> dict[str, RequestFigures]:
     """The figures of each quarter in `quarters` (scope.quarter is ignored), in three GROUP BY queries.
 
-    响应率's «within one working day» depends on the day a request was raised. SQL cannot count working days, so
-    the database returns how many requests were raised on each day and first routed 0, 1, 2, ... calendar days
-    later (a histogram of a few hundred rows, capped at the longest holiday gap); a request counts when its lag
-    does not pass that day's next working day."""
+    响应率's «within one working day» depends on the day a request was raised, and SQL cannot count working days:
+    the database returns how many requests were raised on each day and first routed on each day (a histogram of a
+    few hundred rows per quarter), and a pair counts when the routing day is not after the raising day's next
+    working day on the calendar."""
     first, last = quarter_bounds(quarters[0])[0], quarter_bounds(quarters[-1])[1]
     index = WorkdayIndex(calendar, first, max(last, today) + dt.timedelta(days=1))
-    gap = {first + dt.timedelta(days=i): (index.next_workday(first + dt.timedelta(days=i))
-                                          - (first + dt.timedelta(days=i))).days
-           for i in range((last - first).days + 1)}
-    cap = max(gap.values())
     next_wd = index.next_workday(today)
     where = _where(scope, quarters)
     stmt = (sa.select(
@@ -185,12 +176,12 @@ def figures(session: Session, *, scope: RequestScope, quarters: list[str], today
         count_if(UNREASONABLE), count_if(R.c.reopen_count > 0), count_if(R.c.return_count > 0),
     ).where(*where).group_by(R.c.quarter))
     counts = {row[0]: [int(v) for v in row[1:]] for row in session.execute(stmt)}
-    bucket = _lag_bucket(cap)
     in_time: dict[str, int] = {}
-    lag_stmt = (sa.select(R.c.quarter, R.c.raised_on, bucket, sa.func.count())
-                .where(*where, R.c.first_routed_on.is_not(None)).group_by(R.c.quarter, R.c.raised_on, bucket))
-    for q, raised_on, lag, n in session.execute(lag_stmt):
-        if raised_on in gap and lag <= gap[raised_on]:
+    pairs = (sa.select(R.c.quarter, R.c.raised_on, R.c.first_routed_on, sa.func.count())
+             .where(*where, R.c.first_routed_on.is_not(None))
+             .group_by(R.c.quarter, R.c.raised_on, R.c.first_routed_on))
+    for q, raised_on, routed_on, n in session.execute(pairs):
+        if first <= raised_on <= last and routed_on <= index.next_workday(raised_on):
             in_time[q] = in_time.get(q, 0) + int(n)
     calls: dict[tuple[str, str], int] = {}
     cb_stmt = (sa.select(R.c.quarter, CB.c.result, sa.func.count()).select_from(CB).join(R, R.c.id == CB.c.request_id)
