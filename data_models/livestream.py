@@ -76,6 +76,9 @@ class Request(SQLModel, table=True):
            "counts_nonnegative"),
         sa.Index("ix_request_community_quarter", "community_id", "quarter"),
         sa.Index("ix_request_status_deadline", "status", "deadline"),
+        # The request page's figures read this index alone (migration 0009).
+        sa.Index("ix_request_figures", "quarter", "community_id", "status", "outcome", "deadline", "resolved_on",
+                 "raised_on", "first_routed_on", "reopen_count", "return_count", "lead_unit_id", "category"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -79,7 +79,7 @@ def test_training_sales_requests_meetings(engine: Engine, world: dict[str, int])
     assert tr.completion_rate == 0.5 and tr.employment_rate == 1.0
     assert (sa_.orders, sa_.revenue_cents, sa_.cost_cents, sa_.profit_cents) == (2, 15_001, 11_500, 3_501)
     assert (rq.sessions, rq.viewers, rq.raised, rq.done, rq.on_time, rq.overdue_open) == (1, 100, 4, 2, 1, 1)
-    assert rq.on_time_rate == 0.5
+    assert rq.on_time_rate == 1 / 3            # R1 on time ÷ (R1, R2 finished + R3 open past its deadline)
     assert (mt.meetings, mt.actions, mt.actions_done, mt.actions_overdue) == (1, 3, 1, 1)
 
 

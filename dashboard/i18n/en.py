@@ -566,6 +566,18 @@ STRINGS: dict[str, str] = {
     "requests.readout_no_deadline": "not set",
     "requests.readout_why": "Reason: {why}",
     "requests.readout_closing": "Keep raising your requests in the comments; we will report back in the next livestream.",
+    # issue 13: the request loop's rates (dashboard/services/request_rates.py); each help text is the formula
+    "requests.rate.response": "Response rate",
+    "requests.rate.response_help": "Response rate = requests first routed within one working day of collection (the same day or the next working day, on the Chinese holiday calendar) ÷ all requests collected in the period. A request never routed counts in the denominator only.",
+    "requests.rate.resolution": "Resolution rate",
+    "requests.rate.resolution_help": "Resolution rate = (solved + ½ × partly solved) ÷ all finished requests (finished, reported back, closed) except unreasonable ones; explained counts in the denominator only. Unreasonable requests are shown apart.",
+    "requests.rate.satisfaction": "Satisfaction rate",
+    "requests.rate.satisfaction_help": "Satisfaction rate = (satisfied + basically satisfied) ÷ callbacks answered (satisfied, basically satisfied, dissatisfied). Callbacks unreachable after 3 tries are left out and shown apart; so are callbacks on unreasonable requests.",
+    "requests.rate.on_time": "On-time rate",
+    "requests.rate.on_time_help": "On-time rate = requests finished by their deadline ÷ (requests finished + requests still open and already past their deadline). An open overdue request counts against the rate: leaving it unfinished never helps. Unreasonable requests are left out.",
+    "requests.rate.ranking_help": "Ranked by on-time rate, ties sharing a place; numerator and denominator shown. A unit leading fewer than {n} requests in the period is not ranked.",
+    "requests.rate.unreasonable_apart": "{n} unreasonable requests (agreed by a second person), left out of the resolution, satisfaction and on-time rates.",
+    "requests.rate.period_note": "Requests collected in this quarter, as they stand today; overdue is judged today.",
     "chart.this_scope": "This scope",
 
     # issue 4: sign-in, roles, audit

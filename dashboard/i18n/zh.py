@@ -553,6 +553,18 @@ STRINGS: dict[str, str] = {
     "requests.readout_no_deadline": "未定",
     "requests.readout_why": "原因：{why}",
     "requests.readout_closing": "欢迎大家继续在评论区反映诉求，我们下期直播再向大家通报。",
+    # issue 13: the request loop's rates (dashboard/services/request_rates.py); each help text is the formula
+    "requests.rate.response": "响应率",
+    "requests.rate.response_help": "响应率 = 收集后 1 个工作日内（当天或下一个工作日，按法定节假日和调休计算）首次转办的诉求数 ÷ 本期收集的全部诉求数。从未转办的诉求只算在分母里。",
+    "requests.rate.resolution": "解决率",
+    "requests.rate.resolution_help": "解决率 = （已解决 + ½ × 部分解决）÷ 全部已办结诉求（已办结、已公示反馈、已关闭），不含不合理诉求；解释说明只算在分母里。不合理诉求单独列出。",
+    "requests.rate.satisfaction": "满意率",
+    "requests.rate.satisfaction_help": "满意率 = （满意 + 基本满意）÷ 接通的回访次数（满意、基本满意、不满意）。打了 3 次未接通的回访不计入，单独列出；不合理诉求的回访不计入。",
+    "requests.rate.on_time": "按期办结率",
+    "requests.rate.on_time_help": "按期办结率 = 在办理时限内办结的诉求数 ÷（已办结诉求数 + 仍未办结且已超过时限的诉求数）。逾期未办结的诉求计入分母，拖着不办不会让比率变好。不含不合理诉求。",
+    "requests.rate.ranking_help": "按按期办结率排名，并列同名次；分子、分母一并列出。本期作为主办单位少于 {n} 件诉求的单位不参加排名。",
+    "requests.rate.unreasonable_apart": "不合理诉求 {n} 件（经第二人确认），不计入解决率、满意率和按期办结率。",
+    "requests.rate.period_note": "统计范围：本季度收集的诉求，按今天的办理状态计算；逾期按今天判断。",
     "chart.this_scope": "本社区/季度",
 
     # issue 4: sign-in, roles, audit

@@ -10,10 +10,9 @@ from dashboard.periods import previous_quarter, quarter_bounds
 from dashboard.queries import Scope, common, rate
 from dashboard.queries import needs as needs_queries
 from dashboard.queries.needs import NeedsSummary
+from dashboard.queries.requests import COUNTED, DONE, OPEN
+from dashboard.services.request_rates import on_time_rate
 from data_models import ActionItem, Cooperative, Enrolment, FundSpending, LivestreamSession, Meeting, Request, Sale
-
-OPEN_REQUEST = ("collected", "classified", "routed", "in_progress")
-DONE_REQUEST = ("resolved", "reported", "closed")
 
 
 def _count_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -82,26 +81,29 @@ class RequestsSummary:
     sessions: int
     viewers: int
     raised: int
-    done: int                # resolved, reported back or closed
-    on_time: int             # of those, resolved by the deadline
+    done: int                # resolved, reported back or closed (不合理诉求 included)
+    on_time: int             # of those, resolved by the deadline (不合理诉求 left out)
     overdue_open: int        # still open past their deadline on `as_of`
     done_rate: float | None
-    on_time_rate: float | None
+    on_time_rate: float | None   # request_rates.on_time_rate: on time ÷ (finished + open overdue)
 
 
 def requests(session: Session, *, scope: Scope, as_of: dt.date) -> RequestsSummary:
+    """The request tiles, by the rules of the 直播治理诉求 page (dashboard/queries/requests.py): an open request past
+    its deadline counts against the on-time rate, and 不合理诉求 stays out of it."""
     s = LivestreamSession
     sessions, viewers = session.execute(sa.select(
         sa.func.count(), sa.func.coalesce(sa.func.sum(s.viewers), 0)).select_from(s).where(*_where(s, scope))).one()
     r = Request
-    raised, done, on_time, overdue = session.execute(sa.select(
+    raised, done, counted, on_time, overdue = session.execute(sa.select(
         sa.func.count(),
-        _count_if(col(r.status).in_(DONE_REQUEST)),
-        _count_if(sa.and_(col(r.status).in_(DONE_REQUEST), col(r.resolved_on) <= r.deadline)),
-        _count_if(sa.and_(col(r.status).in_(OPEN_REQUEST), col(r.deadline) < as_of)),
+        _count_if(col(r.status).in_(DONE)),
+        _count_if(COUNTED),
+        _count_if(sa.and_(COUNTED, col(r.resolved_on) <= r.deadline)),
+        _count_if(sa.and_(col(r.status).in_(OPEN), col(r.deadline) < as_of)),
     ).select_from(r).where(*_where(r, scope))).one()
     return RequestsSummary(int(sessions), int(viewers), int(raised), int(done), int(on_time), int(overdue),
-                           rate(done, raised), rate(on_time, done))
+                           rate(done, raised), on_time_rate(int(on_time), int(counted), int(overdue)).value)
 
 
 @dataclass(frozen=True)
@@ -147,14 +149,17 @@ class Overview:
 
 
 def _figures(session: Session, scope: Scope, today: dt.date) -> AreaFigures:
-    # Overdue is judged at the quarter's end for a past quarter, and today for the running one.
+    # An action item is judged overdue at the quarter's end for a past quarter, and today for the running one.
+    # Requests are judged today, as the 直播治理诉求 page judges them: a past quarter's request still open past its
+    # deadline counts against that quarter's on-time rate (at the quarter's end it may not have been due yet, and
+    # would have dropped out of the rate's denominator altogether).
     as_of = min(today, quarter_bounds(scope.quarter)[1]) if scope.quarter else today
     prof = needs_queries.profile(session, scope=scope)
     return AreaFigures(
         practitioners=prof.practitioners, profile_rates=prof.rates,
         needs=needs_queries.needs_summary(session, scope=scope),
         training=training(session, scope=scope), sales=sales(session, scope=scope),
-        requests=requests(session, scope=scope, as_of=as_of), meetings=meetings(session, scope=scope, as_of=as_of),
+        requests=requests(session, scope=scope, as_of=today), meetings=meetings(session, scope=scope, as_of=as_of),
     )
 
 
