@@ -1,0 +1,429 @@
+"""Demo requests that walk the lifecycle (收集 → 处理 → 反馈) on the Chinese working-day calendar (issue 13, item 9).
+
+Every request follows a script of steps in one fixed order: collect, classify, route, maybe 退回 and route again (a
+second 退回 escalates to the parent unit), maybe 转办, accept, maybe a 不合理诉求 proposal, finish, report back in
+the community's next livestream, call back (不满意 reopens: finish, report and call back again), close, and for a few
+a 重新打开 after closing. Each step is taken for all requests at once: its day is a gap in working days after an
+earlier step, counted on dashboard.services.workdays.Calendar. A request stops at the data's end, or where its
+script stalls (a few are never routed, some never accepted or finished: those are overdue at the end).
+
+The request's row is derived from the steps it took, so the row and its history (request_event) always agree.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dashboard.services.workdays import Calendar
+from seed.common import DATA_END, Columns, iso, to_date
+
+# The deadlines per priority: the same numbers migration 0008 puts into request_sla.
+SLA_DAYS = {"urgent": 1, "general": 5, "complex": 15}
+
+# Routing per category: (lead, alternative) unit for an urban community, then for a rural one. The alternative is
+# where a wrong first routing goes (then 退回 or 转办), and the supporting unit (协办) where it is not the top unit.
+ROUTES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "parcel_stacking": (("property_management", "postal_logistics"), ("village_committee", "postal_logistics")),
+    "livestream_noise": (("residents_committee", "urban_management"), ("village_committee", "township_government")),
+    "road_lighting": (("street_office", "urban_management"), ("township_government", "village_committee")),
+    "sanitation": (("urban_management", "property_management"), ("village_committee", "township_government")),
+    "logistics": (("postal_logistics", "platform"), ("postal_logistics", "platform")),
+    "training": (("association", "human_resources"), ("association", "human_resources")),
+    "rights_dispute": (("platform", "market_regulation"), ("platform", "market_regulation")),
+    "public_facilities": (("street_office", "residents_committee"), ("township_government", "village_committee")),
+    "other": (("residents_committee", "street_office"), ("village_committee", "township_government")),
+}
+SWAPPED = {"training": 0.3, "rights_dispute": 0.3}    # share that goes to the alternative as its lead unit
+PRIORITY = {
+    "parcel_stacking": {"urgent": 45, "general": 55}, "livestream_noise": {"urgent": 35, "general": 65},
+    "road_lighting": {"general": 70, "complex": 30}, "sanitation": {"urgent": 20, "general": 80},
+    "logistics": {"general": 80, "complex": 20}, "training": {"complex": 100},
+    "rights_dispute": {"general": 60, "complex": 40}, "public_facilities": {"complex": 100},
+    "other": {"general": 80, "complex": 20},
+}
+
+# Where a request's script stalls: it never gets past this status (the rest go all the way). 6 = no stall.
+STALL = {0: 0.004, 1: 0.006, 2: 0.015, 3: 0.03, 4: 0.006, 5: 0.015, 6: 0.924}
+LATE_ROUTING = 0.12        # routed more than one working day after collection (响应率 below 100%)
+LATE_FINISH = 0.08         # finished after the deadline
+SHARES = {
+    "send_back": 0.06, "second_send_back": 0.35, "transfer": 0.05, "support": 0.08, "unreasonable": 0.04,
+    "reopen_after_close": 0.03, "stall_after_reopen": 0.3,
+}
+OUTCOMES = {"solved": 70, "partly_solved": 14, "explained": 12, "unreasonable": 4}
+RETURN_REASONS = {"not_our_remit": 60, "information_missing": 30, "other": 10}
+SECOND_RETURN_REASONS = {"other": 50, "information_missing": 30, "not_our_remit": 20}
+CALLBACKS = {  # by outcome: 满意, 基本满意, 不满意 (reopens), unreachable after 3 tries
+    "solved": (62, 25, 3, 10), "partly_solved": (40, 35, 10, 15), "explained": (40, 35, 10, 15),
+    "unreasonable": (10, 30, 30, 30),
+}
+CALLBACK_RESULTS = ("satisfied", "basically_satisfied", "dissatisfied", "unreachable")
+LAST_CALLBACK = (60, 25, 0, 15)                       # after a reopening: no second 不满意 in the demo
+
+RESOLUTION = {
+    "solved": "已协调相关部门处理完毕", "partly_solved": "已部分处理，剩余问题列入下季度计划",
+    "explained": "已向居民解释相关政策和办理情况", "unreasonable": "经核实，诉求超出政策和合同约定范围，不予支持",
+}
+RETURN_NOTE = {"not_our_remit": "不属于本单位职责范围", "information_missing": "诉求地点和联系方式不详，请补充后再转",
+               "other": "涉及多个部门，需上级统筹协调"}
+TRANSFER_NOTE = "职责划分调整，转主责单位办理"
+ESCALATE_NOTE = "两次退回，自动升级至上级单位"
+REOPEN_NOTE = "回访不满意：问题仍未解决"
+LATE_REOPEN_NOTE = "居民在直播中反映问题复发"
+UNREACHABLE_NOTE = "三次电话未接通"
+SOCIAL_WORKER, SUPERVISOR, SYSTEM = "社工", "社工督导", "系统"
+
+CAL_START = np.datetime64("2025-01-01")
+CAL_END = np.datetime64("2027-12-31")
+
+
+@dataclass(frozen=True)
+class WorkdayTable:
+    """The Calendar's working days as arrays, to count working days for many dates at once."""
+
+    start: np.datetime64
+    upto: np.ndarray        # upto[i]: working days from `start` to start + i, inclusive
+    workdays: np.ndarray    # the working days, in order
+
+    @classmethod
+    def build(cls, calendar: Calendar, start: np.datetime64 = CAL_START,
+              end: np.datetime64 = CAL_END) -> "WorkdayTable":
+        days = np.arange(start, end + 1, dtype="datetime64[D]")
+        flags = np.fromiter((calendar.is_workday(to_date(d)) for d in days), dtype=bool, count=len(days))
+        return cls(start, np.cumsum(flags), days[flags])
+
+    def add(self, dates: np.ndarray, n: np.ndarray | int) -> np.ndarray:
+        """The n-th working day after each date (n = 0: the date itself), as Calendar.add_working_days."""
+        i = (dates - self.start).astype(int)
+        if len(i) and (i.min() < 0 or i.max() >= len(self.upto)):
+            raise ValueError("a date outside the demo calendar")
+        n = np.broadcast_to(np.asarray(n), i.shape)
+        shifted = self.workdays[np.minimum(self.upto[i] + n - 1, len(self.workdays) - 1)]
+        return np.where(n == 0, dates, shifted)
+
+
+@dataclass
+class Step:
+    """One step of the script: the requests that took it (`mask`), on which day, and what it records."""
+
+    move: str
+    from_status: str | None
+    to_status: str
+    mask: np.ndarray
+    day: np.ndarray
+    actor: np.ndarray | str
+    from_unit: np.ndarray | int = 0          # unit ids; 0 = none
+    to_unit: np.ndarray | int = 0
+    reason: np.ndarray | None = None
+    note: np.ndarray | str = ""
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class Script:
+    """The steps taken so far; `go` is False for a request that has stopped (stalled or reached the data's end)."""
+
+    def __init__(self, start: np.ndarray, end: np.datetime64) -> None:
+        self.day = start.copy()
+        self.go = np.ones(len(start), dtype=bool)
+        self.end = end
+        self.steps: list[Step] = []
+
+    def take(self, move: str, frm: str | None, to: str, rows: np.ndarray | bool, day: np.ndarray,
+             **fields: object) -> Step:
+        """Take a step where `rows` and the request still goes; never on a day before its last step. A step that
+        would fall after the data's end is not taken, and the request stops there."""
+        day = np.maximum(day, self.day)
+        mask = self.go & rows
+        late = mask & (day > self.end)
+        self.go &= ~late
+        mask &= ~late
+        self.day = np.where(mask, day, self.day)
+        step = Step(move, frm, to, mask, day, **fields)  # type: ignore[arg-type]
+        self.steps.append(step)
+        return step
+
+    def stop(self, rows: np.ndarray) -> None:
+        self.go &= ~rows
+
+
+def _choose(rng: np.random.Generator, n: int, labels: tuple[str, ...] | list[str],
+            weights: np.ndarray) -> np.ndarray:
+    """One label per row, each row with its own weights (rows of `weights`)."""
+    cum = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+    k = (rng.random(n)[:, None] > cum).sum(axis=1)
+    return np.asarray(labels, dtype=object)[np.minimum(k, len(labels) - 1)]
+
+
+def _pick(rng: np.random.Generator, n: int, shares: Mapping[str, float]) -> np.ndarray:
+    return _choose(rng, n, list(shares), np.tile(np.array(list(shares.values()), dtype=float), (n, 1)))
+
+
+def _gap(rng: np.random.Generator, n: int, lo: int, hi: int) -> np.ndarray:
+    """Working days, lo to hi inclusive."""
+    return rng.integers(lo, hi + 1, size=n)
+
+
+@dataclass(frozen=True)
+class Units:
+    """The demo's units per community: ids by (community index, key), the top unit, names and which are top."""
+
+    ids: np.ndarray          # [community index, key index] -> unit id (0: the community has no such unit)
+    keys: list[str]
+    top: np.ndarray          # community index -> its top unit's id
+    names: np.ndarray        # unit id -> name (index 0 unused)
+
+    def of(self, ci: np.ndarray, key: np.ndarray) -> np.ndarray:
+        index = {k: i for i, k in enumerate(self.keys)}
+        return self.ids[ci, np.array([index[k] for k in key], dtype=int)]
+
+
+def walk(rng: np.random.Generator, *, raised: np.ndarray, ci: np.ndarray, rural: np.ndarray,
+         category: np.ndarray, units: Units, first_session: np.ndarray, weeks: int,
+         calendar: Calendar | None = None) -> tuple[Columns, Columns, Columns, Columns]:
+    """The requests' lifecycle columns, their events, supporting units and callbacks.
+
+    `raised`: each request's livestream day; `ci`: its community's index; `first_session`: each community's first
+    livestream day (then weekly, `weeks` of them; report-back happens in the next one after 已办结)."""
+    n = len(raised)
+    wd = WorkdayTable.build(calendar or Calendar())
+    rural_c = rural[ci]
+
+    # Who handles what.
+    lead_key = np.array([ROUTES[c][int(r)][0] for c, r in zip(category, rural_c, strict=True)], dtype=object)
+    alt_key = np.array([ROUTES[c][int(r)][1] for c, r in zip(category, rural_c, strict=True)], dtype=object)
+    swap = np.zeros(n, dtype=bool)
+    for cat, share in SWAPPED.items():
+        swap |= (category == cat) & (rng.random(n) < share)
+    lead_key, alt_key = np.where(swap, alt_key, lead_key), np.where(swap, lead_key, alt_key)
+    lead, alt, top = units.of(ci, lead_key), units.of(ci, alt_key), units.top[ci]
+    priority = np.full(n, "general", dtype=object)
+    for cat, shares in PRIORITY.items():
+        rows = category == cat
+        priority[rows] = _pick(rng, int(rows.sum()), shares)
+    sla = np.array([SLA_DAYS[p] for p in priority], dtype=int)
+
+    # The script's choices, drawn for every request (a choice counts only if the request gets that far).
+    stall = rng.choice(list(STALL), size=n, p=np.array(list(STALL.values())) / sum(STALL.values()))
+    send_back = rng.random(n) < SHARES["send_back"]
+    second = send_back & (lead != top) & (rng.random(n) < SHARES["second_send_back"])
+    transfer = ~send_back & (alt != lead) & (rng.random(n) < SHARES["transfer"])
+    reason1 = _pick(rng, n, RETURN_REASONS)
+    reason2 = _pick(rng, n, SECOND_RETURN_REASONS)
+    unit1 = np.where(transfer | (send_back & (reason1 == "not_our_remit")), alt, lead)
+    late_routing = rng.random(n) < LATE_ROUTING
+    late_finish = rng.random(n) < LATE_FINISH
+    outcome1 = _pick(rng, n, OUTCOMES)
+    unreasonable = outcome1 == "unreasonable"
+    outcome2 = _pick(rng, n, {"solved": 70, "partly_solved": 20, "explained": 10})
+    cb_weights = np.array([CALLBACKS[o] for o in outcome1], dtype=float)
+    result1 = _choose(rng, n, CALLBACK_RESULTS, cb_weights)
+    last_weights = np.tile(np.array(LAST_CALLBACK, dtype=float), (n, 1))
+    result2 = _choose(rng, n, CALLBACK_RESULTS, last_weights)
+    result3 = _choose(rng, n, CALLBACK_RESULTS, last_weights)
+    tries = [np.where(r == "unreachable", 3, rng.choice([1, 2, 3], size=n, p=[0.7, 0.2, 0.1]))
+             for r in (result1, result2, result3)]
+    late_reopen = rng.random(n) < SHARES["reopen_after_close"]
+    stall_after_reopen = rng.random(n) < SHARES["stall_after_reopen"]
+
+    def handled(start: np.ndarray) -> np.ndarray:
+        """Finished this many working days after the latest 转办: within the deadline, or a little after it."""
+        on_time = np.maximum(1, np.ceil(sla * rng.uniform(0.25, 1.0, size=n))).astype(int)
+        late = sla + rng.integers(1, 3 + sla // 3)
+        return wd.add(start, np.where(late_finish, late, on_time))
+
+    def next_session(day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The community's next livestream strictly after `day` (its week number; past the last: after the end)."""
+        week = (day - first_session[ci]).astype(int) // 7 + 1
+        held = first_session[ci] + (7 * week).astype("timedelta64[D]")
+        return np.where(week < weeks, held, DATA_END + 1), week
+
+    names = units.names
+    s = Script(raised, DATA_END)
+    s.take("collect", None, "collected", True, raised, actor=SOCIAL_WORKER)
+    s.stop(stall < 1)
+    s.take("classify", "collected", "classified", True, wd.add(raised, _gap(rng, n, 0, 1)), actor=SOCIAL_WORKER)
+    s.stop(stall < 2)
+    routing = np.where(late_routing, _gap(rng, n, 2, 6), _gap(rng, n, 0, 1))
+    s.take("route", "classified", "routed", True, wd.add(raised, routing), actor=SOCIAL_WORKER,
+                    to_unit=unit1)
+    routed_on = s.day.copy()
+    back1 = s.take("send_back", "routed", "classified", send_back, wd.add(s.day, _gap(rng, n, 1, 2)),
+                   actor=names[unit1], from_unit=unit1, reason=reason1,
+                   note=np.array([RETURN_NOTE[r] for r in reason1], dtype=object))
+    route2 = s.take("route", "classified", "routed", send_back, wd.add(s.day, _gap(rng, n, 0, 1)),
+                    actor=SOCIAL_WORKER, to_unit=lead)
+    back1.mask &= ~(back1.mask & ~route2.mask)      # sent back at the data's end: shown before the 退回
+    s.take("send_back", "routed", "classified", second, wd.add(s.day, _gap(rng, n, 1, 3)),
+                   actor=names[lead], from_unit=lead, reason=reason2,
+                   note=np.array([RETURN_NOTE[r] for r in reason2], dtype=object))
+    escalate = s.take("escalate", "classified", "routed", second, s.day, actor=SYSTEM, from_unit=lead,
+                      to_unit=top, note=ESCALATE_NOTE)
+    moved = s.take("transfer", "routed", "routed", transfer, wd.add(s.day, _gap(rng, n, 1, 2)),
+                   actor=names[unit1], from_unit=unit1, to_unit=lead, note=TRANSFER_NOTE)
+    for step in (route2, escalate, moved):
+        routed_on = np.where(step.mask, step.day, routed_on)
+    handler = np.where(escalate.mask, top, lead)
+    s.stop(stall < 3)
+    s.take("accept", "routed", "in_progress", True, wd.add(s.day, _gap(rng, n, 0, 1)), actor=names[handler])
+    s.stop(stall < 4)
+    finish_day = handled(routed_on)
+    s.take("propose_unreasonable", "in_progress", "in_progress", unreasonable, finish_day,
+                     actor=names[handler], note=RESOLUTION["unreasonable"])
+    finish_day = np.where(unreasonable, wd.add(np.maximum(finish_day, s.day), _gap(rng, n, 1, 2)), finish_day)
+    s.take("finish", "in_progress", "resolved", True, finish_day,
+           actor=np.where(unreasonable, SUPERVISOR, names[handler]), extra={"outcome": outcome1})
+    s.stop(stall < 5)
+
+    def feed_back(rows: np.ndarray | bool, result: np.ndarray, tried: np.ndarray) -> Step:
+        held, week = next_session(s.day)
+        s.take("report", "resolved", "reported", rows, held, actor=SOCIAL_WORKER,
+               extra={"session": ci * weeks + week + 1})
+        return s.take("callback", "reported", "reported", rows, wd.add(s.day, _gap(rng, n, 1, 5)),
+                      actor=SOCIAL_WORKER, note=np.where(result == "unreachable", UNREACHABLE_NOTE, ""),
+                      extra={"result": result, "tries": tried})
+
+    called = feed_back(True, result1, tries[0])
+    unhappy = called.mask & (result1 == "dissatisfied")
+    s.take("reopen", "reported", "in_progress", unhappy, s.day, actor=SOCIAL_WORKER, note=REOPEN_NOTE)
+    s.take("finish", "in_progress", "resolved", unhappy, wd.add(s.day, _gap(rng, n, 2, 8)),
+           actor=names[handler], extra={"outcome": outcome2})
+    feed_back(unhappy, result2, tries[1])
+    s.stop(stall < 6)
+    closed = s.take("close", "reported", "closed", True, wd.add(s.day, _gap(rng, n, 0, 3)), actor=SOCIAL_WORKER)
+    again = closed.mask & late_reopen
+    s.take("reopen", "closed", "in_progress", again, wd.add(s.day, _gap(rng, n, 5, 20)), actor=SOCIAL_WORKER,
+           note=LATE_REOPEN_NOTE)
+    s.stop(again & stall_after_reopen)
+    s.take("finish", "in_progress", "resolved", again, wd.add(s.day, _gap(rng, n, 2, 10)), actor=names[handler],
+           extra={"outcome": outcome2})
+    feed_back(again, result3, tries[2])
+    s.take("close", "reported", "closed", again, wd.add(s.day, _gap(rng, n, 0, 3)), actor=SOCIAL_WORKER)
+
+    req = _request_columns(s.steps, n, wd, sla, priority)
+    final = req.pop("lead")
+    support = (final > 0) & (alt != final) & (alt != top) & (rng.random(n) < SHARES["support"])
+    supports: Columns = {"request_id": np.flatnonzero(support) + 1, "unit_id": alt[support]}
+    events, callbacks = _history(rng, s.steps)
+    return req, events, supports, callbacks
+
+
+def _request_columns(steps: list[Step], n: int, wd: WorkdayTable, sla: np.ndarray,
+                     priority: np.ndarray) -> Columns:
+    """What the steps leave behind on the request row (the service keeps the same columns on each move)."""
+    nat = np.datetime64("NaT", "D")
+    none = np.array(None, dtype=object)
+    status = np.full(n, "collected", dtype=object)
+    lead = np.zeros(n, dtype=int)
+    first_routed, routed, resolved, closed = (np.full(n, nat) for _ in range(4))
+    outcome = np.full(n, None, dtype=object)
+    resolution = np.full(n, "", dtype=object)
+    proposed_by = np.full(n, None, dtype=object)
+    agreed_by = np.full(n, None, dtype=object)
+    session = np.zeros(n, dtype=int)
+    satisfaction = np.full(n, None, dtype=object)
+    tries = np.zeros(n, dtype=int)
+    counts = {m: np.zeros(n, dtype=int) for m in ("reopen", "send_back", "escalate")}
+    version = np.zeros(n, dtype=int)
+    for st in steps:
+        m = st.mask
+        status[m] = st.to_status
+        version += m
+        if st.move in counts:
+            counts[st.move] += m
+        if st.move in ("route", "transfer", "escalate"):
+            lead = np.where(m, st.to_unit, lead)
+            routed = np.where(m, st.day, routed)
+            first_routed = np.where(m & np.isnat(first_routed), st.day, first_routed)
+        elif st.move == "propose_unreasonable":
+            proposed_by = np.where(m, st.actor, proposed_by)
+        elif st.move == "finish":
+            outcome = np.where(m, st.extra["outcome"], outcome)
+            resolution = np.where(m, np.array([RESOLUTION[o] for o in st.extra["outcome"]], dtype=object),
+                                  resolution)
+            resolved = np.where(m, st.day, resolved)
+            agreed_by = np.where(m & (outcome == "unreasonable"), st.actor, agreed_by)
+        elif st.move == "report":
+            session = np.where(m, st.extra["session"], session)
+        elif st.move == "callback":
+            satisfaction = np.where(m, st.extra["result"], satisfaction)
+            tries = np.where(m, st.extra["tries"], tries)
+        elif st.move == "close":
+            closed = np.where(m, st.day, closed)
+        elif st.move == "reopen":
+            # Back to 办理中: the outcome, the report-back and the closing are to be done again.
+            outcome, resolution = np.where(m, none, outcome), np.where(m, "", resolution)
+            proposed_by, agreed_by = np.where(m, none, proposed_by), np.where(m, none, agreed_by)
+            resolved, closed = np.where(m, nat, resolved), np.where(m, nat, closed)
+            session = np.where(m, 0, session)
+    is_routed = lead > 0
+    deadline = np.where(is_routed, wd.add(np.where(is_routed, routed, CAL_START), np.where(is_routed, sla, 0)), nat)
+    return {
+        "priority": priority, "lead": lead, "lead_unit_id": _ids(lead),
+        "first_routed_on": iso(first_routed), "routed_on": iso(routed), "deadline": iso(deadline),
+        "status": status, "resolved_on": iso(resolved), "outcome": outcome, "resolution": resolution,
+        "unreasonable_by": proposed_by, "unreasonable_agreed_by": agreed_by,
+        "reported_session_id": _ids(session),
+        "satisfaction": satisfaction, "callback_tries": tries, "closed_on": iso(closed),
+        "reopen_count": counts["reopen"], "return_count": counts["send_back"],
+        "escalation_level": counts["escalate"], "version": version,
+    }
+
+
+def _column(steps: list[Step], taken: list[np.ndarray], name: str, default: object) -> np.ndarray:
+    """One event column: each step's value for the requests that took it, steps one after another."""
+    parts = []
+    for st, idx in zip(steps, taken, strict=True):
+        value = getattr(st, name) if name in Step.__dataclass_fields__ else st.extra.get(name)
+        if value is None:
+            value = default
+        parts.append(value[idx] if isinstance(value, np.ndarray) else np.full(len(idx), value, dtype=object))
+    return np.concatenate(parts) if parts else np.array([], dtype=object)
+
+
+def _stamps(days: np.ndarray, seconds: np.ndarray) -> list[str]:
+    """A UTC timestamp per day, `seconds` after midnight, as the bulk loader takes it."""
+    moments = days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    return [t.replace("T", " ") + ".000000" for t in np.datetime_as_string(moments, unit="s").tolist()]
+
+
+def _ids(values: np.ndarray) -> list[object]:
+    """Ids with None for 0."""
+    ids = values.astype(int)
+    return [int(i) if i else None for i in ids.tolist()]
+
+
+def _history(rng: np.random.Generator, steps: list[Step]) -> tuple[Columns, Columns]:
+    """request_event rows (per request in the order taken; the time of day rises with the step) and the
+    request_callback rows (one per callback event)."""
+    taken = [np.flatnonzero(st.mask) for st in steps]
+    req = np.concatenate(taken)
+    step_no = np.concatenate([np.full(len(idx), k) for k, idx in enumerate(taken)])
+    order = np.lexsort((step_no, req))
+    req, step_no = req[order], step_no[order]
+
+    def column(name: str, default: object = None) -> np.ndarray:
+        return _column(steps, taken, name, default)[order]
+
+    day = column("day")
+    # 09:00 Beijing time (01:00 UTC) onwards, 24 minutes per step of the script: never backwards in a request.
+    at = _stamps(day, 3600 + 1440 * step_no + rng.integers(0, 1200, size=len(order)))
+    move = column("move")
+    n_ev = len(order)
+    events: Columns = {
+        "id": np.arange(1, n_ev + 1), "request_id": req + 1, "move": move, "from_status": column("from_status"),
+        "to_status": column("to_status"), "on": iso(day.astype("datetime64[D]")), "at": at,
+        "actor": column("actor"), "from_unit_id": _ids(column("from_unit", 0)),
+        "to_unit_id": _ids(column("to_unit", 0)),
+        "reason_code": column("reason"), "note": column("note", ""),
+    }
+    call = move == "callback"
+    n_cb = int(call.sum())
+    callbacks: Columns = {
+        "id": np.arange(1, n_cb + 1), "request_id": req[call] + 1,
+        "called_on": iso(day[call].astype("datetime64[D]")),
+        "result": column("result")[call], "tries": column("tries", 0)[call].astype(int),
+        "actor": np.full(n_cb, SOCIAL_WORKER, dtype=object),
+        "at": [a for a, c in zip(at, call.tolist(), strict=True) if c], "note": events["note"][call],
+    }
+    return events, callbacks
