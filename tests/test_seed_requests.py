@@ -24,7 +24,8 @@ from data_models import (
 )
 from data_models.base import table_of
 from seed.common import DATA_END, to_date
-from seed.request_loop import SLA_DAYS, WorkdayTable
+from seed.request_loop import SLA_DAYS
+from seed.request_script import WorkdayTable
 
 R, E, C = table_of(Request), table_of(RequestEvent), table_of(RequestCallback)
 U, P, S = table_of(Unit), table_of(Party), table_of(LivestreamSession)
