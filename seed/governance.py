@@ -104,7 +104,8 @@ def livestreams(rng: np.random.Generator, scale: Scale, comm: Columns,
     category = exact_categories(rng, n, REQUEST_WEIGHTS)
     lifecycle, events, supports, callbacks = walk(
         rng, raised=raised, ci=r_ci, rural=rural, category=category, units=_unit_index(comm, unit),
-        first_session=FIRST_MONDAY + offset.astype("timedelta64[D]"), weeks=WEEKS, calendar=Calendar())
+        first_session=FIRST_MONDAY + offset.astype("timedelta64[D]"), weeks=WEEKS,
+        session_codes=np.asarray(sess["code"], dtype=object), calendar=Calendar())
     req: Columns = {
         "id": np.arange(1, n + 1), "code": codes("R", n), "session_id": s_idx + 1, "community_id": comm_ids[r_ci],
         "raised_on": iso(raised), "quarter": quarter_keys(raised), "category": category,

@@ -72,8 +72,7 @@ TRANSFER_NOTE = "职责划分调整，转主责单位办理"
 ESCALATE_NOTE = "两次退回，自动升级至上级单位"
 REOPEN_NOTE = "回访不满意：问题仍未解决"
 LATE_REOPEN_NOTE = "居民在直播中反映问题复发"
-UNREACHABLE_NOTE = "三次电话未接通"
-SOCIAL_WORKER, SUPERVISOR, SYSTEM = "社工", "社工督导", "系统"
+SOCIAL_WORKER, SUPERVISOR = "社工", "社工督导"
 
 def _choose(rng: np.random.Generator, n: int, labels: tuple[str, ...] | list[str],
             weights: np.ndarray) -> np.ndarray:
@@ -87,8 +86,10 @@ def _pick(rng: np.random.Generator, n: int, shares: Mapping[str, float]) -> np.n
     return _choose(rng, n, list(shares), np.tile(np.array(list(shares.values()), dtype=float), (n, 1)))
 
 
-def _texts(outcome: np.ndarray) -> np.ndarray:
-    return np.array([RESOLUTION[o] for o in outcome], dtype=object)
+def _finished(outcome: np.ndarray, unit: np.ndarray) -> dict[str, object]:
+    """What a finish step records: the outcome and what was done (also its note), by the lead unit."""
+    text = np.array([RESOLUTION[o] for o in outcome], dtype=object)
+    return {"from_unit": unit, "note": text, "extra": {"outcome": outcome, "resolution": text}}
 
 
 def _gap(rng: np.random.Generator, n: int, lo: int, hi: int) -> np.ndarray:
@@ -111,7 +112,7 @@ class Units:
 
 
 def walk(rng: np.random.Generator, *, raised: np.ndarray, ci: np.ndarray, rural: np.ndarray,
-         category: np.ndarray, units: Units, first_session: np.ndarray, weeks: int,
+         category: np.ndarray, units: Units, first_session: np.ndarray, weeks: int, session_codes: np.ndarray,
          calendar: Calendar | None = None) -> tuple[Columns, Columns, Columns, Columns]:
     """The requests' lifecycle columns, their events, supporting units and callbacks.
 
@@ -177,8 +178,7 @@ def walk(rng: np.random.Generator, *, raised: np.ndarray, ci: np.ndarray, rural:
     s.take("classify", "collected", "classified", True, wd.add(raised, _gap(rng, n, 0, 1)), actor=SOCIAL_WORKER)
     s.stop(stall < 2)
     routing = np.where(late_routing, _gap(rng, n, 2, 6), _gap(rng, n, 0, 1))
-    s.take("route", "classified", "routed", True, wd.add(raised, routing), actor=SOCIAL_WORKER,
-                    to_unit=unit1)
+    s.take("route", "classified", "routed", True, wd.add(raised, routing), actor=SOCIAL_WORKER, to_unit=unit1)
     routed_on = s.day.copy()
     back1 = s.take("send_back", "routed", "classified", send_back, wd.add(s.day, _gap(rng, n, 1, 2)),
                    actor=names[unit1], from_unit=unit1, reason=reason1,
@@ -186,41 +186,40 @@ def walk(rng: np.random.Generator, *, raised: np.ndarray, ci: np.ndarray, rural:
     route2 = s.take("route", "classified", "routed", send_back, wd.add(s.day, _gap(rng, n, 0, 1)),
                     actor=SOCIAL_WORKER, to_unit=lead)
     back1.mask &= ~(back1.mask & ~route2.mask)      # sent back at the data's end: shown before the 退回
-    s.take("send_back", "routed", "classified", second, wd.add(s.day, _gap(rng, n, 1, 3)),
-                   actor=names[lead], from_unit=lead, reason=reason2,
-                   note=np.array([RETURN_NOTE[r] for r in reason2], dtype=object))
-    escalate = s.take("escalate", "classified", "routed", second, s.day, actor=SYSTEM, from_unit=lead,
-                      to_unit=top, note=ESCALATE_NOTE)
+    s.take("send_back", "routed", "classified", second, wd.add(s.day, _gap(rng, n, 1, 3)), actor=names[lead],
+           from_unit=lead, reason=reason2, note=np.array([RETURN_NOTE[r] for r in reason2], dtype=object))
+    escalate = s.take("escalate", "classified", "routed", second, s.day, actor=names[lead], from_unit=lead,
+                      to_unit=top, note=ESCALATE_NOTE, joins=True)
     moved = s.take("transfer", "routed", "routed", transfer, wd.add(s.day, _gap(rng, n, 1, 2)),
                    actor=names[unit1], from_unit=unit1, to_unit=lead, note=TRANSFER_NOTE)
     for step in (route2, escalate, moved):
         routed_on = np.where(step.mask, step.day, routed_on)
     handler = np.where(escalate.mask, top, lead)
     s.stop(stall < 3)
-    s.take("accept", "routed", "in_progress", True, wd.add(s.day, _gap(rng, n, 0, 1)), actor=names[handler])
+    s.take("accept", "routed", "in_progress", True, wd.add(s.day, _gap(rng, n, 0, 1)), actor=names[handler],
+           to_unit=handler)
     s.stop(stall < 4)
     finish_day = handled(routed_on)
-    s.take("propose_unreasonable", "in_progress", "in_progress", unreasonable, finish_day,
-                     actor=names[handler], note=RESOLUTION["unreasonable"])
+    s.take("propose_unreasonable", "in_progress", "in_progress", unreasonable, finish_day, actor=names[handler],
+           note=RESOLUTION["unreasonable"])
     finish_day = np.where(unreasonable, wd.add(np.maximum(finish_day, s.day), _gap(rng, n, 1, 2)), finish_day)
     s.take("finish", "in_progress", "resolved", True, finish_day,
-           actor=np.where(unreasonable, SUPERVISOR, names[handler]),
-           extra={"outcome": outcome1, "resolution": _texts(outcome1)})
+           actor=np.where(unreasonable, SUPERVISOR, names[handler]), **_finished(outcome1, handler))
     s.stop(stall < 5)
 
     def feed_back(rows: np.ndarray | bool, result: np.ndarray, tried: np.ndarray) -> Step:
         held, week = next_session(s.day)
+        sid = ci * weeks + week + 1
         s.take("report", "resolved", "reported", rows, held, actor=SOCIAL_WORKER,
-               extra={"session": ci * weeks + week + 1})
+               note=session_codes[np.clip(sid - 1, 0, len(session_codes) - 1)], extra={"session": sid})
         return s.take("callback", "reported", "reported", rows, wd.add(s.day, _gap(rng, n, 1, 5)),
-                      actor=SOCIAL_WORKER, note=np.where(result == "unreachable", UNREACHABLE_NOTE, ""),
-                      extra={"result": result, "tries": tried})
+                      actor=SOCIAL_WORKER, note=result, extra={"result": result, "tries": tried})
 
     called = feed_back(True, result1, tries[0])
     unhappy = called.mask & (result1 == "dissatisfied")
-    s.take("reopen", "reported", "in_progress", unhappy, s.day, actor=SOCIAL_WORKER, note=REOPEN_NOTE)
+    s.take("reopen", "reported", "in_progress", unhappy, s.day, actor=SOCIAL_WORKER, note=REOPEN_NOTE, joins=True)
     s.take("finish", "in_progress", "resolved", unhappy, wd.add(s.day, _gap(rng, n, 2, 8)),
-           actor=names[handler], extra={"outcome": outcome2, "resolution": _texts(outcome2)})
+           actor=names[handler], **_finished(outcome2, handler))
     feed_back(unhappy, result2, tries[1])
     s.stop(stall < 6)
     closed = s.take("close", "reported", "closed", True, wd.add(s.day, _gap(rng, n, 0, 3)), actor=SOCIAL_WORKER)
@@ -229,7 +228,7 @@ def walk(rng: np.random.Generator, *, raised: np.ndarray, ci: np.ndarray, rural:
            note=LATE_REOPEN_NOTE)
     s.stop(again & stall_after_reopen)
     s.take("finish", "in_progress", "resolved", again, wd.add(s.day, _gap(rng, n, 2, 10)), actor=names[handler],
-           extra={"outcome": outcome2, "resolution": _texts(outcome2)})
+           **_finished(outcome2, handler))
     feed_back(again, result3, tries[2])
     s.take("close", "reported", "closed", again, wd.add(s.day, _gap(rng, n, 0, 3)), actor=SOCIAL_WORKER)
 

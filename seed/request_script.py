@@ -54,6 +54,7 @@ class Step:
     reason: np.ndarray | None = None
     note: np.ndarray | str = ""
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+    joins: bool = False                      # written by the previous step's move (one version, one audit entry)
 
 
 class Script:
@@ -103,7 +104,7 @@ def request_columns(steps: list[Step], n: int, wd: WorkdayTable, sla: np.ndarray
     for st in steps:
         m = st.mask
         status[m] = st.to_status
-        version += m
+        version += m & (not st.joins)
         if st.move in counts:
             counts[st.move] += m
         if st.move in ("route", "transfer", "escalate"):
@@ -112,6 +113,7 @@ def request_columns(steps: list[Step], n: int, wd: WorkdayTable, sla: np.ndarray
             first_routed = np.where(m & np.isnat(first_routed), st.day, first_routed)
         elif st.move == "propose_unreasonable":
             proposed_by = np.where(m, st.actor, proposed_by)
+            resolution = np.where(m, st.note, resolution)
         elif st.move == "finish":
             outcome = np.where(m, st.extra["outcome"], outcome)
             resolution = np.where(m, st.extra["resolution"], resolution)
@@ -125,11 +127,14 @@ def request_columns(steps: list[Step], n: int, wd: WorkdayTable, sla: np.ndarray
         elif st.move == "close":
             closed = np.where(m, st.day, closed)
         elif st.move == "reopen":
-            # Back to 办理中: the outcome, the report-back and the closing are to be done again.
-            outcome, resolution = np.where(m, none, outcome), np.where(m, "", resolution)
+            # Back to 办理中 (as dashboard.services.requests.REOPENED): the outcome, the report-back and the closing
+            # are to be done again. A reopening of its own (not by a 不满意 callback) also asks for a new callback.
+            outcome = np.where(m, none, outcome)
             proposed_by, agreed_by = np.where(m, none, proposed_by), np.where(m, none, agreed_by)
             resolved, closed = np.where(m, nat, resolved), np.where(m, nat, closed)
             session = np.where(m, 0, session)
+            if not st.joins:
+                satisfaction, tries = np.where(m, none, satisfaction), np.where(m, 0, tries)
     is_routed = lead > 0
     deadline = np.where(is_routed, wd.add(np.where(is_routed, routed, CAL_START), np.where(is_routed, sla, 0)), nat)
     return {
@@ -198,6 +203,6 @@ def history(rng: np.random.Generator, steps: list[Step]) -> tuple[Columns, Colum
         "called_on": iso(day[call].astype("datetime64[D]")),
         "result": column("result")[call], "tries": column("tries", 0)[call].astype(int),
         "actor": events["actor"][call],
-        "at": [a for a, c in zip(at, call.tolist(), strict=True) if c], "note": events["note"][call],
+        "at": [a for a, c in zip(at, call.tolist(), strict=True) if c], "note": np.full(n_cb, "", dtype=object),
     }
     return events, callbacks
