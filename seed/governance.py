@@ -102,8 +102,9 @@ def livestreams(rng: np.random.Generator, scale: Scale, comm: Columns,
     r_ci = ci[s_idx]
     raised = held[s_idx]
     category = exact_categories(rng, n, REQUEST_WEIGHTS)
+    # The walk draws from a stream of its own, so a change to it leaves the meetings' demo data as it is.
     lifecycle, events, supports, callbacks = walk(
-        rng, raised=raised, ci=r_ci, rural=rural, category=category, units=_unit_index(comm, unit),
+        rng.spawn(1)[0], raised=raised, ci=r_ci, rural=rural, category=category, units=_unit_index(comm, unit),
         first_session=FIRST_MONDAY + offset.astype("timedelta64[D]"), weeks=WEEKS,
         session_codes=np.asarray(sess["code"], dtype=object), calendar=Calendar())
     req: Columns = {
