@@ -1,8 +1,10 @@
-"""Demo governance: weekly livestreams with their requests (paper 004) and the quarterly four-party meeting."""
+"""Demo governance: units, weekly livestreams with their requests (paper 004) and the quarterly four-party meeting."""
 
 import numpy as np
 
-from seed.common import DATA_END, Columns, Scale, codes, iso, names, pick, quarter_keys, stamps
+from dashboard.services.workdays import Calendar
+from seed.common import DATA_END, Columns, Scale, codes, exact_categories, iso, names, pick, quarter_keys
+from seed.request_loop import ROUTES, Units, walk
 
 REQUEST_TEXT = {
     "parcel_stacking": "快递包裹堆放占用楼道和消防通道", "livestream_noise": "夜间直播噪音扰民",
@@ -10,63 +12,73 @@ REQUEST_TEXT = {
     "training": "希望增开直播带货培训", "rights_dispute": "平台罚款和差评申诉难", "public_facilities": "缺少公共直播间",
     "other": "其他建议",
 }
-DEPARTMENTS = {  # (urban, rural)
-    "parcel_stacking": ("property_management", "village_committee"),
-    "livestream_noise": ("residents_committee", "village_committee"),
-    "road_lighting": ("street_office", "township_government"), "sanitation": ("urban_management", "village_committee"),
-    "logistics": ("postal_logistics", "postal_logistics"), "training": ("human_resources", "human_resources"),
-    "rights_dispute": ("market_regulation", "market_regulation"),
-    "public_facilities": ("street_office", "township_government"), "other": ("residents_committee",
-                                                                             "village_committee"),
-}
-REQUEST_WEIGHTS = {"parcel_stacking": 18, "livestream_noise": 12, "road_lighting": 9, "sanitation": 12,
-                   "logistics": 12, "training": 13, "rights_dispute": 8, "public_facilities": 10, "other": 6}
+# Parcel stacking and livestream noise are the biggest (paper 004, and the consultations of paper 001).
+REQUEST_WEIGHTS = {"parcel_stacking": 20, "livestream_noise": 16, "road_lighting": 8, "sanitation": 11,
+                   "logistics": 11, "training": 12, "rights_dispute": 8, "public_facilities": 7, "other": 7}
 
-UNIT_NAMES = {
+UNIT_NAMES = {  # key: (name after the community's, kind)
     "village_committee": ("村委会", "village_committee"), "residents_committee": ("居委会", "village_committee"),
     "street_office": ("街道办", "township_department"), "township_government": ("乡镇政府", "township_department"),
     "market_regulation": ("市场监管所", "township_department"), "human_resources": ("人社所", "township_department"),
     "urban_management": ("城管中队", "township_department"), "property_management": ("物业服务中心", "other"),
-    "postal_logistics": ("邮政快递网点", "other"),
+    "postal_logistics": ("邮政快递网点", "other"), "platform": ("", "platform"), "association": ("", "association"),
 }
 TOP_UNIT = ("street_office", "township_government")   # (urban, rural): the unit the community's others escalate to
+# The party that acts for a unit (its staff see and answer what is routed there); the departments have none.
+ACTED_FOR = {"platform": "PLT", "association": "ASN"}
 
 
 def units(comm: Columns, party: Columns) -> Columns:
-    """The routing targets of each community: its township (street office), which the government party acts for
-    and which receives escalations, and the departments requests go to (DEPARTMENTS)."""
-    gov = {cid: pid for pid, cid, kind in zip(party["id"], party["community_id"], party["kind"], strict=True)
-           if kind == "government"}
+    """The routing targets of each community: its top unit (street office or township government), which the
+    government party acts for and which receives escalations; the departments requests go to; the platform and the
+    association, acted for by those parties. Every unit but the top one has the top one as its parent."""
+    party_of = {code: (pid, pname) for pid, code, pname in zip(party["id"], party["code"], party["name"],
+                                                                strict=True)}
     out: Columns = {k: [] for k in ["id", "code", "name", "kind", "community_id", "township", "party_id",
                                     "parent_id", "is_active"]}
     for cid, code, name, kind in zip(comm["id"], comm["code"], comm["name"], comm["kind"], strict=True):
         rural = int(kind == "rural")
         top = TOP_UNIT[rural]
-        depts = [top, *sorted({pair[rural] for pair in DEPARTMENTS.values()} - {top})]
+        keys = [top, *sorted({k for routes in ROUTES.values() for k in routes[rural]} - {top})]
         top_id = len(out["id"]) + 1
-        for dept in depts:
-            zh, ukind = UNIT_NAMES[dept]
+        for key in keys:
+            zh, ukind = UNIT_NAMES[key]
+            suffix = "GOV" if key == top else ACTED_FOR.get(key)
+            pid, pname = party_of[f"{code}-{suffix}"] if suffix else (None, "")
             out["id"].append(len(out["id"]) + 1)
-            out["code"].append(f"U-{code}-{dept}")
-            out["name"].append(f"{name}{zh}")
+            out["code"].append(f"U-{code}-{key}")
+            out["name"].append(f"{name}{zh}" if zh else f"{name}·{pname}")
             out["kind"].append(ukind)
             out["community_id"].append(cid)
             out["township"].append("")
-            out["party_id"].append(gov.get(cid) if dept == top else None)
-            out["parent_id"].append(None if dept == top else top_id)
+            out["party_id"].append(pid)
+            out["parent_id"].append(None if key == top else top_id)
             out["is_active"].append(True)
     return out
 
 
+def _unit_index(comm: Columns, unit: Columns) -> Units:
+    index = {c: i for i, c in enumerate(comm["code"])}
+    keys = sorted(UNIT_NAMES)
+    ids = np.zeros((len(index), len(keys)), dtype=int)
+    top = np.zeros(len(index), dtype=int)
+    unit_names = np.full(len(unit["id"]) + 1, "", dtype=object)
+    for uid, code, uname, parent in zip(unit["id"], unit["code"], unit["name"], unit["parent_id"], strict=True):
+        ccode, key = code.removeprefix("U-").split("-", 1)
+        ids[index[ccode], keys.index(key)] = uid
+        unit_names[uid] = uname
+        if parent is None:
+            top[index[ccode]] = uid
+    return Units(ids, keys, top, unit_names)
+
+
 FIRST_MONDAY = np.datetime64("2025-04-07")
 WEEKS = 78
-STAGES = ["classified", "routed", "in_progress", "resolved", "reported", "closed"]
-MOVE_OF = {"collected": "collect", "classified": "classify", "routed": "route", "in_progress": "accept",
-           "resolved": "finish", "reported": "report", "closed": "close"}
 
 
 def livestreams(rng: np.random.Generator, scale: Scale, comm: Columns,
-                unit: Columns) -> tuple[Columns, Columns, Columns]:
+                unit: Columns) -> dict[str, Columns]:
+    """The weekly sessions and the requests raised in them, walked through the lifecycle (seed/request_loop.py)."""
     n_comm = len(comm["id"])
     comm_ids = np.asarray(comm["id"])
     rural = np.asarray(comm["kind"]) == "rural"
@@ -89,94 +101,20 @@ def livestreams(rng: np.random.Generator, scale: Scale, comm: Columns,
     s_idx = rng.integers(0, n_sess, size=n)
     r_ci = ci[s_idx]
     raised = held[s_idx]
-    category = pick(rng, n, REQUEST_WEIGHTS)
-    dept = np.array([DEPARTMENTS[c][int(r)] for c, r in zip(category, rural[r_ci], strict=True)], dtype=object)
-    limit = np.select([np.isin(category, ["parcel_stacking", "livestream_noise", "sanitation"]),
-                       np.isin(category, ["road_lighting", "logistics", "rights_dispute"])], [7, 14], 30)
-    deadline = raised + limit.astype("timedelta64[D]")
-
-    nat = np.datetime64("NaT", "D")
-    # Days after the previous stage, and the chance of stalling there. About 15% finish after the deadline.
-    handle = (limit * rng.uniform(0.15, 1.0, size=n)).astype(int)
-    gaps = [rng.integers(0, 2, n), rng.integers(1, 3, n), rng.integers(1, 4, n), handle, None,
-            rng.integers(0, 8, n)]
-    stall = [0.01, 0.02, 0.03, 0.05, 0.0, 0.05]
-    dates: dict[str, np.ndarray] = {"collected": raised}
-    alive = np.ones(n, dtype=bool)
-    prev = raised
-    first_c = FIRST_MONDAY + offset[r_ci].astype("timedelta64[D]")
-    reported_week = np.full(n, -1)
-    for stage, gap, p in zip(STAGES, gaps, stall, strict=True):
-        if stage == "reported":
-            # Results are fed back in the community's next livestream after the request was resolved.
-            nxt_week = (prev - first_c).astype(int) // 7 + 1
-            nxt = first_c + (7 * nxt_week).astype("timedelta64[D]")
-            ok = nxt_week < WEEKS
-            reported_week = np.where(alive & ok & (nxt <= DATA_END), nxt_week, -1)
-        else:
-            nxt = prev + np.asarray(gap).astype("timedelta64[D]")
-            ok = np.ones(n, dtype=bool)
-        alive = alive & ok & (rng.random(n) >= p) & (nxt <= DATA_END)
-        dates[stage] = np.where(alive, nxt, nat)
-        prev = np.where(alive, nxt, prev)
-    status = np.full(n, "collected", dtype=object)
-    for stage in STAGES:
-        status[~np.isnat(dates[stage])] = stage
-    reopened = (status == "closed") & (rng.random(n) < 0.03)
-    status[reopened] = "in_progress"
-    reported_session = np.where(reported_week >= 0, r_ci * WEEKS + reported_week + 1, 0)
-
-    ids = np.arange(1, n + 1)
-    closed_on = np.where(reopened, nat, dates["closed"])
-    unit_of = {(cid, c.removeprefix("U-").split("-", 1)[1]): uid for uid, c, cid in
-               zip(unit["id"], unit["code"], unit["community_id"], strict=True)}
-    routed = ~np.isnat(dates["routed"])
-    lead = [unit_of[(int(c), d)] if r else None for c, d, r in zip(comm_ids[r_ci], dept, routed, strict=True)]
+    category = exact_categories(rng, n, REQUEST_WEIGHTS)
+    # The walk draws from a stream of its own, so a change to it leaves the meetings' demo data as it is.
+    lifecycle, events, supports, callbacks = walk(
+        rng.spawn(1)[0], raised=raised, ci=r_ci, rural=rural, category=category, units=_unit_index(comm, unit),
+        first_session=FIRST_MONDAY + offset.astype("timedelta64[D]"), weeks=WEEKS,
+        session_codes=np.asarray(sess["code"], dtype=object), calendar=Calendar())
     req: Columns = {
-        "id": ids, "code": codes("R", n), "session_id": s_idx + 1, "community_id": comm_ids[r_ci],
+        "id": np.arange(1, n + 1), "code": codes("R", n), "session_id": s_idx + 1, "community_id": comm_ids[r_ci],
         "raised_on": iso(raised), "quarter": quarter_keys(raised), "category": category,
-        "description": [REQUEST_TEXT[c] for c in category],
-        "priority": np.where(limit == 7, "urgent", np.where(limit == 14, "general", "complex")),
-        "endorsements": rng.integers(0, 40, size=n), "lead_unit_id": lead,
-        "first_routed_on": iso(dates["routed"]), "routed_on": iso(dates["routed"]),
-        "deadline": iso(np.where(routed, deadline, nat)), "status": status, "resolved_on": iso(dates["resolved"]),
-        "outcome": np.where(np.isnat(dates["resolved"]), np.array(None, dtype=object), "solved"),
-        "resolution": np.where(np.isnat(dates["resolved"]), "", "已协调相关部门处理完毕"),
-        "unreasonable_by": [None] * n, "unreasonable_agreed_by": [None] * n,
-        "reported_session_id": [int(s) if s else None for s in reported_session],
-        "satisfaction": [None] * n, "callback_tries": np.zeros(n, dtype=int), "closed_on": iso(closed_on),
-        "reopen_count": reopened.astype(int), "return_count": np.zeros(n, dtype=int),
-        "escalation_level": np.zeros(n, dtype=int), "version": np.ones(n, dtype=int),
+        "description": [REQUEST_TEXT[c] for c in category], "endorsements": rng.integers(0, 40, size=n),
+        **lifecycle,
     }
-    ev_req, ev_from, ev_to, ev_at, ev_move, ev_on = [], [], [], [], [], []
-    ev_unit: list[object] = []
-    lead_arr = np.array(lead, dtype=object)
-    previous: str | None = None
-    for stage in ["collected", *STAGES]:
-        reached = ~np.isnat(dates[stage])
-        k = int(reached.sum())
-        ev_req.append(ids[reached])
-        ev_from.extend([previous] * k)
-        ev_to.extend([stage] * k)
-        ev_at.extend(stamps(dates[stage][reached], rng))
-        ev_on.extend(iso(dates[stage][reached]))
-        ev_move.extend([MOVE_OF[stage]] * k)
-        ev_unit.extend(lead_arr[reached].tolist() if stage == "routed" else [None] * k)
-        previous = stage
-    k = int(reopened.sum())
-    ev_req.append(ids[reopened])
-    ev_from.extend(["closed"] * k)
-    ev_to.extend(["in_progress"] * k)
-    ev_at.extend(stamps(dates["closed"][reopened] + 3, rng))
-    ev_on.extend(iso(dates["closed"][reopened] + 3))
-    ev_move.extend(["reopen"] * k)
-    ev_unit.extend([None] * k)
-    n_ev = len(ev_to)
-    events: Columns = {"id": np.arange(1, n_ev + 1), "request_id": np.concatenate(ev_req), "move": ev_move,
-                       "from_status": ev_from, "to_status": ev_to, "on": ev_on, "at": ev_at, "actor": ["社工"] * n_ev,
-                       "from_unit_id": [None] * n_ev, "to_unit_id": ev_unit, "reason_code": [None] * n_ev,
-                       "note": [""] * n_ev}
-    return sess, req, events
+    return {"livestream_session": sess, "request": req, "request_support": supports, "request_event": events,
+            "request_callback": callbacks}
 
 
 AGENDA = [  # title, party suffix, minutes, source

@@ -38,12 +38,12 @@ def generate(scale_name: str = "demo") -> dict[str, Columns]:
     course, enrol = activity.training(rng, scale, comm, party, prac)
     coop = activity.cooperative(rng, scale, comm, prac)
     units = governance.units(comm, party)
-    sess, req, req_events = governance.livestreams(rng, scale, comm, units)
+    streams = governance.livestreams(rng, scale, comm, units)
     meet = governance.meetings(rng, comm, party)
     return {
         "community": comm, "party": party, "practitioner": prac, "practitioner_group": groups,
         "need_assessment": need, "need_event": need_events, "course": course, "enrolment": enrol,
-        **coop, "unit": units, "livestream_session": sess, "request": req, "request_event": req_events, **meet,
+        **coop, "unit": units, **streams, **meet,
     }
 
 
