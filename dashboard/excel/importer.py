@@ -226,6 +226,13 @@ def _defaults(entity: Entity) -> dict[str, Any]:
             out[f.column] = value.value if isinstance(value, Enum) else value
         elif not col.nullable:
             out[f.column] = False if f.kind == "bool" else (0 if f.kind in ("int", "money", "float") else "")
+    # A new row's columns the template does not have (a request's counters and version) take the model's default.
+    listed_columns = {f.column for f in entity.fields}
+    for col in entity.table.c:
+        default = col.default
+        if col.name not in listed_columns and isinstance(default, ScalarElementColumnDefault) \
+                and default.arg is not None:
+            out[col.name] = default.arg.value if isinstance(default.arg, Enum) else default.arg
     return out
 
 
@@ -431,6 +438,11 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                 fail(excel_row, by_field["status"], sheet.cell(excel_row - 1, by_field["status"]),
                      "excel.request_status_backwards", stored=t(f"enum.RequestStatus.{stored}"))
 
+    if deadlines is not None and not errors:
+        for j, priority in _routing_dates(columns, [existing.get(c, {}) for c in codes], *deadlines):
+            fail(excel_rows[j], by_field.get("deadline", rules.header(entity, "deadline")), None, "excel.no_sla",
+                 priority=t(f"enum.RequestPriority.{priority}"))
+
     result = ImportResult("rejected", rows=len(excel_rows), sheet=sheet.name)
     if errors:
         result.errors = sorted(errors, key=lambda e: e.row)      # stable: within a row, columns in file order
@@ -450,8 +462,6 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         if "month" in entity.table.c:
             months = {d: month_key(d) for d in set(days)}
             columns["month"] = [months[d] for d in days]
-    if deadlines is not None:
-        _routing_dates(columns, [existing.get(c, {}) for c in codes], *deadlines)
     fresh = [j for j, code in enumerate(codes) if code not in existing]
     new = {name: (values if len(fresh) == len(codes) else [values[j] for j in fresh])
            for name, values in columns.items()}
@@ -589,16 +599,21 @@ def _deadline_rules(conn: Connection) -> tuple[workdays.Calendar, dict[str, int]
 
 
 def _routing_dates(columns: dict[str, list[Any]], stored: list[dict[str, Any]], calendar: workdays.Calendar,
-                   sla: dict[str, int]) -> None:
+                   sla: dict[str, int]) -> list[tuple[int, str]]:
     """A routed request with no deadline gets its priority's working days after 转办 on the Chinese calendar (as
-    routing on the page does); the first routing date is the earlier of the stored one and the file's."""
+    routing on the page does); the first routing date is the earlier of the stored one and the file's. Returns
+    the rows whose priority has no SLA row (an admin deleted it), with the priority."""
     routed = columns["routed_on"]
-    priority = columns.get("priority") or [s.get("priority") or RequestPriority.general for s in stored]
+    given = columns.get("priority") or [None] * len(routed)
+    priority = [str(p or s.get("priority") or RequestPriority.general) for p, s in zip(given, stored, strict=True)]
     deadline = columns.get("deadline") or [s.get("deadline") for s in stored]
-    columns["deadline"] = [d if d is not None or r is None else calendar.add_working_days(r, sla[str(p)])
+    missing = [(j, p) for j, (d, r, p) in enumerate(zip(deadline, routed, priority, strict=True))
+               if d is None and r is not None and p not in sla]
+    columns["deadline"] = [d if d is not None or r is None or p not in sla else calendar.add_working_days(r, sla[p])
                            for d, r, p in zip(deadline, routed, priority, strict=True)]
     columns["first_routed_on"] = [min((d for d in (s.get("first_routed_on"), r) if d is not None), default=None)
                                   for s, r in zip(stored, routed, strict=True)]
+    return missing
 
 
 def _existing(conn: Connection, entity: Entity, codes: list[Any]) -> dict[Any, dict[str, Any]]:

@@ -77,7 +77,7 @@ def check_row(entity: Entity, values: Mapping[str, Any]) -> list[Problem]:
     out = _single(entity, values, FIRST_SINGLE)
     for later, earlier in DATE_ORDER:
         a, b = values.get(later), values.get(earlier)
-        if a is not None and b is not None and a < b:
+        if a is not None and b is not None and a < b and (later, "excel.date_order") not in {p[:2] for p in out}:
             out.append((later, "excel.date_order", {"earlier": header(entity, earlier), "date": b.isoformat()}))
     if entity.name == "needs":      # the loop has no gaps: a stage's date needs the one before it
         for later, earlier in (("responded_on", "assessed_on"), ("feedback_on", "responded_on"),

@@ -413,6 +413,7 @@ STRINGS: dict[str, str] = {
     "excel.unreasonable_needs_agreement": "An \"unreasonable request\" is resolved only with a second person's agreement: fill in who agreed.",
     "excel.unreasonable_same_person": "The person who agreed cannot be the one who proposed it: a second person must agree.",
     "excel.unreachable_needs_tries": "\"Unreachable\" needs at least {n} callback tries.",
+    "excel.no_sla": "Priority \"{priority}\" has no deadline in working days, so none can be computed: fill in the deadline, or ask an admin to import the request deadlines (SLA).",
     "excel.own_parent": "A unit cannot be its own parent.",
     "excel.parent_cycle": "The parent units go round in a circle ({path}): a unit's parent cannot be one of its own sub-units.",
     "excel.too_large": "The file is {size} MB, over the {limit} MB limit.",

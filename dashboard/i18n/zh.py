@@ -400,6 +400,7 @@ STRINGS: dict[str, str] = {
     "excel.unreasonable_needs_agreement": "「不合理诉求」须经第二个人同意才能办结：请填写同意人。",
     "excel.unreasonable_same_person": "同意人不能是提出人本人：不合理诉求须由另一个人同意。",
     "excel.unreachable_needs_tries": "回访结果为「三次未接通」时，回访次数至少为 {n} 次。",
+    "excel.no_sla": "优先级「{priority}」没有设置办理时限，算不出办理期限：请填写办理期限，或请管理员先导入办理时限。",
     "excel.own_parent": "上级单位不能是本单位。",
     "excel.parent_cycle": "上级单位绕成了一个圈（{path}）：上级单位不能是本单位自己的下级。",
     "excel.too_large": "文件有 {size} MB，超过上限 {limit} MB。",
