@@ -425,7 +425,8 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
             for column, message, params in rules.check_row(entity, own | {c: (old or {}).get(c) for c in absent}):
                 if (column, message) in said:
                     continue
-                clash = next((e for later, e in rules.DATE_ORDER if later == column and e in by_field), None)
+                clash = next((e for later, e in rules.DATE_ORDER if later == column and e in by_field), None) \
+                    if message == "excel.date_order" else None
                 if column in by_field or clash is not None:    # a stored date: name the file's date it clashes with
                     index = by_field[column if column in by_field else clash]   # type: ignore[index]
                     fail(excel_row, index, sheet.cell(excel_row - 1, index), message, **params)

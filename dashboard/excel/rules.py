@@ -73,11 +73,20 @@ def _single(entity: Entity, values: Mapping[str, Any], columns: tuple[str, ...])
 
 
 def check_row(entity: Entity, values: Mapping[str, Any]) -> list[Problem]:
-    """The row's problems: (column, message key, params)."""
+    """The row's problems: (column, message key, params), the first one of each column (a cell is told one thing
+    to fix at a time)."""
+    out: list[Problem] = []
+    for problem in _problems(entity, values):
+        if all(p[0] != problem[0] for p in out):
+            out.append(problem)
+    return out
+
+
+def _problems(entity: Entity, values: Mapping[str, Any]) -> list[Problem]:
     out = _single(entity, values, FIRST_SINGLE)
     for later, earlier in DATE_ORDER:
         a, b = values.get(later), values.get(earlier)
-        if a is not None and b is not None and a < b and (later, "excel.date_order") not in {p[:2] for p in out}:
+        if a is not None and b is not None and a < b:
             out.append((later, "excel.date_order", {"earlier": header(entity, earlier), "date": b.isoformat()}))
     if entity.name == "needs":      # the loop has no gaps: a stage's date needs the one before it
         for later, earlier in (("responded_on", "assessed_on"), ("feedback_on", "responded_on"),
