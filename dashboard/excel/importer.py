@@ -396,6 +396,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                    if parent is not None and parent not in stored_parents and parent in first_seen}
 
     # References become ids, column by column; the community comes with the reference it is taken from.
+    communities: dict[str, list[Any]] = {}         # per reference, the community of each row's referenced row
     for f in ref_fields:
         found = refs[f.ref]  # type: ignore[index]
         missing = {c for c in set(columns[f.column]) if c is not None and c not in found}
@@ -404,12 +405,20 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         if missing:
             for excel_row, code in zip(excel_rows, columns[f.column], strict=True):
                 if code in missing:
-                    key, params = _unknown_ref(lookups[f.ref], f.ref, code)  # type: ignore[index,arg-type]
-                    fail(excel_row, by_field[f.column], code, key, **params)
+                    message, params = _unknown_ref(lookups[f.ref], f.ref, code)  # type: ignore[index,arg-type]
+                    fail(excel_row, by_field[f.column], code, message, **params)
         hits = [None if c is None else found.get(c) for c in columns[f.column]]
+        communities[f.column] = [None if h is None else h[1] for h in hits]
         columns[f.column] = [None if h is None else h[0] for h in hits]
         if entity.community_from == f.column:
-            columns["community_id"] = [None if h is None else h[1] for h in hits]
+            columns["community_id"] = communities[f.column]
+    if entity.name == "requests" and "reported_session_id" in communities:
+        # Reported back in a livestream of the community it was raised in, not a neighbour's.
+        index = by_field["reported_session_id"]
+        for excel_row, raised_in, reported_in in zip(excel_rows, communities["session_id"],
+                                                     communities["reported_session_id"], strict=True):
+            if raised_in is not None and reported_in is not None and raised_in != reported_in:
+                fail(excel_row, index, sheet.cell(excel_row - 1, index), "excel.reported_elsewhere")
 
     # An update leaves the columns the file does not have as stored: the rules across columns (a date after
     # another, a status and the stages it needs) are checked again on the stored values with the file's, or the
