@@ -7,9 +7,10 @@ and the stored value has not been merged in yet), and a rule that needs it says 
 """
 
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
-from dashboard.excel.spec import Entity
+from dashboard.excel.spec import ENTITIES, Entity
 from dashboard.i18n import get_language
 from data_models.enums import CallbackResult, RequestOutcome, RequestStatus
 
@@ -52,7 +53,12 @@ UNREACHABLE_TRIES = 3
 
 def single_rules(entity: Entity) -> dict[str, tuple[Callable[[Any], bool], str]]:
     """The one-column rules that apply to the entity: its numeric columns that have one."""
-    return {f.column: SINGLE_RULES[f.column] for f in entity.fields
+    return _single_rules_of(entity.name)
+
+
+@cache
+def _single_rules_of(name: str) -> dict[str, tuple[Callable[[Any], bool], str]]:
+    return {f.column: SINGLE_RULES[f.column] for f in ENTITIES[name].fields
             if f.column in SINGLE_RULES and f.kind in ("int", "float")}
 
 
