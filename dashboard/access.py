@@ -42,9 +42,12 @@ class Grant:
 
 
 READ = frozenset({Page.overview, Page.needs, Page.cooperative})
+# calendar_days and request_slas (the working-day calendar and the deadlines) are an admin's only: every role's
+# deadlines and on-time rates count by them.
 ALL_ENTITIES = frozenset({
-    "communities", "parties", "units", "practitioners", "needs", "courses", "enrolments", "cooperatives", "members",
-    "sales", "livestreams", "requests", "meetings", "agenda_items", "action_items",
+    "communities", "parties", "units", "calendar_days", "request_slas", "practitioners", "needs", "courses",
+    "enrolments", "cooperatives", "members", "sales", "livestreams", "requests", "meetings", "agenda_items",
+    "action_items",
 })
 
 MATRIX: dict[Role, Grant] = {

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from dashboard.excel import importer
 from dashboard.excel.spec import ENTITIES, Field
 from dashboard.i18n import set_language, t
+from data_models.enums import RequestStatus
 from tests import factories as f
 
 TODAY = dt.date(2025, 12, 31)
@@ -50,6 +51,10 @@ DATES = st.one_of(
 
 def plausible(fld: Field) -> st.SearchStrategy[Any]:
     """A value a careful person would type: most rows then pass, and reach the database."""
+    if fld.enum is RequestStatus:     # a new request is 已收集: a later status needs a unit, dates, an outcome
+        return st.just("collected")
+    if fld.zh == "关闭日期":           # and only a closed request has a closing date
+        return st.just("")
     if fld.kind == "int":
         return st.integers(1950, 2005) if fld.column == "birth_year" else st.integers(1, 5)
     if fld.kind == "float":
@@ -115,7 +120,10 @@ def known(engine: Engine) -> Engine:
         co = f.cooperative(conn, c, "CO1")
         f.member(conn, co, "M1")
         f.livestream(conn, c, "L1")
-        f.insert(conn, "unit", code="U1", name="单位", kind="township_department", community_id=c)
+        f.insert(conn, "unit", code="U1", name="居委会", kind="village_committee", community_id=c, township="",
+                 is_active=True)
+        for priority, days in (("urgent", 1), ("general", 5), ("complex", 15)):     # as the migration inserts
+            f.insert(conn, "request_sla", priority=priority, working_days=days)
     return engine
 
 

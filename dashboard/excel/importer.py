@@ -28,15 +28,19 @@ from dashboard import codes as codes_
 from dashboard.access import PERSONAL_COLUMNS
 from dashboard.bulk import among, bulk_insert, bulk_insert_columns, listed
 from dashboard.excel import normalize as norm
+from dashboard.excel import rules
 from dashboard.excel.reader import RefusedFile, Sheet, blank, read_sheets
 from dashboard.excel.sheetscan import column_letters
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
 from dashboard.periods import month_key, quarter_key
+from dashboard.privacy import TEXT_COLUMNS, looks_masked
+from dashboard.services import workdays
 from dashboard.services.errors import RuleError
-from data_models import ImportBatch, ImportChange, PractitionerGroup
+from data_models import ImportBatch, ImportChange, PractitionerGroup, RequestSla
 from data_models.base import table_of
 from data_models.core import utcnow
+from data_models.enums import RequestPriority
 
 HEADER_SCAN = 10          # the header may sit below a title row or two
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -102,7 +106,7 @@ def _normaliser(f: Field) -> Callable[[Any], Any]:
 Verdict = tuple[bool, Any]          # (True, normalised value) or (False, (message key, params))
 
 
-def _verdicts(f: Field, distinct: list[Any], *, masked_check: bool,
+def _verdicts(f: Field, distinct: list[Any], *, masked_check: Callable[[str], bool] | None,
               not_after: dt.date | None = None) -> list[Verdict]:
     """Each distinct cell of a column normalised and checked once: lists, flags, dates and amounts repeat a lot.
 
@@ -127,7 +131,7 @@ def _verdicts(f: Field, distinct: list[Any], *, masked_check: bool,
             out.append((False, ("excel.required", {})))
         elif value is not None and f.max_len and isinstance(value, str) and len(value) > f.max_len:
             out.append((False, ("excel.too_long", {"max": f.max_len})))
-        elif masked_check and isinstance(value, str) and "*" in value:
+        elif masked_check is not None and isinstance(value, str) and masked_check(value):
             # A masked export (张*华, 138****1234) re-imported would overwrite real names.
             out.append((False, ("excel.masked_value", {})))
         else:
@@ -222,73 +226,13 @@ def _defaults(entity: Entity) -> dict[str, Any]:
             out[f.column] = value.value if isinstance(value, Enum) else value
         elif not col.nullable:
             out[f.column] = False if f.kind == "bool" else (0 if f.kind in ("int", "money", "float") else "")
-    # A column the template does not carry (a request's version and counters) still needs its default in a new row.
-    covered = {f.column for f in entity.fields}
+    # A new row's columns the template does not have (a request's counters and version) take the model's default.
+    listed_columns = {f.column for f in entity.fields}
     for col in entity.table.c:
-        if col.name in covered or col.primary_key or col.nullable:
-            continue
-        if isinstance(col.default, ScalarElementColumnDefault) and col.default.arg is not None:
-            value = col.default.arg
-            out[col.name] = value.value if isinstance(value, Enum) else value
-    return out
-
-
-# Every column _check_row reads: rows are checked over just these.
-RULE_COLUMNS = ("satisfaction", "pre_score", "post_score", "daily_work_hours", "end_date", "start_date", "deadline",
-                "raised_on", "resolved_on", "due_on", "created_on", "assessed_on", "identified_on", "responded_on",
-                "feedback_on", "closed_on", "hours", "quantity", "minutes", "order_no", "birth_year", "status",
-                "done_on", "completed", "attended", "certified")
-
-
-# The rules of _check_row that read one column, in the order _check_row applies them.
-SINGLE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "satisfaction": (lambda v: 1 <= v <= 5, "excel.range_1_5"),
-    "pre_score": (lambda v: 0 <= v <= 100, "excel.range_0_100"),
-    "post_score": (lambda v: 0 <= v <= 100, "excel.range_0_100"),
-    "daily_work_hours": (lambda v: 0 <= v <= 24, "excel.range_hours"),
-    "hours": (lambda v: v > 0, "excel.positive"), "quantity": (lambda v: v > 0, "excel.positive"),
-    "minutes": (lambda v: v > 0, "excel.positive"), "order_no": (lambda v: v > 0, "excel.positive"),
-    "birth_year": (lambda v: 1900 <= v <= 2100, "excel.range_year"),
-}
-ROW_RULE_ENTITIES = ("needs", "action_items", "enrolments")     # rules of their own, over several columns
-
-
-def _single_rules(values: dict[str, Any], columns: tuple[str, ...]) -> list[tuple[str, str]]:
-    out = []
-    for column in columns:
-        v = values.get(column)
-        if v is not None and not SINGLE_RULES[column][0](v):
-            out.append((column, SINGLE_RULES[column][1]))
-    return out
-
-
-# (later, earlier): a date that may not come before another.
-DATE_ORDER = (("end_date", "start_date"), ("deadline", "raised_on"), ("due_on", "created_on"),
-              ("assessed_on", "identified_on"), ("responded_on", "assessed_on"), ("feedback_on", "responded_on"),
-              ("closed_on", "feedback_on"), ("resolved_on", "raised_on"), ("closed_on", "raised_on"),
-              ("done_on", "created_on"))
-
-
-def _check_row(entity: Entity, values: dict[str, Any]) -> list[tuple[str, str]]:
-    """The rules the database would refuse, said per row: (column, message key)."""
-    out = _single_rules(values, ("satisfaction", "pre_score", "post_score", "daily_work_hours"))
-    for later, earlier in DATE_ORDER:
-        a, b = values.get(later), values.get(earlier)
-        if a is not None and b is not None and a < b:
-            out.append((later, "excel.date_order"))
-    if entity.name == "needs":      # the loop has no gaps: a stage's date needs the one before it
-        for later, earlier in (("responded_on", "assessed_on"), ("feedback_on", "responded_on"),
-                               ("closed_on", "feedback_on")):
-            if values.get(later) is not None and values.get(earlier) is None:
-                out.append((later, "excel.stage_missing"))
-    out += _single_rules(values, ("hours", "quantity", "minutes", "order_no", "birth_year"))
-    if entity.name == "action_items" and values.get("status") == "done" and values.get("done_on") is None:
-        out.append(("done_on", "excel.done_needs_date"))
-    if entity.name == "enrolments":
-        if values.get("completed") and not values.get("attended"):
-            out.append(("completed", "excel.completed_needs_attended"))
-        if values.get("certified") and not values.get("completed"):
-            out.append(("certified", "excel.certified_needs_completed"))
+        default = col.default
+        if col.name not in listed_columns and isinstance(default, ScalarElementColumnDefault) \
+                and default.arg is not None:
+            out[col.name] = default.arg.value if isinstance(default.arg, Enum) else default.arg
     return out
 
 
@@ -350,8 +294,9 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     errors: list[RowError] = []
     bad_rows: set[int] = set()
 
-    def fail(excel_row: int, column_index: int | None, cell: Any, key: str, /, **params: Any) -> None:
-        header = headers.get(column_index, "") if column_index is not None else ""
+    def fail(excel_row: int, column: int | str | None, cell: Any, key: str, /, **params: Any) -> None:
+        """`column` is the file's column index, or the template's header of a column the file does not have."""
+        header = column if isinstance(column, str) else headers.get(column, "") if column is not None else ""
         errors.append(RowError(sheet.name, excel_row, header, "" if cell is None else _cut(str(cell)),
                                t(key, **params)))
         bad_rows.add(excel_row)
@@ -359,7 +304,8 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     # Blank rows are skipped: a blank code cell is rare, and only then are the other cells looked at.
     first = header_row + 1
     body = [col.slice(first) for col in sheet.columns]
-    blank_code = blank(body[by_field["code"]])
+    key = entity.key
+    blank_code = blank(body[by_field[key]])
     if blank_code.any():
         blank_row = blank_code.copy()
         for col in body:
@@ -377,6 +323,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     # Column by column: each distinct cell is normalised and checked once (Arrow finds them), then mapped onto
     # the rows by index.
     personal = PERSONAL_COLUMNS.get(entity.name, {})
+    texts = TEXT_COLUMNS.get(entity.name, ())
     columns: dict[str, list[Any]] = {}
     for n, (i, f) in enumerate(mapping.items(), start=1):
         report(0.1 + 0.6 * n / len(mapping), t("io.progress_columns", rows=f"{len(kept):,}", done=n,
@@ -384,7 +331,8 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         encoded = (body[i] if whole else body[i].take(taken)).dictionary_encode()
         distinct = [*encoded.dictionary.to_pylist(), None]          # the last for blank cells
         index = encoded.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False)
-        verdicts = _verdicts(f, distinct, masked_check=f.column in personal,
+        masked = (lambda v: "*" in v) if f.column in personal else looks_masked if f.column in texts else None
+        verdicts = _verdicts(f, distinct, masked_check=masked,
                              not_after=today if f.column == entity.event_date else None)
         clean = np.fromiter((value if ok else None for ok, value in verdicts), dtype=object, count=len(verdicts))
         columns[f.column] = clean[index].tolist()
@@ -394,28 +342,30 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                 err_key, params = verdicts[index[j]][1]
                 fail(excel_rows[j], i, distinct[index[j]], err_key, **params)
 
-    # The rules _check_row states. Where each reads one column (ranges, positive amounts), each distinct value
-    # is checked once; otherwise (dates in order, a stage before the next) row by row over the columns read.
-    ruled = [c for c in RULE_COLUMNS if c in columns]
-    if ruled and entity.name not in ROW_RULE_ENTITIES and all(c in SINGLE_RULES for c in ruled):
+    # The rules rules.check_row states. Where each reads one column (ranges, positive amounts), each distinct
+    # value is checked once; otherwise (dates in order, a stage before the next) row by row over the columns read.
+    ruled = [c for c in rules.RULE_COLUMNS if c in columns]
+    single = rules.single_rules(entity)
+    if ruled and entity.name not in rules.ROW_RULE_ENTITIES and all(c in single for c in ruled):
         for column in ruled:
-            allowed, key = SINGLE_RULES[column]
+            allowed, message = single[column]
             wrong = {v for v in set(columns[column]) if v is not None and not allowed(v)}
             if wrong:
                 index = by_field[column]
                 for j, v in enumerate(columns[column]):
                     if v in wrong:
-                        fail(excel_rows[j], index, sheet.cell(excel_rows[j] - 1, index), key)
+                        fail(excel_rows[j], index, sheet.cell(excel_rows[j] - 1, index), message)
     elif ruled:
         for j, excel_row in enumerate(excel_rows):
             values = {c: columns[c][j] for c in ruled}
-            for column, key in _check_row(entity, values):
+            for column, message, params in rules.check_row(entity, values):
                 index = by_field.get(column)
-                fail(excel_row, index, None if index is None else sheet.cell(excel_row - 1, index), key)
+                fail(excel_row, index, None if index is None else sheet.cell(excel_row - 1, index), message,
+                     **params)
     # The same code twice in one file: the later row is rejected, naming the first.
-    first_seen: dict[str, int] = {}
-    code_col = by_field["code"]
-    codes = columns["code"]
+    first_seen: dict[Any, int] = {}
+    code_col = by_field[key]
+    codes = columns[key]
     for excel_row, code in zip(excel_rows, codes, strict=True):
         if code is None:
             continue
@@ -432,39 +382,76 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         for f in ref_fields:
             wanted.setdefault(f.ref, set()).update(c for c in columns[f.column] if c)  # type: ignore[arg-type]
         refs, lookups = _load_refs(conn, entity, wanted)
-        existing = _existing(conn, entity, [c for c in codes if c])
+        existing = _existing(conn, entity, [c for c in codes if c is not None])
+        stored_parents = _stored_parents(conn, entity)
+        deadlines = _deadline_rules(conn) if entity.name == "requests" and "routed_on" in columns else None
+
+    # A unit's parent may be a unit of the same file (resolved once both are written), never the unit itself or
+    # one of its own descendants.
+    pending: dict[str, str] = {}          # a new parent of the file: unit code -> parent code
+    if stored_parents is not None and "parent_id" in columns:
+        for j, message, params in rules.unit_tree(codes, columns["parent_id"], stored_parents):
+            fail(excel_rows[j], by_field["parent_id"], columns["parent_id"][j], message, **params)
+        pending = {code: parent for code, parent in zip(codes, columns["parent_id"], strict=True)
+                   if parent is not None and parent not in stored_parents and parent in first_seen}
 
     # References become ids, column by column; the community comes with the reference it is taken from.
+    communities: dict[str, list[Any]] = {}         # per reference, the community of each row's referenced row
     for f in ref_fields:
         found = refs[f.ref]  # type: ignore[index]
         missing = {c for c in set(columns[f.column]) if c is not None and c not in found}
+        if f.ref == entity.name:
+            missing -= set(pending.values())
         if missing:
             for excel_row, code in zip(excel_rows, columns[f.column], strict=True):
                 if code in missing:
-                    key, params = _unknown_ref(lookups[f.ref], f.ref, code)  # type: ignore[index,arg-type]
-                    fail(excel_row, by_field[f.column], code, key, **params)
+                    message, params = _unknown_ref(lookups[f.ref], f.ref, code)  # type: ignore[index,arg-type]
+                    fail(excel_row, by_field[f.column], code, message, **params)
         hits = [None if c is None else found.get(c) for c in columns[f.column]]
+        communities[f.column] = [None if h is None else h[1] for h in hits]
         columns[f.column] = [None if h is None else h[0] for h in hits]
         if entity.community_from == f.column:
-            columns["community_id"] = [None if h is None else h[1] for h in hits]
+            columns["community_id"] = communities[f.column]
+    if entity.name == "requests" and "reported_session_id" in communities:
+        # Reported back in a livestream of the community it was raised in, not a neighbour's.
+        index = by_field["reported_session_id"]
+        for excel_row, raised_in, reported_in in zip(excel_rows, communities["session_id"],
+                                                     communities["reported_session_id"], strict=True):
+            if raised_in is not None and reported_in is not None and raised_in != reported_in:
+                fail(excel_row, index, sheet.cell(excel_row - 1, index), "excel.reported_elsewhere")
 
     # An update leaves the columns the file does not have as stored: the rules across columns (a date after
-    # another) are checked again on the stored values with the file's, or the database would refuse the batch.
-    stored_ruled = [c for c in RULE_COLUMNS if c in entity.table.c and c not in columns] if existing else []
-    if stored_ruled and ruled:
+    # another, a status and the stages it needs) are checked again on the stored values with the file's, or the
+    # database would refuse the batch. A new row of an entity with such rules has those columns blank.
+    absent = [c for c in rules.RULE_COLUMNS if c in entity.table.c and c not in columns]
+    if absent and ruled and (existing or entity.name in rules.ROW_RULE_ENTITIES):
         for j, (excel_row, code) in enumerate(zip(excel_rows, codes, strict=True)):
             old = existing.get(code) if code is not None else None
-            if old is None:
+            if old is None and entity.name not in rules.ROW_RULE_ENTITIES:
                 continue
             own = {c: columns[c][j] for c in ruled}
-            said = set(_check_row(entity, own))                     # already reported above
-            for column, key in _check_row(entity, own | {c: old.get(c) for c in stored_ruled}):
-                if (column, key) in said:
+            said = {p[:2] for p in rules.check_row(entity, own)}           # already reported above
+            for column, message, params in rules.check_row(entity, own | {c: (old or {}).get(c) for c in absent}):
+                if (column, message) in said:
                     continue
-                if column not in by_field:        # a stored date: name the file's date it clashes with
-                    column = next((e for later, e in DATE_ORDER if later == column and e in by_field), ruled[0])
-                index = by_field.get(column, by_field[ruled[0]])
-                fail(excel_row, index, sheet.cell(excel_row - 1, index), key)
+                clash = next((e for later, e in rules.DATE_ORDER if later == column and e in by_field), None) \
+                    if message == "excel.date_order" else None
+                if column in by_field or clash is not None:    # a stored date: name the file's date it clashes with
+                    index = by_field[column if column in by_field else clash]   # type: ignore[index]
+                    fail(excel_row, index, sheet.cell(excel_row - 1, index), message, **params)
+                else:                                          # a column the file lacks: name it as the template does
+                    fail(excel_row, rules.header(entity, column), None, message, **params)
+    if entity.name == "requests" and existing:
+        for excel_row, code, status in zip(excel_rows, codes, columns["status"], strict=True):
+            stored = existing.get(code, {}).get("status")
+            if rules.status_backwards(stored, status):
+                fail(excel_row, by_field["status"], sheet.cell(excel_row - 1, by_field["status"]),
+                     "excel.request_status_backwards", stored=t(f"enum.RequestStatus.{stored}"))
+
+    if deadlines is not None and not errors:
+        for j, priority in _routing_dates(columns, [existing.get(c, {}) for c in codes], *deadlines):
+            fail(excel_rows[j], by_field.get("deadline", rules.header(entity, "deadline")), None, "excel.no_sla",
+                 priority=t(f"enum.RequestPriority.{priority}"))
 
     result = ImportResult("rejected", rows=len(excel_rows), sheet=sheet.name)
     if errors:
@@ -522,7 +509,8 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                 at=utcnow(), created=result.created, updated=result.updated, unchanged=result.unchanged,
                 rejected=0)).inserted_primary_key[0]
             _write(conn, entity, new, changed)
-            _record_changes(conn, int(batch_id), new, changed, existing)
+            _set_parents(conn, entity, pending)
+            _record_changes(conn, entity, int(batch_id), new, changed, existing)
             audit.record(conn, actor=actor, action="import", entity=entity.table.name, entity_id=file_name[:64],
                          after={"created": result.created, "updated": result.updated,
                                 "unchanged": result.unchanged, "sha256": digest},
@@ -584,13 +572,68 @@ def _entity_zh(name: str) -> str:
     return t(f"entity.{name}")
 
 
-def _existing(conn: Connection, entity: Entity, codes: list[str]) -> dict[str, dict[str, Any]]:
+def _keyed(conn: Connection, entity: Entity, keys: list[Any]) -> sa.ColumnElement[bool]:
+    """The rows whose key is one of `keys`. A key that is not a code (a calendar day, an SLA's priority) belongs
+    to a table of a few hundred rows: a plain IN list."""
+    column = entity.table.c[entity.key]
+    return among(conn, column, keys) if entity.key == "code" else column.in_(keys)
+
+
+def _stored_parents(conn: Connection, entity: Entity) -> dict[str, str | None] | None:
+    """For an entity whose rows have a parent of their own kind (units): every stored code -> its parent's code.
+    A township's units are a few hundred rows."""
+    if not any(f.ref == entity.name for f in entity.fields):
+        return None
+    table = entity.table
+    parent = table.alias("parent")
+    return dict(conn.execute(sa.select(table.c.code, parent.c.code)
+                             .join_from(table, parent, parent.c.id == table.c.parent_id, isouter=True)).all())
+
+
+def _set_parents(conn: Connection, entity: Entity, pending: dict[str, str]) -> None:
+    """Parents that are rows of the same file, now that both are written."""
+    if not pending:
+        return
+    table = entity.table
+    parent = table.alias("parent")
+    by_code = sa.select(parent.c.id).where(parent.c.code == sa.bindparam("_parent")).scalar_subquery()
+    conn.execute(table.update().where(table.c.code == sa.bindparam("_code")).values(parent_id=by_code),
+                 [{"_code": code, "_parent": p} for code, p in pending.items()])
+
+
+def _deadline_rules(conn: Connection) -> tuple[workdays.Calendar, dict[str, int]]:
+    """The working-day calendar and the working days each priority has (request_sla)."""
+    sla = table_of(RequestSla)
+    return workdays.load(conn), {str(p): int(n) for p, n in conn.execute(sa.select(sla.c.priority,
+                                                                                   sla.c.working_days))}
+
+
+def _routing_dates(columns: dict[str, list[Any]], stored: list[dict[str, Any]], calendar: workdays.Calendar,
+                   sla: dict[str, int]) -> list[tuple[int, str]]:
+    """A routed request with no deadline gets its priority's working days after 转办 on the Chinese calendar (as
+    routing on the page does); the first routing date is the earlier of the stored one and the file's. Returns
+    the rows whose priority has no SLA row (an admin deleted it), with the priority."""
+    routed = columns["routed_on"]
+    given = columns.get("priority") or [None] * len(routed)
+    priority = [str(p or s.get("priority") or RequestPriority.general) for p, s in zip(given, stored, strict=True)]
+    deadline = columns.get("deadline") or [s.get("deadline") for s in stored]
+    missing = [(j, p) for j, (d, r, p) in enumerate(zip(deadline, routed, priority, strict=True))
+               if d is None and r is not None and p not in sla]
+    columns["deadline"] = [d if d is not None or r is None or p not in sla else calendar.add_working_days(r, sla[p])
+                           for d, r, p in zip(deadline, routed, priority, strict=True)]
+    columns["first_routed_on"] = [min((d for d in (s.get("first_routed_on"), r) if d is not None), default=None)
+                                  for s, r in zip(stored, routed, strict=True)]
+    return missing
+
+
+def _existing(conn: Connection, entity: Entity, codes: list[Any]) -> dict[Any, dict[str, Any]]:
     """The stored values of rows whose code is in the file, to tell updated from unchanged."""
     table = entity.table
     columns = [c for c in table.c if c.name != "id"]
-    out: dict[str, dict[str, Any]] = {}
-    for row in conn.execute(sa.select(table.c.id, *columns).where(among(conn, table.c.code, codes))).mappings():
-        out[row["code"]] = {k: v for k, v in row.items() if k != "id"} | {"_id": row["id"]}
+    id_ = [table.c.id] if "id" in table.c else []
+    out: dict[Any, dict[str, Any]] = {}
+    for row in conn.execute(sa.select(*id_, *columns).where(_keyed(conn, entity, codes))).mappings():
+        out[row[entity.key]] = {k: v for k, v in row.items() if k != "id"} | {"_id": row.get("id")}
     if entity.name == "practitioners" and out:
         g = table_of(PractitionerGroup)
         ids = {v["_id"]: code for code, v in out.items()}
@@ -600,20 +643,21 @@ def _existing(conn: Connection, entity: Entity, codes: list[str]) -> dict[str, d
     return out
 
 
-def _record_changes(conn: Connection, batch_id: int, new: dict[str, list[Any]], changed: list[dict[str, Any]],
-                    existing: dict[str, dict[str, Any]]) -> None:
+def _record_changes(conn: Connection, entity: Entity, batch_id: int, new: dict[str, list[Any]],
+                    changed: list[dict[str, Any]], existing: dict[Any, dict[str, Any]]) -> None:
     """What undo needs: the codes this batch created, and the earlier values of the columns it changed."""
     table = table_of(ImportChange)
-    if new["code"]:
-        codes = listed(conn, new["code"], table.c.code.type).subquery()
+    key = entity.key
+    if new[key]:
+        codes = listed(conn, [str(k) for k in new[key]], table.c.code.type).subquery()
         conn.execute(table.insert().from_select(
             ["batch_id", "code", "before"],
             sa.select(sa.literal(batch_id), codes.c.value, sa.null())))
     rows: list[tuple[int, str, str | None]] = []
     for r in changed:
-        old = existing[r["code"]]
-        before = {k: (old.get(k) or []) if k == "groups" else old.get(k) for k in r if k != "code"}
-        rows.append((batch_id, r["code"], json.dumps(before, ensure_ascii=False, default=str)))
+        old = existing[r[key]]
+        before = {k: (old.get(k) or []) if k == "groups" else old.get(k) for k in r if k != key}
+        rows.append((batch_id, str(r[key]), json.dumps(before, ensure_ascii=False, default=str)))
     if rows:
         bulk_insert(conn, table, ["batch_id", "code", "before"], rows)
 
@@ -633,18 +677,21 @@ def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]
                 raise RuleError("excel.nothing_to_undo", entity=t(f"entity.{entity.name}"))
             changes = conn.execute(sa.select(changes_t.c.code, changes_t.c.before)
                                    .where(changes_t.c.batch_id == batch.id)).all()
-            created = [code for code, before in changes if before is None]
-            conn.execute(table.delete().where(among(conn, table.c.code, created)))
+            key = table.c[entity.key]
+            created = [_restore(table, entity.key, code) for code, before in changes if before is None]
             restored = 0
+            # Restored first: an updated unit may name a unit this batch created as its parent.
             for code, before in changes:
                 if before is None:
                     continue
                 values = {k: _restore(table, k, v) for k, v in json.loads(before).items()}
                 groups = values.pop("groups", None)
-                conn.execute(table.update().where(table.c.code == code).values(**values))
+                conn.execute(table.update().where(key == _restore(table, entity.key, code))
+                             .values(**values, **_bumped(table)))
                 if entity.name == "practitioners" and groups is not None:
                     _restore_groups(conn, table, code, groups)
                 restored += 1
+            conn.execute(table.delete().where(_keyed(conn, entity, created)))
             conn.execute(batches.update().where(batches.c.id == batch.id).values(undone_at=utcnow()))
             summary = {"batch": batch.id, "file": batch.file_name, "deleted": len(created), "restored": restored}
             audit.record(conn, actor=actor, action="undo_import", entity=table.name, entity_id=str(batch.id),
@@ -652,6 +699,12 @@ def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]
     except sa.exc.IntegrityError as exc:
         raise RuleError("excel.undo_referenced", entity=t(f"entity.{entity.name}")) from exc
     return summary
+
+
+def _bumped(table: sa.Table) -> dict[str, Any]:
+    """A row with a version (a request) changed by an import or its undo: a page move that saw the old version is
+    refused instead of overwriting the import."""
+    return {"version": table.c.version + 1} if "version" in table.c else {}
 
 
 def _restore(table: sa.Table, column: str, value: Any) -> Any:
@@ -671,7 +724,8 @@ def _restore_groups(conn: Connection, table: sa.Table, code: str, groups: list[s
 def _write(conn: Connection, entity: Entity, new: dict[str, list[Any]], changed: list[dict[str, Any]]) -> None:
     """`new` is column by column (every column the same length); `changed` is row by row."""
     table = entity.table
-    if new["code"]:
+    key = entity.key
+    if new[key]:
         data = {c: new[c] for c in sorted(new) if c != "groups"}
         for c, values in data.items():
             if isinstance(table.c[c].type, sa.Date):     # dates as ISO text for the raw bulk path, each once
@@ -680,10 +734,10 @@ def _write(conn: Connection, entity: Entity, new: dict[str, list[Any]], changed:
         bulk_insert_columns(conn, table, data)
     if changed:
         # Only the columns the file has (and those derived from them) change; every changed row has the same.
-        columns = sorted(k for k in changed[0] if k not in ("groups", "code"))
-        update = (table.update().where(table.c.code == sa.bindparam("_code"))
-                  .values({c: sa.bindparam(f"_{c}") for c in columns}))
-        conn.execute(update, [{"_code": row["code"], **{f"_{c}": row.get(c) for c in columns}} for row in changed])
+        columns = sorted(k for k in changed[0] if k not in ("groups", key))
+        update = (table.update().where(table.c[key] == sa.bindparam("_code"))
+                  .values({c: sa.bindparam(f"_{c}") for c in columns} | _bumped(table)))
+        conn.execute(update, [{"_code": row[key], **{f"_{c}": row.get(c) for c in columns}} for row in changed])
     if entity.name == "practitioners":
         # The file's groups replace the stored ones; a new practitioner has none to replace.
         groups_of = dict(zip(new["code"], new["groups"], strict=True)) if "groups" in new else {}

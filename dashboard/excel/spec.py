@@ -54,10 +54,16 @@ class Entity:
 
     @property
     def code(self) -> Field:
+        """The column a row is known by: re-importing a row with the same value updates it."""
         return self.fields[0]
 
+    @property
+    def key(self) -> str:
+        """The key's column: `code` for most; a calendar day's date, an SLA's priority."""
+        return self.code.column
 
-# (column, Chinese header, required). The first is the entity's code.
+
+# (column, Chinese header, required). The first is the entity's code (or, where a table has none, its key).
 LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
     "communities": ("社区", "community", [
         ("code", "社区编号", True), ("name", "社区名称", True), ("kind", "类型", True), ("city", "城市", False),
@@ -69,6 +75,10 @@ LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
         ("code", "单位编号", True), ("name", "单位名称", True), ("kind", "单位类型", True),
         ("community_id", "社区编号", False), ("township", "乡镇（街道）", False),
         ("party_id", "联席会议单位编号", False), ("parent_id", "上级单位编号", False), ("is_active", "启用", False)]),
+    "calendar_days": ("工作日调整", "calendar_day", [
+        ("day", "日期", True), ("is_workday", "是否工作日", True), ("note", "说明", False)]),
+    "request_slas": ("办理时限", "request_sla", [
+        ("priority", "优先级", True), ("working_days", "工作日数", True)]),
     "practitioners": ("从业者", "practitioner", [
         ("code", "从业者编号", True), ("community_id", "社区编号", True), ("name", "姓名", True),
         ("gender", "性别", True), ("birth_year", "出生年份", True), ("phone", "电话", False),
@@ -113,10 +123,13 @@ LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
         ("viewers", "观看人数", False)]),
     "requests": ("直播诉求", "request", [
         ("code", "诉求编号", True), ("session_id", "直播编号", True), ("raised_on", "提出日期", True),
-        ("category", "诉求类别", True), ("description", "诉求内容", False), ("lead_unit_id", "主办单位编号", False),
-        ("deadline", "办理期限", False), ("status", "状态", True), ("resolved_on", "办结日期", False),
-        ("resolution", "办理结果", False), ("reported_session_id", "反馈直播编号", False),
-        ("closed_on", "关闭日期", False)]),
+        ("category", "诉求类别", True), ("priority", "优先级", False), ("description", "诉求内容", False),
+        ("endorsements", "附议数", False), ("lead_unit_id", "主办单位编号", False), ("routed_on", "转办日期", False),
+        ("deadline", "办理期限", False), ("status", "状态", True), ("outcome", "办结类型", False),
+        ("resolved_on", "办结日期", False), ("resolution", "办理结果", False),
+        ("unreasonable_by", "不合理认定提出人", False), ("unreasonable_agreed_by", "不合理认定同意人", False),
+        ("reported_session_id", "反馈直播编号", False), ("satisfaction", "回访结果", False),
+        ("callback_tries", "回访次数", False), ("closed_on", "关闭日期", False)]),
     "meetings": ("联席会议", "meeting", [
         ("code", "会议编号", True), ("community_id", "社区编号", True), ("kind", "会议类型", False),
         ("title", "会议名称", True), ("held_on", "会议日期", True), ("location", "地点", False)]),

@@ -22,7 +22,7 @@ from dashboard.access import PERSONAL_COLUMNS
 from dashboard.excel import examples, sheetxml
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
-from dashboard.privacy import mask_name, mask_phone
+from dashboard.privacy import TEXT_COLUMNS, mask_name, mask_phone, mask_text
 from data_models import Community, PractitionerGroup, RequestSupport, Unit
 from data_models.base import table_of
 
@@ -47,7 +47,7 @@ def _select(entity: Entity, community_code: str | None, quarter: str | None,
             scope: dict[str, Any] | None = None) -> sa.Select[Any]:
     """The entity's rows with every reference written as the referenced code, filtered like the pages."""
     table = entity.table
-    cols: list[Any] = [table.c.id]
+    cols: list[Any] = [table.c.id] if "id" in table.c else []
     joins = []
     for f in entity.fields:
         if f.kind == "groups":
@@ -75,7 +75,7 @@ def _select(entity: Entity, community_code: str | None, quarter: str | None,
             stmt = stmt.where(routed_to_party(table, value))
         else:
             stmt = stmt.where(table.c[column] == value)
-    return stmt.order_by(table.c.code)
+    return stmt.order_by(table.c[entity.key])
 
 
 def rows(engine: Engine, entity_name: str, *, community_code: str | None = None,
@@ -114,12 +114,18 @@ def _converter(f: Field) -> Callable[[Any], Any]:
     return lambda v: v
 
 
-MASKS: dict[str, Callable[[str | None], str]] = {"name": mask_name, "phone": mask_phone}
+MASKS: dict[str, Callable[[str | None], str]] = {"name": mask_name, "phone": mask_phone, "text": mask_text}
+
+
+def masked_columns(entity_name: str) -> dict[str, str]:
+    """The columns an export masks for a role that may not see personal data: column -> how (MASKS)."""
+    return PERSONAL_COLUMNS.get(entity_name, {}) | {c: "text" for c in TEXT_COLUMNS.get(entity_name, ())}
 
 
 def _plan(entity: Entity, personal: bool) -> list[tuple[int, Field, Callable[[Any], Any]]]:
-    """Each column's converter; without `personal`, the entity's personal columns are masked (张*华, 138****1234)."""
-    hidden = {} if personal else PERSONAL_COLUMNS.get(entity.name, {})
+    """Each column's converter; without `personal`, the entity's personal columns are masked (张*华, 138****1234)
+    and so is the personal data in its free text (*先生, 138****5678)."""
+    hidden = {} if personal else masked_columns(entity.name)
     plan = []
     for c, f in enumerate(entity.fields):
         convert = _converter(f)
@@ -166,7 +172,7 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
         (t("excel.cover_community"), (by_community and community_code) or t("filter.all_communities")),
         (t("excel.cover_quarter"), (by_quarter and quarter) or t("filter.all_quarters")),
         (t("excel.cover_rows"), f"{count:,}"), (t("excel.cover_time"), f"{now}（Asia/Shanghai）"),
-        *([] if personal or entity.name not in PERSONAL_COLUMNS else [(t("excel.cover_masked"),
+        *([] if personal or not masked_columns(entity.name) else [(t("excel.cover_masked"),
                                                                         t("excel.cover_masked_note"))]),
     ]):
         cover.write_string(i, 0, key, bold)
