@@ -15,6 +15,10 @@ from dashboard.bulk import bulk_insert, reset_sequences
 from dashboard.db import upgrade
 from seed.load import generate
 
+DEPARTMENTS = {"village_committee", "residents_committee", "street_office", "township_government",
+               "market_regulation", "human_resources", "transport", "urban_management", "property_management",
+               "postal_logistics"}
+
 
 def _old_forms(data: dict[str, dict[str, Any]]) -> None:
     """Turn today's request rows into the department-era forms (before 0008)."""
@@ -22,7 +26,9 @@ def _old_forms(data: dict[str, dict[str, Any]]) -> None:
     dept_of = {uid: code.removeprefix("U-").split("-", 1)[1] for uid, code in zip(unit["id"], unit["code"],
                                                                                    strict=True)}
     req = data["request"]
-    req["department"] = [None if u is None else dept_of[int(u)] for u in req["lead_unit_id"]]
+    # Platform and association units came with 0008: before it such a request was routed to no department.
+    req["department"] = [None if u is None or dept_of[int(u)] not in DEPARTMENTS else dept_of[int(u)]
+                         for u in req["lead_unit_id"]]
     req["deadline"] = [d if d is not None else r for d, r in zip(req["deadline"], req["raised_on"], strict=True)]
     reopened = np.asarray(req["reopen_count"]) > 0
     status = np.asarray(req["status"], dtype=object)

@@ -30,6 +30,7 @@ def test_0008_turns_departments_into_units_and_keeps_every_request(at_0007: Engi
                                "JOIN community c ON c.id = r.community_id"))
     reopened = {c for (c,) in _all(engine, "SELECT code FROM request WHERE status = 'reopened'")}
     events = _all(engine, "SELECT COUNT(*) FROM request_event")[0][0]
+    reopenings = _all(engine, "SELECT COUNT(*) FROM request_event WHERE to_status = 'reopened'")[0][0]
     gov = dict(_all(engine, "SELECT code, department FROM party WHERE department IS NOT NULL"))
     assert reopened and gov and any(v.split("|")[1] for v in before.values())
 
@@ -54,7 +55,10 @@ def test_0008_turns_departments_into_units_and_keeps_every_request(at_0007: Engi
     now = dict(_all(engine, "SELECT code, status || '|' || reopen_count FROM request"))
     assert {now[c] for c in reopened} == {"in_progress|1"}
     assert _all(engine, "SELECT COUNT(*) FROM request_event")[0][0] == events
-    assert _all(engine, "SELECT COUNT(*) FROM request_event WHERE move = 'reopen'")[0][0] == len(reopened)
+    assert _all(engine, "SELECT COUNT(*) FROM request_event WHERE move = 'reopen'")[0][0] == reopenings
+    assert _all(engine, "SELECT SUM(reopen_count) FROM request")[0][0] == reopenings
+    assert _all(engine, "SELECT COUNT(*) FROM request_event WHERE from_status = 'reopened' "
+                        "OR to_status = 'reopened'")[0][0] == 0
     routed = _all(engine, "SELECT COUNT(*), COUNT(routed_on), COUNT(first_routed_on), "
                           "SUM(CASE WHEN routed_on < raised_on THEN 1 ELSE 0 END) "
                           "FROM request WHERE lead_unit_id IS NOT NULL")[0]

@@ -216,8 +216,6 @@ def upgrade() -> None:
         batch_op.create_check_constraint(op.f("ck_request_counts_nonnegative"), sa.text(
             "reopen_count >= 0 AND return_count >= 0 AND escalation_level >= 0 AND callback_tries >= 0"))
 
-    op.execute("UPDATE request_event SET to_status = 'in_progress' WHERE to_status = 'reopened'")
-    op.execute("UPDATE request_event SET from_status = 'in_progress' WHERE from_status = 'reopened'")
     with op.batch_alter_table("request_event") as batch_op:
         batch_op.add_column(sa.Column("move", _enum("requestmove", "collect", "classify", "route", "accept", "finish",
                                                     "propose_unreasonable", "report", "close", "send_back",
@@ -232,7 +230,11 @@ def upgrade() -> None:
              "resolved": "finish", "reported": "report", "closed": "close"}
     for status, move in moves.items():
         op.execute(f"UPDATE request_event SET move = '{move}' WHERE to_status = '{status}'")
-    op.execute("UPDATE request_event SET move = 'reopen' WHERE from_status = 'closed' AND to_status = 'in_progress'")
+    # A reopening was a move to the status `reopened`; it is now a move back to in_progress.
+    op.execute("UPDATE request_event SET move = 'reopen', to_status = 'in_progress' WHERE to_status = 'reopened'")
+    op.execute("UPDATE request_event SET from_status = 'in_progress' WHERE from_status = 'reopened'")
+    op.execute("UPDATE request SET reopen_count = (SELECT COUNT(*) FROM request_event e "
+               "WHERE e.request_id = request.id AND e.move = 'reopen')")
     op.execute("UPDATE request_event SET to_unit_id = (SELECT lead_unit_id FROM request r "
                "WHERE r.id = request_event.request_id) WHERE move = 'route'")
     with op.batch_alter_table("request_event") as batch_op:
