@@ -55,6 +55,7 @@ user = gate.current()
 PAGES = [
     (Page.overview, "app_pages/overview.py", ":material/dashboard:", "overview"),
     (Page.needs, "app_pages/needs.py", ":material/diversity_3:", "needs"),
+    (Page.requests, "app_pages/requests.py", ":material/campaign:", "requests"),
     (Page.cooperative, "app_pages/cooperative.py", ":material/storefront:", "cooperative"),
     (Page.data_io, "app_pages/data_io.py", ":material/upload_file:", "data"),
     (Page.audit, "app_pages/audit.py", ":material/policy:", "audit"),

@@ -14,6 +14,7 @@ from data_models.enums import Role
 class Page(StrEnum):
     overview = "overview"
     needs = "needs"
+    requests = "requests"
     cooperative = "cooperative"
     data_io = "data_io"
     audit = "audit"
@@ -41,7 +42,7 @@ class Grant:
     personal_data: bool          # names, phone numbers and ID-like fields unmasked
 
 
-READ = frozenset({Page.overview, Page.needs, Page.cooperative})
+READ = frozenset({Page.overview, Page.needs, Page.requests, Page.cooperative})
 ALL_ENTITIES = frozenset({
     "communities", "parties", "units", "practitioners", "needs", "courses", "enrolments", "cooperatives", "members",
     "sales", "livestreams", "requests", "meetings", "agenda_items", "action_items",
@@ -64,7 +65,7 @@ MATRIX: dict[Role, Grant] = {
         personal_data=False),
     # Platforms host the governance livestreams.
     Role.platform: Grant(
-        frozenset({Page.overview, Page.needs, Page.data_io}),
+        frozenset({Page.overview, Page.needs, Page.requests, Page.data_io}),
         frozenset({Action.request_handle, Action.export}), frozenset({"livestreams"}), personal_data=False),
     # Managers keep members and sales, compute drafts, and approve a draft another person computed.
     Role.cooperative_manager: Grant(
