@@ -1,4 +1,4 @@
-"""The working-day calendar on real 调休 days (chinese-calendar 1.11.0), an admin's overrides, and a year nobody knows."""
+"""The working-day calendar on real 调休 days (chinese-calendar 1.11.0), an admin's overrides, an unknown year."""
 
 import datetime as dt
 

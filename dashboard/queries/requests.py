@@ -376,7 +376,7 @@ def history(session: Session, code: str, *, party_id: int | None = None) -> pd.D
         rows.append((c.called_on, c.at, "callback", None, None, c.actor, None, None, None, c.note, str(c.result),
                      int(c.tries)))
     rows.sort(key=lambda r: (r[0] or r[1].date(), r[1]))
-    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS, dtype=object)   # None stays None, not NaN
 
 
 def _str(value: Any) -> str | None:
