@@ -18,6 +18,7 @@ from data_models.enums import (
     RequestMove,
     RequestOutcome,
     RequestPriority,
+    RequestStatus,
     ReturnReason,
 )
 
@@ -47,15 +48,17 @@ if community_code is not None:
     units = units[units["community"].isna() | (units["community"] == community_code)]
 unit_names = dict(zip(units["code"], units["name"], strict=True))
 left, mid, right, last = st.columns([2, 2, 3, 2], vertical_alignment="bottom")
-status = left.selectbox(t("requests.page.col_status"), view.status_options(), key="requests_status",
-                        format_func=lambda s: t(f"enum.RequestStatus.{s}") if s else t("requests.page.all_statuses"))
-category = mid.selectbox(t("requests.page.col_category"), ["", *[c.value for c in RequestCategory]],
-                         key="requests_category", format_func=lambda c: t(f"enum.RequestCategory.{c}") if c
-                         else t("requests.page.all_categories"))
+statuses = view.labels(RequestStatus, "requests.page.all_statuses")
+status = left.selectbox(t("requests.page.col_status"), list(statuses), key="requests_status",
+                        format_func=statuses.__getitem__)
+categories = view.labels(RequestCategory, "requests.page.all_categories")
+category = mid.selectbox(t("requests.page.col_category"), list(categories), key="requests_category",
+                         format_func=categories.__getitem__)
 if st.session_state.get("requests_unit") not in ("", None, *unit_names):
     st.session_state["requests_unit"] = ""        # a unit of another community: the filter starts over
-unit = right.selectbox(t("requests.page.col_unit"), ["", *unit_names], key="requests_unit",
-                       format_func=lambda c: unit_names.get(c, c) if c else t("requests.page.all_units"))
+unit_choices = {"": t("requests.page.all_units"), **unit_names}
+unit = right.selectbox(t("requests.page.col_unit"), list(unit_choices), key="requests_unit",
+                       format_func=unit_choices.__getitem__)
 overdue_only = last.toggle(t("requests.page.overdue_only"), key="requests_overdue")
 filters = RequestFilters(status or None, category or None, unit or None, overdue_only)
 board = data.load_requests_page(scope, filters, today)
@@ -66,8 +69,8 @@ with figures_box:
     if view.is_empty(summary.current):
         st.info(t("requests.page.empty_quarter", quarter=f.quarter))
     if summary.unknown_years:
-        st.warning(t("requests.page.unknown_years", years="、".join(str(y) for y in summary.unknown_years)),
-                   icon=":material/event_busy:")
+        years = t("requests.page.sep").join(str(y) for y in summary.unknown_years)
+        st.warning(t("requests.page.unknown_years", years=years), icon=":material/event_busy:")
     for row in (view.rate_metrics(summary), view.count_metrics(summary)):
         for col, m in zip(st.columns(5), row, strict=True):
             col.metric(m.label, m.value, m.delta, delta_color=m.delta_color, help=m.help)
@@ -121,7 +124,7 @@ if pick is not None:
         st.dataframe(presenters.table(history, view.HISTORY_COLUMNS), hide_index=True, width="stretch")
 
     st.markdown(f"**{t('requests.page.act')}**")
-    moves = data.request_moves(pick)
+    moves = data.request_moves(pick, int(row["version"]))
     if not (loaders.can(Action.request_write) or loaders.can(Action.request_handle)):
         st.caption(t("access.read_only"), help=t("access.read_only_help"))
     elif not moves:
@@ -130,7 +133,7 @@ if pick is not None:
         if st.session_state.get("requests_move") not in moves:
             st.session_state["requests_move"] = moves[0]
         step = st.radio(t("requests.page.move"), moves, key="requests_move", horizontal=True,
-                        format_func=view.move_label)
+                        format_func=view.move_labels(moves).__getitem__)
         # Any active unit of the request's community (or above communities) may receive it, not only the user's.
         own = data.load_request_units(None)
         own = own[own["community"].isna() | (own["community"] == (detail or {}).get("community_code"))]
@@ -138,14 +141,14 @@ if pick is not None:
         fields: dict[str, object] = {}
         with st.form("requests_move_form"):
             if step == RequestMove.classify:
+                kinds, priorities = view.labels(RequestCategory), view.labels(RequestPriority)
                 fields["category"] = st.selectbox(
-                    t("requests.page.col_category"), [c.value for c in RequestCategory], key="requests_new_category",
-                    index=[c.value for c in RequestCategory].index(row["category"]),
-                    format_func=lambda c: t(f"enum.RequestCategory.{c}"))
+                    t("requests.page.col_category"), list(kinds), key="requests_new_category",
+                    index=list(kinds).index(row["category"]), format_func=kinds.__getitem__)
                 fields["priority"] = st.selectbox(
-                    t("requests.page.col_priority"), [p.value for p in RequestPriority], key="requests_priority",
-                    index=[p.value for p in RequestPriority].index(row["priority"]),
-                    format_func=lambda p: t(f"enum.RequestPriority.{p}"), help=t("requests.page.priority_help"))
+                    t("requests.page.col_priority"), list(priorities), key="requests_priority",
+                    index=list(priorities).index(row["priority"]), format_func=priorities.__getitem__,
+                    help=t("requests.page.priority_help"))
             if step in (RequestMove.route, RequestMove.transfer):
                 key = "lead_unit_code" if step == RequestMove.route else "to_unit_code"
                 fields[key] = st.selectbox(t("requests.page.lead_unit"), list(names), key="requests_lead",
@@ -158,24 +161,23 @@ if pick is not None:
                 fields["reason"] = st.text_input(t("requests.page.transfer_reason"), key="requests_transfer_reason",
                                                  max_chars=500)
             if step == RequestMove.finish:
-                fields["outcome"] = st.selectbox(t("requests.page.col_outcome"), [o.value for o in RequestOutcome],
-                                                 key="requests_outcome",
-                                                 format_func=lambda o: t(f"enum.RequestOutcome.{o}"),
-                                                 help=t("requests.page.outcome_help"))
+                outcomes = view.labels(RequestOutcome)
+                fields["outcome"] = st.selectbox(t("requests.page.col_outcome"), list(outcomes), key="requests_outcome",
+                                                 format_func=outcomes.__getitem__, help=t("requests.page.outcome_help"))
                 fields["resolution"] = st.text_area(t("requests.page.col_resolution"), key="requests_resolution",
                                                     max_chars=500)
             if step == RequestMove.send_back:
-                fields["reason_code"] = st.selectbox(t("requests.page.col_reason"), [r.value for r in ReturnReason],
-                                                     key="requests_reason",
-                                                     format_func=lambda r: t(f"enum.ReturnReason.{r}"))
+                reasons = view.labels(ReturnReason)
+                fields["reason_code"] = st.selectbox(t("requests.page.col_reason"), list(reasons),
+                                                     key="requests_reason", format_func=reasons.__getitem__)
                 fields["note"] = st.text_input(t("requests.page.col_note"), key="requests_note", max_chars=500)
             if step == RequestMove.reopen:
                 fields["note"] = st.text_input(t("requests.page.reopen_note"), key="requests_reopen_note",
                                                max_chars=500)
             if step == RequestMove.callback:
-                fields["result"] = st.selectbox(t("requests.page.col_result"), [c.value for c in CallbackResult],
-                                                key="requests_result",
-                                                format_func=lambda c: t(f"enum.CallbackResult.{c}"))
+                results = view.labels(CallbackResult)
+                fields["result"] = st.selectbox(t("requests.page.col_result"), list(results), key="requests_result",
+                                                format_func=results.__getitem__)
                 fields["tries"] = st.number_input(t("requests.page.col_tries"), 1, 10, 1, key="requests_tries",
                                                   help=t("requests.page.tries_help"))
             if step == RequestMove.report:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from dashboard import access
 from dashboard.access import Action
+from dashboard.accounts import Principal
 from dashboard.excel.tables import requests_xlsx
 from dashboard.i18n import t
 from dashboard.loaders import TTL, can, cover_filters, get_engine, personal_data_visible, principal, write
@@ -26,7 +27,7 @@ from dashboard.queries.requests import RequestFilters, RequestScope, RequestsPag
 from dashboard.services import requests as service
 from dashboard.services import workdays
 from dashboard.services.workdays import Calendar
-from data_models.enums import RequestMove
+from data_models.enums import RequestMove, Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -100,12 +101,23 @@ def load_readout(community_id: int, lang: str, on: dt.date) -> str:
         return service.readout_text(session, community_id=community_id, livestream_code=None, lang=lang, today=on)
 
 
-def request_moves(code: str) -> list[RequestMove]:
-    """The moves the signed-in account may make on the request now; not cached (it is the account's and now's)."""
+def request_moves(code: str, version: int) -> list[RequestMove]:
+    """The moves the signed-in account may make on the request at the version the page shows.
+
+    Keyed on that version: the form offered stays the one drawn for what the user sees, so a click on a request
+    someone else moved meanwhile reaches the service and is refused with its message (not silently redrawn)."""
     if not (can(Action.request_write) or can(Action.request_handle)):
         return []
+    p = principal()
+    return [RequestMove(m) for m in _moves(code, version, p.username, str(p.role), p.party_id)]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _moves(code: str, version: int, username: str, role: str, party_id: int | None) -> list[str]:
+    del version    # part of the cache key only
     with Session(get_engine()) as session:
-        return service.allowed_moves(session, code, principal())
+        return [str(m) for m in service.allowed_moves(session, code, Principal(username, Role(role),
+                                                                                party_id=party_id))]
 
 
 def move(code: str, step: RequestMove, *, version: int, on: dt.date | None, today: dt.date, **fields: Any) -> Any:
@@ -118,7 +130,8 @@ def move(code: str, step: RequestMove, *, version: int, on: dt.date | None, toda
 
 def forget_request() -> None:
     """After a refusal (someone else moved it first) the request is read again, so the page shows its new state."""
-    for loader in (load_requests_page, load_request_detail, load_request_history, load_report_back, load_readout):
+    for loader in (load_requests_page, load_request_detail, load_request_history, load_report_back, load_readout,
+                   _moves):
         loader.clear()
 
 

@@ -1,6 +1,7 @@
 """What the 直播治理诉求 page draws: the quarter's figures beside the last, labelled frames, residents' text masked."""
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -12,7 +13,7 @@ from dashboard.presenters import Column, Metric, change
 from dashboard.queries.requests import RequestFigures, RequestSummary
 from dashboard.services import requests as service
 from dashboard.services.request_rates import MIN_RANKED, Rate
-from data_models.enums import RequestMove, RequestStatus
+from data_models.enums import RequestMove
 
 # (label key, figure, kind, help key); a rate's help is its formula and its own numerator and denominator.
 RATE_METRICS: list[tuple[str, str, str]] = [
@@ -191,10 +192,11 @@ DATED = set(MOVES) - {RequestMove.report}      # report() takes the livestream's
 
 
 def move_label(move: str) -> str:
-    """The move's button label; a pending 不合理诉求 is offered as the second person's agreement."""
+    """The move as a button says it (do this), where the history names what was done; a pending 不合理诉求 is
+    offered as the second person's agreement."""
     if move == service.AGREE_UNREASONABLE:
         return t("requests.page.agree_unreasonable")
-    return t(f"enum.RequestMove.{move}")
+    return t(f"requests.page.do_{move}")
 
 
 def moved_message(code: str, move: str, status: str) -> str:
@@ -213,9 +215,9 @@ def detail_facts(row: Any, detail: dict[str, Any] | None, visible: bool) -> pd.D
         (t("requests.page.col_raised_on"), str(row["raised_on"])),
         (t("requests.page.col_endorsements"), fmt_int(d.get("endorsements"))),
         (t("requests.page.col_lead_unit"), row["lead_unit_name"] or "—"),
-        (t("requests.page.col_support_units"), "、".join(d.get("support_units") or []) or "—"),
-        (t("requests.page.col_deadline"), f"{row['deadline'] or '—'}（{deadline_state(row)}）"
-         if row["deadline"] else "—"),
+        (t("requests.page.col_support_units"), t("requests.page.sep").join(d.get("support_units") or []) or "—"),
+        (t("requests.page.col_deadline"), t("requests.page.deadline_state", deadline=row["deadline"],
+                                            state=deadline_state(row)) if row["deadline"] else "—"),
         (t("requests.page.col_outcome"), t(f"enum.RequestOutcome.{outcome}") if outcome else "—"),
         (t("requests.page.col_resolution"), (d.get("resolution") if visible else mask_text(d.get("resolution")))
          or "—"),
@@ -243,5 +245,12 @@ def filters_cover(status: str, category: str, unit_name: str | None, overdue_onl
     }
 
 
-def status_options() -> list[str]:
-    return ["", *[s.value for s in RequestStatus]]
+def labels(enum: type[StrEnum], everything: str | None = None) -> dict[str, str]:
+    """A choice's options worded now, in this run's language, as {code: label}; with `everything`, "" first for
+    "all". A dict rather than a function of the language: the options' words are fixed when the widget is drawn."""
+    head = {"": t(everything)} if everything else {}
+    return head | {m.value: t(f"enum.{enum.__name__}.{m.value}") for m in enum}
+
+
+def move_labels(moves: list[RequestMove]) -> dict[str, str]:
+    return {m: move_label(m) for m in moves}
