@@ -76,7 +76,7 @@ with figures_box:
             col.metric(m.label, m.value, m.delta, delta_color=m.delta_color, help=m.help)
     st.caption(t("requests.rate.unreasonable_apart", n=summary.current.unreasonable) + " "
                + t("requests.page.resolution_rule"))
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)
     left.plotly_chart(charts.request_category_chart(view.category_frame(board.by_category),
                                                     t("requests.page.by_category")), width="stretch")
     with right:
@@ -84,7 +84,8 @@ with figures_box:
         if board.by_unit.empty:
             st.caption(t("chart.empty"))
         else:
-            st.dataframe(view.unit_frame(board.by_unit), hide_index=True, width="stretch", height=300)
+            st.dataframe(view.unit_frame(board.by_unit), hide_index=True, width="stretch",
+                         height=view.table_height(len(board.by_unit), 300))
         st.caption(t("requests.rate.ranking_help", n=view.MIN_RANKED))
     st.plotly_chart(charts.request_trend_chart(board.trend, t("requests.page.trend")), width="stretch")
 
@@ -92,15 +93,23 @@ shown = view.list_frame(board.requests, visible)
 codes = shown["code"].tolist()
 
 
+def forget_form() -> None:
+    """Another request opened: its form starts empty (a date typed for the last one must not be reused)."""
+    for key in view.FORM_KEYS:
+        st.session_state.pop(key, None)
+
+
 def pick_row() -> None:
     """A row clicked in the list opens that request below."""
     rows = st.session_state["requests_table"].selection.get("rows", [])
     if rows and rows[0] < len(codes):
         st.session_state["requests_pick"] = codes[rows[0]]
+        forget_form()
 
 
 st.caption(t("requests.page.shown", shown=f"{len(shown):,}", total=f"{board.total:,}"))
-st.dataframe(presenters.table(shown, view.LIST_COLUMNS), hide_index=True, width="stretch", height=360,
+st.dataframe(presenters.table(shown, view.LIST_COLUMNS), hide_index=True, width="stretch",
+             height=view.table_height(len(shown), 400),
              key="requests_table", on_select=pick_row, selection_mode="single-row")
 extra = view.filters_cover(status, category, unit_names.get(unit, unit) if unit else None, overdue_only)
 data.download_requests(scope, filters, today, total=board.total, shown=len(shown), title=t("requests.page.file"),
@@ -109,7 +118,8 @@ data.download_requests(scope, filters, today, total=board.total, shown=len(shown
 if st.session_state.get("requests_pick") not in (None, *codes):
     st.session_state["requests_pick"] = None
 pick = st.selectbox(t("requests.page.pick"), codes, index=None, key="requests_pick",
-                    placeholder=t("requests.page.pick_placeholder"), help=t("requests.page.pick_help"))
+                    placeholder=t("requests.page.pick_placeholder"), help=t("requests.page.pick_help"),
+                    on_change=forget_form)
 if pick is not None:
     row = shown[shown["code"] == pick].iloc[0]
     detail = data.load_request_detail(pick, scope.party_id)
@@ -210,7 +220,7 @@ else:
     due = queue[queue["needs_report"]]
     st.caption(t("requests.page.queue", n=len(queue), due=len(due)))
     st.dataframe(presenters.table(view.queue_frame(queue, visible), view.QUEUE_COLUMNS), hide_index=True,
-                 width="stretch", height=min(400, 38 + 35 * max(len(queue), 1)))
+                 width="stretch", height=view.table_height(len(queue), 400))
     if loaders.can(Action.request_write) and not due.empty:
         sessions = data.load_livestream_sessions(f.community_id)
         held = {c: f"{c} · {d} · {n}" for c, d, n in sessions.itertuples(index=False)}

@@ -191,6 +191,6 @@ def request_trend_chart(trend: pd.DataFrame, title: str) -> go.Figure:
     fig.update_layout(font_family=FONT, title=title, height=380, xaxis_type="category",
                       yaxis={"title": t("requests.page.count_axis"), "rangemode": "tozero"},
                       yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "tickformat": ".0%",
-                              "showgrid": False},
+                              "dtick": 0.25, "showgrid": False},
                       legend={"orientation": "h", "y": -0.2}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return _empty_note(fig, trend[trend["collected"] > 0] if "collected" in trend else trend)

@@ -189,6 +189,10 @@ MOVES: dict[RequestMove, tuple[Callable[..., Any], Action]] = {
     RequestMove.reopen: (service.reopen, Action.request_write),
 }
 DATED = set(MOVES) - {RequestMove.report}      # report() takes the livestream's own date
+# The move form's fields: what was typed for one request is not carried over to the next one opened.
+FORM_KEYS = ("requests_move", "requests_on", "requests_lead", "requests_support", "requests_transfer_reason",
+             "requests_outcome", "requests_resolution", "requests_reason", "requests_note", "requests_reopen_note",
+             "requests_result", "requests_tries", "requests_session", "requests_new_category", "requests_priority")
 
 
 def move_label(move: str) -> str:
@@ -201,6 +205,14 @@ def move_label(move: str) -> str:
 
 def moved_message(code: str, move: str, status: str) -> str:
     return t("requests.page.moved", code=code, move=move_label(move), status=t(f"enum.RequestStatus.{status}"))
+
+
+def _deadline_fact(row: Any) -> str:
+    if not row["deadline"]:
+        return "—"
+    state = deadline_state(row)
+    return str(row["deadline"]) if state == "—" else t("requests.page.deadline_state", deadline=row["deadline"],
+                                                                                       state=state)
 
 
 def detail_facts(row: Any, detail: dict[str, Any] | None, visible: bool) -> pd.DataFrame:
@@ -216,8 +228,7 @@ def detail_facts(row: Any, detail: dict[str, Any] | None, visible: bool) -> pd.D
         (t("requests.page.col_endorsements"), fmt_int(d.get("endorsements"))),
         (t("requests.page.col_lead_unit"), row["lead_unit_name"] or "—"),
         (t("requests.page.col_support_units"), t("requests.page.sep").join(d.get("support_units") or []) or "—"),
-        (t("requests.page.col_deadline"), t("requests.page.deadline_state", deadline=row["deadline"],
-                                            state=deadline_state(row)) if row["deadline"] else "—"),
+        (t("requests.page.col_deadline"), _deadline_fact(row)),
         (t("requests.page.col_outcome"), t(f"enum.RequestOutcome.{outcome}") if outcome else "—"),
         (t("requests.page.col_resolution"), (d.get("resolution") if visible else mask_text(d.get("resolution")))
          or "—"),
@@ -243,6 +254,11 @@ def filters_cover(status: str, category: str, unit_name: str | None, overdue_onl
         t("requests.page.col_unit"): unit_name or t("requests.page.all_units"),
         t("requests.page.overdue_only"): t("common.yes") if overdue_only else t("common.no"),
     }
+
+
+def table_height(rows: int, most: int) -> int:
+    """A table's height in pixels: its rows (at least one) under the header, at most `most` (then it scrolls)."""
+    return min(most, 38 + 35 * max(rows, 1) + 2)
 
 
 def labels(enum: type[StrEnum], everything: str | None = None) -> dict[str, str]:

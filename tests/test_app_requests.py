@@ -255,3 +255,14 @@ def test_the_list_export_keeps_the_accounts_scope_and_filters(url: str) -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(overdue))["诉求"]
     assert m > 0 and all("逾期" in row[7] for row in sheet.iter_rows(min_row=2, values_only=True))
     engine.dispose()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_table_names_its_columns_apart(lang: str) -> None:
+    """A header worded twice would make one column overwrite the other in the table the page builds."""
+    from dashboard import presenters_requests as view
+
+    with use_language(lang):
+        for columns in (view.LIST_COLUMNS, view.HISTORY_COLUMNS, view.QUEUE_COLUMNS):
+            headers = [t(key) for _, key, _ in columns]
+            assert len(headers) == len(set(headers)), headers
