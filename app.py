@@ -27,7 +27,10 @@ set_language(st.session_state.lang)
 # go on showing the old language's word (or nothing). Giving each its value again makes Streamlit send the label
 # in the new language. A value of None is never sent: their "all" choice is a sentinel (ALL, "") instead.
 RELABEL_ON_LANGUAGE_CHANGE = ("filter_community", "io_entity", "needs_drill", "needs_heat_by", "needs_new_category",
-                              "needs_new_severity", "needs_move_to", "audit_action", "audit_entity")
+                              "needs_new_severity", "needs_move_to", "audit_action", "audit_entity",
+                              "requests_status", "requests_category", "requests_unit", "requests_move",
+                              "requests_new_category", "requests_priority", "requests_outcome", "requests_reason",
+                              "requests_result")
 if st.session_state.get("lang_shown") != st.session_state.lang:
     for widget_key in RELABEL_ON_LANGUAGE_CHANGE:
         if widget_key in st.session_state:
@@ -55,6 +58,7 @@ user = gate.current()
 PAGES = [
     (Page.overview, "app_pages/overview.py", ":material/dashboard:", "overview"),
     (Page.needs, "app_pages/needs.py", ":material/diversity_3:", "needs"),
+    (Page.requests, "app_pages/requests.py", ":material/campaign:", "requests"),
     (Page.cooperative, "app_pages/cooperative.py", ":material/storefront:", "cooperative"),
     (Page.data_io, "app_pages/data_io.py", ":material/upload_file:", "data"),
     (Page.audit, "app_pages/audit.py", ":material/policy:", "audit"),

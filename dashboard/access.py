@@ -14,6 +14,7 @@ from data_models.enums import Role
 class Page(StrEnum):
     overview = "overview"
     needs = "needs"
+    requests = "requests"
     cooperative = "cooperative"
     data_io = "data_io"
     audit = "audit"
@@ -41,7 +42,7 @@ class Grant:
     personal_data: bool          # names, phone numbers and ID-like fields unmasked
 
 
-READ = frozenset({Page.overview, Page.needs, Page.cooperative})
+READ = frozenset({Page.overview, Page.needs, Page.requests, Page.cooperative})
 # calendar_days and request_slas (the working-day calendar and the deadlines) are an admin's only: every role's
 # deadlines and on-time rates count by them.
 ALL_ENTITIES = frozenset({
@@ -67,7 +68,7 @@ MATRIX: dict[Role, Grant] = {
         personal_data=False),
     # Platforms host the governance livestreams.
     Role.platform: Grant(
-        frozenset({Page.overview, Page.needs, Page.data_io}),
+        frozenset({Page.overview, Page.needs, Page.requests, Page.data_io}),
         frozenset({Action.request_handle, Action.export}), frozenset({"livestreams"}), personal_data=False),
     # Managers keep members and sales, compute drafts, and approve a draft another person computed.
     Role.cooperative_manager: Grant(

@@ -153,3 +153,44 @@ def income_chart(income: pd.DataFrame, title: str) -> go.Figure:
                       yaxis_tickformat=",.0f", margin={"l": 10, "r": 10, "t": 50, "b": 10})
     _date_axis(fig)
     return _empty_note(fig, income)
+
+
+def request_category_chart(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Requests per category as stacked bars that add up to the collected count: finished, open on time, overdue.
+    The category's 解决率 shows on hover."""
+    fig = go.Figure()
+    for column, name, colour in (("finished", t("requests.page.finished"), PALETTE[2]),
+                                 ("open", t("requests.page.open_on_time"), PALETTE[0]),
+                                 ("overdue", t("requests.page.overdue"), PALETTE[3])):
+        fig.add_bar(y=frame["label"], x=frame[column], name=name, orientation="h", marker_color=colour,
+                    customdata=frame["resolution"],
+                    hovertemplate="%{y} · %{fullData.name}: %{x:,}<br>" + t("requests.rate.resolution")
+                    + ": %{customdata}<extra></extra>")
+    fig.update_layout(font_family=FONT, barmode="stack", title=title, height=380, xaxis_title="", yaxis_title="",
+                      legend={"orientation": "h", "y": -0.15}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    fig.update_yaxes(autorange="reversed")
+    return _empty_note(fig, frame)
+
+
+RATE_LINES = [("response_rate", "requests.rate.response", PALETTE[1]),
+              ("resolution_rate", "requests.rate.resolution", PALETTE[2]),
+              ("satisfaction_rate", "requests.rate.satisfaction", PALETTE[4]),
+              ("on_time_rate", "requests.rate.on_time", PALETTE[3])]
+
+
+def request_trend_chart(trend: pd.DataFrame, title: str) -> go.Figure:
+    """Requests collected per quarter (bars, left axis) and the four rates (lines, right axis, 0-100%); a quarter
+    without a denominator has a gap in its line, not a 0%."""
+    fig = go.Figure()
+    fig.add_bar(x=trend["quarter"], y=trend["collected"], name=t("metric.requests"), marker_color="#c8d9f5",
+                hovertemplate="%{x} · %{fullData.name}: %{y:,}<extra></extra>")
+    for column, key, colour in RATE_LINES:
+        fig.add_scatter(x=trend["quarter"], y=trend[column], name=t(key), mode="lines+markers", yaxis="y2",
+                        line={"color": colour, "width": 2}, connectgaps=False,
+                        hovertemplate="%{x} · %{fullData.name}: %{y:.1%}<extra></extra>")
+    fig.update_layout(font_family=FONT, title=title, height=380, xaxis_type="category",
+                      yaxis={"title": t("requests.page.count_axis"), "rangemode": "tozero"},
+                      yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "tickformat": ".0%",
+                              "dtick": 0.25, "showgrid": False},
+                      legend={"orientation": "h", "y": -0.2}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return _empty_note(fig, trend[trend["collected"] > 0] if "collected" in trend else trend)

@@ -9,13 +9,13 @@ from dashboard.services.errors import RuleError
 from data_models.enums import Role
 
 PAGES = {
-    Role.admin: {"overview", "needs", "cooperative", "data_io", "audit"},
-    Role.social_worker: {"overview", "needs", "cooperative", "data_io"},
-    Role.government: {"overview", "needs", "cooperative", "data_io"},
-    Role.association: {"overview", "needs", "cooperative", "data_io"},
-    Role.platform: {"overview", "needs", "data_io"},
+    Role.admin: {"overview", "needs", "requests", "cooperative", "data_io", "audit"},
+    Role.social_worker: {"overview", "needs", "requests", "cooperative", "data_io"},
+    Role.government: {"overview", "needs", "requests", "cooperative", "data_io"},
+    Role.association: {"overview", "needs", "requests", "cooperative", "data_io"},
+    Role.platform: {"overview", "needs", "requests", "data_io"},
     Role.cooperative_manager: {"overview", "cooperative", "data_io"},
-    Role.viewer: {"overview", "needs", "cooperative"},
+    Role.viewer: {"overview", "needs", "requests", "cooperative"},
 }
 WRITES = {
     Role.admin: set(Action),

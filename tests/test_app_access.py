@@ -17,8 +17,8 @@ from data_models.enums import Role
 from tests.apptest_helpers import ROOT, add_user, clear_caches, click, sign_in, start_as
 
 PAGE_FILES = {Page.overview: "app_pages/overview.py", Page.needs: "app_pages/needs.py",
-              Page.cooperative: "app_pages/cooperative.py", Page.data_io: "app_pages/data_io.py",
-              Page.audit: "app_pages/audit.py"}
+              Page.requests: "app_pages/requests.py", Page.cooperative: "app_pages/cooperative.py",
+              Page.data_io: "app_pages/data_io.py", Page.audit: "app_pages/audit.py"}
 
 
 @pytest.fixture
@@ -101,6 +101,13 @@ def test_each_role_sees_its_pages_forms_and_columns(url: str, role: Role) -> Non
             assert ("needs_new_practitioner" in shown) == (Action.need_write in grant.actions)
             masked = all("*" in n for n in names_in_backlog(at))
             assert masked == (not grant.personal_data), role
+        if page is Page.requests and access.own_units_only(role):     # this account acts for no unit's party
+            assert any("还没有归属单位" in i.value for i in at.info) and "requests_pick" not in shown
+        elif page is Page.requests:
+            at.selectbox(key="requests_pick").set_value(at.selectbox(key="requests_pick").options[0]).run()
+            assert not at.exception, (role, at.exception)
+            offered = "requests_move" in {r.key for r in at.radio}
+            assert offered == bool({Action.request_write, Action.request_handle} & grant.actions), role
         if page is Page.cooperative:
             assert ("coop_period" in shown) == (Action.distribution_compute in grant.actions)
             assert ("coop_purpose" in shown) == (Action.fund_spend in grant.actions)

@@ -15,10 +15,11 @@ from streamlit.testing.v1 import AppTest
 from dashboard import charts
 from dashboard.i18n import set_language
 from tests.apptest_helpers import ROOT, clear_caches, start_as
+from tests.factories import use_language
 from tests.test_browser import browser_context_args, browser_type_launch_args, go, screenshot, server, sign_in  # noqa: F401  (the fixtures that serve the app and launch Debian's Chromium)
 
-PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/cooperative.py", "app_pages/data_io.py",
-         "app_pages/audit.py"]
+PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/requests.py", "app_pages/cooperative.py",
+         "app_pages/data_io.py", "app_pages/audit.py"]
 
 # Latin words a Chinese page may show: names of products and file formats, which Chinese users read as they are.
 # Codes (GA, P00001, 2026Q3, DR-GA-COOP-…) are let through by their shape: upper case or holding a digit.
@@ -100,7 +101,9 @@ def data_strings(url: str) -> list[str]:
         names = [row[0] for query in (
             "SELECT name FROM community", "SELECT name FROM cooperative", "SELECT name FROM member",
             "SELECT name FROM practitioner", "SELECT username FROM \"user\"", "SELECT display_name FROM \"user\"",
-            "SELECT title FROM course", "SELECT strengths FROM practitioner")
+            "SELECT title FROM course", "SELECT strengths FROM practitioner", "SELECT name FROM unit",
+            "SELECT title FROM livestream_session", "SELECT description FROM request",
+            "SELECT resolution FROM request")
             for row in conn.execute(sa.text(query)) if row[0]]
     engine.dispose()
     return sorted(set(names), key=len, reverse=True)
@@ -140,6 +143,10 @@ def fill_page(at: AppTest, page: str) -> None:
     """Open the parts of a page that are shown only on request, so their words are scanned too."""
     if page.endswith("needs.py"):
         at.text_input(key="needs_search").input("P0000").run()
+    if page.endswith("requests.py"):
+        with use_language(at.session_state["lang"]):   # AppTest words choices in the test's language
+            at.selectbox(key="filter_community").set_value(1).run()       # the report-back queue and its read-out
+            at.selectbox(key="requests_pick").set_value(at.selectbox(key="requests_pick").options[0]).run()
     if page.endswith("audit.py"):
         next(b for b in at.button if b.key == "audit_verify").click().run()
 

@@ -13,7 +13,11 @@ from sqlmodel import Session
 from dashboard.i18n import t
 from dashboard.presenters import masked
 from dashboard.presenters_needs import BACKLOG_COLUMNS
+from dashboard.presenters_requests import LIST_COLUMNS, list_frame
 from dashboard.queries import Scope, needs_board
+from dashboard.queries import requests as request_queries
+from dashboard.queries.requests import RequestFilters, RequestScope
+from dashboard.services import workdays
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -87,3 +91,16 @@ def backlog_xlsx(engine: Engine, *, scope: Scope, today: dt.date, title: str, fi
     rows = masked(rows, personal, "practitioner_name")
     note = {t("excel.cover_scope"): t("excel.cover_all_rows", shown=f"{shown:,}")}
     return table_xlsx(rows, BACKLOG_COLUMNS, title=title, filters=filters | note), len(rows)
+
+
+def requests_xlsx(engine: Engine, *, scope: RequestScope, filters: RequestFilters, today: dt.date, title: str,
+                  cover: dict[str, str], personal: bool) -> tuple[bytes, int]:
+    """The 直播治理诉求 list as the page shows it (its filters, columns and order), every matching row: its own query,
+    in the account's row scope (`scope.party_id`); residents' text masked unless `personal`."""
+    with Session(engine) as session:
+        calendar = workdays.load(session.connection())
+        rows, _ = request_queries.request_list(session, scope=scope, filters=filters, today=today,
+                                               calendar=calendar, limit=None)
+    rows = list_frame(rows, personal)
+    note = {t("excel.cover_scope"): t("requests.page.export_all")}
+    return table_xlsx(rows, LIST_COLUMNS, title=title, filters=cover | note), len(rows)

@@ -1,0 +1,268 @@
+"""The 直播治理诉求 page in AppTest, in both languages: a social worker takes a request from 已分类 to 已关闭 (route,
+accept, finish, report back, call back, close); a government account sees only its unit's requests and sends one
+back; a viewer has no forms; a stale version is refused with the service's message; an empty quarter renders; the
+list's export keeps the account's row scope."""
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from dashboard import privacy
+from dashboard.accounts import Principal
+from dashboard.db import make_engine
+from dashboard.excel.tables import requests_xlsx
+from dashboard.excel.writer import routed_to_party
+from dashboard.i18n import t
+from dashboard.periods import shanghai_today
+from dashboard.presenters_requests import move_label
+from dashboard.queries.requests import RequestFilters, RequestScope
+from dashboard.services import requests as service
+from data_models import Party, Request, RequestEvent
+from data_models.base import table_of
+from data_models.enums import Role
+from tests import factories
+from tests.apptest_helpers import ROOT, add_user, clear_caches, click, sign_in
+from tests.factories import use_language
+
+PAGE = "app_pages/requests.py"
+R = table_of(Request)
+COMMUNITY_A = 1          # the demo's urban community GA, whose street office the GA-GOV party acts for
+
+
+@pytest.fixture
+def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    database = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", database)
+    clear_caches()
+    yield database
+    clear_caches()
+
+
+def open_as(url: str, role: str, *, party: str | None = None, lang: str = "zh") -> AppTest:
+    """The app on a fresh demo database, signed in as a new account of `role` (of `party`), on the page."""
+    add_user(url, "admin")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()     # seeds the demo and its parties
+    assert not at.exception, at.exception
+    sign_in(at, *add_user(url, role, party=party))
+    at.radio(key="lang").set_value(lang).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def status_of(url: str, code: str) -> str:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        status = conn.execute(sa.select(R.c.status).where(R.c.code == code)).scalar_one()
+    engine.dispose()
+    return str(status)
+
+
+def last_on(url: str, code: str) -> dt.date:
+    """The day of the request's latest step (a move may not be dated before it)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        day = conn.execute(sa.select(sa.func.max(table_of(RequestEvent).c.on)).select_from(R)
+                           .join(table_of(RequestEvent), table_of(RequestEvent).c.request_id == R.c.id)
+                           .where(R.c.code == code)).scalar_one()
+    engine.dispose()
+    return day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+
+
+def act(at: AppTest, lang: str, move: str, **fields: object) -> None:
+    """Choose `move` for the open request, fill its form by widget key, submit it, expect no error."""
+    at.radio(key="requests_move").set_value(move).run()
+    for key, value in fields.items():
+        at.get(WIDGET[key])[[w.key for w in at.get(WIDGET[key])].index(key)].set_value(value)
+    with use_language(lang):
+        label = move_label(move)
+    click(at, label)
+    assert not at.error, [e.value for e in at.error]
+
+
+WIDGET = {"requests_lead": "selectbox", "requests_support": "multiselect", "requests_on": "date_input",
+          "requests_outcome": "selectbox", "requests_resolution": "text_area", "requests_result": "selectbox",
+          "requests_reason": "selectbox", "requests_note": "text_input"}
+
+
+def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.proto.help) for m in at.metric}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_social_worker_takes_a_request_from_classified_to_closed(url: str, lang: str) -> None:
+    at = open_as(url, "social_worker", party="GA-SW", lang=lang)
+    with use_language(lang):          # AppTest words a choice with the widget's format_func in the test's language
+        shown = metrics(at)
+        # every rate says its formula and its own numerator and denominator
+        assert t("requests.rate.on_time_help") in shown[t("requests.rate.on_time")][1]
+        assert " / " in shown[t("requests.rate.response")][1]
+        at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+        at.selectbox(key="requests_status").set_value("classified").run()
+        code = at.selectbox(key="requests_pick").options[0]
+        at.selectbox(key="requests_status").set_value("").run()     # the request stays in the list as it moves on
+        at.selectbox(key="requests_pick").set_value(code).run()
+        assert at.radio(key="requests_move").options and not at.exception
+        day = last_on(url, code)
+
+        act(at, lang, "route", requests_lead="U-GA-street_office", requests_support=["U-GA-urban_management"],
+            requests_on=day)
+        assert status_of(url, code) == "routed"
+        assert any(code in s.value for s in at.success)
+        act(at, lang, "accept", requests_on=day)
+        act(at, lang, "finish", requests_outcome="solved", requests_resolution="已增设路灯两盏", requests_on=day)
+        assert status_of(url, code) == "resolved"
+
+        # reported back through the community's queue, in its latest livestream (the default)
+        at.multiselect(key="requests_report_codes").set_value([code])
+        click(at, t("requests.page.report_button"))
+        assert status_of(url, code) == "reported", [e.value for e in at.error]
+        act(at, lang, "callback", requests_result="satisfied", requests_on=shanghai_today())
+        act(at, lang, "close", requests_on=shanghai_today())
+        assert status_of(url, code) == "closed"
+        history = at.dataframe[-2].value
+        assert len(history) >= 8            # collect, classify, route, accept, finish, report, callback, close
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_read_out_is_offered_in_chinese_for_the_chosen_community(url: str, lang: str) -> None:
+    at = open_as(url, "social_worker", party="GA-SW", lang=lang)
+    assert not at.code                                           # all communities: no queue, no read-out
+    with use_language(lang):
+        at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+        assert any(b.label == t("requests.page.readout_download") for b in at.get("download_button"))
+    text = at.code[0].value                                      # read to residents: Chinese in either language
+    assert text.startswith("上期诉求办理进展（G市A社区）") and text.endswith("我们下期直播再向大家通报。")
+
+
+def test_a_government_account_sees_only_its_units_requests_and_sends_one_back(url: str) -> None:
+    at = open_as(url, "government", party="GA-GOV", lang="en")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        party_id = session.execute(sa.select(Party.id).where(Party.code == "GA-GOV")).scalar_one()
+        routed = set(session.execute(sa.select(R.c.code).where(routed_to_party(R, party_id))).scalars())
+    listed = at.selectbox(key="requests_pick").options
+    assert listed and set(listed) <= routed                          # nothing routed elsewhere, in every community
+    assert not at.get("multiselect")                                  # no report-back form for a unit
+    assert any("routed to your unit" in c.value for c in at.caption)
+
+    with use_language("en"):
+        at.selectbox(key="requests_status").set_value("in_progress").run()
+        code = at.selectbox(key="requests_pick").options[0]
+        at.selectbox(key="requests_status").set_value("").run()
+        at.selectbox(key="requests_pick").set_value(code).run()
+        assert set(at.radio(key="requests_move").options) == {"Finish", "Send back", "Transfer"}
+        act(at, "en", "send_back", requests_reason="not_our_remit", requests_note="属于物业职责",
+            requests_on=last_on(url, code))
+    assert status_of(url, code) == "classified"
+    assert any(f"Request {code}" in s.value and "Classified" in s.value for s in at.success)
+    engine.dispose()
+
+
+@pytest.mark.skipif(not hasattr(privacy, "mask_text"), reason="dashboard.privacy.mask_text lands with branch h-excel")
+def test_residents_text_is_masked_for_a_unit_and_in_meeting_mode(url: str) -> None:
+    def description(at: AppTest, code: str) -> str:
+        at.selectbox(key="requests_pick").set_value(code).run()
+        return str(dict(at.table[0].value.values.tolist())["诉求内容"])
+
+    at = open_as(url, "government", party="GA-GOV")
+    code = at.selectbox(key="requests_pick").options[0]
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(R.update().where(R.c.code == code).values(description="王先生反映，电话13812345678"))
+    engine.dispose()
+    clear_caches()
+    at.run()
+    assert "13812345678" not in description(at, code) and "王先生" not in description(at, code)
+    worker = open_as(url, "social_worker", party="GA-SW")          # the same database: a social worker sees it
+    assert description(worker, code) == "王先生反映，电话13812345678"
+    worker.toggle(key="meeting_mode").set_value(True).run()         # but not on the projector
+    assert "13812345678" not in description(worker, code)
+
+
+def test_a_viewer_reads_the_figures_and_the_list_but_has_no_forms(url: str) -> None:
+    at = open_as(url, "viewer")
+    assert len(at.metric) == 10 and at.selectbox(key="requests_pick").options
+    at.selectbox(key="requests_pick").set_value(at.selectbox(key="requests_pick").options[0]).run()
+    assert not at.exception
+    assert not at.get("radio") or all(r.key != "requests_move" for r in at.radio)
+    assert not [f for f in at.get("form")]
+    assert any("只能查看" in c.value for c in at.caption)
+    assert not any(b.label.startswith("导出全部") for b in at.get("download_button"))
+
+
+def test_a_move_on_a_version_someone_else_changed_is_refused_with_the_services_message(url: str) -> None:
+    at = open_as(url, "social_worker", party="GA-SW")
+    at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+    at.selectbox(key="requests_status").set_value("routed").run()
+    code = at.selectbox(key="requests_pick").options[0]
+    at.selectbox(key="requests_status").set_value("").run()
+    at.selectbox(key="requests_pick").set_value(code).run()
+    engine = make_engine(url)
+    with Session(engine) as session:                         # a colleague accepts it meanwhile
+        version = session.execute(sa.select(R.c.version).where(R.c.code == code)).scalar_one()
+        service.accept(session, code, version=version, actor=Principal("colleague", Role.social_worker),
+                       on=last_on(url, code), today=shanghai_today())
+        session.commit()
+    engine.dispose()
+    at.radio(key="requests_move").set_value("accept").run()
+    click(at, "开始办理")
+    assert any(f"诉求 {code} 刚刚已被其他人改动" in e.value and "办理中" in e.value for e in at.error)
+    at.run()                                                  # read again: it shows what the colleague did
+    assert at.radio(key="requests_move").options[0] == "办结" and status_of(url, code) == "in_progress"
+
+
+def test_an_empty_quarter_renders_with_no_data_notes(url: str) -> None:
+    at = open_as(url, "social_worker", party="GA-SW")
+    engine = make_engine(url)
+    with engine.begin() as conn:       # a quarter with needs but no requests (and no quarter before it with any)
+        p = conn.execute(sa.text("SELECT id, community_id FROM practitioner LIMIT 1")).one()
+        factories.need(conn, p.id, p.community_id, code="N-EMPTY-Q", identified_on=dt.date(2024, 1, 15),
+                       quarter="2024Q1")
+    engine.dispose()
+    clear_caches()
+    at.run()
+    at.selectbox(key="filter_quarter").set_value("2024Q1").run()
+    assert not at.exception, at.exception
+    assert any("2024Q1 在所选范围内没有收集到诉求" in i.value for i in at.info)
+    assert metrics(at)["收集诉求"][0] == "0" and metrics(at)["响应率"][0] == "—"
+    assert at.selectbox(key="requests_pick").options == []
+
+
+def test_the_list_export_keeps_the_accounts_scope_and_filters(url: str) -> None:
+    open_as(url, "viewer")                                   # seeds the demo
+    engine = make_engine(url)
+    with Session(engine) as session:
+        party_id = session.execute(sa.select(Party.id).where(Party.code == "GA-GOV")).scalar_one()
+        routed = set(session.execute(sa.select(R.c.code).where(routed_to_party(R, party_id),
+                                                               R.c.quarter == "2026Q3")).scalars())
+    data, n = requests_xlsx(engine, scope=RequestScope(None, "2026Q3", party_id), filters=RequestFilters(),
+                            today=dt.date(2026, 12, 1), title="诉求", cover={}, personal=False)
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["诉求"]
+    codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert n == len(codes) == len(routed) and set(codes) == routed
+    assert sheet.cell(1, 1).value == "诉求编号"
+    overdue, m = requests_xlsx(engine, scope=RequestScope(COMMUNITY_A, "2026Q3"),
+                               filters=RequestFilters(overdue_only=True), today=dt.date(2026, 12, 1), title="诉求",
+                               cover={}, personal=True)
+    sheet = openpyxl.load_workbook(io.BytesIO(overdue))["诉求"]
+    assert m > 0 and all("逾期" in row[7] for row in sheet.iter_rows(min_row=2, values_only=True))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_table_names_its_columns_apart(lang: str) -> None:
+    """A header worded twice would make one column overwrite the other in the table the page builds."""
+    from dashboard import presenters_requests as view
+
+    with use_language(lang):
+        for columns in (view.LIST_COLUMNS, view.HISTORY_COLUMNS, view.QUEUE_COLUMNS):
+            headers = [t(key) for _, key, _ in columns]
+            assert len(headers) == len(set(headers)), headers
