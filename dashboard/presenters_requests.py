@@ -33,12 +33,8 @@ COUNT_METRICS: list[tuple[str, str, str, str]] = [
 
 
 def mask_text(text: str | None) -> str:
-    """Residents' names and phone numbers in free text masked (dashboard.privacy.mask_text, from branch h-excel).
-
-    Until that function has landed the text is returned unchanged: only this wrapper changes when it does."""
-    masker: Callable[[str], str] | None = getattr(privacy, "mask_text", None)
-    text = text or ""
-    return masker(text) if masker is not None else text
+    """Residents' names and phone numbers in free text masked (dashboard.privacy.mask_text)."""
+    return privacy.mask_text(text)
 
 
 def fraction(rate: Rate) -> str:

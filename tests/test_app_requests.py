@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import privacy
 from dashboard.accounts import Principal
 from dashboard.db import make_engine
 from dashboard.excel.tables import requests_xlsx
@@ -166,7 +165,6 @@ def test_a_government_account_sees_only_its_units_requests_and_sends_one_back(ur
     engine.dispose()
 
 
-@pytest.mark.skipif(not hasattr(privacy, "mask_text"), reason="dashboard.privacy.mask_text lands with branch h-excel")
 def test_residents_text_is_masked_for_a_unit_and_in_meeting_mode(url: str) -> None:
     def description(at: AppTest, code: str) -> str:
         at.selectbox(key="requests_pick").set_value(code).run()
