@@ -3,7 +3,7 @@
 * `request_stats`: per (community, quarter) the counts of the requests raised there that do not depend on today
   (dashboard/request_stats.py keeps it current on every move, import, undo and seed). The page's trend and summary
   read six quarters of every community from it instead of counting 200,000 requests.
-* `ix_request_open` (status, quarter, community_id, deadline, raised_on, code): what depends on today — open,
+* `ix_request_open` (quarter, status, community_id, deadline, raised_on, code): what depends on today — open,
   overdue, at risk — and the list's most urgent requests are read from the open requests alone, in the index
   (SQLite and PostgreSQL read neither the finished requests nor the table to count or order them).
 
@@ -25,7 +25,7 @@ depends_on: str | Sequence[str] | None = None
 
 COUNTS = ["collected", "finished", "solved", "partly_solved", "counted", "on_time", "unreasonable", "reopened",
           "sent_back", "responded", "cb_satisfied", "cb_basically_satisfied", "cb_dissatisfied", "cb_unreachable"]
-OPEN_INDEX = ["status", "quarter", "community_id", "deadline", "raised_on", "code"]
+OPEN_INDEX = ["quarter", "status", "community_id", "deadline", "raised_on", "code"]
 
 
 def upgrade() -> None:
