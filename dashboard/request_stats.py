@@ -1,11 +1,12 @@
-"""request_stats: the 直播治理诉求 figures that do not depend on today, per (community, quarter), kept current on write.
+"""request_stats: the 直播治理诉求 figures that do not depend on today, kept current on write.
 
-The page's trend and summary count six quarters of every community: at province scale (200,000 requests) that is
-most of a second each time; summing this table's few hundred rows takes a few milliseconds. What depends on today
+One row per community, quarter, category and lead unit. The page's trend and summary count six quarters of every
+community, its table by category and its unit ranking the quarter's: at province scale (200,000 requests) that took
+most of a second each time; summing this table's few thousand rows takes a few milliseconds. What depends on today
 (open requests past or near their deadline) is not kept here: the page counts it live from the open requests only.
 
-Every writer of requests refreshes the (community, quarter) pairs it touched, in its own transaction, after its audit
-entry (so every writer takes the audit lock before this table's):
+Every writer of requests refreshes the (community, quarter) pairs it touched (every row of the pair), in its own
+transaction, after its audit entry (so every writer takes the audit lock before this table's):
 * a lifecycle move names its request's pair (request_steps.write calls touch); a request made through the ORM
   (collect) is noticed after each flush. The session refreshes its pairs when it commits, once per pair: a callback's
   row, written after its move, is counted, and an escalation run over thousands of requests refreshes each pair once.
@@ -13,7 +14,7 @@ entry (so every writer takes the audit lock before this table's):
   not the session, calls flush_pending before.
 * an import of requests or its undo: the batch's pairs; an import of calendar days: every pair (after_import);
 * the seed: every pair (refresh_all).
-refresh() counts with the same expressions as the live figures (COUNTS, responded_in_time, callback_counts), so
+refresh() counts with the same expressions as the live queries (COUNTS, responded_in_time, callback_counts), so
 both give the same numbers (tests/test_request_stats.py). The deadlines per priority are not read here: a request's
 deadline is stored when it is routed, so a change of the SLA table changes no count.
 """
@@ -73,6 +74,9 @@ COUNTS: dict[str, sa.ColumnElement[Any]] = {
 }
 CALLBACK_COLUMNS = {f"cb_{r}": r for r in CALLBACK_RESULTS}
 COLUMNS = [*COUNTS, "responded", *CALLBACK_COLUMNS]
+NO_UNIT = 0                       # lead_unit_id of a request not routed yet
+KEYS = {"community_id": R.c.community_id, "quarter": R.c.quarter, "category": R.c.category,
+        "lead_unit_id": sa.func.coalesce(R.c.lead_unit_id, NO_UNIT)}
 
 
 class WorkdayIndex:
@@ -156,21 +160,20 @@ def _of_pairs(table: sa.Table, pairs: Sequence[Pair]) -> sa.ColumnElement[bool]:
 
 def _fill(conn: Connection, where: Sequence[sa.ColumnElement[bool]], calendar: Calendar) -> None:
     """INSERT … SELECT the rows of the pairs `where` selects (already deleted), then their 响应 counts."""
-    keys = [R.c.community_id, R.c.quarter]
-    counts = (sa.select(*keys, *[e.label(n) for n, e in COUNTS.items()]).where(*where).group_by(*keys)
+    keys = [e.label(n) for n, e in KEYS.items()]
+    counts = (sa.select(*keys, *[e.label(n) for n, e in COUNTS.items()]).where(*where).group_by(*KEYS.values())
               .subquery("counts"))
     calls = callback_counts(where, keys).subquery("calls")
-    rows = (sa.select(counts.c.community_id, counts.c.quarter, *[counts.c[n] for n in COUNTS], sa.literal(0),
+    rows = (sa.select(*[counts.c[n] for n in KEYS], *[counts.c[n] for n in COUNTS], sa.literal(0),
                       *[sa.func.coalesce(calls.c[c], 0) for c in CALLBACK_COLUMNS])
-            .select_from(counts.outerjoin(calls, sa.and_(calls.c.community_id == counts.c.community_id,
-                                                         calls.c.quarter == counts.c.quarter))))
-    conn.execute(STATS.insert().from_select(["community_id", "quarter", *COLUMNS], rows))
-    responded = responded_in_time(conn, where, keys, calendar)
+            .select_from(counts.outerjoin(calls, sa.and_(*(calls.c[n] == counts.c[n] for n in KEYS)))))
+    conn.execute(STATS.insert().from_select([*KEYS, *COLUMNS], rows))
+    responded = responded_in_time(conn, where, list(KEYS.values()), calendar)
     if responded:
-        conn.execute(STATS.update().where(STATS.c.community_id == sa.bindparam("_c"),
-                                          STATS.c.quarter == sa.bindparam("_q"))
+        conn.execute(STATS.update().where(*(STATS.c[n] == sa.bindparam(f"_{n}") for n in KEYS))
                      .values(responded=sa.bindparam("_n")),
-                     [{"_c": c, "_q": q, "_n": n} for (c, q), n in responded.items()])
+                     [{**{f"_{n}": v for n, v in zip(KEYS, key, strict=True)}, "_n": n}
+                      for key, n in responded.items()])
 
 
 def refresh(conn: Connection, pairs: Collection[Pair], calendar: Calendar | None = None) -> None:
@@ -210,13 +213,22 @@ def after_import(conn: Connection, table: sa.Table, codes: Collection[str], befo
         refresh_all(conn)
 
 
-def read(conn: Connection, *, quarters: Sequence[str], community_id: int | None) -> dict[str, dict[str, int]]:
-    """The kept counts of each quarter that has requests, summed over the communities (or of one)."""
+def _kept_where(quarters: Sequence[str], community_id: int | None) -> list[sa.ColumnElement[bool]]:
     where: list[sa.ColumnElement[bool]] = [STATS.c.quarter.in_(quarters)]
     if community_id is not None:
         where.append(STATS.c.community_id == community_id)
-    stmt = (sa.select(STATS.c.quarter, *[sa.func.sum(STATS.c[n]) for n in COLUMNS]).where(*where)
-            .group_by(STATS.c.quarter))
+    return where
+
+
+def read(conn: Connection, *, quarters: Sequence[str], community_id: int | None,
+         by: str = "quarter") -> dict[Any, dict[str, int]]:
+    """The kept counts of the `quarters`, summed over the communities (or of one) per `by` (quarter, category or
+    lead_unit_id; requests not routed yet are left out per lead unit)."""
+    where = _kept_where(quarters, community_id)
+    if by == "lead_unit_id":
+        where.append(STATS.c.lead_unit_id != NO_UNIT)
+    stmt = (sa.select(STATS.c[by], *[sa.func.sum(STATS.c[n]) for n in COLUMNS]).where(*where)
+            .group_by(STATS.c[by]))
     return {row[0]: {n: int(v or 0) for n, v in zip(COLUMNS, row[1:], strict=True)} for row in conn.execute(stmt)}
 
 

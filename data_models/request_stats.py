@@ -1,4 +1,4 @@
-"""request_stats: the 直播治理诉求 figures that do not depend on today, per community and quarter (a summary table).
+"""request_stats: the 直播治理诉求 figures that do not depend on today, per community, quarter, category and lead unit.
 
 Kept current on write by dashboard/request_stats.py; the request page reads its trend and summary from it.
 """
@@ -7,13 +7,16 @@ from sqlmodel import Field, SQLModel
 
 
 class RequestStat(SQLModel, table=True):
-    """The requests raised in one community in one quarter, counted as they stand: one row per (community, quarter)
-    that has requests. What depends on today (open and overdue, at risk) is not here: it is read live."""
+    """The requests raised in one community in one quarter, of one category, with one lead unit, counted as they stand:
+    one row per group that has requests. What depends on today (open and overdue, at risk) is not here: it is read
+    live from the open requests. The page sums the rows per quarter (trend and summary), per category or per unit."""
 
     __tablename__ = "request_stats"
 
+    quarter: str = Field(max_length=6, primary_key=True)      # first: the page reads quarters of every community
     community_id: int = Field(foreign_key="community.id", primary_key=True)
-    quarter: str = Field(max_length=6, primary_key=True)
+    category: str = Field(max_length=32, primary_key=True)
+    lead_unit_id: int = Field(primary_key=True)     # the current lead unit; 0 for none yet (not a reference)
     collected: int
     finished: int               # 已办结 / 已公示反馈 / 已关闭, 不合理诉求 included
     solved: int                 # finished, 已解决

@@ -1,7 +1,8 @@
 """request_stats, the summary table the request page reads: after every kind of write its figures are the live ones.
 
-Each check compares, for every community and for all of them, the figures read from the table with the figures counted
-live from the requests (figures(live=True)), and the table itself with a recount of every pair from scratch. Writes:
+Each check compares, for every community and for all of them, the figures, the table by category and the unit ranking
+read from the summary with those counted live from the requests (live=True), and the summary itself with a recount
+of every pair from scratch. Writes:
 each lifecycle move and callback, a move read before its commit and one rolled back, an import, a re-import that
 moves a request to another quarter, their undo, a change of the calendar, moves at once in threads, the seed, and
 the migration that creates the table on a database that already holds requests. On both backends.
@@ -26,7 +27,7 @@ from dashboard.accounts import Principal
 from dashboard.bulk import bulk_insert, reset_sequences
 from dashboard.db import init_database, make_engine, upgrade
 from dashboard.excel import importer
-from dashboard.queries.requests import RequestScope, figures
+from dashboard.queries.requests import RequestScope, by_category, by_unit, figures
 from dashboard.services import requests as svc
 from dashboard.services import workdays
 from dashboard.services.errors import RuleError
@@ -64,6 +65,9 @@ def check(engine: Engine, quarters: list[str] = QUARTERS, today: dt.date = TODAY
             got = figures(s, scope=scope, quarters=quarters, today=today, calendar=calendar)
             live = figures(s, scope=scope, quarters=quarters, today=today, calendar=calendar, live=True)
             assert got == live, community_id
+            for table in (by_category, by_unit):
+                kept_rows = table(s, scope=scope, today=today)
+                assert kept_rows.equals(table(s, scope=scope, today=today, live=True)), (table, community_id)
     return now
 
 
@@ -242,14 +246,14 @@ def test_an_import_and_its_undo_keep_the_figures(desk: SimpleNamespace) -> None:
     first = importer.import_file(e, "requests", as_csv([HEADER, *imported]), "r.csv", actor="测试", today=TODAY)
     assert first.status == "committed", first.errors
     after_first = check(e)
-    assert {(c, q) for c, q, *_ in after_first} == {(desk.c1, "2025Q3"), (desk.c1, "2025Q4"), (desk.c2, "2025Q4")}
+    assert {(c, q) for q, c, *_ in after_first} == {(desk.c1, "2025Q3"), (desk.c1, "2025Q4"), (desk.c2, "2025Q4")}
     # R1 moves from Q3 to Q4 (its old pair must be recounted: it is left without requests), R2 is finished late.
     changed = [["R1", "L1", "2025-11-04", "parcel_stacking", "VC", "2025-11-11", "resolved", "2025-11-12"],
                ["R2", "L1", "2025-11-03", "sanitation", "VC", "2025-11-10", "resolved", "2025-11-20"]]
     second = importer.import_file(e, "requests", as_csv([HEADER, *changed]), "r2.csv", actor="测试", today=TODAY)
     assert second.status == "committed" and second.updated == 2, second.errors
     after_second = check(e)
-    assert (desk.c1, "2025Q3") not in {(c, q) for c, q, *_ in after_second}
+    assert (desk.c1, "2025Q3") not in {(c, q) for q, c, *_ in after_second}
     importer.undo_last(e, "requests", actor="测试")
     assert check(e) == after_first
     importer.undo_last(e, "requests", actor="测试")
@@ -311,7 +315,7 @@ def test_moves_at_once_keep_the_figures(desk: SimpleNamespace) -> None:
 
 def test_the_seed_keeps_the_figures(demo_engine: Engine) -> None:
     rows = check(demo_engine, DEMO_QUARTERS, D(2026, 10, 15))
-    assert sum(r[2] for r in rows) > 0
+    assert sum(r[4] for r in rows) > 0
 
 
 @pytest.mark.parametrize("fresh_database_url", BACKENDS, indirect=True)
@@ -329,5 +333,5 @@ def test_the_migration_fills_the_table_of_a_database_with_requests(fresh_databas
     engine.dispose()
     engine = init_database(fresh_database_url)
     rows = check(engine, DEMO_QUARTERS, D(2026, 10, 15))
-    assert sum(r[2] for r in rows) == len(data["request"]["code"])
+    assert sum(r[4] for r in rows) == len(data["request"]["code"])
     engine.dispose()

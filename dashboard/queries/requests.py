@@ -2,7 +2,9 @@
 
 The period is the requests raised in the quarter, each as it stands today: a request raised last quarter and still
 open past its deadline counts as overdue now, and against that quarter's on-time rate. Every figure is counted in
-SQL (GROUP BY); only the rates' division happens in Python (dashboard/services/request_rates.py).
+SQL (GROUP BY); only the rates' division happens in Python (dashboard/services/request_rates.py). What does not
+depend on today is read from the summary table request_stats (dashboard/request_stats.py, kept current on every
+write), what does from the open requests alone; `live=True` counts everything from the requests (the tests compare).
 A scope with `party_id` (government, platform and association staff) counts only the requests routed to a unit
 that party acts for, as lead or as supporter, in every figure, the list and the history.
 """
@@ -143,7 +145,7 @@ def figures(session: Session, *, scope: RequestScope, quarters: list[str], today
     now = _today_counts(today, calendar.add_working_days(today, 1))
     where = _where(scope, quarters)
     counts: dict[str, dict[str, int]] = {}
-    if scope.party_id is None and not live:
+    if _kept(scope, live):
         request_stats.flush_pending(session)       # this session's own moves, not yet committed
         counts = request_stats.read(conn, quarters=quarters, community_id=scope.community_id)
         for q, *values in conn.execute(sa.select(R.c.quarter, *now.values())
@@ -198,18 +200,45 @@ BY_CATEGORY_COLUMNS = ["category", "collected", "open", "finished", "overdue", "
                        "resolution_numerator", "resolution_denominator", "resolution_rate"]
 
 
-def by_category(session: Session, *, scope: RequestScope, today: dt.date) -> pd.DataFrame:
+def _kept(scope: RequestScope, live: bool) -> bool:
+    """Whether the scope's today-independent counts are read from request_stats: every scope but a unit role's
+    (its requests are those routed to its units: a small subset, counted live), unless `live` asks for the count."""
+    return scope.party_id is None and not live
+
+
+def _open_counts(session: Session, scope: RequestScope, today: dt.date,
+                 key: sa.ColumnElement[Any]) -> dict[Any, tuple[int, int]]:
+    """(open, open and overdue) per `key`, from the quarter's open requests alone (ix_request_open)."""
+    stmt = (sa.select(key, sa.func.count(), count_if(R.c.deadline < today))
+            .where(*_where(scope), R.c.status.in_(OPEN)).group_by(key))
+    return {k: (int(n), int(late)) for k, n, late in session.execute(stmt)}
+
+
+def by_category(session: Session, *, scope: RequestScope, today: dt.date, live: bool = False) -> pd.DataFrame:
     """The quarter's requests per category, most first, with each category's 解决率."""
-    stmt = (sa.select(R.c.category, sa.func.count(), count_if(R.c.status.in_(OPEN)), count_if(FINISHED),
-                      count_if(overdue(today)), count_if(UNREASONABLE),
-                      count_if(sa.and_(FINISHED, is_(R.c.outcome, "solved"))),
-                      count_if(sa.and_(FINISHED, is_(R.c.outcome, "partly_solved"))), count_if(COUNTED))
-            .where(*_where(scope)).group_by(R.c.category).order_by(sa.func.count().desc(), R.c.category))
+    counts: dict[str, tuple[int, ...]] = {}
+    if _kept(scope, live):
+        request_stats.flush_pending(session)
+        kept = request_stats.read(session.connection(), quarters=[scope.quarter], community_id=scope.community_id,
+                                  by="category")
+        now = _open_counts(session, scope, today, R.c.category)
+        for category, c in kept.items():
+            open_, late_open = now.get(category, (0, 0))
+            counts[str(category)] = (c["collected"], open_, c["finished"], late_open, c["unreasonable"], c["solved"],
+                                     c["partly_solved"], c["counted"])
+    else:
+        stmt = (sa.select(R.c.category, sa.func.count(), count_if(R.c.status.in_(OPEN)), count_if(FINISHED),
+                          count_if(overdue(today)), count_if(UNREASONABLE),
+                          count_if(sa.and_(FINISHED, is_(R.c.outcome, "solved"))),
+                          count_if(sa.and_(FINISHED, is_(R.c.outcome, "partly_solved"))), count_if(COUNTED))
+                .where(*_where(scope)).group_by(R.c.category))
+        counts = {str(category): tuple(int(v) for v in values) for category, *values in session.execute(stmt)}
     rows = []
-    for category, collected, open_, finished, late_open, unreasonable, solved, partly, counted in session.execute(stmt):
-        rate = resolution_rate(int(solved), int(partly), int(counted))
-        rows.append((str(category), int(collected), int(open_), int(finished), int(late_open), int(unreasonable),
-                     rate.numerator, rate.denominator, rate.value))
+    for category, (collected, open_, finished, late_open, unreasonable, solved, partly, counted) in sorted(
+            counts.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        rate = resolution_rate(solved, partly, counted)
+        rows.append((category, collected, open_, finished, late_open, unreasonable, rate.numerator, rate.denominator,
+                     rate.value))
     return pd.DataFrame(rows, columns=BY_CATEGORY_COLUMNS).astype({"resolution_rate": float})
 
 
@@ -217,20 +246,28 @@ BY_UNIT_COLUMNS = ["rank", "unit_code", "unit_name", "requests", "on_time_numera
                    "on_time_rate"]
 
 
-def by_unit(session: Session, *, scope: RequestScope, today: dt.date) -> pd.DataFrame:
+def by_unit(session: Session, *, scope: RequestScope, today: dt.date, live: bool = False) -> pd.DataFrame:
     """Lead units by on-time rate (request_rates.unit_ranking): `rank` is empty for a unit with fewer than 5
     requests in the quarter, or with nothing finished or due yet.
 
-    The requests are counted per lead unit first (ix_request_figures alone), then the few hundred groups are
-    joined to their units: not every request to its unit."""
-    per_unit = (sa.select(R.c.lead_unit_id, sa.func.count().label("n"), count_if(ON_TIME).label("on_time"),
-                          count_if(COUNTED).label("finished"), count_if(overdue(today)).label("late_open"))
-                .where(*_where(scope), R.c.lead_unit_id.is_not(None)).group_by(R.c.lead_unit_id).subquery("per_unit"))
-    stmt = (sa.select(U.c.code, U.c.name, per_unit.c.n, per_unit.c.on_time, per_unit.c.finished,
-                      per_unit.c.late_open)
-            .select_from(per_unit).join(U, U.c.id == per_unit.c.lead_unit_id))
-    ranked = unit_ranking(UnitCounts(code, name, int(n), int(on_time), int(finished), int(late_open))
-                          for code, name, n, on_time, finished, late_open in session.execute(stmt))
+    Counted per lead unit first (request_stats, or the requests themselves for a unit role), then the few hundred
+    groups are joined to their units: not every request to its unit."""
+    if _kept(scope, live):
+        request_stats.flush_pending(session)
+        kept = request_stats.read(session.connection(), quarters=[scope.quarter], community_id=scope.community_id,
+                                  by="lead_unit_id")
+        now = _open_counts(session, scope, today, R.c.lead_unit_id)
+        per_unit = {unit_id: (c["collected"], c["on_time"], c["counted"], now.get(unit_id, (0, 0))[1])
+                    for unit_id, c in kept.items()}
+    else:
+        stmt = (sa.select(R.c.lead_unit_id, sa.func.count(), count_if(ON_TIME), count_if(COUNTED),
+                          count_if(overdue(today)))
+                .where(*_where(scope), R.c.lead_unit_id.is_not(None)).group_by(R.c.lead_unit_id))
+        per_unit = {unit_id: (int(n), int(on_time), int(counted), int(late))
+                    for unit_id, n, on_time, counted, late in session.execute(stmt)}
+    names = {uid: (code, name) for uid, code, name in session.execute(
+        sa.select(U.c.id, U.c.code, U.c.name).where(U.c.id.in_(sorted(per_unit))))} if per_unit else {}
+    ranked = unit_ranking(UnitCounts(*names[uid], *counts) for uid, counts in per_unit.items() if uid in names)
     return pd.DataFrame([(u.rank, u.unit_code, u.unit_name, u.requests, int(u.on_time.numerator),
                           u.on_time.denominator, u.on_time.value) for u in ranked],
                         columns=BY_UNIT_COLUMNS).astype({"rank": "Int64", "on_time_rate": float})
