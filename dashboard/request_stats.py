@@ -14,14 +14,15 @@ transaction, after its audit entry (so every writer takes the audit lock before 
   not the session, calls flush_pending before.
 * an import of requests or its undo: the batch's pairs; an import of calendar days: every pair (after_import);
 * the seed: every pair (refresh_all).
-refresh() counts with the same expressions as the live queries (COUNTS, responded_in_time, callback_counts), so
+refresh() counts with the same expressions as the live queries (COUNTS, histogram, callback_counts), so
 both give the same numbers (tests/test_request_stats.py). The deadlines per priority are not read here: a request's
 deadline is stored when it is routed, so a change of the SLA table changes no count.
 """
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
-from itertools import islice
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard import locks
 from dashboard.bulk import among
+from dashboard.periods import quarter_bounds, quarter_key
 from dashboard.queries.sqlfuncs import count_if
 from dashboard.services import workdays
 from dashboard.services.workdays import Calendar
@@ -109,22 +111,39 @@ class WorkdayIndex:
         return self._next[(day - self.start).days]
 
 
+def workday_index(calendar: Calendar, start: dt.date, end: dt.date) -> WorkdayIndex:
+    """A WorkdayIndex, built once per calendar (the admin's days) and span: a move recounts its quarter's 响应率 with
+    the days of that quarter, which cost ~40 µs each to ask the package."""
+    return _workday_index(tuple(sorted(calendar.overrides.items())), start, end)
+
+
+@lru_cache(maxsize=64)
+def _workday_index(overrides: tuple[tuple[dt.date, bool], ...], start: dt.date, end: dt.date) -> WorkdayIndex:
+    return WorkdayIndex(Calendar(dict(overrides)), start, end)
+
+
 # --- the counts, keyed by any grouping (the live figures group by quarter, the refresh by community and quarter) ---
 
-def responded_in_time(conn: Connection, where: Sequence[sa.ColumnElement[bool]],
-                      keys: Sequence[sa.ColumnElement[Any]], calendar: Calendar) -> dict[tuple[Any, ...], int]:
-    """How many requests were first routed within one working day of being raised, per `keys`.
+def histogram(where: Sequence[sa.ColumnElement[bool]], keys: Sequence[sa.ColumnElement[Any]]) -> sa.Select[Any]:
+    """How many requests were raised on each day and first routed on each day, per `keys` (for tally_responded)."""
+    return (sa.select(*keys, R.c.raised_on, R.c.first_routed_on, sa.func.count())
+            .where(*where, R.c.first_routed_on.is_not(None)).group_by(*keys, R.c.raised_on, R.c.first_routed_on))
+
+
+def tally_responded(rows: Sequence[Any], calendar: Calendar) -> dict[tuple[Any, ...], int]:
+    """How many requests were first routed within one working day of being raised, per key, from a histogram's rows
+    (the keys first, then raised_on, first_routed_on and the count).
 
     SQL cannot count working days: the database returns how many requests were raised on each day and first routed
-    on each day (a histogram of a few hundred rows per community-quarter), and a pair counts when the routing day is
-    not after the raising day's next working day on the calendar."""
-    rows = conn.execute(sa.select(*keys, R.c.raised_on, R.c.first_routed_on, sa.func.count())
-                        .where(*where, R.c.first_routed_on.is_not(None))
-                        .group_by(*keys, R.c.raised_on, R.c.first_routed_on)).all()
+    on each day (a few hundred rows per community-quarter), and a pair counts when the routing day is not after the
+    raising day's next working day on the calendar."""
     if not rows:
         return {}
-    n = len(keys)
-    index = WorkdayIndex(calendar, min(r[n] for r in rows), max(r[n] for r in rows))
+    n = len(rows[0]) - 3
+    days = [r[n] for r in rows]
+    first, last = min(days), max(days)
+    # Whole quarters, so that every move of a quarter finds the same index in the cache.
+    index = workday_index(calendar, quarter_bounds(quarter_key(first))[0], quarter_bounds(quarter_key(last))[1])
     out: dict[tuple[Any, ...], int] = {}
     for row in rows:
         if row[n + 1] <= index.next_workday(row[n]):
@@ -144,56 +163,71 @@ def callback_counts(where: Sequence[sa.ColumnElement[bool]],
 
 # --- refreshing ------------------------------------------------------------------------------------------------------
 
-def _chunks(pairs: Iterable[Pair], size: int = 500) -> Iterable[list[Pair]]:
-    it = iter(pairs)
-    while chunk := list(islice(it, size)):
-        yield chunk
+@dataclass(frozen=True)
+class _Refresh:
+    """The statements of a refresh, built once (building them costs more than running them for one pair): for the
+    pairs of one quarter (:quarter, :communities) or, unscoped, for every pair."""
+
+    delete: sa.Delete
+    insert: sa.Insert
+    histogram: sa.Select[Any]
+    responded: sa.Update
 
 
-def _of_pairs(table: sa.Table, pairs: Sequence[Pair]) -> sa.ColumnElement[bool]:
-    by_quarter: dict[str, list[int]] = {}
-    for community_id, quarter in pairs:
-        by_quarter.setdefault(quarter, []).append(community_id)
-    return sa.or_(*(sa.and_(table.c.quarter == q, table.c.community_id.in_(sorted(ids)))
-                    for q, ids in sorted(by_quarter.items())))
+@lru_cache(maxsize=2)
+def _statements(scoped: bool) -> _Refresh:
+    def where(table: sa.Table) -> list[sa.ColumnElement[bool]]:
+        if not scoped:
+            return []
+        return [table.c.quarter == sa.bindparam("quarter"),
+                table.c.community_id.in_(sa.bindparam("communities", expanding=True))]
 
-
-def _fill(conn: Connection, where: Sequence[sa.ColumnElement[bool]], calendar: Calendar) -> None:
-    """INSERT … SELECT the rows of the pairs `where` selects (already deleted), then their 响应 counts."""
     keys = [e.label(n) for n, e in KEYS.items()]
-    counts = (sa.select(*keys, *[e.label(n) for n, e in COUNTS.items()]).where(*where).group_by(*KEYS.values())
-              .subquery("counts"))
-    calls = callback_counts(where, keys).subquery("calls")
+    counts = (sa.select(*keys, *[e.label(n) for n, e in COUNTS.items()]).where(*where(R))
+              .group_by(*KEYS.values()).subquery("counts"))
+    calls = callback_counts(where(R), keys).subquery("calls")
     rows = (sa.select(*[counts.c[n] for n in KEYS], *[counts.c[n] for n in COUNTS], sa.literal(0),
                       *[sa.func.coalesce(calls.c[c], 0) for c in CALLBACK_COLUMNS])
             .select_from(counts.outerjoin(calls, sa.and_(*(calls.c[n] == counts.c[n] for n in KEYS)))))
-    conn.execute(STATS.insert().from_select([*KEYS, *COLUMNS], rows))
-    responded = responded_in_time(conn, where, list(KEYS.values()), calendar)
+    return _Refresh(
+        delete=STATS.delete().where(*where(STATS)),
+        insert=STATS.insert().from_select([*KEYS, *COLUMNS], rows),
+        histogram=histogram(where(R), list(KEYS.values())),
+        responded=(STATS.update().where(*(STATS.c[n] == sa.bindparam(f"_{n}") for n in KEYS))
+                   .values(responded=sa.bindparam("_n"))))
+
+
+def _recount(conn: Connection, params: dict[str, Any], calendar: Calendar) -> None:
+    """DELETE the rows of the pairs `params` name (all without), INSERT … SELECT … GROUP BY them again, then set
+    their 响应 counts."""
+    do = _statements(bool(params))
+    conn.execute(do.delete, params)
+    conn.execute(do.insert, params)
+    responded = tally_responded(conn.execute(do.histogram, params).all(), calendar)
     if responded:
-        conn.execute(STATS.update().where(*(STATS.c[n] == sa.bindparam(f"_{n}") for n in KEYS))
-                     .values(responded=sa.bindparam("_n")),
-                     [{**{f"_{n}": v for n, v in zip(KEYS, key, strict=True)}, "_n": n}
-                      for key, n in responded.items()])
+        conn.execute(do.responded, [{**{f"_{n}": v for n, v in zip(KEYS, key, strict=True)}, "_n": n}
+                                    for key, n in responded.items()])
 
 
 def refresh(conn: Connection, pairs: Collection[Pair], calendar: Calendar | None = None) -> None:
     """Recount the given (community_id, quarter) pairs inside the caller's transaction: DELETE their rows, then
-    INSERT … SELECT … GROUP BY from the requests (a pair without requests is left without a row). Holds the
-    table's lock to the end of the transaction: call it after the transaction's audit entry."""
+    INSERT … SELECT … GROUP BY from the requests (a pair without requests is left without rows), one quarter at a
+    time. Holds the table's lock to the end of the transaction: call it after the transaction's audit entry."""
     if not pairs:
         return
     locks.serialise(conn, LOCK)
     calendar = calendar if calendar is not None else workdays.load(conn)
-    for chunk in _chunks(sorted(set(pairs))):
-        conn.execute(STATS.delete().where(_of_pairs(STATS, chunk)))
-        _fill(conn, [_of_pairs(R, chunk)], calendar)
+    by_quarter: dict[str, set[int]] = {}
+    for community_id, quarter in pairs:
+        by_quarter.setdefault(quarter, set()).add(community_id)
+    for quarter, communities in sorted(by_quarter.items()):
+        _recount(conn, {"quarter": quarter, "communities": sorted(communities)}, calendar)
 
 
 def refresh_all(conn: Connection, calendar: Calendar | None = None) -> None:
     """Recount every pair (after the seed, or a change of the calendar)."""
     locks.serialise(conn, LOCK)
-    conn.execute(STATS.delete())
-    _fill(conn, [], calendar if calendar is not None else workdays.load(conn))
+    _recount(conn, {}, calendar if calendar is not None else workdays.load(conn))
 
 
 def pairs_of(conn: Connection, table: sa.Table, codes: Collection[str]) -> set[Pair]:

@@ -33,10 +33,11 @@ from dashboard.request_stats import (
     ON_TIME,
     OPEN,
     UNREASONABLE,
-    WorkdayIndex,
     callback_counts,
+    histogram,
     is_,
-    responded_in_time,
+    tally_responded,
+    workday_index,
 )
 from dashboard.services import workdays
 from dashboard.services.request_rates import (
@@ -156,7 +157,8 @@ def figures(session: Session, *, scope: RequestScope, quarters: list[str], today
         for q, *values in conn.execute(sa.select(R.c.quarter, *COUNTS.values(), *now.values()).where(*where)
                                        .group_by(R.c.quarter)):
             counts[q] = dict(zip(names, (int(v) for v in values), strict=True))
-        for (q,), n in responded_in_time(conn, where, [R.c.quarter], calendar).items():
+        responded = tally_responded(conn.execute(histogram(where, [R.c.quarter])).all(), calendar)
+        for (q,), n in responded.items():
             counts[q]["responded"] = n
         for q, *calls in conn.execute(callback_counts(where, [R.c.quarter])):
             counts[q].update(zip(request_stats.CALLBACK_COLUMNS, (int(v) for v in calls), strict=True))
@@ -354,7 +356,7 @@ def request_list(session: Session, *, scope: RequestScope, filters: RequestFilte
             .select_from(R).join(page_codes, page_codes.c.code == R.c.code)
             .join(U, U.c.id == R.c.lead_unit_id, isouter=True).order_by(*part_order)).all()
     deadlines = [r.deadline for r in rows if r.deadline is not None and r.status in OPEN]
-    index = WorkdayIndex(calendar, min([*deadlines, today]), max([*deadlines, today]))
+    index = workday_index(calendar, min([*deadlines, today]), max([*deadlines, today]))
     next_wd = index.next_workday(today)
     out = []
     for r in rows:
