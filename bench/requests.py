@@ -158,15 +158,20 @@ def plans(url: str, scope: RequestScope) -> None:
 
     engine = make_engine(url)
     dialect = postgresql.dialect() if engine.dialect.name == "postgresql" else sqlite.dialect()
-    where = q._where(scope, q.quarters_back(scope.quarter, 6))
+    from dashboard import request_stats as rs
+
+    quarters = q.quarters_back(scope.quarter, 6)
+    where = q._where(scope, quarters)
     urgency = sa.case((q.R.c.deadline < TODAY, 0), (q.R.c.deadline.is_not(None), 1), else_=2)
     statements = {
+        "kept counts": sa.select(rs.STATS.c.quarter, sa.func.sum(rs.STATS.c.collected))
+        .where(*rs._kept_where(quarters, scope.community_id)).group_by(rs.STATS.c.quarter),
         "today's counts": sa.select(q.R.c.quarter, sa.func.count(), q.count_if(q.overdue(TODAY)))
         .where(*where, q.R.c.status.in_(q.OPEN)).group_by(q.R.c.quarter),
+        "today's by unit": sa.select(q.R.c.lead_unit_id, sa.func.count(), q.count_if(q.R.c.deadline < TODAY))
+        .where(*q._where(scope), q.R.c.status.in_(q.OPEN)).group_by(q.R.c.lead_unit_id),
         "list": sa.select(q._ordered_codes(q._where(scope), q.OPEN, [urgency, q.R.c.deadline, q.R.c.raised_on,
                                                                      q.R.c.code], 200, 0)),
-        "by_category": sa.select(q.R.c.category, sa.func.count(), q.count_if(q.overdue(TODAY)))
-        .where(*q._where(scope)).group_by(q.R.c.category),
     }
     prefix = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
     with engine.connect() as conn:

@@ -12,6 +12,9 @@ class RequestStat(SQLModel, table=True):
     live from the open requests. The page sums the rows per quarter (trend and summary), per category or per unit."""
 
     __tablename__ = "request_stats"
+    # SQLite keeps the rows in primary-key order (quarter first): a quarter's rows are read in one range, not looked
+    # up one by one through a separate index.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     quarter: str = Field(max_length=6, primary_key=True)      # first: the page reads quarters of every community
     community_id: int = Field(foreign_key="community.id", primary_key=True)

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["community_id"], ["community.id"],
                                 name=op.f("fk_request_stats_community_id_community")),
         sa.PrimaryKeyConstraint("quarter", "community_id", "category", "lead_unit_id", name=op.f("pk_request_stats")),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_request_open", "request", OPEN_INDEX)
     conn = op.get_bind()
