@@ -122,7 +122,7 @@ def _workday_index(overrides: tuple[tuple[dt.date, bool], ...], start: dt.date, 
     return WorkdayIndex(Calendar(dict(overrides)), start, end)
 
 
-# --- the counts, keyed by any grouping (the live figures group by quarter, the refresh by community and quarter) ---
+# --- the counts, keyed by any grouping (the live figures by quarter, the refresh by request_stats's key) ---------
 
 def histogram(where: Sequence[sa.ColumnElement[bool]], keys: Sequence[sa.ColumnElement[Any]]) -> sa.Select[Any]:
     """How many requests were raised on each day and first routed on each day, per `keys` (for tally_responded)."""

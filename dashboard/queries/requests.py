@@ -139,7 +139,7 @@ def figures(session: Session, *, scope: RequestScope, quarters: list[str], today
             calendar: Calendar, live: bool = False) -> dict[str, RequestFigures]:
     """The figures of each quarter in `quarters` (scope.quarter is ignored).
 
-    What does not depend on today is read from request_stats (a few hundred rows for every community) and what
+    What does not depend on today is read from request_stats (a few thousand rows for every community) and what
     does from the open requests alone (ix_request_open). A scope with `party_id` counts its requests live, as does
     `live=True`: the same counts (request_stats.COUNTS) grouped by quarter, in three GROUP BY queries."""
     conn = session.connection()
