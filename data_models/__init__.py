@@ -24,6 +24,7 @@ from data_models.livestream import (
 )
 from data_models.meeting import ActionItem, AgendaItem, Decision, Meeting, MeetingAttendance
 from data_models.needs import NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
+from data_models.request_stats import RequestStat
 from data_models.training import Course, Enrolment
 
 metadata = SQLModel.metadata
@@ -33,5 +34,5 @@ __all__ = [
     "Decision", "DistributionLine", "DistributionRun", "Enrolment", "FundSpending", "ImportBatch",
     "ImportChange", "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "NeedAssessment", "NeedEvent",
     "Party", "Practitioner", "PractitionerGroup", "Request", "RequestCallback", "RequestEvent", "RequestSla",
-    "RequestSupport", "Sale", "Unit", "User", "metadata",
+    "RequestStat", "RequestSupport", "Sale", "Unit", "User", "metadata",
 ]

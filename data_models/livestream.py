@@ -79,6 +79,9 @@ class Request(SQLModel, table=True):
         # The request page's figures read this index alone (migration 0009).
         sa.Index("ix_request_figures", "quarter", "community_id", "status", "outcome", "deadline", "resolved_on",
                  "raised_on", "first_routed_on", "reopen_count", "return_count", "lead_unit_id", "category"),
+        # Open, overdue, at risk (by category, by unit) and the list's most urgent, from the open ones alone (0010).
+        sa.Index("ix_request_open", "quarter", "status", "community_id", "deadline", "raised_on", "code", "category",
+                 "lead_unit_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import data_models
-from dashboard import audit
+from dashboard import audit, request_stats
 from dashboard.bulk import bulk_insert, reset_sequences
 from dashboard.services import distribution
 from dashboard.services.distribution import parse_period
@@ -109,4 +109,5 @@ def load_demo(engine: Engine, scale_name: str = "demo", *, reset: bool = False,
         audit.record(conn, actor=actor, action="seed", entity="*", entity_id=scale_name,
                      after={"scale": scale_name, "reset": reset, "rows": counts,
                             "seconds": round(time.perf_counter() - started, 1)})
+        request_stats.refresh_all(conn)     # after the audit entry, as every writer of the summary table
     return counts

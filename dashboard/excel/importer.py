@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from dashboard import audit, locks
+from dashboard import audit, locks, request_stats
 from dashboard import codes as codes_
 from dashboard.access import PERSONAL_COLUMNS
 from dashboard.bulk import among, bulk_insert, bulk_insert_columns, listed
@@ -508,6 +508,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                 entity=entity.name, file_name=file_name[:255], sha256=digest, actor=actor,
                 at=utcnow(), created=result.created, updated=result.updated, unchanged=result.unchanged,
                 rejected=0)).inserted_primary_key[0]
+            stats_before = request_stats.pairs_of(conn, entity.table, [c for c in codes if c])
             _write(conn, entity, new, changed)
             _set_parents(conn, entity, pending)
             _record_changes(conn, entity, int(batch_id), new, changed, existing)
@@ -515,6 +516,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                          after={"created": result.created, "updated": result.updated,
                                 "unchanged": result.unchanged, "sha256": digest},
                          import_batch_id=batch_id)
+            request_stats.after_import(conn, entity.table, [c for c in codes if c], stats_before)
     except sa.exc.IntegrityError as exc:
         # A rule the checks above do not know: still nothing is written, and the user is told which.
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or str(exc.orig)[:200]
@@ -679,6 +681,7 @@ def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]
                                    .where(changes_t.c.batch_id == batch.id)).all()
             key = table.c[entity.key]
             created = [_restore(table, entity.key, code) for code, before in changes if before is None]
+            stats_before = request_stats.pairs_of(conn, table, [code for code, _ in changes])
             restored = 0
             # Restored first: an updated unit may name a unit this batch created as its parent.
             for code, before in changes:
@@ -696,6 +699,7 @@ def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]
             summary = {"batch": batch.id, "file": batch.file_name, "deleted": len(created), "restored": restored}
             audit.record(conn, actor=actor, action="undo_import", entity=table.name, entity_id=str(batch.id),
                          after=summary, import_batch_id=batch.id)
+            request_stats.after_import(conn, table, [code for code, _ in changes], stats_before)
     except sa.exc.IntegrityError as exc:
         raise RuleError("excel.undo_referenced", entity=t(f"entity.{entity.name}")) from exc
     return summary

@@ -839,6 +839,7 @@ STRINGS: dict[str, str] = {
     "audit.obj.request_support": "Supporting units",
     "audit.obj.request_callback": "Request callbacks",
     "audit.obj.request_sla": "Request time limits",
+    "audit.obj.request_stats": "Request figures (summary)",
     "audit.obj.calendar_day": "Working-day calendar",
     "audit.obj.unit": "Units",
     "audit.obj.sale": "Sales",

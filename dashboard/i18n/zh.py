@@ -826,6 +826,7 @@ STRINGS: dict[str, str] = {
     "audit.obj.request_support": "协办单位",
     "audit.obj.request_callback": "诉求回访",
     "audit.obj.request_sla": "诉求办理时限",
+    "audit.obj.request_stats": "诉求统计汇总",
     "audit.obj.calendar_day": "工作日历",
     "audit.obj.unit": "承办单位",
     "audit.obj.sale": "销售记录",

@@ -2,7 +2,9 @@
 
 The period is the requests raised in the quarter, each as it stands today: a request raised last quarter and still
 open past its deadline counts as overdue now, and against that quarter's on-time rate. Every figure is counted in
-SQL (GROUP BY); only the rates' division happens in Python (dashboard/services/request_rates.py).
+SQL (GROUP BY); only the rates' division happens in Python (dashboard/services/request_rates.py). What does not
+depend on today is read from the summary table request_stats (dashboard/request_stats.py, kept current on every
+write), what does from the open requests alone; `live=True` counts everything from the requests (the tests compare).
 A scope with `party_id` (government, platform and association staff) counts only the requests routed to a unit
 that party acts for, as lead or as supporter, in every figure, the list and the history.
 """
@@ -17,10 +19,26 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from dashboard import request_stats
 from dashboard.db import gather
 from dashboard.excel.writer import routed_to_party
-from dashboard.periods import previous_quarter, quarter_bounds
+from dashboard.periods import previous_quarter
 from dashboard.queries.sqlfuncs import count_if
+from dashboard.request_stats import (
+    ANSWERED,
+    COUNTED,
+    COUNTS,
+    DONE,
+    FINISHED,
+    ON_TIME,
+    OPEN,
+    UNREASONABLE,
+    callback_counts,
+    histogram,
+    is_,
+    tally_responded,
+    workday_index,
+)
 from dashboard.services import workdays
 from dashboard.services.request_rates import (
     Rate,
@@ -41,10 +59,6 @@ CB = table_of(RequestCallback)
 EV = table_of(RequestEvent)
 SUP = table_of(RequestSupport)
 COMMUNITY = table_of(Community)
-
-OPEN = ("collected", "classified", "routed", "in_progress")
-DONE = ("resolved", "reported", "closed")          # 已办结 and after: resolved_on set, outcome agreed
-ANSWERED = ("satisfied", "basically_satisfied", "dissatisfied")
 
 
 @dataclass(frozen=True)
@@ -92,16 +106,6 @@ class RequestSummary:
     unknown_years: list[int] = field(default_factory=list)  # years of open deadlines the calendar does not know
 
 
-def _is(column: sa.ColumnElement[Any], value: str) -> sa.ColumnElement[bool]:
-    """column = value, false (not NULL) where the column is empty."""
-    return sa.and_(column.is_not(None), column == value)
-
-
-FINISHED = R.c.status.in_(DONE)
-UNREASONABLE = sa.and_(FINISHED, _is(R.c.outcome, "unreasonable"))
-COUNTED = sa.and_(FINISHED, sa.or_(R.c.outcome.is_(None), R.c.outcome != "unreasonable"))
-
-
 def overdue(today: dt.date) -> sa.ColumnElement[bool]:
     return sa.and_(R.c.status.in_(OPEN), R.c.deadline < today)
 
@@ -116,36 +120,6 @@ def _where(scope: RequestScope, quarters: list[str] | None = None) -> list[sa.Co
     return out
 
 
-class WorkdayIndex:
-    """The calendar's working days from `start` to `end` read once (the package takes ~40 µs a day), then counted
-    by lookups: how many working days lie between two days, which is the next working day after one."""
-
-    def __init__(self, calendar: Calendar, start: dt.date, end: dt.date) -> None:
-        self.start, self.end = start, end
-        self._count: list[int] = []          # working days in [start, start + i]
-        self._next: list[dt.date] = []       # the first working day after start + i (filled from the end)
-        n = 0
-        days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-        flags = [calendar.is_workday(d) for d in days]
-        for flag in flags:
-            n += flag
-            self._count.append(n)
-        after = calendar.add_working_days(end, 1)
-        for d, flag in zip(reversed(days), reversed(flags), strict=True):
-            self._next.append(after)
-            if flag:
-                after = d
-        self._next.reverse()
-
-    def between(self, a: dt.date, b: dt.date) -> int:
-        """Working days after `a` up to and including `b` (negative when `b` is before `a`), as
-        Calendar.working_days_between."""
-        return self._count[(b - self.start).days] - self._count[(a - self.start).days]
-
-    def next_workday(self, day: dt.date) -> dt.date:
-        return self._next[(day - self.start).days]
-
-
 def quarters_back(quarter: str, n: int) -> list[str]:
     """`n` quarters ending with `quarter`, oldest first."""
     out = [quarter]
@@ -154,54 +128,56 @@ def quarters_back(quarter: str, n: int) -> list[str]:
     return out[::-1]
 
 
-def figures(session: Session, *, scope: RequestScope, quarters: list[str], today: dt.date,
-            calendar: Calendar) -> dict[str, RequestFigures]:
-    """The figures of each quarter in `quarters` (scope.quarter is ignored), in three GROUP BY queries.
+def _today_counts(today: dt.date, next_workday: dt.date) -> dict[str, sa.ColumnElement[Any]]:
+    """The counts that depend on today: open, open and past the deadline, open and due by the next working day."""
+    is_open = R.c.status.in_(OPEN)
+    return {"open": count_if(is_open), "overdue": count_if(overdue(today)),
+            "at_risk": count_if(sa.and_(is_open, R.c.deadline >= today, R.c.deadline <= next_workday))}
 
-    响应率's «within one working day» depends on the day a request was raised, and SQL cannot count working days:
-    the database returns how many requests were raised on each day and first routed on each day (a histogram of a
-    few hundred rows per quarter), and a pair counts when the routing day is not after the raising day's next
-    working day on the calendar."""
-    first, last = quarter_bounds(quarters[0])[0], quarter_bounds(quarters[-1])[1]
-    index = WorkdayIndex(calendar, first, max(last, today) + dt.timedelta(days=1))
-    next_wd = index.next_workday(today)
+
+def figures(session: Session, *, scope: RequestScope, quarters: list[str], today: dt.date,
+            calendar: Calendar, live: bool = False) -> dict[str, RequestFigures]:
+    """The figures of each quarter in `quarters` (scope.quarter is ignored).
+
+    What does not depend on today is read from request_stats (a few thousand rows for every community) and what
+    does from the open requests alone (ix_request_open). A scope with `party_id` counts its requests live, as does
+    `live=True`: the same counts (request_stats.COUNTS) grouped by quarter, in three GROUP BY queries."""
+    conn = session.connection()
+    now = _today_counts(today, calendar.add_working_days(today, 1))
     where = _where(scope, quarters)
-    stmt = (sa.select(
-        R.c.quarter, sa.func.count(), count_if(R.c.status.in_(OPEN)), count_if(FINISHED),
-        count_if(sa.and_(FINISHED, _is(R.c.outcome, "solved"))),
-        count_if(sa.and_(FINISHED, _is(R.c.outcome, "partly_solved"))),
-        count_if(COUNTED), count_if(sa.and_(COUNTED, R.c.resolved_on <= R.c.deadline)),
-        count_if(overdue(today)),
-        count_if(sa.and_(R.c.status.in_(OPEN), R.c.deadline >= today, R.c.deadline <= next_wd)),
-        count_if(UNREASONABLE), count_if(R.c.reopen_count > 0), count_if(R.c.return_count > 0),
-    ).where(*where).group_by(R.c.quarter))
-    counts = {row[0]: [int(v) for v in row[1:]] for row in session.execute(stmt)}
-    in_time: dict[str, int] = {}
-    pairs = (sa.select(R.c.quarter, R.c.raised_on, R.c.first_routed_on, sa.func.count())
-             .where(*where, R.c.first_routed_on.is_not(None))
-             .group_by(R.c.quarter, R.c.raised_on, R.c.first_routed_on))
-    for q, raised_on, routed_on, n in session.execute(pairs):
-        if first <= raised_on <= last and routed_on <= index.next_workday(raised_on):
-            in_time[q] = in_time.get(q, 0) + int(n)
-    calls: dict[tuple[str, str], int] = {}
-    cb_stmt = (sa.select(R.c.quarter, CB.c.result, sa.func.count()).select_from(CB).join(R, R.c.id == CB.c.request_id)
-               .where(*where, sa.not_(UNREASONABLE)).group_by(R.c.quarter, CB.c.result))
-    for q, result, n in session.execute(cb_stmt):
-        calls[(q, str(result))] = int(n)
-    out = {}
-    for q in quarters:
-        (collected, open_, finished, solved, partly, counted, on_time, late_open, at_risk, unreasonable,
-         reopened, sent_back) = counts.get(q, [0] * 12)
-        answered = sum(calls.get((q, r), 0) for r in ANSWERED)
-        out[q] = RequestFigures(
-            quarter=q, collected=collected, open=open_, finished=finished,
-            response=response_rate(in_time.get(q, 0), collected), resolution=resolution_rate(solved, partly, counted),
-            satisfaction=satisfaction_rate(calls.get((q, "satisfied"), 0), calls.get((q, "basically_satisfied"), 0),
-                                           answered),
-            on_time=on_time_rate(on_time, counted, late_open), overdue=late_open, at_risk=at_risk,
-            unreasonable=unreasonable, unreachable=calls.get((q, "unreachable"), 0), reopened=reopened,
-            sent_back=sent_back)
-    return out
+    counts: dict[str, dict[str, int]] = {}
+    if _kept(scope, live):
+        request_stats.flush_pending(session)       # this session's own moves, not yet committed
+        counts = request_stats.read(conn, quarters=quarters, community_id=scope.community_id)
+        for q, *values in conn.execute(sa.select(R.c.quarter, *now.values())
+                                       .where(*where, R.c.status.in_(OPEN)).group_by(R.c.quarter)):
+            counts.setdefault(q, {}).update(zip(now, (int(v) for v in values), strict=True))
+    else:
+        names = [*COUNTS, *now]
+        for q, *values in conn.execute(sa.select(R.c.quarter, *COUNTS.values(), *now.values()).where(*where)
+                                       .group_by(R.c.quarter)):
+            counts[q] = dict(zip(names, (int(v) for v in values), strict=True))
+        responded = tally_responded(conn.execute(histogram(where, [R.c.quarter])).all(), calendar)
+        for (q,), n in responded.items():
+            counts[q]["responded"] = n
+        for q, *calls in conn.execute(callback_counts(where, [R.c.quarter])):
+            counts[q].update(zip(request_stats.CALLBACK_COLUMNS, (int(v) for v in calls), strict=True))
+    return {q: _figures(q, counts.get(q, {})) for q in quarters}
+
+
+def _figures(quarter: str, c: dict[str, int]) -> RequestFigures:
+    def n(name: str) -> int:
+        return c.get(name, 0)
+
+    answered = sum(n(f"cb_{r}") for r in ANSWERED)
+    return RequestFigures(
+        quarter=quarter, collected=n("collected"), open=n("open"), finished=n("finished"),
+        response=response_rate(n("responded"), n("collected")),
+        resolution=resolution_rate(n("solved"), n("partly_solved"), n("counted")),
+        satisfaction=satisfaction_rate(n("cb_satisfied"), n("cb_basically_satisfied"), answered),
+        on_time=on_time_rate(n("on_time"), n("counted"), n("overdue")), overdue=n("overdue"), at_risk=n("at_risk"),
+        unreasonable=n("unreasonable"), unreachable=n("cb_unreachable"), reopened=n("reopened"),
+        sent_back=n("sent_back"))
 
 
 def unknown_deadline_years(session: Session, *, scope: RequestScope, calendar: Calendar) -> list[int]:
@@ -226,18 +202,45 @@ BY_CATEGORY_COLUMNS = ["category", "collected", "open", "finished", "overdue", "
                        "resolution_numerator", "resolution_denominator", "resolution_rate"]
 
 
-def by_category(session: Session, *, scope: RequestScope, today: dt.date) -> pd.DataFrame:
+def _kept(scope: RequestScope, live: bool) -> bool:
+    """Whether the scope's today-independent counts are read from request_stats: every scope but a unit role's
+    (its requests are those routed to its units: a small subset, counted live), unless `live` asks for the count."""
+    return scope.party_id is None and not live
+
+
+def _open_counts(session: Session, scope: RequestScope, today: dt.date,
+                 key: sa.ColumnElement[Any]) -> dict[Any, tuple[int, int]]:
+    """(open, open and overdue) per `key`, from the quarter's open requests alone (ix_request_open)."""
+    stmt = (sa.select(key, sa.func.count(), count_if(R.c.deadline < today))
+            .where(*_where(scope), R.c.status.in_(OPEN)).group_by(key))
+    return {k: (int(n), int(late)) for k, n, late in session.execute(stmt)}
+
+
+def by_category(session: Session, *, scope: RequestScope, today: dt.date, live: bool = False) -> pd.DataFrame:
     """The quarter's requests per category, most first, with each category's 解决率."""
-    stmt = (sa.select(R.c.category, sa.func.count(), count_if(R.c.status.in_(OPEN)), count_if(FINISHED),
-                      count_if(overdue(today)), count_if(UNREASONABLE),
-                      count_if(sa.and_(FINISHED, _is(R.c.outcome, "solved"))),
-                      count_if(sa.and_(FINISHED, _is(R.c.outcome, "partly_solved"))), count_if(COUNTED))
-            .where(*_where(scope)).group_by(R.c.category).order_by(sa.func.count().desc(), R.c.category))
+    counts: dict[str, tuple[int, ...]] = {}
+    if _kept(scope, live):
+        request_stats.flush_pending(session)
+        kept = request_stats.read(session.connection(), quarters=[scope.quarter], community_id=scope.community_id,
+                                  by="category")
+        now = _open_counts(session, scope, today, R.c.category)
+        for category, c in kept.items():
+            open_, late_open = now.get(category, (0, 0))
+            counts[str(category)] = (c["collected"], open_, c["finished"], late_open, c["unreasonable"], c["solved"],
+                                     c["partly_solved"], c["counted"])
+    else:
+        stmt = (sa.select(R.c.category, sa.func.count(), count_if(R.c.status.in_(OPEN)), count_if(FINISHED),
+                          count_if(overdue(today)), count_if(UNREASONABLE),
+                          count_if(sa.and_(FINISHED, is_(R.c.outcome, "solved"))),
+                          count_if(sa.and_(FINISHED, is_(R.c.outcome, "partly_solved"))), count_if(COUNTED))
+                .where(*_where(scope)).group_by(R.c.category))
+        counts = {str(category): tuple(int(v) for v in values) for category, *values in session.execute(stmt)}
     rows = []
-    for category, collected, open_, finished, late_open, unreasonable, solved, partly, counted in session.execute(stmt):
-        rate = resolution_rate(int(solved), int(partly), int(counted))
-        rows.append((str(category), int(collected), int(open_), int(finished), int(late_open), int(unreasonable),
-                     rate.numerator, rate.denominator, rate.value))
+    for category, (collected, open_, finished, late_open, unreasonable, solved, partly, counted) in sorted(
+            counts.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        rate = resolution_rate(solved, partly, counted)
+        rows.append((category, collected, open_, finished, late_open, unreasonable, rate.numerator, rate.denominator,
+                     rate.value))
     return pd.DataFrame(rows, columns=BY_CATEGORY_COLUMNS).astype({"resolution_rate": float})
 
 
@@ -245,15 +248,28 @@ BY_UNIT_COLUMNS = ["rank", "unit_code", "unit_name", "requests", "on_time_numera
                    "on_time_rate"]
 
 
-def by_unit(session: Session, *, scope: RequestScope, today: dt.date) -> pd.DataFrame:
+def by_unit(session: Session, *, scope: RequestScope, today: dt.date, live: bool = False) -> pd.DataFrame:
     """Lead units by on-time rate (request_rates.unit_ranking): `rank` is empty for a unit with fewer than 5
-    requests in the quarter, or with nothing finished or due yet."""
-    stmt = (sa.select(U.c.code, U.c.name, sa.func.count(), count_if(sa.and_(COUNTED, R.c.resolved_on <= R.c.deadline)),
-                      count_if(COUNTED), count_if(overdue(today)))
-            .select_from(R).join(U, U.c.id == R.c.lead_unit_id).where(*_where(scope))
-            .group_by(U.c.id, U.c.code, U.c.name))
-    ranked = unit_ranking(UnitCounts(code, name, int(n), int(on_time), int(finished), int(late_open))
-                          for code, name, n, on_time, finished, late_open in session.execute(stmt))
+    requests in the quarter, or with nothing finished or due yet.
+
+    Counted per lead unit first (request_stats, or the requests themselves for a unit role), then the few hundred
+    groups are joined to their units: not every request to its unit."""
+    if _kept(scope, live):
+        request_stats.flush_pending(session)
+        kept = request_stats.read(session.connection(), quarters=[scope.quarter], community_id=scope.community_id,
+                                  by="lead_unit_id")
+        now = _open_counts(session, scope, today, R.c.lead_unit_id)
+        per_unit = {unit_id: (c["collected"], c["on_time"], c["counted"], now.get(unit_id, (0, 0))[1])
+                    for unit_id, c in kept.items()}
+    else:
+        stmt = (sa.select(R.c.lead_unit_id, sa.func.count(), count_if(ON_TIME), count_if(COUNTED),
+                          count_if(overdue(today)))
+                .where(*_where(scope), R.c.lead_unit_id.is_not(None)).group_by(R.c.lead_unit_id))
+        per_unit = {unit_id: (int(n), int(on_time), int(counted), int(late))
+                    for unit_id, n, on_time, counted, late in session.execute(stmt)}
+    names = {uid: (code, name) for uid, code, name in session.execute(
+        sa.select(U.c.id, U.c.code, U.c.name).where(U.c.id.in_(sorted(per_unit))))} if per_unit else {}
+    ranked = unit_ranking(UnitCounts(*names[uid], *counts) for uid, counts in per_unit.items() if uid in names)
     return pd.DataFrame([(u.rank, u.unit_code, u.unit_name, u.requests, int(u.on_time.numerator),
                           u.on_time.denominator, u.on_time.value) for u in ranked],
                         columns=BY_UNIT_COLUMNS).astype({"rank": "Int64", "on_time_rate": float})
@@ -301,23 +317,46 @@ def _list_where(scope: RequestScope, filters: RequestFilters, today: dt.date) ->
     return where
 
 
+def _ordered_codes(where: list[sa.ColumnElement[bool]], statuses: tuple[str, ...], order: list[Any],
+                   limit: int | None, offset: int) -> sa.Subquery:
+    """The codes of one page of requests in `statuses`, in `order`: sorted from ix_request_open alone (status,
+    quarter, community, deadline, raised_on, code), so only the page's own rows are read from the table."""
+    return (sa.select(R.c.code).where(*where, R.c.status.in_(statuses)).order_by(*order).limit(limit).offset(offset)
+            .subquery("page"))
+
+
 def request_list(session: Session, *, scope: RequestScope, filters: RequestFilters, today: dt.date,
                  calendar: Calendar, limit: int | None = 200, offset: int = 0) -> tuple[pd.DataFrame, int]:
     """The quarter's requests, most urgent first: overdue (longest overdue first), then open by nearest deadline,
     then open without a deadline, then finished ones. `days_left` counts working days to the deadline for open
-    requests (0: due today; negative: overdue by that many). Returns the page and how many match in all."""
+    requests (0: due today; negative: overdue by that many). Returns the page and how many match in all.
+
+    Open requests always come before finished ones, so the page is read in two parts: the open ones, then, if the
+    page is not full, the finished ones after as many as the open ones took."""
     where = _list_where(scope, filters, today)
-    total = int(session.execute(sa.select(sa.func.count()).select_from(R).where(*where)).scalar_one())
-    is_open = R.c.status.in_(OPEN)
-    urgency = sa.case((overdue(today), 0), (sa.and_(is_open, R.c.deadline.is_not(None)), 1), (is_open, 2), else_=3)
-    stmt = (sa.select(R.c.code, R.c.raised_on, R.c.category, R.c.priority, R.c.description, U.c.code, U.c.name,
+    total, n_open = session.execute(sa.select(sa.func.count(), count_if(R.c.status.in_(OPEN))).select_from(R)
+                                    .where(*where)).one()
+    total, n_open = int(total), int(n_open)
+    urgency = sa.case((R.c.deadline < today, 0), (R.c.deadline.is_not(None), 1), else_=2)
+    order: list[Any] = [urgency, R.c.deadline, R.c.raised_on, R.c.code]
+    parts = []
+    if offset < n_open:
+        parts.append((_ordered_codes(where, OPEN, order, limit, offset), order))
+    taken = 0 if offset >= n_open else min(n_open - offset, limit if limit is not None else n_open)
+    if (limit is None or taken < limit) and total > n_open:
+        rest = None if limit is None else limit - taken
+        done_order: list[Any] = [R.c.deadline, R.c.raised_on, R.c.code]
+        parts.append((_ordered_codes(where, DONE, done_order, rest, max(0, offset - n_open)), done_order))
+    rows: list[Any] = []
+    for page_codes, part_order in parts:
+        rows += session.execute(
+            sa.select(R.c.code, R.c.raised_on, R.c.category, R.c.priority, R.c.description, U.c.code, U.c.name,
                       R.c.status, R.c.deadline, R.c.reopen_count, R.c.return_count, R.c.escalation_level,
                       R.c.version)
-            .select_from(R).join(U, U.c.id == R.c.lead_unit_id, isouter=True).where(*where)
-            .order_by(urgency, R.c.deadline, R.c.raised_on, R.c.code).limit(limit).offset(offset))
-    rows = session.execute(stmt).all()
+            .select_from(R).join(page_codes, page_codes.c.code == R.c.code)
+            .join(U, U.c.id == R.c.lead_unit_id, isouter=True).order_by(*part_order)).all()
     deadlines = [r.deadline for r in rows if r.deadline is not None and r.status in OPEN]
-    index = WorkdayIndex(calendar, min([*deadlines, today]), max([*deadlines, today]))
+    index = workday_index(calendar, min([*deadlines, today]), max([*deadlines, today]))
     next_wd = index.next_workday(today)
     out = []
     for r in rows:

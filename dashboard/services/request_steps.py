@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
-from dashboard import access, audit
+from dashboard import access, audit, request_stats
 from dashboard.access import Action
 from dashboard.accounts import Principal
 from dashboard.i18n import label
@@ -177,6 +177,7 @@ def write(session: Session, req: Request, *, seen: int, values: Mapping[str, Any
                           .values(**values, version=TABLE.c.version + 1))
     if result.rowcount != 1:
         raise changed(session, req)
+    request_stats.touch(session, req.community_id, req.quarter)      # recounted when the session commits
     before = {k: plain(getattr(req, k)) for k in values} | {"version": seen}
     for key, value in values.items():
         set_committed_value(req, key, value)
