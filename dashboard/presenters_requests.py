@@ -154,10 +154,12 @@ def history_frame(df: pd.DataFrame, visible: bool) -> pd.DataFrame:
 
 QUEUE_COLUMNS: list[Column] = [
     ("code", "requests.page.col_code", "text"), ("category", "requests.page.col_category", "enum:RequestCategory"),
-    ("status", "requests.page.col_status", "enum:RequestStatus"), ("lead_unit", "requests.page.col_lead_unit", "text"),
-    ("outcome", "requests.page.col_outcome", "enum:RequestOutcome"), ("deadline", "requests.page.col_deadline", "text"),
-    ("overdue", "requests.page.col_overdue", "bool"), ("needs_report", "requests.page.col_needs_report", "bool"),
+    ("status", "requests.page.col_status", "enum:RequestStatus"),
+    ("outcome", "requests.page.col_outcome", "enum:RequestOutcome"),
+    ("needs_report", "requests.page.col_needs_report", "bool"),
     ("description", "requests.page.col_description", "text"),
+    ("lead_unit", "requests.page.col_lead_unit", "text"), ("deadline", "requests.page.col_deadline", "text"),
+    ("overdue", "requests.page.col_overdue", "bool"),
 ]
 
 

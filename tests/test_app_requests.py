@@ -273,6 +273,8 @@ def test_the_lists_first_columns_are_what_a_meeting_reads() -> None:
     from dashboard import presenters_requests as view
 
     assert [c[0] for c in view.LIST_COLUMNS[:5]] == ["code", "category", "status", "deadline_state", "description"]
+    assert [c[0] for c in view.QUEUE_COLUMNS[:6]] == ["code", "category", "status", "outcome", "needs_report",
+                                                      "description"]
 
 
 def newest_request(url: str) -> tuple[str, str, str | None, int, int]:
