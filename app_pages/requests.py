@@ -170,8 +170,10 @@ def pick_row() -> None:
 
 
 st.caption(t("requests.page.shown", shown=f"{len(shown):,}", total=f"{board.total:,}"))
+# A request recorded here has a 12-character code (R + day + number): sized by its Chinese header it was cut.
 st.dataframe(presenters.table(shown, view.LIST_COLUMNS), hide_index=True, width="stretch",
              height=view.table_height(len(shown), 400),
+             column_config={t("requests.page.col_code"): st.column_config.TextColumn(width=130, pinned=True)},
              key="requests_table", on_select=pick_row, selection_mode="single-row")
 extra = view.filters_cover(status, category, unit_names.get(unit, unit) if unit else None, overdue_only)
 data.download_requests(scope, filters, today, total=board.total, shown=len(shown), title=t("requests.page.file"),

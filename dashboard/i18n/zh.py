@@ -635,7 +635,7 @@ STRINGS: dict[str, str] = {
     "requests.page.escalate_cancel": "取消",
     "requests.page.escalate_none": "现在没有需要升级的逾期诉求。",
     "requests.page.escalated": "已将 {n} 件逾期诉求升级到上级单位：{codes}。",
-    "requests.page.codes_more": "{codes} 等另外 {n} 件",
+    "requests.page.codes_more": "{codes}，另有 {n} 件",
     "requests.page.all_statuses": "全部状态",
     "requests.page.all_categories": "全部类别",
     "requests.page.all_units": "全部单位",
