@@ -41,7 +41,75 @@ if data.own_units_only():
     st.caption(t("requests.page.own_units"))
 figures_box = st.container()    # drawn once the list's filters below are known: one load serves the whole page
 
+
+def forget_form() -> None:
+    """Another request opened: its form starts empty (a date typed for the last one must not be reused)."""
+    for key in view.FORM_KEYS:
+        st.session_state.pop(key, None)
+
+
 st.subheader(t("requests.page.list"))
+if loaders.can(Action.request_write):
+    with st.expander(t("requests.page.collect"), icon=":material/add_comment:"):
+        if f.community_id is None:
+            st.info(t("requests.page.collect_pick_community"), icon=":material/location_city:")
+        else:
+            lives = data.load_livestream_sessions(f.community_id)
+            held = {c: f"{c} · {d} · {n}" for c, d, n in lives.itertuples(index=False)}
+            kinds, priorities = view.labels(RequestCategory), view.labels(RequestPriority, "requests.page.no_priority")
+            with st.form("requests_collect_form", clear_on_submit=True):
+                live_code = st.selectbox(t("requests.page.collect_session"), list(held), key="requests_collect_session",
+                                         format_func=held.__getitem__, help=t("requests.page.collect_session_help"))
+                left, mid, right, last = st.columns(4)
+                new_category = left.selectbox(t("requests.page.col_category"), list(kinds),
+                                              key="requests_collect_category", format_func=kinds.__getitem__)
+                new_priority = mid.selectbox(t("requests.page.col_priority"), list(priorities),
+                                             key="requests_collect_priority", format_func=priorities.__getitem__,
+                                             help=t("requests.page.collect_priority_help"))
+                new_endorsements = right.number_input(t("requests.page.col_endorsements"), 0, 100_000, 0,
+                                                      key="requests_collect_endorsements",
+                                                      help=t("requests.page.endorsements_help"))
+                new_raised = last.date_input(t("requests.page.col_raised_on"), value=today, max_value=today,
+                                             key="requests_collect_raised_on")
+                new_text = st.text_area(t("requests.page.col_description"), key="requests_collect_description",
+                                        max_chars=1000, help=t("requests.page.collect_description_help"))
+                collected = st.form_submit_button(t("requests.page.collect_button"), type="primary",
+                                                  disabled=not held)
+            if not held:
+                st.caption(t("requests.page.no_sessions"))
+            if collected and live_code is not None:
+                try:
+                    new = data.collect(livestream_code=live_code, category=new_category, description=new_text,
+                                       endorsements=int(new_endorsements), raised_on=new_raised,
+                                       priority=new_priority or None, today=today)
+                    st.session_state["requests_pick"] = new.code
+                    forget_form()
+                    loaders.flash(view.collected_message(new.code, str(new.status), new.quarter))
+                    st.rerun()
+                except RuleError as err:
+                    st.error(rule_message(err))
+    if st.button(t("requests.page.escalate"), key="requests_escalate", icon=":material/trending_up:",
+                 help=t("requests.page.escalate_help")):
+        st.session_state["requests_escalate_preview"] = data.escalation_preview(today)
+    preview = st.session_state.get("requests_escalate_preview")
+    if preview is not None and not preview:
+        st.info(t("requests.page.escalate_none"), icon=":material/check_circle:")
+        del st.session_state["requests_escalate_preview"]
+    elif preview:
+        st.warning(view.escalation_question(preview), icon=":material/trending_up:")
+        yes, no, _ = st.columns([2, 1, 4])
+        if yes.button(t("requests.page.escalate_confirm", n=len(preview)), key="requests_escalate_yes",
+                      type="primary"):
+            del st.session_state["requests_escalate_preview"]
+            try:
+                escalated = data.escalate_overdue(today)
+                loaders.flash(view.escalated_message(escalated))
+                st.rerun()
+            except RuleError as err:
+                st.error(rule_message(err))
+        if no.button(t("requests.page.escalate_cancel"), key="requests_escalate_no"):
+            del st.session_state["requests_escalate_preview"]
+            st.rerun()
 units = data.load_request_units(scope.party_id)
 community_code = loaders.community_code(f.community_id)
 if community_code is not None:
@@ -79,24 +147,18 @@ with figures_box:
     left, right = st.columns(2)
     left.plotly_chart(charts.request_category_chart(view.category_frame(board.by_category),
                                                     t("requests.page.by_category")), width="stretch")
-    with right:
-        st.markdown(f"**{t('requests.page.by_unit')}**")
-        if board.by_unit.empty:
-            st.caption(t("chart.empty"))
-        else:
-            st.dataframe(view.unit_frame(board.by_unit), hide_index=True, width="stretch",
-                         height=view.table_height(len(board.by_unit), 300))
-        st.caption(t("requests.rate.ranking_help", n=view.MIN_RANKED))
-    st.plotly_chart(charts.request_trend_chart(board.trend, t("requests.page.trend")), width="stretch")
+    right.plotly_chart(charts.request_trend_chart(board.trend, t("requests.page.trend")), width="stretch")
+    # The ranking across the page: in half of 1280 pixels its rate and numerator/denominator were scrolled away.
+    st.markdown(f"**{t('requests.page.by_unit')}**")
+    if board.by_unit.empty:
+        st.caption(t("chart.empty"))
+    else:
+        st.dataframe(view.unit_frame(board.by_unit), hide_index=True, width="stretch",
+                     height=view.table_height(len(board.by_unit), 300))
+    st.caption(t("requests.rate.ranking_help", n=view.MIN_RANKED))
 
 shown = view.list_frame(board.requests, visible)
 codes = shown["code"].tolist()
-
-
-def forget_form() -> None:
-    """Another request opened: its form starts empty (a date typed for the last one must not be reused)."""
-    for key in view.FORM_KEYS:
-        st.session_state.pop(key, None)
 
 
 def pick_row() -> None:
@@ -108,8 +170,10 @@ def pick_row() -> None:
 
 
 st.caption(t("requests.page.shown", shown=f"{len(shown):,}", total=f"{board.total:,}"))
+# A request recorded here has a 12-character code (R + day + number): sized by its Chinese header it was cut.
 st.dataframe(presenters.table(shown, view.LIST_COLUMNS), hide_index=True, width="stretch",
              height=view.table_height(len(shown), 400),
+             column_config={t("requests.page.col_code"): st.column_config.TextColumn(width=130, pinned=True)},
              key="requests_table", on_select=pick_row, selection_mode="single-row")
 extra = view.filters_cover(status, category, unit_names.get(unit, unit) if unit else None, overdue_only)
 data.download_requests(scope, filters, today, total=board.total, shown=len(shown), title=t("requests.page.file"),
@@ -165,7 +229,7 @@ if pick is not None:
                                            index=None, format_func=names.__getitem__,
                                            placeholder=t("requests.page.pick_unit"))
                 supports = st.multiselect(t("requests.page.support_units"), list(names), key="requests_support",
-                                          format_func=names.__getitem__)
+                                          format_func=names.__getitem__, placeholder=t("requests.page.pick_units"))
                 fields["support_unit_codes"] = supports if step == RequestMove.route or supports else None
             if step == RequestMove.transfer:
                 fields["reason"] = st.text_input(t("requests.page.transfer_reason"), key="requests_transfer_reason",
@@ -226,7 +290,8 @@ else:
         held = {c: f"{c} · {d} · {n}" for c, d, n in sessions.itertuples(index=False)}
         with st.form("requests_report_form", clear_on_submit=True):
             chosen = st.multiselect(t("requests.page.report_codes"), due["code"].tolist(), key="requests_report_codes",
-                                    help=t("requests.page.report_codes_help"))
+                                    help=t("requests.page.report_codes_help"),
+                                    placeholder=t("requests.page.pick_codes"))
             live = st.selectbox(t("requests.page.session"), list(held), key="requests_report_session",
                                 format_func=held.__getitem__)
             reported = st.form_submit_button(t("requests.page.report_button"), type="primary")

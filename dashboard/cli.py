@@ -1,4 +1,4 @@
-"""python -m dashboard …: database, demo data, accounts, distribution runs, import, export, audit."""
+"""python -m dashboard …: database, demo data, accounts, distribution runs, import, export, audit, requests."""
 
 import argparse
 import getpass
@@ -226,6 +226,33 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _requests(args: argparse.Namespace) -> int:
+    """escalate-overdue: every overdue request one step up its unit ladder, as of --today (for a nightly cron)."""
+    import datetime as dt
+
+    from sqlmodel import Session
+
+    from dashboard import access
+    from dashboard.access import Action
+    from dashboard.db import init_database
+    from dashboard.periods import shanghai_today
+    from dashboard.services import requests
+
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else shanghai_today()
+    except ValueError:
+        raise UsageError(t("cli.bad_date", date=args.today)) from None
+    engine = init_database(args.database_url)
+    who = _signed_in(args, engine)
+    access.require(who.role, Action.request_write)
+    with Session(engine) as session:
+        escalated = requests.escalate_overdue(session, today=today, actor=who)
+        session.commit()
+    print(json.dumps({"action": args.action, "today": today.isoformat(), "escalated": escalated,
+                      "count": len(escalated)}, ensure_ascii=False))
+    return 0
+
+
 def _user(args: argparse.Namespace) -> int:
     """Accounts. Until an admin exists, `user add NAME --role admin` needs no sign-in: that is how the first
     admin is made. After that every account command is an admin's, signed in with --user."""
@@ -366,6 +393,12 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--community", default=None, help="community code")
     exp.add_argument("--quarter", default=None, help="e.g. 2025Q3")
     exp.set_defaults(func=_export)
+    req = sub.add_parser("requests", parents=[auth],
+                         help="直播治理诉求: escalate overdue requests (social worker, admin)")
+    req.add_argument("action", choices=["escalate-overdue"])
+    req.add_argument("--today", default=None,
+                     help="the day to count from, e.g. 2026-12-01 (default: today in Shanghai)")
+    req.set_defaults(func=_requests)
     usr = sub.add_parser("user", parents=[auth], help="accounts: add, reset a password, disable, enable, list")
     usr.add_argument("action", choices=["add", "reset", "disable", "enable", "list", "demo-accounts"])
     usr.add_argument("username", nargs="?", default="")

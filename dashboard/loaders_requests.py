@@ -27,6 +27,7 @@ from dashboard.queries.requests import RequestFilters, RequestScope, RequestsPag
 from dashboard.services import requests as service
 from dashboard.services import workdays
 from dashboard.services.workdays import Calendar
+from data_models import Request
 from data_models.enums import RequestMove, Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -126,6 +127,40 @@ def move(code: str, step: RequestMove, *, version: int, on: dt.date | None, toda
     dated: dict[str, Any] = {} if on is None else {"on": on}
     return write(function, permission=permission, code=code, version=version, actor=principal(), today=today,
                  **dated, **fields)
+
+
+def _collect(session: Session, *, priority: str | None, actor: Principal, today: dt.date, **fields: Any) -> Request:
+    """Record a request; with a priority it is classified at once, in the same transaction (two steps in its
+    history, both dated the day it was raised): the category was chosen when it was recorded."""
+    req = service.collect(session, actor=actor, today=today, **fields)
+    if priority:
+        req = service.classify(session, req.code, version=req.version, category=str(req.category),
+                               priority=priority, actor=actor, on=req.raised_on, today=today)
+    return req
+
+
+def collect(*, livestream_code: str, category: str, description: str, endorsements: int, raised_on: dt.date,
+            priority: str | None, today: dt.date) -> Request:
+    """登记诉求 as the signed-in account (social worker, admin); RuleError on refusal."""
+    return write(_collect, permission=Action.request_write, livestream_code=livestream_code, category=category,
+                 description=description, endorsements=endorsements, raised_on=raised_on, priority=priority,
+                 actor=principal(), today=today)
+
+
+def escalation_preview(today: dt.date) -> list[str]:
+    """The codes 升级逾期诉求 would escalate now: the service run and rolled back (its rules in one place), so the
+    confirmation names exactly what the click does. Not cached: it is asked for once, by a click."""
+    access.require(principal().role, Action.request_write)
+    with Session(get_engine()) as session:
+        try:
+            return service.escalate_overdue(session, today=today, actor=principal())
+        finally:
+            session.rollback()
+
+
+def escalate_overdue(today: dt.date) -> list[str]:
+    """Escalate every overdue request one step up its unit ladder (all communities); the codes escalated."""
+    return write(service.escalate_overdue, permission=Action.request_write, today=today, actor=principal())
 
 
 def forget_request() -> None:

@@ -110,14 +110,17 @@ def deadline_state(row: Any) -> str:
     return t("requests.page.days_left", n=left)
 
 
+# At a projector's 1280 pixels the first five columns are what a meeting reads (which request, what was asked, where
+# it stands, how late); the rest are a scroll away.
 LIST_COLUMNS: list[Column] = [
-    ("code", "requests.page.col_code", "text"), ("raised_on", "requests.page.col_raised_on", "text"),
-    ("category", "requests.page.col_category", "enum:RequestCategory"),
-    ("priority", "requests.page.col_priority", "enum:RequestPriority"),
+    ("code", "requests.page.col_code", "text"), ("category", "requests.page.col_category", "enum:RequestCategory"),
     ("status", "requests.page.col_status", "enum:RequestStatus"),
-    ("lead_unit_name", "requests.page.col_lead_unit", "text"),
-    ("deadline", "requests.page.col_deadline", "text"), ("deadline_state", "requests.page.col_deadline_state", "text"),
+    ("deadline_state", "requests.page.col_deadline_state", "text"),
     ("description", "requests.page.col_description", "text"),
+    ("lead_unit_name", "requests.page.col_lead_unit", "text"),
+    ("raised_on", "requests.page.col_raised_on", "text"),
+    ("priority", "requests.page.col_priority", "enum:RequestPriority"),
+    ("deadline", "requests.page.col_deadline", "text"),
     ("return_count", "requests.page.col_returns", "int"), ("reopen_count", "requests.page.col_reopens", "int"),
     ("escalation_level", "requests.page.col_escalation", "int"),
 ]
@@ -151,10 +154,12 @@ def history_frame(df: pd.DataFrame, visible: bool) -> pd.DataFrame:
 
 QUEUE_COLUMNS: list[Column] = [
     ("code", "requests.page.col_code", "text"), ("category", "requests.page.col_category", "enum:RequestCategory"),
-    ("status", "requests.page.col_status", "enum:RequestStatus"), ("lead_unit", "requests.page.col_lead_unit", "text"),
-    ("outcome", "requests.page.col_outcome", "enum:RequestOutcome"), ("deadline", "requests.page.col_deadline", "text"),
-    ("overdue", "requests.page.col_overdue", "bool"), ("needs_report", "requests.page.col_needs_report", "bool"),
+    ("status", "requests.page.col_status", "enum:RequestStatus"),
+    ("outcome", "requests.page.col_outcome", "enum:RequestOutcome"),
+    ("needs_report", "requests.page.col_needs_report", "bool"),
     ("description", "requests.page.col_description", "text"),
+    ("lead_unit", "requests.page.col_lead_unit", "text"), ("deadline", "requests.page.col_deadline", "text"),
+    ("overdue", "requests.page.col_overdue", "bool"),
 ]
 
 
@@ -201,6 +206,31 @@ def move_label(move: str) -> str:
 
 def moved_message(code: str, move: str, status: str) -> str:
     return t("requests.page.moved", code=code, move=move_label(move), status=t(f"enum.RequestStatus.{status}"))
+
+
+def collected_message(code: str, status: str, quarter: str) -> str:
+    return t("requests.page.collected", code=code, status=t(f"enum.RequestStatus.{status}"), quarter=quarter)
+
+
+ESCALATION_CODES_SHOWN = 10
+
+
+def _codes(codes: list[str]) -> str:
+    """Up to ESCALATION_CODES_SHOWN codes, then how many more."""
+    shown = t("requests.page.sep").join(codes[:ESCALATION_CODES_SHOWN])
+    more = len(codes) - ESCALATION_CODES_SHOWN
+    return shown if more <= 0 else t("requests.page.codes_more", codes=shown, n=more)
+
+
+def escalation_question(codes: list[str]) -> str:
+    """What 升级逾期诉求 will do, before it is done: how many, which, in every community."""
+    return t("requests.page.escalate_question", n=len(codes), codes=_codes(codes))
+
+
+def escalated_message(codes: list[str]) -> str:
+    if not codes:
+        return t("requests.page.escalate_none")
+    return t("requests.page.escalated", n=len(codes), codes=_codes(codes))
 
 
 def _deadline_fact(row: Any) -> str:

@@ -5,6 +5,7 @@ list's export keeps the account's row scope."""
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -251,7 +252,8 @@ def test_the_list_export_keeps_the_accounts_scope_and_filters(url: str) -> None:
                                filters=RequestFilters(overdue_only=True), today=dt.date(2026, 12, 1), title="诉求",
                                cover={}, personal=True)
     sheet = openpyxl.load_workbook(io.BytesIO(overdue))["诉求"]
-    assert m > 0 and all("逾期" in row[7] for row in sheet.iter_rows(min_row=2, values_only=True))
+    column = [c.value for c in sheet[1]].index(t("requests.page.col_deadline_state"))
+    assert m > 0 and all("逾期" in row[column] for row in sheet.iter_rows(min_row=2, values_only=True))
     engine.dispose()
 
 
@@ -264,3 +266,87 @@ def test_each_table_names_its_columns_apart(lang: str) -> None:
         for columns in (view.LIST_COLUMNS, view.HISTORY_COLUMNS, view.QUEUE_COLUMNS):
             headers = [t(key) for _, key, _ in columns]
             assert len(headers) == len(set(headers)), headers
+
+
+def test_the_lists_first_columns_are_what_a_meeting_reads() -> None:
+    """At 1280 pixels about five columns fit: what was asked and how late it is came after eight others before."""
+    from dashboard import presenters_requests as view
+
+    assert [c[0] for c in view.LIST_COLUMNS[:5]] == ["code", "category", "status", "deadline_state", "description"]
+    assert [c[0] for c in view.QUEUE_COLUMNS[:6]] == ["code", "category", "status", "outcome", "needs_report",
+                                                      "description"]
+
+
+def newest_request(url: str) -> tuple[str, str, str | None, int, int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(R.c.code, R.c.status, R.c.priority, R.c.endorsements, R.c.id)
+                           .order_by(R.c.id.desc()).limit(1)).one()
+        events = conn.execute(sa.select(sa.func.count()).select_from(table_of(RequestEvent))
+                              .where(table_of(RequestEvent).c.request_id == row.id)).scalar_one()
+    engine.dispose()
+    return row.code, str(row.status), None if row.priority is None else str(row.priority), row.endorsements, events
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_social_worker_records_a_request_classified_at_once_or_only_collected(url: str, lang: str) -> None:
+    at = open_as(url, "social_worker", party="GA-SW", lang=lang)
+    with use_language(lang):
+        assert any(i.value == t("requests.page.collect_pick_community") for i in at.info)   # all communities
+        at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+        assert at.multiselect(key="requests_report_codes").proto.placeholder == t("requests.page.pick_codes")
+        session = at.selectbox(key="requests_collect_session").value
+        assert session is not None and session.startswith("L")        # the community's newest livestream
+        at.selectbox(key="requests_collect_category").set_value("road_lighting")
+        at.selectbox(key="requests_collect_priority").set_value("urgent")
+        at.number_input(key="requests_collect_endorsements").set_value(3)
+        at.text_area(key="requests_collect_description").input("村口路灯坏了")
+        click(at, t("requests.page.collect_button"))
+        code, status, priority, endorsements, events = newest_request(url)
+        assert (status, priority, endorsements, events) == ("classified", "urgent", 3, 2)   # collect + classify
+        assert any(code in s.value and t("enum.RequestStatus.classified") in s.value for s in at.success)
+
+        at.text_area(key="requests_collect_description").input("快递点太远")     # no priority: only collected
+        click(at, t("requests.page.collect_button"))
+        second, status, priority, _, events = newest_request(url)
+        assert second != code and (status, events) == ("collected", 1)
+
+        click(at, t("requests.page.collect_button"))                             # nothing written: refused
+        assert [e.value for e in at.error] == [t("requests.description_required")]
+        assert newest_request(url)[0] == second
+
+
+def escalations(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(sa.select(sa.func.count()).select_from(table_of(RequestEvent))
+                         .where(table_of(RequestEvent).c.move == "escalate")).scalar_one()
+    engine.dispose()
+    return int(n)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_escalating_overdue_requests_asks_how_many_first_then_does_that_many(url: str, lang: str) -> None:
+    at = open_as(url, "social_worker", party="GA-SW", lang=lang)
+    before = escalations(url)
+    with use_language(lang):
+        click(at, t("requests.page.escalate"))
+        assert escalations(url) == before                     # the question writes nothing
+        question = at.warning[-1].value
+        n = int(re.findall(r"\d+", at.button(key="requests_escalate_yes").label)[0])
+        assert n > 0 and question.startswith(t("requests.page.escalate_question", n=n, codes="X").split("X")[0])
+        at.button(key="requests_escalate_yes").click().run()
+        assert not at.exception, at.exception
+        assert escalations(url) == before + n
+        assert any(s.value.startswith(t("requests.page.escalated", n=n, codes="X").split("X")[0]) for s in at.success)
+        click(at, t("requests.page.escalate"))                 # done for today: nothing more to climb
+        assert any(i.value == t("requests.page.escalate_none") for i in at.info)
+        assert escalations(url) == before + n
+
+
+@pytest.mark.parametrize("role, party", [("viewer", None), ("government", "GA-GOV")])
+def test_only_social_workers_and_admins_record_or_escalate(url: str, role: str, party: str | None) -> None:
+    at = open_as(url, role, party=party)
+    at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+    assert not any(b.key == "requests_escalate" for b in at.button)
+    assert not any(e.label == t("requests.page.collect") for e in at.expander)
