@@ -280,3 +280,24 @@ def test_an_empty_database(engine: Engine) -> None:
     assert got.summary.current.collected == 0 and got.summary.previous is None
     assert got.requests.empty and got.total == 0 and got.by_unit.empty and got.by_category.empty
     assert list(got.trend.collected) == [0] * 6
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_a_request_still_within_its_working_day_is_not_yet_counted_against_the_response_rate(
+        engine: Engine, live: bool) -> None:
+    """Raised on Friday 2025-10-31 or today (Monday 11-03) and not routed yet: their working day has not passed
+    (Friday's ends with Monday), so they are left out of 响应率 until it has. One raised on Thursday 10-30 and not
+    routed by Monday has missed it and counts against the rate."""
+    with engine.begin() as conn:
+        c = f.community(conn, "C1")
+        s = f.livestream(conn, c, "L1")
+        for code, raised in (("W1", D(2025, 10, 31)), ("W2", TODAY), ("LATE", D(2025, 10, 30))):
+            request(conn, s, c, code, raised_on=raised, quarter="2025Q4")
+        request(conn, s, c, "OK", raised_on=D(2025, 10, 30), quarter="2025Q4", first_routed_on=D(2025, 10, 31),
+                status="routed", deadline=D(2025, 11, 7))
+        request_stats.refresh_all(conn)
+    with Session(engine) as session:
+        got = figures(session, scope=RequestScope(c, "2025Q4"), quarters=["2025Q4"], today=TODAY, calendar=CAL,
+                      live=live)["2025Q4"]
+    assert got.collected == 4
+    assert (got.response.numerator, got.response.denominator) == (1, 2)

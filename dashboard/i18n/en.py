@@ -587,7 +587,7 @@ STRINGS: dict[str, str] = {
     "requests.readout_closing": "Keep raising your requests in the comments; we will report back in the next livestream.",
     # issue 13: the request loop's rates (dashboard/services/request_rates.py); each help text is the formula
     "requests.rate.response": "Response rate",
-    "requests.rate.response_help": "Response rate = requests first routed within one working day of collection (the same day or the next working day, on the Chinese holiday calendar) ÷ all requests collected in the period. A request never routed counts in the denominator only.",
+    "requests.rate.response_help": "Response rate = requests first routed within one working day of collection (the same day or the next working day, on the Chinese holiday calendar) ÷ all requests collected in the period. A request never routed counts in the denominator only; one collected so recently that its working day has not yet passed is not counted yet.",
     "requests.rate.resolution": "Resolution rate",
     "requests.rate.resolution_help": "Resolution rate = (solved + ½ × partly solved) ÷ all finished requests (finished, reported back, closed) except unreasonable ones; explained counts in the denominator only. Unreasonable requests are shown apart.",
     "requests.rate.satisfaction": "Satisfaction rate",

@@ -574,7 +574,7 @@ STRINGS: dict[str, str] = {
     "requests.readout_closing": "欢迎大家继续在评论区反映诉求，我们下期直播再向大家通报。",
     # issue 13: the request loop's rates (dashboard/services/request_rates.py); each help text is the formula
     "requests.rate.response": "响应率",
-    "requests.rate.response_help": "响应率 = 收集后 1 个工作日内（当天或下一个工作日，按法定节假日和调休计算）首次转办的诉求数 ÷ 本期收集的全部诉求数。从未转办的诉求只算在分母里。",
+    "requests.rate.response_help": "响应率 = 收集后 1 个工作日内（当天或下一个工作日，按法定节假日和调休计算）首次转办的诉求数 ÷ 本期收集的全部诉求数。从未转办的诉求只算在分母里；刚收集、1 个工作日还没过完的诉求暂不计入。",
     "requests.rate.resolution": "解决率",
     "requests.rate.resolution_help": "解决率 = （已解决 + ½ × 部分解决）÷ 全部已办结诉求（已办结、已公示反馈、已关闭），不含不合理诉求；解释说明只算在分母里。不合理诉求单独列出。",
     "requests.rate.satisfaction": "满意率",

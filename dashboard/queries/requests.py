@@ -128,11 +128,22 @@ def quarters_back(quarter: str, n: int) -> list[str]:
     return out[::-1]
 
 
-def _today_counts(today: dt.date, next_workday: dt.date) -> dict[str, sa.ColumnElement[Any]]:
-    """The counts that depend on today: open, open and past the deadline, open and due by the next working day."""
+def window_start(today: dt.date, calendar: Calendar) -> dt.date:
+    """The earliest raising day whose one working day to be routed in has not passed by `today`: a request raised
+    on or after it and not routed yet may still be routed in time (raised on Friday, it has until Monday)."""
+    day = today
+    while calendar.add_working_days(day - dt.timedelta(days=1), 1) >= today:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _today_counts(today: dt.date, next_workday: dt.date, window: dt.date) -> dict[str, sa.ColumnElement[Any]]:
+    """The counts that depend on today: open, open and past the deadline, open and due by the next working day,
+    and not yet routed but still within the working day it has to be (left out of 响应率 until it has passed)."""
     is_open = R.c.status.in_(OPEN)
     return {"open": count_if(is_open), "overdue": count_if(overdue(today)),
-            "at_risk": count_if(sa.and_(is_open, R.c.deadline >= today, R.c.deadline <= next_workday))}
+            "at_risk": count_if(sa.and_(is_open, R.c.deadline >= today, R.c.deadline <= next_workday)),
+            "waiting": count_if(sa.and_(is_open, R.c.first_routed_on.is_(None), R.c.raised_on >= window))}
 
 
 def figures(session: Session, *, scope: RequestScope, quarters: list[str], today: dt.date,
@@ -143,7 +154,7 @@ def figures(session: Session, *, scope: RequestScope, quarters: list[str], today
     does from the open requests alone (ix_request_open). A scope with `party_id` counts its requests live, as does
     `live=True`: the same counts (request_stats.COUNTS) grouped by quarter, in three GROUP BY queries."""
     conn = session.connection()
-    now = _today_counts(today, calendar.add_working_days(today, 1))
+    now = _today_counts(today, calendar.add_working_days(today, 1), window_start(today, calendar))
     where = _where(scope, quarters)
     counts: dict[str, dict[str, int]] = {}
     if _kept(scope, live):
@@ -172,7 +183,7 @@ def _figures(quarter: str, c: dict[str, int]) -> RequestFigures:
     answered = sum(n(f"cb_{r}") for r in ANSWERED)
     return RequestFigures(
         quarter=quarter, collected=n("collected"), open=n("open"), finished=n("finished"),
-        response=response_rate(n("responded"), n("collected")),
+        response=response_rate(n("responded"), n("collected") - n("waiting")),
         resolution=resolution_rate(n("solved"), n("partly_solved"), n("counted")),
         satisfaction=satisfaction_rate(n("cb_satisfied"), n("cb_basically_satisfied"), answered),
         on_time=on_time_rate(n("on_time"), n("counted"), n("overdue")), overdue=n("overdue"), at_risk=n("at_risk"),

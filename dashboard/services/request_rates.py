@@ -31,7 +31,9 @@ def response_rate(routed_in_time: int, collected: int) -> Rate:
 
     Within one working day: routed the day it was raised or by the next working day on the Chinese calendar
     (a request raised on Friday evening and routed on Monday counts, one raised before National Day and routed
-    after the holiday counts). A request never routed counts in the denominator only."""
+    after the holiday counts). A request never routed counts in the denominator only, once its working day has
+    passed: one raised today (or on Friday, seen on Monday) and not routed yet is not counted either way until then
+    (the caller leaves it out of `collected`), so the current quarter does not read 0% on its first day."""
     return Rate(routed_in_time, collected)
 
 
