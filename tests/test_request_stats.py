@@ -241,16 +241,19 @@ HEADER = ["诉求编号", "直播编号", "提出日期", "诉求类别", "主�
 
 def test_an_import_and_its_undo_keep_the_figures(desk: SimpleNamespace) -> None:
     e = desk.engine
-    imported = [["R1", "L0", "2025-09-30", "parcel_stacking", "VC", "2025-10-16", "in_progress", "", "2025-10-09", ""],
-                ["R2", "L1", "2025-11-03", "sanitation", "VC", "2025-11-10", "resolved", "2025-11-07", "2025-11-03", "solved"],
-                ["R3", "L9", "2025-11-03", "parcel_stacking", "C2U", "2025-11-10", "routed", "", "2025-11-03", ""]]
+    imported = [
+        ["R1", "L0", "2025-09-30", "parcel_stacking", "VC", "2025-10-16", "in_progress", "", "2025-10-09", ""],
+        ["R2", "L1", "2025-11-03", "sanitation", "VC", "2025-11-10", "resolved", "2025-11-07", "2025-11-03", "solved"],
+        ["R3", "L9", "2025-11-03", "parcel_stacking", "C2U", "2025-11-10", "routed", "", "2025-11-03", ""]]
     first = importer.import_file(e, "requests", as_csv([HEADER, *imported]), "r.csv", actor="测试", today=TODAY)
     assert first.status == "committed", first.errors
     after_first = check(e)
     assert {(c, q) for q, c, *_ in after_first} == {(desk.c1, "2025Q3"), (desk.c1, "2025Q4"), (desk.c2, "2025Q4")}
     # R1 moves from Q3 to Q4 (its old pair must be recounted: it is left without requests), R2 is finished late.
-    changed = [["R1", "L1", "2025-11-04", "parcel_stacking", "VC", "2025-11-11", "resolved", "2025-11-12", "2025-11-04", "solved"],
-               ["R2", "L1", "2025-11-03", "sanitation", "VC", "2025-11-10", "resolved", "2025-11-20", "2025-11-03", "solved"]]
+    changed = [
+        ["R1", "L1", "2025-11-04", "parcel_stacking", "VC", "2025-11-11", "resolved", "2025-11-12", "2025-11-04",
+         "solved"],
+        ["R2", "L1", "2025-11-03", "sanitation", "VC", "2025-11-10", "resolved", "2025-11-20", "2025-11-03", "solved"]]
     second = importer.import_file(e, "requests", as_csv([HEADER, *changed]), "r2.csv", actor="测试", today=TODAY)
     assert second.status == "committed" and second.updated == 2, second.errors
     after_second = check(e)
