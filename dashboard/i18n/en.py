@@ -526,7 +526,7 @@ STRINGS: dict[str, str] = {
     "io.progress_refs": "Checking the codes…",
     "io.progress_writing": "Writing…",
     "common.download_table": "Export this table (Excel)",
-    "common.download_all": "Export all {n} rows (Excel)",
+    "common.download_all": "Export all rows: {n} (Excel)",
     "common.download_all_help": "Exports every row that matches the current filters ({n} in all), not only the first {shown} shown in the table.",
     "needs.backlog_file": "open needs",
     "coop.file_top": "members by sales",
@@ -595,7 +595,7 @@ STRINGS: dict[str, str] = {
     "requests.rate.on_time": "On-time rate",
     "requests.rate.on_time_help": "On-time rate = requests finished by their deadline ÷ (requests finished + requests still open and already past their deadline). An open overdue request counts against the rate: leaving it unfinished never helps. Unreasonable requests are left out.",
     "requests.rate.ranking_help": "Ranked by on-time rate, ties sharing a place; numerator and denominator shown. A unit leading fewer than {n} requests in the period is not ranked.",
-    "requests.rate.unreasonable_apart": "{n} unreasonable requests (agreed by a second person), left out of the resolution, satisfaction and on-time rates.",
+    "requests.rate.unreasonable_apart": "Unreasonable requests (agreed by a second person): {n}, left out of the resolution, satisfaction and on-time rates.",
     "requests.rate.period_note": "Requests collected in this quarter, as they stand today; overdue is judged today.",
     # issue 13: the 直播治理诉求 page (app_pages/requests.py)
     "requests.page.title": "Livestream requests",
