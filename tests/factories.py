@@ -1,15 +1,12 @@
 """Small helpers that insert valid rows with Core, so a test states only what it is about."""
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import data_models
-from dashboard.i18n import get_language, set_language
 
 T = data_models.metadata.tables
 D = dt.date
@@ -116,11 +113,3 @@ def count(conn: Connection, table: str) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(T[table])).scalar_one())
 
 
-@contextmanager
-def use_language(lang: str) -> Iterator[None]:
-    before = get_language()
-    set_language(lang)
-    try:
-        yield
-    finally:
-        set_language(before)

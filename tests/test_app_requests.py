@@ -19,7 +19,7 @@ from dashboard.accounts import Principal
 from dashboard.db import make_engine
 from dashboard.excel.tables import requests_xlsx
 from dashboard.excel.writer import routed_to_party
-from dashboard.i18n import t
+from dashboard.i18n import t, use_language
 from dashboard.periods import shanghai_today
 from dashboard.presenters_requests import move_label
 from dashboard.queries.requests import RequestFilters, RequestScope
@@ -29,7 +29,6 @@ from data_models.base import table_of
 from data_models.enums import Role
 from tests import factories
 from tests.apptest_helpers import ROOT, add_user, clear_caches, click, sign_in
-from tests.factories import use_language
 
 PAGE = "app_pages/requests.py"
 R = table_of(Request)

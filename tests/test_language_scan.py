@@ -13,9 +13,8 @@ from playwright.sync_api import Locator, Page, expect
 from streamlit.testing.v1 import AppTest
 
 from dashboard import charts
-from dashboard.i18n import set_language
+from dashboard.i18n import set_language, use_language
 from tests.apptest_helpers import ROOT, clear_caches, start_as
-from tests.factories import use_language
 from tests.test_browser import browser_context_args, browser_type_launch_args, go, screenshot, server, sign_in  # noqa: F401  (the fixtures that serve the app and launch Debian's Chromium)
 
 PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/requests.py", "app_pages/cooperative.py",

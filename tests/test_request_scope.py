@@ -16,11 +16,11 @@ from streamlit.testing.v1 import AppTest
 from dashboard import access
 from dashboard.accounts import Principal
 from dashboard.excel import importer, writer
+from dashboard.i18n import use_language
 from dashboard.privacy import looks_masked, mask_text
 from data_models.enums import Role
 from tests import factories as f
 from tests.apptest_helpers import add_user, clear_caches
-from tests.factories import use_language
 from tests.test_cli import run
 
 D = dt.date

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import accounts, presenters
 from dashboard.excel import annotate
+from dashboard.i18n import use_language
 from dashboard.queries import cooperative as coop_q
 from dashboard.queries import practitioner as prac_q
 from dashboard.services import distribution as dist
@@ -19,7 +20,6 @@ from dashboard.services import statements
 from dashboard.services.errors import RuleError
 from tests import factories as f
 from tests.apptest_helpers import open_page
-from tests.factories import use_language
 
 D = dt.date
 T0 = dt.datetime(2025, 6, 1, 8, 0, tzinfo=dt.UTC)

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 
 from dashboard.excel import importer, writer
 from dashboard.excel.spec import ENTITIES
+from dashboard.i18n import use_language
 from seed.people import DEMO_COMMUNITIES
-from tests.factories import use_language
 
 
 def help_examples(template: bytes) -> dict[str, str]:

@@ -1,5 +1,7 @@
 """Every interface string goes through t(); zh-CN is the default, English complete. Enum labels live here too."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -20,6 +22,17 @@ def set_language(lang: str) -> None:
 
 def get_language() -> str:
     return _language.get()
+
+
+@contextmanager
+def use_language(lang: str) -> Iterator[None]:
+    """Speak `lang` inside the block (a text read out in Chinese whatever the page's language), then as before."""
+    before = get_language()
+    set_language(lang)
+    try:
+        yield
+    finally:
+        set_language(before)
 
 
 def t(key: str, **kwargs: Any) -> str:
