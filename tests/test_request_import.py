@@ -18,10 +18,10 @@ from sqlalchemy.engine import Engine
 from dashboard import access
 from dashboard.excel import importer, writer
 from dashboard.excel.spec import ENTITIES
+from dashboard.i18n import use_language
 from dashboard.services import workdays
 from data_models.enums import Role
 from tests import factories as f
-from tests.factories import use_language
 
 D = dt.date
 T = f.T
@@ -201,7 +201,8 @@ def test_only_an_admin_imports_the_calendar_and_the_sla(role: Role) -> None:
 
 @pytest.fixture
 def routing(place: Engine) -> Engine:
-    assert load(place, "units", [TOP, DEPT]).status == "committed"
+    other = {"单位编号": "U-C2", "单位名称": "C2村委会", "单位类型": "村（居）委会", "社区编号": "C2"}
+    assert load(place, "units", [TOP, DEPT, other]).status == "committed"
     return place
 
 
@@ -243,6 +244,7 @@ LIFECYCLE = [
     ({**CLOSED, "回访结果": "三次未接通", "回访次数": 2}, "回访次数", "至少为 3 次"),
     ({**NEW, "附议数": -1}, "附议数", "不能为负数"),
     ({**CLOSED, "反馈直播编号": "L9"}, "反馈直播编号", "另一个社区的直播"),
+    ({**ROUTED, "主办单位编号": "U-C2"}, "主办单位编号", "主办单位属于另一个社区"),
 ]
 
 

@@ -603,3 +603,56 @@ def test_readout_with_nothing_new(world: SimpleNamespace) -> None:
     with Session(world.engine) as s:
         text = svc.readout_text(s, community_id=world.c1, livestream_code=None, today=D(2025, 11, 14))
     assert text.splitlines()[1] == "自上期直播以来，暂无诉求有新进展。"
+
+
+# --- found in review -----------------------------------------------------------------------------------------------
+
+def test_a_transfer_or_a_return_lets_a_pending_unreasonable_proposal_lapse(world: SimpleNamespace) -> None:
+    """The old unit proposed 不合理诉求 and passed the request on: the new unit never made that proposal, so nobody
+    may agree to it."""
+    e, w = world.engine, world
+    code = in_progress(w, "TOP")
+    act(e, svc.finish, code, who=w.gov, outcome="unreasonable", resolution="超出职责", on=D(2025, 11, 6))
+    r = act(e, svc.transfer, code, who=w.gov, to_unit_code="PLT", reason="平台规则问题", on=D(2025, 11, 6))
+    assert r.unreasonable_by is None
+    act(e, svc.accept, code, who=w.plt, on=D(2025, 11, 7))
+    refused("requests.no_unreasonable_proposal", e, svc.agree_unreasonable, code, who=w.sw2, on=D(2025, 11, 7))
+    act(e, svc.finish, code, who=w.plt, outcome="unreasonable", resolution="超出职责", on=D(2025, 11, 7))
+    r = act(e, svc.send_back, code, who=w.plt, reason_code="not_our_remit", note="不属平台", on=D(2025, 11, 7))
+    assert (r.status, r.unreasonable_by) == ("classified", None)
+
+
+def test_an_overdue_request_passed_on_stays_overdue(world: SimpleNamespace) -> None:
+    """Transferring a request whose deadline has passed keeps that deadline: passing it on must not take it off
+    the overdue count (a transfer in time still restarts the clock)."""
+    e, w = world.engine, world
+    code = routed(w, "TOP", priority="urgent", on=D(2025, 11, 4))          # due 11-05
+    r = act(e, svc.transfer, code, who=w.gov, to_unit_code="DEPT", reason="属市场监管职责", on=D(2025, 11, 10))
+    assert (r.lead_unit_id, r.deadline) == (w.unit["DEPT"], D(2025, 11, 5))
+    r = act(e, svc.transfer, code, who=w.dept, to_unit_code="PLT", reason="平台规则问题", on=D(2025, 11, 11))
+    assert r.deadline == D(2025, 11, 5)
+
+
+def test_a_new_code_follows_the_highest_of_the_day_not_the_count(world: SimpleNamespace) -> None:
+    """An import or its undo can leave R…002 without R…001: the next request is R…003, not a second R…002."""
+    e, w = world.engine, world
+    with e.begin() as conn:
+        conn.execute(sa.text("INSERT INTO request (code, session_id, community_id, raised_on, quarter, category, "
+                             "priority, description, endorsements, status, resolution, callback_tries, reopen_count, "
+                             "return_count, escalation_level, version) SELECT 'R20251103002', id, community_id, "
+                             "'2025-11-03', '2025Q4', 'other', 'general', '', 0, 'collected', '', 0, 0, 0, 0, 1 "
+                             "FROM livestream_session WHERE code = 'L1'"))
+    assert collected(w, on=NOV[3]) == "R20251103003"
+
+
+def test_the_readout_masks_what_residents_said_about_themselves(world: SimpleNamespace) -> None:
+    """Read on air: a name with a title, a mobile written with dashes, a landline and an ID number are masked."""
+    e, w = world.engine, world
+    code = in_progress(w, "TOP", on=D(2025, 11, 5))
+    act(e, svc.finish, code, who=w.gov, outcome="solved", on=D(2025, 11, 12),
+        resolution="张先生反映已处理，电话138-1234-5678，座机0851-85551234，身份证520102199001011234")
+    with Session(e) as s:
+        text = svc.readout_text(s, community_id=w.c1, livestream_code=None, today=D(2025, 11, 14))
+    assert code in text
+    for secret in ("张先生", "138-1234-5678", "0851-85551234", "520102199001011234"):
+        assert secret not in text, secret

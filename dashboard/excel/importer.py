@@ -419,6 +419,14 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                                                      communities["reported_session_id"], strict=True):
             if raised_in is not None and reported_in is not None and raised_in != reported_in:
                 fail(excel_row, index, sheet.cell(excel_row - 1, index), "excel.reported_elsewhere")
+    if entity.name == "requests" and "lead_unit_id" in communities:
+        # Led by a unit of its own community (or one above communities), as the page's routing requires: a unit
+        # of a neighbour would let that unit's party see the request.
+        index = by_field["lead_unit_id"]
+        for excel_row, raised_in, unit_in in zip(excel_rows, communities["session_id"], communities["lead_unit_id"],
+                                                 strict=True):
+            if raised_in is not None and unit_in is not None and raised_in != unit_in:
+                fail(excel_row, index, sheet.cell(excel_row - 1, index), "excel.unit_elsewhere")
 
     # An update leaves the columns the file does not have as stored: the rules across columns (a date after
     # another, a status and the stages it needs) are checked again on the stored values with the file's, or the

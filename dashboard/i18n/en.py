@@ -407,6 +407,7 @@ STRINGS: dict[str, str] = {
     "excel.request_needs_reported": "A request that is Reported back or Closed needs the livestream it was reported in.",
     "excel.request_needs_closed": "A Closed request needs its closing date.",
     "excel.reported_elsewhere": "This livestream is another community's: a request is reported back in a livestream of the community that raised it.",
+    "excel.unit_elsewhere": "The lead unit belongs to another community: a request goes only to a unit of its own community (or one above communities).",
     "excel.request_closed_on_open": "Only a Closed request has a closing date; leave it blank for any other status.",
     "excel.request_status_backwards": "This request is stored as \"{stored}\"; an import cannot move it back to an earlier status. Send it back or reopen it on the requests page.",
     "excel.unreasonable_needs_reason": "An \"unreasonable request\" outcome needs its reason written in the resolution.",

@@ -394,6 +394,7 @@ STRINGS: dict[str, str] = {
     "excel.request_needs_reported": "状态为「已公示反馈」或「已关闭」的诉求必须填写在哪一期直播中反馈（反馈直播编号）。",
     "excel.request_needs_closed": "状态为「已关闭」的诉求必须填写关闭日期。",
     "excel.reported_elsewhere": "反馈直播是另一个社区的直播：诉求要在提出它的社区的直播中反馈。",
+    "excel.unit_elsewhere": "主办单位属于另一个社区：诉求只能转给本社区的单位（或不属于任何社区的上级单位）。",
     "excel.request_closed_on_open": "只有「已关闭」的诉求才有关闭日期；状态不是已关闭时请留空。",
     "excel.request_status_backwards": "这条诉求已存的状态是「{stored}」，导入不能把它改回更早的状态；退回、重新打开请在诉求页面操作。",
     "excel.unreasonable_needs_reason": "办结类型为「不合理诉求」时，必须在办理结果中写明理由。",

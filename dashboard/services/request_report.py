@@ -7,17 +7,14 @@ masked: the text is read on air.
 """
 
 import datetime as dt
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from dashboard.i18n import get_language, label, set_language, t
+from dashboard.i18n import label, t, use_language
 from dashboard.periods import shanghai_today
-from dashboard.privacy import mask_phone
+from dashboard.privacy import mask_text
 from dashboard.services.errors import RuleError
 from data_models import Community, LivestreamSession, Request, RequestEvent, Unit
 from data_models.base import table_of
@@ -28,7 +25,6 @@ EVENTS = table_of(RequestEvent)
 UNITS = table_of(Unit)
 SESSIONS = table_of(LivestreamSession)
 DONE = (RequestStatus.reported, RequestStatus.closed)
-PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -94,18 +90,11 @@ def report_back_queue(session: Session, *, community_id: int, today: dt.date | N
     return _queue(session, community_id, since, today, today)
 
 
-@contextmanager
-def _language(lang: str) -> Iterator[None]:
-    before = get_language()
-    set_language(lang)
-    try:
-        yield
-    finally:
-        set_language(before)
 
 
 def _masked(text: str) -> str:
-    return PHONE.sub(lambda m: mask_phone(m.group(0)), (text or "").strip())
+    """Read on air: residents' names, phone numbers (however written) and ID numbers masked."""
+    return mask_text((text or "").strip())
 
 
 def _why(row: QueueRow) -> str:
@@ -138,7 +127,7 @@ def readout_text(session: Session, *, community_id: int, livestream_code: str | 
     rows = _queue(session, community_id, since, until, today)
     community = session.execute(sa.select(table_of(Community).c.name)
                                 .where(table_of(Community).c.id == community_id)).scalar() or ""
-    with _language(lang):
+    with use_language(lang):
         return _compose(rows, community, since, until)
 
 

@@ -81,8 +81,9 @@ def collect(session: Session, *, livestream_code: str, category: str, descriptio
         raise RuleError("requests.before_livestream", date=raised_on.isoformat(), held_on=live.held_on.isoformat())
     prefix = f"R{raised_on:%Y%m%d}"
     locks.serialise(session.connection(), f"request_code:{prefix}")     # two at once must not take one number
-    n = session.execute(sa.select(sa.func.count()).select_from(Request)
-                        .where(col(Request.code).startswith(prefix))).scalar_one()
+    # The next number after the highest of the day (not the count: an import or its undo may leave a gap).
+    taken = session.execute(sa.select(col(Request.code)).where(col(Request.code).startswith(prefix))).scalars()
+    n = max((int(c[len(prefix):]) for c in taken if c[len(prefix):].isdigit()), default=0)
     assert live.id is not None
     req = Request(code=f"{prefix}{n + 1:03d}", session_id=live.id, community_id=live.community_id,
                   raised_on=raised_on, quarter=quarter_key(raised_on), category=kind, description=text,
@@ -194,11 +195,13 @@ def send_back(session: Session, code: str, *, version: int, reason_code: str, no
                 reason_code=reason, note=text)
     parent = core.parent(session, req.lead_unit_id) if returns >= 2 else None
     if parent is None:
-        values: dict[str, Any] = {"status": S.classified, "return_count": returns, "lead_unit_id": None}
+        values: dict[str, Any] = {"status": S.classified, "return_count": returns, "lead_unit_id": None,
+                                  "unreasonable_by": None}
         core.write(session, req, seen=version, values=values, actor=actor, on=on, supports=[], steps=[back])
         return req
     values = {"status": S.routed, "return_count": returns, "lead_unit_id": parent.id, "routed_on": on,
-              "deadline": core.new_deadline(session, req, on), "escalation_level": req.escalation_level + 1}
+              "deadline": core.new_deadline(session, req, on), "escalation_level": req.escalation_level + 1,
+              "unreasonable_by": None}
     up = core.Step(RequestMove.escalate, S.classified, S.routed, from_unit_id=req.lead_unit_id, to_unit_id=parent.id)
     core.write(session, req, seen=version, values=values, actor=actor, on=on, supports=[], steps=[back, up])
     return req
@@ -206,7 +209,8 @@ def send_back(session: Session, code: str, *, version: int, reason_code: str, no
 
 def transfer(session: Session, code: str, *, version: int, to_unit_code: str, reason: str, actor: Principal,
              on: dt.date, today: dt.date, support_unit_codes: Sequence[str] | None = None) -> Request:
-    """转办 to another unit, with a reason: 已转办 again with the new lead, and the deadline restarts from `on`.
+    """转办 to another unit, with a reason: 已转办 again with the new lead, and the deadline restarts from `on`
+    (unless it has passed already: an overdue request stays overdue). A pending 不合理诉求 proposal lapses.
     The supporting units are replaced when given, else kept (without the new lead)."""
     req = core.start(session, code, version, RequestMove.transfer, S.routed, S.in_progress)
     core.require_handle(session, actor, req)
@@ -220,8 +224,11 @@ def transfer(session: Session, code: str, *, version: int, to_unit_code: str, re
     else:
         supports = core.support_ids(session, support_unit_codes, req, lead)
     core.check_on(session, req, on, today)
-    values = {"status": S.routed, "lead_unit_id": lead.id, "routed_on": on,
-              "deadline": core.new_deadline(session, req, on)}
+    # A proposal of 不合理诉求 was the old unit's: the new one has not made it. An overdue request keeps its
+    # deadline: passing it on must not take it off the overdue count and out of the on-time rate.
+    overdue = req.deadline is not None and req.deadline < on
+    values = {"status": S.routed, "lead_unit_id": lead.id, "routed_on": on, "unreasonable_by": None,
+              "deadline": req.deadline if overdue else core.new_deadline(session, req, on)}
     core.write(session, req, seen=version, values=values, actor=actor, on=on, supports=supports,
            steps=[core.Step(RequestMove.transfer, S(req.status), S.routed, from_unit_id=req.lead_unit_id,
                        to_unit_id=lead.id, note=text)])
