@@ -15,6 +15,7 @@ class Page(StrEnum):
     overview = "overview"
     needs = "needs"
     requests = "requests"
+    training = "training"
     cooperative = "cooperative"
     data_io = "data_io"
     audit = "audit"
@@ -25,6 +26,8 @@ class Action(StrEnum):
     request_write = "request_write"                # collect, classify, route, report back, call back, close
     request_handle = "request_handle"              # a unit's moves on what is routed to it: accept, finish,
                                                    # send back, transfer (unit roles: only their own units')
+    followup_record = "followup_record"            # record a training follow-up (a try, or what was found)
+    certificate_revoke = "certificate_revoke"      # revoke a training certificate, with a reason
     distribution_compute = "distribution_compute"  # compute a draft run
     distribution_approve = "distribution_approve"  # approve someone else's draft (four eyes)
     fund_spend = "fund_spend"                      # record spending from the public fund
@@ -42,7 +45,7 @@ class Grant:
     personal_data: bool          # names, phone numbers and ID-like fields unmasked
 
 
-READ = frozenset({Page.overview, Page.needs, Page.requests, Page.cooperative})
+READ = frozenset({Page.overview, Page.needs, Page.requests, Page.training, Page.cooperative})
 # calendar_days and request_slas (the working-day calendar and the deadlines) are an admin's only: every role's
 # deadlines and on-time rates count by them.
 ALL_ENTITIES = frozenset({
@@ -56,7 +59,7 @@ MATRIX: dict[Role, Grant] = {
     # Social workers hold the casework: needs, training results and the requests raised in livestreams.
     Role.social_worker: Grant(
         READ | {Page.data_io}, frozenset({Action.need_write, Action.request_write, Action.request_handle,
-                                          Action.export}),
+                                          Action.followup_record, Action.export}),
         frozenset({"practitioners", "needs", "courses", "enrolments", "livestreams", "requests"}), personal_data=True),
     # Government staff see aggregates; they keep the joint meeting's agenda and action items.
     Role.government: Grant(
@@ -64,11 +67,12 @@ MATRIX: dict[Role, Grant] = {
         frozenset({"meetings", "agenda_items", "action_items"}), personal_data=False),
     # The industry association runs courses and records who took them.
     Role.association: Grant(
-        READ | {Page.data_io}, frozenset({Action.request_handle, Action.export}), frozenset({"courses", "enrolments"}),
+        READ | {Page.data_io}, frozenset({Action.request_handle, Action.certificate_revoke, Action.export}),
+        frozenset({"courses", "enrolments"}),
         personal_data=False),
     # Platforms host the governance livestreams.
     Role.platform: Grant(
-        frozenset({Page.overview, Page.needs, Page.requests, Page.data_io}),
+        frozenset({Page.overview, Page.needs, Page.requests, Page.training, Page.data_io}),
         frozenset({Action.request_handle, Action.export}), frozenset({"livestreams"}), personal_data=False),
     # Managers keep members and sales, compute drafts, and approve a draft another person computed.
     Role.cooperative_manager: Grant(

@@ -25,14 +25,15 @@ from data_models.livestream import (
 from data_models.meeting import ActionItem, AgendaItem, Decision, Meeting, MeetingAttendance
 from data_models.needs import NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
 from data_models.request_stats import RequestStat
-from data_models.training import Course, Enrolment
+from data_models.training import Certificate, Course, Enrolment, SubsidyRule, TrainingFollowup
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ActionItem", "AgendaItem", "AuditLog", "CalendarDay", "Community", "Cooperative", "CooperativeSplit", "Course",
-    "Decision", "DistributionLine", "DistributionRun", "Enrolment", "FundSpending", "ImportBatch",
-    "ImportChange", "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "NeedAssessment", "NeedEvent",
-    "Party", "Practitioner", "PractitionerGroup", "Request", "RequestCallback", "RequestEvent", "RequestSla",
-    "RequestStat", "RequestSupport", "Sale", "Unit", "User", "metadata",
+    "ActionItem", "AgendaItem", "AuditLog", "CalendarDay", "Certificate", "Community", "Cooperative",
+    "CooperativeSplit", "Course", "Decision", "DistributionLine", "DistributionRun", "Enrolment", "FundSpending",
+    "ImportBatch", "ImportChange", "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "NeedAssessment",
+    "NeedEvent", "Party", "Practitioner", "PractitionerGroup", "Request", "RequestCallback", "RequestEvent",
+    "RequestSla", "RequestStat", "RequestSupport", "Sale", "SubsidyRule", "TrainingFollowup", "Unit", "User",
+    "metadata",
 ]

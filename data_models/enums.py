@@ -127,6 +127,31 @@ class TargetGroup(StrEnum):
     returning_youth = "returning_youth"
 
 
+class FollowupWave(StrEnum):
+    """The contacts after a course: 3 and 6 months after its last day."""
+
+    m3 = "m3"
+    m6 = "m6"
+
+
+class FollowupStatus(StrEnum):
+    """pending: due or not yet, not reached so far (tries may be > 0); reached: the answers are recorded;
+    unreachable: given up after the tries. Unreachable is never read as not employed."""
+
+    pending = "pending"
+    reached = "reached"
+    unreachable = "unreachable"
+
+
+class EmploymentStatus(StrEnum):
+    """What a reached follow-up found. The first three are employed."""
+
+    ecommerce_employed = "ecommerce_employed"    # 电商受雇（平台、店铺、直播间、客服）
+    ecommerce_self = "ecommerce_self"            # 电商自主经营（开店、带货、接单）
+    other_work = "other_work"                    # 其他工作
+    not_employed = "not_employed"                # 未就业
+
+
 class HelpFundBasis(StrEnum):
     none = "none"
     profit = "profit"
@@ -278,6 +303,7 @@ class Role(StrEnum):
 ALL_ENUMS: tuple[type[StrEnum], ...] = (
     CommunityKind, PartyKind, Gender, Education, Hukou, EmploymentType, Occupation, DomesticService,
     VulnerableGroup, NeedCategory, Severity, NeedStatus, CourseTopic, CourseLevel, TargetGroup,
+    FollowupWave, FollowupStatus, EmploymentStatus,
     HelpFundBasis, DistributionBasis, RunStatus, SalesChannel, LivestreamPlatform, RequestCategory,
     RequestStatus, UnitKind, RequestPriority, RequestOutcome, ReturnReason, CallbackResult, RequestMove,
     MeetingKind, AgendaSource, ActionStatus, Role,

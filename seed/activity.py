@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from seed import training_outcomes
 from seed.common import DATA_END, DATA_START, Columns, Scale, codes, iso, month_keys, pick, quarter_keys, random_dates
 
 TOPICS_BY_LEVEL = {  # three-level training (paper 002), content from paper 001
@@ -19,7 +20,7 @@ QUARTER_STARTS = np.arange(DATA_START.astype("datetime64[M]"), DATA_END.astype("
 
 
 def training(rng: np.random.Generator, scale: Scale, comm: Columns, party: Columns,
-             prac: Columns) -> tuple[Columns, Columns]:
+             prac: Columns) -> tuple[Columns, Columns, dict[str, Columns]]:
     n_courses = max(len(comm["id"]) * 6, scale.enrolments // scale.enrolments_per_course)
     course_comm = np.asarray(comm["id"])[np.arange(n_courses) % len(comm["id"])]
     level = pick(rng, n_courses, {"basic": 50, "intermediate": 35, "advanced": 15})
@@ -68,19 +69,17 @@ def training(rng: np.random.Generator, scale: Scale, comm: Columns, party: Colum
     income_before = np.asarray(prac["monthly_income_cents"])[pi]
     # Going online lifts income by about 30% (paper 003); the employed gain more than the rest.
     lift = np.where(employed, rng.uniform(1.15, 1.45, size=n), rng.uniform(0.97, 1.12, size=n))
-    income_after = (income_before * lift // 100 * 100).astype(np.int64)
     enrol: Columns = {
         "id": np.arange(1, n + 1), "code": codes("E", n), "course_id": ci + 1, "practitioner_id": pi + 1,
         "community_id": course_comm[ci], "enrolled_on": iso(enrolled), "quarter": quarter_keys(enrolled),
         "attended": attended, "completed": completed,
         "pre_score": [int(x) if a else None for x, a in zip(pre, attended, strict=True)],
         "post_score": [int(x) if c else None for x, c in zip(post, completed, strict=True)],
-        "certified": certified, "employed_after": employed, "income_before_cents": income_before,
-        "income_after_cents": [int(x) if c else None for x, c in zip(income_after, completed, strict=True)],
+        "certified": certified, "income_before_cents": income_before,
         "satisfaction": [int(s) if c else None for s, c in
                          zip(rng.choice([5, 4, 3, 2], size=n, p=[0.5, 0.35, 0.12, 0.03]), completed, strict=True)],
     }
-    return course, enrol
+    return course, enrol, training_outcomes.outcomes(course, enrol, employed=employed, lift=lift)
 
 
 CHANNELS = {"douyin": 35, "kuaishou": 20, "taobao": 15, "pinduoduo": 15, "meituan": 5, "wechat": 10}

@@ -20,7 +20,7 @@ from seed.common import SCALES, SEED, Columns
 
 # Tables a reset keeps: accounts and the append-only audit trail are not demo data.
 # The working-day calendar and the deadlines per priority are settings an admin keeps, not demo data either.
-KEPT = {"user", "audit_log", "import_batch", "alembic_version", "calendar_day", "request_sla"}
+KEPT = {"user", "audit_log", "import_batch", "alembic_version", "calendar_day", "request_sla", "subsidy_rule"}
 
 
 class DatabaseNotEmpty(Exception):
@@ -35,14 +35,14 @@ def generate(scale_name: str = "demo") -> dict[str, Columns]:
     party = people.parties(comm)
     prac, groups = people.practitioners(rng, scale, comm)
     need, need_events = people.needs(rng, scale, prac)
-    course, enrol = activity.training(rng, scale, comm, party, prac)
+    course, enrol, outcomes = activity.training(rng, scale, comm, party, prac)
     coop = activity.cooperative(rng, scale, comm, prac)
     units = governance.units(comm, party)
     streams = governance.livestreams(rng, scale, comm, units)
     meet = governance.meetings(rng, comm, party)
     return {
         "community": comm, "party": party, "practitioner": prac, "practitioner_group": groups,
-        "need_assessment": need, "need_event": need_events, "course": course, "enrolment": enrol,
+        "need_assessment": need, "need_event": need_events, "course": course, "enrolment": enrol, **outcomes,
         **coop, "unit": units, **streams, **meet,
     }
 

@@ -57,8 +57,22 @@ def enrolment(conn: Connection, course_id: int, practitioner_id: int, community_
               **kw: Any) -> int:
     values = {"code": code, "course_id": course_id, "practitioner_id": practitioner_id,
               "community_id": community_id, "enrolled_on": D(2025, 7, 1), "quarter": "2025Q3",
-              "attended": True, "completed": True, "certified": False, "employed_after": False}
+              "attended": True, "completed": True, "certified": False}
     return insert(conn, "enrolment", **{**values, **kw})
+
+
+def followup(conn: Connection, enrolment_id: int, community_id: int, wave: str = "m3", **kw: Any) -> int:
+    """A follow-up; reached (employed in e-commerce) unless told otherwise."""
+    values = {"enrolment_id": enrolment_id, "community_id": community_id, "wave": wave,
+              "due_on": D(2025, 10, 4) if wave == "m3" else D(2026, 1, 4), "status": "reached", "tries": 1,
+              "reached_on": D(2025, 10, 6) if wave == "m3" else D(2026, 1, 6), "employment": "ecommerce_employed",
+              "version": 1}
+    values.update(kw)
+    if values["status"] != "reached":
+        values.setdefault("reached_on", None)
+        values["reached_on"] = kw.get("reached_on")
+        values["employment"] = kw.get("employment")
+    return insert(conn, "training_followup", **values)
 
 
 def cooperative(conn: Connection, community_id: int, code: str = "COOP1", **kw: Any) -> int:

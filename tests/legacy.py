@@ -2,7 +2,8 @@
 
 The seed writes today's schema; this loads the same generated rows into an older one: only the tables and
 columns that revision has, with the old forms of what a later migration changed (a request's department instead
-of its lead unit, `reopened` as a status, a deadline on every request).
+of its lead unit, `reopened` as a status, a deadline on every request, an enrolment's employed_after and
+income_after_cents instead of its follow-ups).
 """
 
 from typing import Any
@@ -43,11 +44,27 @@ def _old_forms(data: dict[str, dict[str, Any]]) -> None:
                            for c, k in zip(party["community_id"], party["kind"], strict=True)]
 
 
+def _old_training(data: dict[str, dict[str, Any]]) -> None:
+    """Before 0011 an enrolment said itself whether the learner was employed after and earned what: what the latest
+    reached follow-up found (the 6-month one where both were reached)."""
+    enrol, fu = data["enrolment"], data["training_followup"]
+    found: dict[int, tuple[str, bool, int | None]] = {}
+    for eid, wave, status, employment, income in zip(fu["enrolment_id"], fu["wave"], fu["status"], fu["employment"],
+                                                     fu["income_cents"], strict=True):
+        if status == "reached" and (int(eid) not in found or wave > found[int(eid)][0]):
+            found[int(eid)] = (wave, employment != "not_employed", income)
+    enrol["employed_after"] = [found.get(int(e), ("", False, None))[1] for e in enrol["id"]]
+    enrol["income_after_cents"] = [found.get(int(e), ("", False, None))[2] for e in enrol["id"]]
+
+
 def load_demo_at(engine: Engine, revision: str) -> dict[str, int]:
     """Migrate to `revision` and load the demo rows that fit it; returns rows per table."""
     upgrade(engine, revision)
     data = generate("demo")
-    _old_forms(data)
+    if int(revision) < 8:
+        _old_forms(data)
+    if int(revision) < 11:
+        _old_training(data)
     meta = sa.MetaData()
     counts: dict[str, int] = {}
     with engine.begin() as conn:

@@ -9,19 +9,20 @@ from dashboard.services.errors import RuleError
 from data_models.enums import Role
 
 PAGES = {
-    Role.admin: {"overview", "needs", "requests", "cooperative", "data_io", "audit"},
-    Role.social_worker: {"overview", "needs", "requests", "cooperative", "data_io"},
-    Role.government: {"overview", "needs", "requests", "cooperative", "data_io"},
-    Role.association: {"overview", "needs", "requests", "cooperative", "data_io"},
-    Role.platform: {"overview", "needs", "requests", "data_io"},
+    Role.admin: {"overview", "needs", "requests", "training", "cooperative", "data_io", "audit"},
+    Role.social_worker: {"overview", "needs", "requests", "training", "cooperative", "data_io"},
+    Role.government: {"overview", "needs", "requests", "training", "cooperative", "data_io"},
+    Role.association: {"overview", "needs", "requests", "training", "cooperative", "data_io"},
+    Role.platform: {"overview", "needs", "requests", "training", "data_io"},
     Role.cooperative_manager: {"overview", "cooperative", "data_io"},
-    Role.viewer: {"overview", "needs", "requests", "cooperative"},
+    Role.viewer: {"overview", "needs", "requests", "training", "cooperative"},
 }
 WRITES = {
     Role.admin: set(Action),
-    Role.social_worker: {Action.need_write, Action.request_write, Action.request_handle, Action.export},
+    Role.social_worker: {Action.need_write, Action.request_write, Action.request_handle, Action.followup_record,
+                         Action.export},
     Role.government: {Action.request_handle, Action.export},
-    Role.association: {Action.request_handle, Action.export},
+    Role.association: {Action.request_handle, Action.certificate_revoke, Action.export},
     Role.platform: {Action.request_handle, Action.export},
     Role.cooperative_manager: {Action.distribution_compute, Action.distribution_approve, Action.fund_spend,
                                Action.export},

@@ -29,7 +29,9 @@ def world(engine: Engine) -> dict[str, int]:
                assessed_on=D(2025, 4, 2), responded_on=D(2025, 4, 3), feedback_on=D(2025, 9, 1),
                closed_on=D(2025, 10, 2), satisfaction=2)                          # closed in Q4
         k = f.course(conn, c1)
-        f.enrolment(conn, k, p1, c1, "E1", certified=True, employed_after=True)
+        e1 = f.enrolment(conn, k, p1, c1, "E1", certified=True)
+        f.followup(conn, e1, c1, "m3")                                             # reached, employed
+        f.followup(conn, e1, c1, "m6", status="unreachable", tries=3)             # not "not employed"
         f.enrolment(conn, k, p2, c1, "E2", attended=True, completed=False)
         coop = f.cooperative(conn, c1)
         f.sale(conn, coop, c1, "S1", revenue_cents=10_001, cost_cents=6_000)

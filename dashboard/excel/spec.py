@@ -103,8 +103,7 @@ LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
         ("code", "报名编号", True), ("course_id", "课程编号", True), ("practitioner_id", "从业者编号", True),
         ("enrolled_on", "报名日期", True), ("attended", "出勤", False), ("completed", "结业", False),
         ("pre_score", "培训前得分", False), ("post_score", "培训后得分", False), ("certified", "取得证书", False),
-        ("employed_after", "结业后就业", False), ("income_before_cents", "培训前月收入（元）", False),
-        ("income_after_cents", "培训后月收入（元）", False), ("satisfaction", "满意度", False)]),
+        ("income_before_cents", "培训前月收入（元）", False), ("satisfaction", "满意度", False)]),
     "cooperatives": ("合作社", "cooperative", [
         ("code", "合作社编号", True), ("community_id", "社区编号", True), ("name", "合作社名称", True),
         ("founded_on", "成立日期", False), ("carry_loss_forward", "亏损结转", False),

@@ -12,7 +12,17 @@ from dashboard.queries import needs as needs_queries
 from dashboard.queries.needs import NeedsSummary
 from dashboard.queries.requests import COUNTED, DONE, OPEN
 from dashboard.services.request_rates import on_time_rate
-from data_models import ActionItem, Cooperative, Enrolment, FundSpending, LivestreamSession, Meeting, Request, Sale
+from data_models import (
+    ActionItem,
+    Cooperative,
+    Enrolment,
+    FundSpending,
+    LivestreamSession,
+    Meeting,
+    Request,
+    Sale,
+    TrainingFollowup,
+)
 
 
 def _count_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -34,19 +44,22 @@ class TrainingSummary:
     enrolled: int
     completed: int
     certified: int
-    employed: int
+    employed: int                    # employed when reached 3 months after the course (the follow-up)
     completion_rate: float | None
-    employment_rate: float | None
+    employment_rate: float | None    # employed ÷ reached at 3 months: the unreachable are not counted as jobless
+    reached: int = 0
 
 
 def training(session: Session, *, scope: Scope) -> TrainingSummary:
-    e = Enrolment
-    enrolled, completed, certified, employed = session.execute(sa.select(
+    e, f = Enrolment, TrainingFollowup
+    m3 = sa.and_(col(f.enrolment_id) == e.id, col(f.wave) == "m3", col(f.status) == "reached")
+    enrolled, completed, certified, reached, employed = session.execute(sa.select(
         sa.func.count(), _count_if(col(e.completed) == sa.true()), _count_if(col(e.certified) == sa.true()),
-        _count_if(col(e.employed_after) == sa.true()),
+        _count_if(sa.exists().where(m3)),
+        _count_if(sa.exists().where(m3, col(f.employment) != "not_employed")),
     ).select_from(e).where(*_where(e, scope))).one()
     return TrainingSummary(int(enrolled), int(completed), int(certified), int(employed),
-                           rate(completed, enrolled), rate(employed, completed))
+                           rate(completed, enrolled), rate(employed, reached), int(reached))
 
 
 @dataclass(frozen=True)

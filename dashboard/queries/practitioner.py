@@ -1,12 +1,23 @@
 """数字画像: one practitioner's profile, strengths, needs history, training and income over time."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from data_models import Community, Course, Enrolment, NeedAssessment, NeedEvent, Practitioner, PractitionerGroup, User
+from data_models import (
+    Community,
+    Course,
+    Enrolment,
+    NeedAssessment,
+    NeedEvent,
+    Practitioner,
+    PractitionerGroup,
+    TrainingFollowup,
+    User,
+)
 
 P = Practitioner
 
@@ -55,18 +66,24 @@ def card(session: Session, *, code: str) -> Card | None:
         .where(col(n.practitioner_id) == p.id)
         .order_by(col(NeedEvent.at).desc(), col(NeedEvent.id).desc()).limit(50)).all(),
         columns=["code", "status", "at", "actor", "note"])
-    e, c = Enrolment, Course
+    e, c, f = Enrolment, Course, TrainingFollowup
+
+    def latest(value: Any) -> Any:
+        """What the latest reached follow-up (6 months before 3) found."""
+        return (sa.select(value).where(col(f.enrolment_id) == e.id, col(f.status) == "reached")
+                .order_by(col(f.wave).desc()).limit(1).scalar_subquery())
     training = pd.DataFrame(session.execute(
         sa.select(col(c.title), col(c.level), col(e.enrolled_on), col(c.end_date), col(e.completed),
-                  col(e.certified), col(e.employed_after), col(e.income_before_cents), col(e.income_after_cents))
+                  col(e.certified), latest(col(f.employment) != "not_employed"), col(e.income_before_cents),
+                  latest(col(f.income_cents)), latest(col(f.reached_on)))
         .join(c, col(c.id) == e.course_id).where(col(e.practitioner_id) == p.id).order_by(col(e.enrolled_on))).all(),
         columns=["title", "level", "enrolled_on", "end_date", "completed", "certified", "employed_after",
-                 "income_before_cents", "income_after_cents"])
+                 "income_before_cents", "income_after_cents", "reached_on"])
     points = [{"on": p.registered_on, "income_cents": p.monthly_income_cents, "source": "registered"}]
     for t in training.itertuples():
         if t.income_before_cents is not None and not pd.isna(t.income_before_cents):
             points.append({"on": t.enrolled_on, "income_cents": int(t.income_before_cents), "source": "before"})
         if t.income_after_cents is not None and not pd.isna(t.income_after_cents):
-            points.append({"on": t.end_date, "income_cents": int(t.income_after_cents), "source": "after"})
+            points.append({"on": t.reached_on, "income_cents": int(t.income_after_cents), "source": "after"})
     income = pd.DataFrame(points).sort_values("on", kind="stable").reset_index(drop=True)
     return Card(basics, groups, needs, events, training, income)
