@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard import training_sync
 from dashboard.db import make_engine, upgrade
-from dashboard.training_sync import add_months, certificate_number, check_char, due_date
+from dashboard.training_sync import add_months, certificate_number, check_char
 from tests import factories as f
 from tests.conftest import BACKENDS
 from tests.legacy import load_demo_at
