@@ -333,7 +333,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         index = encoded.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False)
         masked = (lambda v: "*" in v) if f.column in personal else looks_masked if f.column in texts else None
         verdicts = _verdicts(f, distinct, masked_check=masked,
-                             not_after=today if f.column == entity.event_date else None)
+                             not_after=today if f.column in entity.event_dates else None)
         clean = np.fromiter((value if ok else None for ok, value in verdicts), dtype=object, count=len(verdicts))
         columns[f.column] = clean[index].tolist()
         failing = [k for k, (ok, _) in enumerate(verdicts) if not ok]
