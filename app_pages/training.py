@@ -43,7 +43,8 @@ with tabs[0]:
         board = data.load_board(scope, today)
         levels = data.load_levels(scope, today)
         for col, m in zip(st.columns(6), view.headline(board.current, board.previous), strict=True):
-            col.metric(m.label, m.value, m.delta, delta_color=m.delta_color, help=m.help)
+            col.metric(m.label, m.value, m.delta, help=m.help,
+                       delta_color=m.delta_color)  # type: ignore[arg-type]  # Metric keeps it a str
         st.caption(view.reach_line(board.current) + " " + t("training.unreachable_apart"))
         st.markdown(f"**{t('training.paper.title')}**")
         st.table(view.paper_frame(board.current, view.group_funnel(board.groups, "disabled"),
@@ -118,14 +119,14 @@ with tabs[3]:
 with tabs[4]:
     st.subheader(t("training.worklist"))
     st.caption(t("training.worklist_help"))
-    work = data.load_worklist(f.community_id, today)
-    st.dataframe(view.worklist_frame(work, visible), hide_index=True, width="stretch")
+    work = data.load_worklist(f.community_id, today, visible)
+    st.dataframe(view.worklist_frame(work), hide_index=True, width="stretch")
     if not loaders.can(Action.followup_record):
         st.caption(t("access.read_only"), help=t("access.read_only_help"))
     elif work.empty:
         st.caption(t("training.worklist_empty"))
     else:
-        choices = view.worklist_choices(work, visible)
+        choices = view.worklist_choices(work)
         pick = st.selectbox(t("training.form.pick"), list(choices), key="training_pick",
                             format_func=choices.__getitem__)
         row = work[work["followup_id"] == pick].iloc[0]

@@ -1,4 +1,4 @@
-"""The 培训成效 page's cached loaders and its writes (follow-ups, certificate revocation) and files (roster, subsidy)."""
+"""The 培训成效 page's cached loaders, its writes (follow-ups, revoking a certificate) and files (roster, subsidy)."""
 
 import contextvars
 import datetime as dt
@@ -13,9 +13,8 @@ from dashboard.access import Action
 from dashboard.excel import training_files
 from dashboard.i18n import get_language
 from dashboard.loaders import TTL, get_engine, personal_data_visible, principal, write
-from dashboard.queries import Scope
+from dashboard.queries import Scope, training_levels
 from dashboard.queries import training as queries
-from dashboard.queries import training_levels
 from dashboard.queries.training import TrainingBoard
 from dashboard.queries.training_levels import LevelsBoard
 from dashboard.services import certificates, followups, subsidy
@@ -43,9 +42,10 @@ def load_levels(scope: Scope, on: dt.date) -> LevelsBoard:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_worklist(community_id: int | None, on: dt.date) -> pd.DataFrame:
+def load_worklist(community_id: int | None, on: dt.date, personal: bool) -> pd.DataFrame:
+    """Names and phones masked by the service itself where personal data is hidden: they never reach the page."""
     with Session(get_engine()) as session:
-        return followups.worklist(session, community_id=community_id, as_of=on)
+        return followups.worklist(session, community_id=community_id, as_of=on, personal=personal)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

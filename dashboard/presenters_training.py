@@ -10,7 +10,6 @@ import pandas as pd
 
 from dashboard.i18n import fmt_int, fmt_pct, fmt_yuan, t
 from dashboard.presenters import Metric, change
-from dashboard.privacy import mask_name, mask_phone
 from dashboard.services.request_rates import Rate
 from dashboard.services.training_funnel import SMALL_BASE, Funnel, employment_rate, funnel_steps, reach, stability_rate
 
@@ -95,7 +94,7 @@ def reach_line(f: Funnel) -> str:
              m6=reached_text(reach(f.m6_reached, f.m6_due), f.m6_unreachable))
 
 
-def paper_frame(cur: Funnel, disabled: Funnel | None, income_after_cents: int | None) -> pd.DataFrame:
+def paper_frame(cur: Funnel, disabled: Funnel | None, income: tuple[str | None, int | None]) -> pd.DataFrame:
     """This scope beside paper 002's reference figures; each row says what its own figure counts."""
     dis = Rate(0, 0) if disabled is None else employment_rate(disabled)
     rows = [
@@ -105,11 +104,15 @@ def paper_frame(cur: Funnel, disabled: Funnel | None, income_after_cents: int | 
          t("training.paper.disabled_note")),
         (t("training.paper.stability"), fmt_pct(stability_rate(cur).value), "> " + fmt_pct(PAPER_STABILITY, 0),
          t("training.paper.stability_note")),
-        (t("training.paper.income"), fmt_yuan(income_after_cents), t("training.paper.income_ref"),
+        (t("training.paper.income", wave=t(f"enum.FollowupWave.{income[0]}") if income[0] else "—"),
+         fmt_yuan(income[1]), t("training.paper.income_ref"),
          t("training.paper.income_note")),
     ]
     return pd.DataFrame(rows, columns=[t("training.col.indicator"), t("training.col.this_scope"),
                                        t("common.paper"), t("training.col.note")])
+
+
+STEP_BASE = ("attended", "completed", "certified")      # the steps whose rate is of the step before
 
 
 def steps_frame(f: Funnel, min_cell: int | None) -> pd.DataFrame:
@@ -120,7 +123,7 @@ def steps_frame(f: Funnel, min_cell: int | None) -> pd.DataFrame:
                 "income_up_m6": reached_text(reach(f.m6_reached, f.m6_due), f.m6_unreachable)}.get(step.key, "")
         rows.append({"step": t(f"training.step.{step.key}"), "count": count_cell(step.count, min_cell),
                      "rate": "" if step.key == "enrolled" else rate_cell(step.rate, min_cell, warn=True),
-                     "base": base or t(f"training.step_base.{step.key}")})
+                     "base": base or (t(f"training.step_base.{step.key}") if step.key in STEP_BASE else "")})
     frame = pd.DataFrame(rows, columns=["step", "count", "rate", "base"])
     return frame.rename(columns={"step": t("training.col.step"), "count": t("training.col.count"),
                                  "rate": t("training.col.rate"), "base": t("training.col.base")})
@@ -259,7 +262,8 @@ def behaviour_frame(behaviour: pd.DataFrame, min_cell: int | None) -> pd.DataFra
         rows.append({t("training.col.wave"): t(f"enum.FollowupWave.{r['wave']}"),
                      t("training.col.reached"): count_cell(reached, min_cell),
                      t("training.col.ecommerce"): rate_cell(Rate(int(r["ecommerce"]), reached), min_cell),
-                     t("training.col.opened_store"): rate_cell(Rate(int(r["opened_store"]), reached), min_cell),
+                     t("training.col.opened_store"): rate_cell(Rate(int(r["opened_store"]), int(r["store_answered"])),
+                                                               min_cell),
                      t("training.col.mean_livestreams"): "—" if mean is None or pd.isna(mean) or hidden(
                          answered, min_cell) else f"{float(mean):.1f}",
                      t("training.col.livestreams_3plus"): rate_cell(Rate(int(r["livestreams_3plus"]), answered),
@@ -286,19 +290,23 @@ def income_frame(reported: pd.DataFrame, verified: pd.DataFrame, min_cell: int |
 
 
 def _cents(v: Any) -> int | None:
-    return None if v is None or pd.isna(v) else int(round(float(v)))
+    return None if v is None or pd.isna(v) else round(float(v))
 
 
-def income_after(reported: pd.DataFrame) -> int | None:
-    """Mean monthly income at 6 months, self-reported (paper 002's incomes are monthly too)."""
-    m6 = reported[reported["wave"] == "m6"] if "wave" in reported else reported.iloc[0:0]
-    return None if m6.empty else _cents(m6.iloc[0]["mean_after_cents"])
+def income_after(reported: pd.DataFrame) -> tuple[str | None, int | None]:
+    """(wave, mean monthly income after) self-reported at the latest wave anyone answered (paper 002's incomes are
+    monthly too): 6 months where known, else 3 months, else nothing."""
+    for wave in ("m6", "m3"):
+        rows = reported[(reported["wave"] == wave) & (reported["n"] > 0)] if not reported.empty else reported
+        if not rows.empty:
+            return wave, _cents(rows.iloc[0]["mean_after_cents"])
+    return None, None
 
 
 # ---- follow-ups, certificates, subsidy ----
 
-def worklist_frame(df: pd.DataFrame, visible: bool) -> pd.DataFrame:
-    """The week's follow-ups, most overdue first; names and phones masked unless personal data is visible."""
+def worklist_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The week's follow-ups, most overdue first (names and phones come masked where personal data is hidden)."""
     out = pd.DataFrame({
         t("training.col.wave"): [t(f"enum.FollowupWave.{w}") for w in df["wave"]],
         t("training.col.due_on"): df["due_on"].astype(str),
@@ -306,17 +314,17 @@ def worklist_frame(df: pd.DataFrame, visible: bool) -> pd.DataFrame:
         t("training.col.tries"): df["tries"].astype(int).astype(str),
         t("training.col.last_tried_on"): [("" if d is None or pd.isna(d) else str(d)) for d in df["last_tried_on"]],
         t("training.col.enrolment"): df["enrolment_code"],
-        t("training.col.name"): [n if visible else mask_name(n) for n in df["practitioner_name"]],
-        t("training.col.phone"): [p if visible else mask_phone(p) for p in df["phone"].fillna("")],
+        t("training.col.name"): df["practitioner_name"].fillna(""),
+        t("training.col.phone"): df["phone"].fillna(""),
         t("training.col.course"): df["course_code"] + " " + df["course_title"].astype(str),
     })
     return out.reset_index(drop=True)
 
 
-def worklist_choices(df: pd.DataFrame, visible: bool) -> dict[int, str]:
+def worklist_choices(df: pd.DataFrame) -> dict[int, str]:
     """{followup_id: "E… · 张*华 · 3个月回访 · due"} for the form's selectbox."""
     return {int(r.followup_id): " · ".join([str(r.enrolment_code),
-                                             r.practitioner_name if visible else mask_name(r.practitioner_name),
+                                             str(r.practitioner_name),
                                              t(f"enum.FollowupWave.{r.wave}"), str(r.due_on)])
             for r in df.itertuples(index=False)}
 
