@@ -42,6 +42,8 @@ with tabs[0]:
     else:
         board = data.load_board(scope, today)
         levels = data.load_levels(scope, today)
+        if view.is_empty(board.current):     # courses in the quarter, nobody enrolled in it (yet)
+            st.info(t("training.empty", quarter=quarter))
         for col, m in zip(st.columns(6), view.headline(board.current, board.previous), strict=True):
             col.metric(m.label, m.value, m.delta, help=m.help,
                        delta_color=m.delta_color)  # type: ignore[arg-type]  # Metric keeps it a str
