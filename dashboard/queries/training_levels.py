@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from dashboard.queries import Scope
 from dashboard.queries.sqlfuncs import count_if
-from dashboard.services.training_levels import QUARTILES, GainSummary, mean_cents, quantile_at, sample_sd
+from dashboard.services.training_levels import QUARTILES, GainSummary, mean_cents, quantile_at, round_cents, sample_sd
 from data_models import Course, DistributionLine, DistributionRun, Enrolment, Member, TrainingFollowup
 from data_models.base import table_of
 from data_models.enums import EmploymentStatus, FollowupStatus, RunStatus
@@ -221,7 +221,7 @@ def income_reported(session: Session, *, scope: Scope) -> pd.DataFrame:
         (med,) = _ranked(values, {str(wave): n}, str(wave), ((1, 2),))
         out.append([str(wave), int(n_reached), n, mean_cents(int(s_before or 0), n), mean_cents(int(s_after or 0), n),
                     mean_cents(int(s_after or 0) - int(s_before or 0), n),
-                    None if med is None else round(med), int(up), int(down)])
+                    None if med is None else round_cents(med), int(up), int(down)])
     return _by_wave(pd.DataFrame(out, columns=INCOME_REPORTED_COLUMNS))
 
 
@@ -275,7 +275,7 @@ def income_verified(session: Session, *, scope: Scope) -> pd.DataFrame:
     n = int(n)
 
     def mean(total: Any) -> int | None:
-        return round(float(total) / n) if n and total is not None else None
+        return round_cents(float(total) / n) if n and total is not None else None
 
     mb, ma = mean(s_before), mean(s_after)
     return pd.DataFrame([[int(members), n, mb, ma, None if mb is None or ma is None else ma - mb, int(up),

@@ -87,11 +87,16 @@ def gain_summary(pairs: Iterable[tuple[int | None, int | None]]) -> GainSummary:
         q1=q1, median=med, q3=q3, n_gain=k)
 
 
+def round_cents(value: float | Decimal) -> int:
+    """Whole cents, halves away from zero (not Python's round-half-to-even), so the page and an export agree."""
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def mean_cents(total_cents: int, n: int) -> int | None:
     """A mean of money in whole cents, halves rounded away from zero; None over nobody."""
     if n == 0:
         return None
-    return int((Decimal(total_cents) / Decimal(n)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return round_cents(Decimal(total_cents) / Decimal(n))
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,6 @@ def income_change(pairs: Iterable[tuple[int | None, int | None]]) -> IncomeChang
         mean_before_cents=mean_cents(sum(b for b, _ in both), n),
         mean_after_cents=mean_cents(sum(a for _, a in both), n),
         mean_change_cents=mean_cents(sum(changes), n),
-        median_change_cents=None if med is None else int(Decimal(med).quantize(Decimal(1), rounding=ROUND_HALF_UP)),
+        median_change_cents=None if med is None else round_cents(med),
         up=sum(1 for b, a in both if a > b),
         down=sum(1 for b, a in both if a < b))
