@@ -50,7 +50,8 @@ READ = frozenset({Page.overview, Page.needs, Page.requests, Page.training, Page.
 # deadlines and on-time rates count by them; so are subsidy_rules (what every course's subsidy is worked out by).
 ALL_ENTITIES = frozenset({
     "communities", "parties", "units", "calendar_days", "request_slas", "practitioners", "needs", "courses",
-    "enrolments", "followups", "subsidy_rules", "cooperatives", "members", "sales", "livestreams", "requests", "meetings", "agenda_items",
+    "enrolments", "followups", "subsidy_rules", "cooperatives", "members", "sales", "livestreams", "requests",
+    "meetings", "agenda_items",
     "action_items",
 })
 

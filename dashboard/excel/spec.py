@@ -165,8 +165,11 @@ PERIOD_FROM = {"needs": "identified_on", "courses": "start_date", "enrolments": 
 COMMUNITY_FROM = {"needs": "practitioner_id", "enrolments": "course_id", "sales": "cooperative_id",
                   "requests": "session_id"}
 # The day each row records as having happened (registration, sale, need, enrolment, livestream): not in the future.
-EVENT_DATE = {"practitioners": "registered_on", "sales": "sold_on", "needs": "identified_on",
-              "enrolments": "enrolled_on", "livestreams": "held_on"}
+EVENT_DATES = {"practitioners": ("registered_on",), "sales": ("sold_on",), "needs": ("identified_on",),
+               "enrolments": ("enrolled_on",), "livestreams": ("held_on",),
+               "followups": ("last_tried_on", "reached_on")}
+# Tables without a code: the columns a row is known by (re-importing the same ones updates it).
+KEYS = {"followups": ("enrolment_id", "wave")}
 ENUM_BY_NAME = {e.__name__.lower(): e for e in enums.ALL_ENUMS}
 
 
