@@ -14,7 +14,7 @@ from dashboard.presenters import yuan_to_cents
 from dashboard.queries import Scope
 from dashboard.services.errors import RuleError
 from dashboard.services.followups import Answer
-from dashboard.text import plain, rule_message
+from dashboard.text import plain, plain_table, rule_message
 from data_models.enums import EmploymentStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,13 +49,13 @@ with tabs[0]:
                        delta_color=m.delta_color)  # type: ignore[arg-type]  # Metric keeps it a str
         st.caption(view.reach_line(board.current) + " " + t("training.unreachable_apart"))
         st.markdown(f"**{t('training.paper.title')}**")
-        st.table(view.paper_frame(board.current, view.group_funnel(board.groups, "disabled"),
-                                  view.income_after(levels.income_reported)), hide_index=True)
+        # st.table reads Markdown: "> 85%" would be a quote and "2400~3500" a strikethrough.
+        st.table(plain_table(view.paper_frame(board.current, view.group_funnel(board.groups, "disabled"),
+                                              view.income_after(levels.income_reported))), hide_index=True)
         st.subheader(t("training.funnel"))
         left, right = st.columns([2, 3])
-        left.plotly_chart(charts.funnel_chart(view.chart_steps(board.current, min_cell), t("training.funnel")),
-                          width="stretch")
-        right.table(view.steps_frame(board.current, min_cell), hide_index=True)
+        left.plotly_chart(charts.funnel_chart(view.chart_steps(board.current, min_cell), ""), width="stretch")
+        right.table(plain_table(view.steps_frame(board.current, min_cell)), hide_index=True)
         dims = {d: t(f"training.by.{d}") for d in view.DIMENSIONS}
         by = st.segmented_control(t("training.by_label"), list(dims), key="training_by", default="level",
                                   format_func=dims.__getitem__) or "level"
@@ -85,10 +85,11 @@ with tabs[1]:
         st.dataframe(view.learning_frame(levels.learning, min_cell), hide_index=True, width="stretch")
         st.subheader(t("training.level3"))
         st.caption(t("training.level3_help"))
-        st.table(view.behaviour_frame(levels.behaviour, min_cell), hide_index=True)
+        st.table(plain_table(view.behaviour_frame(levels.behaviour, min_cell)), hide_index=True)
         st.subheader(t("training.level4"))
         st.caption(t("training.level4_help"))
-        st.table(view.income_frame(levels.income_reported, levels.income_verified, min_cell), hide_index=True)
+        st.table(plain_table(view.income_frame(levels.income_reported, levels.income_verified, min_cell)),
+                 hide_index=True)
 
 with tabs[2]:
     if not has_data:

@@ -316,7 +316,7 @@ STRINGS: dict[str, str] = {
     "training.col.indicator": "Indicator",
     "training.col.this_scope": "This community / quarter",
     "training.col.note": "Note",
-    "training.funnel": "Training funnel: enrolled → attended → completed → certified → employed at 3 months → income up at 6 months",
+    "training.funnel": "Training funnel",
     "training.col.step": "Step",
     "training.col.count": "People",
     "training.col.rate": "Rate",

@@ -303,7 +303,7 @@ STRINGS: dict[str, str] = {
     "training.col.indicator": "指标",
     "training.col.this_scope": "本社区/季度",
     "training.col.note": "说明",
-    "training.funnel": "培训漏斗：报名 → 出勤 → 结业 → 取证 → 3个月就业 → 6个月收入提高",
+    "training.funnel": "培训漏斗",
     "training.col.step": "环节",
     "training.col.count": "人次",
     "training.col.rate": "比例",
