@@ -133,8 +133,10 @@ with tabs[4]:
         pick = st.selectbox(t("training.form.pick"), list(choices), key="training_pick",
                             format_func=choices.__getitem__)
         row = work[work["followup_id"] == pick].iloc[0]
-        outcome = st.radio(t("training.form.outcome"), ["reached", "try"], key="training_outcome", horizontal=True,
-                           format_func=lambda k: t(f"training.form.{k}"))
+        # Labels fixed when drawn (a dict, not a function of the language): see app.py's RELABEL_ON_LANGUAGE_CHANGE.
+        outcomes = {k: t(f"training.form.{k}") for k in ("reached", "try")}
+        outcome = st.radio(t("training.form.outcome"), list(outcomes), key="training_outcome", horizontal=True,
+                           format_func=outcomes.__getitem__)
         jobs = view.labels(EmploymentStatus)
         with st.form("training_followup_form"):
             on = st.date_input(t("training.form.on"), value=today, max_value=today, key="training_on")
