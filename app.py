@@ -30,7 +30,8 @@ RELABEL_ON_LANGUAGE_CHANGE = ("filter_community", "io_entity", "needs_drill", "n
                               "needs_new_severity", "needs_move_to", "audit_action", "audit_entity",
                               "requests_status", "requests_category", "requests_unit", "requests_move",
                               "requests_new_category", "requests_priority", "requests_outcome", "requests_reason",
-                              "requests_result")
+                              "requests_result", "training_by", "training_outcome", "training_employment",
+                              "training_store")
 if st.session_state.get("lang_shown") != st.session_state.lang:
     for widget_key in RELABEL_ON_LANGUAGE_CHANGE:
         if widget_key in st.session_state:
@@ -59,6 +60,7 @@ PAGES = [
     (Page.overview, "app_pages/overview.py", ":material/dashboard:", "overview"),
     (Page.needs, "app_pages/needs.py", ":material/diversity_3:", "needs"),
     (Page.requests, "app_pages/requests.py", ":material/campaign:", "requests"),
+    (Page.training, "app_pages/training.py", ":material/school:", "training"),
     (Page.cooperative, "app_pages/cooperative.py", ":material/storefront:", "cooperative"),
     (Page.data_io, "app_pages/data_io.py", ":material/upload_file:", "data"),
     (Page.audit, "app_pages/audit.py", ":material/policy:", "audit"),

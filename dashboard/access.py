@@ -47,10 +47,11 @@ class Grant:
 
 READ = frozenset({Page.overview, Page.needs, Page.requests, Page.training, Page.cooperative})
 # calendar_days and request_slas (the working-day calendar and the deadlines) are an admin's only: every role's
-# deadlines and on-time rates count by them.
+# deadlines and on-time rates count by them; so are subsidy_rules (what every course's subsidy is worked out by).
 ALL_ENTITIES = frozenset({
     "communities", "parties", "units", "calendar_days", "request_slas", "practitioners", "needs", "courses",
-    "enrolments", "cooperatives", "members", "sales", "livestreams", "requests", "meetings", "agenda_items",
+    "enrolments", "followups", "subsidy_rules", "cooperatives", "members", "sales", "livestreams", "requests",
+    "meetings", "agenda_items",
     "action_items",
 })
 
@@ -60,7 +61,8 @@ MATRIX: dict[Role, Grant] = {
     Role.social_worker: Grant(
         READ | {Page.data_io}, frozenset({Action.need_write, Action.request_write, Action.request_handle,
                                           Action.followup_record, Action.export}),
-        frozenset({"practitioners", "needs", "courses", "enrolments", "livestreams", "requests"}), personal_data=True),
+        frozenset({"practitioners", "needs", "courses", "enrolments", "followups", "livestreams", "requests"}),
+        personal_data=True),
     # Government staff see aggregates; they keep the joint meeting's agenda and action items.
     Role.government: Grant(
         READ | {Page.data_io}, frozenset({Action.request_handle, Action.export}),

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 # parser offers are written out here rather than read from the models; tests/test_cli_startup.py checks that
 # they are exactly dashboard.excel.spec.ENTITIES, data_models.enums.Role and seed.common.SCALES.
 ENTITY_NAMES = ("communities", "parties", "units", "calendar_days", "request_slas", "practitioners", "needs", "courses",
-                "enrolments", "cooperatives", "members", "sales", "livestreams", "requests", "meetings", "agenda_items",
+                "enrolments", "followups", "subsidy_rules", "cooperatives", "members", "sales", "livestreams",
+                "requests", "meetings", "agenda_items",
                 "action_items")
 ROLE_NAMES = ("admin", "social_worker", "government", "association", "platform", "cooperative_manager", "viewer")
 SCALE_NAMES = ("demo", "province")

@@ -29,7 +29,7 @@ WRITES = {
     Role.viewer: set(),
 }
 IMPORTS = {
-    Role.social_worker: {"practitioners", "needs", "courses", "enrolments", "livestreams", "requests"},
+    Role.social_worker: {"practitioners", "needs", "courses", "enrolments", "followups", "livestreams", "requests"},
     Role.government: {"meetings", "agenda_items", "action_items"},
     Role.association: {"courses", "enrolments"},
     Role.platform: {"livestreams"},

@@ -13,7 +13,8 @@ from dashboard.queries import Scope, needs
 from tests.apptest_helpers import ROOT, clear_caches, start_as
 from tests.conftest import BACKENDS
 
-PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/cooperative.py", "app_pages/data_io.py",
+PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/training.py", "app_pages/cooperative.py",
+         "app_pages/data_io.py",
          "app_pages/audit.py"]
 
 
@@ -81,6 +82,7 @@ def test_every_page_runs_in_both_languages(app_url: str, page_file: str, lang: s
         ("zh", "needs"): "需求评估", ("en", "needs"): "Needs assessment",
         ("zh", "data_io"): "数据导入导出", ("en", "data_io"): "Data in and out",
         ("zh", "audit"): "审计日志", ("en", "audit"): "Audit log",
+        ("zh", "training"): "培训成效", ("en", "training"): "Training outcomes",
     }[(lang, Path(page_file).stem)]
 
 

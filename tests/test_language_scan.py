@@ -17,7 +17,8 @@ from dashboard.i18n import set_language, use_language
 from tests.apptest_helpers import ROOT, clear_caches, start_as
 from tests.test_browser import browser_context_args, browser_type_launch_args, go, screenshot, server, sign_in  # noqa: F401  (the fixtures that serve the app and launch Debian's Chromium)
 
-PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/requests.py", "app_pages/cooperative.py",
+PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/requests.py", "app_pages/training.py",
+         "app_pages/cooperative.py",
          "app_pages/data_io.py", "app_pages/audit.py"]
 
 # Latin words a Chinese page may show: names of products and file formats, which Chinese users read as they are.

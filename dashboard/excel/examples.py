@@ -54,6 +54,12 @@ def _groups() -> dict[Any, list[str]]:
 WRITTEN: dict[str, dict[str, Any]] = {
     "calendar_days": {"day": "2027-01-01", "is_workday": False, "note": "元旦"},
     "request_slas": {"priority": "general", "working_days": 5},
+    # The rule migration 0011 puts in every database.
+    "subsidy_rules": {"code": "BT-DEFAULT",
+                      "title": "职业技能培训补贴（通用规则：取证后拨付60%，六个月内就业率达50%再拨付40%）",
+                      "valid_from": "2020-01-01", "valid_to": None, "basic_cents": 80_000,
+                      "intermediate_cents": 150_000, "advanced_cents": 250_000, "first_pct": 60,
+                      "employment_pct": 50, "window_months": 6, "claim_grace_days": 30},
 }
 
 
@@ -63,7 +69,7 @@ def derive(entity_name: str) -> dict[str, Any]:
         return WRITTEN[entity_name]
     entity = ENTITIES[entity_name]
     cols = _demo()[entity.table.name]
-    height = len(cols["code"])
+    height = len(next(iter(cols.values())))
 
     def value(f: Field, i: int) -> Any:
         if f.kind == "groups":

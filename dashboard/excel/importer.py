@@ -28,7 +28,7 @@ from dashboard import codes as codes_
 from dashboard.access import PERSONAL_COLUMNS
 from dashboard.bulk import among, bulk_insert, bulk_insert_columns, listed
 from dashboard.excel import normalize as norm
-from dashboard.excel import rules
+from dashboard.excel import rules, training_rules
 from dashboard.excel.reader import RefusedFile, Sheet, blank, read_sheets
 from dashboard.excel.sheetscan import column_letters
 from dashboard.excel.spec import ENTITIES, Entity, Field
@@ -293,6 +293,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     by_field = {f.column: i for i, f in mapping.items()}
     errors: list[RowError] = []
     bad_rows: set[int] = set()
+    told: set[tuple[int, int | str | None]] = set()      # (row, column) already given a message
 
     def fail(excel_row: int, column: int | str | None, cell: Any, key: str, /, **params: Any) -> None:
         """`column` is the file's column index, or the template's header of a column the file does not have."""
@@ -300,6 +301,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         errors.append(RowError(sheet.name, excel_row, header, "" if cell is None else _cut(str(cell)),
                                t(key, **params)))
         bad_rows.add(excel_row)
+        told.add((excel_row, column))
 
     # Blank rows are skipped: a blank code cell is rare, and only then are the other cells looked at.
     first = header_row + 1
@@ -333,7 +335,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         index = encoded.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False)
         masked = (lambda v: "*" in v) if f.column in personal else looks_masked if f.column in texts else None
         verdicts = _verdicts(f, distinct, masked_check=masked,
-                             not_after=today if f.column == entity.event_date else None)
+                             not_after=today if f.column in entity.event_dates else None)
         clean = np.fromiter((value if ok else None for ok, value in verdicts), dtype=object, count=len(verdicts))
         columns[f.column] = clean[index].tolist()
         failing = [k for k, (ok, _) in enumerate(verdicts) if not ok]
@@ -360,12 +362,15 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
             values = {c: columns[c][j] for c in ruled}
             for column, message, params in rules.check_row(entity, values):
                 index = by_field.get(column)
+                if (excel_row, index) in told:       # a cell refused as written is not told it is blank as well
+                    continue
                 fail(excel_row, index, None if index is None else sheet.cell(excel_row - 1, index), message,
                      **params)
-    # The same code twice in one file: the later row is rejected, naming the first.
+    # The same code twice in one file: the later row is rejected, naming the first. A key of several columns (a
+    # follow-up's enrolment and wave) is a tuple.
     first_seen: dict[Any, int] = {}
     code_col = by_field[key]
-    codes = columns[key]
+    codes = _row_keys(entity, columns)
     for excel_row, code in zip(excel_rows, codes, strict=True):
         if code is None:
             continue
@@ -382,7 +387,10 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         for f in ref_fields:
             wanted.setdefault(f.ref, set()).update(c for c in columns[f.column] if c)  # type: ignore[arg-type]
         refs, lookups = _load_refs(conn, entity, wanted)
+        if len(entity.key_columns) > 1:       # the key as stored: references as ids
+            codes = _row_keys(entity, columns, refs)
         existing = _existing(conn, entity, [c for c in codes if c is not None])
+        training = training_rules.facts(conn, entity, codes) if entity.name in training_rules.CHECKED else None
         stored_parents = _stored_parents(conn, entity)
         deadlines = _deadline_rules(conn) if entity.name == "requests" and "routed_on" in columns else None
 
@@ -427,6 +435,14 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                                                  strict=True):
             if raised_in is not None and unit_in is not None and raised_in != unit_in:
                 fail(excel_row, index, sheet.cell(excel_row - 1, index), "excel.unit_elsewhere")
+
+    # Follow-ups of completed enrolments only, answered after the course; subsidy rules that do not overlap.
+    if training is not None:
+        for j, column, message, params in training_rules.problems(entity, training, columns, codes, existing,
+                                                                   excel_rows):
+            index = by_field.get(column)
+            fail(excel_rows[j], rules.header(entity, column) if index is None else index,
+                 None if index is None else sheet.cell(excel_rows[j] - 1, index), message, **params)
 
     # An update leaves the columns the file does not have as stored: the rules across columns (a date after
     # another, a status and the stages it needs) are checked again on the stored values with the file's, or the
@@ -519,6 +535,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
             stats_before = request_stats.pairs_of(conn, entity.table, [c for c in codes if c])
             _write(conn, entity, new, changed)
             _set_parents(conn, entity, pending)
+            training_rules.after_import(conn, entity, [c for c in codes if c], today=today)
             _record_changes(conn, entity, int(batch_id), new, changed, existing)
             audit.record(conn, actor=actor, action="import", entity=entity.table.name, entity_id=file_name[:64],
                          after={"created": result.created, "updated": result.updated,
@@ -642,6 +659,15 @@ def _existing(conn: Connection, entity: Entity, codes: list[Any]) -> dict[Any, d
     columns = [c for c in table.c if c.name != "id"]
     id_ = [table.c.id] if "id" in table.c else []
     out: dict[Any, dict[str, Any]] = {}
+    keys = entity.key_columns
+    if len(keys) > 1:       # (enrolment id, wave): the rows of the file's enrolments, then the file's keys
+        wanted = set(codes)
+        first = list({c[0] for c in wanted})
+        for row in conn.execute(sa.select(*id_, *columns).where(among(conn, table.c[keys[0]], first))).mappings():
+            row_key = tuple(row[k] for k in keys)
+            if row_key in wanted:
+                out[row_key] = {k: v for k, v in row.items() if k != "id"} | {"_id": row.get("id")}
+        return out
     for row in conn.execute(sa.select(*id_, *columns).where(_keyed(conn, entity, codes))).mappings():
         out[row[entity.key]] = {k: v for k, v in row.items() if k != "id"} | {"_id": row.get("id")}
     if entity.name == "practitioners" and out:
@@ -664,10 +690,12 @@ def _record_changes(conn: Connection, entity: Entity, batch_id: int, new: dict[s
             ["batch_id", "code", "before"],
             sa.select(sa.literal(batch_id), codes.c.value, sa.null())))
     rows: list[tuple[int, str, str | None]] = []
+    keys = entity.key_columns
     for r in changed:
-        old = existing[r[key]]
-        before = {k: (old.get(k) or []) if k == "groups" else old.get(k) for k in r if k != key}
-        rows.append((batch_id, str(r[key]), json.dumps(before, ensure_ascii=False, default=str)))
+        row_key = tuple(r[k] for k in keys) if len(keys) > 1 else r[key]
+        old = existing[row_key]
+        before = {k: (old.get(k) or []) if k == "groups" else old.get(k) for k in r if k not in keys}
+        rows.append((batch_id, _key_text(row_key), json.dumps(before, ensure_ascii=False, default=str)))
     if rows:
         bulk_insert(conn, table, ["batch_id", "code", "before"], rows)
 
@@ -687,7 +715,6 @@ def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]
                 raise RuleError("excel.nothing_to_undo", entity=t(f"entity.{entity.name}"))
             changes = conn.execute(sa.select(changes_t.c.code, changes_t.c.before)
                                    .where(changes_t.c.batch_id == batch.id)).all()
-            key = table.c[entity.key]
             created = [_restore(table, entity.key, code) for code, before in changes if before is None]
             stats_before = request_stats.pairs_of(conn, table, [code for code, _ in changes])
             restored = 0
@@ -697,12 +724,14 @@ def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]
                     continue
                 values = {k: _restore(table, k, v) for k, v in json.loads(before).items()}
                 groups = values.pop("groups", None)
-                conn.execute(table.update().where(key == _restore(table, entity.key, code))
-                             .values(**values, **_bumped(table)))
+                conn.execute(table.update().where(*_key_match(entity, code)).values(**values, **_bumped(table)))
                 if entity.name == "practitioners" and groups is not None:
                     _restore_groups(conn, table, code, groups)
                 restored += 1
+            training_rules.before_delete(conn, entity, created)
             conn.execute(table.delete().where(_keyed(conn, entity, created)))
+            training_rules.after_import(conn, entity, [code for code, before in changes if before is not None],
+                                        today=shanghai_today())
             conn.execute(batches.update().where(batches.c.id == batch.id).values(undone_at=utcnow()))
             summary = {"batch": batch.id, "file": batch.file_name, "deleted": len(created), "restored": restored}
             audit.record(conn, actor=actor, action="undo_import", entity=table.name, entity_id=str(batch.id),
@@ -711,6 +740,40 @@ def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]
     except sa.exc.IntegrityError as exc:
         raise RuleError("excel.undo_referenced", entity=t(f"entity.{entity.name}")) from exc
     return summary
+
+
+def _row_keys(entity: Entity, columns: dict[str, list[Any]],
+              refs: dict[str, dict[str, tuple]] | None = None) -> list[Any]:
+    """Each row's key: its code, or for a key of several columns a tuple (None where a part is blank). With
+    `refs`, a referenced code in the key becomes the id it is stored as."""
+    keys = entity.key_columns
+    if len(keys) == 1:
+        return columns[keys[0]]
+    parts = []
+    for k in keys:
+        f = next(f for f in entity.fields if f.column == k)
+        values = columns[k]
+        if refs is not None and f.kind == "ref":
+            found = refs[f.ref]  # type: ignore[index]
+            values = [None if v is None or v not in found else found[v][0] for v in values]
+        parts.append(values)
+    return [None if any(p is None for p in row) else row for row in zip(*parts, strict=True)]
+
+
+def _key_text(row_key: Any) -> str:
+    """A key as undo keeps it: a code, or the parts of a key of several columns joined by '|' (ids and codes)."""
+    return "|".join(str(p) for p in row_key) if isinstance(row_key, tuple) else str(row_key)
+
+
+def _key_match(entity: Entity, text: str) -> list[sa.ColumnElement[bool]]:
+    """The row undo restores, from its kept key."""
+    table, keys = entity.table, entity.key_columns
+    parts = text.split("|") if len(keys) > 1 else [text]
+    out = []
+    for k, part in zip(keys, parts, strict=True):
+        value: Any = int(part) if isinstance(table.c[k].type, sa.Integer) else _restore(table, k, part)
+        out.append(table.c[k] == value)
+    return out
 
 
 def _bumped(table: sa.Table) -> dict[str, Any]:
@@ -746,10 +809,12 @@ def _write(conn: Connection, entity: Entity, new: dict[str, list[Any]], changed:
         bulk_insert_columns(conn, table, data)
     if changed:
         # Only the columns the file has (and those derived from them) change; every changed row has the same.
-        columns = sorted(k for k in changed[0] if k not in ("groups", key))
-        update = (table.update().where(table.c[key] == sa.bindparam("_code"))
+        keys = entity.key_columns
+        columns = sorted(k for k in changed[0] if k not in ("groups", *keys))
+        update = (table.update().where(*(table.c[k] == sa.bindparam(f"_key_{k}") for k in keys))
                   .values({c: sa.bindparam(f"_{c}") for c in columns} | _bumped(table)))
-        conn.execute(update, [{"_code": row[key], **{f"_{c}": row.get(c) for c in columns}} for row in changed])
+        conn.execute(update, [{**{f"_key_{k}": row[k] for k in keys}, **{f"_{c}": row.get(c) for c in columns}}
+                              for row in changed])
     if entity.name == "practitioners":
         # The file's groups replace the stored ones; a new practitioner has none to replace.
         groups_of = dict(zip(new["code"], new["groups"], strict=True)) if "groups" in new else {}

@@ -22,7 +22,9 @@ RULE_COLUMNS = ("satisfaction", "pre_score", "post_score", "daily_work_hours", "
                 "responded_on", "feedback_on", "closed_on", "hours", "quantity", "minutes", "order_no", "birth_year",
                 "status", "done_on", "completed", "attended", "certified", "working_days", "endorsements",
                 "callback_tries", "lead_unit_id", "outcome", "resolution", "reported_session_id", "unreasonable_by",
-                "unreasonable_agreed_by")
+                "unreasonable_agreed_by", "tries", "reached_on", "employment", "opened_store", "livestreams_per_week",
+                "income_cents", "valid_from", "valid_to", "first_pct", "employment_pct", "window_months",
+                "claim_grace_days")
 
 # The rules that read one number, in the order check_row applies them; only where the entity's column is a number
 # (a need's 满意度 is 1-5, a request's 回访结果 is a list).
@@ -36,16 +38,22 @@ SINGLE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "birth_year": (lambda v: 1900 <= v <= 2100, "excel.range_year"),
     "working_days": (lambda v: 1 <= v <= 365, "excel.range_working_days"),
     "endorsements": (lambda v: v >= 0, "excel.nonnegative"), "callback_tries": (lambda v: v >= 0, "excel.nonnegative"),
+    "tries": (lambda v: 0 <= v <= 20, "excel.range_tries"),
+    "livestreams_per_week": (lambda v: 0 <= v <= 50, "excel.range_livestreams"),
+    "first_pct": (lambda v: 0 <= v <= 100, "excel.range_pct"),
+    "employment_pct": (lambda v: 0 <= v <= 100, "excel.range_pct"),
+    "window_months": (lambda v: 1 <= v <= 24, "excel.range_window"),
+    "claim_grace_days": (lambda v: 0 <= v <= 365, "excel.range_grace"),
 }
 FIRST_SINGLE = ("satisfaction", "pre_score", "post_score", "daily_work_hours")
-ROW_RULE_ENTITIES = ("needs", "action_items", "enrolments", "requests")     # rules over several columns
+ROW_RULE_ENTITIES = ("needs", "action_items", "enrolments", "requests", "followups")     # rules over several columns
 
 # (later, earlier): a date that may not come before another.
 DATE_ORDER = (("end_date", "start_date"), ("deadline", "raised_on"), ("due_on", "created_on"),
               ("assessed_on", "identified_on"), ("responded_on", "assessed_on"), ("feedback_on", "responded_on"),
               ("closed_on", "feedback_on"), ("routed_on", "raised_on"), ("deadline", "routed_on"),
               ("resolved_on", "raised_on"), ("resolved_on", "routed_on"), ("closed_on", "raised_on"),
-              ("closed_on", "resolved_on"), ("done_on", "created_on"))
+              ("closed_on", "resolved_on"), ("done_on", "created_on"), ("valid_to", "valid_from"))
 
 STAGE = {s.value: i for i, s in enumerate(RequestStatus)}      # collected 0 … closed 6, in lifecycle order
 UNREACHABLE_TRIES = 3
@@ -109,6 +117,29 @@ def _problems(entity: Entity, values: Mapping[str, Any]) -> list[Problem]:
             out.append(("certified", "excel.certified_needs_completed", {}))
     if entity.name == "requests":
         out += request_lifecycle(values)
+    if entity.name == "followups":
+        out += followup_answers(values)
+    return out
+
+
+ANSWERS = ("reached_on", "employment", "opened_store", "livestreams_per_week", "income_cents")
+
+
+def followup_answers(values: Mapping[str, Any]) -> list[Problem]:
+    """A reached contact has its date and what was found about work; one not reached has no answers (an
+    unreachable person is never read as not employed); unreachable means the tries ran out."""
+    status = values.get("status")
+    if status is None:
+        return []
+    out: list[Problem] = []
+    if status == "reached":
+        for column in ("reached_on", "employment"):
+            if column in values and values[column] is None:
+                out.append((column, f"excel.followup_needs_{column}", {}))
+    else:
+        out += [(c, "excel.followup_answer_not_reached", {}) for c in ANSWERS if values.get(c) is not None]
+    if status == "unreachable" and "tries" in values and (values["tries"] or 0) < UNREACHABLE_TRIES:
+        out.append(("tries", "excel.followup_unreachable_tries", {"n": UNREACHABLE_TRIES}))
     return out
 
 

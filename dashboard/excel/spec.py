@@ -20,7 +20,7 @@ T = data_models.metadata.tables
 ENTITY_OF_TABLE = {
     "community": "communities", "party": "parties", "practitioner": "practitioners", "course": "courses",
     "cooperative": "cooperatives", "member": "members", "livestream_session": "livestreams", "meeting": "meetings",
-    "unit": "units",
+    "unit": "units", "enrolment": "enrolments",
 }
 
 
@@ -50,7 +50,8 @@ class Entity:
     period_from: str | None = None                   # date column that sets quarter (and month if present)
     community_from: str | None = None                # ref field whose parent gives community_id
     checks: list[tuple[str, str, str]] = field(default_factory=list)   # (sql-ish rule key, column, message key)
-    event_date: str | None = None                    # the date the row records happening: never after today
+    event_dates: tuple[str, ...] = ()                # dates the row records happening: never after today
+    keys: tuple[str, ...] = ()                       # a key of several columns (a follow-up: enrolment + wave)
 
     @property
     def code(self) -> Field:
@@ -59,8 +60,14 @@ class Entity:
 
     @property
     def key(self) -> str:
-        """The key's column: `code` for most; a calendar day's date, an SLA's priority."""
+        """The key's (first) column: `code` for most; a calendar day's date, an SLA's priority, a follow-up's
+        enrolment."""
         return self.code.column
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """Every column of the key: one for most; a follow-up is known by its enrolment and its wave."""
+        return self.keys or (self.key,)
 
 
 # (column, Chinese header, required). The first is the entity's code (or, where a table has none, its key).
@@ -104,6 +111,18 @@ LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
         ("enrolled_on", "报名日期", True), ("attended", "出勤", False), ("completed", "结业", False),
         ("pre_score", "培训前得分", False), ("post_score", "培训后得分", False), ("certified", "取得证书", False),
         ("income_before_cents", "培训前月收入（元）", False), ("satisfaction", "满意度", False)]),
+    "followups": ("回访记录", "training_followup", [
+        ("enrolment_id", "报名编号", True), ("wave", "回访批次", True), ("due_on", "应回访日期", False),
+        ("status", "回访状态", True), ("tries", "尝试次数", False), ("last_tried_on", "最近尝试日期", False),
+        ("reached_on", "联系上日期", False), ("employment", "就业情况", False), ("opened_store", "开设网店", False),
+        ("livestreams_per_week", "每周直播场次", False), ("income_cents", "回访时月收入（元）", False),
+        ("note", "备注", False), ("recorded_by", "记录人", False)]),
+    "subsidy_rules": ("培训补贴规则", "subsidy_rule", [
+        ("code", "规则编号", True), ("title", "规则名称", True), ("valid_from", "生效日期", True),
+        ("valid_to", "失效日期", False), ("basic_cents", "初级补贴（元/人）", True),
+        ("intermediate_cents", "中级补贴（元/人）", True), ("advanced_cents", "高级补贴（元/人）", True),
+        ("first_pct", "取证拨付比例（%）", False), ("employment_pct", "就业率要求（%）", False),
+        ("window_months", "就业统计期（月）", False), ("claim_grace_days", "申领宽限期（天）", False)]),
     "cooperatives": ("合作社", "cooperative", [
         ("code", "合作社编号", True), ("community_id", "社区编号", True), ("name", "合作社名称", True),
         ("founded_on", "成立日期", False), ("carry_loss_forward", "亏损结转", False),
@@ -146,8 +165,11 @@ PERIOD_FROM = {"needs": "identified_on", "courses": "start_date", "enrolments": 
 COMMUNITY_FROM = {"needs": "practitioner_id", "enrolments": "course_id", "sales": "cooperative_id",
                   "requests": "session_id"}
 # The day each row records as having happened (registration, sale, need, enrolment, livestream): not in the future.
-EVENT_DATE = {"practitioners": "registered_on", "sales": "sold_on", "needs": "identified_on",
-              "enrolments": "enrolled_on", "livestreams": "held_on"}
+EVENT_DATES = {"practitioners": ("registered_on",), "sales": ("sold_on",), "needs": ("identified_on",),
+               "enrolments": ("enrolled_on",), "livestreams": ("held_on",),
+               "followups": ("last_tried_on", "reached_on")}
+# Tables without a code: the columns a row is known by (re-importing the same ones updates it).
+KEYS = {"followups": ("enrolment_id", "wave")}
 ENUM_BY_NAME = {e.__name__.lower(): e for e in enums.ALL_ENUMS}
 
 
@@ -194,7 +216,7 @@ def _build() -> dict[str, Entity]:
         table = T[table_name]
         fields = [_field(table, column, header, required) for column, header, required in layout]
         out[name] = Entity(name, zh, table, fields, PERIOD_FROM.get(name), COMMUNITY_FROM.get(name),
-                           event_date=EVENT_DATE.get(name))
+                           event_dates=EVENT_DATES.get(name, ()), keys=KEYS.get(name, ()))
     return out
 
 

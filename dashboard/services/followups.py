@@ -1,0 +1,238 @@
+"""培训回访: recording the 3- and 6-month contacts (a try, or what was found) and the list of those due.
+
+Each write names the follow-up's version the user saw; the UPDATE checks that version and the status the write
+starts from, so of two people recording the same contact at once exactly one wins and the other is told
+(followup.changed_meanwhile); nothing of the loser's is written. The audit entry comes after the row's update (the
+audit lock is held to the end of the transaction).
+
+A person not reached stays `pending` until UNREACHABLE_TRIES tries, then is `unreachable`: never "not employed".
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from dashboard import access, audit
+from dashboard.access import Action
+from dashboard.accounts import Principal
+from dashboard.i18n import label, t
+from dashboard.privacy import mask_name, mask_phone
+from dashboard.services.errors import RuleError
+from data_models import Course, Enrolment, Practitioner, TrainingFollowup
+from data_models.base import table_of
+from data_models.core import utcnow
+from data_models.enums import EmploymentStatus, FollowupStatus, FollowupWave
+
+UNREACHABLE_TRIES = 3
+MAX_INCOME_CENTS = 10_000_000 * 100          # a month's income of ten million yuan or more is a typing error
+MAX_LIVESTREAMS = 50
+MAX_NOTE = 500
+FOLLOWUP = table_of(TrainingFollowup)
+ENROLMENT = table_of(Enrolment)
+COURSE = table_of(Course)
+PRACTITIONER = table_of(Practitioner)
+S = FollowupStatus
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a reached person said. Income is a month's, in cents; None where the question was not answered."""
+
+    employment: str
+    opened_store: bool | None
+    livestreams_per_week: int | None
+    income_cents: int | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class _Context:
+    enrolment_code: str
+    course_end: dt.date
+
+
+# --- reading and checking ------------------------------------------------------------------------------------------
+
+def _load(session: Session, followup_id: int) -> tuple[TrainingFollowup, _Context]:
+    row = session.execute(
+        sa.select(TrainingFollowup, ENROLMENT.c.code, COURSE.c.end_date)
+        .join(ENROLMENT, ENROLMENT.c.id == FOLLOWUP.c.enrolment_id)
+        .join(COURSE, COURSE.c.id == ENROLMENT.c.course_id)
+        .where(FOLLOWUP.c.id == followup_id)
+        .execution_options(populate_existing=True)).one_or_none()
+    if row is None:
+        raise RuleError("followup.unknown", id=followup_id)
+    return row[0], _Context(row[1], row[2])
+
+
+def _name(fu: TrainingFollowup, ctx: _Context) -> str:
+    return t("followup.name", code=ctx.enrolment_code, wave=label(FollowupWave(fu.wave)))
+
+
+def _changed(session: Session, fu: TrainingFollowup, ctx: _Context) -> RuleError:
+    now = session.connection().execute(
+        sa.select(FOLLOWUP.c.status, FOLLOWUP.c.recorded_by).where(FOLLOWUP.c.id == fu.id)).one_or_none()
+    return RuleError("followup.changed_meanwhile", followup=_name(fu, ctx),
+                     current=label(S(now.status)) if now is not None else "—",
+                     by=(now.recorded_by if now is not None and now.recorded_by else "—"))
+
+
+def _start(session: Session, followup_id: int, version: int, actor: Principal,
+           *starts: FollowupStatus) -> tuple[TrainingFollowup, _Context]:
+    access.require(actor.role, Action.followup_record)
+    fu, ctx = _load(session, followup_id)
+    if fu.version != version:
+        raise _changed(session, fu, ctx)
+    if S(fu.status) not in starts:
+        raise RuleError("followup.wrong_status", followup=_name(fu, ctx), current=label(S(fu.status)))
+    return fu, ctx
+
+
+def _check_on(on: dt.date, ctx: _Context, today: dt.date) -> None:
+    if on > today:
+        raise RuleError("followup.future_date", date=on.isoformat(), today=today.isoformat())
+    if on < ctx.course_end:
+        raise RuleError("followup.before_course_end", date=on.isoformat(), end=ctx.course_end.isoformat())
+
+
+def _note(text: str | None) -> str | None:
+    value = (text or "").strip()
+    if len(value) > MAX_NOTE:
+        raise RuleError("followup.note_too_long", n=len(value), max=MAX_NOTE)
+    return value or None
+
+
+def check_answer(answer: Answer) -> EmploymentStatus:
+    """The answer's employment as the enum; refuses, naming the field, what cannot be true."""
+    try:
+        employment = EmploymentStatus(str(answer.employment).strip())
+    except ValueError:
+        raise RuleError("followup.bad_employment", value=answer.employment,
+                        allowed="、".join(label(e) for e in EmploymentStatus)) from None
+    income = answer.income_cents
+    if income is not None and (isinstance(income, bool) or not 0 <= int(income) < MAX_INCOME_CENTS):
+        raise RuleError("followup.bad_income", value=_yuan(income), max=f"{MAX_INCOME_CENTS // 100:,}")
+    streams = answer.livestreams_per_week
+    if streams is not None and (isinstance(streams, bool) or not 0 <= int(streams) <= MAX_LIVESTREAMS):
+        raise RuleError("followup.bad_livestreams", value=streams, max=MAX_LIVESTREAMS)
+    return employment
+
+
+def _yuan(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    yuan, fen = divmod(abs(int(cents)), 100)
+    return f"{sign}{yuan:,}.{fen:02d}"
+
+
+# --- writing -------------------------------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value) if value is not None and not isinstance(value, bool | int) else value
+
+
+def _write(session: Session, fu: TrainingFollowup, ctx: _Context, *, seen: int, values: dict[str, Any],
+           action: str, actor: Principal) -> TrainingFollowup:
+    """The compare-and-set: changes the row only if it still has version `seen` and its status; then the audit."""
+    conn = session.connection()
+    result = conn.execute(FOLLOWUP.update()
+                          .where(FOLLOWUP.c.id == fu.id, FOLLOWUP.c.version == seen,
+                                 FOLLOWUP.c.status == S(fu.status))
+                          .values(**values, version=FOLLOWUP.c.version + 1))
+    if result.rowcount != 1:
+        raise _changed(session, fu, ctx)
+    before = {k: _plain(getattr(fu, k)) for k in values} | {"version": seen}
+    for key, value in values.items():
+        set_committed_value(fu, key, value)
+    set_committed_value(fu, "version", seen + 1)
+    after = {k: _plain(v) for k, v in values.items()} | {"version": seen + 1}
+    audit.record(conn, actor=actor.username, action=action, entity="training_followup",
+                 entity_id=f"{ctx.enrolment_code}/{fu.wave}", before=before, after=after)
+    return fu
+
+
+def record_try(session: Session, followup_id: int, *, version: int, on: dt.date, note: str, actor: Principal,
+               today: dt.date) -> TrainingFollowup:
+    """A contact tried and not reached: one more try; at UNREACHABLE_TRIES the follow-up is given up (unreachable)."""
+    fu, ctx = _start(session, followup_id, version, actor, S.pending)
+    _check_on(on, ctx, today)
+    if fu.last_tried_on is not None and on < fu.last_tried_on:
+        raise RuleError("followup.before_last_try", date=on.isoformat(), last=fu.last_tried_on.isoformat())
+    tries = fu.tries + 1
+    values: dict[str, Any] = {
+        "tries": tries, "last_tried_on": on,
+        "status": S.unreachable if tries >= UNREACHABLE_TRIES else S.pending,
+        "note": _note(note) or fu.note, "recorded_by": actor.username, "recorded_at": utcnow(),
+    }
+    return _write(session, fu, ctx, seen=version, values=values, action="followup_try", actor=actor)
+
+
+def record_reached(session: Session, followup_id: int, *, version: int, on: dt.date, answer: Answer,
+                   actor: Principal, today: dt.date) -> TrainingFollowup:
+    """The person was reached on `on`: the answers are kept. Also on one given up as unreachable (reached later)."""
+    fu, ctx = _start(session, followup_id, version, actor, S.pending, S.unreachable)
+    _check_on(on, ctx, today)
+    employment = check_answer(answer)
+    values: dict[str, Any] = {
+        "status": S.reached, "reached_on": on, "tries": min(fu.tries + 1, 20), "last_tried_on": on,
+        "employment": employment, "opened_store": answer.opened_store,
+        "livestreams_per_week": None if answer.livestreams_per_week is None else int(answer.livestreams_per_week),
+        "income_cents": None if answer.income_cents is None else int(answer.income_cents),
+        "note": _note(answer.note), "recorded_by": actor.username, "recorded_at": utcnow(),
+    }
+    return _write(session, fu, ctx, seen=version, values=values, action="followup_reached", actor=actor)
+
+
+# --- the work list -------------------------------------------------------------------------------------------------
+
+WORKLIST_COLUMNS = ["followup_id", "version", "wave", "due_on", "overdue_days", "tries", "last_tried_on",
+                    "enrolment_code", "practitioner_code", "practitioner_name", "phone", "course_code",
+                    "course_title", "course_end"]
+
+
+def worklist(session: Session, *, community_id: int | None, as_of: dt.date, days_ahead: int = 7,
+             personal: bool = True, limit: int | None = None) -> pd.DataFrame:
+    """Pending follow-ups due on or before as_of + days_ahead, most overdue first (then fewest tries).
+
+    `personal=False` masks the name and phone (roles without personal data, meeting mode). `limit` caps the rows
+    (a province's backlog); the page says how many more there are from `worklist_count`."""
+    f, e, c, p = FOLLOWUP.c, ENROLMENT.c, COURSE.c, PRACTITIONER.c
+    stmt = (sa.select(f.id.label("followup_id"), f.version, f.wave, f.due_on, f.tries, f.last_tried_on,
+                      e.code.label("enrolment_code"), p.code.label("practitioner_code"),
+                      p.name.label("practitioner_name"), p.phone, c.code.label("course_code"),
+                      c.title.label("course_title"), c.end_date.label("course_end"))
+            .select_from(FOLLOWUP)
+            .join(ENROLMENT, e.id == f.enrolment_id)
+            .join(COURSE, c.id == e.course_id)
+            .join(PRACTITIONER, p.id == e.practitioner_id)
+            .where(*_due(community_id, as_of, days_ahead))
+            .order_by(f.due_on, f.tries, f.id))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    df = pd.DataFrame(session.connection().execute(stmt).mappings().all())
+    if df.empty:
+        return pd.DataFrame(columns=WORKLIST_COLUMNS)
+    df["overdue_days"] = [(as_of - d).days for d in df["due_on"]]
+    if not personal:
+        df["practitioner_name"] = df["practitioner_name"].map(mask_name)
+        df["phone"] = df["phone"].map(mask_phone)
+    return df[WORKLIST_COLUMNS]
+
+
+def worklist_count(session: Session, *, community_id: int | None, as_of: dt.date, days_ahead: int = 7) -> int:
+    stmt = sa.select(sa.func.count()).select_from(FOLLOWUP).where(*_due(community_id, as_of, days_ahead))
+    return int(session.connection().execute(stmt).scalar_one())
+
+
+def _due(community_id: int | None, as_of: dt.date, days_ahead: int) -> list[sa.ColumnElement[bool]]:
+    f = FOLLOWUP.c
+    where = [f.status == S.pending, f.due_on <= as_of + dt.timedelta(days=days_ahead)]
+    if community_id is not None:
+        where.append(f.community_id == community_id)
+    return where

@@ -1,0 +1,173 @@
+"""培训补贴: per course, the rule in force and what is claimable now, pending or lost (the funder's two tranches).
+
+The common rule: `first_pct` (60%) of the subsidy per certified learner is payable once the course has ended, on the
+number certified; the rest (40%) once at least `employment_pct` (50%) of the certified were found employed within
+`window_months` (6) of the course's last day, and it is lost if that is not reached by the window's end plus
+`claim_grace_days`. The first tranche is rounded to the cent and the second is the remainder, so they add up to the
+total exactly. `subsidy_status` is the rule on numbers; `course_subsidies` counts them in SQL.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from dashboard.queries import Scope
+from dashboard.training_sync import add_months
+from data_models import Course, Enrolment, SubsidyRule, TrainingFollowup
+from data_models.base import table_of
+from data_models.enums import CourseLevel, EmploymentStatus, FollowupStatus
+
+COURSE = table_of(Course)
+ENROLMENT = table_of(Enrolment)
+FOLLOWUP = table_of(TrainingFollowup)
+RULE = table_of(SubsidyRule)
+# The same set as dashboard.services.training_funnel.EMPLOYED: every answer but not employed.
+EMPLOYED = frozenset(s for s in EmploymentStatus if s is not EmploymentStatus.not_employed)
+STATES = ("claimable", "pending", "lost", "none")
+
+
+@dataclass(frozen=True)
+class SubsidyStatus:
+    total_cents: int
+    first_cents: int
+    second_cents: int
+    first_state: str          # "claimable" | "pending" | "lost" | "none"
+    second_state: str
+    need_more: int            # more people employed within the window for the second tranche (0 once met)
+    window_ends: dt.date      # the last day an employment counts
+    claim_by: dt.date         # the window's end plus the grace days: after it an unmet second tranche is lost
+
+
+def subsidy_status(*, certified: int, employed_in_window: int, per_person_cents: int, first_pct: int,
+                   employment_pct: int, course_end: dt.date, window_months: int, grace_days: int,
+                   as_of: dt.date) -> SubsidyStatus:
+    """The two tranches of one course on `as_of`. Exactly `employment_pct` employed passes (counted in integers)."""
+    window_ends = add_months(course_end, window_months)
+    claim_by = window_ends + dt.timedelta(days=grace_days)
+    if certified <= 0:
+        return SubsidyStatus(0, 0, 0, "none", "none", 0, window_ends, claim_by)
+    total = certified * per_person_cents
+    first = (total * first_pct + 50) // 100          # to the cent, half up; the second tranche is what is left
+    second = total - first
+    # employed ÷ certified >= pct/100, without a float: 1 of 2 is 50% exactly.
+    met = employed_in_window * 100 >= employment_pct * certified
+    need = 0 if met else -(-employment_pct * certified // 100) - employed_in_window
+    first_state = "none" if first == 0 else "claimable" if as_of >= course_end else "pending"
+    if second == 0:
+        second_state = "none"
+    elif met:
+        second_state = "claimable"
+    else:
+        second_state = "lost" if as_of > claim_by else "pending"
+    return SubsidyStatus(total, first, second, first_state, second_state, max(need, 0), window_ends, claim_by)
+
+
+def amounts_by_state(status: SubsidyStatus) -> dict[str, int]:
+    """claimable / pending / lost cents of one course (a tranche whose state is none adds nothing)."""
+    out = {"claimable": 0, "pending": 0, "lost": 0}
+    for cents, state in ((status.first_cents, status.first_state), (status.second_cents, status.second_state)):
+        if state in out:
+            out[state] += cents
+    return out
+
+
+# --- per course, counted in SQL ------------------------------------------------------------------------------------
+
+COLUMNS = ["course_id", "code", "title", "level", "end_date", "rule_code", "rule_title", "per_person_cents",
+           "first_pct", "employment_pct", "window_months", "grace_days", "certified", "employed_in_window",
+           "total_cents", "first_cents", "second_cents", "first_state", "second_state", "need_more", "window_ends",
+           "claim_by", "claimable_cents", "pending_cents", "lost_cents"]
+
+
+def _rule_in_force() -> sa.ScalarSelect:
+    """The rule whose validity covers the course's last day; of several, the latest valid_from (then latest id)."""
+    r, c = RULE.c, COURSE.c
+    return (sa.select(r.id).where(r.valid_from <= c.end_date,
+                                  sa.or_(r.valid_to.is_(None), r.valid_to >= c.end_date))
+            .order_by(r.valid_from.desc(), r.id.desc()).limit(1).correlate(COURSE).scalar_subquery())
+
+
+def _in_scope(scope: Scope) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if scope.community_id is not None:
+        where.append(COURSE.c.community_id == scope.community_id)
+    if scope.quarter is not None:
+        where.append(COURSE.c.quarter == scope.quarter)
+    return where
+
+
+def _courses(session: Session, scope: Scope) -> list[sa.Row]:
+    c, r, e = COURSE.c, RULE.c, ENROLMENT.c
+    certified = (sa.select(e.course_id, sa.func.count().label("n")).where(e.certified.is_(True))
+                 .group_by(e.course_id).subquery())
+    rule_id = _rule_in_force().label("rule_id")
+    courses = sa.select(c.id, c.code, c.title, c.level, c.end_date, rule_id).where(*_in_scope(scope)).subquery()
+    per_person = sa.case((courses.c.level == CourseLevel.basic, r.basic_cents),
+                         (courses.c.level == CourseLevel.intermediate, r.intermediate_cents),
+                         else_=r.advanced_cents)
+    stmt = (sa.select(courses.c.id, courses.c.code, courses.c.title, courses.c.level, courses.c.end_date,
+                      r.code.label("rule_code"), r.title.label("rule_title"), per_person.label("per_person_cents"),
+                      r.first_pct, r.employment_pct, r.window_months, r.claim_grace_days,
+                      sa.func.coalesce(certified.c.n, 0).label("certified"))
+            .select_from(courses)
+            .outerjoin(RULE, r.id == courses.c.rule_id)
+            .outerjoin(certified, certified.c.course_id == courses.c.id)
+            .order_by(courses.c.end_date, courses.c.code))
+    return list(session.connection().execute(stmt))
+
+
+def _employed_by_day(session: Session, scope: Scope) -> dict[int, list[tuple[dt.date, int]]]:
+    """Per course: how many certified learners were first found employed on each day.
+
+    Each course's window ends on a different day (its end plus the rule's months, month ends clipped), which SQL
+    does not compute alike on SQLite and PostgreSQL: the database groups by course and day, the cut is made here."""
+    f, e, c = FOLLOWUP.c, ENROLMENT.c, COURSE.c
+    first = (sa.select(e.course_id, sa.func.min(f.reached_on).label("on"))
+             .select_from(FOLLOWUP)
+             .join(ENROLMENT, e.id == f.enrolment_id)
+             .join(COURSE, c.id == e.course_id)
+             .where(e.certified.is_(True), f.status == FollowupStatus.reached,
+                    f.employment.in_([str(s) for s in EMPLOYED]), *_in_scope(scope))
+             .group_by(e.id, e.course_id).subquery())
+    stmt = (sa.select(first.c.course_id, first.c.on, sa.func.count().label("n"))
+            .group_by(first.c.course_id, first.c.on))
+    out: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for row in session.connection().execute(stmt):
+        out[row.course_id].append((row.on, int(row.n)))
+    return out
+
+
+def course_subsidies(session: Session, *, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """One row per course in scope (by the course's community and quarter): the rule, counts, tranches, states.
+
+    A course no rule covers has rule_code None and nothing payable (states "none")."""
+    employed = _employed_by_day(session, scope)
+    rows = []
+    for row in _courses(session, scope):
+        base = {"course_id": row.id, "code": row.code, "title": row.title, "level": str(row.level),
+                "end_date": row.end_date, "rule_code": row.rule_code, "rule_title": row.rule_title,
+                "certified": int(row.certified)}
+        if row.rule_code is None:
+            window_ends = claim_by = None
+            status = SubsidyStatus(0, 0, 0, "none", "none", 0, row.end_date, row.end_date)
+            base |= {"per_person_cents": 0, "first_pct": None, "employment_pct": None, "window_months": None,
+                     "grace_days": None, "employed_in_window": 0}
+        else:
+            window_ends = add_months(row.end_date, row.window_months)
+            in_window = sum(n for on, n in employed.get(row.id, []) if on <= window_ends)
+            status = subsidy_status(certified=int(row.certified), employed_in_window=in_window,
+                                    per_person_cents=int(row.per_person_cents), first_pct=row.first_pct,
+                                    employment_pct=row.employment_pct, course_end=row.end_date,
+                                    window_months=row.window_months, grace_days=row.claim_grace_days, as_of=as_of)
+            window_ends, claim_by = status.window_ends, status.claim_by
+            base |= {"per_person_cents": int(row.per_person_cents), "first_pct": row.first_pct,
+                     "employment_pct": row.employment_pct, "window_months": row.window_months,
+                     "grace_days": row.claim_grace_days, "employed_in_window": in_window}
+        fields = asdict(status) | {"window_ends": window_ends, "claim_by": claim_by}
+        money = {f"{k}_cents": v for k, v in amounts_by_state(status).items()}
+        rows.append(base | fields | money)
+    return pd.DataFrame(rows, columns=COLUMNS)
