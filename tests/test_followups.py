@@ -17,6 +17,7 @@ from tests import training_ops_factories as tf
 
 D = dt.date
 TODAY = D(2025, 12, 1)
+TRIED, REACHED = D(2025, 10, 5), D(2025, 10, 8)
 SW = Principal("sw", Role.social_worker)
 ANSWER = svc.Answer(employment="ecommerce_self", opened_store=True, livestreams_per_week=5, income_cents=420_050,
                     note="开了网店")
@@ -35,14 +36,14 @@ def desk(engine: Engine) -> dict[str, Any]:
                 "m6": tf.followup_id(conn, e1, "m6")}
 
 
-def tried(engine: Engine, fid: int, version: int, on: dt.date = D(2025, 10, 5), actor: Principal = SW) -> Any:
+def tried(engine: Engine, fid: int, version: int, on: dt.date = TRIED, actor: Principal = SW) -> Any:
     with Session(engine, expire_on_commit=False) as s:
         fu = svc.record_try(s, fid, version=version, on=on, note="无人接听", actor=actor, today=TODAY)
         s.commit()
         return fu
 
 
-def reach(engine: Engine, fid: int, version: int, answer: svc.Answer = ANSWER, on: dt.date = D(2025, 10, 8),
+def reach(engine: Engine, fid: int, version: int, answer: svc.Answer = ANSWER, on: dt.date = REACHED,
           actor: Principal = SW) -> Any:
     with Session(engine, expire_on_commit=False) as s:
         fu = svc.record_reached(s, fid, version=version, on=on, answer=answer, actor=actor, today=TODAY)
