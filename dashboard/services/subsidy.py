@@ -9,7 +9,7 @@ total exactly. `subsidy_status` is the rule on numbers; `course_subsidies` count
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from dashboard.queries import Scope
 from dashboard.training_sync import add_months
 from data_models import Course, Enrolment, SubsidyRule, TrainingFollowup
 from data_models.base import table_of
-from data_models.enums import CourseLevel, EmploymentStatus, FollowupStatus
+from data_models.enums import CourseLevel, EmploymentStatus
 
 COURSE = table_of(Course)
 ENROLMENT = table_of(Enrolment)
@@ -100,9 +100,14 @@ def _in_scope(scope: Scope) -> list[sa.ColumnElement[bool]]:
     return where
 
 
+def _course_ids(scope: Scope) -> sa.Select:
+    return sa.select(COURSE.c.id).where(*_in_scope(scope))
+
+
 def _courses(session: Session, scope: Scope) -> list[sa.Row]:
     c, r, e = COURSE.c, RULE.c, ENROLMENT.c
-    certified = (sa.select(e.course_id, sa.func.count().label("n")).where(e.certified.is_(True))
+    certified = (sa.select(e.course_id, sa.func.count().label("n"))
+                 .where(e.certified.is_(True), e.course_id.in_(_course_ids(scope)))
                  .group_by(e.course_id).subquery())
     rule_id = _rule_in_force().label("rule_id")
     courses = sa.select(c.id, c.code, c.title, c.level, c.end_date, rule_id).where(*_in_scope(scope)).subquery()
@@ -125,13 +130,15 @@ def _employed_by_day(session: Session, scope: Scope) -> dict[int, list[tuple[dt.
 
     Each course's window ends on a different day (its end plus the rule's months, month ends clipped), which SQL
     does not compute alike on SQLite and PostgreSQL: the database groups by course and day, the cut is made here."""
-    f, e, c = FOLLOWUP.c, ENROLMENT.c, COURSE.c
+    f, e = FOLLOWUP.c, ENROLMENT.c
+    # Driven from the courses in scope through enrolment.course_id. A reached follow-up is one with a reached_on
+    # (a CHECK says so); asking for the status instead lets SQLite, which has no statistics, start from the
+    # status index and read every reached follow-up of the province (1.1 s instead of 17 ms for one community).
     first = (sa.select(e.course_id, sa.func.min(f.reached_on).label("on"))
-             .select_from(FOLLOWUP)
-             .join(ENROLMENT, e.id == f.enrolment_id)
-             .join(COURSE, c.id == e.course_id)
-             .where(e.certified.is_(True), f.status == FollowupStatus.reached,
-                    f.employment.in_([str(s) for s in EMPLOYED]), *_in_scope(scope))
+             .select_from(ENROLMENT)
+             .join(FOLLOWUP, f.enrolment_id == e.id)
+             .where(e.certified.is_(True), e.course_id.in_(_course_ids(scope)), f.reached_on.is_not(None),
+                    f.employment.in_([str(s) for s in EMPLOYED]))
              .group_by(e.id, e.course_id).subquery())
     stmt = (sa.select(first.c.course_id, first.c.on, sa.func.count().label("n"))
             .group_by(first.c.course_id, first.c.on))
@@ -167,7 +174,7 @@ def course_subsidies(session: Session, *, scope: Scope, as_of: dt.date) -> pd.Da
             base |= {"per_person_cents": int(row.per_person_cents), "first_pct": row.first_pct,
                      "employment_pct": row.employment_pct, "window_months": row.window_months,
                      "grace_days": row.claim_grace_days, "employed_in_window": in_window}
-        fields = asdict(status) | {"window_ends": window_ends, "claim_by": claim_by}
+        fields = vars(status) | {"window_ends": window_ends, "claim_by": claim_by}   # asdict deep-copies: slow
         money = {f"{k}_cents": v for k, v in amounts_by_state(status).items()}
         rows.append(base | fields | money)
     return pd.DataFrame(rows, columns=COLUMNS)
