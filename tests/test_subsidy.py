@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from dashboard.i18n import set_language
 from dashboard.queries import Scope
 from dashboard.services import subsidy as svc
+from dashboard.services.errors import RuleError
 from tests import factories as f
 from tests import training_ops_factories as tf
 
@@ -182,3 +184,24 @@ def test_scope_and_courses_no_rule_covers(board: dict[str, Any]) -> None:
     assert pd.isna(k3["rule_code"]) and k3["total_cents"] == 0 and k3["first_state"] == "none"
     assert list(c2["code"]) == ["K9"] and c2.iloc[0]["employed_in_window"] == 0
     assert empty.empty and list(empty.columns) == svc.COLUMNS
+
+
+@pytest.mark.parametrize(("kw", "zh", "en"), [
+    ({"first_pct": 101}, "「首笔比例（%）」不能是 101", "«First tranche (%)» cannot be 101"),
+    ({"per_person": -1}, "「每人补贴」", "«Subsidy per person»"),
+    ({"months": 0}, "「就业统计期（月）」", "«Employment window (months)»"),
+    ({"grace": -1}, "「申领宽限（天）」", "«Days of grace to claim»"),
+])
+def test_impossible_rules_are_refused_naming_the_field(kw: dict[str, Any], zh: str, en: str) -> None:
+    for lang, text in (("zh", zh), ("en", en)):
+        set_language(lang)                 # the field's name is put in when the error is raised
+        with pytest.raises(RuleError) as err:
+            status(10, 5, **kw)
+        assert err.value.key == "subsidy.bad_number" and text in err.value.message()
+    set_language("zh")
+
+
+def test_more_employed_than_certified_is_refused() -> None:
+    with pytest.raises(RuleError) as err:
+        status(3, 4)
+    assert err.value.key == "subsidy.more_employed_than_certified"

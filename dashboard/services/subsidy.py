@@ -15,7 +15,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from dashboard.i18n import t
 from dashboard.queries import Scope
+from dashboard.services.errors import RuleError
 from dashboard.training_sync import add_months
 from data_models import Course, Enrolment, SubsidyRule, TrainingFollowup
 from data_models.base import table_of
@@ -46,6 +48,8 @@ def subsidy_status(*, certified: int, employed_in_window: int, per_person_cents:
                    employment_pct: int, course_end: dt.date, window_months: int, grace_days: int,
                    as_of: dt.date) -> SubsidyStatus:
     """The two tranches of one course on `as_of`. Exactly `employment_pct` employed passes (counted in integers)."""
+    _check(certified=certified, employed_in_window=employed_in_window, per_person_cents=per_person_cents,
+           first_pct=first_pct, employment_pct=employment_pct, window_months=window_months, grace_days=grace_days)
     window_ends = add_months(course_end, window_months)
     claim_by = window_ends + dt.timedelta(days=grace_days)
     if certified <= 0:
@@ -64,6 +68,21 @@ def subsidy_status(*, certified: int, employed_in_window: int, per_person_cents:
     else:
         second_state = "lost" if as_of > claim_by else "pending"
     return SubsidyStatus(total, first, second, first_state, second_state, max(need, 0), window_ends, claim_by)
+
+
+_LIMITS = {"certified": (0, None), "employed_in_window": (0, None), "per_person_cents": (0, None),
+           "first_pct": (0, 100), "employment_pct": (0, 100), "window_months": (1, 24), "grace_days": (0, 365)}
+
+
+def _check(**numbers: int) -> None:
+    """Numbers a rule or a count cannot have (the same bounds as subsidy_rule's CHECKs), named in the message."""
+    for name, value in numbers.items():
+        low, high = _LIMITS[name]
+        if value < low or (high is not None and value > high):
+            raise RuleError("subsidy.bad_number", field=t(f"subsidy.field.{name}"), value=value)
+    if numbers["employed_in_window"] > numbers["certified"]:
+        raise RuleError("subsidy.more_employed_than_certified", employed=numbers["employed_in_window"],
+                        certified=numbers["certified"])
 
 
 def amounts_by_state(status: SubsidyStatus) -> dict[str, int]:
