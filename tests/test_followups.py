@@ -207,7 +207,7 @@ def backlog(engine: Engine) -> dict[str, Any]:
 
 def test_worklist_lists_pending_due_within_the_week_most_overdue_first(backlog: dict[str, Any]) -> None:
     with Session(backlog["engine"]) as s:
-        df = svc.worklist(s, community_id=backlog["c1"], as_of=TODAY)
+        df = svc.worklist(s, community_id=backlog["c1"], as_of=TODAY, personal=True)
         assert svc.worklist_count(s, community_id=backlog["c1"], as_of=TODAY) == 2
     assert list(df.columns) == svc.WORKLIST_COLUMNS
     # E2 reached, E4 due 12-20 (beyond the week), E5 another community, E6 not completed, m6 not due yet.
@@ -220,9 +220,9 @@ def test_worklist_lists_pending_due_within_the_week_most_overdue_first(backlog: 
     assert df.iloc[1]["overdue_days"] == -4 and df.iloc[1]["due_on"] == D(2025, 12, 5)
 
 
-def test_worklist_masks_name_and_phone_without_personal_data(backlog: dict[str, Any]) -> None:
+def test_worklist_masks_name_and_phone_unless_personal_data_is_asked_for(backlog: dict[str, Any]) -> None:
     with Session(backlog["engine"]) as s:
-        df = svc.worklist(s, community_id=backlog["c1"], as_of=TODAY, personal=False)
+        df = svc.worklist(s, community_id=backlog["c1"], as_of=TODAY)
     assert (df.iloc[0]["practitioner_name"], df.iloc[0]["phone"]) == ("张*华", "139****5678")
 
 
