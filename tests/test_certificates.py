@@ -19,6 +19,7 @@ from tests import training_ops_factories as tf
 
 D = dt.date
 TODAY = D(2025, 12, 1)
+ON = D(2025, 11, 2)
 ASSOC = Principal("assoc", Role.association)
 
 
@@ -38,7 +39,7 @@ def look(engine: Engine, text: str) -> svc.Verdict:
         return svc.verify(s, text)
 
 
-def revoke(engine: Engine, number: str, *, actor: Principal = ASSOC, on: dt.date = D(2025, 11, 2),
+def revoke(engine: Engine, number: str, *, actor: Principal = ASSOC, on: dt.date = ON,
            reason: str = "冒名顶替参训") -> None:
     with Session(engine) as s:
         svc.revoke(s, number, reason=reason, actor=actor, on=on, today=TODAY)

@@ -17,6 +17,7 @@ from tests import training_ops_factories as tf
 
 D = dt.date
 TODAY = D(2025, 12, 1)
+TRIED, REACHED = D(2025, 10, 5), D(2025, 10, 8)
 SW = Principal("sw", Role.social_worker)
 ANSWER = svc.Answer(employment="ecommerce_self", opened_store=True, livestreams_per_week=5, income_cents=420_050,
                     note="开了网店")
@@ -35,14 +36,14 @@ def desk(engine: Engine) -> dict[str, Any]:
                 "m6": tf.followup_id(conn, e1, "m6")}
 
 
-def tried(engine: Engine, fid: int, version: int, on: dt.date = D(2025, 10, 5), actor: Principal = SW) -> Any:
+def tried(engine: Engine, fid: int, version: int, on: dt.date = TRIED, actor: Principal = SW) -> Any:
     with Session(engine, expire_on_commit=False) as s:
         fu = svc.record_try(s, fid, version=version, on=on, note="无人接听", actor=actor, today=TODAY)
         s.commit()
         return fu
 
 
-def reach(engine: Engine, fid: int, version: int, answer: svc.Answer = ANSWER, on: dt.date = D(2025, 10, 8),
+def reach(engine: Engine, fid: int, version: int, answer: svc.Answer = ANSWER, on: dt.date = REACHED,
           actor: Principal = SW) -> Any:
     with Session(engine, expire_on_commit=False) as s:
         fu = svc.record_reached(s, fid, version=version, on=on, answer=answer, actor=actor, today=TODAY)
@@ -206,7 +207,7 @@ def backlog(engine: Engine) -> dict[str, Any]:
 
 def test_worklist_lists_pending_due_within_the_week_most_overdue_first(backlog: dict[str, Any]) -> None:
     with Session(backlog["engine"]) as s:
-        df = svc.worklist(s, community_id=backlog["c1"], as_of=TODAY)
+        df = svc.worklist(s, community_id=backlog["c1"], as_of=TODAY, personal=True)
         assert svc.worklist_count(s, community_id=backlog["c1"], as_of=TODAY) == 2
     assert list(df.columns) == svc.WORKLIST_COLUMNS
     # E2 reached, E4 due 12-20 (beyond the week), E5 another community, E6 not completed, m6 not due yet.
@@ -219,9 +220,9 @@ def test_worklist_lists_pending_due_within_the_week_most_overdue_first(backlog: 
     assert df.iloc[1]["overdue_days"] == -4 and df.iloc[1]["due_on"] == D(2025, 12, 5)
 
 
-def test_worklist_masks_name_and_phone_without_personal_data(backlog: dict[str, Any]) -> None:
+def test_worklist_masks_name_and_phone_unless_personal_data_is_asked_for(backlog: dict[str, Any]) -> None:
     with Session(backlog["engine"]) as s:
-        df = svc.worklist(s, community_id=backlog["c1"], as_of=TODAY, personal=False)
+        df = svc.worklist(s, community_id=backlog["c1"], as_of=TODAY)
     assert (df.iloc[0]["practitioner_name"], df.iloc[0]["phone"]) == ("张*华", "139****5678")
 
 

@@ -10,6 +10,7 @@ from dashboard import audit, training_sync
 from tests import factories as f
 
 D = dt.date
+TODAY = D(2025, 12, 1)
 END = D(2025, 7, 4)              # the course's last day: m3 due 2025-10-04, m6 due 2026-01-04
 
 
@@ -27,7 +28,7 @@ def learner(conn: Connection, community_id: int, course_id: int, code: str = "E1
                        completed=completed, certified=certified, **kw)
 
 
-def sync(conn: Connection, today: dt.date = D(2025, 12, 1)) -> None:
+def sync(conn: Connection, today: dt.date = TODAY) -> None:
     """Follow-ups for the completed, certificates for the certified, as training_sync keeps them."""
     training_sync.sync(conn, None, today=today)
 

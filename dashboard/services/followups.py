@@ -197,11 +197,12 @@ WORKLIST_COLUMNS = ["followup_id", "version", "wave", "due_on", "overdue_days", 
 
 
 def worklist(session: Session, *, community_id: int | None, as_of: dt.date, days_ahead: int = 7,
-             personal: bool = True, limit: int | None = None) -> pd.DataFrame:
+             personal: bool = False, limit: int | None = None) -> pd.DataFrame:
     """Pending follow-ups due on or before as_of + days_ahead, most overdue first (then fewest tries).
 
-    `personal=False` masks the name and phone (roles without personal data, meeting mode). `limit` caps the rows
-    (a province's backlog); the page says how many more there are from `worklist_count`."""
+    Name and phone are masked unless `personal` is True (dashboard.loaders.personal_data_visible(): a social
+    worker or admin, not in meeting mode), so a caller that forgets asks for less, not more. `limit` caps the
+    rows (a province's backlog); `worklist_count` says how many there are in all."""
     f, e, c, p = FOLLOWUP.c, ENROLMENT.c, COURSE.c, PRACTITIONER.c
     stmt = (sa.select(f.id.label("followup_id"), f.version, f.wave, f.due_on, f.tries, f.last_tried_on,
                       e.code.label("enrolment_code"), p.code.label("practitioner_code"),

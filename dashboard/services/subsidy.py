@@ -9,17 +9,19 @@ total exactly. `subsidy_status` is the rule on numbers; `course_subsidies` count
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from dashboard.i18n import t
 from dashboard.queries import Scope
+from dashboard.services.errors import RuleError
 from dashboard.training_sync import add_months
 from data_models import Course, Enrolment, SubsidyRule, TrainingFollowup
 from data_models.base import table_of
-from data_models.enums import CourseLevel, EmploymentStatus, FollowupStatus
+from data_models.enums import CourseLevel, EmploymentStatus
 
 COURSE = table_of(Course)
 ENROLMENT = table_of(Enrolment)
@@ -46,6 +48,8 @@ def subsidy_status(*, certified: int, employed_in_window: int, per_person_cents:
                    employment_pct: int, course_end: dt.date, window_months: int, grace_days: int,
                    as_of: dt.date) -> SubsidyStatus:
     """The two tranches of one course on `as_of`. Exactly `employment_pct` employed passes (counted in integers)."""
+    _check(certified=certified, employed_in_window=employed_in_window, per_person_cents=per_person_cents,
+           first_pct=first_pct, employment_pct=employment_pct, window_months=window_months, grace_days=grace_days)
     window_ends = add_months(course_end, window_months)
     claim_by = window_ends + dt.timedelta(days=grace_days)
     if certified <= 0:
@@ -64,6 +68,21 @@ def subsidy_status(*, certified: int, employed_in_window: int, per_person_cents:
     else:
         second_state = "lost" if as_of > claim_by else "pending"
     return SubsidyStatus(total, first, second, first_state, second_state, max(need, 0), window_ends, claim_by)
+
+
+_LIMITS = {"certified": (0, None), "employed_in_window": (0, None), "per_person_cents": (0, None),
+           "first_pct": (0, 100), "employment_pct": (0, 100), "window_months": (1, 24), "grace_days": (0, 365)}
+
+
+def _check(**numbers: int) -> None:
+    """Numbers a rule or a count cannot have (the same bounds as subsidy_rule's CHECKs), named in the message."""
+    for name, value in numbers.items():
+        low, high = _LIMITS[name]
+        if value < low or (high is not None and value > high):
+            raise RuleError("subsidy.bad_number", field=t(f"subsidy.field.{name}"), value=value)
+    if numbers["employed_in_window"] > numbers["certified"]:
+        raise RuleError("subsidy.more_employed_than_certified", employed=numbers["employed_in_window"],
+                        certified=numbers["certified"])
 
 
 def amounts_by_state(status: SubsidyStatus) -> dict[str, int]:
@@ -100,9 +119,14 @@ def _in_scope(scope: Scope) -> list[sa.ColumnElement[bool]]:
     return where
 
 
+def _course_ids(scope: Scope) -> sa.Select:
+    return sa.select(COURSE.c.id).where(*_in_scope(scope))
+
+
 def _courses(session: Session, scope: Scope) -> list[sa.Row]:
     c, r, e = COURSE.c, RULE.c, ENROLMENT.c
-    certified = (sa.select(e.course_id, sa.func.count().label("n")).where(e.certified.is_(True))
+    certified = (sa.select(e.course_id, sa.func.count().label("n"))
+                 .where(e.certified.is_(True), e.course_id.in_(_course_ids(scope)))
                  .group_by(e.course_id).subquery())
     rule_id = _rule_in_force().label("rule_id")
     courses = sa.select(c.id, c.code, c.title, c.level, c.end_date, rule_id).where(*_in_scope(scope)).subquery()
@@ -125,13 +149,15 @@ def _employed_by_day(session: Session, scope: Scope) -> dict[int, list[tuple[dt.
 
     Each course's window ends on a different day (its end plus the rule's months, month ends clipped), which SQL
     does not compute alike on SQLite and PostgreSQL: the database groups by course and day, the cut is made here."""
-    f, e, c = FOLLOWUP.c, ENROLMENT.c, COURSE.c
+    f, e = FOLLOWUP.c, ENROLMENT.c
+    # Driven from the courses in scope through enrolment.course_id. A reached follow-up is one with a reached_on
+    # (a CHECK says so); asking for the status instead lets SQLite, which has no statistics, start from the
+    # status index and read every reached follow-up of the province (1.1 s instead of 17 ms for one community).
     first = (sa.select(e.course_id, sa.func.min(f.reached_on).label("on"))
-             .select_from(FOLLOWUP)
-             .join(ENROLMENT, e.id == f.enrolment_id)
-             .join(COURSE, c.id == e.course_id)
-             .where(e.certified.is_(True), f.status == FollowupStatus.reached,
-                    f.employment.in_([str(s) for s in EMPLOYED]), *_in_scope(scope))
+             .select_from(ENROLMENT)
+             .join(FOLLOWUP, f.enrolment_id == e.id)
+             .where(e.certified.is_(True), e.course_id.in_(_course_ids(scope)), f.reached_on.is_not(None),
+                    f.employment.in_([str(s) for s in EMPLOYED]))
              .group_by(e.id, e.course_id).subquery())
     stmt = (sa.select(first.c.course_id, first.c.on, sa.func.count().label("n"))
             .group_by(first.c.course_id, first.c.on))
@@ -167,7 +193,7 @@ def course_subsidies(session: Session, *, scope: Scope, as_of: dt.date) -> pd.Da
             base |= {"per_person_cents": int(row.per_person_cents), "first_pct": row.first_pct,
                      "employment_pct": row.employment_pct, "window_months": row.window_months,
                      "grace_days": row.claim_grace_days, "employed_in_window": in_window}
-        fields = asdict(status) | {"window_ends": window_ends, "claim_by": claim_by}
+        fields = vars(status) | {"window_ends": window_ends, "claim_by": claim_by}   # asdict deep-copies: slow
         money = {f"{k}_cents": v for k, v in amounts_by_state(status).items()}
         rows.append(base | fields | money)
     return pd.DataFrame(rows, columns=COLUMNS)
