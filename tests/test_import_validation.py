@@ -87,7 +87,7 @@ def minimal(entity: Entity) -> dict[str, str]:
 
 def import_minimal_up_to(engine: Engine, target: str) -> importer.ImportResult:
     """Every entity before `target` in dependency order, then `target`, each one required-only row."""
-    for name in LAYOUT:
+    for name in CREATED:
         row = minimal(ENTITIES[name])
         result = run(engine, name, as_csv([list(row), list(row.values())]))
         if name == target:
@@ -102,7 +102,11 @@ def zh(engine: Engine) -> Engine:
     return engine
 
 
-@pytest.mark.parametrize("entity", list(LAYOUT))
+# Every entity an import creates rows of: follow-ups follow completed enrolments (tests/test_followup_import.py).
+CREATED = [name for name in LAYOUT if name != "followups"]
+
+
+@pytest.mark.parametrize("entity", CREATED)
 def test_a_row_with_only_the_required_columns_imports_and_blanks_take_the_models_defaults(
         zh: Engine, entity: str) -> None:
     result = import_minimal_up_to(zh, entity)

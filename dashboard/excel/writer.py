@@ -75,7 +75,7 @@ def _select(entity: Entity, community_code: str | None, quarter: str | None,
             stmt = stmt.where(routed_to_party(table, value))
         else:
             stmt = stmt.where(table.c[column] == value)
-    return stmt.order_by(table.c[entity.key])
+    return stmt.order_by(*(table.c[k] for k in entity.key_columns))
 
 
 def rows(engine: Engine, entity_name: str, *, community_code: str | None = None,
