@@ -141,12 +141,12 @@ def dirty(conn: Connection) -> list[tuple[int, str, int]]:
         sa.select(DIRTY.c.community_id, DIRTY.c.quarter, DIRTY.c.gen))]
 
 
-def catch_up(engine: Engine) -> bool:
+def catch_up(engine: Engine, reader: Connection | None = None) -> bool:
     """Recount the dirty pairs in a transaction of its own; False when the lock could not be had (an uncommitted
-    write elsewhere holds SQLite's), and the caller counts live."""
-    with engine.connect() as conn:
-        if not dirty(conn):
-            return True
+    write elsewhere holds SQLite's), and the caller counts live. `reader`: the caller's connection, to look for
+    dirty pairs without opening another (nearly always there are none)."""
+    if reader is not None and not dirty(reader):
+        return True
     try:
         with engine.begin() as conn:
             locks.serialise(conn, LOCK)

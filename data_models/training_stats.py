@@ -1,5 +1,5 @@
-"""training_stats: the 培训成效 funnel's counts that do not depend on today, per enrolment quarter, community, course and
-vulnerable group; kept current by dashboard/training_stats.py from the pairs the database triggers mark dirty."""
+"""training_stats: the 培训成效 funnel's counts that do not depend on today, per enrolment quarter, community, course
+and vulnerable group; kept current by dashboard/training_stats.py from the pairs the database triggers mark dirty."""
 
 import datetime as dt
 

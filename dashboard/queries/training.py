@@ -71,10 +71,8 @@ def _conditions(t: sa.Table, flt: _Filter) -> list[sa.ColumnElement[bool]]:
 
 
 def _frame(rows: Any, keys: list[str], columns: list[str]) -> pd.DataFrame:
-    df = pd.DataFrame([tuple(r) for r in rows], columns=[*keys, *columns])
-    for c in columns:
-        df[c] = df[c].fillna(0).astype("float64" if c == "gain_sum" else "int64")
-    return df
+    df = pd.DataFrame.from_records([tuple(r) for r in rows], columns=[*keys, *columns])
+    return df.astype({c: "float64" if c == "gain_sum" else "int64" for c in columns})
 
 
 def _live(session: Session, keys: list[str], flt: _Filter, as_of: dt.date) -> pd.DataFrame:
@@ -94,24 +92,27 @@ def _live(session: Session, keys: list[str], flt: _Filter, as_of: dt.date) -> pd
 
 
 def _kept(session: Session, keys: list[str], flt: _Filter, as_of: dt.date) -> pd.DataFrame:
-    """The same counts summed from training_stats, the pending follow-ups due by as_of from training_stats_due."""
-    def select(t: sa.Table, values: list[sa.ColumnElement[Any]], extra: list[sa.ColumnElement[Any]],
-               where: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
-        exprs = [COURSE_ATTRS[k] if k in COURSE_ATTRS else t.c[k] for k in keys] + extra
+    """The same counts summed from training_stats, with the pending follow-ups due by as_of from
+    training_stats_due, in one statement (UNION ALL of both, summed per key)."""
+    def part(t: sa.Table, values: list[sa.ColumnElement[Any]], where: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+        exprs = [(COURSE_ATTRS[k] if k in COURSE_ATTRS else t.c[k]).label(k) for k in keys]
         base: sa.FromClause = t.join(C, C.c.id == t.c.course_id) if any(k in COURSE_ATTRS for k in keys) else t
         grp = t.c.grp != EVERYONE if flt.groups else t.c.grp == EVERYONE
-        return (sa.select(*exprs, *values).select_from(base).where(grp, *_conditions(t, flt), *where)
-                .group_by(*exprs))
+        return sa.select(*exprs, *values).select_from(base).where(grp, *_conditions(t, flt), *where)
 
-    kept = _frame(session.execute(select(STATS, [sa.func.sum(STATS.c[k]) for k in ts.KEPT], [], [])).all(),
-                  keys, ts.KEPT)
-    due = _frame(session.execute(select(DUE, [sa.func.sum(DUE.c.pending)], [DUE.c.wave],
-                                        [DUE.c.due_on <= as_of])).all(), [*keys, "wave"], ["pending"])
-    pending = {tuple(r[:-1]): int(r[-1]) for r in due.itertuples(index=False)}
-    for wave in ("m3", "m6"):
-        waiting = [pending.get((*k, wave), 0) for k in kept[keys].itertuples(index=False)]
-        kept[f"{wave}_due"] = kept[f"{wave}_reached"] + kept[f"{wave}_unreachable"] + pd.Series(waiting, dtype="int64")
-    return kept
+    zero, nothing = sa.literal(0), sa.literal(0.0)
+    kept = part(STATS, [*[STATS.c[k].label(k) for k in ts.KEPT], zero.label("m3_pending"), zero.label("m6_pending")],
+                [])
+    pending = [sa.case((DUE.c.wave == w, DUE.c.pending), else_=0) for w in ("m3", "m6")]
+    due = part(DUE, [*[nothing if k == "gain_sum" else zero for k in ts.KEPT], *pending], [DUE.c.due_on <= as_of])
+    both = sa.union_all(kept, due).subquery()
+    names = [*ts.KEPT, "m3_pending", "m6_pending"]
+    both_c = [both.c[k] for k in keys]
+    values: dict[str, sa.ColumnElement[Any]] = {k: sa.func.sum(both.c[names[i]]) for i, k in enumerate(ts.KEPT)}
+    values["m3_due"] = values["m3_reached"] + values["m3_unreachable"] + sa.func.sum(both.c[names[-2]])
+    values["m6_due"] = values["m6_reached"] + values["m6_unreachable"] + sa.func.sum(both.c[names[-1]])
+    stmt = sa.select(*both_c, *values.values()).group_by(*both_c)
+    return _frame(session.execute(stmt).all(), keys, list(values))
 
 
 def _labels(session: Session, table: sa.Table, ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -181,7 +182,7 @@ def training_board(session: Session, *, scope: Scope, as_of: dt.date, live: bool
     """Everything the 培训成效 funnel shows for the scope; empty scopes give zeros and empty tables, not errors."""
     engine = session.get_bind()
     assert isinstance(engine, sa.Engine)
-    count = _live if live or not ts.catch_up(engine) else _kept
+    count = _live if live or not ts.catch_up(engine, session.connection()) else _kept
     q = scope.quarter
     quarters = None if q is None else [q, previous_quarter(q)]
     sliced = count(session, SLICE, _Filter(quarters, scope.community_id), as_of)
