@@ -184,12 +184,14 @@ def training_board(session: Session, *, scope: Scope, as_of: dt.date, live: bool
     assert isinstance(engine, sa.Engine)
     count = _live if live or not ts.catch_up(engine, session.connection()) else _kept
     q = scope.quarter
-    quarters = None if q is None else [q, previous_quarter(q)]
-    sliced = count(session, SLICE, _Filter(quarters, scope.community_id), as_of)
-    cur = sliced if q is None else sliced[sliced["quarter"] == q]
-    prev = sliced.iloc[0:0] if q is None else sliced[sliced["quarter"] == previous_quarter(q)]
-    current, previous = funnel_of(cur[list(FIELDS)].sum()), funnel_of(prev[list(FIELDS)].sum())
-    groups = count(session, ["grp"], _Filter(None if q is None else [q], scope.community_id, groups=True), as_of)
+    quarters = None if q is None else [q]
+    cur = count(session, SLICE, _Filter(quarters, scope.community_id), as_of)
+    current = funnel_of(cur[list(FIELDS)].sum())
+    previous = Funnel()
+    if q is not None:       # only its totals: no course attributes to join
+        prev = count(session, ["quarter"], _Filter([previous_quarter(q)], scope.community_id), as_of)
+        previous = funnel_of(prev[list(FIELDS)].sum())
+    groups = count(session, ["grp"], _Filter(quarters, scope.community_id, groups=True), as_of)
     per_course = count(session, ["course_id"], _Filter(None, None, courses=_course_scope(scope)), as_of)
     return TrainingBoard(current=current, previous=previous, by=_dimensions(session, cur),
                          groups=_groups(groups, current), courses=_courses(session, scope, per_course))
