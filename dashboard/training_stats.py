@@ -31,6 +31,7 @@ DIRTY = table_of(TrainingStatDirty)
 F3 = F.alias("f3")
 F6 = F.alias("f6")
 LOCK = "training_stats"
+GAIN_SCALE = 1_000_000    # gains are kept in millionths
 ALL_AT_ONCE = 64        # more dirty pairs than this: one recount of everything is quicker than pair by pair
 EMPLOYED_CODES = sorted(s.value for s in EmploymentStatus if s is not EmploymentStatus.not_employed)
 
@@ -52,7 +53,8 @@ def kept_counts() -> dict[str, sa.ColumnElement[Any]]:
     known = sa.and_(r6, F6.c.income_cents.is_not(None), E.c.income_before_cents.is_not(None))
     both = sa.and_(E.c.pre_score.is_not(None), E.c.post_score.is_not(None))
     room = sa.and_(both, E.c.pre_score < 100)
-    gain = sa.cast(E.c.post_score - E.c.pre_score, sa.Float) / sa.cast(100 - E.c.pre_score, sa.Float)
+    gain = sa.cast(sa.func.round(sa.cast(E.c.post_score - E.c.pre_score, sa.Float) * GAIN_SCALE
+                                 / sa.cast(100 - E.c.pre_score, sa.Float)), sa.BigInteger)
     return {
         "enrolled": sa.func.count(E.c.id),
         "attended": count_if(E.c.attended),
@@ -69,7 +71,7 @@ def kept_counts() -> dict[str, sa.ColumnElement[Any]]:
         "stable": count_if(sa.and_(r3, r6, emp3, emp6)),
         "n_paired": count_if(both),
         "gain_n": count_if(room),
-        "gain_sum": sa.func.coalesce(sa.func.sum(sa.case((room, gain))), 0.0),
+        "gain_micro": sa.func.coalesce(sa.func.sum(sa.case((room, gain), else_=0)), 0),
     }
 
 

@@ -3,6 +3,7 @@ and vulnerable group; kept current by dashboard/training_stats.py from the pairs
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 EVERYONE = ""        # `grp` of the rows that count every learner; the other rows count one vulnerable group's
@@ -36,7 +37,9 @@ class TrainingStat(SQLModel, table=True):
     stable: int
     n_paired: int                # pre and post score both known
     gain_n: int                  # of them, pre < 100 (room to gain)
-    gain_sum: float              # sum of (post - pre) / (100 - pre) over those
+    # Sum of (post - pre) / (100 - pre) over those, each in millionths rounded: an integer sum is the same whatever
+    # order the database adds in (a float sum was not, from one load of the same data to the next on PostgreSQL).
+    gain_micro: int = Field(sa_type=sa.BigInteger)
 
 
 class TrainingStatDue(SQLModel, table=True):

@@ -38,7 +38,7 @@ NONE = -1             # provider_id of a course without a provider, so the keys 
 COURSE_ATTRS = {"level": C.c.level, "topic": C.c.topic,
                 "provider_id": sa.func.coalesce(C.c.provider_party_id, NONE), "target_group": C.c.target_group}
 SLICE = ["quarter", "level", "topic", "provider_id", "target_group", "community_id"]
-GAIN = ["n_paired", "gain_n", "gain_sum"]
+GAIN = ["n_paired", "gain_n", "gain_micro"]
 NO_PROVIDER = ""      # key of the courses without a provider in by["provider"]; the page labels it
 
 
@@ -72,7 +72,7 @@ def _conditions(t: sa.Table, flt: _Filter) -> list[sa.ColumnElement[bool]]:
 
 def _frame(rows: Any, keys: list[str], columns: list[str]) -> pd.DataFrame:
     df = pd.DataFrame.from_records([tuple(r) for r in rows], columns=[*keys, *columns])
-    return df.astype({c: "float64" if c == "gain_sum" else "int64" for c in columns})
+    return df.astype({c: "int64" for c in columns})
 
 
 def _live(session: Session, keys: list[str], flt: _Filter, as_of: dt.date) -> pd.DataFrame:
@@ -100,11 +100,11 @@ def _kept(session: Session, keys: list[str], flt: _Filter, as_of: dt.date) -> pd
         grp = t.c.grp != EVERYONE if flt.groups else t.c.grp == EVERYONE
         return sa.select(*exprs, *values).select_from(base).where(grp, *_conditions(t, flt), *where)
 
-    zero, nothing = sa.literal(0), sa.literal(0.0)
+    zero = sa.literal(0)
     kept = part(STATS, [*[STATS.c[k].label(k) for k in ts.KEPT], zero.label("m3_pending"), zero.label("m6_pending")],
                 [])
     pending = [sa.case((DUE.c.wave == w, DUE.c.pending), else_=0) for w in ("m3", "m6")]
-    due = part(DUE, [*[nothing if k == "gain_sum" else zero for k in ts.KEPT], *pending], [DUE.c.due_on <= as_of])
+    due = part(DUE, [*[zero for _ in ts.KEPT], *pending], [DUE.c.due_on <= as_of])
     both = sa.union_all(kept, due).subquery()
     names = [*ts.KEPT, "m3_pending", "m6_pending"]
     both_c = [both.c[k] for k in keys]
@@ -173,9 +173,9 @@ def _courses(session: Session, scope: Scope, counted: pd.DataFrame) -> pd.DataFr
     df["provider"] = df["provider"].fillna("")
     df = df.merge(counted, on="course_id", how="left")
     for c in [*FIELDS, *GAIN]:
-        df[c] = df[c].fillna(0).astype("float64" if c == "gain_sum" else "int64")
-    df["mean_gain"] = (df["gain_sum"] / df["gain_n"].where(df["gain_n"] > 0)).astype("float64")
-    return df.drop(columns=["course_id", "gain_n", "gain_sum"])[[*COURSE_COLUMNS, *FIELDS, "mean_gain", "n_paired"]]
+        df[c] = df[c].fillna(0).astype("int64")
+    df["mean_gain"] = (df["gain_micro"] / ts.GAIN_SCALE / df["gain_n"].where(df["gain_n"] > 0)).astype("float64")
+    return df.drop(columns=["course_id", "gain_n", "gain_micro"])[[*COURSE_COLUMNS, *FIELDS, "mean_gain", "n_paired"]]
 
 
 def training_board(session: Session, *, scope: Scope, as_of: dt.date, live: bool = False) -> TrainingBoard:

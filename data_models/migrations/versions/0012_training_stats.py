@@ -91,7 +91,7 @@ def upgrade() -> None:
     op.create_table(
         "training_stats", *_keys(),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS],
-        sa.Column("gain_sum", sa.Float(), nullable=False),
+        sa.Column("gain_micro", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("quarter", "community_id", "course_id", "grp", name=op.f("pk_training_stats")),
         sqlite_with_rowid=False,
     )
