@@ -26,6 +26,7 @@ from data_models.meeting import ActionItem, AgendaItem, Decision, Meeting, Meeti
 from data_models.needs import NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
 from data_models.request_stats import RequestStat
 from data_models.training import Certificate, Course, Enrolment, SubsidyRule, TrainingFollowup
+from data_models.training_stats import TrainingStat, TrainingStatDirty, TrainingStatDue
 
 metadata = SQLModel.metadata
 
@@ -34,6 +35,7 @@ __all__ = [
     "CooperativeSplit", "Course", "Decision", "DistributionLine", "DistributionRun", "Enrolment", "FundSpending",
     "ImportBatch", "ImportChange", "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "NeedAssessment",
     "NeedEvent", "Party", "Practitioner", "PractitionerGroup", "Request", "RequestCallback", "RequestEvent",
-    "RequestSla", "RequestStat", "RequestSupport", "Sale", "SubsidyRule", "TrainingFollowup", "Unit", "User",
+    "RequestSla", "RequestStat", "RequestSupport", "Sale", "SubsidyRule", "TrainingFollowup", "TrainingStat",
+    "TrainingStatDirty", "TrainingStatDue", "Unit", "User",
     "metadata",
 ]

@@ -52,8 +52,16 @@ def ids(engine: Engine) -> Iterator[dict[str, int]]:
 
 
 def board(engine: Engine, community_id: int | None, quarter: str | None) -> TrainingBoard:
+    """The board summed from training_stats, checked against the same counted live from the enrolments."""
     with Session(engine) as session:
-        return training_board(session, scope=Scope(community_id, quarter), as_of=AS_OF)
+        kept = training_board(session, scope=Scope(community_id, quarter), as_of=AS_OF)
+        live = training_board(session, scope=Scope(community_id, quarter), as_of=AS_OF, live=True)
+    assert (kept.current, kept.previous) == (live.current, live.previous)
+    for d in DIMENSIONS:
+        pd.testing.assert_frame_equal(kept.by[d], live.by[d], check_dtype=False)
+    pd.testing.assert_frame_equal(kept.groups, live.groups)
+    pd.testing.assert_frame_equal(kept.courses, live.courses)
+    return kept
 
 
 C1_Q3 = Funnel(enrolled=8, attended=7, completed=6, certified=3,

@@ -1,0 +1,168 @@
+"""training_stats: the 培训成效 counts kept per enrolment quarter, community, course and vulnerable group.
+
+At province scale (500,000 enrolments) counting the funnel from the enrolments and their follow-ups took over a
+second; summing this table's rows takes milliseconds. Whatever writes enrolments, follow-ups or group tags — a
+follow-up recorded on the page, an import or its undo, training_sync, the seed, SQL typed by an admin — marks its
+(community, quarter) pairs dirty through the database triggers of migration 0012, so no writer has to remember to.
+The reader recounts the dirty pairs first (`catch_up`, in a transaction of its own, under the table's lock), or
+counts live when it cannot take the lock. refresh() counts with the same expressions as the live queries
+(`kept_counts`, `due_counts`), so both give the same numbers (tests/test_training_stats.py).
+"""
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard import locks
+from dashboard.queries.sqlfuncs import count_if
+from data_models import Enrolment, PractitionerGroup, TrainingFollowup, TrainingStat, TrainingStatDirty, TrainingStatDue
+from data_models.base import table_of
+from data_models.enums import EmploymentStatus
+from data_models.training_stats import EVERYONE
+
+E = table_of(Enrolment)
+F = table_of(TrainingFollowup)
+PG = table_of(PractitionerGroup)
+STATS = table_of(TrainingStat)
+DUE = table_of(TrainingStatDue)
+DIRTY = table_of(TrainingStatDirty)
+F3 = F.alias("f3")
+F6 = F.alias("f6")
+LOCK = "training_stats"
+GAIN_SCALE = 1_000_000    # gains are kept in millionths
+ALL_AT_ONCE = 64        # more dirty pairs than this: one recount of everything is quicker than pair by pair
+EMPLOYED_CODES = sorted(s.value for s in EmploymentStatus if s is not EmploymentStatus.not_employed)
+
+Pair = tuple[int, str]
+
+
+def with_followups(base: sa.FromClause) -> sa.FromClause:
+    """`base` (holding enrolment E) with the m3 and m6 follow-ups of completed enrolments: one row per enrolment.
+    A follow-up left on an enrolment no longer completed (someone had worked on it) is not counted, so each step
+    of the funnel is a subset of the one before."""
+    return (base.outerjoin(F3, sa.and_(F3.c.enrolment_id == E.c.id, F3.c.wave == "m3", E.c.completed))
+            .outerjoin(F6, sa.and_(F6.c.enrolment_id == E.c.id, F6.c.wave == "m6", E.c.completed)))
+
+
+def kept_counts() -> dict[str, sa.ColumnElement[Any]]:
+    """The counts that do not depend on today, over rows of with_followups(): the columns of training_stats."""
+    r3, r6 = F3.c.status == "reached", F6.c.status == "reached"
+    emp3, emp6 = F3.c.employment.in_(EMPLOYED_CODES), F6.c.employment.in_(EMPLOYED_CODES)
+    known = sa.and_(r6, F6.c.income_cents.is_not(None), E.c.income_before_cents.is_not(None))
+    both = sa.and_(E.c.pre_score.is_not(None), E.c.post_score.is_not(None))
+    room = sa.and_(both, E.c.pre_score < 100)
+    gain = sa.cast(sa.func.round(sa.cast(E.c.post_score - E.c.pre_score, sa.Float) * GAIN_SCALE
+                                 / sa.cast(100 - E.c.pre_score, sa.Float)), sa.BigInteger)
+    return {
+        "enrolled": sa.func.count(E.c.id),
+        "attended": count_if(E.c.attended),
+        "completed": count_if(E.c.completed),
+        "certified": count_if(E.c.certified),
+        "m3_reached": count_if(r3),
+        "m3_unreachable": count_if(F3.c.status == "unreachable"),
+        "m3_employed": count_if(sa.and_(r3, emp3)),
+        "m6_reached": count_if(r6),
+        "m6_unreachable": count_if(F6.c.status == "unreachable"),
+        "m6_income_known": count_if(known),
+        "m6_income_up": count_if(sa.and_(known, F6.c.income_cents > E.c.income_before_cents)),
+        "stable_base": count_if(sa.and_(r3, r6, emp3)),
+        "stable": count_if(sa.and_(r3, r6, emp3, emp6)),
+        "n_paired": count_if(both),
+        "gain_n": count_if(room),
+        "gain_micro": sa.func.coalesce(sa.func.sum(sa.case((room, gain), else_=0)), 0),
+    }
+
+
+def due_counts(as_of: dt.date) -> dict[str, sa.ColumnElement[Any]]:
+    """Follow-ups due by as_of: reached, given up, or pending with their day come."""
+    def due(f: sa.FromClause) -> sa.ColumnElement[bool]:
+        return sa.and_(f.c.id.is_not(None), sa.or_(f.c.due_on <= as_of, f.c.status != "pending"))
+    return {"m3_due": count_if(due(F3)), "m6_due": count_if(due(F6))}
+
+
+KEPT = list(kept_counts())
+KEYS = ["quarter", "community_id", "course_id", "grp"]
+
+
+def _where(pairs: dict[str, Any] | None) -> list[sa.ColumnElement[bool]]:
+    if pairs is None:
+        return []
+    return [E.c.quarter == sa.bindparam("quarter"), E.c.community_id.in_(sa.bindparam("communities",
+                                                                                       expanding=True))]
+
+
+def _inserts(scoped: bool) -> list[sa.Insert]:
+    where = _where({} if scoped else None)
+    counts = kept_counts()
+    out = []
+    for grp, base in ((sa.literal(EVERYONE), E), (PG.c.group, E.join(PG, PG.c.practitioner_id == E.c.practitioner_id))):
+        keys = [E.c.quarter, E.c.community_id, E.c.course_id, grp]
+        out.append(STATS.insert().from_select(
+            [*KEYS, *KEPT], sa.select(*keys, *counts.values()).select_from(with_followups(base))
+            .where(*where).group_by(*keys)))
+        for wave, f in (("m3", F3), ("m6", F6)):
+            dkeys = [E.c.quarter, E.c.community_id, E.c.course_id, grp, sa.literal(wave), f.c.due_on]
+            out.append(DUE.insert().from_select(
+                [*KEYS, "wave", "due_on", "pending"], sa.select(*dkeys, sa.func.count())
+                .select_from(with_followups(base)).where(*where, f.c.status == "pending").group_by(*dkeys)))
+    return out
+
+
+def _recount(conn: Connection, params: dict[str, Any] | None) -> None:
+    for table in (STATS, DUE):
+        cond = [] if params is None else [table.c.quarter == sa.bindparam("quarter"),
+                                          table.c.community_id.in_(sa.bindparam("communities", expanding=True))]
+        conn.execute(table.delete().where(*cond), params or {})
+    for stmt in _inserts(params is not None):
+        conn.execute(stmt, params or {})
+
+
+def refresh(conn: Connection, pairs: set[Pair]) -> None:
+    """Recount the (community_id, quarter) pairs inside the caller's transaction, under the table's lock."""
+    if not pairs:
+        return
+    locks.serialise(conn, LOCK)
+    by_quarter: dict[str, set[int]] = {}
+    for community_id, quarter in pairs:
+        by_quarter.setdefault(quarter, set()).add(community_id)
+    for quarter, communities in sorted(by_quarter.items()):
+        _recount(conn, {"quarter": quarter, "communities": sorted(communities)})
+
+
+def refresh_all(conn: Connection) -> None:
+    """Recount everything and clear the dirty marks (after the seed; migration 0012)."""
+    locks.serialise(conn, LOCK)
+    _recount(conn, None)
+    conn.execute(DIRTY.delete())
+
+
+def dirty(conn: Connection) -> list[tuple[int, str, int]]:
+    return [(int(c), str(q), int(g)) for c, q, g in conn.execute(
+        sa.select(DIRTY.c.community_id, DIRTY.c.quarter, DIRTY.c.gen))]
+
+
+def catch_up(engine: Engine, reader: Connection | None = None) -> bool:
+    """Recount the dirty pairs in a transaction of its own; False when the lock could not be had (an uncommitted
+    write elsewhere holds SQLite's), and the caller counts live. `reader`: the caller's connection, to look for
+    dirty pairs without opening another (nearly always there are none)."""
+    if reader is not None and not dirty(reader):
+        return True
+    try:
+        with engine.begin() as conn:
+            locks.serialise(conn, LOCK)
+            marks = dirty(conn)            # again, under the lock: another reader may have recounted them
+            if len(marks) > ALL_AT_ONCE:
+                _recount(conn, None)
+            else:
+                refresh(conn, {(c, q) for c, q, _ in marks})
+            # Only the marks as read: a write that came since bumped its gen and stays marked.
+            if marks:
+                conn.execute(DIRTY.delete().where(DIRTY.c.community_id == sa.bindparam("c"),
+                                                  DIRTY.c.quarter == sa.bindparam("q"),
+                                                  DIRTY.c.gen == sa.bindparam("g")),
+                             [{"c": c, "q": q, "g": g} for c, q, g in marks])
+        return True
+    except sa.exc.OperationalError:
+        return False

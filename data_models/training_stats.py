@@ -1,0 +1,69 @@
+"""training_stats: the 培训成效 funnel's counts that do not depend on today, per enrolment quarter, community, course
+and vulnerable group; kept current by dashboard/training_stats.py from the pairs the database triggers mark dirty."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+EVERYONE = ""        # `grp` of the rows that count every learner; the other rows count one vulnerable group's
+
+
+class TrainingStat(SQLModel, table=True):
+    """The enrolments of one quarter and community on one course (of one vulnerable group, or everyone), counted as
+    they stand. The 3- and 6-month follow-ups are counted only where reached or given up: whether a pending one is
+    due depends on the day, so those are in training_stats_due."""
+
+    __tablename__ = "training_stats"
+    # SQLite keeps the rows in primary-key order (quarter first): a quarter's rows are read in one range.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    quarter: str = Field(max_length=6, primary_key=True)
+    community_id: int = Field(primary_key=True)
+    course_id: int = Field(primary_key=True, index=True)
+    grp: str = Field(max_length=32, primary_key=True)
+    enrolled: int
+    attended: int
+    completed: int
+    certified: int
+    m3_reached: int
+    m3_unreachable: int
+    m3_employed: int
+    m6_reached: int
+    m6_unreachable: int
+    m6_income_known: int
+    m6_income_up: int
+    stable_base: int
+    stable: int
+    n_paired: int                # pre and post score both known
+    gain_n: int                  # of them, pre < 100 (room to gain)
+    # Sum of (post - pre) / (100 - pre) over those, each in millionths rounded: an integer sum is the same whatever
+    # order the database adds in (a float sum was not, from one load of the same data to the next on PostgreSQL).
+    gain_micro: int = Field(sa_type=sa.BigInteger)
+
+
+class TrainingStatDue(SQLModel, table=True):
+    """Pending follow-ups of completed enrolments by wave and due day: due once the day has come."""
+
+    __tablename__ = "training_stats_due"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    quarter: str = Field(max_length=6, primary_key=True)
+    community_id: int = Field(primary_key=True)
+    course_id: int = Field(primary_key=True, index=True)
+    grp: str = Field(max_length=32, primary_key=True)
+    wave: str = Field(max_length=2, primary_key=True)
+    due_on: dt.date = Field(primary_key=True)
+    pending: int
+
+
+class TrainingStatDirty(SQLModel, table=True):
+    """(community, quarter) pairs whose enrolments, follow-ups or group tags changed since they were counted. The
+    triggers of migration 0012 add them on every write; `gen` goes up on each, so a recount that began before a
+    later write does not clear it."""
+
+    __tablename__ = "training_stats_dirty"
+
+    community_id: int = Field(primary_key=True)
+    quarter: str = Field(max_length=6, primary_key=True)
+    gen: int
