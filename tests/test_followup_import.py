@@ -268,3 +268,27 @@ def test_importing_a_course_with_a_new_last_day_moves_untried_follow_ups(engine:
     assert stored(engine, "E1", "m3")["due_on"] == dt.date(2025, 10, 10)
     importer.undo_last(engine, "courses", actor="x")
     assert stored(engine, "E1", "m3")["due_on"] == dt.date(2025, 10, 4)
+
+
+def test_an_import_does_not_certify_again_whom_a_person_revoked(engine: Engine) -> None:
+    """The trainer's roster exported before a revocation still says 取得证书 = 是: importing it must not count the
+    learner as certified again next to a revoked certificate."""
+    set_language("zh")
+    with engine.begin() as conn:
+        c = f.community(conn, "C1")
+        f.course(conn, c, "K1")
+        f.practitioner(conn, c, "P1")
+    row = ["E1", "K1", "P1", "2025-07-01", "是", "是", "是"]
+    assert run(engine, "enrolments", as_csv([ENROL_HEAD, row])).status == "committed"
+    with engine.begin() as conn:      # as dashboard.services.certificates.revoke leaves it
+        conn.execute(sa.text("UPDATE certificate SET revoked_on = '2026-02-01', revoked_reason = '代考', "
+                             "revoked_by = '协会管理员'"))
+        conn.execute(sa.text("UPDATE enrolment SET certified = :f"), {"f": False})
+    result = run(engine, "enrolments", as_csv([ENROL_HEAD, row]))
+    assert result.status != "committed"
+    assert errors(result) == [(2, "取得证书")]
+    assert "已于 2026-02-01 撤销（代考）" in result.errors[0].message
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT certified FROM enrolment")).scalar_one() in (False, 0)
+    # The same file saying 否 goes in.
+    assert run(engine, "enrolments", as_csv([ENROL_HEAD, [*row[:6], "否"]])).status == "committed"

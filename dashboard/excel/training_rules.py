@@ -16,7 +16,7 @@ from dashboard.excel.spec import Entity
 from data_models import Certificate, Course, Enrolment, SubsidyRule, TrainingFollowup
 from data_models.base import table_of
 
-CHECKED = ("followups", "subsidy_rules")
+CHECKED = ("followups", "subsidy_rules", "enrolments")
 ENROLMENT = table_of(Enrolment)
 COURSE = table_of(Course)
 FOLLOWUP = table_of(TrainingFollowup)
@@ -33,6 +33,8 @@ class Facts:
 
     enrolments: dict[int, tuple[bool, dt.date]] = field(default_factory=dict)
     rules: dict[str, tuple[dt.date, dt.date | None]] = field(default_factory=dict)
+    # Per enrolment code: the certificate a person revoked (number, day, reason).
+    revoked: dict[str, tuple[str, dt.date, str]] = field(default_factory=dict)
 
 
 def facts(conn: Connection, entity: Entity, keys: list[Any]) -> Facts:
@@ -44,6 +46,15 @@ def facts(conn: Connection, entity: Entity, keys: list[Any]) -> Facts:
             stmt = (sa.select(ENROLMENT.c.id, ENROLMENT.c.completed, COURSE.c.end_date)
                     .join(COURSE, COURSE.c.id == ENROLMENT.c.course_id).where(among(conn, ENROLMENT.c.id, ids)))
             out.enrolments = {id_: (bool(completed), end) for id_, completed, end in conn.execute(stmt)}
+    if entity.name == "enrolments":
+        codes = [k for k in keys if k is not None]
+        if codes:
+            stmt = (sa.select(ENROLMENT.c.code, CERTIFICATE.c.number, CERTIFICATE.c.revoked_on,
+                              CERTIFICATE.c.revoked_reason)
+                    .join(CERTIFICATE, CERTIFICATE.c.enrolment_id == ENROLMENT.c.id)
+                    .where(among(conn, ENROLMENT.c.code, codes), CERTIFICATE.c.revoked_on.is_not(None),
+                           CERTIFICATE.c.revoked_by != training_sync.REVOKED_BY_SYNC))
+            out.revoked = {code: (number, on, reason or "") for code, number, on, reason in conn.execute(stmt)}
     if entity.name == "subsidy_rules":
         out.rules = {code: (a, b) for code, a, b in conn.execute(sa.select(RULE.c.code, RULE.c.valid_from,
                                                                             RULE.c.valid_to))}
@@ -56,6 +67,14 @@ def problems(entity: Entity, known: Facts, columns: dict[str, list[Any]], keys: 
         return _followup_problems(known, columns, keys, existing)
     if entity.name == "subsidy_rules":
         return _overlaps(known, columns, excel_rows)
+    if entity.name == "enrolments" and known.revoked and "certified" in columns:
+        # A certificate someone revoked (certificates.revoke) is not given back by a file that still says 取得证书
+        # (the trainer's roster exported before the revocation, say): the funnel and the subsidy would count it.
+        return [(j, "certified", "excel.enrolment_certificate_revoked",
+                 {"number": known.revoked[key][0], "on": known.revoked[key][1].isoformat(),
+                  "reason": known.revoked[key][2]})
+                for j, (key, certified) in enumerate(zip(keys, columns["certified"], strict=True))
+                if certified and key in known.revoked]
     return []
 
 

@@ -615,6 +615,7 @@ STRINGS: dict[str, str] = {
     "excel.followup_needs_employment": "A follow-up marked reached needs its employment answer.",
     "excel.followup_answer_not_reached": "A follow-up not reached has no answers: set its status to reached, or clear this cell.",
     "excel.followup_unreachable_tries": "A follow-up marked unreachable needs at least {n} tries.",
+    "excel.enrolment_certificate_revoked": "This learner's certificate {number} was revoked on {on} ({reason}); an import cannot certify them again. Ask an administrator if a new certificate is due",
     "excel.followup_not_completed": "This enrolment was not completed, so it has no follow-ups: only those who completed a course are contacted at 3 and 6 months.",
     "excel.followup_before_course_end": "Reached before the course ended ({end}): a follow-up comes after the course.",
     "excel.followup_due_mismatch": "The due date follows from the course's last day and is {due}; an import cannot change it (it may be left blank).",

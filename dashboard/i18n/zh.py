@@ -602,6 +602,7 @@ STRINGS: dict[str, str] = {
     "excel.followup_needs_employment": "回访状态为「已联系上」时必须填写就业情况。",
     "excel.followup_answer_not_reached": "没有联系上的回访不能有回访结果：请把回访状态改为「已联系上」，或清空这一格。",
     "excel.followup_unreachable_tries": "回访状态为「联系不上」时，尝试次数至少为 {n} 次。",
+    "excel.enrolment_certificate_revoked": "该学员的结业证书 {number} 已于 {on} 撤销（{reason}），导入不能重新认证；如确需重新发证，请联系管理员",
     "excel.followup_not_completed": "这条培训报名没有结业，没有回访记录：只有结业的学员才做 3 个月和 6 个月回访。",
     "excel.followup_before_course_end": "联系上日期早于课程结束日期（{end}）：回访在课程结束之后。",
     "excel.followup_due_mismatch": "应回访日期由课程结束日期算出，是 {due}，不能在导入时修改（可以留空）。",
