@@ -14,8 +14,8 @@ from dashboard.presenters import AUDIT_COLUMNS, table
 
 # Fields whose value is a code of an enum, by field; `status` depends on the object it belongs to.
 ENUM_FIELDS = {"category": "NeedCategory", "severity": "Severity", "role": "Role", "basis": "DistributionBasis",
-               "help_fund_basis": "HelpFundBasis"}
-STATUS_ENUMS = {"need_assessment": "NeedStatus", "distribution_run": "RunStatus"}
+               "help_fund_basis": "HelpFundBasis", "employment": "EmploymentStatus", "wave": "FollowupWave"}
+STATUS_ENUMS = {"need_assessment": "NeedStatus", "distribution_run": "RunStatus", "training_followup": "FollowupStatus"}
 # Fields whose value is one of a few words the log writes, worded under audit.<prefix>.<value>.
 WORD_FIELDS = {"channel": "audit.channel.", "reason": "audit.reason.", "scale": "audit.scale."}
 

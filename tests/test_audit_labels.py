@@ -16,6 +16,7 @@ from dashboard.i18n import STRINGS, set_language, t
 from dashboard.queries import audit_log
 from dashboard.services import needs as needs_service
 from dashboard.services.distribution import run_summary
+from data_models import TrainingFollowup
 from data_models import CooperativeSplit, DistributionRun, FundSpending, NeedAssessment
 from seed import load_demo
 
@@ -31,6 +32,7 @@ def lang() -> Iterator[None]:
 # Every field the app writes into a change, from the code that writes it.
 WRITTEN_FIELDS = (
     set(NeedAssessment.model_fields) | set(CooperativeSplit.model_fields) | set(FundSpending.model_fields)
+    | set(TrainingFollowup.model_fields) | {"certified", "revoked_on", "revoked_reason", "revoked_by", "number"}
     | set(run_summary(DistributionRun(code="R", cooperative_id=1, period="2026Q3", basis="revenue")))
     | set(accounts._public(data_models.User(username="u", role="viewer")))
     | {"status", "on", "satisfaction", "replaced_by", "channel", "reason", "wait_seconds", "created", "updated",
@@ -124,3 +126,11 @@ def test_the_log_of_real_writes_reads_in_each_language(engine: Engine, lang: Non
         objects = set(shown[t("audit.col_entity")])
         assert (objects >= {"需求评估", "账号", "分配方案", "全部数据"} if language == "zh"
                 else not any(CJK.search(o) for o in objects))
+
+
+def test_a_recorded_follow_up_is_worded_in_the_log(lang: None) -> None:
+    set_language("zh")
+    raw = json.dumps({"status": "reached", "employment": "ecommerce_self", "income_cents": 420000, "tries": 2},
+                     sort_keys=True)
+    assert presenters_audit.audit_change(raw, "training_followup") == (
+        "状态：已联系上；就业情况：电商自主经营；月收入：¥4,200.00；尝试次数：2")
