@@ -16,8 +16,7 @@ from dashboard.i18n import STRINGS, set_language, t
 from dashboard.queries import audit_log
 from dashboard.services import needs as needs_service
 from dashboard.services.distribution import run_summary
-from data_models import TrainingFollowup
-from data_models import CooperativeSplit, DistributionRun, FundSpending, NeedAssessment
+from data_models import CooperativeSplit, DistributionRun, FundSpending, NeedAssessment, TrainingFollowup
 from seed import load_demo
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
