@@ -84,15 +84,12 @@ def wave_counts(wave: str, f: sa.FromClause) -> dict[str, sa.ColumnElement[Any]]
 
 
 def kept_counts() -> dict[str, sa.ColumnElement[Any]]:
-    """The counts that do not depend on today, over rows of with_followups(): the columns of training_stats.
-    Besides the funnel: what levels_board shows (satisfaction, paired scores, behaviour, reported income), as
-    counts and integer sums, so any scope's figures are sums of rows."""
+    """The funnel's counts that do not depend on today, over rows of with_followups(): columns of training_stats."""
     r3, r6 = F3.c.status == "reached", F6.c.status == "reached"
     emp3, emp6 = F3.c.employment.in_(EMPLOYED_CODES), F6.c.employment.in_(EMPLOYED_CODES)
     known = sa.and_(r6, F6.c.income_cents.is_not(None), E.c.income_before_cents.is_not(None))
     both = sa.and_(E.c.pre_score.is_not(None), E.c.post_score.is_not(None))
     room = sa.and_(both, E.c.pre_score < 100)
-    gain = _gain_micro()
     return {
         "enrolled": sa.func.count(E.c.id),
         "attended": count_if(E.c.attended),
@@ -109,7 +106,18 @@ def kept_counts() -> dict[str, sa.ColumnElement[Any]]:
         "stable": count_if(sa.and_(r3, r6, emp3, emp6)),
         "n_paired": count_if(both),
         "gain_n": count_if(room),
-        "gain_micro": _sum_if(room, gain),
+        "gain_micro": _sum_if(room, _gain_micro()),
+    }
+
+
+def level_counts() -> dict[str, sa.ColumnElement[Any]]:
+    """What levels_board shows (satisfaction, paired scores, behaviour, reported income) as counts and integer sums
+    over rows of with_followups(), so any scope's figures are sums of rows: the other columns of training_stats.
+    Kept apart from kept_counts so the funnel's sums do not carry them."""
+    both = sa.and_(E.c.pre_score.is_not(None), E.c.post_score.is_not(None))
+    room = sa.and_(both, E.c.pre_score < 100)
+    gain = _gain_micro()
+    return {
         # The squares of the rounded gains, exact: the SD is then found in integers (a course would need some
         # 900 learners who each fell from 99 to 0 to pass a BIGINT).
         "gain_sq": _sum_if(room, gain * gain),
@@ -129,6 +137,7 @@ def due_counts(as_of: dt.date) -> dict[str, sa.ColumnElement[Any]]:
 
 
 KEPT = list(kept_counts())
+LEVELS = list(level_counts())
 KEYS = ["quarter", "community_id", "course_id", "grp"]
 
 
@@ -141,12 +150,12 @@ def _where(pairs: dict[str, Any] | None) -> list[sa.ColumnElement[bool]]:
 
 def _inserts(scoped: bool) -> list[sa.Insert]:
     where = _where({} if scoped else None)
-    counts = kept_counts()
+    counts = {**kept_counts(), **level_counts()}
     out = []
     for grp, base in ((sa.literal(EVERYONE), E), (PG.c.group, E.join(PG, PG.c.practitioner_id == E.c.practitioner_id))):
         keys = [E.c.quarter, E.c.community_id, E.c.course_id, grp]
         out.append(STATS.insert().from_select(
-            [*KEYS, *KEPT], sa.select(*keys, *counts.values()).select_from(with_followups(base))
+            [*KEYS, *counts], sa.select(*keys, *counts.values()).select_from(with_followups(base))
             .where(*where).group_by(*keys)))
         for wave, f in (("m3", F3), ("m6", F6)):
             dkeys = [E.c.quarter, E.c.community_id, E.c.course_id, grp, sa.literal(wave), f.c.due_on]

@@ -2,23 +2,23 @@
 
 Learners are in scope by their enrolment (enrolment.community_id and enrolment.quarter, the quarter of enrolled_on).
 Levels 1-3 and self-reported level 4 are sums of training_stats (dashboard/training_stats.py: counts and integer
-sums per enrolment quarter, community and course, kept current from the database's dirty marks), read per course in
-one statement as training_board reads its funnel; `live=True`, or a lock that cannot be had, counts the same from
-the enrolments and their follow-ups (the tests compare both). Level 3 and self-reported level 4 come from REACHED
-follow-ups of completed enrolments only — the funnel's follow-ups: a pending or unreachable contact has no answers
-and is never read as "no" or as an income of 0.
+sums per enrolment quarter, community and course, kept current from the database's dirty marks), read per course
+(with the pending follow-ups due by as_of from training_stats_due) as training_board reads its funnel; `live=True`,
+or a lock that cannot be had, counts the same from the enrolments and their follow-ups (the tests compare both).
+Level 3 and self-reported level 4 come from REACHED follow-ups of completed enrolments only (the funnel's
+follow-ups): a pending or unreachable contact has no answers and is never read as "no" or as an income of 0.
 
 Quartiles and medians cannot be summed: they are ranked live in the database (only the one or two rows each lies
 between come back) when the scope holds at most RANK_LIMIT values to rank — any one community at province scale —
 and are None above that (all communities of a province: ranking them took 140-220 ms each; the page shows «—»).
 
-Verified income (level 4) rests on completed learners who are cooperative members (member.practitioner_id; one
-row per membership): what the member
-was paid in APPROVED distribution runs of their cooperative (draft and reversed runs are left out), per month, in
-the two calendar quarters before the quarter the course started against the two calendar quarters after the
-quarter it ended. A run counts in a window when its whole period lies inside it; per month = the member's lines in
-those runs ÷ the months those runs cover, so a quarter the cooperative did not distribute is not read as 0 paid. A
-member counts when both windows hold at least one approved run; a member with no line in a run was paid 0 in it.
+Verified income (level 4) rests on completed learners who are cooperative members (member.practitioner_id; one row
+per membership): what the member was paid in APPROVED distribution runs of their cooperative (draft and reversed
+runs are left out), per month, in the two calendar quarters before the quarter the course started against the two
+calendar quarters after the quarter it ended. A run counts in a window when its whole period lies inside it; per
+month = the member's lines in those runs ÷ the months those runs cover, so a quarter the cooperative did not
+distribute is not read as 0 paid. A member counts when both windows hold at least one approved run; a member with no
+line in a run was paid 0 in it.
 """
 
 import datetime as dt
@@ -35,13 +35,11 @@ from sqlmodel import Session
 from dashboard import training_stats as ts
 from dashboard.queries import Scope
 from dashboard.queries.sqlfuncs import count_if
-
-# The per-course sums training_board reads (from training_stats, or live): one definition for both boards.
-from dashboard.queries.training import _Filter, _kept, _live
 from dashboard.services.training_levels import QUARTILES, GainSummary, mean_cents, quantile_at, round_cents
 from data_models import Course, DistributionLine, DistributionRun, Enrolment, Member, TrainingFollowup
 from data_models.base import table_of
 from data_models.enums import FollowupStatus, RunStatus
+from data_models.training_stats import EVERYONE
 
 E = table_of(Enrolment)
 C = table_of(Course)
@@ -67,6 +65,10 @@ INCOME_VERIFIED_COLUMNS = ["members", "n", "mean_before_cents", "mean_after_cent
                            "down", "source"]
 WAVES = ts.WAVES
 SUMS = ["n_paired", "sum_pre", "sum_post", "gain_n", "gain_micro", "gain_sq"]
+# What levels_board sums per course: the levels' columns of training_stats and a few of the funnel's.
+COUNTED = ["n_paired", "gain_n", "gain_micro", *[f"{w}_{k}" for w in WAVES for k in ("reached", "unreachable")],
+           *ts.LEVELS]
+DUE_COLUMNS = [f"{w}_due" for w in WAVES]
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,53 @@ def _in_scope(scope: Scope) -> list[sa.ColumnElement[bool]]:
     return out
 
 
-def per_course(session: Session, *, scope: Scope, as_of: dt.date, live: bool = False) -> pd.DataFrame:
-    """Per course of the enrolments in scope: course_id, every training_stats count and m3_due/m6_due."""
-    quarters = None if scope.quarter is None else [scope.quarter]
-    count = _live if live else _kept
-    return count(session, ["course_id"], _Filter(quarters, scope.community_id), as_of)
+Row = dict[str, Any]
+
+
+def per_course(session: Session, *, scope: Scope, as_of: dt.date, live: bool = False) -> list[Row]:
+    """Per course of the enrolments in scope, by code: course_id, code, title, the COUNTED sums and m3_due/m6_due;
+    from training_stats (its rows for everyone) or, live, from the enrolments and their follow-ups with the same
+    expressions. Plain rows of ints: a course table of a province is 1,700 rows, and pandas would cost more than
+    the sums."""
+    if live:
+        exprs = {**ts.kept_counts(), **ts.level_counts(), **ts.due_counts(as_of)}
+        return _rows(session.execute(
+            sa.select(C.c.id, C.c.code, C.c.title, *[exprs[k] for k in [*COUNTED, *DUE_COLUMNS]])
+            .select_from(ts.with_followups(E).join(C, C.c.id == E.c.course_id)).where(*_in_scope(scope))
+            .group_by(C.c.id, C.c.code, C.c.title).order_by(C.c.code)), [*COUNTED, *DUE_COLUMNS])
+
+    def where(t: sa.Table) -> list[sa.ColumnElement[bool]]:
+        out = [t.c.grp == EVERYONE]
+        if scope.community_id is not None:
+            out.append(t.c.community_id == scope.community_id)
+        if scope.quarter is not None:
+            out.append(t.c.quarter == scope.quarter)
+        return out
+
+    S, D = ts.STATS, ts.DUE
+    rows = _rows(session.execute(
+        sa.select(C.c.id, C.c.code, C.c.title, *[sa.func.sum(S.c[k]) for k in COUNTED])
+        .select_from(S.join(C, C.c.id == S.c.course_id)).where(*where(S))
+        .group_by(C.c.id, C.c.code, C.c.title).order_by(C.c.code)), COUNTED)
+    # Pending follow-ups whose day has come: due with the reached and the given up (due_counts' rule).
+    pending = session.execute(sa.select(D.c.course_id, D.c.wave, sa.func.sum(D.c.pending))
+                              .where(*where(D), D.c.due_on <= as_of).group_by(D.c.course_id, D.c.wave)).all()
+    extra: dict[tuple[int, str], int] = {(int(c), str(w)): int(n) for c, w, n in pending}
+    for r in rows:
+        for w in WAVES:
+            r[f"{w}_due"] = r[f"{w}_reached"] + r[f"{w}_unreachable"] + extra.get((r["course_id"], w), 0)
+    return rows
+
+
+def _rows(result: Any, columns: list[str]) -> list[Row]:
+    names = ["course_id", "code", "title", *columns]
+    return [{k: v if i in (1, 2) else int(v) for i, (k, v) in enumerate(zip(names, r, strict=True))}
+            for r in result]
+
+
+def totals(rows: list[Row]) -> dict[str, int]:
+    """The scope's sums over its courses."""
+    return {k: sum(r[k] for r in rows) for k in [*COUNTED, *DUE_COLUMNS]}
 
 
 def _quartile_rank_filter(rn: Any, k: Any) -> sa.ColumnElement[bool]:
@@ -154,23 +198,14 @@ def _gain_ranks(session: Session, scope: Scope) -> tuple[dict[Hashable, dict[int
     return per_course, overall
 
 
-def _titles(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
-    if not ids:
-        return {}
-    rows = session.execute(sa.select(C.c.id, C.c.code, C.c.title).where(C.c.id.in_(ids))).all()
-    return {int(i): (code, title) for i, code, title in rows}
-
-
-def reaction_and_learning(session: Session, *, scope: Scope, counts: pd.DataFrame
+def reaction_and_learning(session: Session, *, scope: Scope, counts: list[Row]
                           ) -> tuple[pd.DataFrame, pd.DataFrame, GainSummary]:
     """Level 1 (satisfaction scores per course) and level 2 (paired scores per course and for the whole scope)
     from per_course(). Only learners with both scores are paired; see GainSummary."""
-    titles = _titles(session, [int(i) for i in counts["course_id"]])
-    records = sorted(counts.to_dict("records"), key=lambda r: titles[int(r["course_id"])][0])
-    reaction = pd.DataFrame([[*titles[int(r["course_id"])], i, int(r[f"sat_{i}"])] for r in records
+    reaction = pd.DataFrame([[r["code"], r["title"], i, r[f"sat_{i}"]] for r in counts
                              for i in range(1, 6) if r[f"sat_{i}"]], columns=REACTION_COLUMNS)
     reaction = reaction.astype({"satisfaction": "int64", "n": "int64"})
-    total = {k: sum(int(r[k]) for r in records) for k in SUMS}
+    total = totals(counts)
     if not total["n_paired"]:
         return reaction, pd.DataFrame(columns=LEARNING_COLUMNS), _summary(total, {})
     ranks: dict[Hashable, dict[int, float]] | None = None
@@ -178,21 +213,21 @@ def reaction_and_learning(session: Session, *, scope: Scope, counts: pd.DataFram
     if total["gain_n"] <= RANK_LIMIT:
         ranks, ranks_all = _gain_ranks(session, scope)
     learning_rows = []
-    for r in records:
+    for r in counts:
         if r["n_paired"]:
-            s = _summary(r, None if ranks is None else ranks.get(int(r["course_id"]), {}))
-            learning_rows.append([*titles[int(r["course_id"])], s.n, s.mean_pre, s.mean_post, s.mean_change,
-                                  s.n_gain, s.mean_gain, s.sd_gain, s.q1, s.median, s.q3])
+            s = _summary(r, None if ranks is None else ranks.get(r["course_id"], {}))
+            learning_rows.append([r["code"], r["title"], s.n, s.mean_pre, s.mean_post, s.mean_change, s.n_gain,
+                                  s.mean_gain, s.sd_gain, s.q1, s.median, s.q3])
     return reaction, pd.DataFrame(learning_rows, columns=LEARNING_COLUMNS), _summary(total, ranks_all)
 
 
 # ---- level 3 (behaviour) and self-reported level 4 -------------------------------------------------------------
 
-def followup_answers(session: Session, *, scope: Scope, counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def followup_answers(session: Session, *, scope: Scope, counts: list[Row]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per wave with any follow-up in scope: behaviour (BEHAVIOUR_COLUMNS) and self-reported income against the
     enrolment's income before the course (INCOME_REPORTED_COLUMNS), from per_course(). Due as in the funnel: its
     day has come, or it was reached or given up already (so reached never exceeds due)."""
-    t = {k: int(counts[k].sum()) for k in counts.columns if k != "course_id"}
+    t = totals(counts)
     ranked = sum(t[f"{w}_followups"] for w in WAVES) <= RANK_LIMIT
     medians = _median_changes(session, scope) if ranked and any(t[f"{w}_inc_n"] for w in WAVES) else {}
     behaviour, income = [], []
