@@ -257,3 +257,15 @@ def test_answers_count_only_follow_ups_of_completed_learners_and_an_early_reach_
     m3 = b.behaviour.to_dict("records")[0]
     assert (m3["due"], m3["reached"], m3["ecommerce"], m3["streams_answered"]) == (1, 1, 1, 0)
     assert b.income_reported[["n", "mean_change_cents", "median_change_cents"]].values.tolist() == [[1, 10_000, 10_000]]
+
+
+def test_equal_gains_have_a_spread_of_exactly_zero(engine: Engine) -> None:
+    """The SD is found from integer sums of the gains in millionths: no cancellation leaves a hair above zero."""
+    with engine.begin() as conn:
+        c1 = fx.community(conn, "C1")
+        k1 = fx.course(conn, c1, "K1")
+        for i in range(3):
+            lf.learner(conn, k1, c1, f"E{i}", pre_score=10, post_score=40)       # each gains 1/3
+    b = board(engine)
+    assert b.learning_all.sd_gain == 0.0 and b.learning.iloc[0]["sd_gain"] == 0.0
+    assert b.learning_all.mean_gain == pytest.approx(1 / 3, abs=1e-6)
