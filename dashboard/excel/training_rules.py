@@ -54,7 +54,7 @@ def facts(conn: Connection, entity: Entity, keys: list[Any]) -> Facts:
                     .join(CERTIFICATE, CERTIFICATE.c.enrolment_id == ENROLMENT.c.id)
                     .where(among(conn, ENROLMENT.c.code, codes), CERTIFICATE.c.revoked_on.is_not(None),
                            CERTIFICATE.c.revoked_by != training_sync.REVOKED_BY_SYNC))
-            out.revoked = {code: (number, on, reason or "") for code, number, on, reason in conn.execute(stmt)}
+            out.revoked = {str(r[0]): (str(r[1]), r[2], str(r[3] or "")) for r in conn.execute(stmt)}
     if entity.name == "subsidy_rules":
         out.rules = {code: (a, b) for code, a, b in conn.execute(sa.select(RULE.c.code, RULE.c.valid_from,
                                                                             RULE.c.valid_to))}
