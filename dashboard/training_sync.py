@@ -5,7 +5,10 @@
   follow-up nobody tried goes again when the enrolment is no longer completed. A follow-up someone worked on stays.
 * A certified enrolment has a certificate (`certificate_number`): issued on the course's last day, numbered from the
   enrolment's id, so two writers never draw the same number. An enrolment no longer certified has its certificate
-  revoked, not deleted: a number once handed out must still look up as revoked.
+  revoked, not deleted: a number once handed out must still look up as revoked. A certificate a person revoked
+  (services/certificates.py) stays revoked and its enrolment is kept uncertified, whatever an undo or a later write
+  puts back; only the system's own revocations (a correction of 取得证书) are lifted when 取得证书 comes back.
+* Follow-ups and certificates move with their enrolment to the community of its course.
 
 `sync(conn, enrolment_ids)` runs inside the writer's transaction: after an import or undo of courses or enrolments
 (dashboard/excel/importer.py), after the demo seed, and in migration 0011. With `enrolment_ids=None` it looks at every
@@ -70,6 +73,7 @@ class SyncResult:
     certificates_issued: int = 0
     certificates_revoked: int = 0
     certificates_restored: int = 0
+    kept_revoked: int = 0           # certified again by an undo or a write, but a person had revoked it: not certified
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
@@ -107,11 +111,13 @@ def sync(conn: Connection, enrolment_ids: Collection[int] | None = None, *,
         return SyncResult()
     f = FOLLOWUP.c
     have = {(r.enrolment_id, r.wave): r for r in _existing(
-        conn, FOLLOWUP, [f.id, f.enrolment_id, f.wave, f.due_on, f.status, f.tries], ids)}
-    add, remove, move = [], [], []
+        conn, FOLLOWUP, [f.id, f.enrolment_id, f.wave, f.due_on, f.status, f.tries, f.community_id], ids)}
+    add, remove, move, rehome = [], [], [], []
     for r in rows:
         for wave in WAVE_MONTHS:
             old = have.get((r.id, wave))
+            if old is not None and old.community_id != r.community_id:
+                rehome.append({"fid": old.id, "cid": r.community_id})   # the enrolment moved to another course
             if r.completed:
                 due = due_date(r.end_date, wave)
                 if old is None:
@@ -128,14 +134,24 @@ def sync(conn: Connection, enrolment_ids: Collection[int] | None = None, *,
     if move:
         conn.execute(sa.update(FOLLOWUP).where(f.id == sa.bindparam("fid"))
                      .values(due_on=sa.bindparam("due"), version=f.version + 1), move)
+    if rehome:
+        conn.execute(sa.update(FOLLOWUP).where(f.id == sa.bindparam("fid"))
+                     .values(community_id=sa.bindparam("cid")), rehome)
 
     c = CERTIFICATE.c
     certs = {r.enrolment_id: r for r in _existing(conn, CERTIFICATE, [c.id, c.enrolment_id, c.revoked_on,
-                                                                       c.revoked_by, c.issued_on], ids)}
-    issue, revoke, restore = [], [], []
+                                                                       c.revoked_by, c.issued_on, c.community_id],
+                                                  ids)}
+    issue, revoke, restore, uncertify, cert_home = [], [], [], [], []
     for r in rows:
         cert = certs.get(r.id)
-        if r.certified:
+        if cert is not None and cert.community_id != r.community_id:
+            cert_home.append({"cid": cert.id, "community": r.community_id})
+        if r.certified and cert is not None and cert.revoked_on is not None and cert.revoked_by != REVOKED_BY_SYNC:
+            # A person revoked it (services.certificates.revoke): the revocation wins over an undo or a write that
+            # put 取得证书 back, or the funnel and the subsidy would count a revoked certificate.
+            uncertify.append({"eid": r.id})
+        elif r.certified:
             if cert is None:
                 issue.append({"number": certificate_number(r.end_date.year, r.id), "enrolment_id": r.id,
                               "community_id": r.community_id, "issued_on": r.end_date})
@@ -152,4 +168,10 @@ def sync(conn: Connection, enrolment_ids: Collection[int] | None = None, *,
     if restore:
         conn.execute(sa.update(CERTIFICATE).where(c.id == sa.bindparam("cid")).values(
             revoked_on=None, revoked_reason=None, revoked_by=None), restore)
-    return SyncResult(len(add), len(remove), len(move), len(issue), len(revoke), len(restore))
+    if cert_home:
+        conn.execute(sa.update(CERTIFICATE).where(c.id == sa.bindparam("cid")).values(
+            community_id=sa.bindparam("community")), cert_home)
+    if uncertify:
+        conn.execute(sa.update(ENROLMENT).where(ENROLMENT.c.id == sa.bindparam("eid")).values(certified=False),
+                     uncertify)
+    return SyncResult(len(add), len(remove), len(move), len(issue), len(revoke), len(restore), len(uncertify))

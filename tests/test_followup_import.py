@@ -292,3 +292,49 @@ def test_an_import_does_not_certify_again_whom_a_person_revoked(engine: Engine) 
         assert conn.execute(sa.text("SELECT certified FROM enrolment")).scalar_one() in (False, 0)
     # The same file saying 否 goes in.
     assert run(engine, "enrolments", as_csv([ENROL_HEAD, [*row[:6], "否"]])).status == "committed"
+
+
+def test_undo_of_a_follow_up_import_never_overwrites_an_answer_recorded_on_the_page_since(course: Engine) -> None:
+    from sqlmodel import Session
+
+    from dashboard.accounts import Principal
+    from dashboard.services import followups
+    from data_models.enums import Role
+    run(course, "followups", as_csv([HEAD[:4], ["E1", "3个月回访", "待回访", "1"]]))
+    fu = stored(course, "E1", "m3")
+    with Session(course) as s:
+        followups.record_reached(s, fu["id"], version=fu["version"], on=dt.date(2025, 10, 9),
+                                 answer=followups.Answer("ecommerce_employed", None, None, 380_000),
+                                 actor=Principal("sw", Role.social_worker), today=TODAY)
+        s.commit()
+    with pytest.raises(RuleError) as refused:
+        importer.undo_last(course, "followups", actor="社工甲")
+    assert "E1 / m3" in refused.value.message()
+    kept = stored(course, "E1", "m3")
+    assert kept["status"] == "reached" and kept["income_cents"] == 380_000
+
+
+def test_undo_does_not_certify_again_whom_a_person_revoked(engine: Engine) -> None:
+    set_language("zh")
+    with engine.begin() as conn:
+        c = f.community(conn, "C1")
+        f.course(conn, c, "K1")
+        f.practitioner(conn, c, "P1")
+    head = [*ENROL_HEAD, "满意度"]
+    assert run(engine, "enrolments", as_csv([head, ["E1", "K1", "P1", "2025-07-01", "是", "是", "是", "4"]])
+               ).status == "committed"
+    assert run(engine, "enrolments", as_csv([head, ["E1", "K1", "P1", "2025-07-01", "是", "是", "是", "5"]])
+               ).status == "committed"
+    with engine.begin() as conn:      # as dashboard.services.certificates.revoke leaves it
+        conn.execute(sa.text("UPDATE certificate SET revoked_on = '2026-02-01', revoked_reason = '代考', "
+                             "revoked_by = '协会管理员'"))
+        conn.execute(sa.text("UPDATE enrolment SET certified = :f"), {"f": False})
+    importer.undo_last(engine, "enrolments", actor="x")      # puts back the first file's row, 取得证书 = 是
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT certified, satisfaction FROM enrolment")).one() in ((False, 4), (0, 4))
+        assert conn.execute(sa.text("SELECT revoked_by FROM certificate")).scalar_one() == "协会管理员"
+    # Undoing the import that created E1 would delete the revoked certificate: refused.
+    with pytest.raises(RuleError) as refused:
+        importer.undo_last(engine, "enrolments", actor="x")
+    assert "ZS-" in refused.value.message()
+    assert counts(engine)[1] == 1

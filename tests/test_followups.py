@@ -234,3 +234,21 @@ def test_worklist_all_communities_horizon_and_limit(backlog: dict[str, Any]) -> 
     assert list(every["enrolment_code"]) == ["E1", "E5", "E3", "E4"]
     assert list(capped["enrolment_code"]) == ["E1", "E5"]
     assert none.empty and list(none.columns) == svc.WORKLIST_COLUMNS
+
+
+def test_a_follow_up_of_an_enrolment_no_longer_completed_is_neither_listed_nor_recorded(desk: dict[str, Any]) -> None:
+    """Tried once, then the enrolment was corrected to not completed: the tried follow-up is kept (training_sync),
+    but no figure counts it and the import refuses it, so the work list does not offer it and a record is refused."""
+    import sqlalchemy as sa
+    engine = desk["engine"]
+    tried(engine, desk["m3"], version=1)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE enrolment SET completed = :f, certified = :f WHERE id = :e"),
+                     {"f": False, "e": desk["e1"]})
+        tf.sync(conn)
+    with Session(engine) as s:
+        assert svc.worklist(s, community_id=None, as_of=TODAY).empty
+        assert svc.worklist_count(s, community_id=None, as_of=TODAY) == 0
+    with pytest.raises(RuleError) as refused:
+        reach(engine, desk["m3"], version=2)
+    assert refused.value.key == "followup.not_completed"

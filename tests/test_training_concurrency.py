@@ -226,3 +226,53 @@ def test_the_late_revocation_waits_for_the_first_and_is_refused(desk: dict[str, 
     assert (v.status, v.revoked_on, v.revoked_reason) == ("revoked", D(2025, 11, 2), "冒名")
     assert len(tf.audited(engine, "certificate")) == 1
     audit_ok(engine)
+
+
+def test_a_follow_up_recorded_while_an_import_writes_it_is_never_lost(engine: Engine,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page records a follow-up while a follow-ups import of the same row is between its checks and its
+    commit: the page's write waits for the import (the import's lock) and is then told the row changed; the
+    import's values stand, and nothing is overwritten without someone being told."""
+    import io
+
+    from dashboard.excel import importer
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: the import holds the database's one write lock from its first write")
+    set_language("zh")
+    with engine.begin() as conn:
+        c1 = f.community(conn, "C1")
+        k1 = tf.course(conn, c1)
+        e1 = tf.learner(conn, c1, k1, "E1")
+        tf.sync(conn)
+        fid = tf.followup_id(conn, e1, "m3")
+    at_write, outcome = threading.Event(), {}
+    real = importer._write
+
+    def slow_write(conn: Any, *args: Any, **kw: Any) -> Any:
+        at_write.set()
+        threading.Event().wait(0.5)      # the window between the import's checks and its write, held open
+        return real(conn, *args, **kw)
+
+    def page() -> None:
+        at_write.wait(10)
+        try:
+            with Session(engine) as s:
+                WRITES["reached"](s, fid, 1)
+                s.commit()
+            outcome["page"] = "written"
+        except RuleError as refused:
+            outcome["page"] = refused.key
+
+    monkeypatch.setattr(importer, "_write", slow_write)
+    thread = threading.Thread(target=page)
+    thread.start()
+    data = "报名编号,回访批次,回访状态,尝试次数,最近尝试日期\nE1,3个月回访,待回访,1,2025-10-05\n".encode()
+    result = importer.import_file(engine, "followups", io.BytesIO(data).getvalue(), "f.csv", actor="社工甲",
+                                  today=TODAY)
+    thread.join(20)
+    row = tf.followup_row(engine, fid)
+    assert result.status == "committed", result.errors
+    assert outcome["page"] == "followup.changed_meanwhile"
+    assert (row["status"], row["tries"], row["version"]) == ("pending", 1, 2)
+    with engine.connect() as conn:
+        assert audit.verify(conn).ok

@@ -119,3 +119,51 @@ def test_0011_keeps_employment_and_income_after_as_a_six_month_followup(at_0010:
     assert _rows(engine, "SELECT COUNT(*) FROM certificate")[0][0] == certified
     cols = {c["name"] for c in sa.inspect(engine).get_columns("enrolment")}
     assert not cols & {"employed_after", "income_after_cents"}
+
+
+def test_a_certificate_a_person_revoked_stays_revoked_and_its_enrolment_uncertified(engine: Engine) -> None:
+    """An undo (or any write) that puts 取得证书 back after a person revoked the certificate does not make the
+    learner certified again: the funnel and the subsidy would count a certificate that looks up as revoked."""
+    with engine.begin() as conn:
+        c = f.community(conn, "C1")
+        k = f.course(conn, c, end_date=D(2026, 8, 31))
+        e1 = f.enrolment(conn, k, f.practitioner(conn, c, "P1"), c, "E1", certified=True)
+        training_sync.sync(conn)
+        conn.execute(sa.text("UPDATE certificate SET revoked_on = '2026-09-10', revoked_reason = '代考', "
+                             "revoked_by = '协会甲'"))
+        conn.execute(sa.text("UPDATE enrolment SET certified = :t WHERE id = :e"), {"t": True, "e": e1})
+        done = training_sync.sync(conn, [e1], today=D(2026, 12, 1))
+    assert (done.kept_revoked, done.certificates_restored) == (1, 0)
+    assert _rows(engine, "SELECT certified FROM enrolment")[0][0] in (False, 0)
+    assert _rows(engine, "SELECT revoked_on, revoked_by FROM certificate") == [('2026-09-10', "协会甲")]
+
+
+def test_follow_ups_and_certificate_move_with_their_enrolment_to_another_community(engine: Engine) -> None:
+    with engine.begin() as conn:
+        c1, c2 = f.community(conn, "C1"), f.community(conn, "C2")
+        k1 = f.course(conn, c1, "K1", end_date=D(2026, 8, 31))
+        k2 = f.course(conn, c2, "K2", end_date=D(2026, 8, 31))
+        e1 = f.enrolment(conn, k1, f.practitioner(conn, c1, "P1"), c1, "E1", certified=True)
+        training_sync.sync(conn)
+        conn.execute(sa.text("UPDATE enrolment SET course_id = :k, community_id = :c"), {"k": k2, "c": c2})
+        training_sync.sync(conn, [e1])
+    assert _rows(engine, "SELECT DISTINCT community_id FROM training_followup") == [(c2,)]
+    assert _rows(engine, "SELECT community_id FROM certificate") == [(c2,)]
+
+
+@pytest.mark.parametrize("fresh_database_url", BACKENDS, indirect=True)
+def test_0011_keeps_what_an_enrolment_not_completed_said_too(fresh_database_url: str) -> None:
+    engine = make_engine(fresh_database_url)
+    upgrade(engine, "0010")
+    with engine.begin() as conn:
+        c = f.community(conn, "C1")
+        k = f.course(conn, c)
+        p = f.practitioner(conn, c, "P1")
+        conn.execute(sa.text(
+            "INSERT INTO enrolment (code, course_id, practitioner_id, community_id, enrolled_on, quarter, attended, "
+            "completed, certified, employed_after, income_after_cents) VALUES ('E1', :k, :p, :c, '2025-07-01', "
+            "'2025Q3', :t, :f, :f, :t, 520000)"), {"k": k, "p": p, "c": c, "t": True, "f": False})
+    upgrade(engine)
+    assert _rows(engine, "SELECT wave, status, employment, income_cents FROM training_followup") == [
+        ("m6", "reached", "other_work", 520000)]
+    engine.dispose()

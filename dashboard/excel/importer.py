@@ -37,7 +37,7 @@ from dashboard.periods import month_key, quarter_key
 from dashboard.privacy import TEXT_COLUMNS, looks_masked
 from dashboard.services import workdays
 from dashboard.services.errors import RuleError
-from data_models import ImportBatch, ImportChange, PractitionerGroup, RequestSla
+from data_models import Enrolment, ImportBatch, ImportChange, PractitionerGroup, RequestSla
 from data_models.base import table_of
 from data_models.core import utcnow
 from data_models.enums import RequestPriority
@@ -555,6 +555,19 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     return result
 
 
+VERSION_AFTER = "_version_after"
+
+
+def _key_label(conn: Connection, entity: Entity, key_text: str) -> str:
+    """A row's key as the user typed it: a follow-up's «E00012 / m3» (its enrolment's code, not its id)."""
+    if len(entity.key_columns) == 1:
+        return key_text
+    first, *rest = key_text.split("|")
+    code = conn.execute(sa.select(table_of(Enrolment).c.code).where(table_of(Enrolment).c.id == int(first))
+                        ).scalar() if entity.name == "followups" else first
+    return " / ".join([str(code or first), *rest])
+
+
 def _serialise_imports(conn: Connection, entity: Entity) -> None:
     locks.serialise(conn, f"import:{entity.name}")
 
@@ -695,6 +708,8 @@ def _record_changes(conn: Connection, entity: Entity, batch_id: int, new: dict[s
         row_key = tuple(r[k] for k in keys) if len(keys) > 1 else r[key]
         old = existing[row_key]
         before = {k: (old.get(k) or []) if k == "groups" else old.get(k) for k in r if k not in keys}
+        if "version" in entity.table.c:       # the version this import leaves: undo checks nobody moved it since
+            before[VERSION_AFTER] = int(old["version"]) + 1
         rows.append((batch_id, _key_text(row_key), json.dumps(before, ensure_ascii=False, default=str)))
     if rows:
         bulk_insert(conn, table, ["batch_id", "code", "before"], rows)
@@ -722,7 +737,16 @@ def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]
             for code, before in changes:
                 if before is None:
                     continue
-                values = {k: _restore(table, k, v) for k, v in json.loads(before).items()}
+                saved = json.loads(before)
+                seen = saved.pop(VERSION_AFTER, None)
+                values = {k: _restore(table, k, v) for k, v in saved.items()}
+                if seen is not None:
+                    # A row with a version (a request, a follow-up) recorded on the page after this import would
+                    # lose that record to the import's old values: refused, naming the row.
+                    now = conn.execute(sa.select(table.c.version).where(*_key_match(entity, code))).scalar()
+                    if now is not None and int(now) != int(seen):
+                        raise RuleError("excel.undo_changed_since", entity=t(f"entity.{entity.name}"),
+                                        code=_key_label(conn, entity, code))
                 groups = values.pop("groups", None)
                 conn.execute(table.update().where(*_key_match(entity, code)).values(**values, **_bumped(table)))
                 if entity.name == "practitioners" and groups is not None:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from dashboard import training_sync
 from dashboard.bulk import among
 from dashboard.excel.spec import Entity
+from dashboard.services.errors import RuleError
 from data_models import Certificate, Course, Enrolment, SubsidyRule, TrainingFollowup
 from data_models.base import table_of
 
@@ -154,6 +155,12 @@ def before_delete(conn: Connection, entity: Entity, codes: Collection[Any]) -> N
     if entity.name != "enrolments" or not codes:
         return
     ids = sa.select(ENROLMENT.c.id).where(among(conn, ENROLMENT.c.code, [str(c) for c in codes]))
+    # A certificate a person revoked must still look up as revoked: the enrolment behind it stays.
+    revoked = conn.execute(sa.select(CERTIFICATE.c.number).where(
+        CERTIFICATE.c.enrolment_id.in_(ids), CERTIFICATE.c.revoked_on.is_not(None),
+        CERTIFICATE.c.revoked_by != training_sync.REVOKED_BY_SYNC).limit(3)).scalars().all()
+    if revoked:
+        raise RuleError("excel.undo_revoked_certificate", numbers="、".join(revoked))
     conn.execute(sa.delete(FOLLOWUP).where(FOLLOWUP.c.enrolment_id.in_(ids), FOLLOWUP.c.status == "pending",
                                            FOLLOWUP.c.tries == 0))
     conn.execute(sa.delete(CERTIFICATE).where(CERTIFICATE.c.enrolment_id.in_(ids)))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from dashboard import access, audit
+from dashboard import access, audit, locks
 from dashboard.access import Action
 from dashboard.accounts import Principal
 from dashboard.i18n import label, t
@@ -36,6 +36,7 @@ FOLLOWUP = table_of(TrainingFollowup)
 ENROLMENT = table_of(Enrolment)
 COURSE = table_of(Course)
 PRACTITIONER = table_of(Practitioner)
+DONE = ENROLMENT.alias("done")          # the enrolment in _due's EXISTS, apart from the work list's own join
 S = FollowupStatus
 
 
@@ -54,20 +55,21 @@ class Answer:
 class _Context:
     enrolment_code: str
     course_end: dt.date
+    completed: bool
 
 
 # --- reading and checking ------------------------------------------------------------------------------------------
 
 def _load(session: Session, followup_id: int) -> tuple[TrainingFollowup, _Context]:
     row = session.execute(
-        sa.select(TrainingFollowup, ENROLMENT.c.code, COURSE.c.end_date)
+        sa.select(TrainingFollowup, ENROLMENT.c.code, COURSE.c.end_date, ENROLMENT.c.completed)
         .join(ENROLMENT, ENROLMENT.c.id == FOLLOWUP.c.enrolment_id)
         .join(COURSE, COURSE.c.id == ENROLMENT.c.course_id)
         .where(FOLLOWUP.c.id == followup_id)
         .execution_options(populate_existing=True)).one_or_none()
     if row is None:
         raise RuleError("followup.unknown", id=followup_id)
-    return row[0], _Context(row[1], row[2])
+    return row[0], _Context(row[1], row[2], bool(row[3]))
 
 
 def _name(fu: TrainingFollowup, ctx: _Context) -> str:
@@ -90,6 +92,8 @@ def _start(session: Session, followup_id: int, version: int, actor: Principal,
         raise _changed(session, fu, ctx)
     if S(fu.status) not in starts:
         raise RuleError("followup.wrong_status", followup=_name(fu, ctx), current=label(S(fu.status)))
+    if not ctx.completed:
+        raise RuleError("followup.not_completed", followup=_name(fu, ctx))
     return fu, ctx
 
 
@@ -141,6 +145,9 @@ def _write(session: Session, fu: TrainingFollowup, ctx: _Context, *, seen: int, 
            action: str, actor: Principal) -> TrainingFollowup:
     """The compare-and-set: changes the row only if it still has version `seen` and its status; then the audit."""
     conn = session.connection()
+    # The follow-ups import's lock: an import checks its rows and writes them under it, so a record made here cannot
+    # slip in between and be overwritten (the import sees it and refuses; or this sees the import's new version).
+    locks.serialise(conn, "import:followups")
     result = conn.execute(FOLLOWUP.update()
                           .where(FOLLOWUP.c.id == fu.id, FOLLOWUP.c.version == seen,
                                  FOLLOWUP.c.status == S(fu.status))
@@ -233,7 +240,10 @@ def worklist_count(session: Session, *, community_id: int | None, as_of: dt.date
 
 def _due(community_id: int | None, as_of: dt.date, days_ahead: int) -> list[sa.ColumnElement[bool]]:
     f = FOLLOWUP.c
-    where = [f.status == S.pending, f.due_on <= as_of + dt.timedelta(days=days_ahead)]
+    # A follow-up left on an enrolment no longer completed (someone had tried it) is kept, not worked: no figure
+    # counts it and the import refuses it.
+    where = [f.status == S.pending, f.due_on <= as_of + dt.timedelta(days=days_ahead),
+             sa.exists().where(DONE.c.id == f.enrolment_id, DONE.c.completed)]
     if community_id is not None:
         where.append(f.community_id == community_id)
     return where
