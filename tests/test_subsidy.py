@@ -135,7 +135,7 @@ def board(engine: Engine) -> dict[str, Any]:
         tf.reached(conn, e["E1"], "m3", on=D(2025, 10, 6))                       # employed, counted once
         tf.reached(conn, e["E1"], "m6", on=D(2026, 1, 4), employment="other_work")
         tf.reached(conn, e["E2"], "m6", on=D(2026, 1, 4), employment="ecommerce_employed")   # window's last day
-        tf.reached(conn, e["E3"], "m6", on=D(2026, 1, 5))                        # a day late: out
+        tf.reached(conn, e["E3"], "m6", on=D(2026, 2, 4))             # after the claim deadline (2026-02-03): out
         tf.reached(conn, e["E4"], "m3", on=D(2025, 10, 6), employment="not_employed")
         tf.reached(conn, e["E5"], "m3", on=D(2025, 10, 6))                       # not certified: out
         tf.reached(conn, e["F1"], "m3", on=D(2025, 12, 1))
@@ -205,3 +205,20 @@ def test_more_employed_than_certified_is_refused() -> None:
     with pytest.raises(RuleError) as err:
         status(3, 4)
     assert err.value.key == "subsidy.more_employed_than_certified"
+
+
+def test_the_six_month_answer_given_after_its_due_day_still_counts_until_the_claim_deadline(engine: Any) -> None:
+    """The 6-month follow-up is due on the window's last day, so most answers come a few days later: they still
+    say whether the learner was employed within six months (review of issue 14: they were all left out)."""
+    with engine.begin() as conn:
+        c1 = f.community(conn, "C1")
+        tf.rule(conn, "R", valid_from=D(2020, 1, 1))
+        k1 = tf.course(conn, c1, "K1")                         # ends 2025-07-04: window to 2026-01-04, claim by 02-03
+        e = [tf.learner(conn, c1, k1, code) for code in ("E1", "E2")]
+        tf.sync(conn)
+        tf.reached(conn, e[0], "m6", on=D(2026, 1, 5))
+        tf.reached(conn, e[1], "m6", on=D(2026, 2, 3))
+    with Session(engine) as s:
+        row = svc.course_subsidies(s, scope=Scope(c1, "2025Q3"), as_of=D(2026, 2, 3)).iloc[0].to_dict()
+    assert (row["employed_in_window"], row["second_state"]) == (2, "claimable")
+    assert svc.employed_in_window([(None, D(2026, 1, 5), 1)], window_months=3, claim_by=D(2026, 2, 3)) == 0

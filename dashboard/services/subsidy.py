@@ -10,6 +10,7 @@ total exactly. `subsidy_status` is the rule on numbers; `course_subsidies` count
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -144,27 +145,41 @@ def _courses(session: Session, scope: Scope) -> list[sa.Row]:
     return list(session.connection().execute(stmt))
 
 
-def _employed_by_day(session: Session, scope: Scope) -> dict[int, list[tuple[dt.date, int]]]:
-    """Per course: how many certified learners were first found employed on each day.
+def _employed_by_day(session: Session, scope: Scope) -> dict[int, list[tuple[dt.date | None, dt.date | None, int]]]:
+    """Per course: how many certified learners were first found employed at the 3-month follow-up on a day and at
+    the 6-month follow-up on a day (None: not found employed at that one), as (m3 day, m6 day, count).
 
     Each course's window ends on a different day (its end plus the rule's months, month ends clipped), which SQL
-    does not compute alike on SQLite and PostgreSQL: the database groups by course and day, the cut is made here."""
+    does not compute alike on SQLite and PostgreSQL: the database groups by course and days, the cut is made here."""
     f, e = FOLLOWUP.c, ENROLMENT.c
     # Driven from the courses in scope through enrolment.course_id. A reached follow-up is one with a reached_on
     # (a CHECK says so); asking for the status instead lets SQLite, which has no statistics, start from the
     # status index and read every reached follow-up of the province (1.1 s instead of 17 ms for one community).
-    first = (sa.select(e.course_id, sa.func.min(f.reached_on).label("on"))
-             .select_from(ENROLMENT)
-             .join(FOLLOWUP, f.enrolment_id == e.id)
-             .where(e.certified.is_(True), e.course_id.in_(_course_ids(scope)), f.reached_on.is_not(None),
-                    f.employment.in_([str(s) for s in EMPLOYED]))
-             .group_by(e.id, e.course_id).subquery())
-    stmt = (sa.select(first.c.course_id, first.c.on, sa.func.count().label("n"))
-            .group_by(first.c.course_id, first.c.on))
-    out: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    def first(wave: str) -> sa.ColumnElement[Any]:
+        return sa.func.min(sa.case((f.wave == wave, f.reached_on)))
+    per_learner = (sa.select(e.course_id, first("m3").label("m3_on"), first("m6").label("m6_on"))
+                   .select_from(ENROLMENT)
+                   .join(FOLLOWUP, f.enrolment_id == e.id)
+                   .where(e.certified.is_(True), e.course_id.in_(_course_ids(scope)), f.reached_on.is_not(None),
+                          f.employment.in_([str(s) for s in EMPLOYED]))
+                   .group_by(e.id, e.course_id).subquery())
+    stmt = (sa.select(per_learner.c.course_id, per_learner.c.m3_on, per_learner.c.m6_on, sa.func.count().label("n"))
+            .group_by(per_learner.c.course_id, per_learner.c.m3_on, per_learner.c.m6_on))
+    out: dict[int, list[tuple[dt.date | None, dt.date | None, int]]] = defaultdict(list)
     for row in session.connection().execute(stmt):
-        out[row.course_id].append((row.on, int(row.n)))
+        out[row.course_id].append((row.m3_on, row.m6_on, int(row.n)))
     return out
+
+
+def employed_in_window(found: list[tuple[dt.date | None, dt.date | None, int]], *, window_months: int,
+                       claim_by: dt.date) -> int:
+    """Learners found employed by a follow-up that speaks for the window: the 3-month one (and the 6-month one when
+    the window is 6 months or more), reached by the claim deadline (window end + grace days). The 6-month
+    follow-up is due on the window's last day, so its answer comes a few days after it: it still says whether the
+    learner was employed within six months, and is counted while the tranche can still be claimed."""
+    def counts(on: dt.date | None, months: int) -> bool:
+        return on is not None and months <= window_months and on <= claim_by
+    return sum(n for m3_on, m6_on, n in found if counts(m3_on, 3) or counts(m6_on, 6))
 
 
 def course_subsidies(session: Session, *, scope: Scope, as_of: dt.date) -> pd.DataFrame:
@@ -184,7 +199,8 @@ def course_subsidies(session: Session, *, scope: Scope, as_of: dt.date) -> pd.Da
                      "grace_days": None, "employed_in_window": 0}
         else:
             window_ends = add_months(row.end_date, row.window_months)
-            in_window = sum(n for on, n in employed.get(row.id, []) if on <= window_ends)
+            in_window = employed_in_window(employed.get(row.id, []), window_months=row.window_months,
+                                           claim_by=window_ends + dt.timedelta(days=row.claim_grace_days))
             status = subsidy_status(certified=int(row.certified), employed_in_window=in_window,
                                     per_person_cents=int(row.per_person_cents), first_pct=row.first_pct,
                                     employment_pct=row.employment_pct, course_end=row.end_date,
