@@ -13,6 +13,8 @@ from dashboard.presenters import Metric, change
 from dashboard.services.request_rates import Rate
 from dashboard.services.training_funnel import SMALL_BASE, Funnel, employment_rate, funnel_steps, reach, stability_rate
 
+# The page's sections, in the picker's order (the first is the default).
+SECTIONS = ("outcomes", "levels", "courses", "groups", "followups", "certificates", "subsidy")
 DIMENSIONS = ("level", "topic", "provider", "target_group", "community")
 # The enum whose labels name a dimension's keys; provider and community come with their own "label" column.
 DIMENSION_ENUM = {"level": "CourseLevel", "topic": "CourseTopic", "target_group": "TargetGroup"}
@@ -322,11 +324,15 @@ def worklist_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def worklist_choices(df: pd.DataFrame) -> dict[int, str]:
-    """{followup_id: "E… · 张*华 · 3个月回访 · due"} for the form's selectbox."""
-    return {int(r.followup_id): " · ".join([str(r.enrolment_code),
-                                             str(r.practitioner_name),
-                                             t(f"enum.FollowupWave.{r.wave}"), str(r.due_on)])
-            for r in df.itertuples(index=False)}
+    """{followup_id: "E… · 张*华 · 3个月回访 · due"} for the form's selectbox; a follow-up given up on (found by its
+    enrolment code) says so."""
+    out = {}
+    for r in df.itertuples(index=False):
+        parts = [str(r.enrolment_code), str(r.practitioner_name), t(f"enum.FollowupWave.{r.wave}"), str(r.due_on)]
+        if str(getattr(r, "status", "pending")) == "unreachable":
+            parts.append(t("enum.FollowupStatus.unreachable"))
+        out[int(r.followup_id)] = " · ".join(parts)
+    return out
 
 
 def labels(enum: type[StrEnum]) -> dict[str, str]:
