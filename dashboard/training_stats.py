@@ -34,6 +34,9 @@ LOCK = "training_stats"
 GAIN_SCALE = 1_000_000    # gains are kept in millionths
 ALL_AT_ONCE = 64        # more dirty pairs than this: one recount of everything is quicker than pair by pair
 EMPLOYED_CODES = sorted(s.value for s in EmploymentStatus if s is not EmploymentStatus.not_employed)
+ECOMMERCE_CODES = sorted([EmploymentStatus.ecommerce_employed.value, EmploymentStatus.ecommerce_self.value])
+LIVESTREAMS_MANY = 3    # «livestreams 3 or more times a week»: a regular streamer
+WAVES = ("m3", "m6")
 
 Pair = tuple[int, str]
 
@@ -46,15 +49,47 @@ def with_followups(base: sa.FromClause) -> sa.FromClause:
             .outerjoin(F6, sa.and_(F6.c.enrolment_id == E.c.id, F6.c.wave == "m6", E.c.completed)))
 
 
+def _gain_micro() -> sa.ColumnElement[int]:
+    """(post − pre) ÷ (100 − pre) in millionths, rounded: integers add up the same in any order."""
+    return sa.cast(sa.func.round(sa.cast(E.c.post_score - E.c.pre_score, sa.Float) * GAIN_SCALE
+                                 / sa.cast(100 - E.c.pre_score, sa.Float)), sa.BigInteger)
+
+
+def _sum_if(cond: sa.ColumnElement[bool], value: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, value), else_=0)), 0)
+
+
+def wave_counts(wave: str, f: sa.FromClause) -> dict[str, sa.ColumnElement[Any]]:
+    """Level 3 (behaviour) and self-reported level 4 of one wave: answers of REACHED follow-ups only, each over
+    those who gave it (a reached person not asked about streaming is not a non-streamer; nobody unreached counts)."""
+    r = f.c.status == "reached"
+    streams = f.c.livestreams_per_week
+    before, after = E.c.income_before_cents, f.c.income_cents
+    known = sa.and_(r, after.is_not(None), before.is_not(None))
+    answered = sa.and_(r, streams.is_not(None))
+    return {
+        f"{wave}_followups": count_if(f.c.id.is_not(None)),
+        f"{wave}_ecommerce": count_if(sa.and_(r, f.c.employment.in_(ECOMMERCE_CODES))),
+        f"{wave}_store_answered": count_if(sa.and_(r, f.c.opened_store.is_not(None))),
+        f"{wave}_opened_store": count_if(sa.and_(r, f.c.opened_store == sa.true())),
+        f"{wave}_streams_answered": count_if(answered),
+        f"{wave}_streams_sum": _sum_if(answered, streams),
+        f"{wave}_streams_3plus": count_if(sa.and_(answered, streams >= LIVESTREAMS_MANY)),
+        f"{wave}_inc_n": count_if(known),
+        f"{wave}_inc_before": _sum_if(known, before),
+        f"{wave}_inc_after": _sum_if(known, after),
+        f"{wave}_inc_up": count_if(sa.and_(known, after > before)),
+        f"{wave}_inc_down": count_if(sa.and_(known, after < before)),
+    }
+
+
 def kept_counts() -> dict[str, sa.ColumnElement[Any]]:
-    """The counts that do not depend on today, over rows of with_followups(): the columns of training_stats."""
+    """The funnel's counts that do not depend on today, over rows of with_followups(): columns of training_stats."""
     r3, r6 = F3.c.status == "reached", F6.c.status == "reached"
     emp3, emp6 = F3.c.employment.in_(EMPLOYED_CODES), F6.c.employment.in_(EMPLOYED_CODES)
     known = sa.and_(r6, F6.c.income_cents.is_not(None), E.c.income_before_cents.is_not(None))
     both = sa.and_(E.c.pre_score.is_not(None), E.c.post_score.is_not(None))
     room = sa.and_(both, E.c.pre_score < 100)
-    gain = sa.cast(sa.func.round(sa.cast(E.c.post_score - E.c.pre_score, sa.Float) * GAIN_SCALE
-                                 / sa.cast(100 - E.c.pre_score, sa.Float)), sa.BigInteger)
     return {
         "enrolled": sa.func.count(E.c.id),
         "attended": count_if(E.c.attended),
@@ -71,7 +106,26 @@ def kept_counts() -> dict[str, sa.ColumnElement[Any]]:
         "stable": count_if(sa.and_(r3, r6, emp3, emp6)),
         "n_paired": count_if(both),
         "gain_n": count_if(room),
-        "gain_micro": sa.func.coalesce(sa.func.sum(sa.case((room, gain), else_=0)), 0),
+        "gain_micro": _sum_if(room, _gain_micro()),
+    }
+
+
+def level_counts() -> dict[str, sa.ColumnElement[Any]]:
+    """What levels_board shows (satisfaction, paired scores, behaviour, reported income) as counts and integer sums
+    over rows of with_followups(), so any scope's figures are sums of rows: the other columns of training_stats.
+    Kept apart from kept_counts so the funnel's sums do not carry them."""
+    both = sa.and_(E.c.pre_score.is_not(None), E.c.post_score.is_not(None))
+    room = sa.and_(both, E.c.pre_score < 100)
+    gain = _gain_micro()
+    return {
+        # The squares of the rounded gains, exact: the SD is then found in integers (a course would need some
+        # 900 learners who each fell from 99 to 0 to pass a BIGINT).
+        "gain_sq": _sum_if(room, gain * gain),
+        "sum_pre": _sum_if(both, E.c.pre_score),
+        "sum_post": _sum_if(both, E.c.post_score),
+        **{f"sat_{i}": count_if(E.c.satisfaction == i) for i in range(1, 6)},
+        **wave_counts("m3", F3),
+        **wave_counts("m6", F6),
     }
 
 
@@ -83,6 +137,7 @@ def due_counts(as_of: dt.date) -> dict[str, sa.ColumnElement[Any]]:
 
 
 KEPT = list(kept_counts())
+LEVELS = list(level_counts())
 KEYS = ["quarter", "community_id", "course_id", "grp"]
 
 
@@ -95,12 +150,12 @@ def _where(pairs: dict[str, Any] | None) -> list[sa.ColumnElement[bool]]:
 
 def _inserts(scoped: bool) -> list[sa.Insert]:
     where = _where({} if scoped else None)
-    counts = kept_counts()
+    counts = {**kept_counts(), **level_counts()}
     out = []
     for grp, base in ((sa.literal(EVERYONE), E), (PG.c.group, E.join(PG, PG.c.practitioner_id == E.c.practitioner_id))):
         keys = [E.c.quarter, E.c.community_id, E.c.course_id, grp]
         out.append(STATS.insert().from_select(
-            [*KEYS, *KEPT], sa.select(*keys, *counts.values()).select_from(with_followups(base))
+            [*KEYS, *counts], sa.select(*keys, *counts.values()).select_from(with_followups(base))
             .where(*where).group_by(*keys)))
         for wave, f in (("m3", F3), ("m6", F6)):
             dkeys = [E.c.quarter, E.c.community_id, E.c.course_id, grp, sa.literal(wave), f.c.due_on]

@@ -1,5 +1,6 @@
-"""training_stats: the 培训成效 funnel's counts that do not depend on today, per enrolment quarter, community, course
-and vulnerable group; kept current by dashboard/training_stats.py from the pairs the database triggers mark dirty."""
+"""training_stats: the 培训成效 funnel's and levels' counts that do not depend on today, per enrolment quarter,
+community, course and vulnerable group; kept current by dashboard/training_stats.py from the pairs the database
+triggers mark dirty."""
 
 import datetime as dt
 
@@ -40,6 +41,40 @@ class TrainingStat(SQLModel, table=True):
     # Sum of (post - pre) / (100 - pre) over those, each in millionths rounded: an integer sum is the same whatever
     # order the database adds in (a float sum was not, from one load of the same data to the next on PostgreSQL).
     gain_micro: int = Field(sa_type=sa.BigInteger)
+    gain_sq: int = Field(sa_type=sa.BigInteger)     # sum of the squares of those millionths (the SD, exactly)
+    sum_pre: int                 # pre and post scores summed over n_paired
+    sum_post: int
+    sat_1: int                   # learners who gave satisfaction 1 .. 5 (level 1, reaction)
+    sat_2: int
+    sat_3: int
+    sat_4: int
+    sat_5: int
+    # Per wave (m3, m6), over follow-ups of completed enrolments: how many there are, then answers of the reached
+    # only, each over those who gave it; income reported against income before, where both are known.
+    m3_followups: int
+    m3_ecommerce: int
+    m3_store_answered: int
+    m3_opened_store: int
+    m3_streams_answered: int
+    m3_streams_sum: int          # livestreams a week, summed over streams_answered
+    m3_streams_3plus: int
+    m3_inc_n: int
+    m3_inc_before: int = Field(sa_type=sa.BigInteger)    # cents, summed over inc_n
+    m3_inc_after: int = Field(sa_type=sa.BigInteger)
+    m3_inc_up: int
+    m3_inc_down: int
+    m6_followups: int
+    m6_ecommerce: int
+    m6_store_answered: int
+    m6_opened_store: int
+    m6_streams_answered: int
+    m6_streams_sum: int
+    m6_streams_3plus: int
+    m6_inc_n: int
+    m6_inc_before: int = Field(sa_type=sa.BigInteger)
+    m6_inc_after: int = Field(sa_type=sa.BigInteger)
+    m6_inc_up: int
+    m6_inc_down: int
 
 
 class TrainingStatDue(SQLModel, table=True):

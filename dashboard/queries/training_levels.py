@@ -1,26 +1,30 @@
-"""培训成效 levels 1-4 (Kirkpatrick) for a scope: reaction, learning, behaviour and income, each counted in SQL.
+"""培训成效 levels 1-4 (Kirkpatrick) for a scope: reaction, learning, behaviour and income.
 
-Learners are in scope by their enrolment (enrolment.community_id and enrolment.quarter, the quarter of enrolled_on),
-so every frame reads the index on enrolment(community_id, quarter) first. Level 3 and self-reported level 4 come
-from REACHED follow-ups only: a pending or unreachable contact has no answers and is never read as "no" or as an
-income of 0. Quartiles and medians are found in the database too: a window function ranks the values and only the
-one or two ranked rows each quartile lies between come back (at most six rows per course), so no query returns the
-scope's learners one by one. levels_board runs five queries: one GROUP BY (course, satisfaction) for levels 1 and 2,
-the ranked gains, one GROUP BY wave for level 3 and the self-reported income, the ranked income changes, and the
-verified income.
+Learners are in scope by their enrolment (enrolment.community_id and enrolment.quarter, the quarter of enrolled_on).
+Levels 1-3 and self-reported level 4 are sums of training_stats (dashboard/training_stats.py: counts and integer
+sums per enrolment quarter, community and course, kept current from the database's dirty marks), read per course
+(with the pending follow-ups due by as_of from training_stats_due) as training_board reads its funnel; `live=True`,
+or a lock that cannot be had, counts the same from the enrolments and their follow-ups (the tests compare both).
+Level 3 and self-reported level 4 come from REACHED follow-ups of completed enrolments only (the funnel's
+follow-ups): a pending or unreachable contact has no answers and is never read as "no" or as an income of 0.
 
-Verified income (level 4) rests on completed learners who are cooperative members (member.practitioner_id; one
-row per membership): what the member
-was paid in APPROVED distribution runs of their cooperative (draft and reversed runs are left out), per month, in
-the two calendar quarters before the quarter the course started against the two calendar quarters after the
-quarter it ended. A run counts in a window when its whole period lies inside it; per month = the member's lines in
-those runs ÷ the months those runs cover, so a quarter the cooperative did not distribute is not read as 0 paid. A
-member counts when both windows hold at least one approved run; a member with no line in a run was paid 0 in it.
+Quartiles and medians cannot be summed: they are ranked live in the database (only the one or two rows each lies
+between come back) when the scope holds at most RANK_LIMIT values to rank — any one community at province scale —
+and are None above that (all communities of a province: ranking them took 140-220 ms each; the page shows «—»).
+
+Verified income (level 4) rests on completed learners who are cooperative members (member.practitioner_id; one row
+per membership): what the member was paid in APPROVED distribution runs of their cooperative (draft and reversed
+runs are left out), per month, in the two calendar quarters before the quarter the course started against the two
+calendar quarters after the quarter it ended. A run counts in a window when its whole period lies inside it; per
+month = the member's lines in those runs ÷ the months those runs cover, so a quarter the cooperative did not
+distribute is not read as 0 paid. A member counts when both windows hold at least one approved run; a member with no
+line in a run was paid 0 in it.
 """
 
 import datetime as dt
+import math
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,12 +32,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from dashboard import training_stats as ts
 from dashboard.queries import Scope
 from dashboard.queries.sqlfuncs import count_if
-from dashboard.services.training_levels import QUARTILES, GainSummary, mean_cents, quantile_at, round_cents, sample_sd
+from dashboard.services.training_levels import QUARTILES, GainSummary, mean_cents, quantile_at, round_cents
 from data_models import Course, DistributionLine, DistributionRun, Enrolment, Member, TrainingFollowup
 from data_models.base import table_of
-from data_models.enums import EmploymentStatus, FollowupStatus, RunStatus
+from data_models.enums import FollowupStatus, RunStatus
+from data_models.training_stats import EVERYONE
 
 E = table_of(Enrolment)
 C = table_of(Course)
@@ -42,10 +48,11 @@ M = table_of(Member)
 RUN = table_of(DistributionRun)
 LINE = table_of(DistributionLine)
 
-# The same sets as dashboard/services/training_funnel.py (contract): e-commerce work, and any work.
-ECOMMERCE = frozenset({EmploymentStatus.ecommerce_employed.value, EmploymentStatus.ecommerce_self.value})
-LIVESTREAMS_MANY = 3          # «livestreams 3 or more times a week»: a regular streamer
+# The same sets as dashboard/services/training_funnel.py (contract): e-commerce work.
+ECOMMERCE = frozenset(ts.ECOMMERCE_CODES)
+LIVESTREAMS_MANY = ts.LIVESTREAMS_MANY
 VERIFIED_SOURCE = "approved_distribution_lines"
+RANK_LIMIT = 10_000     # values a quartile or median is ranked among, live; above this it is None
 
 REACTION_COLUMNS = ["code", "title", "satisfaction", "n"]
 LEARNING_COLUMNS = ["code", "title", "n_paired", "mean_pre", "mean_post", "mean_change", "n_gain", "mean_gain",
@@ -56,7 +63,12 @@ INCOME_REPORTED_COLUMNS = ["wave", "reached", "n", "mean_before_cents", "mean_af
                            "median_change_cents", "up", "down"]
 INCOME_VERIFIED_COLUMNS = ["members", "n", "mean_before_cents", "mean_after_cents", "mean_change_cents", "up",
                            "down", "source"]
-WAVES = ("m3", "m6")
+WAVES = ts.WAVES
+SUMS = ["n_paired", "sum_pre", "sum_post", "gain_n", "gain_micro", "gain_sq"]
+# What levels_board sums per course: the levels' columns of training_stats and a few of the funnel's.
+COUNTED = ["n_paired", "gain_n", "gain_micro", *[f"{w}_{k}" for w in WAVES for k in ("reached", "unreachable")],
+           *ts.LEVELS]
+DUE_COLUMNS = [f"{w}_due" for w in WAVES]
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,55 @@ def _in_scope(scope: Scope) -> list[sa.ColumnElement[bool]]:
     return out
 
 
+Row = dict[str, Any]
+
+
+def per_course(session: Session, *, scope: Scope, as_of: dt.date, live: bool = False) -> list[Row]:
+    """Per course of the enrolments in scope, by code: course_id, code, title, the COUNTED sums and m3_due/m6_due;
+    from training_stats (its rows for everyone) or, live, from the enrolments and their follow-ups with the same
+    expressions. Plain rows of ints: a course table of a province is 1,700 rows, and pandas would cost more than
+    the sums."""
+    if live:
+        exprs = {**ts.kept_counts(), **ts.level_counts(), **ts.due_counts(as_of)}
+        return _rows(session.execute(
+            sa.select(C.c.id, C.c.code, C.c.title, *[exprs[k] for k in [*COUNTED, *DUE_COLUMNS]])
+            .select_from(ts.with_followups(E).join(C, C.c.id == E.c.course_id)).where(*_in_scope(scope))
+            .group_by(C.c.id, C.c.code, C.c.title).order_by(C.c.code)), [*COUNTED, *DUE_COLUMNS])
+
+    def where(t: sa.Table) -> list[sa.ColumnElement[bool]]:
+        out = [t.c.grp == EVERYONE]
+        if scope.community_id is not None:
+            out.append(t.c.community_id == scope.community_id)
+        if scope.quarter is not None:
+            out.append(t.c.quarter == scope.quarter)
+        return out
+
+    S, D = ts.STATS, ts.DUE
+    rows = _rows(session.execute(
+        sa.select(C.c.id, C.c.code, C.c.title, *[sa.func.sum(S.c[k]) for k in COUNTED])
+        .select_from(S.join(C, C.c.id == S.c.course_id)).where(*where(S))
+        .group_by(C.c.id, C.c.code, C.c.title).order_by(C.c.code)), COUNTED)
+    # Pending follow-ups whose day has come: due with the reached and the given up (due_counts' rule).
+    pending = session.execute(sa.select(D.c.course_id, D.c.wave, sa.func.sum(D.c.pending))
+                              .where(*where(D), D.c.due_on <= as_of).group_by(D.c.course_id, D.c.wave)).all()
+    extra: dict[tuple[int, str], int] = {(int(c), str(w)): int(n) for c, w, n in pending}
+    for r in rows:
+        for w in WAVES:
+            r[f"{w}_due"] = r[f"{w}_reached"] + r[f"{w}_unreachable"] + extra.get((r["course_id"], w), 0)
+    return rows
+
+
+def _rows(result: Any, columns: list[str]) -> list[Row]:
+    names = ["course_id", "code", "title", *columns]
+    return [{k: v if i in (1, 2) else int(v) for i, (k, v) in enumerate(zip(names, r, strict=True))}
+            for r in result]
+
+
+def totals(rows: list[Row]) -> dict[str, int]:
+    """The scope's sums over its courses."""
+    return {k: sum(r[k] for r in rows) for k in [*COUNTED, *DUE_COLUMNS]}
+
+
 def _quartile_rank_filter(rn: Any, k: Any) -> sa.ColumnElement[bool]:
     """rn (1-based) is one of the ranks a quartile of k values lies between (quantile_ranks, in SQL integers)."""
     wanted = []
@@ -95,15 +156,24 @@ def _gain() -> sa.ColumnElement[float]:
                     sa.cast(E.c.post_score - E.c.pre_score, sa.Float) / (100 - E.c.pre_score)), else_=None)
 
 
-def _summary(parts: list[Any], values: dict[int, float]) -> GainSummary:
-    """GainSummary from the sums [n, Σpre, Σpost, n_gain, Σgain, Σgain²] and the ranked gains."""
-    n, s_pre, s_post, n_gain = (int(x) for x in parts[:4])
-    s_gain, s_sq = float(parts[4]), float(parts[5])
-    q1, med, q3 = (quantile_at(values, n_gain, num, den) if n_gain else None for num, den in QUARTILES)
+def _sd_micro(n: int, total: int, total_sq: int) -> float | None:
+    """The sample SD of n values given in millionths by their integer sum and sum of squares, found in integers
+    (no cancellation: n equal values give exactly 0)."""
+    if n < 2:
+        return None
+    return math.sqrt((n * total_sq - total * total) / (n * (n - 1))) / ts.GAIN_SCALE
+
+
+def _summary(sums: Mapping[str, int], values: dict[int, float] | None) -> GainSummary:
+    """GainSummary from the sums (SUMS) and the ranked gains (None: not ranked, quartiles unknown)."""
+    n, s_pre, s_post, n_gain, s_gain, s_sq = (int(sums[k]) for k in SUMS)
+    q1, med, q3 = (quantile_at(values, n_gain, num, den) if n_gain and values is not None else None
+                   for num, den in QUARTILES)
     return GainSummary(
         n=n, mean_pre=s_pre / n if n else None, mean_post=s_post / n if n else None,
-        mean_change=(s_post - s_pre) / n if n else None, mean_gain=s_gain / n_gain if n_gain else None,
-        sd_gain=sample_sd(n_gain, s_gain, s_sq), q1=q1, median=med, q3=q3, n_gain=n_gain)
+        mean_change=(s_post - s_pre) / n if n else None,
+        mean_gain=s_gain / ts.GAIN_SCALE / n_gain if n_gain else None,
+        sd_gain=_sd_micro(n_gain, s_gain, s_sq), q1=q1, median=med, q3=q3, n_gain=n_gain)
 
 
 def _gain_ranks(session: Session, scope: Scope) -> tuple[dict[Hashable, dict[int, float]], dict[int, float]]:
@@ -128,100 +198,64 @@ def _gain_ranks(session: Session, scope: Scope) -> tuple[dict[Hashable, dict[int
     return per_course, overall
 
 
-def reaction_and_learning(session: Session, *, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame, GainSummary]:
-    """Level 1 (satisfaction scores per course) and level 2 (paired scores per course and for the whole scope).
-
-    One GROUP BY (course, satisfaction) gives both: the score sums are added up per course afterwards (sums add;
-    a course has at most six such groups). Only learners with both scores are paired; see GainSummary."""
-    g = _gain()
-    paired = sa.and_(E.c.pre_score.is_not(None), E.c.post_score.is_not(None))
-    sub = (sa.select(E.c.course_id, E.c.satisfaction, sa.func.count().label("n"), count_if(paired).label("n_p"),
-                     sa.func.sum(sa.case((paired, E.c.pre_score), else_=None)).label("s_pre"),
-                     sa.func.sum(sa.case((paired, E.c.post_score), else_=None)).label("s_post"),
-                     sa.func.count(g).label("n_g"), sa.func.sum(g).label("s_g"), sa.func.sum(g * g).label("s_sq"))
-           .where(*_in_scope(scope)).group_by(E.c.course_id, E.c.satisfaction).subquery())
-    rows = session.execute(sa.select(C.c.id, C.c.code, C.c.title, sub.c.satisfaction, sub.c.n, sub.c.n_p,
-                                     sub.c.s_pre, sub.c.s_post, sub.c.n_g, sub.c.s_g, sub.c.s_sq)
-                           .join(sub, sub.c.course_id == C.c.id).order_by(C.c.code, sub.c.satisfaction)).all()
-    reaction_rows = []
-    sums: dict[int, list[Any]] = {}
-    for cid, code, title, sat, n, n_p, s_pre, s_post, n_g, s_g, s_sq in rows:
-        if sat is not None:
-            reaction_rows.append([code, title, int(sat), int(n)])
-        acc = sums.setdefault(cid, [code, title, 0, 0, 0, 0, 0.0, 0.0])
-        for i, v in enumerate((n_p, s_pre, s_post, n_g, s_g, s_sq), start=2):
-            acc[i] += v or 0
-    reaction = pd.DataFrame(reaction_rows, columns=REACTION_COLUMNS).astype({"satisfaction": "int64", "n": "int64"})
-    if not any(acc[2] for acc in sums.values()):
-        return reaction, pd.DataFrame(columns=LEARNING_COLUMNS), _summary([0] * 6, {})
-    ranks, ranks_all = _gain_ranks(session, scope)
+def reaction_and_learning(session: Session, *, scope: Scope, counts: list[Row]
+                          ) -> tuple[pd.DataFrame, pd.DataFrame, GainSummary]:
+    """Level 1 (satisfaction scores per course) and level 2 (paired scores per course and for the whole scope)
+    from per_course(). Only learners with both scores are paired; see GainSummary."""
+    reaction = pd.DataFrame([[r["code"], r["title"], i, r[f"sat_{i}"]] for r in counts
+                             for i in range(1, 6) if r[f"sat_{i}"]], columns=REACTION_COLUMNS)
+    reaction = reaction.astype({"satisfaction": "int64", "n": "int64"})
+    total = totals(counts)
+    if not total["n_paired"]:
+        return reaction, pd.DataFrame(columns=LEARNING_COLUMNS), _summary(total, {})
+    ranks: dict[Hashable, dict[int, float]] | None = None
+    ranks_all: dict[int, float] | None = None
+    if total["gain_n"] <= RANK_LIMIT:
+        ranks, ranks_all = _gain_ranks(session, scope)
     learning_rows = []
-    for cid, (code, title, *parts) in sums.items():
-        if parts[0]:
-            s = _summary(parts, ranks.get(cid, {}))
-            learning_rows.append([code, title, s.n, s.mean_pre, s.mean_post, s.mean_change, s.n_gain, s.mean_gain,
-                                  s.sd_gain, s.q1, s.median, s.q3])
-    total = [sum(acc[i] for acc in sums.values()) for i in range(2, 8)]
-    overall = _summary(total, ranks_all)
-    return reaction, pd.DataFrame(learning_rows, columns=LEARNING_COLUMNS), overall
+    for r in counts:
+        if r["n_paired"]:
+            s = _summary(r, None if ranks is None else ranks.get(r["course_id"], {}))
+            learning_rows.append([r["code"], r["title"], s.n, s.mean_pre, s.mean_post, s.mean_change, s.n_gain,
+                                  s.mean_gain, s.sd_gain, s.q1, s.median, s.q3])
+    return reaction, pd.DataFrame(learning_rows, columns=LEARNING_COLUMNS), _summary(total, ranks_all)
 
 
 # ---- level 3 (behaviour) and self-reported level 4 -------------------------------------------------------------
 
-def _by_wave(frame: pd.DataFrame) -> pd.DataFrame:
-    order = {w: i for i, w in enumerate(WAVES)}
-    return frame.sort_values("wave", key=lambda s: s.map(order), ignore_index=True)
-
-
-def followup_answers(session: Session, *, scope: Scope, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per wave, over the follow-ups of the learners in scope: behaviour (BEHAVIOUR_COLUMNS) and self-reported
-    income against the enrolment's income before the course (INCOME_REPORTED_COLUMNS), from one GROUP BY wave.
-
-    Only reached follow-ups answer; each answer has its own base (those who gave it): a reached person not asked
-    about streaming is not counted as not streaming, and nobody unreached is counted at all. "reached" stays out
-    of the WHERE on purpose: there it would lead the planner to the follow-ups' status index (every reached
-    follow-up of the province) instead of the enrolments' scope index."""
-    reached = F.c.status == FollowupStatus.reached.value
-    streams = F.c.livestreams_per_week
-    before, after = E.c.income_before_cents, F.c.income_cents
-    known = sa.and_(reached, after.is_not(None), before.is_not(None))
-    j = E.join(F, F.c.enrolment_id == E.c.id)
-    rows = session.execute(sa.select(
-        F.c.wave,
-        count_if(F.c.due_on <= as_of),
-        count_if(reached),
-        count_if(F.c.status == FollowupStatus.unreachable.value),
-        count_if(sa.and_(reached, F.c.employment.in_(sorted(ECOMMERCE)))),
-        count_if(sa.and_(reached, F.c.opened_store.is_not(None))),
-        count_if(sa.and_(reached, F.c.opened_store == sa.true())),
-        count_if(sa.and_(reached, streams.is_not(None))),
-        sa.func.sum(sa.case((reached, streams), else_=None)),
-        count_if(sa.and_(reached, streams >= LIVESTREAMS_MANY)),
-        count_if(known),
-        sa.func.sum(sa.case((known, before), else_=None)), sa.func.sum(sa.case((known, after), else_=None)),
-        count_if(sa.and_(known, after > before)), count_if(sa.and_(known, after < before)),
-    ).select_from(j).where(*_in_scope(scope)).group_by(F.c.wave)).all()
-    medians = _median_changes(session, scope, known, after - before) if any(r[10] for r in rows) else {}
+def followup_answers(session: Session, *, scope: Scope, counts: list[Row]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per wave with any follow-up in scope: behaviour (BEHAVIOUR_COLUMNS) and self-reported income against the
+    enrolment's income before the course (INCOME_REPORTED_COLUMNS), from per_course(). Due as in the funnel: its
+    day has come, or it was reached or given up already (so reached never exceeds due)."""
+    t = totals(counts)
+    ranked = sum(t[f"{w}_followups"] for w in WAVES) <= RANK_LIMIT
+    medians = _median_changes(session, scope) if ranked and any(t[f"{w}_inc_n"] for w in WAVES) else {}
     behaviour, income = [], []
-    for (wave, due, n_reached, unreachable, ecommerce, store_n, store, streams_n, streams_sum, many,
-         n, s_before, s_after, up, down) in rows:
-        wave, n = str(wave), int(n)
-        behaviour.append([wave, int(due), int(n_reached), int(unreachable), int(ecommerce), int(store_n),
-                          int(store), int(streams_n), int(streams_sum) / int(streams_n) if streams_n else None,
-                          int(many)])
-        if int(n_reached):
-            med = quantile_at(medians.get(wave, {}), n, 1, 2)
-            s_b, s_a = int(s_before or 0), int(s_after or 0)
-            income.append([wave, int(n_reached), n, mean_cents(s_b, n), mean_cents(s_a, n), mean_cents(s_a - s_b, n),
-                           None if med is None else round_cents(med), int(up), int(down)])
-    return (_by_wave(pd.DataFrame(behaviour, columns=BEHAVIOUR_COLUMNS)),
-            _by_wave(pd.DataFrame(income, columns=INCOME_REPORTED_COLUMNS)))
+    for w in WAVES:
+        if not t[f"{w}_followups"]:
+            continue
+        streams_n = t[f"{w}_streams_answered"]
+        behaviour.append([w, t[f"{w}_due"], t[f"{w}_reached"], t[f"{w}_unreachable"], t[f"{w}_ecommerce"],
+                          t[f"{w}_store_answered"], t[f"{w}_opened_store"], streams_n,
+                          t[f"{w}_streams_sum"] / streams_n if streams_n else None, t[f"{w}_streams_3plus"]])
+        if t[f"{w}_reached"]:
+            n, s_b, s_a = t[f"{w}_inc_n"], t[f"{w}_inc_before"], t[f"{w}_inc_after"]
+            med = quantile_at(medians[w], n, 1, 2) if ranked and n else None
+            income.append([w, t[f"{w}_reached"], n, mean_cents(s_b, n), mean_cents(s_a, n), mean_cents(s_a - s_b, n),
+                           None if med is None else round_cents(med), t[f"{w}_inc_up"], t[f"{w}_inc_down"]])
+    return (pd.DataFrame(behaviour, columns=BEHAVIOUR_COLUMNS),
+            pd.DataFrame(income, columns=INCOME_REPORTED_COLUMNS))
 
 
-def _median_changes(session: Session, scope: Scope, known: sa.ColumnElement[bool],
-                    change: sa.ColumnElement[int]) -> dict[str, dict[int, float]]:
-    """The middle one or two income changes per wave, ranked in the database. The rows without a known change
-    are ranked in a partition of their own (ok = 0) rather than filtered out, for the reason in followup_answers."""
+def _median_changes(session: Session, scope: Scope) -> dict[str, dict[int, float]]:
+    """The middle one or two income changes per wave (reached follow-ups of completed enrolments with both incomes
+    known), ranked in the database. The rows without a known change are ranked in a partition of their own (ok = 0)
+    rather than filtered out: "reached" in the WHERE would lead the planner to the follow-ups' status index (every
+    reached follow-up of the province) instead of the enrolments' scope index."""
+    before, after = E.c.income_before_cents, F.c.income_cents
+    known = sa.and_(F.c.status == FollowupStatus.reached.value, E.c.completed == sa.true(), after.is_not(None),
+                    before.is_not(None))
+    change = after - before
     ok = sa.case((known, 1), else_=0)
     ranked = (sa.select(F.c.wave, ok.label("ok"), change.label("v"),
                         sa.func.row_number().over(partition_by=[F.c.wave, ok], order_by=change).label("rn"),
@@ -301,9 +335,14 @@ def income_verified(session: Session, *, scope: Scope) -> pd.DataFrame:
                           int(down), VERIFIED_SOURCE]], columns=INCOME_VERIFIED_COLUMNS)
 
 
-def levels_board(session: Session, *, scope: Scope, as_of: dt.date) -> LevelsBoard:
-    """Everything the page's levels section shows for the sidebar's community and quarter: five queries."""
-    reaction, learning, learning_all = reaction_and_learning(session, scope=scope)
-    behaviour, income_reported = followup_answers(session, scope=scope, as_of=as_of)
+def levels_board(session: Session, *, scope: Scope, as_of: dt.date, live: bool = False) -> LevelsBoard:
+    """Everything the page's levels section shows for the sidebar's community and quarter: the per-course sums
+    (training_stats after catch_up, or live), the ranked quartiles and medians, and the verified income."""
+    engine = session.get_bind()
+    assert isinstance(engine, sa.Engine)
+    live = live or not ts.catch_up(engine, session.connection())
+    counts = per_course(session, scope=scope, as_of=as_of, live=live)
+    reaction, learning, learning_all = reaction_and_learning(session, scope=scope, counts=counts)
+    behaviour, income_reported = followup_answers(session, scope=scope, counts=counts)
     return LevelsBoard(reaction=reaction, learning=learning, behaviour=behaviour, income_reported=income_reported,
                        income_verified=income_verified(session, scope=scope), learning_all=learning_all)

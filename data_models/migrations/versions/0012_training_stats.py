@@ -1,8 +1,9 @@
 """The 培训成效 page at province scale: a summary table, kept current from pairs the database marks dirty.
 
 * `training_stats`: per enrolment quarter, community, course and vulnerable group ('' for everyone) the funnel's
-  counts that do not depend on today; `training_stats_due`: the pending follow-ups by wave and due day (due once the
-  day has come). The page sums a few thousand rows instead of joining 500,000 enrolments to their follow-ups.
+  and the levels' counts and integer sums that do not depend on today; `training_stats_due`: the pending
+  follow-ups by wave and due day (due once the day has come). The page sums a few thousand rows instead of
+  joining 500,000 enrolments to their follow-ups.
 * `training_stats_dirty` and triggers on enrolment, training_followup and practitioner_group: every write, by any
   code or by hand, marks its (community, quarter) pairs; the reader recounts them (dashboard/training_stats.py).
   SQLite: row triggers with an UPSERT. PostgreSQL: statement triggers over the transition tables, so a bulk load
@@ -26,7 +27,11 @@ depends_on: str | Sequence[str] | None = None
 
 COUNTS = ["enrolled", "attended", "completed", "certified", "m3_reached", "m3_unreachable", "m3_employed",
           "m6_reached", "m6_unreachable", "m6_income_known", "m6_income_up", "stable_base", "stable", "n_paired",
-          "gain_n"]
+          "gain_n", "sum_pre", "sum_post", *[f"sat_{i}" for i in range(1, 6)],
+          *[f"{w}_{c}" for w in ("m3", "m6") for c in ("followups", "ecommerce", "store_answered", "opened_store",
+                                                       "streams_answered", "streams_sum", "streams_3plus", "inc_n",
+                                                       "inc_up", "inc_down")]]
+BIG = ["gain_micro", "gain_sq", "m3_inc_before", "m3_inc_after", "m6_inc_before", "m6_inc_after"]
 UPSERT = ("ON CONFLICT (community_id, quarter) DO UPDATE SET gen = training_stats_dirty.gen + 1")
 
 # Per watched table: how to find the (community, quarter) pairs of a set of its rows called `r`.
@@ -91,7 +96,7 @@ def upgrade() -> None:
     op.create_table(
         "training_stats", *_keys(),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS],
-        sa.Column("gain_micro", sa.BigInteger(), nullable=False),
+        *[sa.Column(name, sa.BigInteger(), nullable=False) for name in BIG],
         sa.PrimaryKeyConstraint("quarter", "community_id", "course_id", "grp", name=op.f("pk_training_stats")),
         sqlite_with_rowid=False,
     )
