@@ -2,7 +2,7 @@
 the four Kirkpatrick levels, courses and vulnerable groups compared, the follow-up work list, certificates, subsidy.
 
 One section at a time: Streamlit runs the body of every st.tabs tab on each rerun, so seven tabs loaded seven
-sections' data per click. The picker is keyed and bound to the URL (?training_section=followups)."""
+sections' data per click. The picker is keyed, kept for the session and named in the URL (?section=followups)."""
 
 import pandas as pd
 import streamlit as st
@@ -38,9 +38,14 @@ st.caption(t("overview.caption", community=plain(st.session_state.community_name
 
 # Labels fixed when drawn (a dict, not a function of the language): see app.py's RELABEL_ON_LANGUAGE_CHANGE.
 sections = {k: t(f"training.tab.{k}") for k in view.SECTIONS}
-section = st.segmented_control(t("training.section"), list(sections), key="training_section", default="outcomes",
-                               required=True, format_func=sections.__getitem__, label_visibility="collapsed",
-                               bind="query-params", persist_state="session") or "outcomes"
+if "training_section" not in st.session_state:      # a link such as /training?section=followups opens that section
+    st.session_state.training_section = view.section_of(st.query_params.get("section"))
+section = st.segmented_control(t("training.section"), list(sections), key="training_section", required=True,
+                               format_func=sections.__getitem__, label_visibility="collapsed",
+                               persist_state="session") or view.SECTIONS[0]
+# The URL names the section by its code (bind="query-params" would write the label, which changes with the language).
+if st.query_params.get("section") != section:
+    st.query_params["section"] = section
 
 
 def has_data() -> bool:
@@ -64,7 +69,7 @@ def outcomes() -> None:
                                           view.income_after(data.load_income_reported(scope, today)))),
              hide_index=True)
     st.subheader(t("training.funnel"))
-    left, right = st.columns([2, 3])
+    left, right = st.columns(2)
     left.plotly_chart(charts.funnel_chart(view.chart_steps(board.current, min_cell), ""), width="stretch")
     right.table(plain_table(view.steps_frame(board.current, min_cell)), hide_index=True)
     dims = {d: t(f"training.by.{d}") for d in view.DIMENSIONS}
@@ -86,10 +91,11 @@ def levels() -> None:
     board = data.load_levels(scope, today)
     st.subheader(t("training.level1"))
     st.caption(t("training.level1_help"))
-    st.plotly_chart(charts.reaction_chart(view.reaction_long(board.reaction), t("training.level1")), width="stretch")
+    # The subheader names each chart: a chart title repeating it would say it twice.
+    st.plotly_chart(charts.reaction_chart(view.reaction_long(board.reaction), ""), width="stretch")
     st.subheader(t("training.level2"))
     st.caption(t("training.level2_help"))
-    st.plotly_chart(charts.gain_chart(board.learning, t("training.level2")), width="stretch")
+    st.plotly_chart(charts.gain_chart(board.learning, ""), width="stretch")
     st.dataframe(view.learning_frame(board.learning, min_cell), hide_index=True, width="stretch")
     st.subheader(t("training.level3"))
     st.caption(t("training.level3_help"))
@@ -119,6 +125,7 @@ def groups() -> None:
     st.plotly_chart(charts.rates_chart(view.rates_long(table, "group", min_cell), t("training.groups")),
                     width="stretch")
     st.dataframe(view.groups_frame(table, min_cell), hide_index=True, width="stretch")
+    st.caption(t("training.small_base", n=view.SMALL_BASE, warn=view.WARN))
     if min_cell is not None:
         st.caption(t("training.hidden", n=min_cell))
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from dashboard import access
+from dashboard import access, training_stats
 from dashboard.access import Action
 from dashboard.excel import training_files
 from dashboard.i18n import get_language
@@ -39,7 +39,10 @@ def load_board(scope: Scope, on: dt.date) -> TrainingBoard:
 def load_income_reported(scope: Scope, on: dt.date) -> pd.DataFrame:
     """Self-reported income per wave, for the outcomes section's paper row: one GROUP BY, not the whole levels board."""
     with Session(get_engine()) as session:
-        return training_levels.followup_answers(session, scope=scope, as_of=on)[1]
+        # As levels_board starts: the kept sums once brought up to date, else counted live.
+        live = not training_stats.catch_up(get_engine(), session.connection())
+        counts = training_levels.per_course(session, scope=scope, as_of=on, live=live)
+        return training_levels.followup_answers(session, scope=scope, counts=counts)[1]
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

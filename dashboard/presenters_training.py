@@ -15,6 +15,13 @@ from dashboard.services.training_funnel import SMALL_BASE, Funnel, employment_ra
 
 # The page's sections, in the picker's order (the first is the default).
 SECTIONS = ("outcomes", "levels", "courses", "groups", "followups", "certificates", "subsidy")
+
+
+def section_of(value: object) -> str:
+    """The section a URL's ?section= names; the first for anything else."""
+    return value if isinstance(value, str) and value in SECTIONS else SECTIONS[0]
+
+
 DIMENSIONS = ("level", "topic", "provider", "target_group", "community")
 # The enum whose labels name a dimension's keys; provider and community come with their own "label" column.
 DIMENSION_ENUM = {"level": "CourseLevel", "topic": "CourseTopic", "target_group": "TargetGroup"}
@@ -197,8 +204,6 @@ def course_frame(df: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:
             t("training.col.code"): row["code"], t("training.col.title"): row["title"],
             t("training.by.level"): t(f"enum.CourseLevel.{row['level']}"),
             t("training.by.topic"): t(f"enum.CourseTopic.{row['topic']}"),
-            t("training.by.provider"): "" if row.get("provider") is None or pd.isna(row.get("provider"))
-            else str(row["provider"]),
             t("training.step.enrolled"): count_cell(f.enrolled, min_cell),
             t("training.col.completion"): rate_cell(Rate(f.completed, f.enrolled), min_cell, warn=True),
             t("training.col.certification"): rate_cell(Rate(f.certified, f.completed), min_cell, warn=True),
@@ -206,6 +211,9 @@ def course_frame(df: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:
             t("training.col.income_up_m6"): rate_cell(income_rate(f), min_cell, warn=True),
             t("training.col.mean_gain"): gain_text + (f" {WARN}" if gain_text != "—" and n_paired < SMALL_BASE
                                                       else ""),
+            # last: a provider's long name would push the rates off a projector's width
+            t("training.by.provider"): "" if row.get("provider") is None or pd.isna(row.get("provider"))
+            else str(row["provider"]),
         })
     return pd.DataFrame(rows)
 
