@@ -92,10 +92,10 @@ def levels() -> None:
     st.subheader(t("training.level1"))
     st.caption(t("training.level1_help"))
     # The subheader names each chart: a chart title repeating it would say it twice.
-    st.plotly_chart(charts.reaction_chart(view.reaction_long(board.reaction), ""), width="stretch")
+    st.plotly_chart(charts.reaction_chart(view.reaction_long(board.reaction, min_cell), ""), width="stretch")
     st.subheader(t("training.level2"))
     st.caption(t("training.level2_help"))
-    st.plotly_chart(charts.gain_chart(board.learning, ""), width="stretch")
+    st.plotly_chart(charts.gain_chart(view.gain_points(board.learning, min_cell), ""), width="stretch")
     st.dataframe(view.learning_frame(board.learning, min_cell), hide_index=True, width="stretch")
     st.subheader(t("training.level3"))
     st.caption(t("training.level3_help"))
@@ -103,6 +103,8 @@ def levels() -> None:
     st.subheader(t("training.level4"))
     st.caption(t("training.level4_help"))
     st.table(plain_table(view.income_frame(board.income_reported, board.income_verified, min_cell)), hide_index=True)
+    if min_cell is not None:
+        st.caption(t("training.hidden", n=min_cell))
 
 
 def courses() -> None:

@@ -233,13 +233,24 @@ def group_funnel(groups: pd.DataFrame, key: str) -> Funnel | None:
 
 # ---- the four levels ----
 
-def reaction_long(reaction: pd.DataFrame) -> pd.DataFrame:
-    """Per course and satisfaction score the number of answers, with the course's label."""
+def reaction_long(reaction: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
+    """Per course and satisfaction score the number of answers, with the course's label; a course answered by
+    fewer than min_cell people is left out where personal data is hidden (its bar would show each one's score)."""
     if reaction.empty:
         return pd.DataFrame(columns=["course", "score", "n"])
+    answered = reaction.groupby("code")["n"].transform("sum")
+    reaction = reaction[[not hidden(int(n), min_cell) for n in answered]]
     out = reaction.assign(course=reaction["code"] + " " + reaction["title"].astype(str),
                           score=reaction["satisfaction"].astype(int).astype(str))
     return out[["course", "score", "n"]]
+
+
+def gain_points(learning: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:
+    """The courses whose gains the chart may show: not those of 1..min_cell-1 paired learners where personal data is
+    hidden (as learning_frame shows them as —)."""
+    if learning.empty:
+        return learning
+    return learning[[not hidden(int(n), min_cell) for n in learning["n_paired"]]]
 
 
 def learning_frame(learning: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:

@@ -81,9 +81,10 @@ def section(page: Page, name: str) -> None:
     idle(page)
 
 
-def chosen(page: Page) -> str:
-    return page.get_by_test_id("stMain").get_by_test_id("stButtonGroup").first.locator(
-        "[aria-checked=true]").inner_text()
+def chosen(page: Page, name: str) -> None:
+    """The picker shows `name` as the chosen section (waiting for a rerun to land)."""
+    expect(page.get_by_test_id("stMain").get_by_test_id("stButtonGroup").first.locator(
+        "[aria-checked=true]")).to_have_text(name)
 
 
 def reached(followup_code: str) -> tuple[str, int | None]:
@@ -118,7 +119,7 @@ def test_a_social_worker_reads_the_page_and_records_a_follow_up(page: Page, trai
     expect(saved).to_contain_text("已联系上")
     enrolment = re.search(r"E\d+", saved.inner_text())
     assert enrolment is not None and reached(enrolment.group(0)) == ("reached", 420_000)
-    assert chosen(page) == "回访工作单"          # the page stays on the work list after a save
+    chosen(page, "回访工作单")          # the page stays on the work list after a save
     expect(form).to_be_visible()
     shot(page, "training-followup-zh.png", full=False)
 
@@ -138,14 +139,14 @@ def test_the_page_in_english(page: Page, training_server: str) -> None:
     shot(page, "training-certificate-en.png", full=False)
     page.get_by_test_id("stSidebar").get_by_text("中文").click()      # the picker's labels follow the language
     idle(page)
-    assert chosen(page) == "证书查验"
+    chosen(page, "证书查验")
 
 
 def test_a_link_to_a_section_opens_it(page: Page, training_server: str) -> None:
     sign_in_as(page, training_server, "social_worker", "?section=certificates")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("textbox", name="证书编号").first).to_be_visible()
-    assert chosen(page) == "证书查验"
+    chosen(page, "证书查验")
     expect(main.get_by_test_id("stMetric")).to_have_count(0)       # the outcomes section's data is not loaded
 
 
@@ -170,4 +171,4 @@ def test_someone_marked_unreachable_is_found_by_enrolment_code_and_recorded(page
     expect(main.get_by_test_id("stAlertContentSuccess")).to_contain_text(code)
     shot(page, "training-unreachable-reached-zh.png", full=False)
     assert reached(code)[0] == "reached"
-    assert chosen(page) == "回访工作单"
+    chosen(page, "回访工作单")
