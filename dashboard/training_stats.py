@@ -1,12 +1,14 @@
 """training_stats: the 培训成效 counts kept per enrolment quarter, community, course and vulnerable group.
 
 At province scale (500,000 enrolments) counting the funnel from the enrolments and their follow-ups took over a
-second; summing this table's rows takes milliseconds. Whatever writes enrolments, follow-ups or group tags — a
-follow-up recorded on the page, an import or its undo, training_sync, the seed, SQL typed by an admin — marks its
-(community, quarter) pairs dirty through the database triggers of migration 0012, so no writer has to remember to.
-The reader recounts the dirty pairs first (`catch_up`, in a transaction of its own, under the table's lock), or
-counts live when it cannot take the lock. refresh() counts with the same expressions as the live queries
-(`kept_counts`, `due_counts`), so both give the same numbers (tests/test_training_stats.py).
+second, and levels 1-4 (satisfaction, paired scores, behaviour, reported income) over half a second more; summing
+this table's rows takes milliseconds. The funnel's columns (kept_counts) and the levels' (level_counts) are apart so
+each board sums only its own. Whatever writes enrolments, follow-ups or group tags — a follow-up recorded on the
+page, an import or its undo, training_sync, the seed, SQL typed by an admin — marks its (community, quarter) pairs
+dirty through the database triggers of migration 0012, so no writer has to remember to. The reader recounts the
+dirty pairs first (`catch_up`, in a transaction of its own, under the table's lock), or counts live when it cannot
+take the lock. refresh() counts with the same expressions as the live queries (`kept_counts`, `level_counts`,
+`due_counts`), so both give the same numbers (tests/test_training_stats.py).
 """
 
 import datetime as dt

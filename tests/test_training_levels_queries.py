@@ -241,3 +241,31 @@ def test_an_empty_quarter_gives_empty_frames(engine: Engine) -> None:
     assert b.learning_all.n == 0 and b.learning_all.mean_gain is None
     everything = board(engine, Scope(None, None))
     assert everything.behaviour["reached"].tolist() == [5, 1]       # both communities, all quarters
+
+
+def test_answers_count_only_follow_ups_of_completed_learners_and_an_early_reach_is_due(engine: Engine) -> None:
+    """The funnel's follow-ups: one left on an enrolment no longer completed is not counted; one reached before its
+    due day is due (so reached never exceeds due)."""
+    with engine.begin() as conn:
+        c1 = fx.community(conn, "C1")
+        k1 = fx.course(conn, c1, "K1")
+        done = lf.learner(conn, k1, c1, "E1", income_before_cents=300_000)
+        dropped = lf.learner(conn, k1, c1, "E2", completed=False, certified=False, income_before_cents=300_000)
+        fx.followup(conn, done, c1, "m3", due_on=D(2026, 3, 1), reached_on=D(2026, 1, 20), income_cents=310_000)
+        fx.followup(conn, dropped, c1, "m3", livestreams_per_week=5, income_cents=900_000)
+    b = board(engine)
+    m3 = b.behaviour.to_dict("records")[0]
+    assert (m3["due"], m3["reached"], m3["ecommerce"], m3["streams_answered"]) == (1, 1, 1, 0)
+    assert b.income_reported[["n", "mean_change_cents", "median_change_cents"]].values.tolist() == [[1, 10_000, 10_000]]
+
+
+def test_equal_gains_have_a_spread_of_exactly_zero(engine: Engine) -> None:
+    """The SD is found from integer sums of the gains in millionths: no cancellation leaves a hair above zero."""
+    with engine.begin() as conn:
+        c1 = fx.community(conn, "C1")
+        k1 = fx.course(conn, c1, "K1")
+        for i in range(3):
+            lf.learner(conn, k1, c1, f"E{i}", pre_score=10, post_score=40)       # each gains 1/3
+    b = board(engine)
+    assert b.learning_all.sd_gain == 0.0 and b.learning.iloc[0]["sd_gain"] == 0.0
+    assert b.learning_all.mean_gain == pytest.approx(1 / 3, abs=1e-6)

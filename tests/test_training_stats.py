@@ -1,15 +1,21 @@
 """training_stats keeps up with every write: the triggers mark the pairs a write touches, the reader recounts them,
 and the kept board equals the one counted live from the enrolments — on both backends."""
 
+import csv
 import datetime as dt
+import io
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard import training_stats as ts
+from dashboard.excel import importer
+from dashboard.i18n import set_language
 from dashboard.queries import Scope
 from dashboard.queries.training import TrainingBoard, training_board
+from dashboard.queries.training_levels import LevelsBoard, levels_board
 from tests import factories as fx
 from tests.training_factories import learner
 
@@ -19,10 +25,24 @@ F = fx.T["training_followup"]
 E = fx.T["enrolment"]
 
 
-def boards(engine: Engine, scope: Scope) -> tuple[TrainingBoard, TrainingBoard]:
+def levels(engine: Engine, scope: Scope) -> LevelsBoard:
+    """levels_board summed from training_stats, checked against the same counted live from the enrolments."""
     with Session(engine) as session:
-        return (training_board(session, scope=scope, as_of=AS_OF),
-                training_board(session, scope=scope, as_of=AS_OF, live=True))
+        kept = levels_board(session, scope=scope, as_of=AS_OF)
+        live = levels_board(session, scope=scope, as_of=AS_OF, live=True)
+    for name in ("reaction", "learning", "behaviour", "income_reported", "income_verified"):
+        pd.testing.assert_frame_equal(getattr(kept, name), getattr(live, name), obj=name)
+    assert kept.learning_all == live.learning_all
+    return kept
+
+
+def boards(engine: Engine, scope: Scope) -> tuple[TrainingBoard, TrainingBoard]:
+    """training_board from the table and live; levels_board's two are compared on the way (after the same write)."""
+    with Session(engine) as session:
+        kept = training_board(session, scope=scope, as_of=AS_OF)
+    levels(engine, scope)
+    with Session(engine) as session:
+        return kept, training_board(session, scope=scope, as_of=AS_OF, live=True)
 
 
 def marks(engine: Engine) -> set[tuple[int, str]]:
@@ -34,8 +54,10 @@ def setup(engine: Engine) -> dict[str, int]:
     with engine.begin() as conn:
         c1 = fx.community(conn, "C1")
         k1 = fx.course(conn, c1, "K1")
-        a = learner(conn, k1, c1, "a", groups=["disabled"], m3="trying", m6="waiting")
-        b = learner(conn, k1, c1, "b", m3="ecommerce", m6="ecommerce")
+        a = learner(conn, k1, c1, "a", groups=["disabled"], m3="trying", m6="waiting", satisfaction=4,
+                    pre_score=40, post_score=70, income_before_cents=300_000)
+        b = learner(conn, k1, c1, "b", m3="ecommerce", m6="ecommerce", satisfaction=5, pre_score=60,
+                    post_score=80, income_before_cents=250_000, m3_income=260_000, m6_income=240_000)
     return {"c1": c1, "k1": k1, "a": a, "b": b}
 
 
@@ -55,6 +77,8 @@ def test_a_write_marks_its_pair_and_the_reader_recounts_it(engine: Engine) -> No
     kept, live = boards(engine, scope)
     assert (kept.current.m3_reached, kept.current.m3_employed) == (2, 2)
     assert kept.current == live.current
+    m3 = levels(engine, scope).behaviour.to_dict("records")[0]
+    assert (m3["reached"], m3["ecommerce"], m3["opened_store"]) == (2, 2, 0)
 
 
 def test_moving_an_enrolment_recounts_both_quarters(engine: Engine) -> None:
@@ -110,3 +134,43 @@ def test_refresh_all_matches_live(engine: Engine) -> None:
     assert kept.current == live.current
     assert kept.courses.equals(live.courses)
     assert ids
+
+
+HEAD = ["报名编号", "回访批次", "回访状态", "尝试次数", "最近尝试日期", "联系上日期", "就业情况", "开设网店",
+        "每周直播场次", "回访时月收入（元）", "备注", "记录人"]
+
+
+def test_levels_follow_an_import_and_its_undo(engine: Engine) -> None:
+    """Answers imported for a follow-up count in levels 3 and 4 from the table as live; undo takes them back out."""
+    set_language("zh")
+    ids = setup(engine)
+    scope = Scope(ids["c1"], "2025Q3")
+    before = levels(engine, scope)
+    assert before.behaviour["reached"].tolist() == [1, 1]
+    assert before.reaction.values.tolist() == [["K1", "直播带货", 4, 1], ["K1", "直播带货", 5, 1]]
+    assert before.learning_all.n == 2 and before.learning_all.mean_pre == 50
+    buf = io.StringIO()
+    csv.writer(buf).writerows([HEAD, ["E-a", "m3", "已联系上", "2", "2025-10-05", "2025-10-06", "电商自主经营", "是",
+                                      "4", "3500", "", "社工甲"]])
+    result = importer.import_file(engine, "followups", buf.getvalue().encode("utf-8"), "f.csv", actor="社工甲",
+                                  today=D(2026, 3, 1))
+    assert result.status == "committed", result.errors
+    after = levels(engine, scope)
+    m3 = after.behaviour.to_dict("records")[0]
+    assert (m3["reached"], m3["ecommerce"], m3["opened_store"], m3["streams_answered"], m3["livestreams_3plus"]) == (
+        2, 2, 1, 1, 1)
+    income = after.income_reported.to_dict("records")[0]
+    assert (income["n"], income["mean_change_cents"], income["up"], income["median_change_cents"]) == (
+        2, 30_000, 2, 30_000)
+    importer.undo_last(engine, "followups", actor="社工甲")
+    again = levels(engine, scope)
+    for name in ("reaction", "learning", "behaviour", "income_reported"):
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(before, name), obj=name)
+
+
+def test_levels_after_refresh_all_for_every_scope(engine: Engine) -> None:
+    ids = setup(engine)
+    with engine.begin() as conn:
+        ts.refresh_all(conn)
+    for scope in (Scope(None, None), Scope(None, "2025Q3"), Scope(ids["c1"], None), Scope(ids["c1"], "2024Q1")):
+        levels(engine, scope)

@@ -101,7 +101,7 @@ def per_course(session: Session, *, scope: Scope, as_of: dt.date, live: bool = F
     if live:
         exprs = {**ts.kept_counts(), **ts.level_counts(), **ts.due_counts(as_of)}
         return _rows(session.execute(
-            sa.select(C.c.id, C.c.code, C.c.title, *[exprs[k] for k in [*COUNTED, *DUE_COLUMNS]])
+            sa.select(C.c.id, C.c.code, C.c.title, *[_int(exprs[k]) for k in [*COUNTED, *DUE_COLUMNS]])
             .select_from(ts.with_followups(E).join(C, C.c.id == E.c.course_id)).where(*_in_scope(scope))
             .group_by(C.c.id, C.c.code, C.c.title).order_by(C.c.code)), [*COUNTED, *DUE_COLUMNS])
 
@@ -115,7 +115,7 @@ def per_course(session: Session, *, scope: Scope, as_of: dt.date, live: bool = F
 
     S, D = ts.STATS, ts.DUE
     rows = _rows(session.execute(
-        sa.select(C.c.id, C.c.code, C.c.title, *[sa.func.sum(S.c[k]) for k in COUNTED])
+        sa.select(C.c.id, C.c.code, C.c.title, *[_int(sa.func.sum(S.c[k])) for k in COUNTED])
         .select_from(S.join(C, C.c.id == S.c.course_id)).where(*where(S))
         .group_by(C.c.id, C.c.code, C.c.title).order_by(C.c.code)), COUNTED)
     # Pending follow-ups whose day has come: due with the reached and the given up (due_counts' rule).
@@ -128,10 +128,14 @@ def per_course(session: Session, *, scope: Scope, as_of: dt.date, live: bool = F
     return rows
 
 
+def _int(value: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
+    """A sum as a 64-bit integer: PostgreSQL sums BIGINT into NUMERIC, which the driver hands back as Decimal."""
+    return sa.cast(value, sa.BigInteger)
+
+
 def _rows(result: Any, columns: list[str]) -> list[Row]:
     names = ["course_id", "code", "title", *columns]
-    return [{k: v if i in (1, 2) else int(v) for i, (k, v) in enumerate(zip(names, r, strict=True))}
-            for r in result]
+    return [dict(zip(names, r, strict=True)) for r in result]
 
 
 def totals(rows: list[Row]) -> dict[str, int]:
