@@ -30,8 +30,8 @@ RELABEL_ON_LANGUAGE_CHANGE = ("filter_community", "io_entity", "needs_drill", "n
                               "needs_new_severity", "needs_move_to", "audit_action", "audit_entity",
                               "requests_status", "requests_category", "requests_unit", "requests_move",
                               "requests_new_category", "requests_priority", "requests_outcome", "requests_reason",
-                              "requests_result", "training_by", "training_outcome", "training_employment",
-                              "training_store")
+                              "requests_result", "training_section", "training_by", "training_outcome",
+                              "training_employment", "training_store")
 if st.session_state.get("lang_shown") != st.session_state.lang:
     for widget_key in RELABEL_ON_LANGUAGE_CHANGE:
         if widget_key in st.session_state:

@@ -46,7 +46,8 @@ def reaction_chart(long: pd.DataFrame, title: str) -> go.Figure:
                                       "<extra></extra>")
     fig.update_layout(font_family=FONT, title=title, barmode="stack", xaxis_tickformat=".0%",
                       height=max(300, 60 + 28 * long["course"].nunique()) if not long.empty else 300,
-                      legend={"orientation": "h", "y": -0.15, "title": t("training.chart.score")}, margin=MARGIN)
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": t("training.chart.score"),
+                              "traceorder": "normal"}, margin=MARGIN)
     fig.update_yaxes(autorange="reversed")
     return _empty_note(fig, long)
 
@@ -62,6 +63,9 @@ def gain_chart(learning: pd.DataFrame, title: str) -> go.Figure:
                                  "arrayminus": list(shown["median"] - shown["q1"])})
         fig.add_scatter(x=list(shown["code"]), y=list(shown["mean_gain"]), mode="markers",
                         name=t("training.chart.mean"), marker={"color": PALETTE[1], "symbol": "diamond", "size": 9})
-    fig.update_layout(font_family=FONT, title=title, height=360, yaxis_title=t("training.col.mean_gain"),
-                      xaxis_type="category", legend={"orientation": "h", "y": -0.2}, margin=MARGIN)
+    # The legend above the plot: below it, it covered the course codes (slanted when there are many).
+    fig.update_layout(font_family=FONT, title=title, height=380, yaxis_title=t("training.col.mean_gain"),
+                      xaxis_type="category", legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+                      margin=MARGIN)
+    fig.update_xaxes(automargin=True)
     return _empty_note(fig, shown)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from dashboard import access
+from dashboard import access, training_stats
 from dashboard.access import Action
 from dashboard.excel import training_files
 from dashboard.i18n import get_language
@@ -36,16 +36,46 @@ def load_board(scope: Scope, on: dt.date) -> TrainingBoard:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def load_income_reported(scope: Scope, on: dt.date) -> pd.DataFrame:
+    """Self-reported income per wave, for the outcomes section's paper row: one GROUP BY, not the whole levels board."""
+    with Session(get_engine()) as session:
+        # As levels_board starts: the kept sums once brought up to date, else counted live.
+        live = not training_stats.catch_up(get_engine(), session.connection())
+        counts = training_levels.per_course(session, scope=scope, as_of=on, live=live)
+        return training_levels.followup_answers(session, scope=scope, counts=counts)[1]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def load_levels(scope: Scope, on: dt.date) -> LevelsBoard:
     with Session(get_engine()) as session:
         return training_levels.levels_board(session, scope=scope, as_of=on)
 
 
+# A province's backlog is thousands of rows: the page shows the most overdue ones and says how many there are.
+WORKLIST_LIMIT = 200
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_worklist(community_id: int | None, on: dt.date, personal: bool) -> pd.DataFrame:
-    """Names and phones masked by the service itself where personal data is hidden: they never reach the page."""
+    """The WORKLIST_LIMIT most overdue; names and phones masked by the service itself where personal data is hidden:
+    they never reach the page."""
     with Session(get_engine()) as session:
-        return followups.worklist(session, community_id=community_id, as_of=on, personal=personal)
+        return followups.worklist(session, community_id=community_id, as_of=on, personal=personal,
+                                  limit=WORKLIST_LIMIT)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_worklist_count(community_id: int | None, on: dt.date) -> int:
+    with Session(get_engine()) as session:
+        return followups.worklist_count(session, community_id=community_id, as_of=on)
+
+
+def find_followups(enrolment_code: str, community_id: int | None, on: dt.date) -> pd.DataFrame:
+    """One enrolment's follow-ups still to record (pending or unreachable). Not cached: the form names the version
+    it read, and a cached one would be refused after the first save."""
+    with Session(get_engine()) as session:
+        return followups.open_of(session, enrolment_code=enrolment_code, community_id=community_id, as_of=on,
+                                 personal=personal_data_visible())
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -80,7 +110,7 @@ def revoke(number: str, *, reason: str, on: dt.date, today: dt.date) -> None:
 
 def forget() -> None:
     """After a refusal (someone else recorded it first) the work list is read again."""
-    for loader in (load_worklist, load_board, load_levels):
+    for loader in (load_worklist, load_worklist_count, load_board, load_levels, load_income_reported):
         loader.clear()
 
 

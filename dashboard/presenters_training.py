@@ -13,6 +13,15 @@ from dashboard.presenters import Metric, change
 from dashboard.services.request_rates import Rate
 from dashboard.services.training_funnel import SMALL_BASE, Funnel, employment_rate, funnel_steps, reach, stability_rate
 
+# The page's sections, in the picker's order (the first is the default).
+SECTIONS = ("outcomes", "levels", "courses", "groups", "followups", "certificates", "subsidy")
+
+
+def section_of(value: object) -> str:
+    """The section a URL's ?section= names; the first for anything else."""
+    return value if isinstance(value, str) and value in SECTIONS else SECTIONS[0]
+
+
 DIMENSIONS = ("level", "topic", "provider", "target_group", "community")
 # The enum whose labels name a dimension's keys; provider and community come with their own "label" column.
 DIMENSION_ENUM = {"level": "CourseLevel", "topic": "CourseTopic", "target_group": "TargetGroup"}
@@ -195,8 +204,6 @@ def course_frame(df: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:
             t("training.col.code"): row["code"], t("training.col.title"): row["title"],
             t("training.by.level"): t(f"enum.CourseLevel.{row['level']}"),
             t("training.by.topic"): t(f"enum.CourseTopic.{row['topic']}"),
-            t("training.by.provider"): "" if row.get("provider") is None or pd.isna(row.get("provider"))
-            else str(row["provider"]),
             t("training.step.enrolled"): count_cell(f.enrolled, min_cell),
             t("training.col.completion"): rate_cell(Rate(f.completed, f.enrolled), min_cell, warn=True),
             t("training.col.certification"): rate_cell(Rate(f.certified, f.completed), min_cell, warn=True),
@@ -204,6 +211,9 @@ def course_frame(df: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:
             t("training.col.income_up_m6"): rate_cell(income_rate(f), min_cell, warn=True),
             t("training.col.mean_gain"): gain_text + (f" {WARN}" if gain_text != "—" and n_paired < SMALL_BASE
                                                       else ""),
+            # last: a provider's long name would push the rates off a projector's width
+            t("training.by.provider"): "" if row.get("provider") is None or pd.isna(row.get("provider"))
+            else str(row["provider"]),
         })
     return pd.DataFrame(rows)
 
@@ -223,13 +233,24 @@ def group_funnel(groups: pd.DataFrame, key: str) -> Funnel | None:
 
 # ---- the four levels ----
 
-def reaction_long(reaction: pd.DataFrame) -> pd.DataFrame:
-    """Per course and satisfaction score the number of answers, with the course's label."""
+def reaction_long(reaction: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
+    """Per course and satisfaction score the number of answers, with the course's label; a course answered by
+    fewer than min_cell people is left out where personal data is hidden (its bar would show each one's score)."""
     if reaction.empty:
         return pd.DataFrame(columns=["course", "score", "n"])
+    answered = reaction.groupby("code")["n"].transform("sum")
+    reaction = reaction[[not hidden(int(n), min_cell) for n in answered]]
     out = reaction.assign(course=reaction["code"] + " " + reaction["title"].astype(str),
                           score=reaction["satisfaction"].astype(int).astype(str))
     return out[["course", "score", "n"]]
+
+
+def gain_points(learning: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:
+    """The courses whose gains the chart may show: not those of 1..min_cell-1 paired learners where personal data is
+    hidden (as learning_frame shows them as —)."""
+    if learning.empty:
+        return learning
+    return learning[[not hidden(int(n), min_cell) for n in learning["n_paired"]]]
 
 
 def learning_frame(learning: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:
@@ -322,11 +343,15 @@ def worklist_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def worklist_choices(df: pd.DataFrame) -> dict[int, str]:
-    """{followup_id: "E… · 张*华 · 3个月回访 · due"} for the form's selectbox."""
-    return {int(r.followup_id): " · ".join([str(r.enrolment_code),
-                                             str(r.practitioner_name),
-                                             t(f"enum.FollowupWave.{r.wave}"), str(r.due_on)])
-            for r in df.itertuples(index=False)}
+    """{followup_id: "E… · 张*华 · 3个月回访 · due"} for the form's selectbox; a follow-up given up on (found by its
+    enrolment code) says so."""
+    out = {}
+    for r in df.itertuples(index=False):
+        parts = [str(r.enrolment_code), str(r.practitioner_name), t(f"enum.FollowupWave.{r.wave}"), str(r.due_on)]
+        if str(getattr(r, "status", "pending")) == "unreachable":
+            parts.append(t("enum.FollowupStatus.unreachable"))
+        out[int(r.followup_id)] = " · ".join(parts)
+    return out
 
 
 def labels(enum: type[StrEnum]) -> dict[str, str]:

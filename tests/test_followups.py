@@ -252,3 +252,23 @@ def test_a_follow_up_of_an_enrolment_no_longer_completed_is_neither_listed_nor_r
     with pytest.raises(RuleError) as refused:
         reach(engine, desk["m3"], version=2)
     assert refused.value.key == "followup.not_completed"
+
+
+def test_open_of_finds_an_enrolments_follow_ups_still_to_record_even_one_given_up(backlog: dict[str, Any]) -> None:
+    engine = backlog["engine"]
+    with engine.begin() as conn:        # E3's 3-month follow-up given up after three tries
+        t = f.T["training_followup"]
+        conn.execute(t.update().where(t.c.enrolment_id == backlog["E3"], t.c.wave == "m3")
+                     .values(status="unreachable", tries=3, last_tried_on=D(2025, 11, 20)))
+    with Session(engine) as s:
+        e3 = svc.open_of(s, enrolment_code=" e3 ", community_id=backlog["c1"], as_of=TODAY)
+        e2 = svc.open_of(s, enrolment_code="E2", community_id=None, as_of=TODAY, personal=True)
+        elsewhere = svc.open_of(s, enrolment_code="E5", community_id=backlog["c1"], as_of=TODAY)
+        unknown = svc.open_of(s, enrolment_code="E99", community_id=None, as_of=TODAY)
+    assert list(e3.columns) == [*svc.WORKLIST_COLUMNS, "status"]
+    # both waves, the given-up one first (earlier due), whatever the due date (m6 is months away)
+    assert list(zip(e3["wave"], e3["status"], strict=True)) == [("m3", "unreachable"), ("m6", "pending")]
+    assert e3.iloc[0]["tries"] == 3 and e3.iloc[1]["overdue_days"] < 0
+    assert "*" in e3.iloc[0]["phone"]                                  # masked unless personal data is asked for
+    assert list(e2["wave"]) == ["m6"]                                  # E2's 3-month one is reached: done
+    assert elsewhere.empty and unknown.empty and list(unknown.columns) == [*svc.WORKLIST_COLUMNS, "status"]

@@ -66,3 +66,31 @@ def test_subsidy_totals_add_up_to_the_cent() -> None:
     df = pd.DataFrame({"claimable_cents": [816_001, 576_000], "pending_cents": [544_000, 1], "lost_cents": [0, 3]})
     assert view.subsidy_totals(df) == {"claimable": 1_392_001, "pending": 544_001, "lost": 3}
     assert view.subsidy_totals(df.iloc[0:0]) == {"claimable": 0, "pending": 0, "lost": 0}
+
+
+def test_a_course_answered_by_fewer_than_the_minimum_is_left_out_of_the_charts_where_personal_data_is_hidden() -> None:
+    reaction = pd.DataFrame({"code": ["K1", "K1", "K2"], "title": ["a", "a", "b"], "satisfaction": [4, 5, 3],
+                             "n": [2, 2, 9]})
+    assert set(view.reaction_long(reaction, 5)["course"]) == {"K2 b"}      # K1: 4 answers, each one's score shows
+    assert set(view.reaction_long(reaction, None)["course"]) == {"K1 a", "K2 b"}
+    learning = pd.DataFrame({"code": ["K1", "K2", "K3"], "n_paired": [3, 0, 12], "median": [0.4, None, 0.5]})
+    assert list(view.gain_points(learning, 5)["code"]) == ["K2", "K3"]
+    assert list(view.gain_points(learning, None)["code"]) == ["K1", "K2", "K3"]
+
+
+@pytest.mark.parametrize("value, section", [("followups", "followups"), ("subsidy", "subsidy"), (None, "outcomes"),
+                                            ("回访工作单", "outcomes"), (["followups"], "outcomes"), ("", "outcomes")])
+def test_a_links_section_is_one_of_the_pages_or_the_first(value: object, section: str) -> None:
+    assert view.section_of(value) == section
+
+
+def test_the_picker_says_which_follow_up_was_given_up_as_unreachable() -> None:
+    rows = pd.DataFrame({"followup_id": [7, 8], "enrolment_code": ["E1", "E1"], "practitioner_name": ["张*", "张*"],
+                         "wave": ["m3", "m6"], "due_on": ["2026-01-01", "2026-04-01"],
+                         "status": ["unreachable", "pending"]})
+    with use_language("zh"):
+        choices = view.worklist_choices(rows)
+        assert choices[7].endswith(t("enum.FollowupStatus.unreachable"))
+        assert not choices[8].endswith(t("enum.FollowupStatus.unreachable"))
+    assert view.worklist_choices(rows.drop(columns="status"))[7] == "E1 · 张* · " + t("enum.FollowupWave.m3") + \
+        " · 2026-01-01"

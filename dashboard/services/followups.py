@@ -247,3 +247,32 @@ def _due(community_id: int | None, as_of: dt.date, days_ahead: int) -> list[sa.C
     if community_id is not None:
         where.append(f.community_id == community_id)
     return where
+
+
+def open_of(session: Session, *, enrolment_code: str, community_id: int | None, as_of: dt.date,
+            personal: bool = False) -> pd.DataFrame:
+    """The follow-ups of one enrolment that can still be recorded: pending, and unreachable ones (a person given up
+    on may be reached later), whatever their due date; the work list's columns plus `status`. Masked as there."""
+    f, e, c, p = FOLLOWUP.c, ENROLMENT.c, COURSE.c, PRACTITIONER.c
+    code = enrolment_code.strip().upper()
+    stmt = (sa.select(f.id.label("followup_id"), f.version, f.wave, f.due_on, f.tries, f.last_tried_on, f.status,
+                      e.code.label("enrolment_code"), p.code.label("practitioner_code"),
+                      p.name.label("practitioner_name"), p.phone, c.code.label("course_code"),
+                      c.title.label("course_title"), c.end_date.label("course_end"))
+            .select_from(ENROLMENT)
+            .join(FOLLOWUP, f.enrolment_id == e.id)
+            .join(COURSE, c.id == e.course_id)
+            .join(PRACTITIONER, p.id == e.practitioner_id)
+            .where(e.code == code, e.completed, f.status.in_([S.pending, S.unreachable]))
+            .order_by(f.due_on, f.id))
+    if community_id is not None:
+        stmt = stmt.where(f.community_id == community_id)
+    df = pd.DataFrame(session.connection().execute(stmt).mappings().all())
+    if df.empty:
+        return pd.DataFrame(columns=[*WORKLIST_COLUMNS, "status"])
+    df["overdue_days"] = [(as_of - d).days for d in df["due_on"]]
+    df["status"] = df["status"].map(str)
+    if not personal:
+        df["practitioner_name"] = df["practitioner_name"].map(mask_name)
+        df["phone"] = df["phone"].map(mask_phone)
+    return df[[*WORKLIST_COLUMNS, "status"]]
