@@ -1,10 +1,10 @@
 """Demo follow-ups at 3 and 6 months and the certificates of the certified, consistent with the enrolments.
 
 Its own random stream, so adding it changed no other table of the demo. The contacts were worked up to
-FOLLOWUP_AS_OF: follow-ups due before then were mostly reached, some given up as unreachable after three tries and
-a few are still being tried; those due later are waiting. Employment follows what the enrolment generator drew
-(the certified find work more often), and those employed at 3 months mostly still are at 6 (paper 002: stability
-over 85%).
+FOLLOWUP_AS_OF: follow-ups due before the last four weeks were reached or given up as unreachable after three
+tries, those due in the last four weeks are partly still being tried, those due later are waiting. Employment
+follows what the enrolment generator drew (the certified find work more often), and those employed at 3 months
+mostly still are at 6 (paper 002: stability over 85%).
 """
 
 import datetime as dt
@@ -49,11 +49,12 @@ def outcomes(course: Columns, enrol: Columns, *, employed: np.ndarray, lift: np.
     for wave, months, emp in (("m3", 3, emp3), ("m6", 6, emp6)):
         due = add_months(end, months)
         u = rng.random(n)
-        fresh = due > FOLLOWUP_AS_OF - np.timedelta64(14, "D")
+        # Due in the last four weeks: still being tried. Older: reached, or given up after three tries.
+        fresh = due > FOLLOWUP_AS_OF - np.timedelta64(28, "D")
         waiting = due > FOLLOWUP_AS_OF
         status = np.where(waiting, "pending", np.where(
-            u < np.where(fresh, 0.45, 0.82), "reached",
-            np.where(u < np.where(fresh, 0.5, 0.92), "unreachable", "pending")))
+            u < np.where(fresh, 0.45, 0.88), "reached",
+            np.where(u < np.where(fresh, 0.5, 1.0), "unreachable", "pending")))
         tries = np.where(waiting, 0, np.where(status == "reached", rng.integers(1, 3, n),
                                               np.where(status == "unreachable", 3, rng.integers(1, 3, n))))
         tried = np.minimum(due + rng.integers(0, 12, n).astype("timedelta64[D]"), FOLLOWUP_AS_OF)
