@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 import data_models
 from dashboard.db import init_database, normalise_url
+from dashboard.i18n import set_language
 from dashboard.settings import get_settings
 from data_models import guards
 
@@ -124,3 +125,4 @@ def _fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+    set_language("zh")      # a test that switched to English must not leave the next one reading English
