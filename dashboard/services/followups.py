@@ -203,6 +203,33 @@ WORKLIST_COLUMNS = ["followup_id", "version", "wave", "due_on", "overdue_days", 
                     "course_title", "course_end"]
 
 
+def _listed() -> sa.Select[Any]:
+    """A follow-up with its enrolment, course and practitioner: the rows of the work list and of open_of."""
+    f, e, c, p = FOLLOWUP.c, ENROLMENT.c, COURSE.c, PRACTITIONER.c
+    return (sa.select(f.id.label("followup_id"), f.version, f.wave, f.due_on, f.tries, f.last_tried_on, f.status,
+                      e.code.label("enrolment_code"), p.code.label("practitioner_code"),
+                      p.name.label("practitioner_name"), p.phone, c.code.label("course_code"),
+                      c.title.label("course_title"), c.end_date.label("course_end"))
+            .select_from(FOLLOWUP)
+            .join(ENROLMENT, e.id == f.enrolment_id)
+            .join(COURSE, c.id == e.course_id)
+            .join(PRACTITIONER, p.id == e.practitioner_id))
+
+
+def _frame(session: Session, stmt: sa.Select[Any], *, as_of: dt.date, personal: bool,
+           columns: list[str]) -> pd.DataFrame:
+    """The rows with days overdue, name and phone masked unless `personal`."""
+    df = pd.DataFrame(session.connection().execute(stmt).mappings().all())
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+    df["overdue_days"] = [(as_of - d).days for d in df["due_on"]]
+    df["status"] = df["status"].map(str)
+    if not personal:
+        df["practitioner_name"] = df["practitioner_name"].map(mask_name)
+        df["phone"] = df["phone"].map(mask_phone)
+    return df[columns]
+
+
 def worklist(session: Session, *, community_id: int | None, as_of: dt.date, days_ahead: int = 7,
              personal: bool = False, limit: int | None = None) -> pd.DataFrame:
     """Pending follow-ups due on or before as_of + days_ahead, most overdue first (then fewest tries).
@@ -210,27 +237,11 @@ def worklist(session: Session, *, community_id: int | None, as_of: dt.date, days
     Name and phone are masked unless `personal` is True (dashboard.loaders.personal_data_visible(): a social
     worker or admin, not in meeting mode), so a caller that forgets asks for less, not more. `limit` caps the
     rows (a province's backlog); `worklist_count` says how many there are in all."""
-    f, e, c, p = FOLLOWUP.c, ENROLMENT.c, COURSE.c, PRACTITIONER.c
-    stmt = (sa.select(f.id.label("followup_id"), f.version, f.wave, f.due_on, f.tries, f.last_tried_on,
-                      e.code.label("enrolment_code"), p.code.label("practitioner_code"),
-                      p.name.label("practitioner_name"), p.phone, c.code.label("course_code"),
-                      c.title.label("course_title"), c.end_date.label("course_end"))
-            .select_from(FOLLOWUP)
-            .join(ENROLMENT, e.id == f.enrolment_id)
-            .join(COURSE, c.id == e.course_id)
-            .join(PRACTITIONER, p.id == e.practitioner_id)
-            .where(*_due(community_id, as_of, days_ahead))
-            .order_by(f.due_on, f.tries, f.id))
+    f = FOLLOWUP.c
+    stmt = _listed().where(*_due(community_id, as_of, days_ahead)).order_by(f.due_on, f.tries, f.id)
     if limit is not None:
         stmt = stmt.limit(limit)
-    df = pd.DataFrame(session.connection().execute(stmt).mappings().all())
-    if df.empty:
-        return pd.DataFrame(columns=WORKLIST_COLUMNS)
-    df["overdue_days"] = [(as_of - d).days for d in df["due_on"]]
-    if not personal:
-        df["practitioner_name"] = df["practitioner_name"].map(mask_name)
-        df["phone"] = df["phone"].map(mask_phone)
-    return df[WORKLIST_COLUMNS]
+    return _frame(session, stmt, as_of=as_of, personal=personal, columns=WORKLIST_COLUMNS)
 
 
 def worklist_count(session: Session, *, community_id: int | None, as_of: dt.date, days_ahead: int = 7) -> int:
@@ -253,26 +264,10 @@ def open_of(session: Session, *, enrolment_code: str, community_id: int | None, 
             personal: bool = False) -> pd.DataFrame:
     """The follow-ups of one enrolment that can still be recorded: pending, and unreachable ones (a person given up
     on may be reached later), whatever their due date; the work list's columns plus `status`. Masked as there."""
-    f, e, c, p = FOLLOWUP.c, ENROLMENT.c, COURSE.c, PRACTITIONER.c
-    code = enrolment_code.strip().upper()
-    stmt = (sa.select(f.id.label("followup_id"), f.version, f.wave, f.due_on, f.tries, f.last_tried_on, f.status,
-                      e.code.label("enrolment_code"), p.code.label("practitioner_code"),
-                      p.name.label("practitioner_name"), p.phone, c.code.label("course_code"),
-                      c.title.label("course_title"), c.end_date.label("course_end"))
-            .select_from(ENROLMENT)
-            .join(FOLLOWUP, f.enrolment_id == e.id)
-            .join(COURSE, c.id == e.course_id)
-            .join(PRACTITIONER, p.id == e.practitioner_id)
-            .where(e.code == code, e.completed, f.status.in_([S.pending, S.unreachable]))
+    f, e = FOLLOWUP.c, ENROLMENT.c
+    stmt = (_listed().where(e.code == enrolment_code.strip().upper(), e.completed,
+                            f.status.in_([S.pending, S.unreachable]))
             .order_by(f.due_on, f.id))
     if community_id is not None:
         stmt = stmt.where(f.community_id == community_id)
-    df = pd.DataFrame(session.connection().execute(stmt).mappings().all())
-    if df.empty:
-        return pd.DataFrame(columns=[*WORKLIST_COLUMNS, "status"])
-    df["overdue_days"] = [(as_of - d).days for d in df["due_on"]]
-    df["status"] = df["status"].map(str)
-    if not personal:
-        df["practitioner_name"] = df["practitioner_name"].map(mask_name)
-        df["phone"] = df["phone"].map(mask_phone)
-    return df[[*WORKLIST_COLUMNS, "status"]]
+    return _frame(session, stmt, as_of=as_of, personal=personal, columns=[*WORKLIST_COLUMNS, "status"])
