@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
-from dashboard import access, audit, request_stats
+from dashboard import access, audit, locks, request_stats
 from dashboard.access import Action
 from dashboard.accounts import Principal
 from dashboard.i18n import label
@@ -172,6 +172,9 @@ def write(session: Session, req: Request, *, seen: int, values: Mapping[str, Any
     conn = session.connection()
     assert req.id is not None
     from_status = S(req.status)
+    # The requests import's lock: an import checks its rows and writes them under it, so a move cannot slip in
+    # between and be overwritten (the import sees it and refuses; or the move sees the import's new version).
+    locks.serialise(conn, "import:requests")
     result = conn.execute(TABLE.update()
                           .where(TABLE.c.id == req.id, TABLE.c.version == seen, TABLE.c.status == from_status)
                           .values(**values, version=TABLE.c.version + 1))
