@@ -22,6 +22,7 @@ from dashboard.services import requests as svc
 from dashboard.services.errors import RuleError
 from data_models.enums import Role
 from tests import factories as f
+from tests.import_race import write_during_import
 
 D = dt.date
 TODAY = D(2025, 12, 1)
@@ -181,33 +182,14 @@ def test_a_move_made_while_a_requests_import_writes_the_request_is_never_lost(de
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite: the import holds the database's one write lock from its first write")
     code = routed_request(engine)
-    at_write, outcome = threading.Event(), {}
-    real = importer._write
-
-    def slow_write(conn: Any, *args: Any, **kw: Any) -> Any:
-        at_write.set()
-        threading.Event().wait(0.5)      # the window between the import's checks and its write, held open
-        return real(conn, *args, **kw)
-
-    def move() -> None:
-        at_write.wait(10)
-        try:
-            with Session(engine) as s:
-                svc.accept(s, code, version=3, actor=desk["gov"], on=D(2025, 11, 5), today=TODAY)
-                s.commit()
-            outcome["move"] = "written"
-        except RuleError as refused:
-            outcome["move"] = refused.key
-
-    monkeypatch.setattr(importer, "_write", slow_write)
-    thread = threading.Thread(target=move)
-    thread.start()
     data = ("诉求编号,直播编号,提出日期,诉求类别,状态,诉求内容\n"
             f"{code},L1,2025-11-03,parcel_stacking,routed,包裹堆放在楼道\n")
-    result = importer.import_file(engine, "requests", data.encode(), "r.csv", actor="社工甲", today=TODAY)
-    thread.join(20)
+    result, move = write_during_import(
+        engine, monkeypatch,
+        lambda s: svc.accept(s, code, version=3, actor=desk["gov"], on=D(2025, 11, 5), today=TODAY),
+        lambda: importer.import_file(engine, "requests", data.encode(), "r.csv", actor="社工甲", today=TODAY))
     assert result.status == "committed", result.errors
-    assert outcome["move"] == "requests.changed_meanwhile"
+    assert move == "requests.changed_meanwhile"
     assert version_of(engine, code) == 4 and events(engine, code) == ["collect", "classify", "route"]
     with engine.connect() as conn:
         assert audit.verify(conn).ok

@@ -23,6 +23,7 @@ from data_models import TrainingFollowup
 from data_models.enums import Role
 from tests import factories as f
 from tests import training_ops_factories as tf
+from tests.import_race import write_during_import
 
 D = dt.date
 TODAY = D(2025, 12, 1)
@@ -233,8 +234,6 @@ def test_a_follow_up_recorded_while_an_import_writes_it_is_never_lost(engine: En
     """The page records a follow-up while a follow-ups import of the same row is between its checks and its
     commit: the page's write waits for the import (the import's lock) and is then told the row changed; the
     import's values stand, and nothing is overwritten without someone being told."""
-    import io
-
     from dashboard.excel import importer
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite: the import holds the database's one write lock from its first write")
@@ -245,34 +244,13 @@ def test_a_follow_up_recorded_while_an_import_writes_it_is_never_lost(engine: En
         e1 = tf.learner(conn, c1, k1, "E1")
         tf.sync(conn)
         fid = tf.followup_id(conn, e1, "m3")
-    at_write, outcome = threading.Event(), {}
-    real = importer._write
-
-    def slow_write(conn: Any, *args: Any, **kw: Any) -> Any:
-        at_write.set()
-        threading.Event().wait(0.5)      # the window between the import's checks and its write, held open
-        return real(conn, *args, **kw)
-
-    def page() -> None:
-        at_write.wait(10)
-        try:
-            with Session(engine) as s:
-                WRITES["reached"](s, fid, 1)
-                s.commit()
-            outcome["page"] = "written"
-        except RuleError as refused:
-            outcome["page"] = refused.key
-
-    monkeypatch.setattr(importer, "_write", slow_write)
-    thread = threading.Thread(target=page)
-    thread.start()
     data = "报名编号,回访批次,回访状态,尝试次数,最近尝试日期\nE1,3个月回访,待回访,1,2025-10-05\n".encode()
-    result = importer.import_file(engine, "followups", io.BytesIO(data).getvalue(), "f.csv", actor="社工甲",
-                                  today=TODAY)
-    thread.join(20)
+    result, page = write_during_import(
+        engine, monkeypatch, lambda s: WRITES["reached"](s, fid, 1),
+        lambda: importer.import_file(engine, "followups", data, "f.csv", actor="社工甲", today=TODAY))
     row = tf.followup_row(engine, fid)
     assert result.status == "committed", result.errors
-    assert outcome["page"] == "followup.changed_meanwhile"
+    assert page == "followup.changed_meanwhile"
     assert (row["status"], row["tries"], row["version"]) == ("pending", 1, 2)
     with engine.connect() as conn:
         assert audit.verify(conn).ok
