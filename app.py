@@ -61,6 +61,7 @@ PAGES = [
     (Page.needs, "app_pages/needs.py", ":material/diversity_3:", "needs"),
     (Page.requests, "app_pages/requests.py", ":material/campaign:", "requests"),
     (Page.training, "app_pages/training.py", ":material/school:", "training"),
+    (Page.meetings, "app_pages/meetings.py", ":material/groups:", "meetings"),
     (Page.cooperative, "app_pages/cooperative.py", ":material/storefront:", "cooperative"),
     (Page.data_io, "app_pages/data_io.py", ":material/upload_file:", "data"),
     (Page.audit, "app_pages/audit.py", ":material/policy:", "audit"),

@@ -16,6 +16,7 @@ class Page(StrEnum):
     needs = "needs"
     requests = "requests"
     training = "training"
+    meetings = "meetings"
     cooperative = "cooperative"
     data_io = "data_io"
     audit = "audit"
@@ -28,6 +29,10 @@ class Action(StrEnum):
                                                    # send back, transfer (unit roles: only their own units')
     followup_record = "followup_record"            # record a training follow-up (a try, or what was found)
     certificate_revoke = "certificate_revoke"      # revoke a training certificate, with a reason
+    meeting_write = "meeting_write"                # prepare a meeting: agenda, attendance, decisions, actions,
+                                                   # minutes drafted and circulated, addenda to locked minutes
+    action_update = "action_update"                # move an action item's status (a party: only its own party's)
+    minutes_sign = "minutes_sign"                  # 会签: sign circulated minutes for the account's own party
     distribution_compute = "distribution_compute"  # compute a draft run
     distribution_approve = "distribution_approve"  # approve someone else's draft (four eyes)
     fund_spend = "fund_spend"                      # record spending from the public fund
@@ -45,7 +50,7 @@ class Grant:
     personal_data: bool          # names, phone numbers and ID-like fields unmasked
 
 
-READ = frozenset({Page.overview, Page.needs, Page.requests, Page.training, Page.cooperative})
+READ = frozenset({Page.overview, Page.needs, Page.requests, Page.training, Page.meetings, Page.cooperative})
 # calendar_days and request_slas (the working-day calendar and the deadlines) are an admin's only: every role's
 # deadlines and on-time rates count by them; so are subsidy_rules (what every course's subsidy is worked out by).
 ALL_ENTITIES = frozenset({
@@ -60,26 +65,31 @@ MATRIX: dict[Role, Grant] = {
     # Social workers hold the casework: needs, training results and the requests raised in livestreams.
     Role.social_worker: Grant(
         READ | {Page.data_io}, frozenset({Action.need_write, Action.request_write, Action.request_handle,
-                                          Action.followup_record, Action.export}),
+                                          Action.followup_record, Action.meeting_write, Action.action_update,
+                                          Action.minutes_sign, Action.export}),
         frozenset({"practitioners", "needs", "courses", "enrolments", "followups", "livestreams", "requests"}),
         personal_data=True),
     # Government staff see aggregates; they keep the joint meeting's agenda and action items.
     Role.government: Grant(
-        READ | {Page.data_io}, frozenset({Action.request_handle, Action.export}),
+        READ | {Page.data_io}, frozenset({Action.request_handle, Action.action_update, Action.minutes_sign,
+                                          Action.export}),
         frozenset({"meetings", "agenda_items", "action_items"}), personal_data=False),
     # The industry association runs courses and records who took them.
     Role.association: Grant(
-        READ | {Page.data_io}, frozenset({Action.request_handle, Action.certificate_revoke, Action.export}),
+        READ | {Page.data_io}, frozenset({Action.request_handle, Action.certificate_revoke, Action.action_update,
+                                          Action.minutes_sign, Action.export}),
         frozenset({"courses", "enrolments"}),
         personal_data=False),
     # Platforms host the governance livestreams.
     Role.platform: Grant(
-        frozenset({Page.overview, Page.needs, Page.requests, Page.training, Page.data_io}),
-        frozenset({Action.request_handle, Action.export}), frozenset({"livestreams"}), personal_data=False),
+        frozenset({Page.overview, Page.needs, Page.requests, Page.training, Page.meetings, Page.data_io}),
+        frozenset({Action.request_handle, Action.action_update, Action.minutes_sign, Action.export}),
+        frozenset({"livestreams"}), personal_data=False),
     # Managers keep members and sales, compute drafts, and approve a draft another person computed.
     Role.cooperative_manager: Grant(
-        frozenset({Page.overview, Page.cooperative, Page.data_io}),
-        frozenset({Action.distribution_compute, Action.distribution_approve, Action.fund_spend, Action.export}),
+        frozenset({Page.overview, Page.meetings, Page.cooperative, Page.data_io}),
+        frozenset({Action.distribution_compute, Action.distribution_approve, Action.fund_spend,
+                   Action.action_update, Action.export}),
         frozenset({"members", "sales"}), personal_data=False),
     Role.viewer: Grant(READ, frozenset(), frozenset(), personal_data=False),
 }
@@ -175,6 +185,17 @@ def require(role: Role | str, action: Action) -> None:
 def require_import(role: Role | str, entity: str) -> None:
     if not can_import(role, entity):
         raise RuleError("access.denied_import", role=label(Role(role)), entity=t(f"entity.{entity}"))
+
+
+# The four parties whose presence makes a joint meeting quorate and whose signatures lock its minutes.
+MEETING_PARTIES = ("government", "platform", "association", "social_work")
+
+
+def acts_for_party(role: Role | str, own_party_id: int | None, party_id: int) -> bool:
+    """Whether an account moves `party_id`'s action items: an admin any party's; a party's account its own only."""
+    if Role(role) is Role.admin:
+        return True
+    return can(role, Action.action_update) and own_party_id is not None and own_party_id == party_id
 
 
 def require_page(role: Role | str, page: Page) -> None:

@@ -22,7 +22,16 @@ from data_models.livestream import (
     RequestSupport,
     Unit,
 )
-from data_models.meeting import ActionItem, AgendaItem, Decision, Meeting, MeetingAttendance
+from data_models.meeting import (
+    ActionItem,
+    ActionUpdate,
+    AgendaItem,
+    Decision,
+    Meeting,
+    MeetingAttendance,
+    MinutesAddendum,
+    MinutesSignature,
+)
 from data_models.needs import NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
 from data_models.request_stats import RequestStat
 from data_models.training import Certificate, Course, Enrolment, SubsidyRule, TrainingFollowup
@@ -31,9 +40,10 @@ from data_models.training_stats import TrainingStat, TrainingStatDirty, Training
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ActionItem", "AgendaItem", "AuditLog", "CalendarDay", "Certificate", "Community", "Cooperative",
+    "ActionItem", "ActionUpdate", "AgendaItem", "AuditLog", "CalendarDay", "Certificate", "Community", "Cooperative",
     "CooperativeSplit", "Course", "Decision", "DistributionLine", "DistributionRun", "Enrolment", "FundSpending",
-    "ImportBatch", "ImportChange", "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "NeedAssessment",
+    "ImportBatch", "ImportChange", "LivestreamSession", "Meeting", "MeetingAttendance", "Member",
+    "MinutesAddendum", "MinutesSignature", "NeedAssessment",
     "NeedEvent", "Party", "Practitioner", "PractitionerGroup", "Request", "RequestCallback", "RequestEvent",
     "RequestSla", "RequestStat", "RequestSupport", "Sale", "SubsidyRule", "TrainingFollowup", "TrainingStat",
     "TrainingStatDirty", "TrainingStatDue", "Unit", "User",

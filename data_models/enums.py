@@ -283,6 +283,18 @@ class AgendaSource(StrEnum):
     distribution = "distribution"
 
 
+class AttendanceStatus(StrEnum):
+    present = "present"
+    absent = "absent"
+    deputy = "deputy"          # 代为出席: represented by a deputy, named in `deputy`
+
+
+class MinutesStatus(StrEnum):
+    draft = "draft"            # the social worker assembles and edits
+    circulated = "circulated"  # sent round for amendment until `amend_until`; then each party signs (会签)
+    locked = "locked"          # every party signed: the text never changes, corrections are addenda
+
+
 class ActionStatus(StrEnum):
     open = "open"
     in_progress = "in_progress"
@@ -306,5 +318,5 @@ ALL_ENUMS: tuple[type[StrEnum], ...] = (
     FollowupWave, FollowupStatus, EmploymentStatus,
     HelpFundBasis, DistributionBasis, RunStatus, SalesChannel, LivestreamPlatform, RequestCategory,
     RequestStatus, UnitKind, RequestPriority, RequestOutcome, ReturnReason, CallbackResult, RequestMove,
-    MeetingKind, AgendaSource, ActionStatus, Role,
+    MeetingKind, AttendanceStatus, MinutesStatus, AgendaSource, ActionStatus, Role,
 )

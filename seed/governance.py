@@ -132,11 +132,15 @@ ACTIONS = [
 ]
 
 
+NOTES = {"in_progress": "已对接相关单位，正在推进", "done": "已落实，见会议纪要附件",
+         "cancelled": "情况变化，经协商取消"}
+
+
 def meetings(rng: np.random.Generator, comm: Columns, party: Columns) -> dict[str, Columns]:
     party_id = dict(zip(party["code"], party["id"], strict=True))
     qstarts = np.arange(np.datetime64("2025-04"), np.datetime64("2026-10"), 3).astype("datetime64[D]")
     out: dict[str, Columns] = {t: {} for t in ["meeting", "meeting_attendance", "agenda_item", "decision",
-                                               "action_item"]}
+                                               "action_item", "action_update"]}
     rows: dict[str, list[dict[str, object]]] = {t: [] for t in out}
     for cid, ccode, cname in zip(comm["id"], comm["code"], comm["name"], strict=True):
         for qs in qstarts:
@@ -150,7 +154,7 @@ def meetings(rng: np.random.Generator, comm: Columns, party: Columns) -> dict[st
             for suffix in ["GOV", "PLT", "ASN", "SW", "COOP"]:
                 rows["meeting_attendance"].append({
                     "meeting_id": mid, "party_id": party_id[f"{ccode}-{suffix}"], "attendees": "",
-                    "present": suffix != "PLT" or bool(rng.random() < 0.85)})
+                    "status": "present" if suffix != "PLT" or rng.random() < 0.85 else "absent", "deputy": ""})
             for order, (title, suffix, minutes, source) in enumerate(AGENDA, start=1):
                 aid = len(rows["agenda_item"]) + 1
                 rows["agenda_item"].append({
@@ -168,10 +172,21 @@ def meetings(rng: np.random.Generator, comm: Columns, party: Columns) -> dict[st
                     state = str(rng.choice(["open", "in_progress", "done"], p=[0.5, 0.3, 0.2]))
                 done_on = min(held + int(rng.integers(7, 70)), DATA_END) if state == "done" else None
                 xid = len(rows["action_item"]) + 1
+                moved = None if state == "open" else (done_on or min(held + int(rng.integers(3, 20)), DATA_END))
                 rows["action_item"].append({
                     "id": xid, "code": f"X{xid:06d}", "meeting_id": mid, "decision_id": did, "title": title,
-                    "owner_party_id": party_id[f"{ccode}-{suffix}"], "created_on": str(held), "due_on": str(due),
-                    "status": state, "done_on": None if done_on is None else str(done_on)})
+                    "owner_party_id": party_id[f"{ccode}-{suffix}"], "owner_person": str(names(rng, 1)[0]),
+                    "created_on": str(held), "due_on": str(due),
+                    "status": state, "done_on": None if done_on is None else str(done_on),
+                    "note": "" if moved is None else NOTES[state],
+                    "updated_by": None if moved is None else f"{ccode}-{suffix}".lower(),
+                    "updated_at": None if moved is None else f"{moved}T02:00:00+00:00",
+                    "version": 1 + (moved is not None)})
+                if moved is not None:
+                    rows["action_update"].append({
+                        "id": len(rows["action_update"]) + 1, "action_item_id": xid, "at": f"{moved}T02:00:00+00:00",
+                        "by": f"{ccode}-{suffix}".lower(), "from_status": "open", "to_status": state,
+                        "note": NOTES[state]})
     for table, table_rows in rows.items():
         out[table] = {k: [r[k] for r in table_rows] for k in table_rows[0]}
     return out

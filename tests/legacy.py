@@ -3,7 +3,7 @@
 The seed writes today's schema; this loads the same generated rows into an older one: only the tables and
 columns that revision has, with the old forms of what a later migration changed (a request's department instead
 of its lead unit, `reopened` as a status, a deadline on every request, an enrolment's employed_after and
-income_after_cents instead of its follow-ups).
+income_after_cents instead of its follow-ups, attendance as present yes/no).
 """
 
 from typing import Any
@@ -65,6 +65,9 @@ def load_demo_at(engine: Engine, revision: str) -> dict[str, int]:
         _old_forms(data)
     if int(revision) < 11:
         _old_training(data)
+    if int(revision) < 13:      # attendance was a yes/no before 0013
+        att = data["meeting_attendance"]
+        att["present"] = [s != "absent" for s in att["status"]]
     meta = sa.MetaData()
     counts: dict[str, int] = {}
     with engine.begin() as conn:

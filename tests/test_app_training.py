@@ -282,3 +282,14 @@ def test_every_section_shows_only_its_language(url: str, lang: str) -> None:
         assert len(list(shown_texts(at))) > 5, section
         found += [f"{section}: {leak}" for leak in leaks(at, lang, names)]
     assert not found, "\n".join(found)
+
+
+def test_the_first_section_keeps_the_plain_address_and_another_names_itself(url: str) -> None:
+    """The sidebar's link is /training: opening it must not add ?section=outcomes (a link that lands somewhere other
+    than where it points; the offline browser test saw it)."""
+    at = open_as(url, "social_worker")
+    assert "section" not in at.query_params
+    go(at, "followups")
+    assert at.query_params["section"] == ["followups"]
+    go(at, "outcomes")
+    assert "section" not in at.query_params

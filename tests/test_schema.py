@@ -140,10 +140,12 @@ def test_every_enum_column_refuses_a_code_it_does_not_know(demo_engine: Engine, 
         only = sa.text("status = 'draft'") if table == "distribution_run" else sa.true()   # approved runs are frozen
         conn.execute(t.update().where(only).values({column: sa.literal("martian", sa.String())}))
     # The split's shares rule names each basis too, and SQLite happens to check it first.
-    # A follow-up's status is also named by the rules that a reached one has its day and only it has answers.
+    # A follow-up's status is also named by the rules that a reached one has its day and only it has answers;
+    # minutes other than a draft need their amendment window.
     first = {("cooperative_split", "help_fund_basis"): ("ck_cooperative_split_shares_total_100",),
              ("training_followup", "status"): ("ck_training_followup_reached_has_date",
-                                               "ck_training_followup_answers_need_reached")}
+                                               "ck_training_followup_answers_need_reached"),
+             ("meeting", "minutes_status"): ("ck_meeting_circulated_has_window",)}
     assert any(r in str(refused.value) for r in (rule, *first.get((table, column), ())))
 
 
