@@ -5,14 +5,17 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh dev
 
 # The browser tests use Debian's Chromium and a CJK font (Playwright's own browser download is not used);
-# the spreadsheet tests open our workbooks in LibreOffice.
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v soffice >/dev/null; then
+# the spreadsheet tests open our workbooks in LibreOffice, the minutes' PDF comes from LibreOffice Writer and is read
+# back with poppler's pdftotext.
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v soffice >/dev/null \
+   || [ ! -e /usr/lib/libreoffice/program/libswlo.so ] || ! command -v pdftotext >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      chromium fonts-noto-cjk libreoffice-calc-nogui >/dev/null
+      chromium fonts-noto-cjk libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils >/dev/null
   else
-    echo "Missing: sudo apt-get install chromium fonts-noto-cjk libreoffice-calc-nogui" >&2
+    echo "Missing: sudo apt-get install chromium fonts-noto-cjk libreoffice-calc-nogui libreoffice-writer-nogui" \
+      "poppler-utils" >&2
     exit 1
   fi
 fi
