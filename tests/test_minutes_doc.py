@@ -147,6 +147,9 @@ def test_every_run_names_an_east_asian_font() -> None:
     assert title_font.get(qn("w:eastAsia")) == "黑体"
     normal = doc.styles["Normal"].element.rPr.find(qn("w:rFonts"))
     assert normal.get(qn("w:eastAsia")) == "宋体" and normal.get(qn("w:eastAsiaTheme")) is None
+    # East Asian text is Chinese (the template said en-US, and LibreOffice then chose a Japanese CJK face).
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert defaults.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
 
 
 def test_the_english_minutes_translate_the_labels_and_keep_the_data() -> None:
