@@ -149,6 +149,12 @@ def test_rollover_lists_only_earlier_open_items_of_the_community(engine: Engine)
     assert item.lines[1] == "X1 事项：C1-SW·李四，未开始，2025-09-15 到期，已逾期 77 天"
     assert item.lines[2] == "X2 事项：C1-PLT，进行中，2025-12-20 到期"
     json.dumps(item.evidence)
+    with use_language("en"), engine.connect() as conn:
+        (en,) = propose(conn, meeting_id=this, today=TODAY)
+    assert en.title == "Follow-up of earlier decisions"
+    assert en.lines == ("Action items from earlier meetings still open: 2; overdue: 1.",
+                        "X1 事项: C1-SW·李四, Open, due 2025-09-15, days overdue: 77",
+                        "X2 事项: C1-PLT, In progress, due 2025-12-20")
 
 
 def test_rollover_minutes_grow_with_the_items(engine: Engine) -> None:
@@ -220,7 +226,7 @@ def test_overdue_requests_by_unit_and_hot_topics(engine: Engine) -> None:
     with engine.connect() as conn:
         en = _by_source(propose(conn, meeting_id=this, today=TODAY))["overdue_requests"]
     assert en.title == "Overdue requests and the quarter's hot topics"
-    assert en.lines[0] == "3 overdue requests: 街道办 2, 城管中队 1"
+    assert en.lines[0] == "Overdue requests, 3 in all: 街道办 2, 城管中队 1"
     assert en.lines[1].startswith("Hot topics of 2025Q3 (requests + endorsements): ")
     assert en.evidence == item.evidence
 
@@ -267,6 +273,11 @@ def test_unmet_needs_by_category_over_the_threshold(engine: Engine) -> None:
     assert item.evidence["by_category"] == [{"category": "rights_protection", "unmet": 1, "since": "2025-10-31"},
                                             {"category": "skills_digital", "unmet": 1, "since": "2025-10-01"}]
     assert item.lines == ("超过 30 天未关闭的需求 2 项：权益保障 1、技能与数字鸿沟 1", "最久的已挂 61 天。")
+    with use_language("en"), engine.connect() as conn:
+        (en,) = propose(conn, meeting_id=this, today=TODAY)
+    assert en.title == "Needs left unmet"
+    assert en.lines[1] == "The oldest has been open for 61 days."
+    assert en.lines[0].startswith("Needs open for more than 30 days, 2 in all: ")
     assert ten.evidence["unmet"] == 4
     assert [c["unmet"] for c in ten.evidence["by_category"]] == [3, 1]
     assert none == []
@@ -304,6 +315,11 @@ def test_weak_courses_of_the_period(engine: Engine) -> None:
     assert item.lines[1] == "K1 课程K1：报名 10 人，结业率 50.0%，3个月就业率 —（已回访 0 人）"
     assert item.lines[2] == "K3 课程K3：报名 10 人，结业率 100.0%，3个月就业率 20.0%（已回访 10 人）"
     assert "有 2 门" in item.lines[0]
+    with use_language("en"), engine.connect() as conn:
+        en = _by_source(propose(conn, meeting_id=this, today=TODAY))["training"]
+    assert en.lines[0] == ("Courses of 2025Q3 with at least 10 enrolments and a completion rate under 60% or a 3-month "
+                           "employment rate under 30%: 2.")
+    assert en.lines[2] == "K3 课程K3: 10 enrolled, completion 100.0%, employed at 3 months 20.0% (10 reached)"
     assert loose == []
     assert [c["code"] for c in small["training"].evidence["courses"]] == ["K1", "K2", "K3"]
 
