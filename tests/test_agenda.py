@@ -89,6 +89,19 @@ def test_weak_course(counts: tuple[int, int, int, int], th: Thresholds, flags: l
     assert weak(CourseCounts("K", "课", *counts), th) == flags
 
 
+@pytest.mark.parametrize(("th", "named"), [
+    (Thresholds(unmet_days=-1), "未满足需求的天数"), (Thresholds(completion_below=1.5), "结业率下限"),
+    (Thresholds(employment_below=-0.1), "3个月就业率下限"), (Thresholds(min_enrolled=0), "课程最少报名人数"),
+    (Thresholds(hot_topics=0), "热点类别个数"),
+])
+def test_bad_thresholds_are_refused_by_name(engine: Engine, th: Thresholds, named: str) -> None:
+    with engine.connect() as conn, pytest.raises(RuleError) as err:
+        propose(conn, meeting_id=1, today=TODAY, thresholds=th)
+    assert err.value.key == "agenda.bad_threshold" and named in str(err.value)
+    with use_language("en"):
+        assert "must be between" in str(err.value)
+
+
 # --- hand-built data on both backends --------------------------------------------------------------------------
 
 def _community(conn: Connection, code: str, suffixes: tuple[str, ...] = tuple(KINDS)) -> tuple[int, dict[str, int]]:
