@@ -19,6 +19,7 @@ from tests import factories as f
 
 D = dt.date
 TODAY = D(2025, 12, 1)
+COURSE_END = D(2025, 7, 4)
 KINDS = {"GOV": "government", "PLT": "platform", "ASN": "association", "SW": "social_work", "COOP": "cooperative"}
 
 
@@ -82,8 +83,10 @@ def test_carried_minutes(n: int, minutes: int) -> None:
     ((10, 10, 10, 2), Thresholds(), ["employment"]),                    # 20% < 30%
     ((10, 10, 10, 3), Thresholds(), []),                                # 30% is not under 30%
     ((10, 10, 10, 3), Thresholds(employment_below=0.5), ["employment"]),
-    ((20, 4, 4, 0), Thresholds(), ["completion", "employment"]),
+    ((20, 4, 4, 0), Thresholds(), ["completion"]),                     # 4 reached: too few for a rate
+    ((20, 4, 4, 0), Thresholds(min_reached=4), ["completion", "employment"]),
     ((20, 4, 4, 0), Thresholds(completion_below=0.2, employment_below=0.0), []),
+    ((30, 30, 1, 0), Thresholds(), []),                                 # 0 of 1 reached is not a 0% rate
 ])
 def test_weak_course(counts: tuple[int, int, int, int], th: Thresholds, flags: list[str]) -> None:
     assert weak(CourseCounts("K", "课", *counts), th) == flags
@@ -238,7 +241,7 @@ def test_overdue_requests_by_unit_and_hot_topics(engine: Engine) -> None:
     set_language("en")
     with engine.connect() as conn:
         en = _by_source(propose(conn, meeting_id=this, today=TODAY))["overdue_requests"]
-    assert en.title == "Overdue requests and the quarter's hot topics"
+    assert en.title == "Overdue requests and the hot topics of 2025Q3"
     assert en.lines[0] == "Overdue requests, 3 in all: 街道办 2, 城管中队 1"
     assert en.lines[1].startswith("Hot topics of 2025Q3 (requests + endorsements): ")
     assert en.evidence == item.evidence
@@ -297,8 +300,9 @@ def test_unmet_needs_by_category_over_the_threshold(engine: Engine) -> None:
 
 
 def _course(conn: Connection, cid: int, pids: list[int], code: str, enrolled: int, completed: int,
-            reached: int = 0, employed: int = 0, quarter: str = "2025Q3") -> None:
-    kid = f.course(conn, cid, code, title=f"课程{code}", quarter=quarter)
+            reached: int = 0, employed: int = 0, quarter: str = "2025Q3", end: dt.date = COURSE_END) -> None:
+    kid = f.course(conn, cid, code, title=f"课程{code}", quarter=quarter, start_date=end - dt.timedelta(days=3),
+                   end_date=end)
     for i in range(enrolled):
         done = i < completed
         eid = f.enrolment(conn, kid, pids[i], cid, f"{code}-E{i}", completed=done, quarter=quarter)
@@ -316,6 +320,7 @@ def test_weak_courses_of_the_period(engine: Engine) -> None:
         _course(conn, cid, pids, "K3", enrolled=10, completed=10, reached=10, employed=2)     # employment 20%
         _course(conn, cid, pids, "K4", enrolled=12, completed=10, reached=8, employed=4)      # 83%, 50%: fine
         _course(conn, cid, pids, "K5", enrolled=10, completed=0, quarter="2025Q4")           # not this period
+        _course(conn, cid, pids, "K6", enrolled=10, completed=0, end=TODAY)                 # still running today
     with engine.connect() as conn:
         item = _by_source(propose(conn, meeting_id=this, today=TODAY))["training"]
         loose = propose(conn, meeting_id=this, today=TODAY,
@@ -404,3 +409,53 @@ def test_demo_ga_meeting_gets_a_sensible_agenda(demo_engine: Engine) -> None:
         assert p.title and p.lines and all(p.lines) and 0 < p.minutes <= 20
         json.dumps(p.evidence)
     assert sum(p.minutes for p in items) <= 60
+
+
+def test_a_meeting_prepared_before_its_quarter_ends_uses_the_quarter_that_has(engine: Engine) -> None:
+    """Prepared on 2025-09-28 for a meeting on 2025-10-02, the figures are of 2025Q2 (2025Q3 is not over: its
+    requests and courses are still coming in), and the title says which quarter it is."""
+    with engine.begin() as conn:
+        cid, _ = _community(conn, "C1")
+        mid = f.meeting(conn, cid, "C1-JM", held_on=D(2025, 10, 2), quarter="2025Q4")
+        pids = [f.practitioner(conn, cid, f"P{i}") for i in range(10)]
+        _course(conn, cid, pids, "K2", enrolled=10, completed=0, quarter="2025Q2", end=D(2025, 5, 1))
+        _course(conn, cid, pids, "K3", enrolled=10, completed=0, quarter="2025Q3", end=D(2025, 7, 4))
+    with engine.connect() as conn:
+        early = _by_source(propose(conn, meeting_id=mid, today=D(2025, 9, 28)))
+        later = _by_source(propose(conn, meeting_id=mid, today=D(2025, 10, 5)))
+    assert [c["code"] for c in early["training"].evidence["courses"]] == ["K2"]
+    assert [c["code"] for c in later["training"].evidence["courses"]] == ["K3"]
+
+
+def test_the_request_item_names_the_quarter_of_its_hot_topics(engine: Engine) -> None:
+    with engine.begin() as conn:
+        cid, _ = _community(conn, "C1")
+        _, this, _ = _meetings(conn, cid, "C1")
+        _requests(conn, cid, f.community(conn, "C9"))
+    with engine.connect() as conn:
+        item = _by_source(propose(conn, meeting_id=this, today=TODAY))["overdue_requests"]
+    assert item.title == "逾期诉求与 2025Q3 热点"
+    with use_language("en"), engine.connect() as conn:
+        en = _by_source(propose(conn, meeting_id=this, today=TODAY))["overdue_requests"]
+    assert en.title == "Overdue requests and the hot topics of 2025Q3"
+
+
+def test_a_pending_correction_is_not_listed_beside_the_run_it_replaces(engine: Engine) -> None:
+    with engine.begin() as conn:
+        cid, _ = _community(conn, "C1")
+        _, this, _ = _meetings(conn, cid, "C1")
+        coop = f.cooperative(conn, cid)
+        split = f.split(conn, coop)
+        _run(conn, coop, split, "RUN1", "2025Q3", D(2025, 7, 1), D(2025, 9, 30), "approved")
+        _run(conn, coop, split, "RUN1-C", "2025Q3", D(2025, 7, 1), D(2025, 9, 30), "draft")
+        conn.execute(sa.text("UPDATE distribution_run SET replaces_run_id = (SELECT id FROM distribution_run "
+                             "WHERE code = 'RUN1') WHERE code = 'RUN1-C'"))
+    with engine.connect() as conn:
+        (item,) = propose(conn, meeting_id=this, today=TODAY)
+    assert [r["code"] for r in item.evidence["runs"]] == ["RUN1"]
+
+
+@pytest.mark.parametrize("start", [" 9:30", "+9:30", "-0:30", "09:3 ", "０９:３０"])
+def test_a_start_time_is_two_digits_colon_two_digits(start: str) -> None:
+    with pytest.raises(RuleError):
+        schedule(start, [10])

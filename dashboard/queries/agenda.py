@@ -1,7 +1,9 @@
 """The agenda builder's reads: for one meeting, the figures behind each area it may propose, counted in SQL.
 
 The period of the quarter-bound figures (hot topics, courses, distribution runs) is the last quarter that has ended
-on or before the meeting's date: a meeting held mid-quarter discusses the quarter before, whose figures are final.
+on or before the meeting's date and on or before today: a meeting held mid-quarter discusses the quarter before,
+and an agenda prepared before a quarter ends does not present that quarter's unfinished figures as final. A course
+is judged only once it has ended (before today): one still running has no completions yet.
 What depends on today (overdue requests, needs left open) is counted as it stands on `today`, whatever the quarter.
 """
 
@@ -44,11 +46,11 @@ class MeetingFacts:
     community_id: int
     community: str
     held_on: dt.date
-    period: str                      # ended_quarter(held_on)
+    period: str                      # ended_quarter(min(held_on, today))
     parties: dict[str, int]          # party kind -> the community's party of that kind (lowest code)
 
 
-def meeting_facts(conn: Connection, meeting_id: int) -> MeetingFacts | None:
+def meeting_facts(conn: Connection, meeting_id: int, today: dt.date) -> MeetingFacts | None:
     row = conn.execute(sa.select(M.c.id, M.c.code, M.c.community_id, COMMUNITY.c.name, M.c.held_on)
                        .join(COMMUNITY, COMMUNITY.c.id == M.c.community_id).where(M.c.id == meeting_id)).first()
     if row is None:
@@ -58,8 +60,8 @@ def meeting_facts(conn: Connection, meeting_id: int) -> MeetingFacts | None:
     for kind, pid in conn.execute(sa.select(P.c.kind, P.c.id).where(P.c.community_id == row.community_id)
                                   .order_by(P.c.code)):
         parties.setdefault(str(kind), int(pid))
-    return MeetingFacts(int(row.id), str(row.code), int(row.community_id), str(row.name), held, ended_quarter(held),
-                        parties)
+    return MeetingFacts(int(row.id), str(row.code), int(row.community_id), str(row.name), held,
+                        ended_quarter(min(held, today)), parties)
 
 
 def overdue_by_unit(conn: Connection, *, community_id: int, today: dt.date) -> list[tuple[str, str, int]]:
@@ -107,16 +109,19 @@ class CourseCounts:
     m3_employed: int
 
 
-def course_counts(conn: Connection, *, community_id: int, quarter: str, min_enrolled: int) -> list[CourseCounts]:
-    """The community's courses of the quarter with at least `min_enrolled` enrolments: enrolled, completed, reached
-    and employed at 3 months (as the training page counts them: follow-ups of completed enrolments only)."""
+def course_counts(conn: Connection, *, community_id: int, quarter: str, min_enrolled: int,
+                  ended_before: dt.date) -> list[CourseCounts]:
+    """The community's courses of the quarter that ended before `ended_before`, with at least `min_enrolled`
+    enrolments: enrolled, completed, reached and employed at 3 months (as the training page counts them:
+    follow-ups of completed enrolments only)."""
     counts = ts.kept_counts()
     enrolled = counts["enrolled"]
     per_course = (sa.select(E.c.course_id, enrolled.label("enrolled"), counts["completed"].label("completed"),
                             counts["m3_reached"].label("m3_reached"), counts["m3_employed"].label("m3_employed"))
                   .select_from(ts.with_followups(E))
                   .where(E.c.course_id.in_(sa.select(C.c.id).where(C.c.community_id == community_id,
-                                                                    C.c.quarter == quarter)))
+                                                                    C.c.quarter == quarter,
+                                                                    C.c.end_date < ended_before)))
                   .group_by(E.c.course_id).having(enrolled >= min_enrolled).subquery())
     stmt = (sa.select(C.c.code, C.c.title, per_course.c.enrolled, per_course.c.completed, per_course.c.m3_reached,
                       per_course.c.m3_employed)
@@ -129,13 +134,15 @@ RUN_FIELDS = ["cooperative", "code", "period", "status", "profit_cents", "member
 
 def distribution_runs(conn: Connection, *, community_id: int, quarter: str) -> list[dict[str, Any]]:
     """The community's cooperatives' distribution runs whose period lies within the quarter (the quarter's run or
-    its months'), reversed ones left out (a reversed run was replaced), by cooperative and period."""
+    its months'), reversed ones left out (a reversed run was replaced) and so are corrections still in draft (the
+    approved run they would replace stands until one is approved), by cooperative and period."""
     start, end = quarter_bounds(quarter)
     stmt = (sa.select(COOP.c.name, RUN.c.code, RUN.c.period, RUN.c.status, RUN.c.profit_cents,
                       RUN.c.member_pool_cents, RUN.c.public_fund_cents)
             .join(COOP, COOP.c.id == RUN.c.cooperative_id)
             .where(COOP.c.community_id == community_id, RUN.c.period_start >= start, RUN.c.period_end <= end,
-                   RUN.c.status != RunStatus.reversed.value)
+                   RUN.c.status != RunStatus.reversed.value,
+                   sa.not_(sa.and_(RUN.c.status == RunStatus.draft.value, RUN.c.replaces_run_id.is_not(None))))
             .order_by(COOP.c.code, RUN.c.period, RUN.c.code))
     return [{k: (str(v) if k in ("cooperative", "code", "period", "status") else int(v))
              for k, v in zip(RUN_FIELDS, row, strict=True)} for row in conn.execute(stmt)]

@@ -19,6 +19,7 @@ from dashboard.queries import agenda as q
 from dashboard.queries.meetings import carried_over
 from dashboard.services.errors import RuleError
 from dashboard.services.meeting_types import Proposal
+from dashboard.services.training_funnel import SMALL_BASE
 from data_models.enums import ActionStatus, AgendaSource, NeedCategory, PartyKind, RequestCategory, RunStatus
 
 LIST_MAX = 5                   # units, categories or courses named on one line; the rest as «…»
@@ -31,6 +32,7 @@ class Thresholds:
     completion_below: float = 0.6   # 结业率 under this is weak
     employment_below: float = 0.3   # 3个月就业率 under this is weak
     min_enrolled: int = 10          # a course with fewer enrolments is too small to judge
+    min_reached: int = SMALL_BASE   # an employment rate over fewer people reached is not judged (as on the page)
     hot_topics: int = 3             # how many request categories the hot topics name
 
     def check(self) -> None:
@@ -39,6 +41,7 @@ class Thresholds:
                                        ("completion_below", self.completion_below, 0.0, 1.0),
                                        ("employment_below", self.employment_below, 0.0, 1.0),
                                        ("min_enrolled", self.min_enrolled, 1, 100_000),
+                                       ("min_reached", self.min_reached, 1, 100_000),
                                        ("hot_topics", self.hot_topics, 1, 50)):
             if not low <= value <= high:
                 raise RuleError("agenda.bad_threshold", name=t(f"agenda.threshold.{name}"), value=value, low=low,
@@ -54,11 +57,11 @@ def propose(conn: Connection, *, meeting_id: int, today: dt.date,
             thresholds: Thresholds = Thresholds()) -> list[Proposal]:
     """The agenda the data proposes for the meeting, in order (see the module's docstring)."""
     thresholds.check()
-    facts = q.meeting_facts(conn, meeting_id)
+    facts = q.meeting_facts(conn, meeting_id, today)
     if facts is None:
         raise RuleError("agenda.unknown_meeting", id=meeting_id)
     out = [p for p in (_carried(conn, facts, today), _requests(conn, facts, today, thresholds),
-                       _needs(conn, facts, today, thresholds), _training(conn, facts, thresholds),
+                       _needs(conn, facts, today, thresholds), _training(conn, facts, today, thresholds),
                        _distribution(conn, facts)) if p is not None]
     return out
 
@@ -111,7 +114,7 @@ def _requests(conn: Connection, facts: q.MeetingFacts, today: dt.date, th: Thres
         named = [t("agenda.requests.topic", category=label(cat, RequestCategory), requests=k, endorsements=e)
                  for cat, k, e in hot]
         lines.append(t("agenda.requests.hot", quarter=facts.period, topics=_named(named)))
-    return Proposal(source=AgendaSource.overdue_requests.value, title=t("agenda.requests.title"),
+    return Proposal(source=AgendaSource.overdue_requests.value, title=t("agenda.requests.title", quarter=facts.period),
                     presenter_party_id=facts.parties.get(PartyKind.government.value),
                     minutes=MINUTES["overdue_requests"], lines=tuple(lines),
                     evidence={"as_of": today.isoformat(), "overdue": total,
@@ -144,20 +147,22 @@ def _rate(numerator: int, denominator: int) -> float | None:
 
 def weak(course: q.CourseCounts, th: Thresholds) -> list[str]:
     """Which of the course's rates are under their threshold: 'completion' (completed ÷ enrolled) and 'employment'
-    (employed ÷ reached at 3 months; not judged while nobody has been reached)."""
+    (employed ÷ reached at 3 months; judged only once `min_reached` people have been reached: the training page
+    warns on a rate over fewer than SMALL_BASE, and 0 of 1 reached is not a 0% course)."""
     out = []
     completion = _rate(course.completed, course.enrolled)
     if course.enrolled >= th.min_enrolled and completion is not None and completion < th.completion_below:
         out.append("completion")
     employment = _rate(course.m3_employed, course.m3_reached)
-    if course.enrolled >= th.min_enrolled and employment is not None and employment < th.employment_below:
+    if (course.enrolled >= th.min_enrolled and course.m3_reached >= th.min_reached and employment is not None
+            and employment < th.employment_below):
         out.append("employment")
     return out
 
 
-def _training(conn: Connection, facts: q.MeetingFacts, th: Thresholds) -> Proposal | None:
+def _training(conn: Connection, facts: q.MeetingFacts, today: dt.date, th: Thresholds) -> Proposal | None:
     courses = q.course_counts(conn, community_id=facts.community_id, quarter=facts.period,
-                              min_enrolled=th.min_enrolled)
+                              min_enrolled=th.min_enrolled, ended_before=today)
     flagged = [(c, w) for c in courses if (w := weak(c, th))]
     if not flagged:
         return None
@@ -195,7 +200,7 @@ def _distribution(conn: Connection, facts: q.MeetingFacts) -> Proposal | None:
 def _minute_of(starts_at: str) -> int:
     try:
         hh, mm = starts_at.split(":")
-        if len(hh) != 2 or len(mm) != 2:
+        if not (len(hh) == len(mm) == 2 and (hh + mm).isascii() and (hh + mm).isdigit()):
             raise ValueError(starts_at)
         h, m = int(hh), int(mm)
     except ValueError:
