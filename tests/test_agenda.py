@@ -173,6 +173,24 @@ def test_rollover_lists_only_earlier_open_items_of_the_community(engine: Engine)
                         "X2 事项: C1-PLT, In progress, due 2025-12-20")
 
 
+def test_rollover_counts_an_earlier_meeting_of_the_same_day_and_not_a_consultation(engine: Engine) -> None:
+    """A joint meeting's 落实情况 takes the joint meetings before it, also one held earlier the same day (a lower id),
+    and not the items of a 协商议事会 (a consultation has its own follow-up)."""
+    with engine.begin() as conn:
+        cid, parties = _community(conn, "C1")
+        morning = f.meeting(conn, cid, "C1-AM", held_on=D(2025, 11, 20), quarter="2025Q4")
+        talk = f.meeting(conn, cid, "C1-CONS", held_on=D(2025, 9, 1), quarter="2025Q3", kind="consultation")
+        this = f.meeting(conn, cid, "C1-PM", held_on=D(2025, 11, 20), quarter="2025Q4")
+        f.action(conn, morning, parties["GOV"], "X1", created_on=D(2025, 11, 20), due_on=D(2025, 11, 30))
+        f.action(conn, talk, parties["GOV"], "X2", created_on=D(2025, 9, 1), due_on=D(2025, 9, 30))
+        f.action(conn, this, parties["GOV"], "X3", created_on=D(2025, 11, 20), due_on=D(2025, 11, 30))
+    with engine.connect() as conn:
+        (item,) = propose(conn, meeting_id=this, today=TODAY)
+        (first,) = [p for p in propose(conn, meeting_id=morning, today=TODAY) if p.source == "action_item"] or [None]
+    assert [i["code"] for i in item.evidence["items"]] == ["X1"]
+    assert first is None
+
+
 def test_rollover_minutes_grow_with_the_items(engine: Engine) -> None:
     with engine.begin() as conn:
         cid, parties = _community(conn, "C1")

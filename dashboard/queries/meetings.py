@@ -59,9 +59,12 @@ def _frame(conn: Connection, stmt: sa.Select[tuple[object, ...]], today: dt.date
 
 
 def carried_over(conn: Connection, *, meeting_id: int, today: dt.date) -> pd.DataFrame:
-    """上次决议落实情况 of a meeting: open or in-progress items decided at the same community's earlier meetings."""
-    this = sa.select(M.c.community_id, M.c.held_on).where(M.c.id == meeting_id).subquery()
-    stmt = (_actions().join(this, sa.and_(M.c.community_id == this.c.community_id, M.c.held_on < this.c.held_on))
+    """上次决议落实情况 of a meeting: open or in-progress items decided at the same community's earlier meetings of the
+    same kind (a consultation's items are followed up by consultations); earlier means an earlier day, or the same
+    day and made before it (a lower id)."""
+    this = sa.select(M.c.id, M.c.community_id, M.c.held_on, M.c.kind).where(M.c.id == meeting_id).subquery()
+    earlier = sa.or_(M.c.held_on < this.c.held_on, sa.and_(M.c.held_on == this.c.held_on, M.c.id < this.c.id))
+    stmt = (_actions().join(this, sa.and_(M.c.community_id == this.c.community_id, M.c.kind == this.c.kind, earlier))
             .where(X.c.status.in_(OPEN)))
     return _frame(conn, stmt, today)
 
