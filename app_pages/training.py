@@ -43,9 +43,14 @@ if "training_section" not in st.session_state:      # a link such as /training?s
 section = st.segmented_control(t("training.section"), list(sections), key="training_section", required=True,
                                format_func=sections.__getitem__, label_visibility="collapsed",
                                persist_state="session") or view.SECTIONS[0]
-# The URL names the section by its code (bind="query-params" would write the label, which changes with the language).
-if st.query_params.get("section") != section:
-    st.query_params["section"] = section
+# The URL names the section by its code (bind="query-params" would write the label, which changes with the language);
+# the first section keeps the plain /training address, so a link from the sidebar lands where it says.
+wanted = None if section == view.SECTIONS[0] else section
+if st.query_params.get("section") != wanted:
+    if wanted is None:
+        del st.query_params["section"]
+    else:
+        st.query_params["section"] = wanted
 
 
 def has_data() -> bool:

@@ -290,6 +290,6 @@ def test_the_first_section_keeps_the_plain_address_and_another_names_itself(url:
     at = open_as(url, "social_worker")
     assert "section" not in at.query_params
     go(at, "followups")
-    assert at.query_params["section"] == ["followups"]
+    assert at.query_params["section"] == "followups"
     go(at, "outcomes")
     assert "section" not in at.query_params
