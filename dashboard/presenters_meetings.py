@@ -202,7 +202,8 @@ def overdue_cell(days: int, status: str) -> str:
 def actions_frame(actions: pd.DataFrame) -> pd.DataFrame:
     """Action items as a table: overdue ones say by how many days (the query puts them first)."""
     rows = [{t("meetings.col.code"): r["code"], t("meetings.col.action"): r["title"],
-             t("meetings.col.owner_party"): r["owner_party"], t("meetings.col.owner_person"): text(r["owner_person"], "—"),
+             t("meetings.col.owner_party"): r["owner_party"],
+             t("meetings.col.owner_person"): text(r["owner_person"], "—"),
              t("meetings.col.due"): day(r["due_on"]), t("meetings.col.status"): enum_label("ActionStatus", r["status"]),
              t("meetings.col.overdue"): overdue_cell(int(r["days_overdue"]), str(r["status"])),
              t("meetings.col.note"): text(r["note"]), t("meetings.col.meeting"): r["meeting_code"]}
