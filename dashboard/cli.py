@@ -193,8 +193,14 @@ def _audit(args: argparse.Namespace) -> int:
         anchor = audit.parse_anchor(args.anchor) if args.anchor else None
     except ValueError:
         raise UsageError(t("cli.bad_anchor", anchor=args.anchor)) from None
+    from dashboard.services.minutes import verify_minutes
+
     with engine.connect() as conn:
         verdict = audit.verify(conn, anchor)
+        bad_minutes = verify_minutes(conn)
+    if verdict.ok and bad_minutes:
+        print(t("cli.audit_minutes_bad", codes="、".join(bad_minutes)), file=sys.stderr)
+        return 1
     if verdict.ok:
         print(t("cli.audit_ok", n=f"{verdict.checked:,}"))
         print(t("cli.audit_head", anchor=f"{verdict.head_id}:{verdict.head_hash}"))
