@@ -212,22 +212,19 @@ def prepare() -> None:
                      s=f"{st.session_state['meetings_proposed_in']:.2f}"))
     st.caption(t("meetings.agenda.editor_help"))
     options = list(party_names.values())
+    shown = view.editor_labels()
     edited = st.data_editor(
-        pd.DataFrame(rows, columns=view.EDITOR_COLUMNS),
-        key=f"meetings_editor_{st.session_state.get('meetings_editor_n', 0)}", num_rows="dynamic", hide_index=True,
-        width="stretch", column_order=view.EDITOR_COLUMNS[:6],
+        view.editor_frame(rows), key=f"meetings_editor_{st.session_state.get('meetings_editor_n', 0)}_{get_language()}",
+        num_rows="dynamic", hide_index=True, width="stretch",
         column_config={
-            "include": st.column_config.CheckboxColumn(t("meetings.editor.include"), default=True, width="small"),
-            "order": st.column_config.NumberColumn(t("meetings.editor.order"), min_value=1, max_value=99, step=1,
-                                                   width="small"),
-            "title": st.column_config.TextColumn(t("meetings.editor.title"), max_chars=300, width="large",
-                                                 required=True),
-            "presenter": st.column_config.SelectboxColumn(t("meetings.editor.presenter"), options=options,
-                                                          width="medium"),
-            "minutes": st.column_config.NumberColumn(t("meetings.editor.minutes"), min_value=1, max_value=240,
-                                                     step=1, default=10, width="small"),
-            "figures": st.column_config.TextColumn(t("meetings.editor.figures"), disabled=True, width="large")})
-    chosen = view.chosen_rows(edited)
+            shown["include"]: st.column_config.CheckboxColumn(default=True, width="small"),
+            shown["order"]: st.column_config.NumberColumn(min_value=1, max_value=99, step=1, width="small"),
+            shown["title"]: st.column_config.TextColumn(max_chars=300, width="large", required=True),
+            shown["presenter"]: st.column_config.SelectboxColumn(options=options, width="medium"),
+            shown["minutes"]: st.column_config.NumberColumn(min_value=1, max_value=240, step=1, default=10,
+                                                            width="small"),
+            shown["figures"]: st.column_config.TextColumn(disabled=True, width="large")})
+    chosen = view.chosen_rows(view.from_editor(edited, rows))
     minutes = view.editor_minutes(chosen)
     if minutes:
         end = times_of(str(m["starts_at"]), minutes)[-1][1]

@@ -117,15 +117,35 @@ def attendance_inputs(rows: Iterable[tuple[int, str, str, str]]) -> list[Attenda
             for p, s, a, d in rows]
 
 
-# The agenda editor's own column names (st.data_editor's keys); their labels come from column_config.
+# The agenda editor's rows; the editor shows the first six under their labels, source and evidence ride along by row.
 EDITOR_COLUMNS = ["include", "order", "title", "presenter", "minutes", "figures", "source", "evidence"]
+EDITOR_SHOWN = EDITOR_COLUMNS[:6]
+
+
+def editor_labels() -> dict[str, str]:
+    return {k: t(f"meetings.editor.{k}") for k in EDITOR_SHOWN}
+
+
+def editor_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """What st.data_editor shows: the visible columns under their labels (the user reads them in the language)."""
+    return pd.DataFrame(list(rows), columns=EDITOR_COLUMNS)[EDITOR_SHOWN].rename(columns=editor_labels())
+
+
+def from_editor(edited: pd.DataFrame, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The editor's frame back under the row keys, each kept row with its source and evidence (the editor keeps a
+    row's index; a row added by hand has a new one and is "manual")."""
+    frame = edited.rename(columns={v: k for k, v in editor_labels().items()}).copy()
+    for key in ("source", "evidence"):
+        frame[key] = [rows[int(i)][key] if pd.api.types.is_integer(i) and 0 <= int(i) < len(rows) else None
+                      for i in frame.index]
+    return frame.reindex(columns=EDITOR_COLUMNS)
 
 
 def editor_rows(proposals: Sequence[Proposal], presenters: Mapping[int, str]) -> list[dict[str, Any]]:
     """The proposals as rows of the editor: all included, in the builder's order, the figures on one line."""
     return [{"include": True, "order": i, "title": p.title,
              "presenter": presenters.get(p.presenter_party_id, "") if p.presenter_party_id is not None else "",
-             "minutes": int(p.minutes), "figures": "；".join(p.lines), "source": p.source,
+             "minutes": int(p.minutes), "figures": t("meetings.lines_sep").join(p.lines), "source": p.source,
              "evidence": json.dumps(p.evidence, ensure_ascii=False, sort_keys=True)}
             for i, p in enumerate(proposals, start=1)]
 

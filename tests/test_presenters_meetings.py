@@ -73,23 +73,28 @@ def proposals() -> list[Proposal]:
 
 
 def test_the_editor_starts_with_every_proposal_included_in_order_with_its_figures() -> None:
-    rows = view.editor_rows(proposals(), PARTIES)
+    with use_language("zh"):
+        rows = view.editor_rows(proposals(), PARTIES)
     assert [r["order"] for r in rows] == [1, 2, 3] and all(r["include"] for r in rows)
     assert rows[1]["presenter"] == "街道办" and rows[1]["figures"] == "逾期诉求 12 件；城管 4"
     assert rows[0]["evidence"] == '{"n": 3}'
 
 
 def test_what_the_user_leaves_in_the_editor_is_what_is_saved_in_that_order() -> None:
-    edited = pd.DataFrame(view.editor_rows(proposals(), PARTIES), columns=view.EDITOR_COLUMNS)
-    edited.loc[1, "include"] = False                                   # dropped
-    edited.loc[2, "order"] = 1                                         # moved to the top...
-    edited.loc[0, "order"] = 2
-    edited.loc[2, "title"] = "  培训成效（修改）  "                    # ...and edited
-    added = {"include": None, "order": None, "title": "其他事项", "presenter": "平台", "minutes": None,
-             "figures": None, "source": None, "evidence": None}         # a row added by hand, left mostly empty
-    blank = {**added, "title": "  "}                                   # an empty row the editor left behind
-    edited = pd.concat([edited, pd.DataFrame([added, blank])], ignore_index=True)
-    chosen = view.chosen_rows(edited)
+    rows = view.editor_rows(proposals(), PARTIES)
+    with use_language("en"):
+        shown = view.editor_frame(rows)
+        assert shown.columns.tolist() == ["Include", "Order", "Item", "Presenter", "Minutes", "Figures"]
+        label = view.editor_labels()
+        shown.loc[1, label["include"]] = False                                 # dropped
+        shown.loc[2, label["order"]] = 1                                       # moved to the top...
+        shown.loc[0, label["order"]] = 2
+        shown.loc[2, label["title"]] = "  培训成效（修改）  "                  # ...and edited
+        added = {label["include"]: None, label["order"]: None, label["title"]: "其他事项", label["presenter"]: "平台",
+                 label["minutes"]: None, label["figures"]: None}              # a row added by hand, mostly empty
+        blank = {**added, label["title"]: "  "}                                # an empty row the editor left behind
+        shown = pd.concat([shown, pd.DataFrame([added, blank], index=[3, 4])])
+        chosen = view.chosen_rows(view.from_editor(shown, rows))
     assert view.editor_minutes(chosen) == [10, 8, 10]
     items = view.agenda_inputs(chosen, {v: k for k, v in PARTIES.items()})
     assert [(i.title, i.presenter_party_id, i.minutes, i.source) for i in items] == [
@@ -99,8 +104,8 @@ def test_what_the_user_leaves_in_the_editor_is_what_is_saved_in_that_order() -> 
 
 
 def test_an_empty_editor_saves_nothing() -> None:
-    empty = pd.DataFrame(columns=view.EDITOR_COLUMNS)
-    assert view.agenda_inputs(view.chosen_rows(empty), {}) == []
+    empty = view.editor_frame([])
+    assert view.agenda_inputs(view.chosen_rows(view.from_editor(empty, [])), {}) == []
 
 
 def actions() -> pd.DataFrame:

@@ -1364,6 +1364,7 @@ STRINGS: dict[str, str] = {
     "meetings.list": "This community's joint meetings",
     "meetings.none": "This community has no joint meeting yet.",
     "meetings.list_sep": ", ",
+    "meetings.lines_sep": "; ",
     "meetings.col.date": "Date",
     "meetings.col.code": "Code",
     "meetings.col.title": "Meeting",

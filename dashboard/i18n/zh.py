@@ -1351,6 +1351,7 @@ STRINGS: dict[str, str] = {
     "meetings.list": "本社区的联席会议",
     "meetings.none": "这个社区还没有联席会议。",
     "meetings.list_sep": "、",
+    "meetings.lines_sep": "；",
     "meetings.col.date": "日期",
     "meetings.col.code": "编号",
     "meetings.col.title": "会议名称",
