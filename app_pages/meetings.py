@@ -67,8 +67,8 @@ def my_actions() -> None:
     if mine.empty:
         st.caption(t("meetings.actions.none"))
         return
-    st.dataframe(view.style_overdue(view.actions_frame(mine), view.overdue_rows(mine)), hide_index=True,
-                 width="stretch")
+    st.dataframe(view.style_overdue(view.actions_frame(mine, view.MINE_COLUMNS), view.overdue_rows(mine)),
+                 hide_index=True, width="stretch")
     export(mine, "mine")
     if loaders.can(Action.action_update):
         move_form(mine[mine["status"].isin(view.OPEN)])
@@ -217,13 +217,14 @@ def prepare() -> None:
         view.editor_frame(rows), key=f"meetings_editor_{st.session_state.get('meetings_editor_n', 0)}_{get_language()}",
         num_rows="dynamic", hide_index=True, width="stretch",
         column_config={
-            shown["include"]: st.column_config.CheckboxColumn(default=True, width="small"),
-            shown["order"]: st.column_config.NumberColumn(min_value=1, max_value=99, step=1, width="small"),
-            shown["title"]: st.column_config.TextColumn(max_chars=300, width="large", required=True),
-            shown["presenter"]: st.column_config.SelectboxColumn(options=options, width="medium"),
+            # Widths in pixels: the six columns fit the 820 px a 1280 px screen leaves beside the sidebar.
+            shown["include"]: st.column_config.CheckboxColumn(default=True, width=50),
+            shown["order"]: st.column_config.NumberColumn(min_value=1, max_value=99, step=1, width=50),
+            shown["title"]: st.column_config.TextColumn(max_chars=300, width=230, required=True),
+            shown["presenter"]: st.column_config.SelectboxColumn(options=options, width=170),
             shown["minutes"]: st.column_config.NumberColumn(min_value=1, max_value=240, step=1, default=10,
-                                                            width="small"),
-            shown["figures"]: st.column_config.TextColumn(disabled=True, width="large")})
+                                                            width=60),
+            shown["figures"]: st.column_config.TextColumn(disabled=True, width=250)})
     chosen = view.chosen_rows(view.from_editor(edited, rows))
     minutes = view.editor_minutes(chosen)
     if minutes:
@@ -231,7 +232,7 @@ def prepare() -> None:
         st.markdown(f"**{t('meetings.agenda.total', n=sum(minutes), start=m['starts_at'], end=end)}**")
     figures = [r for r in rows if r.get("figures")]
     if figures:
-        with st.expander(t("meetings.agenda.figures"), icon=":material/query_stats:"):
+        with st.expander(t("meetings.agenda.figures"), icon=":material/query_stats:", expanded=True):
             for r in figures:
                 st.markdown(f"**{plain(r['title'])}**")
                 st.caption(plain(r["figures"]))
@@ -277,7 +278,7 @@ def projector() -> None:
 
     with st.container(key="meetings_projector"):
         clock()
-        left, mid_, right, _ = st.columns([1, 1, 1, 3])
+        left, mid_, right, _ = st.columns([1, 1, 1.3, 2.7])
         left.button(t("meetings.run.prev"), key="meetings_prev", on_click=move, args=(-1,), disabled=index == 0,
                     icon=":material/skip_previous:", width="stretch")
         mid_.button(t("meetings.run.next_button"), key="meetings_nextitem", on_click=move, args=(1,),

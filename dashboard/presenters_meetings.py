@@ -219,7 +219,12 @@ def overdue_cell(days: int, status: str) -> str:
     return ""
 
 
-def actions_frame(actions: pd.DataFrame) -> pd.DataFrame:
+ACTION_COLUMNS = ("code", "action", "owner_party", "owner_person", "due", "status", "overdue", "note", "meeting")
+# A party's own list leaves out the owner party (it is theirs): the note and the meeting fit on a projector's width.
+MINE_COLUMNS = ("code", "action", "owner_person", "due", "status", "overdue", "note", "meeting")
+
+
+def actions_frame(actions: pd.DataFrame, columns: Sequence[str] = ACTION_COLUMNS) -> pd.DataFrame:
     """Action items as a table: overdue ones say by how many days (the query puts them first)."""
     rows = [{t("meetings.col.code"): r["code"], t("meetings.col.action"): r["title"],
              t("meetings.col.owner_party"): r["owner_party"],
@@ -228,8 +233,8 @@ def actions_frame(actions: pd.DataFrame) -> pd.DataFrame:
              t("meetings.col.overdue"): overdue_cell(int(r["days_overdue"]), str(r["status"])),
              t("meetings.col.note"): text(r["note"]), t("meetings.col.meeting"): r["meeting_code"]}
             for _, r in actions.iterrows()]
-    return pd.DataFrame(rows, columns=[t(f"meetings.col.{c}") for c in (
-        "code", "action", "owner_party", "owner_person", "due", "status", "overdue", "note", "meeting")])
+    return pd.DataFrame(rows, columns=[t(f"meetings.col.{c}") for c in ACTION_COLUMNS])[
+        [t(f"meetings.col.{c}") for c in columns]]
 
 
 def overdue_rows(actions: pd.DataFrame) -> list[bool]:
@@ -306,16 +311,18 @@ def card_of(agenda: pd.DataFrame, index: int, times: Sequence[tuple[str, str]]) 
 def projector_html(card: Card, clock: str, over: bool) -> str:
     """The projector's card: every value escaped (titles are typed by people)."""
     e = html.escape
-    nxt = e(card.next_title) if card.next_title else e(t("meetings.run.last"))
+    nxt = card.next_title if card.next_title else t("meetings.run.last")
     return (f'<div class="jm-card"><div class="jm-meta">{e(t("meetings.run.item_of", n=card.order, total=card.count))}'
             f' · {e(card.span)}</div><div class="jm-title">{e(card.title)}</div>'
-            f'<div class="jm-row"><div class="jm-presenter">{e(t("meetings.run.presenter"))}：{e(card.presenter)}'
-            f' · {e(t("meetings.run.minutes", n=card.minutes))}</div>'
+            f'<div class="jm-row"><div class="jm-presenter">'
+            f'{e(t("meetings.run.presenter_line", party=card.presenter, n=card.minutes))}</div>'
             f'<div class="jm-clock{" jm-over" if over else ""}" data-testid="jm-clock">{e(clock)}</div></div>'
-            f'<div class="jm-next">{e(t("meetings.run.next"))}：{nxt}</div></div>')
+            f'<div class="jm-next">{e(t("meetings.run.next_line", title=nxt))}</div></div>')
 
 
 PROJECTOR_CSS = """<style>
+/* The projector's section starts higher: the current item must fit a 1280x720 screen without scrolling. */
+[data-testid=stMainBlockContainer] {padding-top: 3.2rem;}
 .jm-card {border: 2px solid #1d4ed8; border-radius: 12px; padding: 18px 28px; background: #f8fafc;
   max-height: 440px; overflow: hidden;}
 .jm-meta {font-size: 1.4rem; color: #475569;}

@@ -1,7 +1,7 @@
-"""The 四方联席会议 page in a real Chromium at a projector's 1280x720: the social worker prepares an agenda (生成建议议程,
-save), the projector view shows the current item and its countdown, whole, inside the screen, and the clock runs once
-started; a party's account signs the circulated minutes; the page in English. Screenshots of every section go to
-/tmp/meetings-*.png (and test-artifacts/)."""
+"""The 四方联席会议 page in a real Chromium at a projector's 1280x720: the social worker prepares an agenda
+(生成建议议程, save), the projector view shows the current item and its countdown, whole, inside the screen, and
+the clock runs once started; a party's account signs the circulated minutes; the page in English. Screenshots of
+every section go to /tmp/meetings-*.png (and test-artifacts/)."""
 
 import re
 import shutil
@@ -81,12 +81,13 @@ def section(page: Page, name: str) -> None:
 
 
 def choose_meeting(page: Page, code: str) -> None:
+    """The meeting picker's options read "date · title · status"."""
+    (held_on, title), = rows("SELECT held_on, title FROM meeting WHERE code = :c", c=code)
+    name = f"{str(held_on)[:10]} · {title}"
     box = page.get_by_test_id("stMain").get_by_role("combobox", name=re.compile("^(会议|Meeting)$"))
-    if code in (box.input_value() or ""):
-        return
     idle(page)
     box.click()
-    page.get_by_role("option", name=re.compile(re.escape(code))).first.click()
+    page.get_by_role("option", name=re.compile("^" + re.escape(name))).first.click()
     idle(page)
 
 
