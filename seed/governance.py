@@ -4,6 +4,7 @@ import numpy as np
 
 from dashboard.services.workdays import Calendar
 from seed.common import DATA_END, Columns, Scale, codes, exact_categories, iso, names, pick, quarter_keys
+from seed.meeting_minutes import MinutesBook
 from seed.request_loop import ROUTES, Units, walk
 
 REQUEST_TEXT = {
@@ -136,35 +137,66 @@ NOTES = {"in_progress": "已对接相关单位，正在推进", "done": "已落�
          "cancelled": "情况变化，经协商取消"}
 
 
+ITEM_NOTES = [  # what was said on each standing item (AGENDA's order)
+    "逐项通报上次会议行动事项，未完成的说明原因和新的完成时间。",
+    "社工汇报本季度需求评估和服务响应情况，重点讲未满足的需求。",
+    "街道通报诉求办理进度，逾期事项由承办单位说明。",
+    "行业协会汇报培训完成率和就业情况，讨论下季度课程。",
+    "合作社通报本期分配方案，公益金使用接受各方监督。",
+    "平台介绍从业者权益保障新举措，听取各方意见。",
+]
+# The agenda item (order number) a decision whose action a party owns is recorded under.
+ITEM_OF = {"GOV": 3, "SW": 2, "ASN": 4, "PLT": 6, "COOP": 5}
+PARTY_SUFFIXES = ["GOV", "PLT", "ASN", "SW", "COOP"]
+PLANNED_ON = "2026-12-10"            # next quarter's meeting, prepared with the agenda builder
+
+
 def meetings(rng: np.random.Generator, comm: Columns, party: Columns) -> dict[str, Columns]:
+    """A meeting per community and quarter with attendance, agenda (notes), decisions under their items and action
+    items; every meeting's minutes locked with four signatures but each community's latest, circulated with its
+    window open; and a planned meeting in 2026Q4 without an agenda (seed/meeting_minutes.py builds the minutes)."""
     party_id = dict(zip(party["code"], party["id"], strict=True))
     qstarts = np.arange(np.datetime64("2025-04"), np.datetime64("2026-10"), 3).astype("datetime64[D]")
     out: dict[str, Columns] = {t: {} for t in ["meeting", "meeting_attendance", "agenda_item", "decision",
-                                               "action_item", "action_update"]}
+                                               "action_item", "action_update", "minutes_signature"]}
     rows: dict[str, list[dict[str, object]]] = {t: [] for t in out}
+    # Names of representatives and deputies from a stream of their own: the draws below stay as they were.
+    people_rng = rng.spawn(1)[0]
+    book = MinutesBook(party)
     for cid, ccode, cname in zip(comm["id"], comm["code"], comm["name"], strict=True):
-        for qs in qstarts:
+        for qi, qs in enumerate(qstarts):
             held = qs + 40 + int(rng.integers(0, 14))
             mid = len(rows["meeting"]) + 1
-            rows["meeting"].append({"id": mid, "code": f"{ccode}-JM-{quarter_keys(np.array([held]))[0]}",
-                                    "community_id": cid, "kind": "joint_four_party",
-                                    "title": f"{cname}四方联席会议（{quarter_keys(np.array([held]))[0]}）",
-                                    "held_on": str(held), "quarter": quarter_keys(np.array([held]))[0],
-                                    "location": f"{cname}党群服务中心"})
-            for suffix in ["GOV", "PLT", "ASN", "SW", "COOP"]:
+            quarter = quarter_keys(np.array([held]))[0]
+            meeting = {"id": mid, "code": f"{ccode}-JM-{quarter}", "community_id": cid, "kind": "joint_four_party",
+                       "title": f"{cname}四方联席会议（{quarter}）", "held_on": str(held), "quarter": quarter,
+                       "location": f"{cname}党群服务中心", "starts_at": "09:30"}
+            rows["meeting"].append(meeting)
+            first_att = len(rows["meeting_attendance"])
+            for suffix in PARTY_SUFFIXES:
+                status = "present" if suffix != "PLT" or rng.random() < 0.85 else "absent"
+                deputy = ""
+                if suffix == "ASN" and qi == 2:       # the association sent a deputy that quarter
+                    status, deputy = "deputy", str(names(people_rng, 1)[0])
+                attendees = "" if status != "present" else "、".join(
+                    str(n) for n in names(people_rng, 1 + int(people_rng.integers(0, 2))))
                 rows["meeting_attendance"].append({
-                    "meeting_id": mid, "party_id": party_id[f"{ccode}-{suffix}"], "attendees": "",
-                    "status": "present" if suffix != "PLT" or rng.random() < 0.85 else "absent", "deputy": ""})
+                    "meeting_id": mid, "party_id": party_id[f"{ccode}-{suffix}"], "attendees": attendees,
+                    "status": status, "deputy": deputy})
+            first_item = len(rows["agenda_item"]) + 1
             for order, (title, suffix, minutes, source) in enumerate(AGENDA, start=1):
                 aid = len(rows["agenda_item"]) + 1
                 rows["agenda_item"].append({
                     "id": aid, "code": f"A{aid:06d}", "meeting_id": mid, "order_no": order, "title": title,
-                    "presenter_party_id": party_id[f"{ccode}-{suffix}"], "minutes": minutes, "source": source})
+                    "presenter_party_id": party_id[f"{ccode}-{suffix}"], "minutes": minutes, "source": source,
+                    "evidence": "", "notes": ITEM_NOTES[order - 1]})
+            first_action = len(rows["action_item"])
             for k in rng.choice(len(ACTIONS), size=3, replace=False):
                 title, suffix = ACTIONS[int(k)]
                 did = len(rows["decision"]) + 1
                 rows["decision"].append({"id": did, "code": f"D{did:06d}", "meeting_id": mid,
-                                         "agenda_item_id": None, "text": f"会议议定：{title}"})
+                                         "agenda_item_id": first_item + ITEM_OF[suffix] - 1,
+                                         "text": f"会议议定：{title}"})
                 due = held + int(rng.integers(30, 61))
                 if due <= DATA_END:
                     state = str(rng.choice(["done", "in_progress", "open"], p=[0.75, 0.1, 0.15]))
@@ -181,12 +213,26 @@ def meetings(rng: np.random.Generator, comm: Columns, party: Columns) -> dict[st
                     "note": "" if moved is None else NOTES[state],
                     "updated_by": None if moved is None else f"{ccode}-{suffix}".lower(),
                     "updated_at": None if moved is None else f"{moved}T02:00:00+00:00",
-                    "version": 1 + (moved is not None)})
+                    "version": 1 + (moved is not None), "_moved": None if moved is None else str(moved)})
                 if moved is not None:
                     rows["action_update"].append({
                         "id": len(rows["action_update"]) + 1, "action_item_id": xid, "at": f"{moved}T02:00:00+00:00",
                         "by": f"{ccode}-{suffix}".lower(), "from_status": "open", "to_status": state,
                         "note": NOTES[state]})
+            book.minutes(meeting, ccode, cname, rows["meeting_attendance"][first_att:],
+                         rows["agenda_item"][first_item - 1:], rows["decision"][-3:],
+                         rows["action_item"][first_action:], rows["minutes_signature"],
+                         latest=qi == len(qstarts) - 1)
+        planned = len(rows["meeting"]) + 1
+        rows["meeting"].append({"id": planned, "code": f"{ccode}-JM-2026Q4", "community_id": cid,
+                                "kind": "joint_four_party", "title": f"{cname}四方联席会议（2026Q4）",
+                                "held_on": PLANNED_ON, "quarter": "2026Q4", "location": f"{cname}党群服务中心",
+                                "starts_at": "09:30", **book.draft()})
+        for suffix in PARTY_SUFFIXES:
+            rows["meeting_attendance"].append({"meeting_id": planned, "party_id": party_id[f"{ccode}-{suffix}"],
+                                               "attendees": "", "status": "absent", "deputy": ""})
+    for row in rows["action_item"]:
+        row.pop("_moved")
     for table, table_rows in rows.items():
         out[table] = {k: [r[k] for r in table_rows] for k in table_rows[0]}
     return out

@@ -1,6 +1,7 @@
 """Generate the demo data for a scale and load it in bulk, in foreign-key order, in one transaction."""
 
 import datetime as dt
+import json
 import time
 from typing import Any
 
@@ -10,12 +11,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import data_models
-from dashboard import audit, request_stats, training_stats
+from dashboard import audit, locks, request_stats, training_stats
 from dashboard.bulk import bulk_insert, reset_sequences
 from dashboard.services import distribution
 from dashboard.services.distribution import parse_period
 from data_models import guards
-from seed import activity, governance, people
+from seed import activity, governance, meeting_minutes, people
 from seed.common import SCALES, SEED, Columns
 
 # Tables a reset keeps: accounts and the append-only audit trail are not demo data.
@@ -67,6 +68,26 @@ def wipe(conn: sa.Connection) -> None:
             conn.execute(table.delete())
 
 
+def append_audit(conn: sa.Connection, entries: list[dict[str, Any]]) -> int:
+    """Append many entries to the audit chain in one insert, hashed exactly as audit.record hashes one."""
+    if not entries:
+        return 0
+    locks.serialise(conn, locks.AUDIT)
+    prev = conn.execute(sa.select(audit.TABLE.c.hash).order_by(audit.TABLE.c.id.desc()).limit(1)).scalar()
+    rows = []
+    for entry in entries:
+        stamp = entry["at"].astimezone(dt.UTC)
+        fields = {"at": stamp.isoformat(), "actor": entry["actor"], "action": entry["action"],
+                  "entity": entry["entity"], "entity_id": entry["entity_id"],
+                  **{side: None if entry[side] is None else json.dumps(entry[side], ensure_ascii=False, sort_keys=True,
+                                                                        default=str) for side in ("before", "after")}}
+        digest = audit.entry_hash(prev, fields)
+        rows.append({**fields, "at": stamp, "import_batch_id": None, "prev_hash": prev, "hash": digest})
+        prev = digest
+    conn.execute(sa.insert(audit.TABLE), rows)
+    return len(rows)
+
+
 DEMO_QUARTERS = ["2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
 
 
@@ -106,6 +127,7 @@ def load_demo(engine: Engine, scale_name: str = "demo", *, reset: bool = False,
             counts[name] = bulk_insert(conn, tables[name], list(cols), _rows(cols))
         reset_sequences(conn, [tables[name] for name in data])
         counts["distribution_run"] = distribute(conn, data["cooperative"]["code"])
+        append_audit(conn, meeting_minutes.lock_entries(data))
         audit.record(conn, actor=actor, action="seed", entity="*", entity_id=scale_name,
                      after={"scale": scale_name, "reset": reset, "rows": counts,
                             "seconds": round(time.perf_counter() - started, 1)})

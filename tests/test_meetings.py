@@ -7,63 +7,18 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard import audit
-from dashboard.accounts import Principal
 from dashboard.i18n import STRINGS
 from dashboard.queries import meetings as q
 from dashboard.services import meetings as svc
 from dashboard.services.errors import RuleError
 from dashboard.services.meeting_types import AgendaInput, AttendanceInput
-from data_models.enums import Role
 from tests import factories as f
+from tests.meeting_factories import HELD, TODAY, item, new_meeting, run, town, version
 
 D = dt.date
-TODAY = D(2026, 12, 1)
-HELD = D(2026, 12, 10)
-
-
-@pytest.fixture
-def town(engine: Engine) -> dict[str, Any]:
-    """Community C1 with its five parties, C2 with a government party, and an account per role."""
-    with engine.begin() as conn:
-        c1 = f.community(conn, "C1")
-        c2 = f.community(conn, "C2")
-        ids = {k: f.party(conn, c1, f"C1-{k}", kind) for k, kind in
-               [("GOV", "government"), ("PLT", "platform"), ("ASN", "association"), ("SW", "social_work"),
-                ("COOP", "cooperative")]}
-        ids["C2GOV"] = f.party(conn, c2, "C2-GOV", "government")
-    who = {
-        "sw": Principal("sw", Role.social_worker, party_id=ids["SW"]),
-        "gov": Principal("gov", Role.government, party_id=ids["GOV"]),
-        "plt": Principal("plt", Role.platform, party_id=ids["PLT"]),
-        "asn": Principal("asn", Role.association, party_id=ids["ASN"]),
-        "viewer": Principal("viewer", Role.viewer),
-        "admin": Principal("root", Role.admin),
-    }
-    return {"engine": engine, "c1": c1, "c2": c2, "p": ids, "who": who}
-
-
-def new_meeting(town: dict[str, Any], held: dt.date = HELD, **kw: Any) -> int:
-    with Session(town["engine"], expire_on_commit=False) as s:
-        m = svc.create_meeting(s, community_id=town["c1"], held_on=held, actor=town["who"]["sw"], **kw)
-        s.commit()
-        assert m.id is not None
-        return m.id
-
-
-def version(engine: Engine, meeting_id: int) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(sa.select(svc.M.c.version).where(svc.M.c.id == meeting_id)).scalar_one())
-
-
-def run(engine: Engine, fn: Any, **kw: Any) -> Any:
-    with Session(engine, expire_on_commit=False) as s:
-        out = fn(s, **kw)
-        s.commit()
-        return out
 
 
 # --- quorum ------------------------------------------------------------------------------------------------------
@@ -140,10 +95,6 @@ def test_attendance_is_recorded_a_deputy_needs_a_name_and_a_stale_version_is_ref
 
 
 # --- agenda, notes, decisions, actions ----------------------------------------------------------------------------
-
-def item(title: str, minutes: int = 10, presenter: int | None = None, notes: str = "") -> AgendaInput:
-    return AgendaInput(title, presenter, minutes, notes=notes)
-
 
 @pytest.mark.parametrize(("items", "key"), [
     ([item("  ")], "meeting.item_title_empty"),
@@ -381,3 +332,6 @@ def test_every_field_written_to_the_log_has_a_label(town: dict[str, Any]) -> Non
         assert sorted(r.entity for r in log if f"audit.obj.{r.entity}" not in strings) == []
         assert sorted(r.action for r in log if f"audit.act.{r.action}" not in strings) == []
     assert len(log) == 7
+
+
+__all__ = ["town"]   # the fixture, imported
