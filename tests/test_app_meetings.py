@@ -211,8 +211,10 @@ def test_a_social_worker_generates_and_saves_an_agenda(url: str, lang: str) -> N
 
 
 def editable_meeting(url: str) -> sa.Row:
-    """GA's newest meeting that can still be edited (draft) and has an agenda."""
-    return next(m for m in ga_meetings(url) if m.minutes_status == "draft"
+    """GA's newest meeting that can still be edited (a draft, or circulated with its window open) and has an
+    agenda (the demo's: its latest held meeting is circulated, open for amendment)."""
+    return next(m for m in ga_meetings(url)
+                if (m.minutes_status == "draft" or (m.minutes_status == "circulated" and m.amend_until >= TODAY))
                 and query(url, sa.select(sa.func.count()).select_from(A).where(A.c.meeting_id == m.id))[0][0])
 
 
@@ -265,8 +267,11 @@ def test_a_decision_and_an_action_are_recorded_for_the_current_item(url: str) ->
 
 
 def test_a_social_worker_circulates_the_minutes(url: str) -> None:
-    target = editable_meeting(url)
-    at = open_as(url, "social_worker", "zh", section="minutes", meeting=target.code)
+    target = next(m for m in ga_meetings(url) if m.minutes_status == "draft")     # the planned meeting
+    at = open_as(url, "social_worker", "zh", section="agenda", meeting=target.code)
+    click(at, t("meetings.agenda.propose"))
+    click(at, t("meetings.agenda.save"))
+    go(at, "minutes")
     at.date_input(key="meetings_circulate_until").set_value(TODAY + dt.timedelta(days=5))
     click(at, t("meetings.circulate.submit"))
     assert not errors(at), errors(at)
@@ -299,20 +304,8 @@ def test_the_government_account_moves_its_partys_action(url: str) -> None:
     assert owners <= {gov}
 
 
-def circulated_meeting(url: str) -> sa.Row:
-    """GA's circulated meeting (the demo keeps the latest one open for amendment); made so through the page if the
-    demo has none."""
-    found = [m for m in ga_meetings(url) if m.minutes_status == "circulated"]
-    if found:
-        return found[0]
-    target = editable_meeting(url)
-    at = open_as(url, "social_worker", "zh", section="minutes", meeting=target.code)
-    click(at, t("meetings.circulate.submit"))
-    return query(url, sa.select(M).where(M.c.id == target.id))[0]
-
-
 def test_each_party_signs_and_the_fourth_signature_locks_the_minutes(url: str) -> None:
-    target = circulated_meeting(url)
+    (target,) = [m for m in ga_meetings(url) if m.minutes_status == "circulated"]    # the demo's latest held
     admin = open_as(url, "admin", "zh", section="minutes", meeting=target.code)
     assert not [b for b in admin.button if b.key == "meetings_sign"]        # an admin signs for no party
     roles = ["social_worker", "government", "association", "platform"]
