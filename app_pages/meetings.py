@@ -4,12 +4,11 @@ the meeting chosen is kept for the session and named too (?meeting=GA-JM-2026Q4)
 
 import datetime as dt
 import time
-from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from app_pages.meetings_run import Chosen, attempt, run, times_of
 from dashboard import loaders
 from dashboard import loaders_meetings as data
 from dashboard import presenters_meetings as view
@@ -19,7 +18,6 @@ from dashboard.services import agenda as agenda_rules
 from dashboard.services.errors import RuleError
 from dashboard.services.meeting_types import MinutesContent
 from dashboard.text import plain, plain_table, rule_message
-from data_models.enums import AttendanceStatus
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,19 +41,6 @@ if section == view.SECTIONS[0]:
     st.query_params.pop("section", None)
 elif st.query_params.get("section") != section:
     st.query_params["section"] = section
-
-
-def attempt(write: Callable[[], Any], message: Callable[[Any], str] | str) -> None:
-    """Run a write; on success flash its message (a text, or made from what the write returned) and draw the page
-    again; on refusal say why, the reads made again (someone may have changed the meeting meanwhile)."""
-    try:
-        result = write()
-    except RuleError as err:
-        data.forget()
-        st.error(rule_message(err))
-        return
-    loaders.flash(message(result) if callable(message) else message)
-    st.rerun()
 
 
 def my_actions() -> None:
@@ -170,20 +155,6 @@ amend_until = seal["amend_until"]
 agenda = data.load_agenda(mid)
 
 
-def times_of(starts_at: str, minutes: list[int]) -> list[tuple[str, str]]:
-    try:
-        return agenda_rules.schedule(starts_at, minutes)
-    except RuleError as err:
-        st.warning(rule_message(err))
-        return [("", "")] * len(minutes)
-
-
-def attendance_quorum() -> tuple[bool, tuple[str, ...], pd.DataFrame]:
-    rows = data.load_attendance(mid)
-    quorate, missing = view.quorate_of(zip(rows["kind"], rows["status"], rows["deputy"], strict=True))
-    return quorate, missing, rows
-
-
 def saved_agenda() -> None:
     st.subheader(t("meetings.agenda.saved"))
     if agenda.empty:
@@ -242,121 +213,6 @@ def prepare() -> None:
             st.session_state.pop(draft_key, None)
         attempt(go, t("meetings.agenda.saved_done", n=len(chosen)))
     saved_agenda()
-
-
-def run() -> None:
-    st.html(view.PROJECTOR_CSS)
-    if agenda.empty:
-        st.info(t("meetings.agenda.empty"))
-    else:
-        projector()
-    attendance()
-
-
-def projector() -> None:
-    state_key = f"meetings_run_{mid}"
-    index, started = st.session_state.get(state_key, (0, None))
-    index = max(0, min(int(index), len(agenda) - 1))
-
-    def move(step: int) -> None:
-        i, s = st.session_state.get(state_key, (0, None))
-        i = max(0, min(int(i) + step, len(agenda) - 1))
-        st.session_state[state_key] = (i, None if s is None else time.time())   # a running clock goes on
-
-    def start() -> None:
-        st.session_state[state_key] = (st.session_state.get(state_key, (0, None))[0], time.time())
-
-    times = times_of(str(m["starts_at"]), [int(x) for x in agenda["minutes"]])
-    card = view.card_of(agenda, index, times)
-    if card is None:
-        return
-
-    @st.fragment(run_every=1 if started is not None else None)
-    def clock() -> None:
-        text, over = view.countdown(card.minutes, started, time.time())
-        st.html(view.projector_html(card, text, over))
-
-    with st.container(key="meetings_projector"):
-        clock()
-        left, mid_, right, _ = st.columns([1, 1, 1.3, 2.7])
-        left.button(t("meetings.run.prev"), key="meetings_prev", on_click=move, args=(-1,), disabled=index == 0,
-                    icon=":material/skip_previous:", width="stretch")
-        mid_.button(t("meetings.run.next_button"), key="meetings_nextitem", on_click=move, args=(1,),
-                    disabled=index >= len(agenda) - 1, icon=":material/skip_next:", width="stretch")
-        right.button(t("meetings.run.start"), key="meetings_start", on_click=start, type="primary",
-                     icon=":material/timer:", width="stretch")
-    item = agenda.iloc[index]
-    decisions = data.load_decisions(mid)
-    quorate, _, _ = attendance_quorum()
-    here = decisions[decisions["agenda_item_id"] == int(item["id"])]
-    for _, d in here.iterrows():
-        st.markdown(f"**{plain(d['code'])}** {plain(view.decision_text(str(d['text']), not quorate))}")
-    if not writer:
-        return
-    with st.expander(t("meetings.run.record"), icon=":material/edit_note:", expanded=True):
-        record_forms(item, here)
-
-
-def record_forms(item: pd.Series, decisions: pd.DataFrame) -> None:
-    item_id = int(item["id"])
-    left, right = st.columns(2)
-    with left.form("meetings_decision_form", clear_on_submit=True):
-        text = st.text_area(t("meetings.decision.text"), key="meetings_decision_text", max_chars=1000, height=100)
-        decided = st.form_submit_button(t("meetings.decision.submit"), type="primary")
-    if decided:
-        attempt(lambda: data.add_decision(mid, version=version, agenda_item_id=item_id, text=text, on=today),
-                lambda made: t("meetings.decision.done", code=made))
-    owners = {int(k): v for k, v in party_names.items()}
-    tied = {0: t("meetings.action.no_decision"), **{int(r["id"]): f"{r['code']} {r['text'][:30]}"
-                                                   for _, r in decisions.iterrows()}}
-    with right.form("meetings_action_form", clear_on_submit=True):
-        title = st.text_input(t("meetings.action.title"), key="meetings_action_title", max_chars=300)
-        a, b = st.columns(2)
-        owner = a.selectbox(t("meetings.action.owner"), list(owners), key="meetings_action_owner",
-                            format_func=owners.__getitem__)
-        person = b.text_input(t("meetings.action.person"), key="meetings_action_person", max_chars=100)
-        c, d = st.columns(2)
-        due = c.date_input(t("meetings.action.due"), value=today + dt.timedelta(days=30), key="meetings_action_due")
-        decision = d.selectbox(t("meetings.action.decision"), list(tied), key="meetings_action_decision",
-                               format_func=tied.__getitem__)
-        added = st.form_submit_button(t("meetings.action.submit"), type="primary")
-    if added and owner is not None:
-        attempt(lambda: data.add_action(mid, version=version, decision_id=decision or None, title=title,
-                                        owner_party_id=int(owner), owner_person=person, due_on=due, on=today),
-                lambda made: t("meetings.action.done", code=made))
-    with st.form(f"meetings_notes_form_{item_id}"):
-        notes = st.text_area(t("meetings.notes.label"), value=view.text(item["notes"]), key=f"meetings_notes_{item_id}",
-                             max_chars=4000, height=100)
-        noted = st.form_submit_button(t("meetings.notes.submit"))
-    if noted:
-        attempt(lambda: data.save_notes(item_id, version=version, notes=notes, on=today), t("meetings.notes.done"))
-
-
-def attendance() -> None:
-    st.subheader(t("meetings.attendance.title"))
-    quorate, missing, rows = attendance_quorum()
-    (st.success if quorate else st.warning)(view.quorum_line(quorate, missing))
-    st.table(plain_table(view.attendance_frame(rows)), hide_index=True)
-    if not writer:
-        return
-    states = {s.value: t(f"enum.AttendanceStatus.{s.value}") for s in AttendanceStatus}
-    with st.expander(t("meetings.attendance.edit"), icon=":material/how_to_reg:"):
-        with st.form("meetings_attendance_form"):
-            entered = []
-            for _, r in rows.iterrows():
-                pid = int(r["party_id"])
-                a, b, c = st.columns([2, 3, 2])
-                s = a.selectbox(str(r["party"]), list(states), index=list(states).index(str(r["status"])),
-                                key=f"meetings_att_status_{pid}", format_func=states.__getitem__)
-                who = b.text_input(t("meetings.attendance.attendees"), value=view.text(r["attendees"]),
-                                   key=f"meetings_att_who_{pid}", max_chars=300)
-                dep = c.text_input(t("meetings.attendance.deputy"), value=view.text(r["deputy"]),
-                                   key=f"meetings_att_deputy_{pid}", max_chars=100)
-                entered.append((pid, str(s), who, dep))
-            saved = st.form_submit_button(t("meetings.attendance.submit"), type="primary")
-        if saved:
-            attempt(lambda: data.set_attendance(mid, version=version, rows=view.attendance_inputs(entered), on=today),
-                    t("meetings.attendance.done"))
 
 
 def actions() -> None:
@@ -475,10 +331,12 @@ def addenda() -> None:
             attempt(lambda: data.add_addendum(mid, text=text), lambda n: t("meetings.addenda.done", n=n))
 
 
+chosen = Chosen(id=mid, version=version, starts_at=str(m["starts_at"]), agenda=agenda, party_names=party_names,
+                today=today, writer=writer)
 if section == "agenda":
     prepare()
 elif section == "run":
-    run()
+    run(chosen)
 elif section == "actions":
     actions()
 elif section == "minutes":
