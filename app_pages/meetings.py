@@ -12,6 +12,7 @@ from app_pages.meetings_run import Chosen, attempt, run, times_of
 from dashboard import loaders
 from dashboard import loaders_meetings as data
 from dashboard import presenters_meetings as view
+from dashboard import presenters_minutes as minutes_view
 from dashboard.access import Action
 from dashboard.i18n import fmt_int, get_language, t
 from dashboard.services import agenda as agenda_rules
@@ -30,6 +31,12 @@ today = loaders.today()
 me = loaders.principal()
 writer = loaders.can(Action.meeting_write)
 
+# A keyed choice keeps its label in the browser: after a language switch each is given its value again so the label
+# comes in the new language (app.py does this for the shared widgets; the attendance form's keys are per party).
+if st.session_state.get("meetings_lang_shown") != get_language():
+    for key in [k for k in st.session_state if view.relabelled(str(k))]:
+        st.session_state[key] = st.session_state[key]
+    st.session_state.meetings_lang_shown = get_language()
 sections = {k: t(f"meetings.tab.{k}") for k in view.SECTIONS}
 if "meetings_section" not in st.session_state:      # a link such as /meetings?section=run opens that section
     st.session_state.meetings_section = view.section_of(st.query_params.get("section"))
@@ -253,8 +260,8 @@ def minutes_section() -> None:
         st.caption(t("meetings.sign.rule"))
     lifecycle()
     st.subheader(t("meetings.sign.title"))
-    st.table(plain_table(view.signature_rows(parties, signatures)), hide_index=True)
-    party = view.may_sign_for(parties, signatures, me.party_id)
+    st.table(plain_table(minutes_view.signature_rows(parties, signatures)), hide_index=True)
+    party = minutes_view.may_sign_for(parties, signatures, me.party_id)
     signable = status == "circulated" and party is not None and loaders.can(Action.minutes_sign)
     if signable and st.button(t("meetings.sign.button", party=party), key="meetings_sign", type="primary",
                               icon=":material/draw:"):
@@ -262,7 +269,7 @@ def minutes_section() -> None:
                     lambda locked: t("meetings.sign.locked") if locked else t("meetings.sign.signed", party=party))
     downloads(content)
     st.divider()
-    for block in view.minutes_blocks(content):
+    for block in minutes_view.minutes_blocks(content):
         if block.kind == "heading":
             st.markdown(f"#### {plain(block.text)}")
         elif block.kind == "table" and block.table is not None:

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboard import presenters_meetings as view
+from dashboard import presenters_minutes as minutes_view
 from dashboard.i18n import t, use_language
 from dashboard.services.meeting_types import (
     MinutesAction,
@@ -190,7 +191,7 @@ def content(quorate: bool) -> MinutesContent:
 
 def test_the_minutes_on_screen_follow_the_document_and_mark_provisional_decisions() -> None:
     with use_language("zh"):
-        blocks = view.minutes_blocks(content(quorate=False))
+        blocks = minutes_view.minutes_blocks(content(quorate=False))
         texts = [b.text for b in blocks if b.kind != "table"]
         assert texts[0] == "GA四方联席会议" and t("meetings.minutes.not_quorate") in texts
         assert "决议 D1：【暂定】继续推进" in texts and "要点：进展良好" in texts
@@ -199,7 +200,7 @@ def test_the_minutes_on_screen_follow_the_document_and_mark_provisional_decision
         assert tables[0][t("meetings.col.deputy")].tolist() == ["—", "赵二"]
         assert tables[1][t("meetings.col.overdue")].tolist() == ["⚠ 逾期 61 天"]       # carried over
         assert tables[2][t("meetings.col.code")].tolist() == ["X9"]                     # decided here
-        quorate = [b.text for b in view.minutes_blocks(content(quorate=True))]
+        quorate = [b.text for b in minutes_view.minutes_blocks(content(quorate=True))]
         assert "决议 D1：继续推进" in quorate and t("meetings.minutes.quorate") in quorate
 
 
@@ -213,13 +214,13 @@ def test_who_has_signed_and_who_may_still_sign() -> None:
     signatures = pd.DataFrame({"party_id": [2], "party": ["平台"], "kind": ["platform"], "signed_by": ["plt"],
                                "signed_at": [dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)], "sha256": ["x"]})
     with use_language("zh"):
-        rows = view.signature_rows(parties(), signatures)
+        rows = minutes_view.signature_rows(parties(), signatures)
         assert rows[t("meetings.col.party")].tolist() == ["街道办", "平台", "协会", "社工站"]   # the four only
         assert rows[t("meetings.col.signed")].tolist()[1] == "plt 于 2026-12-01 10:00 签署"     # Beijing time
-    assert view.may_sign_for(parties(), signatures, 1) == "街道办"
-    assert view.may_sign_for(parties(), signatures, 2) is None         # signed already
-    assert view.may_sign_for(parties(), signatures, 5) is None         # the cooperative is not one of the four
-    assert view.may_sign_for(parties(), signatures, None) is None      # an admin has no party
+    assert minutes_view.may_sign_for(parties(), signatures, 1) == "街道办"
+    assert minutes_view.may_sign_for(parties(), signatures, 2) is None         # signed already
+    assert minutes_view.may_sign_for(parties(), signatures, 5) is None         # the cooperative is not one of the four
+    assert minutes_view.may_sign_for(parties(), signatures, None) is None      # an admin has no party
 
 
 @pytest.mark.parametrize("value, section", [(None, "meetings"), ("run", "run"), ("minutes", "minutes"),
@@ -232,3 +233,10 @@ def test_the_attendance_form_keeps_a_deputy_only_for_代为出席() -> None:
     rows = view.attendance_inputs([(1, "present", " 王一、李二 ", "赵三"), (2, "deputy", "", " 钱四 ")])
     assert [(r.party_id, r.status, r.attendees, r.deputy) for r in rows] == [(1, "present", "王一、李二", ""),
                                                                              (2, "deputy", "", "钱四")]
+
+
+@pytest.mark.parametrize("key, again", [("meetings_section", True), ("meetings_att_status_12", True),
+                                        ("meetings_move_to", True), ("meetings_decision_text", False),
+                                        ("training_section", False)])
+def test_the_pages_worded_choices_are_relabelled_after_a_language_switch(key: str, again: bool) -> None:
+    assert view.relabelled(key) is again
