@@ -260,7 +260,10 @@ def minutes_section() -> None:
         st.caption(t("meetings.sign.rule"))
     lifecycle()
     st.subheader(t("meetings.sign.title"))
-    st.table(plain_table(minutes_view.signature_rows(parties, signatures)), hide_index=True)
+    if status == "draft":
+        st.caption(t("meetings.sign.after_circulation"))
+    else:
+        st.table(plain_table(minutes_view.signature_rows(parties, signatures)), hide_index=True)
     party = minutes_view.may_sign_for(parties, signatures, me.party_id)
     signable = status == "circulated" and party is not None and loaders.can(Action.minutes_sign)
     if signable and st.button(t("meetings.sign.button", party=party), key="meetings_sign", type="primary",
@@ -301,7 +304,7 @@ def downloads(content: MinutesContent) -> None:
     if not loaders.can(Action.export):
         return
     docx = data.minutes_docx(content, status=status, meeting_id=mid)
-    left, right, _ = st.columns([1, 1, 2])
+    left, right, _ = st.columns([1.3, 1.1, 1.6])
     left.download_button(t("meetings.download_docx"), docx, file_name=f"{code}.docx", key="meetings_docx",
                          on_click="ignore", icon=":material/description:", mime=DOCX, width="stretch")
     pdf_key = f"meetings_pdf_{mid}_{version}_{get_language()}"
@@ -348,5 +351,6 @@ elif section == "actions":
     actions()
 elif section == "minutes":
     minutes_section()
-if not writer and section in ("agenda", "run", "minutes"):
+signs = loaders.can(Action.minutes_sign) and me.party_id is not None
+if not writer and (section in ("agenda", "run") or (section == "minutes" and not signs)):
     st.caption(t("access.read_only"), help=t("access.read_only_help"))

@@ -22,10 +22,12 @@ from data_models import (
     ActionItem,
     ActionUpdate,
     AgendaItem,
+    AuditLog,
     Community,
     Decision,
     Meeting,
     MeetingAttendance,
+    MinutesAddendum,
     MinutesSignature,
     Party,
 )
@@ -341,3 +343,22 @@ def test_a_viewer_sees_no_form_and_no_download(url: str) -> None:
         assert not [b for b in at.button if b.key in ("meetings_propose", "meetings_sign", "meetings_save_agenda")]
     go(at, "agenda")
     assert any(c.value == t("access.read_only") for c in at.caption)
+
+
+def test_locked_minutes_show_their_hash_and_take_an_addendum(url: str) -> None:
+    target = next(m for m in ga_meetings(url) if m.minutes_status == "locked")
+    at = open_as(url, "social_worker", "zh", section="minutes", meeting=target.code)
+    assert any(target.minutes_sha256 in s.value for s in at.success)
+    assert not at.get("form") or "meetings_circulate_until" not in at.session_state      # nothing to circulate
+    assert not [b for b in at.button if b.key in ("meetings_sign", "meetings_reassemble")]
+    at.text_area(key="meetings_addendum_text").input("更正：第 2 项的汇报方为社工站。")
+    click(at, t("meetings.addenda.submit"))
+    assert not errors(at), errors(at)
+    addenda = table_of(MinutesAddendum)
+    (added,) = query(url, sa.select(addenda).where(addenda.c.meeting_id == target.id))
+    assert (added.no, added.text) == (1, "更正：第 2 项的汇报方为社工站。")
+    (entry,) = query(url, sa.select(table_of(AuditLog)).order_by(table_of(AuditLog).c.id.desc()).limit(1))
+    assert added.sha256 in (entry.after or "")
+    assert any("更正：第 2 项的汇报方为社工站。" in m.value for m in at.markdown)
+    (row,) = query(url, sa.select(M).where(M.c.id == target.id))
+    assert (row.minutes_text, row.minutes_sha256) == (target.minutes_text, target.minutes_sha256)   # never changes

@@ -91,13 +91,21 @@ def choose_meeting(page: Page, code: str) -> None:
     idle(page)
 
 
-def shot(page: Page, name: str) -> Path:
-    """The screen as the projector shows it (1280x720, no scrolling), to /tmp and test-artifacts/."""
+def shot(page: Page, name: str, *, full: bool = False) -> Path:
+    """The screen as the projector shows it (1280x720, no scrolling), to /tmp and test-artifacts/; `full` grows the
+    viewport to the page's height first (Streamlit scrolls inside stMain) and puts it back after."""
     idle(page)
+    if full:
+        height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+        page.set_viewport_size({"width": WIDTH, "height": max(HEIGHT, int(height))})
+        idle(page)
     ARTIFACTS.mkdir(exist_ok=True)
     path = Path("/tmp") / f"meetings-{name}.png"
     page.screenshot(path=str(path))
     shutil.copy(path, ARTIFACTS / path.name)
+    if full:
+        page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+        idle(page)
     return path
 
 
@@ -191,6 +199,7 @@ def test_a_party_signs_the_circulated_minutes(page: Page, meetings_server: str) 
     assert by == [(ACCOUNTS[role][0],)]
     expect(main.get_by_role("button", name=re.compile("的名义会签"))).to_have_count(0)
     expect(main.get_by_test_id("stTable").filter(has_text=ACCOUNTS[role][0])).to_be_visible()   # named as signed
+    shot(page, "minutes-circulated-zh-full", full=True)
 
 
 def test_the_page_in_english(page: Page, meetings_server: str) -> None:

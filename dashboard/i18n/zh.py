@@ -1478,6 +1478,7 @@ STRINGS: dict[str, str] = {
     "meetings.reassemble.done": "纪要已重新生成，作废会签 {n} 份。",
     "meetings.sign.title": "会签",
     "meetings.sign.rule": "四方各以本方账号会签；第四方签署时纪要即锁定。",
+    "meetings.sign.after_circulation": "纪要发出征求意见后，四方各以本方账号会签；第四方签署时纪要即锁定。",
     "meetings.sign.pending": "未签",
     "meetings.sign.done": "{who} 于 {at} 签署",
     "meetings.sign.button": "以「{party}」的名义会签",
