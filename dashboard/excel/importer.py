@@ -27,8 +27,8 @@ from dashboard import audit, locks, request_stats
 from dashboard import codes as codes_
 from dashboard.access import PERSONAL_COLUMNS
 from dashboard.bulk import among, bulk_insert, bulk_insert_columns, listed
+from dashboard.excel import meeting_rules, rules, training_rules
 from dashboard.excel import normalize as norm
-from dashboard.excel import rules, training_rules
 from dashboard.excel.reader import RefusedFile, Sheet, blank, read_sheets
 from dashboard.excel.sheetscan import column_letters
 from dashboard.excel.spec import ENTITIES, Entity, Field
@@ -391,6 +391,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
             codes = _row_keys(entity, columns, refs)
         existing = _existing(conn, entity, [c for c in codes if c is not None])
         training = training_rules.facts(conn, entity, codes) if entity.name in training_rules.CHECKED else None
+        frozen = meeting_rules.facts(conn) if entity.name in meeting_rules.CHECKED else {}
         stored_parents = _stored_parents(conn, entity)
         deadlines = _deadline_rules(conn) if entity.name == "requests" and "routed_on" in columns else None
 
@@ -503,6 +504,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     for name, default in defaults.items():
         new.setdefault(name, [default] * count)
     changed = []
+    touched = set(fresh)
     if len(fresh) < len(codes):
         names = list(columns)
         is_fresh = set(fresh)
@@ -512,6 +514,15 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
             row = {name: columns[name][j] for name in names}
             if _differs(existing[code], row):
                 changed.append(row)
+                touched.add(j)
+    # A row that would add to or change a meeting whose minutes left draft (unchanged rows of it pass).
+    for j, column, message, params in meeting_rules.problems(entity, frozen, columns, codes, existing, touched):
+        index = by_field[column]
+        fail(excel_rows[j], index, sheet.cell(excel_rows[j] - 1, index), message, **params)
+    if errors:
+        result.errors = sorted(errors, key=lambda e: e.row)
+        result.rejected = len(bad_rows)
+        return result
     result.created, result.updated = count, len(changed)
     result.unchanged = len(codes) - count - len(changed)
     result.status = "valid"

@@ -150,7 +150,8 @@ LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
         ("callback_tries", "回访次数", False), ("closed_on", "关闭日期", False)]),
     "meetings": ("联席会议", "meeting", [
         ("code", "会议编号", True), ("community_id", "社区编号", True), ("kind", "会议类型", False),
-        ("title", "会议名称", True), ("held_on", "会议日期", True), ("location", "地点", False)]),
+        ("title", "会议名称", True), ("held_on", "会议日期", True), ("location", "地点", False),
+        ("starts_at", "开始时间", False)]),
     "agenda_items": ("会议议程", "agenda_item", [
         ("code", "议程编号", True), ("meeting_id", "会议编号", True), ("order_no", "顺序", True),
         ("title", "议题", True), ("presenter_party_id", "汇报单位编号", False), ("minutes", "时长（分钟）", True),
@@ -158,7 +159,8 @@ LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
     "action_items": ("行动事项", "action_item", [
         ("code", "事项编号", True), ("meeting_id", "会议编号", True), ("title", "事项", True),
         ("owner_party_id", "责任单位编号", True), ("created_on", "提出日期", True), ("due_on", "完成期限", True),
-        ("status", "状态", True), ("done_on", "完成日期", False)]),
+        ("status", "状态", True), ("done_on", "完成日期", False), ("owner_person", "责任人", False),
+        ("note", "进展说明", False)]),
 }
 PERIOD_FROM = {"needs": "identified_on", "courses": "start_date", "enrolments": "enrolled_on", "sales": "sold_on",
                "livestreams": "held_on", "requests": "raised_on", "meetings": "held_on"}

@@ -1589,6 +1589,7 @@ STRINGS: dict[str, str] = {
     "audit.field.party": "Party",
     "audit.field.no": "No.",
     "audit.field.done_on": "Done on",
+    "excel.meeting_not_draft": "The minutes of meeting {meeting} are {state}: its meeting, agenda and action rows can no longer be changed or added by import; use the joint meeting page.",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1576,6 +1576,7 @@ STRINGS: dict[str, str] = {
     "audit.field.party": "单位",
     "audit.field.no": "序号",
     "audit.field.done_on": "完成日期",
+    "excel.meeting_not_draft": "会议 {meeting} 的纪要{state}：它的会议、议程和行动事项不能再通过导入修改或新增，请在联席会议页面操作。",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -94,7 +94,8 @@ def editable(row: Row, today: dt.date) -> bool:
 def last_actor(conn: Connection, code: str) -> str:
     """Who last wrote to the meeting (its audit entries are keyed by its code, or code/part)."""
     who = conn.execute(sa.select(LOG.c.actor)
-                       .where(sa.or_(LOG.c.entity_id == code, LOG.c.entity_id.like(f"{code}/%")))
+                       .where(sa.or_(LOG.c.entity_id == code,
+                                     LOG.c.entity_id.startswith(f"{code}/", autoescape=True)))
                        .order_by(LOG.c.id.desc()).limit(1)).scalar()
     return str(who) if who else "—"
 

@@ -144,14 +144,20 @@ def downgrade() -> None:
     with op.batch_alter_table("meeting_attendance") as b:
         b.add_column(sa.Column("present", sa.Boolean(), nullable=False, server_default=sa.true()))
     op.execute("UPDATE meeting_attendance SET present = (status != 'absent')")
+    # SQLite rebuilds the tables: the enum checks of the dropped columns go too (PostgreSQL drops them with them).
+    sqlite = op.get_bind().dialect.name == "sqlite"
     with op.batch_alter_table("meeting_attendance") as b:
         b.drop_constraint("ck_meeting_attendance_deputy_named", type_="check")
+        if sqlite:
+            b.drop_constraint(op.f("ck_meeting_attendance_attendancestatus"), type_="check")
         b.drop_column("deputy")
         b.drop_column("status")
     with op.batch_alter_table("meeting") as b:
         for name in ("ck_meeting_circulated_has_window", "ck_meeting_locked_has_hash", "ck_meeting_starts_at_hhmm",
                      "ck_meeting_version_positive"):
             b.drop_constraint(name, type_="check")
+        if sqlite:
+            b.drop_constraint(op.f("ck_meeting_minutesstatus"), type_="check")
         for c in ("version", "locked_at", "minutes_sha256", "minutes_text", "circulated_at", "amend_until",
                   "minutes_status", "starts_at"):
             b.drop_column(c)
