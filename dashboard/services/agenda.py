@@ -33,6 +33,17 @@ class Thresholds:
     min_enrolled: int = 10          # a course with fewer enrolments is too small to judge
     hot_topics: int = 3             # how many request categories the hot topics name
 
+    def check(self) -> None:
+        """Refuse thresholds the page's inputs should not allow, naming the one that is wrong."""
+        for name, value, low, high in (("unmet_days", self.unmet_days, 0, 3650),
+                                       ("completion_below", self.completion_below, 0.0, 1.0),
+                                       ("employment_below", self.employment_below, 0.0, 1.0),
+                                       ("min_enrolled", self.min_enrolled, 1, 100_000),
+                                       ("hot_topics", self.hot_topics, 1, 50)):
+            if not low <= value <= high:
+                raise RuleError("agenda.bad_threshold", name=t(f"agenda.threshold.{name}"), value=value, low=low,
+                                high=high)
+
 
 def carried_minutes(n: int) -> int:
     """5 minutes, and one more per 3 open items carried over, at most 20."""
@@ -42,6 +53,7 @@ def carried_minutes(n: int) -> int:
 def propose(conn: Connection, *, meeting_id: int, today: dt.date,
             thresholds: Thresholds = Thresholds()) -> list[Proposal]:
     """The agenda the data proposes for the meeting, in order (see the module's docstring)."""
+    thresholds.check()
     facts = q.meeting_facts(conn, meeting_id)
     if facts is None:
         raise RuleError("agenda.unknown_meeting", id=meeting_id)
