@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import xlsxwriter
 from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -142,7 +141,17 @@ def shanghai_time(iso_ts: str) -> str:
     return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-def _setup(doc: Any) -> None:
+def _setup(doc: Any, lang: str) -> None:
+    # The template's defaults say East Asian text is en-US and take its font from the theme: LibreOffice then draws
+    # Chinese with a Japanese CJK font (different glyphs). Say zh-CN and name the fonts.
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _fonts(defaults, BODY_FONT, BODY_LATIN)
+    language = defaults.find(qn("w:lang"))
+    if language is None:
+        language = OxmlElement("w:lang")
+        defaults.append(language)
+    language.set(qn("w:val"), "zh-CN" if lang == "zh" else "en-GB")
+    language.set(qn("w:eastAsia"), "zh-CN")
     for name, east, latin in (("Normal", BODY_FONT, BODY_LATIN), ("Title", HEAD_FONT, HEAD_LATIN),
                               ("Heading 1", HEAD_FONT, HEAD_LATIN), ("Heading 2", HEAD_FONT, HEAD_LATIN)):
         style = doc.styles[name]
@@ -151,7 +160,6 @@ def _setup(doc: Any) -> None:
             style.font.color.rgb = RGBColor(0, 0, 0)
     doc.styles["Normal"].font.size = Pt(11)
     section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
     # Room to bind on the left and for the header and footer lines.
     section.top_margin, section.bottom_margin = Mm(25), Mm(22)
@@ -271,7 +279,7 @@ def docx_bytes(content: MinutesContent, *, lang: str, status: str,
         doc.core_properties.title = clean(content.title)
         doc.core_properties.identifier = clean(content.meeting_code)
         doc.core_properties.language = "zh-CN" if lang == "zh" else "en"
-        _setup(doc)
+        _setup(doc, lang)
         _header_footer(doc, content, status)
         _body(doc, content)
         _signatures(doc, content, signatures)
