@@ -362,3 +362,74 @@ def test_locked_minutes_show_their_hash_and_take_an_addendum(url: str) -> None:
     assert any("更正：第 2 项的汇报方为社工站。" in m.value for m in at.markdown)
     (row,) = query(url, sa.select(M).where(M.c.id == target.id))
     assert (row.minutes_text, row.minutes_sha256) == (target.minutes_text, target.minutes_sha256)   # never changes
+
+
+def test_a_write_on_a_meeting_changed_meanwhile_is_refused_in_the_users_language(url: str) -> None:
+    target = editable_meeting(url)
+    at = open_as(url, "social_worker", "en", section="run", meeting=target.code)
+    engine = make_engine(url)
+    with engine.begin() as conn:        # someone else saved the meeting after this page read it
+        conn.execute(M.update().where(M.c.id == target.id).values(version=M.c.version + 1))
+    engine.dispose()
+    before = len(query(url, sa.select(D).where(D.c.meeting_id == target.id)))
+    with use_language("en"):
+        at.text_area(key="meetings_decision_text").input("Agreed")
+        click(at, t("meetings.decision.submit"))
+        assert at.error and at.error[0].value.startswith(f"Meeting {target.code} was just changed by someone else")
+    assert len(query(url, sa.select(D).where(D.c.meeting_id == target.id))) == before      # nothing written
+    at.text_area(key="meetings_decision_text").input("Agreed")             # the page read it again: this one lands
+    with use_language("en"):
+        click(at, t("meetings.decision.submit"))
+    assert not errors(at), errors(at)
+    assert len(query(url, sa.select(D).where(D.c.meeting_id == target.id))) == before + 1
+
+
+def test_reassembling_circulated_minutes_voids_the_signatures_so_far(url: str) -> None:
+    (target,) = [m for m in ga_meetings(url) if m.minutes_status == "circulated"]
+    signed = len(query(url, sa.select(SIG).where(SIG.c.meeting_id == target.id)))
+    assert signed > 0, "the demo's circulated minutes have no signature to void"
+    at = open_as(url, "social_worker", "zh", section="minutes", meeting=target.code)
+    (button,) = [b for b in at.button if b.key == "meetings_reassemble"]
+    button.click().run()
+    assert not errors(at), errors(at)
+    assert t("meetings.reassemble.done", n=signed) in [s.value for s in at.success]
+    assert not query(url, sa.select(SIG).where(SIG.c.meeting_id == target.id))
+    (row,) = query(url, sa.select(M).where(M.c.id == target.id))
+    assert row.minutes_status == "circulated" and row.version > target.version
+
+
+def test_the_pdf_is_built_on_a_click_then_offered(url: str) -> None:
+    target = next(m for m in ga_meetings(url) if m.minutes_status == "locked")
+    at = open_as(url, "government", "zh", section="minutes", meeting=target.code)
+    keys = [d.proto.id for d in at.get("download_button")]
+    assert len(keys) == 1                          # the .docx only, until the PDF is asked for
+    click(at, t("meetings.build_pdf"))
+    assert not errors(at), errors(at)
+    assert len(at.get("download_button")) == 2
+    assert not [b for b in at.button if b.key == "meetings_build_pdf"]
+
+
+def test_a_social_worker_schedules_the_next_meeting(url: str) -> None:
+    at = open_as(url, "social_worker", "zh")
+    at.date_input(key="meetings_create_date").set_value(dt.date(2027, 3, 18))
+    at.text_input(key="meetings_create_starts").input("14:00")
+    at.text_input(key="meetings_create_place").input("社区议事厅")
+    click(at, t("meetings.create.submit"))
+    assert not errors(at), errors(at)
+    (made,) = query(url, sa.select(M).where(M.c.community_id == community_id(url), M.c.held_on == dt.date(2027, 3, 18)))
+    assert (made.starts_at, made.location, made.minutes_status) == ("14:00", "社区议事厅", "draft")
+    assert at.selectbox(key="meetings_meeting").value == made.code            # the new one is chosen
+    assert t("meetings.create.done", code=made.code) in [s.value for s in at.success]
+    at.text_input(key="meetings_create_starts").input("25:00")               # a time that does not exist
+    click(at, t("meetings.create.submit"))
+    assert errors(at)
+
+
+def test_a_partys_own_actions_need_no_community(url: str) -> None:
+    at = open_as(url, "government", "zh")
+    at.selectbox(key="filter_community").set_value(0).run()                  # all communities
+    go(at, "actions")
+    assert not errors(at), errors(at)
+    assert at.selectbox(key="meetings_move_pick")                             # its own items, and the form
+    go(at, "run")
+    assert t("meetings.pick_community") in [i.value for i in at.info]
