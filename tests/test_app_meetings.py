@@ -433,3 +433,25 @@ def test_a_partys_own_actions_need_no_community(url: str) -> None:
     assert at.selectbox(key="meetings_move_pick")                             # its own items, and the form
     go(at, "run")
     assert t("meetings.pick_community") in [i.value for i in at.info]
+
+
+def test_a_community_without_meetings_says_so_in_every_section(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        ids = sa.select(M.c.id).where(M.c.community_id == community_id(url)).scalar_subquery()
+        actions = sa.select(X.c.id).where(X.c.meeting_id.in_(ids)).scalar_subquery()
+        conn.execute(XU.delete().where(XU.c.action_item_id.in_(actions)))
+        for table in (X, D, A, ATT, SIG, table_of(MinutesAddendum)):
+            conn.execute(table.delete().where(table.c.meeting_id.in_(ids)))
+        conn.execute(M.delete().where(M.c.id.in_(ids)))
+    engine.dispose()
+    for role in ("social_worker", "viewer"):
+        at = open_as(url, role, "en")
+        with use_language("en"):
+            for section in view.SECTIONS:
+                go(at, section)
+                assert not errors(at), (section, errors(at))
+                if section != "actions" or role == "viewer":
+                    assert t("meetings.none") in [i.value for i in at.info], (role, section)
+        go(at, "meetings")                  # the social worker is offered the form that schedules the first one
+        assert ("meetings_create_date" in at.session_state) is (role == "social_worker")
