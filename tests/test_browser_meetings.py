@@ -215,3 +215,27 @@ def test_the_page_in_english(page: Page, meetings_server: str) -> None:
     section(page, "Minutes")
     expect(main.get_by_text(re.compile(r"^Minutes: "))).to_be_visible()
     shot(page, "minutes-en")
+
+
+def test_a_long_item_title_still_fits_the_projector(page: Page, meetings_server: str) -> None:
+    """A title of 120 characters (the editor allows 300) is cut at three lines; the clock and the next item stay on
+    the screen. Community SQC's held meeting, whose agenda no other test reads (the page caches what it read)."""
+    (meeting,) = rows("SELECT m.id, m.code FROM meeting m JOIN community c ON c.id = m.community_id "
+                      "WHERE c.code = 'SQC' AND m.minutes_status = 'circulated'")
+    long_title = "关于" + "推进新就业形态从业者职业伤害保障试点、直播电商合规培训和快递驿站货架增设" * 3 + "的议题"
+    engine = make_engine(DATABASE["url"])
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE agenda_item SET title = :t WHERE meeting_id = :m AND order_no = 1"),
+                     {"t": long_title[:300], "m": meeting.id})
+    engine.dispose()
+    sign_in_as(page, meetings_server, "admin", "?section=run")
+    page.get_by_test_id("stSidebar").get_by_role("combobox", name="社区").click()
+    page.get_by_role("option", name="石桥村").click()
+    idle(page)
+    choose_meeting(page, meeting.code)
+    main = page.get_by_test_id("stMain")
+    expect(main.locator(".jm-card")).to_contain_text("关于推进新就业形态")
+    inside_viewport(page, ".jm-card")
+    inside_viewport(page, "[data-testid=jm-clock]")
+    inside_viewport(page, ".jm-next")
+    shot(page, "projector-long-title-zh")
