@@ -303,9 +303,9 @@ def lifecycle() -> None:
 def downloads(content: MinutesContent) -> None:
     if not loaders.can(Action.export):
         return
-    docx = data.minutes_docx(content, status=status, meeting_id=mid)
     left, right, _ = st.columns([1.3, 1.1, 1.6])
-    left.download_button(t("meetings.download_docx"), docx, file_name=f"{code}.docx", key="meetings_docx",
+    left.download_button(t("meetings.download_docx"), data.minutes_docx_file(content, status=status, meeting_id=mid),
+                         file_name=f"{code}.docx", key="meetings_docx",
                          on_click="ignore", icon=":material/description:", mime=DOCX, width="stretch")
     pdf_key = f"meetings_pdf_{mid}_{version}_{get_language()}"
     if pdf_key in st.session_state:
@@ -316,7 +316,7 @@ def downloads(content: MinutesContent) -> None:
                       width="stretch"):
         with st.spinner(t("meetings.building_pdf")):
             try:
-                st.session_state[pdf_key] = data.minutes_pdf(docx)
+                st.session_state[pdf_key] = data.minutes_pdf(content, status=status, meeting_id=mid)
             except RuleError as err:
                 st.error(rule_message(err))
                 return

@@ -210,23 +210,25 @@ def addenda_lines(addenda: pd.DataFrame) -> list[tuple[int, str, str]]:
     return [(int(r["no"]), str(r["text"]), str(r["sha256"])) for _, r in addenda.iterrows()]
 
 
-def minutes_docx(content: MinutesContent, *, status: str, meeting_id: int) -> bytes:
-    """The minutes as Word, in the page's language, with who signed and the addenda (roles with the export right)."""
+def minutes_docx_file(content: MinutesContent, *, status: str, meeting_id: int) -> Callable[[], bytes]:
+    """The minutes as Word, in the page's language, with who signed and the addenda, built when the button is
+    clicked (roles with the export right)."""
     access.require(principal().role, Action.export)
+    lang = get_language()
+    signatures, addenda = signature_lines(load_signatures(meeting_id)), addenda_lines(load_addenda(meeting_id))
+
+    def build() -> bytes:
+        from dashboard import minutes_doc
+
+        return minutes_doc.docx_bytes(content, lang=lang, status=status, signatures=signatures, addenda=addenda)
+    return _later(build)
+
+
+def minutes_pdf(content: MinutesContent, *, status: str, meeting_id: int) -> bytes:
+    """The same .docx through LibreOffice (2-4 s): built on a click, never on every run."""
     from dashboard import minutes_doc
 
-    return minutes_doc.docx_bytes(content, lang=get_language(), status=status,
-                                  signatures=signature_lines(load_signatures(meeting_id)),
-                                  addenda=addenda_lines(load_addenda(meeting_id)))
-
-
-def minutes_pdf(docx: bytes) -> bytes:
-    """The .docx through LibreOffice (2-4 s): built on a click, never on every run."""
-    from dashboard import minutes_doc
-
-    access.require(principal().role, Action.export)
-
-    return minutes_doc.pdf_bytes(docx)
+    return minutes_doc.pdf_bytes(minutes_docx_file(content, status=status, meeting_id=meeting_id)())
 
 
 def actions_file(frame: pd.DataFrame, *, title: str) -> Callable[[], bytes]:

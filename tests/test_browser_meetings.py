@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import docx
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
@@ -153,7 +154,7 @@ def test_the_social_worker_prepares_the_agenda_and_runs_the_meeting_on_a_project
     inside_viewport(page, ".jm-card")
     inside_viewport(page, "[data-testid=jm-clock]")
     main.get_by_role("button", name="开始计时").click()
-    expect(clock).not_to_have_text(before, timeout=10_000)           # the countdown runs on its own
+    expect(clock).not_to_have_text(before, timeout=30_000)           # the countdown runs on its own
     inside_viewport(page, ".jm-card")
     shot(page, "projector-zh")
     main.get_by_role("button", name="下一项").click()
@@ -200,6 +201,18 @@ def test_a_party_signs_the_circulated_minutes(page: Page, meetings_server: str) 
     expect(main.get_by_role("button", name=re.compile("的名义会签"))).to_have_count(0)
     expect(main.get_by_test_id("stTable").filter(has_text=ACCOUNTS[role][0])).to_be_visible()   # named as signed
     shot(page, "minutes-circulated-zh-full", full=True)
+    with page.expect_download() as got:
+        main.get_by_role("button", name="下载纪要（Word）").click()
+    word = docx.Document(got.value.path())
+    title = rows("SELECT title FROM meeting WHERE code = :c", c=code)[0][0]
+    assert any(title in p.text for p in word.paragraphs)
+    assert "征求意见稿" in word.sections[0].header.paragraphs[0].text + "".join(
+        p.text for p in word.sections[0].header.paragraphs)
+    main.get_by_role("button", name="生成 PDF").click()
+    idle(page)
+    with page.expect_download() as got:
+        main.get_by_role("button", name="下载纪要（PDF）").click()
+    assert Path(got.value.path()).read_bytes()[:5] == b"%PDF-"
 
 
 def test_the_page_in_english(page: Page, meetings_server: str) -> None:
