@@ -23,7 +23,6 @@ OPEN = ("open", "in_progress")
 NEXT: dict[str, tuple[str, ...]] = {"open": ("in_progress", "done", "cancelled"),
                                     "in_progress": ("done", "cancelled"), "done": (), "cancelled": ()}
 OVERDUE_MARK = "⚠"
-MAX_ITEMS = 30
 
 
 # The page's keyed choices whose labels are words (relabelled after a language switch).
@@ -266,13 +265,6 @@ def action_choice(row: Mapping[str, Any]) -> str:
 
 def next_statuses(status: str) -> tuple[str, ...]:
     return NEXT.get(status, ())
-
-
-def mine_first(actions: pd.DataFrame, party_id: int | None) -> pd.DataFrame:
-    """A party's own items among a list (the query already orders open and overdue first)."""
-    if party_id is None or actions.empty:
-        return actions.iloc[0:0]
-    return actions[actions["owner_party_id"] == party_id].reset_index(drop=True)
 
 
 # --- the projector ---

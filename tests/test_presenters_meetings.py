@@ -137,11 +137,6 @@ def test_an_action_item_moves_only_forward(status: str, allowed: tuple) -> None:
     assert view.next_statuses(status) == allowed
 
 
-def test_my_partys_items_are_its_own_only() -> None:
-    assert view.mine_first(actions(), 1)["code"].tolist() == ["X1", "X2"]
-    assert view.mine_first(actions(), None).empty
-
-
 @pytest.mark.parametrize("minutes, started, now, text, over", [
     (10, None, 1000.0, "10:00", False),          # not started: the whole time
     (10, 1000.0, 1000.0, "10:00", False),
