@@ -1,0 +1,372 @@
+"""The 四方联席会议 page in AppTest on the demo seed: every role that sees it opens every section in both languages
+(only that language shown); a social worker generates and saves an agenda, records attendance (the quorum line
+follows), records a decision and an action item in the projector section, schedules the next meeting; a write on a
+meeting changed meanwhile is refused; the government account moves its party's action item (with no community chosen
+too); a viewer sees no form and no download; a community without meetings says so. The minutes' section is tested in
+test_app_meetings_minutes.py. Today is fixed at 2026-12-01 (the page reads loaders.today())"""
+
+import datetime as dt
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from dashboard import loaders
+from dashboard import presenters_meetings as view
+from dashboard.db import init_database, make_engine
+from dashboard.i18n import t, use_language
+from data_models import (
+    ActionItem,
+    ActionUpdate,
+    AgendaItem,
+    Community,
+    Decision,
+    Meeting,
+    MeetingAttendance,
+    MinutesAddendum,
+    MinutesSignature,
+    Party,
+)
+from data_models.base import table_of
+from seed.load import load_demo
+from tests.apptest_helpers import ROOT, add_user, clear_caches, click, sign_in
+
+PAGE = "app_pages/meetings.py"
+TODAY = dt.date(2026, 12, 1)
+M, A, X, D = table_of(Meeting), table_of(AgendaItem), table_of(ActionItem), table_of(Decision)
+ATT, P, SIG, XU = table_of(MeetingAttendance), table_of(Party), table_of(MinutesSignature), table_of(ActionUpdate)
+PARTY = {"social_worker": "GA-SW", "government": "GA-GOV", "association": "GA-ASN", "platform": "GA-PLT",
+         "cooperative_manager": "GA-COOP"}
+ROLES = ["admin", "social_worker", "government", "association", "platform", "cooperative_manager", "viewer"]
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database made once; each test works on its own copy (seeding takes seconds, a copy nothing)."""
+    path = tmp_path_factory.mktemp("meetings") / "demo.db"
+    engine = init_database(f"sqlite:///{path}")
+    load_demo(engine, "demo")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def url(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    shutil.copy(demo_file, tmp_path / "app.db")
+    database = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", database)
+    monkeypatch.setattr(loaders, "today", lambda: TODAY)
+    clear_caches()
+    yield database
+    clear_caches()
+
+
+def query(url: str, sql: sa.Executable) -> list[sa.Row]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = list(conn.execute(sql))
+    engine.dispose()
+    return rows
+
+
+def community_id(url: str, code: str = "GA") -> int:
+    return int(query(url, sa.select(table_of(Community).c.id).where(table_of(Community).c.code == code))[0][0])
+
+
+def open_as(url: str, role: str, lang: str = "zh", section: str | None = None, meeting: str | None = None,
+            username: str | None = None) -> AppTest:
+    """Signed in as a new account of `role` (of community GA's party for the party roles), community GA chosen."""
+    add_user(url, "admin")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    # no underscore in the name: shown escaped (social\\_worker) it would not be found as data by the language scan
+    name = username or f"{role.replace('_', '-')}-{secrets.token_hex(3)}"
+    sign_in(at, *add_user(url, role, username=name, party=PARTY.get(role)))
+    at.radio(key="lang").set_value(lang).run()
+    at.switch_page(PAGE).run()
+    with use_language(lang):
+        at.selectbox(key="filter_community").set_value(community_id(url)).run()
+    assert not at.exception, at.exception
+    if meeting is not None:
+        pick_meeting(at, meeting, lang)
+    if section is not None:
+        go(at, section)
+    return at
+
+
+def go(at: AppTest, section: str) -> AppTest:
+    at.button_group(key="meetings_section").set_value(section).run()
+    assert not at.exception, at.exception
+    assert at.button_group(key="meetings_section").value == section
+    return at
+
+
+def pick_meeting(at: AppTest, code: str, lang: str = "zh") -> None:
+    with use_language(lang):
+        at.selectbox(key="meetings_meeting").set_value(code).run()
+    assert not at.exception, at.exception
+
+
+def ga_meetings(url: str) -> list[sa.Row]:
+    """Community GA's meetings, newest first (as the page lists them)."""
+    return query(url, sa.select(M).where(M.c.community_id == community_id(url))
+                 .order_by(M.c.held_on.desc(), M.c.id.desc()))
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_opens_every_section_in_both_languages(url: str, role: str, lang: str) -> None:
+    at = open_as(url, role, lang)
+    with use_language(lang):
+        assert at.header[0].value == t("meetings.title")
+        assert at.button_group(key="meetings_section").options == [t(f"meetings.tab.{k}") for k in view.SECTIONS]
+        for section in view.SECTIONS:
+            go(at, section)
+            assert not errors(at), (section, errors(at))
+        assert not at.exception
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_section_shows_only_its_language(url: str, lang: str) -> None:
+    from tests.test_language_scan import data_strings, leaks, shown_texts
+
+    # Kept as they are: a product's name (下载纪要（Word）) and the shared read-only help, which names a file.
+    names = data_strings(url) + meeting_strings(url) + ["Word", t("access.read_only_help")]
+    names = sorted(set(names), key=len, reverse=True)
+    found = []
+    for role in ("social_worker", "government"):
+        at = open_as(url, role, lang)
+        for section in view.SECTIONS:
+            go(at, section)
+            assert len(list(shown_texts(at))) > 5, section
+            found += [f"{role} {section}: {leak}" for leak in leaks(at, lang, names)]
+        if role == "social_worker":           # the proposals' figures, in the editor's expander
+            go(at, "agenda")
+            click(at, t("meetings.agenda.propose") if lang == "zh" else "Propose an agenda")
+            found += [f"proposals: {leak}" for leak in leaks(at, lang, names)]
+    assert not found, "\n".join(found)
+
+
+def meeting_strings(url: str) -> list[str]:
+    """Text people typed into meetings (titles, places, names, decisions): shown as stored, in its own language."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        out = [row[0] for sql in (
+            "SELECT name FROM party", "SELECT title FROM meeting", "SELECT location FROM meeting",
+            "SELECT title FROM agenda_item", "SELECT notes FROM agenda_item", "SELECT text FROM decision",
+            "SELECT title FROM action_item", "SELECT owner_person FROM action_item", "SELECT note FROM action_item",
+            "SELECT attendees FROM meeting_attendance", "SELECT deputy FROM meeting_attendance",
+            "SELECT signed_by FROM minutes_signature", "SELECT text FROM minutes_addendum")
+            for row in conn.execute(sa.text(sql)) if row[0]]
+    engine.dispose()
+    parts = [p.strip() for s in out for p in s.replace("、", "\n").splitlines() if p.strip()]
+    return sorted(set(out + parts), key=len, reverse=True)
+
+
+def param(at: AppTest, name: str) -> str:
+    value = at.query_params[name]
+    return value[0] if isinstance(value, list) else value
+
+
+def test_the_first_section_keeps_the_plain_address_and_another_names_itself(url: str) -> None:
+    at = open_as(url, "social_worker")
+    assert "section" not in at.query_params
+    go(at, "run")
+    assert param(at, "section") == "run"
+    assert param(at, "meeting") == at.selectbox(key="meetings_meeting").value
+    go(at, "meetings")
+    assert "section" not in at.query_params
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_social_worker_generates_and_saves_an_agenda(url: str, lang: str) -> None:
+    from dashboard.services import agenda
+
+    target = next(m for m in ga_meetings(url) if m.minutes_status == "draft")
+    at = open_as(url, "social_worker", lang, section="agenda", meeting=target.code)
+    with use_language(lang):
+        click(at, t("meetings.agenda.propose"))
+        assert not errors(at), errors(at)
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            proposed = agenda.propose(conn, meeting_id=target.id, today=TODAY)
+        engine.dispose()
+        assert proposed, "the demo proposes nothing for GA's draft meeting"
+        total = sum(p.minutes for p in proposed)
+        assert any(str(total) in m.value for m in at.markdown), [m.value for m in at.markdown]
+        click(at, t("meetings.agenda.save"))
+        assert not errors(at), errors(at)
+        assert any(t("meetings.agenda.saved_done", n=len(proposed)) == s.value for s in at.success)
+    saved = query(url, sa.select(A.c.order_no, A.c.title, A.c.minutes, A.c.source).where(A.c.meeting_id == target.id)
+                  .order_by(A.c.order_no))
+    assert [(r.title, r.minutes, r.source) for r in saved] == [(p.title, p.minutes, p.source) for p in proposed]
+    assert [r.order_no for r in saved] == list(range(1, len(proposed) + 1))
+    assert at.button_group(key="meetings_section").value == "agenda"       # back on the same section
+
+
+def editable_meeting(url: str) -> sa.Row:
+    """GA's newest meeting that can still be edited (a draft, or circulated with its window open) and has an
+    agenda (the demo's: its latest held meeting is circulated, open for amendment)."""
+    return next(m for m in ga_meetings(url)
+                if (m.minutes_status == "draft" or (m.minutes_status == "circulated" and m.amend_until >= TODAY))
+                and query(url, sa.select(sa.func.count()).select_from(A).where(A.c.meeting_id == m.id))[0][0])
+
+
+def test_attendance_recorded_in_the_run_section_moves_the_quorum_line(url: str) -> None:
+    target = editable_meeting(url)
+    parties = {r.kind: r.id for r in query(url, sa.select(P.c.id, P.c.kind).join(ATT, ATT.c.party_id == P.c.id)
+                                                 .where(ATT.c.meeting_id == target.id))}
+    at = open_as(url, "social_worker", "zh", section="run", meeting=target.code)
+    for kind in view.FOUR:
+        at.selectbox(key=f"meetings_att_status_{parties[kind]}").set_value("present")
+        at.text_input(key=f"meetings_att_who_{parties[kind]}").input(f"{kind}代表")
+    at.selectbox(key=f"meetings_att_status_{parties['platform']}").set_value("absent")
+    click(at, t("meetings.attendance.submit"))
+    assert not errors(at), errors(at)
+    assert [w.value for w in at.warning if w.value.startswith("法定人数")] == [
+        view.quorum_line(False, ("platform",))]
+    at.selectbox(key=f"meetings_att_status_{parties['platform']}").set_value("deputy")
+    at.text_input(key=f"meetings_att_deputy_{parties['platform']}").input("王代表")
+    click(at, t("meetings.attendance.submit"))
+    assert not errors(at), errors(at)
+    assert view.quorum_line(True, ()) in [s.value for s in at.success]
+    row = query(url, sa.select(ATT).where(ATT.c.meeting_id == target.id, ATT.c.party_id == parties["platform"]))[0]
+    assert (row.status, row.deputy) == ("deputy", "王代表")
+
+
+def test_a_decision_and_an_action_are_recorded_for_the_current_item(url: str) -> None:
+    target = editable_meeting(url)
+    first, second = query(url, sa.select(A.c.id, A.c.title).where(A.c.meeting_id == target.id)
+                          .order_by(A.c.order_no).limit(2))
+    at = open_as(url, "social_worker", "zh", section="run", meeting=target.code)
+    click(at, t("meetings.run.next_button"))                       # the projector moves to the second item
+    at.text_area(key="meetings_decision_text").input("同意设立夜间服务点")
+    click(at, t("meetings.decision.submit"))
+    assert not errors(at), errors(at)
+    (decision,) = query(url, sa.select(D).where(D.c.meeting_id == target.id, D.c.text == "同意设立夜间服务点"))
+    assert decision.agenda_item_id == second.id != first.id
+    owner = query(url, sa.select(P.c.id).where(P.c.code == "GA-GOV"))[0][0]
+    at.text_input(key="meetings_action_title").input("选址并报批")
+    at.selectbox(key="meetings_action_owner").set_value(owner)
+    at.text_input(key="meetings_action_person").input("周主任")
+    at.date_input(key="meetings_action_due").set_value(TODAY + dt.timedelta(days=45))
+    at.selectbox(key="meetings_action_decision").set_value(decision.id)
+    click(at, t("meetings.action.submit"))
+    assert not errors(at), errors(at)
+    (action,) = query(url, sa.select(X).where(X.c.meeting_id == target.id, X.c.title == "选址并报批"))
+    assert (action.owner_party_id, action.owner_person, action.due_on, action.decision_id, action.status) == (
+        owner, "周主任", TODAY + dt.timedelta(days=45), decision.id, "open")
+    assert at.button_group(key="meetings_section").value == "run"
+    assert any("同意设立夜间服务点" in m.value for m in at.markdown)          # shown under the current item
+
+
+def test_the_government_account_moves_its_partys_action(url: str) -> None:
+    gov = query(url, sa.select(P.c.id).where(P.c.code == "GA-GOV"))[0][0]
+    at = open_as(url, "government", "zh", section="actions")
+    pick = at.selectbox(key="meetings_move_pick").value
+    (before,) = query(url, sa.select(X).where(X.c.id == pick))
+    assert before.owner_party_id == gov and before.status in view.OPEN
+    at.selectbox(key="meetings_move_to").set_value("done")
+    at.date_input(key="meetings_move_done").set_value(TODAY)
+    at.text_input(key="meetings_move_note").input("已完成验收")
+    click(at, t("meetings.move.submit"))
+    assert not errors(at), errors(at)
+    (after,) = query(url, sa.select(X).where(X.c.id == pick))
+    assert (after.status, after.done_on, after.note, after.version) == ("done", TODAY, "已完成验收",
+                                                                        before.version + 1)
+    history = query(url, sa.select(XU).where(XU.c.action_item_id == pick).order_by(XU.c.id.desc()).limit(1))
+    assert (history[0].from_status, history[0].to_status) == (before.status, "done")
+    # only its own party's items are offered
+    offered = at.selectbox(key="meetings_move_pick").options
+    owners = {r.owner_party_id for r in query(url, sa.select(X.c.owner_party_id).where(
+        X.c.code.in_([o.split(" · ")[0] for o in offered])))}
+    assert owners <= {gov}
+
+
+def test_a_viewer_sees_no_form_and_no_download(url: str) -> None:
+    at = open_as(url, "viewer", "zh")
+    for section in view.SECTIONS:
+        go(at, section)
+        assert not at.get("form"), section
+        assert not at.get("download_button"), section
+        assert not at.get("arrow_data_frame") or not any(getattr(e, "proto", None) and e.proto.editing_mode
+                                                         for e in at.get("arrow_data_frame")), section
+        assert not [b for b in at.button if b.key in ("meetings_propose", "meetings_sign", "meetings_save_agenda")]
+    go(at, "agenda")
+    assert any(c.value == t("access.read_only") for c in at.caption)
+
+
+def test_a_write_on_a_meeting_changed_meanwhile_is_refused_in_the_users_language(url: str) -> None:
+    target = editable_meeting(url)
+    at = open_as(url, "social_worker", "en", section="run", meeting=target.code)
+    engine = make_engine(url)
+    with engine.begin() as conn:        # someone else saved the meeting after this page read it
+        conn.execute(M.update().where(M.c.id == target.id).values(version=M.c.version + 1))
+    engine.dispose()
+    before = len(query(url, sa.select(D).where(D.c.meeting_id == target.id)))
+    with use_language("en"):
+        at.text_area(key="meetings_decision_text").input("Agreed")
+        click(at, t("meetings.decision.submit"))
+        assert at.error and at.error[0].value.startswith(f"Meeting {target.code} was just changed by someone else")
+    assert len(query(url, sa.select(D).where(D.c.meeting_id == target.id))) == before      # nothing written
+    at.text_area(key="meetings_decision_text").input("Agreed")             # the page read it again: this one lands
+    with use_language("en"):
+        click(at, t("meetings.decision.submit"))
+    assert not errors(at), errors(at)
+    assert len(query(url, sa.select(D).where(D.c.meeting_id == target.id))) == before + 1
+
+
+def test_a_social_worker_schedules_the_next_meeting(url: str) -> None:
+    at = open_as(url, "social_worker", "zh")
+    at.date_input(key="meetings_create_date").set_value(dt.date(2027, 3, 18))
+    at.text_input(key="meetings_create_starts").input("14:00")
+    at.text_input(key="meetings_create_place").input("社区议事厅")
+    click(at, t("meetings.create.submit"))
+    assert not errors(at), errors(at)
+    (made,) = query(url, sa.select(M).where(M.c.community_id == community_id(url), M.c.held_on == dt.date(2027, 3, 18)))
+    assert (made.starts_at, made.location, made.minutes_status) == ("14:00", "社区议事厅", "draft")
+    assert at.selectbox(key="meetings_meeting").value == made.code            # the new one is chosen
+    assert t("meetings.create.done", code=made.code) in [s.value for s in at.success]
+    at.text_input(key="meetings_create_starts").input("25:00")               # a time that does not exist
+    click(at, t("meetings.create.submit"))
+    assert errors(at)
+
+
+def test_a_partys_own_actions_need_no_community(url: str) -> None:
+    at = open_as(url, "government", "zh")
+    at.selectbox(key="filter_community").set_value(0).run()                  # all communities
+    go(at, "actions")
+    assert not errors(at), errors(at)
+    assert at.selectbox(key="meetings_move_pick")                             # its own items, and the form
+    go(at, "run")
+    assert t("meetings.pick_community") in [i.value for i in at.info]
+
+
+def test_a_community_without_meetings_says_so_in_every_section(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        ids = sa.select(M.c.id).where(M.c.community_id == community_id(url)).scalar_subquery()
+        actions = sa.select(X.c.id).where(X.c.meeting_id.in_(ids)).scalar_subquery()
+        conn.execute(XU.delete().where(XU.c.action_item_id.in_(actions)))
+        for table in (X, D, A, ATT, SIG, table_of(MinutesAddendum)):
+            conn.execute(table.delete().where(table.c.meeting_id.in_(ids)))
+        conn.execute(M.delete().where(M.c.id.in_(ids)))
+    engine.dispose()
+    for role in ("social_worker", "viewer"):
+        at = open_as(url, role, "en")
+        with use_language("en"):
+            for section in view.SECTIONS:
+                go(at, section)
+                assert not errors(at), (section, errors(at))
+                if section != "actions" or role == "viewer":
+                    assert t("meetings.none") in [i.value for i in at.info], (role, section)
+        go(at, "meetings")                  # the social worker is offered the form that schedules the first one
+        assert ("meetings_create_date" in at.session_state) is (role == "social_worker")
