@@ -12,8 +12,8 @@ from seed import load_demo
 
 @pytest.fixture
 def chained(engine: Engine) -> Engine:
-    load_demo(engine, "demo")           # 34 real entries: runs created and approved, and the seed itself
-    return engine
+    load_demo(engine, "demo")           # 49 real entries: runs created and approved, the seed itself, and the
+    return engine                       # locking of the demo's 15 signed minutes (seed/meeting_minutes.py)
 
 
 def verdict(engine: Engine) -> audit.Verdict:
@@ -23,7 +23,7 @@ def verdict(engine: Engine) -> audit.Verdict:
 
 def test_the_chain_holds_after_real_writes(chained: Engine) -> None:
     v = verdict(chained)
-    assert v.ok and v.checked == 34
+    assert v.ok and v.checked == 49
 
 
 def test_an_edited_entry_is_named(chained: Engine) -> None:
@@ -40,7 +40,7 @@ def test_a_deleted_entry_breaks_the_chain_at_the_next(chained: Engine) -> None:
     assert (v.ok, v.first_bad_id, v.reason) == (False, 21, "chain_broken")
 
 
-@pytest.mark.parametrize(("link_to", "reason"), [(34, "edited"), (5, "chain_broken")],
+@pytest.mark.parametrize(("link_to", "reason"), [(49, "edited"), (5, "chain_broken")],
                          ids=["linked to the last entry, hash forged", "linked to an older entry"])
 def test_an_inserted_entry_is_caught(chained: Engine, link_to: int, reason: str) -> None:
     with chained.begin() as conn:
@@ -55,7 +55,7 @@ def test_an_inserted_entry_is_caught(chained: Engine, link_to: int, reason: str)
 def test_a_published_head_catches_a_rewrite_of_the_whole_chain(chained: Engine) -> None:
     """Someone who edits entry 10 and recomputes every later hash fools the chain, not the published head."""
     head = verdict(chained)
-    assert head.head_id == 34 and head.head_hash and len(head.head_hash) == 64
+    assert head.head_id == 49 and head.head_hash and len(head.head_hash) == 64
     anchor = audit.parse_anchor(f"{head.head_id}:{head.head_hash[:16]}")
     with chained.begin() as conn:
         conn.execute(sa.text("UPDATE audit_log SET actor = 'someone else' WHERE id = 10"))
@@ -73,7 +73,7 @@ def test_a_published_head_catches_a_rewrite_of_the_whole_chain(chained: Engine) 
     with chained.connect() as conn:
         assert audit.verify(conn).ok                                   # the chain alone is fooled
         caught = audit.verify(conn, anchor)
-    assert (caught.ok, caught.first_bad_id, caught.reason) == (False, 34, "anchor_mismatch")
+    assert (caught.ok, caught.first_bad_id, caught.reason) == (False, 49, "anchor_mismatch")
     with chained.connect() as conn:
         missing = audit.verify(conn, (99, "00000000"))
     assert (missing.ok, missing.reason) == (False, "anchor_missing")
