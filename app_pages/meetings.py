@@ -192,7 +192,8 @@ def prepare() -> None:
     options = list(party_names.values())
     shown = view.editor_labels()
     edited = st.data_editor(
-        view.editor_frame(rows), key=f"meetings_editor_{st.session_state.get('meetings_editor_n', 0)}_{get_language()}",
+        view.editor_frame(rows),
+        key=f"meetings_editor_{mid}_{st.session_state.get('meetings_editor_n', 0)}_{get_language()}",
         num_rows="dynamic", hide_index=True, width="stretch",
         column_config={
             # Widths in pixels: the six columns fit the 820 px a 1280 px screen leaves beside the sidebar.
@@ -307,7 +308,9 @@ def downloads(content: MinutesContent) -> None:
     left.download_button(t("meetings.download_docx"), data.minutes_docx_file(content, status=status, meeting_id=mid),
                          file_name=f"{code}.docx", key="meetings_docx",
                          on_click="ignore", icon=":material/description:", mime=DOCX, width="stretch")
-    pdf_key = f"meetings_pdf_{mid}_{version}_{get_language()}"
+    # Signatures and addenda do not bump the meeting's version, yet they are in the PDF: the key counts them too.
+    signed, added = len(data.load_signatures(mid)), len(data.load_addenda(mid))
+    pdf_key = f"meetings_pdf_{mid}_{version}_{signed}_{added}_{get_language()}"
     if pdf_key in st.session_state:
         right.download_button(t("meetings.download_pdf"), st.session_state[pdf_key], file_name=f"{code}.pdf",
                               key="meetings_pdf", on_click="ignore", icon=":material/picture_as_pdf:",

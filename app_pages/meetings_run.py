@@ -158,6 +158,8 @@ def attendance(c: Chosen) -> None:
     if not c.writer:
         return
     states = {s.value: t(f"enum.AttendanceStatus.{s.value}") for s in AttendanceStatus}
+    # Keys per meeting and version: a keyed widget keeps its value when only its default changes, so keys per party
+    # alone carried one meeting's attendance into another's form (and a save wrote it there).
     with st.expander(t("meetings.attendance.edit"), icon=":material/how_to_reg:"):
         with st.form("meetings_attendance_form"):
             entered = []
@@ -165,11 +167,11 @@ def attendance(c: Chosen) -> None:
                 pid = int(r["party_id"])
                 a, b, e = st.columns([2, 3, 2])
                 s = a.selectbox(str(r["party"]), list(states), index=list(states).index(str(r["status"])),
-                                key=f"meetings_att_status_{pid}", format_func=states.__getitem__)
+                                key=f"meetings_att_status_{c.id}_{c.version}_{pid}", format_func=states.__getitem__)
                 who = b.text_input(t("meetings.attendance.attendees"), value=view.text(r["attendees"]),
-                                   key=f"meetings_att_who_{pid}", max_chars=300)
+                                   key=f"meetings_att_who_{c.id}_{c.version}_{pid}", max_chars=300)
                 dep = e.text_input(t("meetings.attendance.deputy"), value=view.text(r["deputy"]),
-                                   key=f"meetings_att_deputy_{pid}", max_chars=100)
+                                   key=f"meetings_att_deputy_{c.id}_{c.version}_{pid}", max_chars=100)
                 entered.append((pid, str(s), who, dep))
             saved = st.form_submit_button(t("meetings.attendance.submit"), type="primary")
         if saved:

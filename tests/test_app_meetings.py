@@ -220,21 +220,43 @@ def editable_meeting(url: str) -> sa.Row:
                 and query(url, sa.select(sa.func.count()).select_from(A).where(A.c.meeting_id == m.id))[0][0])
 
 
+def att(at: AppTest, field: str, party_id: int):  # type: ignore[no-untyped-def]
+    """The attendance form's widget of `field` (status, who, deputy) for a party: keyed per meeting and version."""
+    widgets = at.selectbox if field == "status" else at.text_input
+    (found,) = [w for w in widgets if (w.key or "").startswith(f"meetings_att_{field}_")
+                and w.key.endswith(f"_{party_id}")]
+    return found
+
+
+def test_the_attendance_form_shows_the_chosen_meetings_attendance_after_switching(url: str) -> None:
+    """Picking another meeting must not carry the last meeting's attendance into the form (saving it would write
+    one meeting's attendees onto another)."""
+    meetings = ga_meetings(url)
+    locked = next(m for m in meetings if m.minutes_status == "locked")
+    draft = next(m for m in meetings if m.minutes_status == "draft")
+    at = open_as(url, "social_worker", "zh", section="run", meeting=locked.code)
+    pick_meeting(at, draft.code)
+    rows = query(url, sa.select(ATT).where(ATT.c.meeting_id == draft.id))
+    stored = {r.party_id: (r.status, r.attendees) for r in rows}
+    shown = {pid: (att(at, "status", pid).value, att(at, "who", pid).value) for pid in stored}
+    assert shown == stored
+
+
 def test_attendance_recorded_in_the_run_section_moves_the_quorum_line(url: str) -> None:
     target = editable_meeting(url)
     parties = {r.kind: r.id for r in query(url, sa.select(P.c.id, P.c.kind).join(ATT, ATT.c.party_id == P.c.id)
                                                  .where(ATT.c.meeting_id == target.id))}
     at = open_as(url, "social_worker", "zh", section="run", meeting=target.code)
     for kind in view.FOUR:
-        at.selectbox(key=f"meetings_att_status_{parties[kind]}").set_value("present")
-        at.text_input(key=f"meetings_att_who_{parties[kind]}").input(f"{kind}代表")
-    at.selectbox(key=f"meetings_att_status_{parties['platform']}").set_value("absent")
+        att(at, "status", parties[kind]).set_value("present")
+        att(at, "who", parties[kind]).input(f"{kind}代表")
+    att(at, "status", parties["platform"]).set_value("absent")
     click(at, t("meetings.attendance.submit"))
     assert not errors(at), errors(at)
     assert [w.value for w in at.warning if w.value.startswith("法定人数")] == [
         view.quorum_line(False, ("platform",))]
-    at.selectbox(key=f"meetings_att_status_{parties['platform']}").set_value("deputy")
-    at.text_input(key=f"meetings_att_deputy_{parties['platform']}").input("王代表")
+    att(at, "status", parties["platform"]).set_value("deputy")
+    att(at, "deputy", parties["platform"]).input("王代表")
     click(at, t("meetings.attendance.submit"))
     assert not errors(at), errors(at)
     assert view.quorum_line(True, ()) in [s.value for s in at.success]
