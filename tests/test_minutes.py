@@ -263,6 +263,42 @@ def test_verify_names_locked_minutes_changed_in_the_database(town: dict[str, Any
         assert audit.verify(conn).ok            # the chain itself is intact: only the minutes check sees it
 
 
+@pytest.mark.parametrize("tamper", ["unlocked_to_draft", "unlocked_to_circulated", "signature_deleted",
+                                    "signature_renamed", "addendum_edited", "addendum_added"])
+def test_verify_names_minutes_whose_lock_signatures_or_addenda_were_changed(town: dict[str, Any],
+                                                                            tamper: str) -> None:
+    """Past the text itself: a locked meeting set back to draft or circulated (editable again), a signature removed
+    or put in another name, an addendum edited or slipped in without its audit entry."""
+    engine, sw = town["engine"], town["who"]["sw"]
+    mid = lock(town)
+    run(engine, minutes.add_addendum, meeting_id=mid, text="日期更正", actor=sw, now=NOW)
+    code = meeting(engine, mid).code
+    with engine.connect() as conn:
+        assert minutes.verify_minutes(conn) == []
+    with engine.begin() as conn:
+        if tamper == "unlocked_to_draft":
+            conn.execute(svc.M.update().where(svc.M.c.id == mid).values(
+                minutes_status="draft", minutes_sha256=None, locked_at=None))
+        elif tamper == "unlocked_to_circulated":
+            conn.execute(svc.M.update().where(svc.M.c.id == mid).values(
+                minutes_status="circulated", minutes_sha256=None, locked_at=None))
+        elif tamper == "signature_deleted":
+            conn.execute(sa.text("DELETE FROM minutes_signature WHERE meeting_id = :m AND party_id = "
+                                 "(SELECT MIN(party_id) FROM minutes_signature WHERE meeting_id = :m)"), {"m": mid})
+        elif tamper == "signature_renamed":
+            conn.execute(sa.text("UPDATE minutes_signature SET signed_by = 'mallory' WHERE meeting_id = :m"),
+                         {"m": mid})
+        elif tamper == "addendum_edited":
+            conn.execute(sa.text("UPDATE minutes_addendum SET text = '日期不更正' WHERE meeting_id = :m"), {"m": mid})
+        else:
+            conn.execute(sa.text("INSERT INTO minutes_addendum (meeting_id, no, text, sha256, created_by, created_at) "
+                                 "VALUES (:m, 2, '补一条', :h, 'x', :at)"),
+                         {"m": mid, "h": text_sha256("补一条"), "at": NOW})
+    with engine.connect() as conn:
+        assert minutes.verify_minutes(conn) == [code]
+        assert audit.verify(conn).ok
+
+
 def test_audit_verify_on_the_command_line_fails_naming_edited_minutes(town: dict[str, Any]) -> None:
     engine = town["engine"]
     mid = lock(town)

@@ -199,21 +199,52 @@ def add_addendum(session: Session, *, meeting_id: int, text: str, actor: Princip
     return no
 
 
-def verify_minutes(conn: Connection) -> list[str]:
-    """Codes of locked meetings whose stored text no longer hashes to minutes_sha256, or whose minutes_lock audit
-    entry carries another hash, or that have no such entry."""
-    audited: dict[str, set[str]] = {}
-    for entity_id, after in conn.execute(sa.select(LOG.c.entity_id, LOG.c.after)
-                                         .where(LOG.c.action == "minutes_lock", LOG.c.entity == "meeting")):
+def _audited(conn: Connection, action: str) -> dict[str, list[dict[str, Any]]]:
+    """The `after` of every audit entry of `action`, by entity_id."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for entity_id, after in conn.execute(sa.select(LOG.c.entity_id, LOG.c.after).where(LOG.c.action == action)
+                                         .order_by(LOG.c.id)):
         try:
-            digest = str(json.loads(after or "{}").get("sha256"))
+            body = json.loads(after or "{}")
         except ValueError:
-            digest = ""
-        audited.setdefault(str(entity_id), set()).add(digest)
-    bad: list[str] = []
-    rows = conn.execute(sa.select(svc.M.c.code, svc.M.c.minutes_text, svc.M.c.minutes_sha256)
-                        .where(svc.M.c.minutes_status == MinutesStatus.locked).order_by(svc.M.c.code))
-    for code, text, digest in rows:
-        if text is None or text_sha256(text) != digest or audited.get(code) != {digest}:
-            bad.append(code)
-    return bad
+            body = {}
+        out.setdefault(str(entity_id), []).append(body if isinstance(body, dict) else {})
+    return out
+
+
+def verify_minutes(conn: Connection) -> list[str]:
+    """Codes of meetings whose signed minutes differ from what the audit chain recorded when they were locked:
+    - a locked meeting whose text no longer hashes to minutes_sha256, or whose minutes_lock entry carries another
+      hash or other signatures than those stored now, or that has no such entry;
+    - a meeting with a minutes_lock entry that is no longer locked (set back to draft or circulated: editable);
+    - an addendum whose text no longer hashes to what its minutes_addendum entry says, or that has no entry, or an
+      entry whose addendum is gone.
+    The audit chain itself is checked by audit.verify; the two together are `python -m dashboard audit verify`."""
+    locks = _audited(conn, "minutes_lock")
+    addenda = _audited(conn, "minutes_addendum")
+    bad: set[str] = set()
+    rows = conn.execute(sa.select(svc.M.c.id, svc.M.c.code, svc.M.c.minutes_status, svc.M.c.minutes_text,
+                                  svc.M.c.minutes_sha256)
+                        .where(sa.or_(svc.M.c.minutes_status == MinutesStatus.locked,
+                                      svc.M.c.code.in_(list(locks)) if locks else sa.false())))
+    for mid, code, status, text, digest in rows:
+        entries = locks.get(code, [])
+        if status != MinutesStatus.locked or len(entries) != 1 or text is None:
+            bad.add(code)
+            continue
+        entry = entries[0]
+        if text_sha256(text) != digest or entry.get("sha256") != digest \
+                or entry.get("signatures") != _signatures(conn, mid):
+            bad.add(code)
+    codes = dict(conn.execute(sa.select(svc.M.c.id, svc.M.c.code)
+                              .where(svc.M.c.id.in_(sa.select(ADD.c.meeting_id)))).tuples().all())
+    seen: set[str] = set()
+    for meeting_id, no, text, digest in conn.execute(sa.select(ADD.c.meeting_id, ADD.c.no, ADD.c.text, ADD.c.sha256)):
+        key = f"{codes[meeting_id]}/{no}"
+        seen.add(key)
+        entries = addenda.get(key, [])
+        if len(entries) != 1 or text_sha256(text) != digest or entries[0].get("sha256") != digest:
+            bad.add(codes[meeting_id])
+    for key in set(addenda) - seen:          # an audited addendum that is no longer there
+        bad.add(key.rsplit("/", 1)[0])
+    return sorted(bad)
