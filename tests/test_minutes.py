@@ -4,6 +4,7 @@ the fourth signature with its hash in the audit chain, corrected by addenda, and
 import datetime as dt
 import json
 import os
+import secrets
 import subprocess
 import sys
 from typing import Any
@@ -119,12 +120,12 @@ def test_circulating_stores_the_text_and_content_of_reads_it_back(town: dict[str
     with Session(engine) as s:
         stored = minutes.content_of(s, meeting_id=mid, today=TODAY, now=NOW)
     assert stored.to_json() == row.minutes_text
-    # Edited in the window: the stored text stays what was circulated until it is re-assembled.
+    # Edited in the window: an amendment, so the text out for signature is assembled again with it.
     with engine.connect() as conn:
         item_id = int(q.agenda(conn, mid)["id"].iloc[1])
     run(engine, svc.save_notes, agenda_item_id=item_id, version=6, notes="补充发言", actor=sw, today=TODAY)
     with Session(engine) as s:
-        assert minutes.content_of(s, meeting_id=mid, today=TODAY, now=NOW).items[1].notes == ""
+        assert minutes.content_of(s, meeting_id=mid, today=TODAY, now=NOW).items[1].notes == "补充发言"
     with pytest.raises(RuleError) as err:
         run(engine, minutes.circulate, meeting_id=mid, version=7, amend_until=D(2026, 12, 8), actor=sw, today=TODAY)
     assert err.value.key == "minutes.not_draft"
@@ -187,22 +188,24 @@ def test_reassembling_in_the_window_voids_the_signatures_and_is_refused_after_it
     sign(town, mid, "gov")
     sign(town, mid, "plt")
     before = meeting(engine, mid).minutes_text
-    with engine.connect() as conn:
-        item_id = int(q.agenda(conn, mid)["id"].iloc[1])
-    run(engine, svc.save_notes, agenda_item_id=item_id, version=6, notes="补充发言", actor=sw, today=TODAY)
-    voided = run(engine, minutes.reassemble, meeting_id=mid, version=7, actor=sw, today=TODAY, now=NOW)
+    voided = run(engine, minutes.reassemble, meeting_id=mid, version=6, actor=sw, today=TODAY, now=NOW)
     row = meeting(engine, mid)
-    assert voided == 2 and row.minutes_text != before and row.version == 8
-    assert MinutesContent.from_json(row.minutes_text).items[1].notes == "补充发言"
+    assert voided == 2 and row.version == 7
+    assert MinutesContent.from_json(row.minutes_text).items == MinutesContent.from_json(before).items
     with engine.connect() as conn:
         assert q.signatures(conn, mid).empty
     entry = log(engine, "minutes_reassemble")[0]
-    assert json.loads(entry.after) == {"sha256": text_sha256(row.minutes_text), "voided": 2, "version": 8}
+    assert json.loads(entry.after) == {"sha256": text_sha256(row.minutes_text), "voided": 2, "version": 7}
     assert "C1-GOV" in json.loads(entry.before)["signatures"]
+    # An edit in the window re-assembles by itself (see the amendment test): the notes are in the text.
+    with engine.connect() as conn:
+        item_id = int(q.agenda(conn, mid)["id"].iloc[1])
+    run(engine, svc.save_notes, agenda_item_id=item_id, version=7, notes="补充发言", actor=sw, today=TODAY)
+    assert MinutesContent.from_json(meeting(engine, mid).minutes_text).items[1].notes == "补充发言"
     with pytest.raises(RuleError) as err:
         run(engine, minutes.reassemble, meeting_id=mid, version=8, actor=sw, today=D(2026, 12, 9), now=NOW)
     assert err.value.key == "meeting.not_editable"
-    with pytest.raises(RuleError) as err:       # the signer's page showed the version before the re-assembly
+    with pytest.raises(RuleError) as err:       # the signer's page showed the version before the edit
         run(engine, minutes.sign, meeting_id=mid, version=7, actor=town["who"]["gov"], today=TODAY, now=NOW)
     assert err.value.key == "meeting.changed_meanwhile"
 
@@ -302,7 +305,7 @@ def test_verify_names_minutes_whose_lock_signatures_or_addenda_were_changed(town
 def test_audit_verify_on_the_command_line_fails_naming_edited_minutes(town: dict[str, Any]) -> None:
     engine = town["engine"]
     mid = lock(town)
-    password = "correct-horse-battery"
+    password = secrets.token_urlsafe(16)
     with Session(engine) as s:
         accounts.create_user(s, username="boss", role="admin", actor="setup", password=password)
         s.commit()
@@ -345,3 +348,24 @@ def test_a_viewer_can_do_nothing(town: dict[str, Any]) -> None:
 
 
 __all__ = ["town"]   # the fixture, imported
+
+
+def test_an_amendment_during_the_window_reassembles_the_text_and_voids_the_signatures(town: dict[str, Any]) -> None:
+    """A decision added while the minutes are out for amendment is in the text that is signed: the signatures given
+    to the earlier text are voided, as the re-assemble button does (otherwise the fourth signature locked a text
+    without the decision, and the page showed the decision under locked minutes)."""
+    engine, sw = town["engine"], town["who"]["sw"]
+    mid = circulated(town)
+    sign(town, mid, "gov")
+    run(engine, svc.add_decision, meeting_id=mid, version=version(engine, mid), agenda_item_id=None,
+        text="增设快递柜一处", actor=sw, today=TODAY)
+    m = meeting(engine, mid)
+    assert "增设快递柜一处" in m.minutes_text and m.minutes_status == "circulated"
+    with engine.connect() as conn:
+        assert q.signatures(conn, mid).empty
+    assert [json.loads(e.after)["voided"] for e in log(engine, "minutes_reassemble")] == [1]
+    for who in ("gov", "plt", "asn", "sw"):
+        locked = sign(town, mid, who)
+    assert locked and "增设快递柜一处" in meeting(engine, mid).minutes_text
+    with engine.connect() as conn:
+        assert minutes.verify_minutes(conn) == []

@@ -38,6 +38,7 @@ from data_models import (
     Party,
 )
 from data_models.base import table_of
+from data_models.core import utcnow
 from data_models.enums import ActionStatus, AgendaSource, AttendanceStatus, MinutesStatus, PartyKind
 
 M = table_of(Meeting)
@@ -131,6 +132,17 @@ def bump(conn: Connection, row: Row, **values: Any) -> int:
     if result.rowcount != 1:
         raise changed(conn, row.code)
     return int(row.version) + 1
+
+
+def amended(session: Session, conn: Connection, row: Row, new_version: int, actor: Principal,
+            today: dt.date) -> None:
+    """An edit of circulated minutes (the window is open: `begin` checked it) is an amendment: the text that is out
+    for signature is assembled again and the signatures given to the earlier text are voided, so what is signed is
+    what the meeting's rows say. A draft has no text yet."""
+    if row.minutes_status == MinutesStatus.circulated:
+        from dashboard.services import minutes  # minutes builds on this module
+        minutes.refresh(session, conn, meeting_id=row.id, code=row.code, version=new_version,
+                        old_text=row.minutes_text, actor=actor, today=today, now=utcnow())
 
 
 def _parties(conn: Connection, community_id: int) -> dict[int, Row]:
@@ -248,6 +260,7 @@ def set_attendance(session: Session, *, meeting_id: int, version: int, rows: lis
         before[party.code] = "—" if old is None else _said(old.status, old.attendees, old.deputy)
         after[party.code] = _said(status, attendees, deputy)
     new_version = bump(conn, row)
+    amended(session, conn, row, new_version, actor, today)
     audit.record(conn, actor=actor.username, action="meeting_attendance", entity="meeting_attendance",
                  entity_id=row.code, before={"attendance": _listed(before), "version": row.version},
                  after={"attendance": _listed(after), "version": new_version})
@@ -317,6 +330,7 @@ def save_agenda(session: Session, *, meeting_id: int, version: int, items: list[
             conn.execute(AG.update().where(AG.c.id == item_id).values(**values))
     extra = {} if starts_at is None else {"starts_at": check_starts_at(starts_at)}
     new_version = bump(conn, row, **extra)
+    amended(session, conn, row, new_version, actor, today)
     audit.record(conn, actor=actor.username, action="meeting_agenda", entity="agenda_item", entity_id=row.code,
                  before={"agenda": "、".join(s.title for s in saved), "starts_at": row.starts_at,
                          "version": row.version},
@@ -338,6 +352,7 @@ def save_notes(session: Session, *, agenda_item_id: int, version: int, notes: st
         raise RuleError("meeting.notes_too_long", n=len(text), max=MAX_NOTES)
     conn.execute(AG.update().where(AG.c.id == agenda_item_id).values(notes=text))
     new_version = bump(conn, row)
+    amended(session, conn, row, new_version, actor, today)
     audit.record(conn, actor=actor.username, action="meeting_notes", entity="agenda_item",
                  entity_id=f"{row.code}/{item.code}", before={"notes": item.notes, "version": row.version},
                  after={"notes": text, "version": new_version})
@@ -356,6 +371,7 @@ def add_decision(session: Session, *, meeting_id: int, version: int, agenda_item
     decision_id, code = _insert_coded(conn, DEC, "D", meeting_id=meeting_id, agenda_item_id=agenda_item_id,
                                       text=body)
     new_version = bump(conn, row)
+    amended(session, conn, row, new_version, actor, today)
     audit.record(conn, actor=actor.username, action="decision_add", entity="decision",
                  entity_id=f"{row.code}/{code}",
                  after={"code": code, "agenda_item_id": agenda_item_id, "text": body, "version": new_version})
@@ -381,6 +397,7 @@ def add_action(session: Session, *, meeting_id: int, version: int, decision_id: 
               "owner_person": person, "created_on": row.held_on, "due_on": due_on, "status": S.open}
     action_id, code = _insert_coded(conn, X, "X", **values)
     new_version = bump(conn, row)
+    amended(session, conn, row, new_version, actor, today)
     audit.record(conn, actor=actor.username, action="action_add", entity="action_item",
                  entity_id=f"{row.code}/{code}",
                  after={"code": code, "title": name, "owner_party_id": party.id, "owner_person": person,

@@ -129,14 +129,26 @@ def reassemble(session: Session, *, meeting_id: int, version: int, actor: Princi
     conn, m = svc.begin(session, meeting_id, version, actor, today)
     if m.minutes_status != MinutesStatus.circulated:
         raise RuleError("minutes.not_circulated", meeting=m.code, state=label(MinutesStatus(m.minutes_status)))
+    new_version = svc.bump(conn, m)
+    return refresh(session, conn, meeting_id=m.id, code=m.code, version=new_version, old_text=m.minutes_text,
+                   actor=actor, today=today, now=now)
+
+
+def refresh(session: Session, conn: Connection, *, meeting_id: int, code: str, version: int, old_text: str | None,
+            actor: Principal, today: dt.date, now: dt.datetime) -> int:
+    """The circulated text assembled again from the rows, the signatures so far voided (they signed another text),
+    under the meeting's lock and at its `version` (the caller bumped it). Returns how many were voided."""
     signed = _signatures(conn, meeting_id)
     text = assemble(session, meeting_id=meeting_id, today=today, now=now).to_json()
     conn.execute(SIG.delete().where(SIG.c.meeting_id == meeting_id))
-    new_version = svc.bump(conn, m, minutes_text=text)
-    audit.record(conn, actor=actor.username, action="minutes_reassemble", entity="meeting", entity_id=m.code,
-                 before={"sha256": text_sha256(m.minutes_text or ""), "signatures": "、".join(signed),
-                         "version": m.version},
-                 after={"sha256": text_sha256(text), "voided": len(signed), "version": new_version})
+    result = conn.execute(svc.M.update().where(svc.M.c.id == meeting_id, svc.M.c.version == version)
+                          .values(minutes_text=text))
+    if result.rowcount != 1:
+        raise svc.changed(conn, code)
+    audit.record(conn, actor=actor.username, action="minutes_reassemble", entity="meeting", entity_id=code,
+                 before={"sha256": text_sha256(old_text or ""), "signatures": "、".join(signed),
+                         "version": version - 1},
+                 after={"sha256": text_sha256(text), "voided": len(signed), "version": version})
     return len(signed)
 
 
