@@ -89,6 +89,8 @@ def import_minimal_up_to(engine: Engine, target: str) -> importer.ImportResult:
     """Every entity before `target` in dependency order, then `target`, each one required-only row."""
     for name in CREATED:
         row = minimal(ENTITIES[name])
+        if name == "parties" and target == "action_items":     # an action's owner is a party of the meeting's community
+            row["社区编号"] = ref_code("communities")
         result = run(engine, name, as_csv([list(row), list(row.values())]))
         if name == target:
             return result

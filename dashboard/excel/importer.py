@@ -436,6 +436,13 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
                                                  strict=True):
             if raised_in is not None and unit_in is not None and raised_in != unit_in:
                 fail(excel_row, index, sheet.cell(excel_row - 1, index), "excel.unit_elsewhere")
+    # An action item's owner party of the meeting's community; a stored item's status moves on the page only.
+    if entity.name == "action_items":
+        meeting_codes = {id_: code for code, (id_, _) in refs.get("meetings", {}).items()}
+        for j, column, message, params in meeting_rules.action_problems(entity, columns, communities, meeting_codes,
+                                                                        codes, existing):
+            index = by_field[column]
+            fail(excel_rows[j], index, sheet.cell(excel_rows[j] - 1, index), message, **params)
 
     # Follow-ups of completed enrolments only, answered after the course; subsidy rules that do not overlap.
     if training is not None:
@@ -539,6 +546,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
             if _audit_head(conn, entity) != seen and not _same_rows(_existing(conn, entity, [c for c in codes if c]),
                                                              existing):
                 raise RuleError("excel.changed_meanwhile")
+            meeting_rules.recheck(conn, entity, columns, codes, touched)     # a meeting circulated since the checks
             batch_id = conn.execute(sa.insert(table_of(ImportBatch)).values(  # type: ignore[index]  # SQLAlchemy types inserted_primary_key Optional
                 entity=entity.name, file_name=file_name[:255], sha256=digest, actor=actor,
                 at=utcnow(), created=result.created, updated=result.updated, unchanged=result.unchanged,
@@ -741,6 +749,7 @@ def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]
                 raise RuleError("excel.nothing_to_undo", entity=t(f"entity.{entity.name}"))
             changes = conn.execute(sa.select(changes_t.c.code, changes_t.c.before)
                                    .where(changes_t.c.batch_id == batch.id)).all()
+            meeting_rules.before_undo(conn, entity, [(code, before) for code, before in changes])
             created = [_restore(table, entity.key, code) for code, before in changes if before is None]
             stats_before = request_stats.pairs_of(conn, table, [code for code, _ in changes])
             restored = 0

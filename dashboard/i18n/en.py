@@ -1597,6 +1597,11 @@ STRINGS: dict[str, str] = {
     "audit.field.no": "No.",
     "audit.field.done_on": "Done on",
     "excel.meeting_not_draft": "The minutes of meeting {meeting} are {state}: its meeting, agenda and action rows can no longer be changed or added by import; use the joint meeting page.",
+    # --- imp ---
+    "excel.undo_meeting_not_draft": "Cannot undo: the minutes of meeting {meeting}, which this import touched, are {state}; undoing would change its meeting, agenda or action rows. Nothing was changed. Correct it on the joint meeting page (locked minutes take an addendum).",
+    "excel.action_owner_elsewhere": "The owner party does not belong to the community of meeting {meeting}: an action item is owned by a party of the meeting's own community.",
+    "excel.action_status_on_page": "Action item {action} already exists with status «{stored}»: an existing item's status is updated by its owner party on the joint meeting page (which keeps the history), not by import. New items may carry any status.",
+    "excel.action_done_on_on_page": "Action item {action} already has its completion date recorded as {stored}: an existing item's completion date changes only with its status on the joint meeting page, not by import.",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1584,6 +1584,11 @@ STRINGS: dict[str, str] = {
     "audit.field.no": "序号",
     "audit.field.done_on": "完成日期",
     "excel.meeting_not_draft": "会议 {meeting} 的纪要{state}：它的会议、议程和行动事项不能再通过导入修改或新增，请在联席会议页面操作。",
+    # --- imp ---
+    "excel.undo_meeting_not_draft": "不能撤销：这次导入涉及的会议 {meeting} 的纪要{state}，撤销会改动它的会议、议程或行动事项；没有做任何改动。请在联席会议页面更正（已锁定的纪要请添加补充说明）。",
+    "excel.action_owner_elsewhere": "责任单位不属于会议 {meeting} 所在的社区：行动事项只能由本社区的单位负责。",
+    "excel.action_status_on_page": "行动事项 {action} 已存在，状态为「{stored}」：已有事项的状态只能由责任单位在联席会议页面更新（页面会记录进展历史），不能通过导入修改。新增的事项可以填写任意状态。",
+    "excel.action_done_on_on_page": "行动事项 {action} 的完成日期已记录为 {stored}：已有事项的完成日期只能在联席会议页面随状态更新，不能通过导入修改。",
 }
 
 for _enum, _labels in ENUMS.items():
