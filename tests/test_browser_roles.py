@@ -29,3 +29,16 @@ def test_the_backlog_button_downloads_every_matching_need(page: Page, server: st
     cover = {str(r[0]): str(r[1]) for r in wb.worksheets[0].iter_rows(values_only=True)}
     assert total > 200 and cover["行数"] == f"{total:,}" and "全部记录" in cover["范围"]
     assert sum(1 for _ in wb.worksheets[1].iter_rows()) == total + 1
+
+
+def test_no_table_offers_its_own_csv_download(page: Page, server: str) -> None:  # noqa: F811
+    """A table's toolbar would hand anyone, a viewer too, a CSV of what it shows (masked or not, no cover sheet):
+    every export goes through the page's own export buttons, which follow the permission matrix."""
+    sign_in(page, server)
+    go(page, "需求评估")
+    table = page.get_by_test_id("stMain").get_by_test_id("stDataFrame").first
+    expect(table).to_be_visible(timeout=60_000)
+    table.hover()
+    toolbar = table.locator("xpath=..").get_by_test_id("stElementToolbar")
+    expect(toolbar.get_by_role("button").first).to_be_visible()            # the toolbar is there (search, full screen)
+    expect(toolbar.get_by_role("button", name=re.compile("Download|下载"))).to_have_count(0)
