@@ -70,22 +70,32 @@ def move_form(rows: pd.DataFrame) -> None:
     if rows.empty:
         return
     choices = {int(r["id"]): view.action_choice(r) for _, r in rows.iterrows()}
-    pick = st.selectbox(t("meetings.move.pick"), list(choices), key="meetings_move_pick",
-                        format_func=choices.__getitem__)
+    # After a move the item's label changes (its status is in it), which makes a new widget: stay on the item just
+    # moved rather than fall back to the first one, and never preselect a new status (done and cancelled are final).
+    last = st.session_state.get("meetings_move_last")
+    ids = list(choices)
+    pick = st.selectbox(t("meetings.move.pick"), ids, key="meetings_move_pick", format_func=choices.__getitem__,
+                        index=ids.index(last) if last in ids else 0)
     row = rows[rows["id"] == pick].iloc[0]
     targets = {s: t(f"enum.ActionStatus.{s}") for s in view.next_statuses(str(row["status"]))}
-    with st.form("meetings_move_form"):
+    with st.form("meetings_move_form", clear_on_submit=True):
         left, right = st.columns(2)
-        to = left.selectbox(t("meetings.move.to"), list(targets), key="meetings_move_to",
-                            format_func=targets.__getitem__)
+        to = left.selectbox(t("meetings.move.to"), list(targets), key="meetings_move_to", index=None,
+                            placeholder=t("meetings.move.choose"), format_func=targets.__getitem__)
         done_on = right.date_input(t("meetings.move.done_on"), value=today, max_value=today, key="meetings_move_done",
                                    help=t("meetings.move.done_on_help"))
         note = st.text_input(t("meetings.move.note"), key="meetings_move_note", max_chars=500)
         moved = st.form_submit_button(t("meetings.move.submit"), type="primary")
-    if moved and to is not None:
-        attempt(lambda: data.move_action(int(pick), version=int(row["version"]), to_status=str(to), note=note,
-                                         on=today, done_on=done_on if to == "done" else None),
-                t("meetings.move.saved", code=str(row["code"]), status=targets[str(to)]))
+    if moved and to is None:
+        st.error(t("meetings.move.choose"))
+    elif moved and to is not None:
+        def move() -> None:
+            data.move_action(int(pick), version=int(row["version"]), to_status=str(to), note=note, on=today,
+                             done_on=done_on if to == "done" else None)
+            st.session_state["meetings_move_last"] = int(pick)      # stay on it; the form starts empty again
+            for key in ("meetings_move_to", "meetings_move_note"):
+                st.session_state.pop(key, None)
+        attempt(move, t("meetings.move.saved", code=str(row["code"]), status=targets[str(to)]))
 
 
 def export(frame: pd.DataFrame, name: str) -> None:

@@ -313,6 +313,29 @@ def test_the_government_account_moves_its_partys_action(url: str) -> None:
     assert owners <= {gov}
 
 
+def test_after_a_move_the_form_stays_on_that_item_and_proposes_no_status(url: str) -> None:
+    """A user test closed the wrong item: after moving X to 进行中 the form jumped to the first item with 已完成
+    preselected and the old note still in the box, so the next click closed another item for good."""
+    at = open_as(url, "government", "zh", section="actions")
+    assert at.selectbox(key="meetings_move_to").value is None
+    options = at.selectbox(key="meetings_move_pick").options
+    opened = [o for o in options if "未开始" in o]
+    if not opened:
+        pytest.skip("the demo gives GA's government no open item")
+    target = query(url, sa.select(X.c.id).where(X.c.code == opened[-1].split(" · ")[0]))[0][0]
+    at.selectbox(key="meetings_move_pick").set_value(target).run()
+    at.selectbox(key="meetings_move_to").set_value("in_progress")
+    at.text_input(key="meetings_move_note").input("已对接街道")
+    click(at, t("meetings.move.submit"))
+    assert not errors(at), errors(at)
+    assert at.selectbox(key="meetings_move_pick").value == target
+    assert at.selectbox(key="meetings_move_to").value is None
+    assert at.text_input(key="meetings_move_note").value == ""
+    click(at, t("meetings.move.submit"))           # pressed again with nothing chosen: nothing moves
+    (row,) = query(url, sa.select(X.c.status, X.c.version).where(X.c.id == target))
+    assert row.status == "in_progress"
+
+
 def test_a_viewer_sees_no_form_and_no_download(url: str) -> None:
     at = open_as(url, "viewer", "zh")
     for section in view.SECTIONS:

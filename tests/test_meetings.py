@@ -216,7 +216,7 @@ def test_done_needs_a_date_between_creation_and_today_and_a_short_note(town: dic
 ])
 def test_only_the_owner_party_or_an_admin_moves_an_action(town: dict[str, Any], who: str, key: str | None) -> None:
     xid = gov_action(town)
-    move = {"action_id": xid, "version": 1, "to_status": "in_progress", "note": "", "actor": town["who"][who],
+    move = {"action_id": xid, "version": 1, "to_status": "in_progress", "note": "已对接", "actor": town["who"][who],
             "today": TODAY}
     if key is None:
         run(town["engine"], svc.move_action, **move)
@@ -231,10 +231,10 @@ def test_only_the_owner_party_or_an_admin_moves_an_action(town: dict[str, Any], 
 def test_a_stale_action_version_names_who_moved_it(town: dict[str, Any]) -> None:
     xid = gov_action(town)
     gov = town["who"]["gov"]
-    run(town["engine"], svc.move_action, action_id=xid, version=1, to_status="in_progress", note="", actor=gov,
+    run(town["engine"], svc.move_action, action_id=xid, version=1, to_status="in_progress", note="已对接", actor=gov,
         today=TODAY)
     with pytest.raises(RuleError) as err:
-        run(town["engine"], svc.move_action, action_id=xid, version=1, to_status="cancelled", note="",
+        run(town["engine"], svc.move_action, action_id=xid, version=1, to_status="cancelled", note="取消",
             actor=town["who"]["admin"], today=TODAY)
     assert err.value.key == "action.changed_meanwhile"
     assert "gov" in err.value.message() and "进行中" in err.value.message()
@@ -272,8 +272,8 @@ def test_what_can_still_be_edited(town: dict[str, Any], status: str, amend_until
                     write(s)
                 assert err.value.key == "meeting.not_editable" and "JM" in err.value.message()
     # An action's status moves whatever the minutes' state.
-    run(engine, svc.move_action, action_id=xid, version=1, to_status="in_progress", note="", actor=town["who"]["gov"],
-        today=today)
+    run(engine, svc.move_action, action_id=xid, version=1, to_status="in_progress", note="已对接",
+        actor=town["who"]["gov"], today=today)
 
 
 # --- rollover and a party's list ---------------------------------------------------------------------------------
@@ -335,3 +335,13 @@ def test_every_field_written_to_the_log_has_a_label(town: dict[str, Any]) -> Non
 
 
 __all__ = ["town"]   # the fixture, imported
+
+
+@pytest.mark.parametrize("note", ["", "   "])
+def test_a_move_says_why(town: dict[str, Any], note: str) -> None:
+    """Every status move carries the owner's note (the four parties read it at the next meeting's 落实情况)."""
+    xid = gov_action(town)
+    with pytest.raises(RuleError) as err:
+        run(town["engine"], svc.move_action, action_id=xid, version=1, to_status="in_progress", note=note,
+            actor=town["who"]["gov"], today=TODAY)
+    assert err.value.key == "action.note_required"

@@ -335,7 +335,7 @@ def test_a_viewer_can_do_nothing(town: dict[str, Any]) -> None:
         lambda s: svc.save_agenda(s, meeting_id=mid, version=6, items=[], actor=viewer, today=TODAY),
         lambda s: svc.add_decision(s, meeting_id=mid, version=6, agenda_item_id=None, text="x", actor=viewer,
                                    today=TODAY),
-        lambda s: svc.move_action(s, action_id=action_id, version=1, to_status="cancelled", note="", actor=viewer,
+        lambda s: svc.move_action(s, action_id=action_id, version=1, to_status="cancelled", note="取消", actor=viewer,
                                   today=TODAY),
         lambda s: minutes.reassemble(s, meeting_id=mid, version=6, actor=viewer, today=TODAY, now=NOW),
         lambda s: minutes.sign(s, meeting_id=mid, version=6, actor=viewer, today=TODAY, now=NOW),

@@ -34,7 +34,8 @@ MOVES: dict[ActionStatus, frozenset[ActionStatus]] = {
 
 def move_action(session: Session, *, action_id: int, version: int, to_status: str, note: str, actor: Principal,
                 today: dt.date, done_on: dt.date | None = None) -> None:
-    """An action item's status move by its owner party's account (or an admin), whatever the minutes' state."""
+    """An action item's status move by its owner party's account (or an admin), whatever the minutes' state, with a
+    note saying what was done or why (required: it is what the next meeting's 落实情况 reads)."""
     access.require(actor.role, Action.action_update)
     conn = session.connection()
     item = conn.execute(sa.select(X, P.c.name.label("party")).join(P, P.c.id == X.c.owner_party_id)
@@ -53,6 +54,8 @@ def move_action(session: Session, *, action_id: int, version: int, to_status: st
     if target not in MOVES[start]:
         raise RuleError("action.bad_move", action=item.code, current=label(start), to=label(target))
     text = (note or "").strip()
+    if not text:
+        raise RuleError("action.note_required", action=item.code)
     if len(text) > MAX_NOTE:
         raise RuleError("action.note_too_long", n=len(text), max=MAX_NOTE)
     finished: dt.date | None = None
@@ -64,7 +67,7 @@ def move_action(session: Session, *, action_id: int, version: int, to_status: st
                             today=today.isoformat())
         finished = done_on
     at = utcnow()
-    values = {"status": target, "done_on": finished, "note": text or item.note, "updated_by": actor.username,
+    values = {"status": target, "done_on": finished, "note": text, "updated_by": actor.username,
               "updated_at": at}
     result = conn.execute(X.update().where(X.c.id == action_id, X.c.version == version, X.c.status == start)
                           .values(**values, version=X.c.version + 1))
