@@ -170,6 +170,14 @@ mid, version, status = int(m["id"]), int(m["version"]), str(m["minutes_status"])
 seal = data.load_minutes_state(mid)
 amend_until = seal["amend_until"]
 agenda = data.load_agenda(mid)
+# The meeting's rows change only while its minutes are a draft or out for amendment (services/meetings.editable):
+# past that the forms are not drawn at all (a user test filled them in and was refused only on saving).
+editing = writer and view.editable(status, amend_until, today)
+
+
+def closed_note() -> None:
+    if writer and not editing:
+        st.info(t("meetings.closed_for_edits", state=t(f"enum.MinutesStatus.{status}")), icon=":material/lock:")
 
 
 def saved_agenda() -> None:
@@ -184,7 +192,8 @@ def saved_agenda() -> None:
 
 
 def prepare() -> None:
-    if not writer:
+    if not editing:
+        closed_note()
         saved_agenda()
         return
     draft_key = f"meetings_draft_{mid}"
@@ -260,7 +269,8 @@ def actions() -> None:
 def minutes_section() -> None:
     content = data.load_content(mid, today, version, get_language())
     signatures = data.load_signatures(mid)
-    window = "" if amend_until is None else t("meetings.minutes.window", day=view.day(amend_until))
+    window = "" if amend_until is None or status != "circulated" else t("meetings.minutes.window",
+                                                                        day=view.day(amend_until))
     st.markdown(f"**{t('meetings.minutes.status', status=t(f'enum.MinutesStatus.{status}'))}** {window}")
     if status == "locked":
         st.success(t("meetings.minutes.locked", sha=plain(seal["minutes_sha256"] or "")),
@@ -355,7 +365,9 @@ def addenda() -> None:
 
 
 chosen = Chosen(id=mid, version=version, starts_at=str(m["starts_at"]), agenda=agenda, party_names=party_names,
-                today=today, writer=writer)
+                today=today, writer=editing)
+if section == "run":
+    closed_note()
 if section == "agenda":
     prepare()
 elif section == "run":

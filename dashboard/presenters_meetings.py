@@ -263,6 +263,15 @@ def action_choice(row: Mapping[str, Any]) -> str:
                                   overdue) if x)
 
 
+def editable(status: str, amend_until: object, today: dt.date) -> bool:
+    """Whether the meeting's agenda, attendance, decisions and actions may still change: minutes a draft, or
+    circulated with the amendment window open (the rule of dashboard/services/meetings.editable, for drawing forms)."""
+    if status == "draft":
+        return True
+    return status == "circulated" and amend_until is not None and not pd.isna(amend_until) \
+        and today <= as_date(amend_until)
+
+
 def next_statuses(status: str) -> tuple[str, ...]:
     return NEXT.get(status, ())
 

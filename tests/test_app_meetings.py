@@ -336,6 +336,22 @@ def test_after_a_move_the_form_stays_on_that_item_and_proposes_no_status(url: st
     assert row.status == "in_progress"
 
 
+def test_a_locked_meeting_draws_no_forms_for_the_social_worker(url: str) -> None:
+    """A user test filled in the decision and attendance forms of a locked meeting and was refused only on saving."""
+    locked = next(m for m in ga_meetings(url) if m.minutes_status == "locked")
+    at = open_as(url, "social_worker", "zh", section="run", meeting=locked.code)
+    submits = {t("meetings.attendance.submit"), t("meetings.decision.submit")}
+    assert not [b for b in at.button if b.label in submits], "no form on a locked meeting"
+    assert any("不能再修改" in i.value for i in at.info)
+    go(at, "agenda")
+    assert all(b.label != t("meetings.agenda.propose") for b in at.button)
+    draft = next(m for m in ga_meetings(url) if m.minutes_status == "draft")       # the same page on a draft has them
+    pick_meeting(at, draft.code)
+    assert any(b.label == t("meetings.agenda.propose") for b in at.button)
+    go(at, "run")
+    assert t("meetings.attendance.submit") in [b.label for b in at.button]
+
+
 def test_a_viewer_sees_no_form_and_no_download(url: str) -> None:
     at = open_as(url, "viewer", "zh")
     for section in view.SECTIONS:

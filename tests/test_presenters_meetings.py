@@ -235,3 +235,11 @@ def test_the_attendance_form_keeps_a_deputy_only_for_代为出席() -> None:
                                         ("training_section", False)])
 def test_the_pages_worded_choices_are_relabelled_after_a_language_switch(key: str, again: bool) -> None:
     assert view.relabelled(key) is again
+
+
+@pytest.mark.parametrize(("status", "until", "editable"), [
+    ("draft", None, True), ("circulated", dt.date(2026, 12, 1), True), ("circulated", dt.date(2026, 11, 30), False),
+    ("circulated", "2026-12-15", True), ("locked", dt.date(2026, 12, 15), False), ("circulated", None, False),
+])
+def test_forms_are_drawn_only_while_the_meeting_may_change(status: str, until: object, editable: bool) -> None:
+    assert view.editable(status, until, dt.date(2026, 12, 1)) is editable
