@@ -132,8 +132,10 @@ def create_form() -> None:
     with st.expander(t("meetings.create.title"), icon=":material/add:", expanded=meetings.empty):
         with st.form("meetings_create_form"):
             left, mid, right = st.columns([1, 1, 2])
-            held_on = left.date_input(t("meetings.create.date"), value=today + dt.timedelta(days=7),
-                                      key="meetings_create_date")
+            # The next meeting after the last one scheduled: a quarter on from it, and not before next week.
+            after = today if last is None else max(today, view.as_date(last["held_on"]))
+            default = after + dt.timedelta(days=7 if last is None or after == today else 91)
+            held_on = left.date_input(t("meetings.create.date"), value=default, key="meetings_create_date")
             starts = mid.text_input(t("meetings.create.starts"), value="09:30", max_chars=5,
                                     key="meetings_create_starts", help=t("meetings.create.starts_help"))
             place = right.text_input(t("meetings.create.place"), max_chars=200, key="meetings_create_place",
@@ -307,8 +309,12 @@ def lifecycle() -> None:
     if not writer:
         return
     if status == "draft":
+        held = view.as_date(m["held_on"])
+        if today < held:         # minutes record a meeting that has taken place
+            st.warning(t("meetings.circulate.not_held", day=view.day(held)), icon=":material/event_upcoming:")
         with st.form("meetings_circulate_form"):
-            until = st.date_input(t("meetings.circulate.until"), value=today + dt.timedelta(days=7), min_value=today,
+            until = st.date_input(t("meetings.circulate.until"), value=max(today, held) + dt.timedelta(days=7),
+                                  min_value=today,
                                   key="meetings_circulate_until", help=t("meetings.circulate.help"))
             sent = st.form_submit_button(t("meetings.circulate.submit"), type="primary")
         if sent:
