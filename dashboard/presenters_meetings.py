@@ -153,7 +153,8 @@ def editor_rows(proposals: Sequence[Proposal], presenters: Mapping[int, str]) ->
     """The proposals as rows of the editor: all included, in the builder's order, the figures on one line."""
     return [{"include": True, "order": i, "title": p.title,
              "presenter": presenters.get(p.presenter_party_id, "") if p.presenter_party_id is not None else "",
-             "minutes": int(p.minutes), "figures": t("meetings.lines_sep").join(p.lines), "source": p.source,
+             "minutes": int(p.minutes), "source": p.source,
+             "figures": t("meetings.lines_sep").join(line.rstrip("。.;；") for line in p.lines),
              "evidence": json.dumps(p.evidence, ensure_ascii=False, sort_keys=True)}
             for i, p in enumerate(proposals, start=1)]
 
