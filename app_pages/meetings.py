@@ -289,8 +289,11 @@ def minutes_section() -> None:
         st.table(plain_table(minutes_view.signature_rows(parties, signatures)), hide_index=True)
     party = minutes_view.may_sign_for(parties, signatures, me.party_id)
     signable = status == "circulated" and party is not None and loaders.can(Action.minutes_sign)
+    # A signature is a party's word: it takes reading the text below and saying so (the hash names that text).
+    read = signable and st.checkbox(t("meetings.sign.confirm", party=party, sha=content.sha256()[:16]),
+                                    key=f"meetings_sign_read_{mid}_{version}")
     if signable and st.button(t("meetings.sign.button", party=party), key="meetings_sign", type="primary",
-                              icon=":material/draw:"):
+                              icon=":material/draw:", disabled=not read):
             attempt(lambda: data.sign(mid, version=version, on=today),
                     lambda locked: t("meetings.sign.locked") if locked else t("meetings.sign.signed", party=party))
     downloads(content)

@@ -8,6 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from dashboard.i18n import t
+from dashboard.services.meeting_types import text_sha256
 from data_models import AuditLog, MinutesAddendum
 from data_models.base import table_of
 from tests import test_app_meetings as base
@@ -46,6 +47,12 @@ def test_each_party_signs_and_the_fourth_signature_locks_the_minutes(url: str) -
     for i, role in enumerate(todo):
         at = open_as(url, role, "zh", section="minutes", meeting=target.code)
         (button,) = [b for b in at.button if b.key == "meetings_sign"]
+        assert button.disabled                                    # not before saying the text was read
+        (read,) = [c for c in at.checkbox if (c.key or "").startswith("meetings_sign_read_")]
+        assert text_sha256(target.minutes_text)[:16] in read.label
+        read.check().run()
+        (button,) = [b for b in at.button if b.key == "meetings_sign"]
+        assert not button.disabled
         button.click().run()
         assert not errors(at), errors(at)
         status = query(url, sa.select(M.c.minutes_status).where(M.c.id == target.id))[0][0]

@@ -1603,6 +1603,7 @@ STRINGS: dict[str, str] = {
     "excel.action_status_on_page": "Action item {action} already exists with status «{stored}»: an existing item's status is updated by its owner party on the joint meeting page (which keeps the history), not by import. New items may carry any status.",
     "excel.action_done_on_on_page": "Action item {action} already has its completion date recorded as {stored}: an existing item's completion date changes only with its status on the joint meeting page, not by import.",
     # --- lead: action notes ---
+    "meetings.sign.confirm": "I have read the minutes below in full and sign them for {party} (text SHA-256 {sha}…)",
     "meetings.circulate.not_held": "This meeting is set for {day} and has not taken place yet: minutes are usually circulated after the meeting.",
     "meetings.closed_for_edits": "The minutes are {state}: the meeting can no longer be changed; once they are locked, a correction is an addendum.",
     "meetings.move.choose": "Choose the new status",

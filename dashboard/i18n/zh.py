@@ -1590,6 +1590,7 @@ STRINGS: dict[str, str] = {
     "excel.action_status_on_page": "行动事项 {action} 已存在，状态为「{stored}」：已有事项的状态只能由责任单位在联席会议页面更新（页面会记录进展历史），不能通过导入修改。新增的事项可以填写任意状态。",
     "excel.action_done_on_on_page": "行动事项 {action} 的完成日期已记录为 {stored}：已有事项的完成日期只能在联席会议页面随状态更新，不能通过导入修改。",
     # --- lead: action notes ---
+    "meetings.sign.confirm": "我已阅读下方纪要全文，代表{party}确认会签（文本 SHA-256 {sha}…）",
     "meetings.circulate.not_held": "这次会议定于 {day} 召开，尚未举行：纪要一般在会后整理并发出征求意见。",
     "meetings.closed_for_edits": "会议纪要状态为「{state}」，已过征求意见期或已锁定，会议内容不能再修改；纪要锁定后的更正以补充说明的方式添加。",
     "meetings.move.choose": "请选择新状态",
