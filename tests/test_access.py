@@ -9,23 +9,26 @@ from dashboard.services.errors import RuleError
 from data_models.enums import Role
 
 PAGES = {
-    Role.admin: {"overview", "needs", "requests", "training", "cooperative", "data_io", "audit"},
-    Role.social_worker: {"overview", "needs", "requests", "training", "cooperative", "data_io"},
-    Role.government: {"overview", "needs", "requests", "training", "cooperative", "data_io"},
-    Role.association: {"overview", "needs", "requests", "training", "cooperative", "data_io"},
-    Role.platform: {"overview", "needs", "requests", "training", "data_io"},
-    Role.cooperative_manager: {"overview", "cooperative", "data_io"},
-    Role.viewer: {"overview", "needs", "requests", "training", "cooperative"},
+    Role.admin: {"overview", "needs", "requests", "training", "meetings", "cooperative", "data_io", "audit"},
+    Role.social_worker: {"overview", "needs", "requests", "training", "meetings", "cooperative", "data_io"},
+    Role.government: {"overview", "needs", "requests", "training", "meetings", "cooperative", "data_io"},
+    Role.association: {"overview", "needs", "requests", "training", "meetings", "cooperative", "data_io"},
+    Role.platform: {"overview", "needs", "requests", "training", "meetings", "data_io"},
+    Role.cooperative_manager: {"overview", "meetings", "cooperative", "data_io"},
+    Role.viewer: {"overview", "needs", "requests", "training", "meetings", "cooperative"},
 }
+# The joint meeting: social workers prepare and record; the four parties' accounts sign for their own party; every
+# party's account (a cooperative's too) moves its own party's action items.
+PARTY_MOVES = {Action.action_update, Action.minutes_sign}
 WRITES = {
     Role.admin: set(Action),
     Role.social_worker: {Action.need_write, Action.request_write, Action.request_handle, Action.followup_record,
-                         Action.export},
-    Role.government: {Action.request_handle, Action.export},
-    Role.association: {Action.request_handle, Action.certificate_revoke, Action.export},
-    Role.platform: {Action.request_handle, Action.export},
+                         Action.meeting_write, *PARTY_MOVES, Action.export},
+    Role.government: {Action.request_handle, *PARTY_MOVES, Action.export},
+    Role.association: {Action.request_handle, Action.certificate_revoke, *PARTY_MOVES, Action.export},
+    Role.platform: {Action.request_handle, *PARTY_MOVES, Action.export},
     Role.cooperative_manager: {Action.distribution_compute, Action.distribution_approve, Action.fund_spend,
-                               Action.export},
+                               Action.action_update, Action.export},
     Role.viewer: set(),
 }
 IMPORTS = {

@@ -196,9 +196,9 @@ def test_action_lifecycle(town: dict[str, Any], start: str, to: str, ok: bool) -
 
 
 @pytest.mark.parametrize(("done_on", "note", "key"), [
-    (None, "", "action.done_on_missing"),
-    (D(2026, 12, 2), "", "action.done_on_range"),
-    (D(2026, 8, 31), "", "action.done_on_range"),
+    (None, "已完成", "action.done_on_missing"),
+    (D(2026, 12, 2), "已完成", "action.done_on_range"),
+    (D(2026, 8, 31), "已完成", "action.done_on_range"),
     (D(2026, 11, 1), "长" * 501, "action.note_too_long"),
 ])
 def test_done_needs_a_date_between_creation_and_today_and_a_short_note(town: dict[str, Any], done_on: dt.date | None,
