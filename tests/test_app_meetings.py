@@ -3,7 +3,8 @@
 follows), records a decision and an action item in the projector section, schedules the next meeting; a write on a
 meeting changed meanwhile is refused; the government account moves its party's action item (with no community chosen
 too); a viewer sees no form and no download; a community without meetings says so. The minutes' section is tested in
-test_app_meetings_minutes.py. Today is fixed at 2026-12-01 (the page reads loaders.today())"""
+test_app_meetings_minutes.py; the projector section's forms live in app_pages/meetings_run.py. Today is fixed at
+2026-12-01 (the page reads loaders.today())"""
 
 import datetime as dt
 import secrets
