@@ -30,7 +30,7 @@ RELABEL_ON_LANGUAGE_CHANGE = ("filter_community", "io_entity", "needs_drill", "n
                               "needs_new_severity", "needs_move_to", "audit_action", "audit_entity",
                               "requests_status", "requests_category", "requests_unit", "requests_move",
                               "requests_new_category", "requests_priority", "requests_outcome", "requests_reason",
-                              "requests_result", "training_section", "training_by", "training_outcome",
+                              "requests_result", "training_section", "live_section", "training_by", "training_outcome",
                               "training_employment", "training_store")
 if st.session_state.get("lang_shown") != st.session_state.lang:
     for widget_key in RELABEL_ON_LANGUAGE_CHANGE:
@@ -60,6 +60,7 @@ PAGES = [
     (Page.overview, "app_pages/overview.py", ":material/dashboard:", "overview"),
     (Page.needs, "app_pages/needs.py", ":material/diversity_3:", "needs"),
     (Page.requests, "app_pages/requests.py", ":material/campaign:", "requests"),
+    (Page.live, "app_pages/live.py", ":material/podcasts:", "live"),
     (Page.training, "app_pages/training.py", ":material/school:", "training"),
     (Page.meetings, "app_pages/meetings.py", ":material/groups:", "meetings"),
     (Page.cooperative, "app_pages/cooperative.py", ":material/storefront:", "cooperative"),

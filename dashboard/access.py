@@ -17,6 +17,7 @@ class Page(StrEnum):
     requests = "requests"
     training = "training"
     meetings = "meetings"
+    live = "live"                 # 直播现场: capture on air, comment import, 五步协商, 每月一题 (issue 16)
     cooperative = "cooperative"
     data_io = "data_io"
     audit = "audit"
@@ -31,6 +32,8 @@ class Action(StrEnum):
     certificate_revoke = "certificate_revoke"      # revoke a training certificate, with a reason
     meeting_write = "meeting_write"                # prepare a meeting: agenda, attendance, decisions, actions,
                                                    # minutes drafted and circulated, addenda to locked minutes
+    case_write = "case_write"                      # 五步协商: open a case, move its steps, record checks and
+                                                   # feedback, close it (its requests close with it)
     action_update = "action_update"                # move an action item's status (a party: only its own party's)
     minutes_sign = "minutes_sign"                  # 会签: sign circulated minutes for the account's own party
     distribution_compute = "distribution_compute"  # compute a draft run
@@ -50,7 +53,8 @@ class Grant:
     personal_data: bool          # names, phone numbers and ID-like fields unmasked
 
 
-READ = frozenset({Page.overview, Page.needs, Page.requests, Page.training, Page.meetings, Page.cooperative})
+READ = frozenset({Page.overview, Page.needs, Page.requests, Page.live, Page.training, Page.meetings,
+                  Page.cooperative})
 # calendar_days and request_slas (the working-day calendar and the deadlines) are an admin's only: every role's
 # deadlines and on-time rates count by them; so are subsidy_rules (what every course's subsidy is worked out by).
 ALL_ENTITIES = frozenset({
@@ -66,6 +70,7 @@ MATRIX: dict[Role, Grant] = {
     Role.social_worker: Grant(
         READ | {Page.data_io}, frozenset({Action.need_write, Action.request_write, Action.request_handle,
                                           Action.followup_record, Action.meeting_write, Action.action_update,
+                                          Action.case_write,
                                           Action.minutes_sign, Action.export}),
         frozenset({"practitioners", "needs", "courses", "enrolments", "followups", "livestreams", "requests"}),
         personal_data=True),
@@ -82,7 +87,8 @@ MATRIX: dict[Role, Grant] = {
         personal_data=False),
     # Platforms host the governance livestreams.
     Role.platform: Grant(
-        frozenset({Page.overview, Page.needs, Page.requests, Page.training, Page.meetings, Page.data_io}),
+        frozenset({Page.overview, Page.needs, Page.requests, Page.live, Page.training, Page.meetings,
+                   Page.data_io}),
         frozenset({Action.request_handle, Action.action_update, Action.minutes_sign, Action.export}),
         frozenset({"livestreams"}), personal_data=False),
     # Managers keep members and sales, compute drafts, and approve a draft another person computed.

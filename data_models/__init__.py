@@ -12,6 +12,17 @@ from data_models.cooperative import (
     Sale,
 )
 from data_models.core import AuditLog, Community, ImportBatch, ImportChange, Party, User
+from data_models.live import (
+    CaseCheck,
+    CaseEvent,
+    CaseParty,
+    CaseRequest,
+    CommentBatch,
+    CommentCandidate,
+    CommentColumnMap,
+    ConsultationCase,
+    LivestreamComment,
+)
 from data_models.livestream import (
     CalendarDay,
     LivestreamSession,
@@ -40,12 +51,13 @@ from data_models.training_stats import TrainingStat, TrainingStatDirty, Training
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ActionItem", "ActionUpdate", "AgendaItem", "AuditLog", "CalendarDay", "Certificate", "Community", "Cooperative",
-    "CooperativeSplit", "Course", "Decision", "DistributionLine", "DistributionRun", "Enrolment", "FundSpending",
-    "ImportBatch", "ImportChange", "LivestreamSession", "Meeting", "MeetingAttendance", "Member",
-    "MinutesAddendum", "MinutesSignature", "NeedAssessment",
-    "NeedEvent", "Party", "Practitioner", "PractitionerGroup", "Request", "RequestCallback", "RequestEvent",
-    "RequestSla", "RequestStat", "RequestSupport", "Sale", "SubsidyRule", "TrainingFollowup", "TrainingStat",
-    "TrainingStatDirty", "TrainingStatDue", "Unit", "User",
+    "ActionItem", "ActionUpdate", "AgendaItem", "AuditLog", "CalendarDay", "CaseCheck", "CaseEvent", "CaseParty",
+    "CaseRequest", "Certificate", "CommentBatch", "CommentCandidate", "CommentColumnMap", "Community",
+    "ConsultationCase", "Cooperative", "CooperativeSplit", "Course", "Decision", "DistributionLine",
+    "DistributionRun", "Enrolment", "FundSpending", "ImportBatch", "ImportChange", "LivestreamComment",
+    "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "MinutesAddendum", "MinutesSignature",
+    "NeedAssessment", "NeedEvent", "Party", "Practitioner", "PractitionerGroup", "Request", "RequestCallback",
+    "RequestEvent", "RequestSla", "RequestStat", "RequestSupport", "Sale", "SubsidyRule", "TrainingFollowup",
+    "TrainingStat", "TrainingStatDirty", "TrainingStatDue", "Unit", "User",
     "metadata",
 ]

@@ -267,6 +267,50 @@ class RequestMove(StrEnum):
     reopen = "reopen"
     escalate = "escalate"
     callback = "callback"
+    consult = "consult"        # 已分类 → 办理中 by opening a 五步协商 case (dashboard/services/consultation.py)
+
+
+class RequestSource(StrEnum):
+    """How a request came in: typed in the request list, captured during the stream, from the comment export, or
+    imported from a spreadsheet."""
+
+    typed = "typed"
+    live = "live"
+    comments = "comments"
+    imported = "imported"
+
+
+class CandidateStatus(StrEnum):
+    """A candidate request grouped from a livestream's comments (dashboard/services/comment_import.py)."""
+
+    pending = "pending"
+    accepted = "accepted"      # became a request (已收集), `request_id` says which
+    merged = "merged"          # folded into another candidate, `merged_into_id` says which
+    discarded = "discarded"
+
+
+class CaseStep(StrEnum):
+    """五步协商法 (paper 001 §6.2.3): each step in turn, then closed when the measures held."""
+
+    collection = "collection"    # 问题收集
+    invitation = "invitation"    # 主体邀请
+    meeting = "meeting"          # 协商会议
+    solution = "solution"        # 解决方案
+    supervision = "supervision"  # 执行监督: weekly checks and monthly resident feedback
+    closed = "closed"
+
+
+class CasePartyKind(StrEnum):
+    property_management = "property_management"   # 物业
+    practitioner = "practitioner"                 # 涉及的从业者
+    resident_rep = "resident_rep"                 # 居民代表
+    committee = "committee"                       # 村（居）委会
+    other = "other"
+
+
+class CaseCheckKind(StrEnum):
+    weekly_check = "weekly_check"          # 治理小组每周检查
+    monthly_feedback = "monthly_feedback"  # 居民每月反馈
 
 
 class MeetingKind(StrEnum):
@@ -318,5 +362,6 @@ ALL_ENUMS: tuple[type[StrEnum], ...] = (
     FollowupWave, FollowupStatus, EmploymentStatus,
     HelpFundBasis, DistributionBasis, RunStatus, SalesChannel, LivestreamPlatform, RequestCategory,
     RequestStatus, UnitKind, RequestPriority, RequestOutcome, ReturnReason, CallbackResult, RequestMove,
+    RequestSource, CandidateStatus, CaseStep, CasePartyKind, CaseCheckKind,
     MeetingKind, AttendanceStatus, MinutesStatus, AgendaSource, ActionStatus, Role,
 )

@@ -17,6 +17,7 @@ from data_models.enums import (
     RequestMove,
     RequestOutcome,
     RequestPriority,
+    RequestSource,
     RequestStatus,
     ReturnReason,
     UnitKind,
@@ -112,6 +113,10 @@ class Request(SQLModel, table=True):
     return_count: int = 0
     escalation_level: int = 0
     version: int = 1
+    # Issue 16: who raised it (a nickname or house number, as said on air), how it came in, and when exactly.
+    resident: str = Field(default="", max_length=100)
+    source: RequestSource = enum_field(RequestSource, default=RequestSource.typed)
+    raised_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class RequestSupport(SQLModel, table=True):

@@ -54,7 +54,14 @@ ENUMS = {
     "RequestMove": {"collect": "收集", "classify": "分类", "route": "转办", "accept": "开始办理", "finish": "办结",
                     "propose_unreasonable": "提出不合理诉求", "report": "直播公示反馈", "close": "关闭",
                     "send_back": "退回", "transfer": "改派", "reopen": "重新打开", "escalate": "升级",
-                    "callback": "回访"},
+                    "callback": "回访", "consult": "转入五步协商"},
+    "RequestSource": {"typed": "手工录入", "live": "直播现场录入", "comments": "评论导入", "imported": "表格导入"},
+    "CandidateStatus": {"pending": "待处理", "accepted": "已采纳", "merged": "已合并", "discarded": "已舍弃"},
+    "CaseStep": {"collection": "问题收集", "invitation": "主体邀请", "meeting": "协商会议", "solution": "解决方案",
+                 "supervision": "执行监督", "closed": "已结案"},
+    "CasePartyKind": {"property_management": "物业", "practitioner": "涉及的从业者", "resident_rep": "居民代表",
+                      "committee": "村（居）委会", "other": "其他"},
+    "CaseCheckKind": {"weekly_check": "治理小组每周检查", "monthly_feedback": "居民每月反馈"},
     "RequestStatus": {"collected": "已收集", "classified": "已分类", "routed": "已转办", "in_progress": "办理中",
                       "resolved": "已办结", "reported": "已公示反馈", "closed": "已关闭"},
     "MeetingKind": {"joint_four_party": "四方联席会议", "consultation": "协商议事会"},
@@ -266,6 +273,7 @@ STRINGS: dict[str, str] = {
     "nav.requests": "直播治理诉求",
     "nav.training": "培训成效",
     "nav.meetings": "四方联席会议",
+    "nav.live": "直播现场",
     "training.title": "培训成效",
     "training.empty": "{quarter} 所选社区没有培训报名记录。",
     "training.tab.outcomes": "成效与漏斗",
@@ -1595,6 +1603,13 @@ STRINGS: dict[str, str] = {
     "meetings.closed_for_edits": "会议纪要状态为「{state}」，已过征求意见期或已锁定，会议内容不能再修改；纪要锁定后的更正以补充说明的方式添加。",
     "meetings.move.choose": "请选择新状态",
     "action.note_required": "更新行动事项 {action} 的状态时请写明进展说明（做了什么、为什么）。",
+    # --- live (foundation) ---
+    "live.title": "直播现场",
+    "live.section": "栏目",
+    "live.tab.capture": "现场录入",
+    "live.tab.comments": "评论导入",
+    "live.tab.cases": "五步协商",
+    "live.tab.topics": "每月一题",
 }
 
 for _enum, _labels in ENUMS.items():
