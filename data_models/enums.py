@@ -325,6 +325,7 @@ class AgendaSource(StrEnum):
     unmet_needs = "unmet_needs"
     training = "training"
     distribution = "distribution"
+    hot_topic = "hot_topic"          # 每月一题 (issue 16): a quarter's top topic of livestream requests
 
 
 class AttendanceStatus(StrEnum):

@@ -10,8 +10,9 @@ import rjieba
 from rapidfuzz import fuzz, process
 
 THRESHOLD = 60.0      # token_set_ratio (0-100) at or above which two comments say the same thing
-STOP = frozenset("的 了 吗 呢 吧 啊 呀 哦 嘛 是 在 有 我 我们 你 你们 他 她 它 这 那 就 都 也 还 又 很 太 和 与 跟 "
-                 "一下 一个 什么 怎么 为什么 能不能 可以 可不可以 请问 谁 给 把 被 让 ， 。 ！ ？ 、 ： ； ~ …".split())
+_STOP_WORDS = ("的 了 吗 呢 吧 啊 呀 哦 嘛 是 在 有 我 我们 你 你们 他 她 它 这 那 就 都 也 还 又 很 太 和 与 跟 "
+               "一下 一个 什么 怎么 为什么 能不能 可以 可不可以 请问 谁 给 把 被 让 ， 。 ！ ？ 、 ： ； ~ …")
+STOP = frozenset(_STOP_WORDS.split(" "))
 
 
 def tokens(text: str) -> str:

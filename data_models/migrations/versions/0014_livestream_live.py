@@ -2,7 +2,8 @@
 
 * `request` gains `resident` (the nickname or house number said on air), `source` (typed / live / comments /
   imported; every existing request was typed) and `raised_at` (the moment it was raised, when known).
-* `request_event.move` may be `consult`: 已分类 → 办理中 by opening a consultation case.
+* `request_event.move` may be `consult`: 已分类 → 办理中 by opening a consultation case; `agenda_item.source`
+  may be `hot_topic` (每月一题 offered to the joint meeting's agenda builder).
 * New: `comment_column_map`, `comment_batch`, `comment_candidate`, `livestream_comment` (the comments, masked),
   `consultation_case`, `case_party`, `case_request`, `case_check`, `case_event`.
 
@@ -188,13 +189,15 @@ def upgrade() -> None:
                                       nullable=False, server_default='typed'))
         batch_op.add_column(sa.Column('raised_at', sa.DateTime(timezone=True), nullable=True))
 
-    _moves(MOVES + ("consult",))
+    _codes("request_event", "move", "requestmove", (*MOVES, "consult"))
+    _codes("agenda_item", "source", "agendasource", (*SOURCES, "hot_topic"))
     if op.get_bind().dialect.name == "sqlite":     # the new enum checks as OR chains, like every other table (0006)
         _migration_0006().upgrade()
 
 
 MOVES = ("collect", "classify", "route", "accept", "finish", "propose_unreasonable", "report", "close", "send_back",
          "transfer", "reopen", "escalate", "callback")
+SOURCES = ("manual", "action_item", "overdue_requests", "unmet_needs", "training", "distribution")
 
 
 def _migration_0006() -> ModuleType:
@@ -206,24 +209,27 @@ def _migration_0006() -> ModuleType:
     return module
 
 
-def _moves(moves: tuple[str, ...]) -> None:
-    """The CHECK of request_event.move allows exactly `moves`. SQLite: its text is rewritten in place (0006's
+def _codes(table: str, column: str, check: str, codes: tuple[str, ...]) -> None:
+    """The CHECK `check` of `table.column` allows exactly `codes`. SQLite: its text is rewritten in place (0006's
     procedure, no row is read); PostgreSQL: the constraint is dropped and added again."""
     conn = op.get_bind()
+    name = f"ck_{table}_{check}"
     if conn.dialect.name == "sqlite":
-        chain = " OR ".join(f"move = '{m}'" for m in moves)
-        pattern = re.compile(r"CONSTRAINT ck_request_event_requestmove CHECK \(\((move = '[a-z_]+'(?: OR )?)+\)\)")
-        _migration_0006().rewrite(pattern, lambda _m: f"CONSTRAINT ck_request_event_requestmove CHECK (({chain}))")
+        chain = " OR ".join(f"{column} = '{c}'" for c in codes)
+        pattern = re.compile(rf"CONSTRAINT {name} CHECK \(\(({column} = '[a-z_]+'(?: OR )?)+\)\)")
+        _migration_0006().rewrite(pattern, lambda _m: f"CONSTRAINT {name} CHECK (({chain}))")
         return
-    op.drop_constraint(op.f("ck_request_event_requestmove"), "request_event", type_="check")
-    listed = ", ".join(f"'{m}'" for m in moves)
-    op.create_check_constraint(op.f("ck_request_event_requestmove"), "request_event", f"move IN ({listed})")
+    op.drop_constraint(op.f(name), table, type_="check")
+    listed = ", ".join(f"'{c}'" for c in codes)
+    op.create_check_constraint(op.f(name), table, f"{column} IN ({listed})")
 
 
 def downgrade() -> None:
     # A consultation's opening reads as the unit's acceptance it stands in for (same statuses).
     op.execute("UPDATE request_event SET move = 'accept' WHERE move = 'consult'")
-    _moves(MOVES)
+    op.execute("UPDATE agenda_item SET source = 'manual' WHERE source = 'hot_topic'")
+    _codes("request_event", "move", "requestmove", MOVES)
+    _codes("agenda_item", "source", "agendasource", SOURCES)
     with op.batch_alter_table('request', schema=None) as batch_op:
         if op.get_bind().dialect.name == "sqlite":   # SQLite rebuilds the table: the dropped column's check goes too
             batch_op.drop_constraint(op.f("ck_request_requestsource"), type_="check")
