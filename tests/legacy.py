@@ -68,6 +68,11 @@ def load_demo_at(engine: Engine, revision: str) -> dict[str, int]:
     if int(revision) < 13:      # attendance was a yes/no before 0013
         att = data["meeting_attendance"]
         att["present"] = [s != "absent" for s in att["status"]]
+    if int(revision) < 14:      # before 0014 a consultation's opening was no move of its own, nor 每月一题 a source
+        ev = data["request_event"]
+        ev["move"] = ["accept" if m == "consult" else m for m in ev["move"]]
+        item = data["agenda_item"]
+        item["source"] = ["manual" if s == "hot_topic" else s for s in item["source"]]
     meta = sa.MetaData()
     counts: dict[str, int] = {}
     with engine.begin() as conn:
