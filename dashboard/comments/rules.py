@@ -32,8 +32,9 @@ CHATTER_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("greeting", re.compile(rf"(({_NAMES}?{_HELLO}|{_NAMES}?{_ARRIVED}|{_NAMES}){_PARTICLES})+")),
     ("applause", re.compile(rf"{_NAMES}?({_APPLAUSE}{_PARTICLES})+{_NAMES}?")),
     ("shopping", re.compile(rf".{{0,30}}?{_SHOPPING}.{{0,30}}")),          # and no request category (see below)
-    ("too_short", re.compile(r".{1,2}")),
+    ("too_short", re.compile(r".{1,2}")),                                   # likewise
 )
+_UNLESS_CATEGORY = {"shopping", "too_short"}
 CHATTER_CODES = tuple(code for code, _ in CHATTER_RULES)
 
 
@@ -43,11 +44,12 @@ def core(text: str) -> str:
 
 
 def chatter_rule(text: str) -> str | None:
-    """The code of the first chatter rule the comment matches, or None when it may be a request. Shopping talk
-    counts as chatter only when the comment names nothing a request is about: "我下单的快递被扔在楼道" stays."""
+    """The code of the first chatter rule the comment matches, or None when it may be a request. Shopping talk and
+    very short comments count as chatter only when they name nothing a request is about: "我下单的快递被扔在楼道"
+    and "噪音" stay."""
     words = core(text)
     for code, pattern in CHATTER_RULES:
-        if pattern.fullmatch(words) and not (code == "shopping" and guess_category(text) is not None):
+        if pattern.fullmatch(words) and not (code in _UNLESS_CATEGORY and guess_category(text) is not None):
             return code
     return None
 

@@ -1652,7 +1652,7 @@ STRINGS: dict[str, str] = {
     "live.chatter.shopping": "Shopping talk",
     "live.chatter.shopping.rule": "Words about buying such as \"how much\", \"which link\", \"ordered\", and no keyword of any request category (a comment about stacked parcels or noise is kept).",
     "live.chatter.too_short": "Too short",
-    "live.chatter.too_short.rule": "Only one or two characters are left once punctuation and emoji are taken out: too little to tell what it is about.",
+    "live.chatter.too_short.rule": "Only one or two characters are left once punctuation and emoji are taken out: too little to tell what it is about (a word of a request category, such as noise or street light, is kept).",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1635,7 +1635,7 @@ STRINGS: dict[str, str] = {
     "live.chatter.shopping": "购物闲聊",
     "live.chatter.shopping.rule": "问价格、要链接、上车下单之类的购物用语（如“多少钱”“几号链接”“已下单”），且没有提到任何诉求类别的关键词（提到快递堆放、噪音等的评论会保留）。",
     "live.chatter.too_short": "太短",
-    "live.chatter.too_short.rule": "去掉标点和表情后只剩一两个字，看不出说的是什么事，例如“在吗”“是的”“啥”。",
+    "live.chatter.too_short.rule": "去掉标点和表情后只剩一两个字，看不出说的是什么事，例如“在吗”“是的”“啥”（“噪音”“路灯”这样提到诉求类别关键词的会保留）。",
 }
 
 for _enum, _labels in ENUMS.items():
