@@ -97,7 +97,8 @@ def test_different_categories_are_never_one_group() -> None:
 
 def test_twenty_thousand_distinct_and_duplicate_comments_group_in_seconds() -> None:
     rng = random.Random(42)
-    chars = "的一是在不了有和人这中大为上个我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定"
+    chars = ("的一是在不了有和人这中大为上个我以要他时来用们生到作地于"
+             "出就分对成会可主发年动同工也能下过子说产种面而方后多定")
     texts = ["".join(rng.choice(chars) for _ in range(rng.randrange(8, 20))) if rng.random() < 0.5
              else rng.choice(["楼道里快递堆满了", "路灯坏了没人修", "楼上直播太吵了"]) + str(rng.randrange(100))
              for _ in range(20_000)]
