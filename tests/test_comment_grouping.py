@@ -27,11 +27,11 @@ def test_the_labelled_set_is_big_and_varied_enough(labelled: list[quality.Labell
 
 
 def test_grouping_precision_and_recall_on_the_labelled_set(labelled: list[quality.Labelled]) -> None:
-    """Measured: pairs precision 0.851, recall 0.710; chatter precision and recall 1.000. The floors sit just
+    """Measured: pairs precision 0.871, recall 0.715; chatter precision and recall 1.000. The floors sit just
     below, so a change that makes grouping worse fails here."""
     q = quality.measure(labelled)
-    assert q.pair_precision >= 0.83, q
-    assert q.pair_recall >= 0.69, q
+    assert q.pair_precision >= 0.85, q
+    assert q.pair_recall >= 0.70, q
     assert q.chatter_precision >= 0.98, q
     assert q.chatter_recall >= 0.98, q
 

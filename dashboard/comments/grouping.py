@@ -23,6 +23,7 @@ from data_models.enums import RequestCategory
 
 THRESHOLD = 45.0      # the mean score (0-100) with a group's representatives at which a comment joins it (tuned)
 REPRESENTATIVES = 5   # a group's first distinct comments, which a new comment is compared with
+SCORER = fuzz.token_set_ratio
 OVERLAP = 0.0         # the blocking: a comment meets the groups sharing one of its rarest words (see _prefix)
 PER_WORD = 200        # ... the first groups of each word's bucket (a common word's bucket can hold thousands)
 CANDIDATES = 40       # ... and of those the ones sharing the most words with it
@@ -35,8 +36,12 @@ _STOP_WORDS = ("的 了 吗 呢 吧 啊 呀 哦 嘛 哈 啦 么 呐 哇 噢 喔 
 STOP = frozenset(_STOP_WORDS.split())
 # Words that mean the same here, written as one of them (after jieba has cut the text).
 SYNONYMS: dict[str, str] = {
+    "丢": "丢", "丢了": "丢", "被偷": "丢", "偷": "丢", "偷走": "丢", "拿走": "丢", "不见": "丢", "没了": "丢", "被盗": "丢",
+    "驿站": "驿站", "代收点": "驿站", "快递柜": "驿站", "快递驿站": "驿站", "丰巢": "驿站", "菜鸟驿站": "驿站",
+    "泡沫": "纸箱", "包装": "纸箱", "废纸箱": "纸箱", "纸壳": "纸箱", "箱子": "纸箱",
+    "不准": "禁止", "不能": "禁止", "不许": "禁止", "停播": "禁止", "规定": "规定", "公约": "规定", "定个": "规定",
     "包裹": "快递", "快件": "快递", "快第": "快递", "快迪": "快递", "件": "快递", "快递包裹": "快递",
-    "纸箱": "箱子", "纸箱子": "箱子", "堆放": "堆", "堆满": "堆", "堆成": "堆", "堆积": "堆", "乱堆": "堆",
+    "纸箱子": "纸箱", "堆放": "堆", "堆满": "堆", "堆成": "堆", "堆积": "堆", "乱堆": "堆",
     "乱放": "堆", "摆满": "堆", "堆着": "堆", "放满": "堆", "过道": "楼道", "走廊": "楼道", "楼梯间": "楼道",
     "楼梯口": "楼道", "家门口": "门口", "噪声": "噪音", "吵闹": "吵", "太吵": "吵", "好吵": "吵", "吵死": "吵",
     "吵死人": "吵", "扰民": "吵", "喊麦": "喊", "大喊大叫": "喊", "嚷嚷": "喊", "睡不好": "睡不着",
@@ -61,7 +66,8 @@ _CATEGORY_WORDS: tuple[tuple[RequestCategory, tuple[tuple[str, int], ...]], ...]
     (RequestCategory.parcel_stacking, (("快递", 1), ("包裹", 2), ("快件", 2), ("堆", 2), ("箱子", 1), ("纸箱", 1),
                                        ("驿站", 1), ("快递柜", 1), ("丰巢", 1), ("取件", 1), ("楼道", 1),
                                        ("堵", 1), ("占", 1))),
-    (RequestCategory.livestream_noise, (("噪音", 2), ("噪声", 2), ("吵", 2), ("喊麦", 2), ("扰民", 2), ("音响", 2),
+    (RequestCategory.livestream_noise, (("噪音", 2), ("噪声", 2), ("不准直播", 2), ("禁止直播", 2), ("停播", 2),
+                                        ("直播时间", 2), ("开播时间", 2), ("直播公约", 2), ("吵", 2), ("喊麦", 2), ("扰民", 2), ("音响", 2),
                                         ("声音", 1), ("大声", 2), ("睡不着", 2), ("半夜", 1), ("深夜", 1),
                                         ("凌晨", 1), ("嗓门", 2), ("分贝", 2), ("安静", 1), ("蹦迪", 2), ("喊", 1))),
     (RequestCategory.road_lighting, (("路灯", 3), ("灯", 2), ("照明", 3), ("黑漆漆", 2), ("摸黑", 2), ("黑乎乎", 2),
@@ -131,7 +137,7 @@ def _prefix(words: Sequence[str], rank: dict[str, int]) -> list[str]:
 
 def group_with_categories(texts: Sequence[str], threshold: float = THRESHOLD
                           ) -> tuple[list[list[int]], list[RequestCategory | None]]:
-    """The groups (as `group`) and each group's guessed category (its first comment's)."""
+    """The groups (as `group`) and each group's guessed category: that of its first comment with one."""
     words = [_words(t) for t in texts]
     # A comment of nothing but stop words is keyed by its text: only the same text joins it.
     keys = [" ".join(sorted(set(w))) if w else "\0" + t.strip() for w, t in zip(words, texts, strict=True)]
@@ -156,6 +162,8 @@ def group_with_categories(texts: Sequence[str], threshold: float = THRESHOLD
             members.append([])
             categories.append(category)
         group_of[key] = chosen
+        if categories[chosen] is None:         # a group takes the category of the first comment that has one
+            categories[chosen] = category
         if text and len(members[chosen]) < REPRESENTATIVES:
             members[chosen].append(text)
             for w in prefix:
@@ -182,7 +190,7 @@ def _near(prefix: list[str], buckets: dict[str, list[int]], categories: list[Req
 def _closest(text: str, near: list[int], members: list[list[str]], threshold: float) -> int | None:
     """The group whose representatives the comment is most alike on average, if that reaches the threshold."""
     choices = [m for g in near for m in members[g]]
-    scores = process.cdist([text], choices, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
+    scores = process.cdist([text], choices, scorer=SCORER, dtype=np.float32)[0]
     starts = np.cumsum([0] + [len(members[g]) for g in near[:-1]])
     means = np.add.reduceat(scores, starts) / np.array([len(members[g]) for g in near], dtype=np.float32)
     best = int(np.argmax(means))
