@@ -42,6 +42,7 @@ def test_blocking_loses_nothing_on_the_labelled_set(labelled: list[quality.Label
     blocked = group(texts)
     monkeypatch.setattr(grouping, "PER_WORD", 10**9)
     monkeypatch.setattr(grouping, "CANDIDATES", 10**9)
+    monkeypatch.setattr(grouping, "PRESCREEN", 1000.0)
     assert group(texts) == blocked
 
 
