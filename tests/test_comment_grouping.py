@@ -36,6 +36,18 @@ def test_grouping_precision_and_recall_on_the_labelled_set(labelled: list[qualit
     assert q.chatter_recall >= 0.98, q
 
 
+def test_grouping_on_comments_written_after_the_tuning() -> None:
+    """The held-out set (70 comments, 16 groups) was written after the tuning and not tuned on. Measured: pairs
+    precision 0.875, recall 0.412 (new wordings the synonyms do not know are missed, not mixed up); chatter
+    precision 1.000, recall 0.867."""
+    q = quality.measure(quality.load_labelled(quality.HELDOUT))
+    assert q.comments >= 70 and q.groups >= 16
+    assert q.pair_precision >= 0.85, q
+    assert q.pair_recall >= 0.39, q
+    assert q.chatter_precision >= 0.98, q
+    assert q.chatter_recall >= 0.85, q
+
+
 def test_blocking_loses_nothing_on_the_labelled_set(labelled: list[quality.Labelled],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [r.text for r in labelled if not r.chatter]
