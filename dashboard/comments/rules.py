@@ -14,28 +14,70 @@ from dashboard.comments.grouping import guess_category
 MAX_TEXT = 500
 MAX_NICKNAME = 100
 
-_NAMES = (r"(主播|老师|书记|主任|大家|各位|家人们|姐妹们|兄弟们|宝宝们|朋友们|宝子们|美女|"
-           r"帅哥|小姐姐|小哥哥|姐姐|哥哥|老铁们?)")
-_HELLO = (r"(你们?好|您好|好呀|好啊|好|晚上好|早上好|中午好|下午好|早|晚安|辛苦了|哈喽|嗨|"
-           r"hello|hi|hey)")
-_PARTICLES = r"[呀啊哦哈呢吖鸭啦哇噢喔嘛了]*"
-_ARRIVED = r"(我?来了|我?来啦|来喽|刚来|报到|报道|打卡|签到|路过|进来了|又来了|准时来了|第一|前排|沙发)"
-_APPLAUSE = (r"(6+|\d+|支持|支持支持|点赞|赞|赞赞|加油|好|好的|好好|棒|真棒|厉害|牛|牛牛|哈+|嘿+|"
-             r"呵+|嘻+|嗯+|哇+|ok|收到|真好|说得好|说得对|讲得好|太好了|有道理|同意|顶|顶顶|"
-             r"给力|好评|学到了|明白了|懂了|666|yyds)")
-_SHOPPING = (r"(多少钱|什么价|价格|链接|上车|下单|拍了|拍下|包邮|优惠券|怎么买|在哪买|哪里买|"
-             r"小黄车|橱窗|福袋|抽奖|秒杀|还有货|有货吗|库存|几号|求购)")
+# The words chatter is made of. Repeats do not matter: runs of one character count once (哈哈哈 is 哈, 666 is 6).
+NAMES = ("主播", "老师", "书记", "主任", "大家", "各位", "家人们", "姐妹们", "兄弟们", "宝宝们", "朋友们", "宝子们",
+         "美女", "帅哥", "小姐姐", "小哥哥", "姐姐", "哥哥", "老铁", "老铁们", "你们", "你", "您")
+HELLO = ("好", "你好", "您好", "你们好", "晚上好", "早上好", "中午好", "下午好", "早", "晚安", "辛苦了", "哈喽", "嗨",
+         "hello", "hi", "hey")
+ARRIVED = ("来了", "我来了", "来啦", "我来啦", "来喽", "刚来", "报到", "报道", "打卡", "签到", "路过", "进来了",
+           "又来了", "准时来了", "第一", "前排", "沙发")
+APPLAUSE = ("支持", "点赞", "赞", "加油", "好", "好的", "棒", "真棒", "厉害", "牛", "哈", "嘿", "呵", "嘻", "嗯", "哇",
+            "ok", "收到", "真好", "说得好", "说得对", "讲得好", "太好了", "有道理", "同意", "顶", "给力", "好评",
+            "学到了", "明白了", "懂了", "yyds", *"0123456789")
+PARTICLES = tuple("呀啊哦哈呢吖鸭啦哇噢喔嘛了")
+SHOPPING = ("多少钱", "什么价", "价格", "链接", "上车", "下单", "拍了", "拍下", "包邮", "优惠券", "怎么买", "在哪买",
+            "哪里买", "小黄车", "橱窗", "福袋", "抽奖", "秒杀", "还有货", "有货吗", "库存", "几号", "求购")
+SHOPPING_MAX = 40                     # a longer comment that mentions buying is about something else too
 
-# (code, pattern on the core). Order matters: the first rule that matches names the comment.
+
+def _alternatives(*words: tuple[str, ...]) -> str:
+    return "|".join(sorted({w for group in words for w in group}, key=lambda w: (-len(w), w)))
+
+
+# (code, pattern). The page shows each rule's name and, in words, what it matches (i18n); the pattern is what the
+# rule is made of: "symbols" and "too_short" match the whole core, "greeting" and "applause" a core made wholly of
+# their words (checked word by word, so no comment can make the check slow), "shopping" one of its words anywhere.
+# Order matters: the first rule that matches names the comment.
 CHATTER_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("symbols", re.compile(r"")),                                           # nothing left: emoji or punctuation
-    ("greeting", re.compile(rf"(({_NAMES}?{_HELLO}|{_NAMES}?{_ARRIVED}|{_NAMES}){_PARTICLES})+")),
-    ("applause", re.compile(rf"{_NAMES}?({_APPLAUSE}{_PARTICLES})+{_NAMES}?")),
-    ("shopping", re.compile(rf".{{0,30}}?{_SHOPPING}.{{0,30}}")),          # and no request category (see below)
-    ("too_short", re.compile(r".{1,2}")),                                   # likewise
+    ("symbols", re.compile(r"")),
+    ("greeting", re.compile(f"(?:{_alternatives(NAMES, HELLO, ARRIVED, PARTICLES)})+")),
+    ("applause", re.compile(f"(?:{_alternatives(NAMES, APPLAUSE, PARTICLES)})+")),
+    ("shopping", re.compile(_alternatives(SHOPPING))),
+    ("too_short", re.compile(r".{1,2}")),
 )
-_UNLESS_CATEGORY = {"shopping", "too_short"}
 CHATTER_CODES = tuple(code for code, _ in CHATTER_RULES)
+_RUNS = re.compile(r"(.)\1+")
+
+
+def _collapse(text: str) -> str:
+    return _RUNS.sub(r"\1", text)
+
+
+def _vocabulary(main: tuple[str, ...], extra: tuple[str, ...]) -> tuple[dict[str, bool], int]:
+    """Each word (collapsed) -> whether it is one of the rule's own words (not a name or a particle)."""
+    words = {_collapse(w): False for w in extra}
+    words.update({_collapse(w): True for w in main})
+    return words, max(map(len, words))
+
+
+_MADE_OF = {"greeting": _vocabulary(HELLO + ARRIVED, NAMES + PARTICLES),
+            "applause": _vocabulary(APPLAUSE, NAMES + PARTICLES)}
+
+
+def _made_of(words: str, vocabulary: dict[str, bool], longest: int) -> bool:
+    """Whether `words` splits wholly into the vocabulary, with one of the rule's own words among them: names and
+    particles alone are not applause. A word-by-word check (time linear in the length), never a backtracking one."""
+    n = len(words)
+    reach = [0] * (n + 1)             # bit 1: reachable; bit 2: reachable with one of the rule's own words
+    reach[0] = 1
+    for i in range(n):
+        if not reach[i]:
+            continue
+        for j in range(i + 1, min(n, i + longest) + 1):
+            own = vocabulary.get(words[i:j])
+            if own is not None:
+                reach[j] |= reach[i] | (2 if own else 0)
+    return reach[n] & 3 == 3
 
 
 def core(text: str) -> str:
@@ -48,9 +90,16 @@ def chatter_rule(text: str) -> str | None:
     very short comments count as chatter only when they name nothing a request is about: "我下单的快递被扔在楼道"
     and "噪音" stay."""
     words = core(text)
-    for code, pattern in CHATTER_RULES:
-        if pattern.fullmatch(words) and not (code in _UNLESS_CATEGORY and guess_category(text) is not None):
+    if not words:
+        return "symbols"
+    collapsed = _collapse(words)
+    for code in ("greeting", "applause"):
+        if _made_of(collapsed, *_MADE_OF[code]):
             return code
+    if len(words) <= SHOPPING_MAX and CHATTER_RULES[3][1].search(words) and guess_category(text) is None:
+        return "shopping"
+    if len(words) <= 2 and guess_category(text) is None:
+        return "too_short"
     return None
 
 
