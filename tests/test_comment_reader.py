@@ -9,6 +9,7 @@ import zipfile
 import openpyxl
 import pytest
 
+from dashboard.comments import reader
 from dashboard.comments.reader import read_comments, read_time, recognise
 from dashboard.comments.types import ColumnMap
 from dashboard.i18n import set_language
@@ -177,6 +178,15 @@ def test_bad_files_get_a_clear_message(data: bytes, name: str, key: str) -> None
     assert error.key == key
     message = error.message()
     assert message and message != key and "Traceback" not in message
+
+
+def test_more_comments_than_one_import_takes_are_refused_before_they_are_read(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "MAX_COMMENTS", 1_000)
+    data = csv_bytes([["评论内容"], *[["楼道里快递堆满了"]] * 1_001])
+    error = refusal(data, "many.csv")
+    assert error.key == "comments.too_many" and "1,001" in error.message() and "1,000" in error.message()
+    assert len(read_comments(csv_bytes([["评论内容"], *[["楼道里快递堆满了"]] * 1_000]), "x.csv").rows) == 1_000
 
 
 def test_a_zip_bomb_is_refused_before_it_is_inflated() -> None:

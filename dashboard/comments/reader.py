@@ -21,6 +21,7 @@ from dashboard.services.errors import RuleError
 MAX_BYTES = 20 * 2**20
 HEADER_SCAN = 10              # rows looked at for the header (exports often start with a title row)
 MAX_PROBLEMS = 10             # bad cells listed in one message
+MAX_COMMENTS = 200_000        # rows in one export: twice the 100,000 the engine is measured on (bench/comments.py)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # Per platform: the headers only its export has (how it is told apart), then its names for (time, nickname, text).
@@ -175,6 +176,8 @@ def read_comments(data: bytes, filename: str, mapping: ColumnMap | None = None, 
             raise RuleError("comments.missing_column", column=name)
     if sheet.height <= header_row + 1:
         raise RuleError("comments.no_rows", column=mapping.text)
+    if sheet.height - header_row - 1 > MAX_COMMENTS:
+        raise RuleError("comments.too_many", rows=f"{sheet.height - header_row - 1:,}", limit=f"{MAX_COMMENTS:,}")
 
     def column(name: str) -> list[object] | None:
         return sheet.columns[positions[normal(name)]][header_row + 1:].to_pylist() if name else None

@@ -1636,6 +1636,7 @@ STRINGS: dict[str, str] = {
     "comments.bad_times": "{count} times could not be read, so no comment was imported (the first {shown} are listed): {problems}. Times are read as 2026-11-20 19:01:02 or 2026/11/20 19:01; a time of day alone (19:01:02) takes the livestream's date.",
     "comments.bad_time_cell": "row {row}, column \"{column}\" ({letter}): \"{value}\"",
     "comments.list_separator": "; ",
+    "comments.too_many": "The file holds {rows} rows of comments, more than the {limit} one import takes; nothing was imported. Split the comments by time into several files and import each.",
     "comments.bad_csv": "This CSV file cannot be read ({detail}). Open it in Excel or WPS, save it as .xlsx and upload that.",
     "comments.platform.douyin": "Douyin",
     "comments.platform.kuaishou": "Kuaishou",

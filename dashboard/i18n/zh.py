@@ -1619,6 +1619,7 @@ STRINGS: dict[str, str] = {
     "comments.bad_times": "有 {count} 个时间读不出来，没有导入任何评论（下面列出前 {shown} 个）：{problems}。可以识别的时间如 2026-11-20 19:01:02、2026/11/20 19:01，只有时分秒（19:01:02）时会用直播场次的日期。",
     "comments.bad_time_cell": "第 {row} 行「{column}」列（{letter} 列）的“{value}”",
     "comments.list_separator": "；",
+    "comments.too_many": "文件里有 {rows} 行评论，超过一次导入的上限 {limit} 行，没有导入任何评论。请按时间把评论分成几个文件分别导入。",
     "comments.bad_csv": "这个 CSV 文件读不出来（{detail}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。",
     "comments.platform.douyin": "抖音",
     "comments.platform.kuaishou": "快手",
