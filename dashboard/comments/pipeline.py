@@ -10,8 +10,8 @@ MAX_TEXT = rules.MAX_TEXT
 
 def prepare(rows: Sequence[RawComment], threshold: float = grouping.THRESHOLD) -> Prepared:
     """Every comment cleaned and masked (text and nickname) before anything else sees it; chatter set aside by the
-    visible rules; the rest grouped. A candidate's label is its first comment, its category its first comment's
-    guess; candidates come largest first, then by first appearance."""
+    visible rules; the rest grouped. A candidate's label is its first comment, its category the guess of its first
+    comment that has one; candidates come largest first, then by first appearance."""
     texts = [rules.clean(r.text) for r in rows]
     chatter = [rules.chatter_rule(t) if t else "symbols" for t in texts]
     kept = [i for i, c in enumerate(chatter) if c is None]
