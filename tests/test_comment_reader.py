@@ -4,7 +4,9 @@ message in the user's language naming row and column, or handled."""
 
 import datetime as dt
 import io
+import re
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from dashboard.comments import reader
 from dashboard.comments.reader import read_comments, read_time, recognise
 from dashboard.comments.types import ColumnMap
-from dashboard.i18n import set_language
+from dashboard.i18n import STRINGS, set_language
 from dashboard.services.errors import RuleError
 
 DAY = dt.date(2026, 11, 20)
@@ -211,3 +213,14 @@ def test_a_file_of_twenty_thousand_comments_reads_in_seconds() -> None:
         read = read_comments(data, name)
         assert len(read.rows) == 20_000 and read.rows[-1].text == "第19999条：楼道里快递堆满了"
 
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_message_the_engine_gives_exists_in_both_languages(lang: str) -> None:
+    source = "".join(p.read_text(encoding="utf-8")
+                     for p in (Path(__file__).resolve().parents[1] / "dashboard" / "comments").glob("*.py"))
+    keys = set(re.findall(r'(?:RuleError|t)\("([a-z_.]+)"', source))
+    assert {"comments.bad_times", "comments.bad_time_cell", "comments.too_many"} <= keys
+    assert not {k for k in keys if k not in STRINGS[lang]}
+    platforms = [*reader.PLATFORMS, "generic"]
+    assert all(STRINGS[lang].get(f"comments.platform.{p}") for p in platforms)
