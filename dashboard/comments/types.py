@@ -32,6 +32,7 @@ class CommentFile:
     mapping: ColumnMap | None
     platform: str | None              # the platform whose column names were recognised, if any
     rows: tuple[RawComment, ...]
+    skipped: int = 0                  # data rows left out because their text was blank
 
 
 @dataclass(frozen=True)
