@@ -173,7 +173,7 @@ def test_the_refusal_reads_in_the_users_language() -> None:
     (b"%PDF-1.4 not a sheet", "report.pdf", "excel.not_spreadsheet"),
     (b"PK\x03\x04" + b"\0" * 3000, "cut.xlsx", "excel.corrupt"),
     (b"PK\x03\x04" + b"\0" * (21 * 2**20), "big.xlsx", "excel.too_large"),
-    (('"' + "x" * 200_000 + '"\n').encode(), "long.csv", "comments.bad_csv"),
+    (('"' + "x" * 200_000 + '"\n').encode(), "long.csv", "excel.bad_csv"),
 ], ids=["empty", "blank lines", "header only", "no text in any row", "pdf", "corrupt", "too large", "huge field"])
 def test_bad_files_get_a_clear_message(data: bytes, name: str, key: str) -> None:
     error = refusal(data, name)

@@ -258,3 +258,17 @@ def test_the_scan_keeps_little_between_chunks_whatever_the_xml_holds() -> None:
         for i in range(0, len(endless), 2**20):
             scanner.feed(endless[i:i + 2**20])
             assert len(scanner._tail) <= 2**21
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_csv_field_longer_than_the_parser_allows_is_refused_with_a_message(engine: Engine, lang: str) -> None:
+    """Python's csv module raises its own error on a field over 131,072 characters: that is a refusal in the user's
+    language, not a traceback."""
+    data = ("姓名,手机号\n\"" + "长" * 200_000 + "\",13800000000\n").encode()
+    set_language(lang)
+    try:
+        result = importer.import_file(engine, "practitioners", data, "long.csv", actor="x")
+    finally:
+        set_language("zh")
+    assert result.status == "rejected"
+    assert ("另存为 .xlsx" if lang == "zh" else "save it as .xlsx") in result.errors[0].message

@@ -173,7 +173,10 @@ def read_sheets(data: bytes, file_name: str, *, max_bytes: int) -> Iterator[Shee
         if not lower.endswith((".csv", ".txt")):
             raise RefusedFile("excel.not_spreadsheet", name=file_name)
         text = _decode(data)
-        rows = [row for row in csv.reader(io.StringIO(text))]
+        try:
+            rows = [row for row in csv.reader(io.StringIO(text))]
+        except csv.Error as exc:    # e.g. one field longer than the csv module's limit (131,072 characters)
+            raise RefusedFile("excel.bad_csv", detail=str(exc)[:200]) from exc
         if len(rows) > MAX_ROWS:
             raise RefusedFile("excel.too_many_rows", rows=f"{len(rows):,}")
         yield Sheet.from_rows(file_name.rsplit("/", 1)[-1], rows)
