@@ -338,7 +338,9 @@ def close_blocker(session: Session, case_id: int) -> RuleError | None:
 def close(session: Session, code: str, *, version: int, note: str, actor: Principal, on: dt.date,
           today: dt.date) -> ConsultationCase:
     """执行监督 → closed, once the latest weekly check and the latest monthly feedback both held. Every linked request
-    still 办理中 closes with it: 办理中 → 已办结 (finish, solved, the measures as its resolution) → 已关闭 (close).
+    still 办理中 closes with it: 办理中 → 已办结 (finish, solved, the measures as its resolution) → 已关闭 (close), two
+    moves of the request as the request page would make them (no report-back or callback: the case's checks and the
+    residents' feedback took their place).
     A linked request someone moved on by itself meanwhile (already 已办结 or later) is left as it is."""
     access.require(actor.role, Action.case_write)
     case = _start(session, code, version, CaseStep.supervision)
@@ -355,11 +357,14 @@ def close(session: Session, code: str, *, version: int, note: str, actor: Princi
         if S(req.status) != S.in_progress:
             continue
         core.check_on(session, req, on, today)
-        values = {"status": S.closed, "outcome": RequestOutcome.solved, "resolution": resolution,
-                  "resolved_on": on, "closed_on": on, "unreasonable_by": None}
-        entries.append(core.write(session, req, seen=req.version, values=values, actor=actor, on=on, audit_now=False,
-                                  steps=[core.Step(RequestMove.finish, S.in_progress, S.resolved, note=case.code),
-                                         core.Step(RequestMove.close, S.resolved, S.closed, note=case.code)]))
+        finished = {"status": S.resolved, "outcome": RequestOutcome.solved, "resolution": resolution,
+                    "resolved_on": on, "unreasonable_by": None}
+        entries.append(core.write(session, req, seen=req.version, values=finished, actor=actor, on=on,
+                                  audit_now=False,
+                                  steps=[core.Step(RequestMove.finish, S.in_progress, S.resolved, note=case.code)]))
+        entries.append(core.write(session, req, seen=req.version, values={"status": S.closed, "closed_on": on},
+                                  actor=actor, on=on, audit_now=False,
+                                  steps=[core.Step(RequestMove.close, S.resolved, S.closed, note=case.code)]))
     _move(session, case, seen=version, to_step=CaseStep.closed, actor=actor, on=on, action="close",
           values={"closed_on": on, "close_note": (note or "").strip()[:500]}, note=(note or "").strip(),
           before_audit=entries)
