@@ -32,6 +32,7 @@ def _overdue(row: Any) -> str:
 
 
 def _case_table(cases: pd.DataFrame, all_communities: bool) -> pd.DataFrame:
+    """The list as st.dataframe shows it (options and dataframe cells are drawn as text, never as Markdown)."""
     out = pd.DataFrame({
         t("live.cases.col.code"): cases["code"],
         **({t("live.cases.col.community"): cases["community"]} if all_communities else {}),
@@ -44,7 +45,7 @@ def _case_table(cases: pd.DataFrame, all_communities: bool) -> pd.DataFrame:
         t("live.cases.col.next"): [" / ".join(x for x in (_date(a), _date(b)) if x)
                                    for a, b in zip(cases["next_check"], cases["next_feedback"], strict=True)],
     })
-    return plain_table(out)
+    return out          # st.dataframe draws text as it is (no Markdown): nothing to escape
 
 
 def _done(message: str) -> None:
@@ -67,7 +68,7 @@ def _open_form(community_id: int, today: dt.date) -> None:
         if requests.empty:
             st.info(t("live.cases.open.none"))
             return
-        names = {r.code: plain(f"{r.code} · {label(RequestCategory(r.category))} · {r.description[:40]}")
+        names = {r.code: f"{r.code} · {label(RequestCategory(r.category))} · {r.description[:40]}"
                  for r in requests.itertuples(index=False)}
         with st.form("live_cases_open_form"):
             picked = st.multiselect(t("live.cases.open.requests"), list(names), key="live_cases_open_requests",
@@ -181,7 +182,7 @@ def _next_form(detail: Any, community_id: int, today: dt.date) -> None:
         requests = data.load_dispute_requests(community_id)
         if not requests.empty:
             with st.expander(t("live.cases.add.title")):
-                names = {r.code: plain(f"{r.code} · {label(RequestCategory(r.category))} · {r.description[:40]}")
+                names = {r.code: f"{r.code} · {label(RequestCategory(r.category))} · {r.description[:40]}"
                          for r in requests.itertuples(index=False)}
                 with st.form("live_cases_add_form"):
                     picked = st.multiselect(t("live.cases.open.requests"), list(names), key="live_cases_add_requests",
@@ -192,7 +193,7 @@ def _next_form(detail: Any, community_id: int, today: dt.date) -> None:
                         _run("add_requests", code, version, today, today, request_codes=picked,
                              versions=[int(versions[c]) for c in picked], confirm_other=confirm)
     elif step == CaseStep.invitation:
-        parties = {int(p.id): plain(f"{label(CasePartyKind(p.kind))}：{p.name}")
+        parties = {int(p.id): f"{label(CasePartyKind(p.kind))}：{p.name}"
                    for p in detail.parties.itertuples(index=False)}
         with st.form("live_cases_meeting_form"):
             on = st.date_input(t("live.cases.on"), value=today, min_value=start, max_value=today,
@@ -268,7 +269,7 @@ def render(ctx: Any) -> None:
     if st.session_state.get("live_cases_pick") not in (None, *codes):
         st.session_state["live_cases_pick"] = None
     pick = st.selectbox(t("live.cases.pick"), codes, index=None, key="live_cases_pick",
-                        format_func=lambda c: plain(f"{c} · {titles[c]}"), placeholder=t("live.cases.none_picked"))
+                        format_func=lambda c: f"{c} · {titles[c]}", placeholder=t("live.cases.none_picked"))
     if pick is None:
         return
     detail = data.load_case(pick, today)
