@@ -19,7 +19,7 @@ from dashboard.queries import consultation as q
 from dashboard.services import consultation as svc
 from dashboard.services import requests as rsvc
 from dashboard.services.errors import RuleError
-from data_models.enums import Role
+from data_models.enums import RequestMove, Role
 from tests import factories as f
 
 D = dt.date
@@ -313,3 +313,34 @@ def test_a_request_in_a_case_has_no_deadline_and_is_never_overdue(world: SimpleN
         assert not bool(row["overdue"]) and not bool(row["at_risk"])
         queue = rsvc.report_back_queue(s, community_id=world.c1, today=today)
         assert all(not x.overdue for x in queue)
+
+
+def test_a_request_in_an_open_case_is_not_finished_sent_back_or_transferred_on_its_own(world: SimpleNamespace) -> None:
+    e = world.engine
+    r = classified(e)
+    code = open_one(e, r)
+    with Session(e) as s:
+        assert rsvc.allowed_moves(s, r, SW) == []
+    refusals = [
+        lambda s: rsvc.finish(s, r, version=3, outcome="solved", resolution="已办", actor=SW, on=D(2025, 11, 5),
+                              today=TODAY),
+        lambda s: rsvc.send_back(s, r, version=3, reason_code="not_our_remit", note="不归我们", actor=SW,
+                                 on=D(2025, 11, 5), today=TODAY),
+        lambda s: rsvc.transfer(s, r, version=3, to_unit_code="TOP", reason="转街道", actor=SW, on=D(2025, 11, 5),
+                                today=TODAY),
+    ]
+    for move in refusals:
+        with pytest.raises(RuleError) as err:
+            do(e, move)
+        assert err.value.key == "consultation.request_in_open_case" and code in err.value.message()
+    assert request_row(e, r)["version"] == 3
+    # once the case has closed, the request is an ordinary one again: a resident may reopen it
+    to_supervision(e, code)
+    do(e, svc.record_check, code, version=5, kind="weekly_check", holds=True, note="", actor=SW, on=D(2025, 11, 11),
+       today=TODAY)
+    do(e, svc.record_check, code, version=6, kind="monthly_feedback", holds=True, note="", actor=SW,
+       on=D(2025, 11, 12), today=TODAY)
+    do(e, svc.close, code, version=7, note="", actor=SW, on=D(2025, 11, 13), today=TODAY)
+    do(e, rsvc.reopen, r, version=5, note="又堆起来了", actor=SW, on=D(2025, 11, 20), today=TODAY)
+    with Session(e) as s:
+        assert RequestMove.finish in rsvc.allowed_moves(s, r, SW)

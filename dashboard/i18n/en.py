@@ -1745,6 +1745,7 @@ STRINGS: dict[str, str] = {
     "audit.field.meeting_record": "Meeting record",
     "audit.field.supervision_from": "Supervision from",
     "audit.field.close_note": "Closing note",
+    "consultation.request_in_open_case": "Request {code} is in five-step consultation (case {case}): it is finished when the case closes, and is not finished, sent back or transferred on its own.",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1728,6 +1728,7 @@ STRINGS: dict[str, str] = {
     "audit.field.meeting_record": "会议记录",
     "audit.field.supervision_from": "执行监督开始",
     "audit.field.close_note": "结案说明",
+    "consultation.request_in_open_case": "诉求 {code} 正在五步协商（案件 {case}）中：它随案件结案一并办结，不能单独办结、退回或改派。",
 }
 
 for _enum, _labels in ENUMS.items():
