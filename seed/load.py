@@ -16,7 +16,7 @@ from dashboard.bulk import bulk_insert, reset_sequences
 from dashboard.services import distribution
 from dashboard.services.distribution import parse_period
 from data_models import guards
-from seed import activity, governance, meeting_minutes, people
+from seed import activity, governance, live_cases, meeting_minutes, people
 from seed.common import SCALES, SEED, Columns
 
 # Tables a reset keeps: accounts and the append-only audit trail are not demo data.
@@ -40,6 +40,7 @@ def generate(scale_name: str = "demo") -> dict[str, Columns]:
     coop = activity.cooperative(rng, scale, comm, prac)
     units = governance.units(comm, party)
     streams = governance.livestreams(rng, scale, comm, units)
+    live_cases.add(streams)          # 五步协商 demo cases and their dispute requests (issue 16)
     meet = governance.meetings(rng, comm, party)
     return {
         "community": comm, "party": party, "practitioner": prac, "practitioner_group": groups,

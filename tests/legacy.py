@@ -57,10 +57,23 @@ def _old_training(data: dict[str, dict[str, Any]]) -> None:
     enrol["income_after_cents"] = [found.get(int(e), ("", False, None))[2] for e in enrol["id"]]
 
 
+def _without_cases(data: dict[str, dict[str, Any]]) -> None:
+    """Before 0014 there were no 五步协商 cases (nor their consult move): their requests and histories are left out."""
+    settled = {int(r) for r in data["case_request"]["request_id"]}
+    for name, key in (("request", "id"), ("request_event", "request_id")):
+        cols = data[name]
+        keep = np.array([int(v) not in settled for v in cols[key]], dtype=bool)
+        for column, values in cols.items():
+            cols[column] = (values[keep] if isinstance(values, np.ndarray)
+                            else [v for v, k in zip(values, keep.tolist(), strict=True) if k])
+
+
 def load_demo_at(engine: Engine, revision: str) -> dict[str, int]:
     """Migrate to `revision` and load the demo rows that fit it; returns rows per table."""
     upgrade(engine, revision)
     data = generate("demo")
+    if int(revision) < 14:
+        _without_cases(data)
     if int(revision) < 8:
         _old_forms(data)
     if int(revision) < 11:

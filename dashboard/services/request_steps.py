@@ -20,7 +20,7 @@ from dashboard.i18n import label
 from dashboard.services import request_deadlines as deadlines
 from dashboard.services import workdays
 from dashboard.services.errors import RuleError
-from data_models import Request, RequestEvent, RequestSupport, Unit
+from data_models import CaseRequest, ConsultationCase, Request, RequestEvent, RequestSupport, Unit
 from data_models.base import table_of
 from data_models.enums import (
     CallbackResult,
@@ -37,6 +37,10 @@ E = TypeVar("E", RequestCategory, RequestPriority, RequestOutcome, ReturnReason,
 TABLE = table_of(Request)
 EVENTS = table_of(RequestEvent)
 SUPPORT = table_of(RequestSupport)
+# A request settled by an open 五步协商 case is not finished, sent back or passed on by itself: the case finishes
+# and closes it when it closes (dashboard/services/consultation.py).
+CASE_MOVES = frozenset({RequestMove.finish, RequestMove.propose_unreasonable, RequestMove.send_back,
+                        RequestMove.transfer})
 
 
 # --- reading and checking ------------------------------------------------------------------------------------------
@@ -63,7 +67,16 @@ def start(session: Session, code: str, version: int, move: RequestMove, *starts:
     if S(req.status) not in starts:
         raise RuleError("requests.wrong_status", code=req.code, current=label(S(req.status)), move=label(move),
                         allowed="、".join(label(s) for s in starts))
+    if move in CASE_MOVES and (case := open_case_of(session, req)) is not None:
+        raise RuleError("consultation.request_in_open_case", code=req.code, case=case)
     return req
+
+
+def open_case_of(session: Session, req: Request) -> str | None:
+    """The code of the open 五步协商 case that settles this request, if one does."""
+    cases, links = table_of(ConsultationCase), table_of(CaseRequest)
+    return session.execute(sa.select(cases.c.code).join(links, links.c.case_id == cases.c.id)
+                           .where(links.c.request_id == req.id, cases.c.step != "closed")).scalar()
 
 
 def unit_party(session: Session, unit_id: int | None) -> int | None:

@@ -377,4 +377,7 @@ def allowed_moves(session: Session, code: str, actor: Principal) -> list[Request
         (write and status == S.reported and req.satisfaction in ANSWERED, RequestMove.close),
         (write and status in (S.resolved, S.reported, S.closed), RequestMove.reopen),
     ]
-    return [move for ok, move in offers if ok]
+    moves = [move for ok, move in offers if ok]
+    if core.open_case_of(session, req) is not None:      # the case finishes it when it closes
+        moves = [move for move in moves if move not in core.CASE_MOVES]
+    return moves
