@@ -61,6 +61,9 @@ FINISHED = R.c.status.in_(DONE)
 UNREASONABLE = sa.and_(FINISHED, is_(R.c.outcome, "unreasonable"))
 COUNTED = sa.and_(FINISHED, sa.or_(R.c.outcome.is_(None), R.c.outcome != "unreasonable"))
 ON_TIME = sa.and_(COUNTED, R.c.resolved_on <= R.c.deadline)
+# Finished with no deadline: settled by a 五步协商 case, which has none. Neither on time nor late: out of the
+# 按期办结率.
+UNTIMED = sa.and_(COUNTED, R.c.deadline.is_(None))
 
 # The counts that do not depend on today, by the name of their column in request_stats.
 COUNTS: dict[str, sa.ColumnElement[Any]] = {
@@ -70,6 +73,7 @@ COUNTS: dict[str, sa.ColumnElement[Any]] = {
     "partly_solved": count_if(sa.and_(FINISHED, is_(R.c.outcome, "partly_solved"))),
     "counted": count_if(COUNTED),
     "on_time": count_if(ON_TIME),
+    "untimed": count_if(UNTIMED),
     "unreasonable": count_if(UNREASONABLE),
     "reopened": count_if(R.c.reopen_count > 0),
     "sent_back": count_if(R.c.return_count > 0),
@@ -228,6 +232,16 @@ def refresh_all(conn: Connection, calendar: Calendar | None = None) -> None:
     """Recount every pair (after the seed, or a change of the calendar)."""
     locks.serialise(conn, LOCK)
     _recount(conn, {}, calendar if calendar is not None else workdays.load(conn))
+
+
+def refill_in_migration(conn: Connection) -> bool:
+    """refresh_all from a migration, if the table as it stands then has every column today's code fills; False (and
+    nothing written) otherwise: the later migration that changed the table fills it."""
+    present = {c["name"] for c in sa.inspect(conn).get_columns(STATS.name)}
+    if not set(COLUMNS) <= present:
+        return False
+    refresh_all(conn)
+    return True
 
 
 def pairs_of(conn: Connection, table: sa.Table, codes: Collection[str]) -> set[Pair]:

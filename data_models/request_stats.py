@@ -26,6 +26,7 @@ class RequestStat(SQLModel, table=True):
     partly_solved: int          # finished, 部分解决
     counted: int                # finished except 不合理诉求 (the 解决率's and the on-time rate's denominator)
     on_time: int                # counted and finished by the deadline
+    untimed: int = 0            # counted but with no deadline (settled by a 五步协商 case): out of the on-time rate
     unreasonable: int           # finished as 不合理诉求
     reopened: int               # reopened at least once
     sent_back: int              # sent back (退回) at least once

@@ -344,3 +344,31 @@ def test_a_request_in_an_open_case_is_not_finished_sent_back_or_transferred_on_i
     do(e, rsvc.reopen, r, version=5, note="又堆起来了", actor=SW, on=D(2025, 11, 20), today=TODAY)
     with Session(e) as s:
         assert RequestMove.finish in rsvc.allowed_moves(s, r, SW)
+
+
+def test_a_request_settled_by_a_case_counts_as_responded_and_stays_out_of_the_on_time_rate(
+        world: SimpleNamespace) -> None:
+    """Taking a request into a case the day after it was raised is its response (响应率); a case has no deadline, so
+    a request it settled is neither on time nor late: it is in the 解决率 but not in the 按期办结率 (on the page's
+    figures read from request_stats, counted live, and on the overview)."""
+    from dashboard.queries import Scope, overview
+    from dashboard.queries import requests as rq
+    from dashboard.services import workdays
+    e = world.engine
+    r = classified(e)
+    code = open_one(e, r)
+    to_supervision(e, code)
+    for v, kind, on in ((5, "weekly_check", D(2025, 11, 14)), (6, "monthly_feedback", D(2025, 11, 20))):
+        do(e, svc.record_check, code, version=v, kind=kind, holds=True, note="", actor=SW, on=on, today=TODAY)
+    do(e, svc.close, code, version=7, note="措施落实", actor=SW, on=D(2025, 12, 12), today=TODAY)
+    assert request_row(e, r)["first_routed_on"] == OPENED
+    with Session(e) as s:
+        calendar = workdays.load(s.connection())
+        scope = rq.RequestScope(world.c1, "2025Q4")
+        for live in (False, True):
+            got = rq.figures(s, scope=scope, quarters=["2025Q4"], today=TODAY, calendar=calendar, live=live)["2025Q4"]
+            assert (got.resolution.numerator, got.resolution.denominator) == (1, 1)
+            assert got.on_time.denominator == 0 and got.on_time.value is None
+            assert (got.response.numerator, got.response.denominator) == (1, 1)
+        tiles = overview.requests(s, scope=Scope(world.c1, "2025Q4"), as_of=TODAY)
+        assert tiles.on_time_rate is None and tiles.done == 1

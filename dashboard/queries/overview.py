@@ -111,7 +111,7 @@ def requests(session: Session, *, scope: Scope, as_of: dt.date) -> RequestsSumma
     raised, done, counted, on_time, overdue = session.execute(sa.select(
         sa.func.count(),
         _count_if(col(r.status).in_(DONE)),
-        _count_if(COUNTED),
+        _count_if(sa.and_(COUNTED, col(r.deadline).is_not(None))),     # a case's request has none: not timed
         _count_if(sa.and_(COUNTED, col(r.resolved_on) <= r.deadline)),
         _count_if(sa.and_(col(r.status).in_(OPEN), col(r.deadline) < as_of)),
     ).select_from(r).where(*_where(r, scope))).one()

@@ -186,7 +186,8 @@ def _figures(quarter: str, c: dict[str, int]) -> RequestFigures:
         response=response_rate(n("responded"), n("collected") - n("waiting")),
         resolution=resolution_rate(n("solved"), n("partly_solved"), n("counted")),
         satisfaction=satisfaction_rate(n("cb_satisfied"), n("cb_basically_satisfied"), answered),
-        on_time=on_time_rate(n("on_time"), n("counted"), n("overdue")), overdue=n("overdue"), at_risk=n("at_risk"),
+        on_time=on_time_rate(n("on_time"), n("counted") - n("untimed"), n("overdue")), overdue=n("overdue"),
+        at_risk=n("at_risk"),
         unreasonable=n("unreasonable"), unreachable=n("cb_unreachable"), reopened=n("reopened"),
         sent_back=n("sent_back"))
 

@@ -141,7 +141,9 @@ def _take(session: Session, case: ConsultationCase, taken: list[tuple[Request, i
     entries = []
     for req, seen in taken:
         core.check_on(session, req, on, today)
-        entries.append(core.write(session, req, seen=seen, values={"status": S.in_progress}, actor=actor, on=on,
+        # Taking it into a case is its response (响应率 counts from the first 转办 or this); a case has no deadline.
+        values = {"status": S.in_progress, "first_routed_on": req.first_routed_on or on}
+        entries.append(core.write(session, req, seen=seen, values=values, actor=actor, on=on,
                                   audit_now=False,
                                   steps=[core.Step(RequestMove.consult, S.classified, S.in_progress,
                                                    note=case.code)]))

@@ -2,6 +2,7 @@
 
 * `request` gains `resident` (the nickname or house number said on air), `source` (typed / live / comments /
   imported; every existing request was typed) and `raised_at` (the moment it was raised, when known).
+* `request_stats.untimed`: requests finished with no deadline (settled by a case), left out of the on-time rate.
 * `request_event.move` may be `consult`: 已分类 → 办理中 by opening a consultation case; `agenda_item.source`
   may be `hot_topic` (每月一题 offered to the joint meeting's agenda builder).
 * New: `comment_column_map`, `comment_batch`, `comment_candidate`, `livestream_comment` (the comments, masked),
@@ -189,6 +190,11 @@ def upgrade() -> None:
                                       nullable=False, server_default='typed'))
         batch_op.add_column(sa.Column('raised_at', sa.DateTime(timezone=True), nullable=True))
 
+    with op.batch_alter_table('request_stats', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('untimed', sa.Integer(), nullable=False, server_default='0'))
+    if op.get_bind().execute(sa.text("SELECT 1 FROM request LIMIT 1")).first() is not None:
+        from dashboard import request_stats      # the table gained a column: count again (see 0010)
+        request_stats.refill_in_migration(op.get_bind())
     _codes("request_event", "move", "requestmove", (*MOVES, "consult"))
     _codes("agenda_item", "source", "agendasource", (*SOURCES, "hot_topic"))
     if op.get_bind().dialect.name == "sqlite":     # the new enum checks as OR chains, like every other table (0006)
@@ -230,6 +236,8 @@ def downgrade() -> None:
     op.execute("UPDATE agenda_item SET source = 'manual' WHERE source = 'hot_topic'")
     _codes("request_event", "move", "requestmove", MOVES)
     _codes("agenda_item", "source", "agendasource", SOURCES)
+    with op.batch_alter_table('request_stats', schema=None) as batch_op:
+        batch_op.drop_column('untimed')
     with op.batch_alter_table('request', schema=None) as batch_op:
         if op.get_bind().dialect.name == "sqlite":   # SQLite rebuilds the table: the dropped column's check goes too
             batch_op.drop_constraint(op.f("ck_request_requestsource"), type_="check")
