@@ -1628,6 +1628,20 @@ STRINGS: dict[str, str] = {
     "live.tab.comments": "Comment import",
     "live.tab.cases": "Five-step consultation",
     "live.tab.topics": "Topic of the month",
+    # --- flow ---
+    "comment_import.other_community": "This livestream belongs to another community: you import the comments of your own community's livestreams only.",
+    "comment_import.livestream_ahead": "Livestream {code} is planned for {held_on} and has not happened yet: import its comments after it.",
+    "comment_import.platform_required": "Name the platform (e.g. Xiaohongshu): the columns you chose are remembered for it, and its next files are read without asking.",
+    "comment_import.map_columns": "The comment text column of this file was not recognised: choose the columns holding the time, the nickname and the text first.",
+    "comment_import.no_comments": "The file holds no comment with text; nothing was imported.",
+    "comment_import.duplicate_file": "This file was imported for livestream {code} already (identical content); it was not imported again.",
+    "comment_import.unknown_candidate": "Candidate {id} was not found: it may have been removed. Please refresh.",
+    "comment_import.changed_meanwhile": "Candidate “{label}” was just changed by someone else; your action did not take effect. Please refresh.",
+    "comment_import.not_pending": "Candidate “{label}” is “{status}” already and cannot be accepted, merged, split or discarded any more. Please refresh.",
+    "comment_import.merge_needs_two": "Choose at least one other candidate to merge.",
+    "comment_import.other_batch": "Only candidates of the same import can be merged.",
+    "comment_import.split_choose": "Choose the comments of this candidate to split off.",
+    "comment_import.split_not_all": "Not all the comments can be split off: leave at least one (to handle the whole candidate, discard or merge it).",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1611,6 +1611,20 @@ STRINGS: dict[str, str] = {
     "live.tab.comments": "评论导入",
     "live.tab.cases": "五步协商",
     "live.tab.topics": "每月一题",
+    # --- flow ---
+    "comment_import.other_community": "这场直播不属于你所在的社区：只能导入本社区直播的评论。",
+    "comment_import.livestream_ahead": "直播 {code} 定于 {held_on} 举行，还没有开始：直播结束后再导入它的评论。",
+    "comment_import.platform_required": "请填写平台名称（例如 小红书）：这次选定的列会按平台记住，下次同一平台的文件自动识别。",
+    "comment_import.map_columns": "没有认出这个文件的评论内容列：请先指定哪一列是时间、昵称和评论内容。",
+    "comment_import.no_comments": "文件里没有一条有内容的评论，没有导入任何内容。",
+    "comment_import.duplicate_file": "这个文件已经导入过直播 {code}（内容完全相同），没有再次导入。",
+    "comment_import.unknown_candidate": "找不到候选诉求 {id}：可能已被删除，请刷新。",
+    "comment_import.changed_meanwhile": "候选诉求「{label}」刚刚已被其他人改动，你的这次操作没有生效；请刷新后再看。",
+    "comment_import.not_pending": "候选诉求「{label}」已经是「{status}」，不能再采纳、合并、拆分或舍弃；请刷新后再看。",
+    "comment_import.merge_needs_two": "合并至少需要另选一条候选诉求。",
+    "comment_import.other_batch": "只能合并同一次导入的候选诉求。",
+    "comment_import.split_choose": "请从这条候选诉求的评论中选出要拆出去的评论。",
+    "comment_import.split_not_all": "不能把全部评论都拆出去：至少留下一条（要整条处理请用舍弃或合并）。",
 }
 
 for _enum, _labels in ENUMS.items():
