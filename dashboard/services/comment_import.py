@@ -175,10 +175,11 @@ def store(session: Session, *, livestream_code: str, data: bytes, filename: str,
                          filename=filename[-200:], sha256=seen.sha256, total=seen.read, chatter=chatter,
                          uploaded_by=actor.username)
     session.add(batch)
+    code = live.code             # read now: after a failed flush the session refuses to load anything
     try:
         session.flush()
     except IntegrityError:       # the same file stored by someone else meanwhile
-        raise RuleError("comment_import.duplicate_file", code=live.code) from None
+        raise RuleError("comment_import.duplicate_file", code=code) from None
     conn = session.connection()
     ids: list[int] = []
     if prepared.candidates:
@@ -192,7 +193,7 @@ def store(session: Session, *, livestream_code: str, data: bytes, filename: str,
          "chatter_rule": c.chatter_rule, "candidate_id": None if c.candidate is None else ids[c.candidate]}
         for c in prepared.comments])
     audit.record(conn, actor=actor.username, action="import", entity="comment_batch", entity_id=str(batch.id),
-                 after={"livestream": live.code, "platform": batch.platform, "filename": batch.filename,
+                 after={"livestream": code, "platform": batch.platform, "filename": batch.filename,
                         "sha256": seen.sha256, "total": seen.read, "chatter": chatter,
                         "candidates": len(ids)})
     return batch
