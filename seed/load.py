@@ -16,8 +16,7 @@ from dashboard.bulk import bulk_insert, reset_sequences
 from dashboard.services import distribution
 from dashboard.services.distribution import parse_period
 from data_models import guards
-from seed import activity, governance, meeting_minutes, people
-from seed import live_comments
+from seed import activity, governance, live_comments, meeting_minutes, people
 from seed.common import SCALES, SEED, Columns
 
 # Tables a reset keeps: accounts and the append-only audit trail are not demo data.
