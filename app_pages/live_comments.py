@@ -21,7 +21,7 @@ from data_models.enums import RequestCategory, RequestPriority
 
 CANDIDATE_COLUMNS: list[presenters.Column] = [
     ("label", "live.comments.col_label", "text"), ("status", "live.comments.col_status", "enum:CandidateStatus"),
-    ("category", "live.comments.col_category", "enum:RequestCategory"),
+    ("category", "live.comments.col_category", "text"),
     ("endorsements", "live.comments.col_endorsements", "int"), ("comments", "live.comments.col_comments", "int"),
     ("first_at", "live.comments.col_first_at", "text"), ("request", "live.comments.col_request", "text"),
 ]
@@ -31,6 +31,11 @@ COMMENT_COLUMNS: list[presenters.Column] = [
 ]
 PATTERNS = dict(rules.CHATTER_RULES)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _category(value: object) -> str:
+    """The guessed category's label; "—" when there is no guess."""
+    return t(f"enum.RequestCategory.{value}") if value in set(RequestCategory) else "—"
 
 
 def _rule_label(code: str) -> str:
@@ -211,7 +216,8 @@ def _candidates(batch_id: int, ctx: Any, writer: bool) -> None:
         st.info(t("live.comments.no_candidates"))
         return
     st.subheader(t("live.comments.candidates_title"))
-    shown = table.assign(first_at=table["first_at"].map(lambda v: "—" if pd.isna(v) else str(v)[:16]))
+    shown = table.assign(first_at=table["first_at"].map(lambda v: "—" if pd.isna(v) else str(v)[:16]),
+                         category=table["category"].map(_category))
     st.dataframe(presenters.table(shown, CANDIDATE_COLUMNS), hide_index=True, width="stretch",
                  key="live_comments_table")
     names = {int(i): f"{plain(str(label))[:50]} · {t('live.comments.col_endorsements')} {e}"
@@ -229,7 +235,10 @@ def _candidates(batch_id: int, ctx: Any, writer: bool) -> None:
     else:
         st.dataframe(_comments(behind, ctx.personal_data), hide_index=True, width="stretch")
     if str(row["status"]) != "pending":
-        st.caption(t("live.comments.decided", status=t(f"enum.CandidateStatus.{row['status']}")))
+        status = t(f"enum.CandidateStatus.{row['status']}")
+        request = row["request"]
+        st.caption(t("live.comments.decided", status=status) if pd.isna(request) or not request else
+                   t("live.comments.decided_request", status=status, code=plain(str(request))))
         return
     if writer:
         _act(row, table[table["status"] == "pending"], behind, ctx)

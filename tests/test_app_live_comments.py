@@ -170,6 +170,8 @@ def test_a_viewer_reads_without_forms_or_nicknames(url: str, lang: str) -> None:
         assert not [r for r in at.radio if r.key == "live_comments_move"]
         table = candidate_table(at)
         assert t("enum.CandidateStatus.accepted") in set(table[t("live.comments.col_status")])
+        assert t("enum.RequestCategory.parcel_stacking") in set(table[t("live.comments.col_category")])
+        assert not table[t("live.comments.col_category")].str.startswith("enum.").any()
         behind = at.dataframe[-1].value
         assert t("live.comments.col_nickname") not in behind.columns and len(behind) > 1
         assert t("live.comments.col_text") in behind.columns
