@@ -147,7 +147,7 @@ def _upload(code: str, held_on: Any, ctx: Any, first: bool) -> None:
                      key="live_comments_import", disabled=seen.read == 0):
             try:
                 data.store_comments(livestream_code=code, data=up.getvalue(), filename=up.name,
-                                    platform=platform or seen.platform, mapping=mapping, today=ctx.today)
+                                    platform=platform or seen.platform, mapping=mapping, today=ctx.today, seen=seen)
             except RuleError as err:
                 st.error(rule_message(err), icon=":material/error:")
                 return

@@ -76,9 +76,9 @@ def example_file(day: dt.date | None) -> bytes:
 
 
 def store_comments(*, livestream_code: str, data: bytes, filename: str, platform: str | None,
-                   mapping: ColumnMap | None, today: dt.date) -> CommentBatch:
+                   mapping: ColumnMap | None, today: dt.date, seen: Preview | None = None) -> CommentBatch:
     batch = write(service.store, permission=Action.request_write, livestream_code=livestream_code, data=data,
-                  filename=filename, platform=platform, mapping=mapping, actor=principal(), today=today)
+                  filename=filename, platform=platform, mapping=mapping, actor=principal(), today=today, seen=seen)
     st.session_state["live_comments_stored"] = st.session_state.get("live_comments_stored", 0) + 1
     return batch
 

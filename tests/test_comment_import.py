@@ -307,3 +307,23 @@ def test_queries_list_livestreams_and_batches(desk: Engine) -> None:
     assert list(lives["code"]) == ["L1", "L0"] and list(lives["batches"]) == [1, 0]
     assert files.iloc[0][["total", "chatter", "candidates", "pending"]].tolist() == [7, 2, 3, 3]
     assert none.empty
+
+
+def test_store_reuses_the_preview_of_the_same_bytes_only(desk: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Session(desk) as s:
+        seen = svc.preview(export(), "c.csv", session=s)
+    other = export(ROWS[:3])
+    calls: list[bytes] = []
+    real = svc.reader.read_comments
+
+    def counted(data: bytes, *args: object, **kwargs: object) -> object:
+        calls.append(data)
+        return real(data, *args, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(svc.reader, "read_comments", counted)
+    first = stored(desk, seen=seen)
+    assert calls == []                                  # the page's preview was used
+    stored(desk, data=other, seen=seen)                 # another file: read again, its own counts
+    assert calls == [other]
+    with desk.connect() as conn:
+        totals = conn.execute(sa.text("SELECT id, total FROM comment_batch ORDER BY id")).all()
+    assert [tuple(r) for r in totals] == [(first, 7), (first + 1, 3)]

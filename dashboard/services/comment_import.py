@@ -146,10 +146,11 @@ def _remember(session: Session, platform: str, mapping: ColumnMap, actor: Princi
 
 
 def store(session: Session, *, livestream_code: str, data: bytes, filename: str, platform: str | None,
-          mapping: ColumnMap | None, actor: Principal, today: dt.date) -> CommentBatch:
+          mapping: ColumnMap | None, actor: Principal, today: dt.date, seen: Preview | None = None) -> CommentBatch:
     """Store the file's comments and candidates as one batch of the livestream, all or nothing (the caller's
     transaction). The same file twice for one livestream is refused. A mapping the user gave is remembered for
-    the platform. Returns the batch."""
+    the platform. `seen`, the preview the page showed of these very bytes, saves reading and grouping them again
+    (100,000 comments: about 3 s); one of other bytes or columns is ignored. Returns the batch."""
     access.require(actor.role, Action.request_write)
     live = _livestream(session, livestream_code, actor)
     if live.held_on > today:
@@ -157,7 +158,10 @@ def store(session: Session, *, livestream_code: str, data: bytes, filename: str,
     name = (platform or "").strip()[:MAX_PLATFORM]
     if mapping is not None and not name:
         raise RuleError("comment_import.platform_required")
-    seen = preview(data, filename, platform=name or None, mapping=mapping, session=session, day=live.held_on)
+    fits = seen is not None and seen.prepared is not None and seen.sha256 == hashlib.sha256(data).hexdigest() \
+        and (mapping is None or seen.mapping == mapping)
+    if seen is None or not fits:
+        seen = preview(data, filename, platform=name or None, mapping=mapping, session=session, day=live.held_on)
     if seen.mapping is None or seen.prepared is None:
         raise RuleError("comment_import.map_columns")
     if seen.read == 0:
