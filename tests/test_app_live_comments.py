@@ -180,3 +180,38 @@ def test_a_viewer_reads_without_forms_or_nicknames(url: str, lang: str) -> None:
 def test_all_communities_asks_for_one(url: str) -> None:
     at = open_as(url, "social_worker", community=None)
     assert any(i.value == t("live.comments.pick_community") for i in at.info)
+
+
+def test_the_set_aside_comments_are_shown_by_rule(url: str) -> None:
+    at = open_as(url, "social_worker")
+    at.selectbox(key="live_comments_rule").set_value("greeting").run()
+    assert not at.exception, at.exception
+    shown = [d.value for d in at.dataframe if t("live.comments.col_text") in d.value.columns]
+    assert any("主播好" in set(frame[t("live.comments.col_text")]) for frame in shown)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_empty_or_unreadable_file_gets_a_message_and_stores_nothing(url: str, lang: str) -> None:
+    at = open_as(url, "social_worker", lang=lang)
+    choose_older_livestream(at)
+    for name, payload in [("empty.csv", b""), ("bad.xlsx", b"PK\x03\x04 not a workbook")]:
+        at.get("file_uploader")[0].set_value((name, payload, "text/csv"))
+        at.run()
+        assert not at.exception, at.exception
+        assert at.error and all(e.value and "Traceback" not in e.value for e in at.error), name
+        assert not [b for b in at.button if b.key == "live_comments_import"]
+    assert query(url, "SELECT count(*) FROM comment_batch")[0][0] == 1          # the demo's only
+
+
+def test_a_candidate_someone_else_decided_meanwhile_is_refused_with_a_message(url: str) -> None:
+    at = open_as(url, "social_worker")
+    cid = int(at.selectbox(key="live_comments_candidate").value)
+    engine = make_engine(url)
+    with engine.begin() as conn:      # another social worker discards it while this page shows version 1
+        conn.execute(sa.text("UPDATE comment_candidate SET status = 'discarded', version = version + 1, "
+                             "decided_by = 'other' WHERE id = :i"), {"i": cid})
+    engine.dispose()
+    at.radio(key="live_comments_move").set_value("discard").run()
+    button(at, "live_comments_discard_button")
+    assert any(t("enum.CandidateStatus.discarded") in e.value for e in at.error), [e.value for e in at.error]
+    assert query(url, "SELECT decided_by FROM comment_candidate WHERE id = :i", i=cid)[0][0] == "other"
