@@ -9,62 +9,15 @@ import streamlit as st
 
 from dashboard import loaders, presenters
 from dashboard import loaders_live as data
+from dashboard import presenters_comments as view
 from dashboard import presenters_requests as request_view
 from dashboard.access import Action
-from dashboard.comments import rules
 from dashboard.comments.types import ColumnMap
 from dashboard.i18n import t
 from dashboard.services.comment_import import Preview
 from dashboard.services.errors import RuleError
 from dashboard.text import plain, rule_message
 from data_models.enums import RequestCategory, RequestPriority
-
-CANDIDATE_COLUMNS: list[presenters.Column] = [
-    ("label", "live.comments.col_label", "text"), ("status", "live.comments.col_status", "enum:CandidateStatus"),
-    ("category", "live.comments.col_category", "text"),
-    ("endorsements", "live.comments.col_endorsements", "int"), ("comments", "live.comments.col_comments", "int"),
-    ("first_at", "live.comments.col_first_at", "text"), ("request", "live.comments.col_request", "text"),
-]
-COMMENT_COLUMNS: list[presenters.Column] = [
-    ("seq", "live.comments.col_seq", "int"), ("said_at", "live.comments.col_said_at", "text"),
-    ("nickname", "live.comments.col_nickname", "text"), ("text", "live.comments.col_text", "text"),
-]
-PATTERNS = dict(rules.CHATTER_RULES)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _category(value: object) -> str:
-    """The guessed category's label; "—" when there is no guess."""
-    return t(f"enum.RequestCategory.{value}") if value in set(RequestCategory) else "—"
-
-
-def _rule_label(code: str) -> str:
-    """A chatter rule's name (the engine's i18n live.chatter.<code>), its code when it has none."""
-    text = t(f"live.chatter.{code}")
-    return code if text == f"live.chatter.{code}" else text
-
-
-def _rule_matches(code: str) -> str:
-    """What the rule matches, in words (live.chatter.<code>.rule), else its pattern."""
-    text = t(f"live.chatter.{code}.rule")
-    if text != f"live.chatter.{code}.rule":
-        return text
-    pattern = PATTERNS.get(code)
-    return "—" if pattern is None else pattern.pattern
-
-
-def _rules_table(counts: dict[str, int]) -> pd.DataFrame:
-    """Every visible rule, with how many comments it set aside (0 for a rule that matched none)."""
-    codes = list(dict.fromkeys([*PATTERNS, *counts]))
-    return pd.DataFrame({t("live.comments.col_rule"): [_rule_label(c) for c in codes],
-                         t("live.comments.col_rule_matches"): [_rule_matches(c) for c in codes],
-                         t("live.comments.col_set_aside"): [counts.get(c, 0) for c in codes]})
-
-
-def _comments(frame: pd.DataFrame, personal: bool) -> pd.DataFrame:
-    columns = COMMENT_COLUMNS if personal else [c for c in COMMENT_COLUMNS if c[0] != "nickname"]
-    frame = frame.assign(said_at=frame["said_at"].map(lambda v: "—" if pd.isna(v) else str(v)[:19]))
-    return presenters.table(frame, columns)
 
 
 def _map_form(seen: Preview, name: str) -> None:
@@ -105,18 +58,18 @@ def _preview(seen: Preview, personal: bool) -> None:
     for box, (key, value) in zip(cols, figures, strict=True):
         box.metric(t(f"live.comments.fig_{key}"), f"{value:,}")
     st.markdown(f"**{t('live.comments.rules_title')}**")
-    st.dataframe(_rules_table(seen.chatter), hide_index=True, width="stretch")
+    st.dataframe(view.rules_table(seen.chatter), hide_index=True, width="stretch")
     aside = [c for c in prepared.comments if c.chatter_rule is not None]
     if aside:
         with st.expander(t("live.comments.show_set_aside", n=f"{len(aside):,}")):
-            st.dataframe(_comments(pd.DataFrame(
+            st.dataframe(view.comments_frame(pd.DataFrame(
                 [{"seq": c.seq, "said_at": c.said_at, "nickname": c.nickname, "text": c.text,
-                  "rule": _rule_label(c.chatter_rule or "")} for c in aside[:500]]), personal), hide_index=True,
+                  "rule": view.rule_label(c.chatter_rule or "")} for c in aside[:500]]), personal), hide_index=True,
                 width="stretch")
     top = pd.DataFrame([{"label": c.label, "endorsements": c.endorsements, "comments": len(c.members)}
                         for c in prepared.candidates[:200]], columns=["label", "endorsements", "comments"])
     st.markdown(f"**{t('live.comments.preview_candidates')}**")
-    st.dataframe(presenters.table(top, [c for c in CANDIDATE_COLUMNS if c[0] in top.columns]), hide_index=True,
+    st.dataframe(presenters.table(top, [c for c in view.CANDIDATE_COLUMNS if c[0] in top.columns]), hide_index=True,
                  width="stretch")
 
 
@@ -125,7 +78,7 @@ def _upload(code: str, held_on: Any, ctx: Any, first: bool) -> None:
         st.caption(t("live.comments.upload_help"))
         st.download_button(t("live.comments.example"), lambda: data.example_file(held_on),
                            file_name=t("live.comments.example_name"), key="live_comments_example", on_click="ignore",
-                           icon=":material/download:", mime=XLSX)
+                           icon=":material/download:", mime=view.XLSX)
         n = st.session_state.get("live_comments_stored", 0)
         up = st.file_uploader(t("live.comments.file"), type=["xlsx", "csv"], key=f"live_comments_file_{n}")
         if up is None:
@@ -138,6 +91,7 @@ def _upload(code: str, held_on: Any, ctx: Any, first: bool) -> None:
             seen = data.preview_comments(up.getvalue(), up.name, platform=platform, mapping=mapping, day=held_on)
         except RuleError as err:
             st.error(rule_message(err), icon=":material/error:")
+            st.session_state.pop("live_comments_map", None)      # the columns can be chosen again
             return
         if seen.mapping is None:
             _map_form(seen, up.name)
@@ -217,8 +171,8 @@ def _candidates(batch_id: int, ctx: Any, writer: bool) -> None:
         return
     st.subheader(t("live.comments.candidates_title"))
     shown = table.assign(first_at=table["first_at"].map(lambda v: "—" if pd.isna(v) else str(v)[:16]),
-                         category=table["category"].map(_category))
-    st.dataframe(presenters.table(shown, CANDIDATE_COLUMNS), hide_index=True, width="stretch",
+                         category=table["category"].map(view.category_label))
+    st.dataframe(presenters.table(shown, view.CANDIDATE_COLUMNS), hide_index=True, width="stretch",
                  key="live_comments_table")
     names = {int(i): f"{plain(str(label))[:50]} · {t('live.comments.col_endorsements')} {e}"
              for i, label, e in zip(table["id"], table["label"], table["endorsements"], strict=True)}
@@ -233,7 +187,7 @@ def _candidates(batch_id: int, ctx: Any, writer: bool) -> None:
     if behind.empty:
         st.caption(t("live.comments.behind_moved"))
     else:
-        st.dataframe(_comments(behind, ctx.personal_data), hide_index=True, width="stretch")
+        st.dataframe(view.comments_frame(behind, ctx.personal_data), hide_index=True, width="stretch")
     if str(row["status"]) != "pending":
         status = t(f"enum.CandidateStatus.{row['status']}")
         request = row["request"]
@@ -279,12 +233,12 @@ def render(ctx: Any) -> None:
     chatter = data.load_chatter(batch_id)
     counts = dict(zip(chatter["rule"], chatter["comments"].astype(int), strict=True))
     with st.expander(t("live.comments.rules_title") + f" ({sum(counts.values()):,})"):
-        st.dataframe(_rules_table(counts), hide_index=True, width="stretch")
+        st.dataframe(view.rules_table(counts), hide_index=True, width="stretch")
         if counts:
-            names = {c: _rule_label(c) for c in counts}
+            names = {c: view.rule_label(c) for c in counts}
             rule = st.selectbox(t("live.comments.rule_pick"), list(names), format_func=names.__getitem__,
                                 key="live_comments_rule")
             if rule is not None:
-                st.dataframe(_comments(data.load_chatter_comments(batch_id, rule), ctx.personal_data),
+                st.dataframe(view.comments_frame(data.load_chatter_comments(batch_id, rule), ctx.personal_data),
                              hide_index=True, width="stretch")
     _candidates(batch_id, ctx, writer)
