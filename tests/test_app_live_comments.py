@@ -140,7 +140,8 @@ def test_merge_split_discard_in_the_page(url: str) -> None:
     button(at, "live_comments_discard_button")
     assert query(url, "SELECT status FROM comment_candidate WHERE id = :i", i=third)[0][0] == "discarded"
     moves = query(url, "SELECT action FROM audit_log WHERE entity = 'comment_candidate' ORDER BY id")
-    assert [m[0] for m in moves] == ["merge", "merge", "split", "split", "discard"]
+    assert [m[0] for m in moves] == ["comment_merge", "comment_merge", "comment_split", "comment_split",
+                                     "comment_discard"]
 
 
 def test_an_unknown_export_is_mapped_once_and_remembered(url: str) -> None:

@@ -192,7 +192,7 @@ def test_accept_creates_a_collected_request_with_its_endorsements(desk: Engine) 
     assert (row.status, row.endorsements, row.source, row.description) == ("collected", 2, "comments", "楼道快递堆放")
     assert str(row.raised_on) == "2025-11-03" and row.resident == "李四" and row.raised_at is not None
     assert (cand.status, cand.version, cand.decided_by) == ("accepted", 2, "sw") and cand.request_id is not None
-    assert [tuple(m) for m in moves][-2:] == [("request", "collect"), ("comment_candidate", "accept")]
+    assert [tuple(m) for m in moves][-2:] == [("request", "collect"), ("comment_candidate", "comment_accept")]
     assert candidates(desk, batch_id).iloc[-1]["request"] == code
     # The page still showed version 1: someone accepted it meanwhile.
     with pytest.raises(RuleError) as refused, Session(desk) as s:
@@ -292,7 +292,7 @@ def test_discard_and_the_audit_chain(desk: Engine) -> None:
     with desk.connect() as conn:
         assert audit.verify(conn).ok
         n = conn.execute(sa.text("SELECT count(*) FROM audit_log WHERE entity = 'comment_candidate' "
-                                 "AND action = 'discard'")).scalar_one()
+                                 "AND action = 'comment_discard'")).scalar_one()
     assert n == 1
 
 

@@ -1712,6 +1712,18 @@ STRINGS: dict[str, str] = {
     "live.comments.split_done": "{n} comments split off into a new candidate.",
     "live.comments.discard_button": "Discard this candidate",
     "live.comments.discarded": "Candidate discarded (its comments are kept).",
+    "audit.obj.comment_batch": "Comment import",
+    "audit.obj.comment_candidate": "Candidate request",
+    "audit.act.comment_accept": "Accept a candidate",
+    "audit.act.comment_merge": "Merge candidates",
+    "audit.act.comment_split": "Split a candidate",
+    "audit.act.comment_discard": "Discard a candidate",
+    "audit.field.chatter": "Chatter",
+    "audit.field.candidates": "Candidates",
+    "audit.field.merged_into": "Merged into",
+    "audit.field.split_into": "Split into",
+    "audit.field.split_from": "Split from",
+    "audit.field.first_at": "First comment at",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1695,6 +1695,18 @@ STRINGS: dict[str, str] = {
     "live.comments.split_done": "已把 {n} 条评论拆成一条新的候选诉求。",
     "live.comments.discard_button": "舍弃这条候选诉求",
     "live.comments.discarded": "已舍弃这条候选诉求（评论仍保留）。",
+    "audit.obj.comment_batch": "评论导入",
+    "audit.obj.comment_candidate": "候选诉求",
+    "audit.act.comment_accept": "采纳候选诉求",
+    "audit.act.comment_merge": "合并候选诉求",
+    "audit.act.comment_split": "拆分候选诉求",
+    "audit.act.comment_discard": "舍弃候选诉求",
+    "audit.field.chatter": "寒暄闲聊",
+    "audit.field.candidates": "候选诉求数",
+    "audit.field.merged_into": "并入",
+    "audit.field.split_into": "拆出为",
+    "audit.field.split_from": "拆自",
+    "audit.field.first_at": "最早评论时间",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -289,7 +289,7 @@ def accept(session: Session, candidate_id: int, *, version: int, description: st
     session.connection().execute(CANDIDATE.update().where(CANDIDATE.c.id == candidate_id).values(
         status=P.accepted, request_id=req.id, decided_by=actor.username, decided_at=utcnow(),
         category=RequestCategory(req.category)))
-    _audit(session, actor, "accept", candidate_id, _shown(row),
+    _audit(session, actor, "comment_accept", candidate_id, _shown(row),
            {"status": str(P.accepted), "request": req.code, "endorsements": row.endorsements,
             "version": version + 1})
     return req
@@ -302,7 +302,7 @@ def discard(session: Session, candidate_id: int, *, version: int, actor: Princip
     _require_community(actor, row.community_id)
     _claim(session, {candidate_id: version}, actor, status=P.discarded, decided_by=actor.username,
            decided_at=utcnow())
-    _audit(session, actor, "discard", candidate_id, _shown(row), {"status": str(P.discarded),
+    _audit(session, actor, "comment_discard", candidate_id, _shown(row), {"status": str(P.discarded),
                                                                  "version": version + 1})
 
 
@@ -329,9 +329,9 @@ def merge(session: Session, target_id: int, other_ids: Sequence[int], *, version
     conn.execute(COMMENT.update().where(COMMENT.c.candidate_id.in_(others)).values(candidate_id=target_id))
     counts = _recount(session, target_id)
     for r in rows:
-        _audit(session, actor, "merge", r.id, _shown(r), {"status": str(P.merged), "merged_into": target_id,
+        _audit(session, actor, "comment_merge", r.id, _shown(r), {"status": str(P.merged), "merged_into": target_id,
                                                           "version": r.version + 1})
-    _audit(session, actor, "merge", target_id, _shown(target), {**counts, "first_at": str(counts["first_at"]),
+    _audit(session, actor, "comment_merge", target_id, _shown(target), {**counts, "first_at": str(counts["first_at"]),
                                                                 "merged": others, "version": target.version + 1})
     return counts
 
@@ -360,10 +360,10 @@ def split(session: Session, candidate_id: int, comment_ids: Sequence[int], *, ve
     conn.execute(COMMENT.update().where(COMMENT.c.id.in_(chosen)).values(candidate_id=new_id))
     new_counts = _recount(session, new_id)
     counts = _recount(session, candidate_id)
-    _audit(session, actor, "split", candidate_id, _shown(row),
+    _audit(session, actor, "comment_split", candidate_id, _shown(row),
            {"comments": counts["comments"], "endorsements": counts["endorsements"], "split_into": new_id,
             "version": version + 1})
-    _audit(session, actor, "split", new_id, {"split_from": candidate_id},
+    _audit(session, actor, "comment_split", new_id, {"split_from": candidate_id},
            {"label": label_text, "comments": new_counts["comments"], "status": str(P.pending), "version": 1})
     return new_id
 
