@@ -46,8 +46,8 @@ def _map_form(seen: Preview, name: str) -> None:
 def _preview(seen: Preview, personal: bool) -> None:
     prepared = seen.prepared
     assert prepared is not None
-    how = t("live.comments.remembered", platform=plain(seen.platform or "")) if seen.remembered else \
-        t("live.comments.recognised", platform=plain(seen.platform or "—"))
+    how = t("live.comments.remembered", platform=plain(view.platform_label(seen.platform))) if seen.remembered else \
+        t("live.comments.recognised", platform=plain(view.platform_label(seen.platform)))
     mapping = seen.mapping
     assert mapping is not None
     st.caption(how + " " + t("live.comments.columns", text=plain(mapping.text), time=plain(mapping.time or "—"),
@@ -229,7 +229,7 @@ def render(ctx: Any) -> None:
     facts = batches.set_index("id").loc[batch_id]
     st.caption(t("live.comments.batch_facts", total=f"{int(facts['total']):,}", chatter=f"{int(facts['chatter']):,}",
                  candidates=f"{int(facts['candidates']):,}", pending=f"{int(facts['pending']):,}",
-                 platform=plain(str(facts["platform"]))))
+                 platform=plain(view.platform_label(str(facts["platform"])))))
     chatter = data.load_chatter(batch_id)
     counts = dict(zip(chatter["rule"], chatter["comments"].astype(int), strict=True))
     with st.expander(t("live.comments.rules_title") + f" ({sum(counts.values()):,})"):

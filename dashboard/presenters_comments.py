@@ -26,6 +26,14 @@ def category_label(value: object) -> str:
     return t(f"enum.RequestCategory.{value}") if value in set(RequestCategory) else "—"
 
 
+def platform_label(code: str | None) -> str:
+    """A recognised platform by its name (the engine's comments.platform.<code>); a platform a user named, as typed."""
+    if not code:
+        return "—"
+    text = t(f"comments.platform.{code}")
+    return code if text == f"comments.platform.{code}" else text
+
+
 def rule_label(code: str) -> str:
     """A chatter rule's name (the engine's i18n live.chatter.<code>), its code when it has none."""
     text = t(f"live.chatter.{code}")

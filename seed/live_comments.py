@@ -95,7 +95,7 @@ STATUS = {"parcel": "accepted", "noise": "pending", "light": "pending", "trash":
 CATEGORY = {"parcel": "parcel_stacking", "noise": "livestream_noise", "light": "public_facilities",
             "trash": "public_facilities", "trash2": "public_facilities", "ebike": "public_facilities",
             "training": "training", "fitness": "public_facilities", "property": "other", "shopping": None}
-PLATFORM_HEADER = ("评论时间", "用户昵称", "评论内容")        # as 抖音 exports them
+PLATFORM_HEADER = ("评论时间", "抖音号", "用户昵称", "评论内容")        # as 抖音 exports them
 
 
 def _masked(text: str) -> str:
@@ -183,9 +183,10 @@ def example_export(day: dt.date = dt.date(2026, 11, 23)) -> bytes:
     sheet = book.add_worksheet("评论")
     sheet.write_row(0, 0, PLATFORM_HEADER)
     for r, (seconds, nickname, text, _) in enumerate(COMMENTS, start=1):
-        sheet.write_row(r, 0, (_at(day, seconds).strftime("%Y-%m-%d %H:%M:%S"), nickname, text))
+        sheet.write_row(r, 0, (_at(day, seconds).strftime("%Y-%m-%d %H:%M:%S"), f"dy{48213907 + 7919 * r}", nickname,
+                               text))
     sheet.set_column(0, 0, 20)
-    sheet.set_column(1, 1, 16)
-    sheet.set_column(2, 2, 60)
+    sheet.set_column(1, 2, 16)
+    sheet.set_column(3, 3, 60)
     book.close()
     return out.getvalue()

@@ -41,3 +41,8 @@ def test_nicknames_only_with_personal_data() -> None:
     hidden = view.comments_frame(frame, False)
     assert t("live.comments.col_nickname") not in hidden.columns and "李四" not in hidden.to_string()
     assert hidden.iloc[0][t("live.comments.col_said_at")] == "2026-09-21 19:01:00"
+
+
+def test_platform_label() -> None:
+    assert view.platform_label(None) == "—"
+    assert view.platform_label("小红书") == "小红书"          # a platform a user named keeps its name
