@@ -119,7 +119,7 @@ def _act(row: pd.Series, pending: pd.DataFrame, behind: pd.DataFrame, ctx: Any) 
     try:
         if move == "accept":
             kinds = request_view.labels(RequestCategory)
-            priorities = request_view.labels(RequestPriority, "requests.page.no_priority")
+            priorities = request_view.labels(RequestPriority, "live.comments.no_priority")
             guess = row["category"] if row["category"] in kinds else next(iter(kinds))
             with st.form(f"live_comments_accept_{cid}"):
                 text = st.text_area(t("requests.page.col_description"), value=str(row["label"]), max_chars=500,

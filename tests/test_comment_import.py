@@ -203,14 +203,20 @@ def test_accept_creates_a_collected_request_with_its_endorsements(desk: Engine) 
     assert refused.value.key == "comment_import.not_pending" and "已采纳" in refused.value.message()
 
 
-def test_accept_with_a_priority_classifies_at_once(desk: Engine) -> None:
+def test_accept_with_a_priority_keeps_it_collected_with_that_urgency(desk: Engine) -> None:
     batch_id = stored(desk)
     second = candidates(desk, batch_id).iloc[1]
     with Session(desk) as s:
         req = svc.accept(s, int(second["id"]), version=1, description="夜间直播噪音", category="livestream_noise",
                          priority="urgent", actor=SW, today=TODAY)
         s.commit()
-        assert (str(req.status), str(req.priority), req.endorsements) == ("classified", "urgent", 0)
+        assert (str(req.status), str(req.priority), req.endorsements) == ("collected", "urgent", 0)
+    with desk.connect() as conn:
+        assert conn.execute(sa.text("SELECT priority, status FROM request")).one() == ("urgent", "collected")
+    third = candidates(desk, batch_id).iloc[2]
+    with pytest.raises(RuleError), Session(desk) as s:
+        svc.accept(s, int(third["id"]), version=1, description="x", category="other", priority="martian", actor=SW,
+                   today=TODAY)
 
 
 def test_accept_needs_a_description(desk: Engine) -> None:

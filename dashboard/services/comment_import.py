@@ -27,12 +27,13 @@ from dashboard.comments.pipeline import prepare
 from dashboard.comments.types import ColumnMap, CommentFile, Prepared
 from dashboard.excel.reader import RefusedFile
 from dashboard.i18n import label
+from dashboard.services import request_steps
 from dashboard.services import requests as request_service
 from dashboard.services.errors import RuleError
 from data_models import LivestreamSession, Request
 from data_models.base import table_of
 from data_models.core import utcnow
-from data_models.enums import CandidateStatus, RequestCategory, RequestSource
+from data_models.enums import CandidateStatus, RequestCategory, RequestPriority, RequestSource
 from data_models.live import CommentBatch, CommentCandidate, CommentColumnMap, LivestreamComment
 
 __all__ = ["Preview", "accept", "discard", "merge", "preview", "split", "store"]
@@ -263,9 +264,11 @@ def _shown(row: sa.Row) -> dict[str, object]:
 
 def accept(session: Session, candidate_id: int, *, version: int, description: str, category: str,
            priority: str | None = None, actor: Principal, today: dt.date) -> Request:
-    """The candidate becomes a request (已收集; 已分类 at once when a priority is given) of its livestream, raised
-    when its first comment was written, with the comments behind it besides the first as its 附议."""
+    """The candidate becomes a request (已收集) of its livestream, raised when its first comment was written, with
+    the comments behind it besides the first as its 附议, and the urgency if one was chosen (classify may change
+    it). Source 评论导入; the resident is the first comment's (masked) nickname."""
     access.require(actor.role, Action.request_write)
+    urgency = request_steps.choice(RequestPriority, priority) if priority else None
     row = _candidate(session, candidate_id)
     _require_community(actor, row.community_id)
     _claim(session, {candidate_id: version}, actor)
@@ -280,12 +283,13 @@ def accept(session: Session, candidate_id: int, *, version: int, description: st
                                   endorsements=row.endorsements, raised_on=raised_on, actor=actor, today=today)
     # collect() knows nothing of where a request came from: it is set here, in the same transaction.
     raised_at = None if first is None else first.replace(tzinfo=SHANGHAI)
-    session.connection().execute(REQUEST.update().where(REQUEST.c.id == req.id).values(
-        source=RequestSource.comments, raised_at=raised_at, resident=resident[:100]))
-    req.source, req.raised_at, req.resident = RequestSource.comments, raised_at, resident[:100]
-    if priority:
-        req = request_service.classify(session, req.code, version=req.version, category=str(req.category),
-                                       priority=priority, actor=actor, on=req.raised_on, today=today)
+    values: dict[str, object] = {"source": RequestSource.comments, "raised_at": raised_at,
+                                 "resident": resident[:100]}
+    if urgency is not None:
+        values["priority"] = urgency
+    session.connection().execute(REQUEST.update().where(REQUEST.c.id == req.id).values(**values))
+    for name, value in values.items():
+        setattr(req, name, value)
     session.connection().execute(CANDIDATE.update().where(CANDIDATE.c.id == candidate_id).values(
         status=P.accepted, request_id=req.id, decided_by=actor.username, decided_at=utcnow(),
         category=RequestCategory(req.category)))
