@@ -16,7 +16,7 @@ from dashboard.bulk import bulk_insert, reset_sequences
 from dashboard.services import distribution
 from dashboard.services.distribution import parse_period
 from data_models import guards
-from seed import activity, governance, live_cases, meeting_minutes, people
+from seed import activity, governance, live_cases, live_comments, meeting_minutes, people
 from seed.common import SCALES, SEED, Columns
 
 # Tables a reset keeps: accounts and the append-only audit trail are not demo data.
@@ -46,6 +46,7 @@ def generate(scale_name: str = "demo") -> dict[str, Columns]:
         "community": comm, "party": party, "practitioner": prac, "practitioner_group": groups,
         "need_assessment": need, "need_event": need_events, "course": course, "enrolment": enrol, **outcomes,
         **coop, "unit": units, **streams, **meet,
+        **live_comments.comment_import(comm, streams),     # issue 16: a comment export, its candidates
     }
 
 
