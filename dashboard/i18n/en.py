@@ -1869,6 +1869,9 @@ STRINGS: dict[str, str] = {
     "audit.field.split_into": "Split into",
     "audit.field.split_from": "Split from",
     "audit.field.first_at": "First comment at",
+    # --- lead: issue 16 ---
+    "audit.obj.comment_column_map": "Comment export columns",
+    "audit.obj.livestream_comment": "Livestream comment",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1852,6 +1852,9 @@ STRINGS: dict[str, str] = {
     "audit.field.split_into": "拆出为",
     "audit.field.split_from": "拆自",
     "audit.field.first_at": "最早评论时间",
+    # --- lead: issue 16 ---
+    "audit.obj.comment_column_map": "评论导出列对应",
+    "audit.obj.livestream_comment": "直播评论",
 }
 
 for _enum, _labels in ENUMS.items():

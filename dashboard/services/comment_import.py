@@ -9,7 +9,6 @@ write appends one audit entry after its rows.
 
 import datetime as dt
 import hashlib
-import inspect
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,9 +77,8 @@ class Preview:
 
 def _read(data: bytes, filename: str, mapping: ColumnMap | None, day: dt.date | None) -> CommentFile:
     """The engine's reader; a refused upload (too big, not a spreadsheet) as a message in the user's language."""
-    kwargs = {"day": day} if "day" in inspect.signature(reader.read_comments).parameters else {}
     try:
-        return reader.read_comments(data, filename, mapping, **kwargs)
+        return reader.read_comments(data, filename, mapping, day=day)
     except RefusedFile as refused:
         raise RuleError(refused.key, **refused.params) from None
 
@@ -115,7 +113,7 @@ def preview(data: bytes, filename: str, *, platform: str | None = None, mapping:
     prepared = prepare(found.rows)
     chatter = Counter(c.chatter_rule for c in prepared.comments if c.chatter_rule is not None)
     return Preview(found.columns, found.mapping, chosen, remembered, sha, read=len(found.rows),
-                   skipped=int(getattr(found, "skipped", 0)), chatter=dict(chatter.most_common()),
+                   skipped=found.skipped, chatter=dict(chatter.most_common()),
                    prepared=prepared)
 
 
@@ -373,7 +371,5 @@ def split(session: Session, candidate_id: int, comment_ids: Sequence[int], *, ve
 
 
 def _guess(text: str) -> RequestCategory | None:
-    """The engine's category guess, when it has one (grouping.guess_category)."""
-    guess = getattr(grouping, "guess_category", None)
-    return None if guess is None else guess(text)
+    return grouping.guess_category(text)
 
