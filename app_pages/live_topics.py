@@ -17,8 +17,8 @@ from dashboard.text import plain_table
 
 def render(ctx: Any) -> None:
     st.subheader(t("live.topics.title"))
-    if ctx.quarter is None:
-        st.info(t("live.topics.pick_quarter"), icon=":material/date_range:")
+    if ctx.quarter is None:          # no quarter to choose: nothing was recorded yet
+        st.info(t("common.no_data"), icon=":material/inbox:")
         return
     unit_only, party = data.unit_role(), data.party_id()
     if unit_only and party is None:

@@ -1630,7 +1630,6 @@ STRINGS: dict[str, str] = {
     "live.tab.topics": "Topic of the month",
     # --- topics ---
     "live.topics.title": "Topic of the month: this quarter's hot topics",
-    "live.topics.pick_quarter": "Choose a quarter in the sidebar: hot topics are grouped per quarter and compared with the quarter before.",
     "live.topics.caption": "Requests raised in the livestreams of {quarter}, grouped into topics by category and then by how alike their descriptions are, against {previous}.",
     "live.topics.empty": "No livestream requests in {quarter}, so there are no hot topics.",
     "live.topics.chart": "Hot topics of {quarter} (requests)",

@@ -1613,7 +1613,6 @@ STRINGS: dict[str, str] = {
     "live.tab.topics": "每月一题",
     # --- topics ---
     "live.topics.title": "每月一题：本季热点话题",
-    "live.topics.pick_quarter": "请在侧栏选择一个季度：热点话题按季度归并，并与上一季度比较。",
     "live.topics.caption": "{quarter} 各场直播中提出的诉求，先按类别、再按描述的相近程度归并为话题，与 {previous} 比较。",
     "live.topics.empty": "{quarter} 没有直播诉求，暂无热点话题。",
     "live.topics.chart": "{quarter} 热点话题（诉求件数）",
