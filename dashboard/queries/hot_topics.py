@@ -15,7 +15,8 @@ topics' requests; the change is new (none matched), up, down or same.
 
 Bounded at province scale: only the quarter's rows are read, as one row per distinct (category, description) with
 its sums; the texts are grouped within their category only; sessions and request codes are read for the topics
-returned only (at most CODES_MAX codes each). bench/hot_topics.py times it for all communities.
+returned only, one read per category of them (at most CODES_MAX codes kept each). bench/hot_topics.py times it
+for all communities on the province seed.
 """
 
 import datetime as dt
@@ -37,7 +38,7 @@ from data_models.base import table_of
 
 R = table_of(Request)
 CODES_MAX = 50          # request codes kept per topic (the earliest raised); `requests` counts them all
-CHUNK = 500             # descriptions per IN list (well under every backend's bound-parameter limit)
+CHUNK = 2000            # descriptions per IN list (well under SQLite's 32,766 and PostgreSQL's 65,535 parameters)
 TRENDS = ("new", "up", "down", "same")
 
 
@@ -164,17 +165,23 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
         yield items[i:i + CHUNK]
 
 
-def _detail(conn: Connection | Session, scope: TopicScope, topic: Topic) -> Topic:
-    """The topic's sessions and its earliest CODES_MAX request codes, read for its descriptions only."""
-    sessions: set[int] = set()
-    codes: list[tuple[dt.date, str]] = []
-    for part in _chunks(topic.texts):
-        where = [*_where(scope, scope.quarter), R.c.category == topic.category, R.c.description.in_(part)]
-        sessions.update(int(s) for (s,) in conn.execute(sa.select(R.c.session_id).where(*where).distinct()))
-        codes += [(_as_date(d), str(c)) for c, d in conn.execute(
-            sa.select(R.c.code, R.c.raised_on).where(*where).order_by(R.c.raised_on, R.c.code).limit(CODES_MAX))]
-    codes.sort()
-    return _with(topic, sessions=len(sessions), codes=tuple(c for _, c in codes[:CODES_MAX]))
+def _details(conn: Connection | Session, scope: TopicScope, topics: Sequence[Topic]) -> list[Topic]:
+    """The topics' sessions and earliest CODES_MAX request codes: one read per category of the topics (per CHUNK
+    of their descriptions), of the session, code and day of their own requests only."""
+    owner = {(x.category, text): i for i, x in enumerate(topics) for text in x.texts}
+    sessions: list[set[int]] = [set() for _ in topics]
+    codes: list[list[tuple[dt.date, str]]] = [[] for _ in topics]
+    for category in dict.fromkeys(x.category for x in topics):
+        texts = [text for (c, text) in owner if c == category]
+        for part in _chunks(texts):
+            stmt = sa.select(R.c.description, R.c.session_id, R.c.code, R.c.raised_on).where(
+                *_where(scope, scope.quarter), R.c.category == category, R.c.description.in_(part))
+            for text, session, code, raised in conn.execute(stmt):
+                i = owner[(category, str(text or ""))]
+                sessions[i].add(int(session))
+                codes[i].append((_as_date(raised), str(code)))
+    return [_with(x, sessions=len(sessions[i]), codes=tuple(c for _, c in sorted(codes[i])[:CODES_MAX]))
+            for i, x in enumerate(topics)]
 
 
 def hot_topics(conn: Connection | Session, *, quarter: str, community_id: int | None,
@@ -188,4 +195,4 @@ def hot_topics(conn: Connection | Session, *, quarter: str, community_id: int | 
     if not top:
         return []
     before = _topics(_texts(conn, scope, previous_quarter(quarter)))
-    return [_detail(conn, scope, t) for t in _trend(top, before)]
+    return _details(conn, scope, _trend(top, before))
