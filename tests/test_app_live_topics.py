@@ -189,3 +189,21 @@ def test_an_empty_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang
     with use_language(lang):
         assert t("common.no_data") in texts(at)
     clear_caches()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_section_speaks_only_the_chosen_language(url: str, lang: str) -> None:
+    """Everything the section shows (table headers and cells, captions, the chart's titles, legend and labels, the
+    agenda's candidates) is in the chosen language; residents' descriptions, as data, are left as typed."""
+    from tests.test_language_scan import data_strings, leaks, shown_texts
+
+    found = []
+    for role in ("social_worker", "viewer"):
+        at = open_as(url, role, lang=lang)
+        at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+        raw = data_strings(url)        # as stored, and as shown in Markdown (the sidebar's social\_worker-…)
+        names = sorted({*raw, *(plain(n) for n in raw)}, key=len, reverse=True)
+        assert len(at.table) == 3 and any(w.startswith("chart") for w, _ in shown_texts(at))
+        found += [f"{role}: {leak}" for leak in leaks(at, lang, names)]
+        clear_caches()
+    assert not found, "\n".join(found)
