@@ -28,7 +28,7 @@ def trend(topic: Topic) -> str:
     """↑ +5, ↓ -3, → 0 or ★ new: the change against the previous quarter's matched topics."""
     if topic.trend == "new":
         return f"{ARROWS['new']} {t('hot_topics.trend.new')}"
-    return f"{ARROWS[topic.trend]} {topic.change:+d}"
+    return f"{ARROWS[topic.trend]} {topic.change:+d}" if topic.change else f"{ARROWS['same']} 0"
 
 
 def category(topic: Topic) -> str:
