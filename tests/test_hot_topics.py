@@ -248,3 +248,14 @@ def test_an_empty_description_is_a_topic_of_its_own(engine: Engine) -> None:
 def test_similar_is_the_grouping_engines_judgement() -> None:
     assert similar(PARCELS, PARCELS + "了")
     assert not similar(PARCELS, PICKUP)
+
+
+def test_a_session_serves_as_well_as_a_connection(engine: Engine) -> None:
+    from sqlmodel import Session
+
+    with engine.begin() as conn:
+        cid, _, _ = _quarter(conn)
+    with engine.connect() as conn:
+        by_connection = hot_topics(conn, quarter="2025Q3", community_id=cid)
+    with Session(engine) as session:
+        assert hot_topics(session, quarter="2025Q3", community_id=cid) == by_connection
