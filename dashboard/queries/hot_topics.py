@@ -3,8 +3,8 @@ quarter before.
 
 A topic is the requests of one category whose descriptions `dashboard.comments.grouping.group` puts together (the
 engine the comment import uses). Identical descriptions are counted in SQL first (GROUP BY category, description),
-so the grouping sees each distinct text of a category once, the most requested first: the group's first member,
-its most common description (the earliest on a tie), is the topic's label.
+so the grouping sees each distinct text of a category once, the most requested first; a topic's label is its most
+common description (the earliest raised on a tie).
 
 Rank: by requests, then 附议 (endorsements), then reopenings, then the earliest raised; i.e. the score is the tuple
 (requests, endorsements, reopenings) compared in that order, highest first.
@@ -123,10 +123,13 @@ def _topics(rows: list[_Text]) -> list[Topic]:
     for row in rows:
         by_category[row.category].append(row)
     out = []
+    def commonest(x: _Text) -> tuple[int, dt.date, str]:
+        return -x.requests, x.first_raised, x.description
+
     for category, texts in by_category.items():
-        texts.sort(key=lambda x: (-x.requests, x.first_raised, x.description))
+        texts.sort(key=commonest)           # the most common first: the grouping's leaders are the usual wording
         for members in group([x.description for x in texts]):
-            part = [texts[i] for i in members]
+            part = sorted((texts[i] for i in members), key=commonest)
             requests, opened = sum(x.requests for x in part), sum(x.open for x in part)
             out.append(Topic(category=category, label=part[0].description,
                              texts=tuple(x.description for x in part), requests=requests,
