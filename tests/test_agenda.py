@@ -415,12 +415,12 @@ def test_demo_ga_meeting_gets_a_sensible_agenda(demo_engine: Engine) -> None:
     sources = [p.source for p in items]
     assert sources[0] == "action_item" and open_earlier > 0
     assert items[0].evidence["open"] == open_earlier
-    assert sources == [s for s in ["action_item", "overdue_requests", "unmet_needs", "training", "distribution"]
-                       if s in sources]
+    assert sources == [s for s in ["action_item", "overdue_requests", "hot_topic", "hot_topic", "hot_topic",
+                                   "unmet_needs", "training", "distribution"] if s in sources]
     assert {"overdue_requests", "unmet_needs", "distribution"} <= set(sources)
     presenters = {p.source: kinds.get(p.presenter_party_id or 0) for p in items}
     assert presenters["action_item"] == presenters["overdue_requests"] == "government"
-    assert presenters["unmet_needs"] == "social_work"
+    assert presenters["unmet_needs"] == presenters["hot_topic"] == "social_work"
     assert presenters["distribution"] == "cooperative"
     assert presenters.get("training", "association") == "association"
     for p in items:

@@ -1,8 +1,9 @@
 """The agenda builder: what the data puts on a joint meeting's agenda, with the figures, and the running clock.
 
 propose() reads one meeting's community and proposes, in this order: 上次决议落实情况 (every open action item of
-the community's earlier meetings), overdue requests by unit with the quarter's hot topics, needs left open too long,
-weak training courses, and the period's cooperative distribution for notice. An area with nothing to raise proposes
+the community's earlier meetings), overdue requests by unit with the quarter's hot topics, the quarter's top topics
+(每月一题, one item each: topic_proposals), needs left open too long, weak training courses, and the period's
+cooperative distribution for notice. An area with nothing to raise proposes
 nothing. The quarterly report is not built yet, so it proposes nothing either. The user accepts, drops, edits and
 reorders the proposals on the page; schedule() gives each item's start and end from the meeting's start time.
 """
@@ -15,7 +16,10 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from dashboard.i18n import fmt_pct, fmt_yuan, label, t
+from dashboard.periods import previous_quarter
+from dashboard.privacy import mask_text
 from dashboard.queries import agenda as q
+from dashboard.queries.hot_topics import Topic, hot_topics
 from dashboard.queries.meetings import carried_over
 from dashboard.services.errors import RuleError
 from dashboard.services.meeting_types import Proposal
@@ -23,7 +27,8 @@ from dashboard.services.training_funnel import SMALL_BASE
 from data_models.enums import ActionStatus, AgendaSource, NeedCategory, PartyKind, RequestCategory, RunStatus
 
 LIST_MAX = 5                   # units, categories or courses named on one line; the rest as «…»
-MINUTES = {"overdue_requests": 10, "unmet_needs": 10, "training": 10, "distribution": 5}
+MINUTES = {"overdue_requests": 10, "hot_topic": 5, "unmet_needs": 10, "training": 10, "distribution": 5}
+CODES_NAMED = 10               # request codes a topic's evidence lists (its figures name LIST_MAX of them)
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,10 @@ class Thresholds:
     min_enrolled: int = 10          # a course with fewer enrolments is too small to judge
     min_reached: int = SMALL_BASE   # an employment rate over fewer people reached is not judged (as on the page)
     hot_topics: int = 3             # how many request categories the hot topics name
+    # 每月一题: the top topics offered as items of their own (a quarterly meeting picks one for each month ahead),
+    # each only when it gathered at least `topic_min_requests` requests in the quarter.
+    topic_items: int = 3
+    topic_min_requests: int = 3
 
     def check(self) -> None:
         """Refuse thresholds the page's inputs should not allow, naming the one that is wrong."""
@@ -42,7 +51,9 @@ class Thresholds:
                                        ("employment_below", self.employment_below, 0.0, 1.0),
                                        ("min_enrolled", self.min_enrolled, 1, 100_000),
                                        ("min_reached", self.min_reached, 1, 100_000),
-                                       ("hot_topics", self.hot_topics, 1, 50)):
+                                       ("hot_topics", self.hot_topics, 1, 50),
+                                       ("topic_items", self.topic_items, 0, 10),
+                                       ("topic_min_requests", self.topic_min_requests, 1, 100_000)):
             if not low <= value <= high:
                 raise RuleError("agenda.bad_threshold", name=t(f"agenda.threshold.{name}"), value=value, low=low,
                                 high=high)
@@ -60,9 +71,11 @@ def propose(conn: Connection, *, meeting_id: int, today: dt.date,
     facts = q.meeting_facts(conn, meeting_id, today)
     if facts is None:
         raise RuleError("agenda.unknown_meeting", id=meeting_id)
-    out = [p for p in (_carried(conn, facts, today), _requests(conn, facts, today, thresholds),
-                       _needs(conn, facts, today, thresholds), _training(conn, facts, today, thresholds),
-                       _distribution(conn, facts)) if p is not None]
+    out = [p for p in (_carried(conn, facts, today), _requests(conn, facts, today, thresholds)) if p is not None]
+    out += topic_proposals(conn, community_id=facts.community_id, quarter=facts.period, thresholds=thresholds,
+                           presenter_party_id=facts.parties.get(PartyKind.social_work.value))
+    out += [p for p in (_needs(conn, facts, today, thresholds), _training(conn, facts, today, thresholds),
+                        _distribution(conn, facts)) if p is not None]
     return out
 
 
@@ -121,6 +134,55 @@ def _requests(conn: Connection, facts: q.MeetingFacts, today: dt.date, th: Thres
                               "by_unit": [{"unit": code, "name": name, "overdue": n} for code, name, n in units],
                               "quarter": facts.period,
                               "hot_topics": [{"category": c, "requests": k, "endorsements": e} for c, k, e in hot]})
+
+
+def topic_proposals(conn: Connection, *, community_id: int, quarter: str, thresholds: Thresholds = Thresholds(),
+                    presenter_party_id: int | None = None) -> list[Proposal]:
+    """每月一题: the quarter's top `topic_items` topics of the community's livestream requests (each with at least
+    `topic_min_requests` requests), one agenda item each, in rank order, with their figures and the trend against
+    the quarter before (dashboard/queries/hot_topics.py). The social workers, who record the requests, present.
+    The minutes go to every party: residents' names and phone numbers in the topic's texts are masked."""
+    thresholds.check()
+    if thresholds.topic_items == 0:
+        return []
+    topics = hot_topics(conn, quarter=quarter, community_id=community_id, limit=thresholds.topic_items)
+    return [_topic(topic, quarter, thresholds, presenter_party_id) for topic in topics
+            if topic.requests >= thresholds.topic_min_requests]
+
+
+def topic_title(topic: Topic) -> str:
+    """每月一题 n: the topic's label (residents' names and phone numbers masked), cut to 60 characters."""
+    label = mask_text(topic.label.strip()) or t("hot_topics.no_description")
+    short = label if len(label) <= 60 else label[:59] + "…"
+    return t("agenda.topic.title", rank=topic.rank, category=label_of(topic.category), label=short)
+
+
+def label_of(category: str) -> str:
+    return label(category, RequestCategory)
+
+
+def trend_line(topic: Topic, quarter: str) -> str:
+    """How the topic compares with the quarter before, as a sentence."""
+    before = previous_quarter(quarter)
+    if topic.trend == "new":
+        return t("agenda.topic.trend_new", previous=before)
+    return t(f"agenda.topic.trend_{topic.trend}", previous=before, n=topic.previous, change=abs(topic.change))
+
+
+def _topic(topic: Topic, quarter: str, th: Thresholds, presenter: int | None) -> Proposal:
+    lines = (t("agenda.topic.line", quarter=quarter, requests=topic.requests, sessions=topic.sessions,
+               endorsements=topic.endorsements, reopenings=topic.reopenings, open=topic.open, closed=topic.closed),
+             trend_line(topic, quarter),
+             t("agenda.topic.codes", codes=_named(list(topic.codes))))
+    evidence = {"quarter": quarter, "previous_quarter": previous_quarter(quarter), "rank": topic.rank,
+                "category": topic.category, "label": mask_text(topic.label),
+                "texts": [mask_text(x) for x in topic.texts[:CODES_NAMED]],
+                "requests": topic.requests, "sessions": topic.sessions, "endorsements": topic.endorsements,
+                "reopenings": topic.reopenings, "open": topic.open, "closed": topic.closed,
+                "previous": topic.previous, "trend": topic.trend, "codes": list(topic.codes[:CODES_NAMED]),
+                "min_requests": th.topic_min_requests}
+    return Proposal(source=AgendaSource.hot_topic.value, title=topic_title(topic), presenter_party_id=presenter,
+                    minutes=MINUTES["hot_topic"], lines=lines, evidence=evidence)
 
 
 def _needs(conn: Connection, facts: q.MeetingFacts, today: dt.date, th: Thresholds) -> Proposal | None:
