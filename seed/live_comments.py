@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import io
 
+import numpy as np
 import xlsxwriter
 
 from dashboard.comments import rules
@@ -170,7 +171,7 @@ def _from_comments(req: Columns, row: int, endorsements: int, first: dt.datetime
             req[column] = [default] * n
         elif not isinstance(req[column], list):
             req[column] = list(req[column])
-    req["endorsements"] = list(req["endorsements"])
+    req["endorsements"] = np.asarray(req["endorsements"]).tolist()     # plain ints, not numpy scalars
     req["source"][row] = "comments"
     req["raised_at"][row] = first.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
     req["endorsements"][row] = endorsements

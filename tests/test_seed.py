@@ -159,3 +159,15 @@ def test_demo_has_six_quarters_of_activity_in_every_area(demo_engine: Engine) ->
             quarters = {q for (q,) in conn.execute(sa.select(model.quarter).distinct())}  # type: ignore[attr-defined]
             planned = {"2026Q4"} if model is data_models.Meeting else set()   # the next meeting, not held yet
             assert quarters == expected | planned, model.__name__
+
+
+def test_no_demo_value_is_stored_as_raw_bytes(demo_engine: Engine) -> None:
+    """A numpy scalar handed to SQLite is stored as its 8 bytes (a BLOB), which reads back as garbage: every demo
+    value must be a plain Python value. (PostgreSQL would refuse it outright.)"""
+    if demo_engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses such a value at insert")
+    with demo_engine.connect() as conn:
+        blobs = [(t.name, c.name) for t in data_models.metadata.sorted_tables for c in t.columns
+                 if conn.execute(sa.text(f'SELECT COUNT(*) FROM "{t.name}" WHERE typeof("{c.name}") = \'blob\''))
+                 .scalar_one()]
+    assert blobs == []
