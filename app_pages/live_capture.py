@@ -23,12 +23,25 @@ from data_models.enums import LivestreamPlatform, RequestPriority
 EMPTY = {"live_capture_category": None, "live_capture_urgency": RequestPriority.general.value,
          "live_capture_description": "", "live_capture_resident": ""}
 FOCUS = "live_capture_focus"        # how many times the cursor was sent back: a new script each time
-# Runs in the component's iframe (same origin): finds the category's input in the page and focuses it, waiting
-# for the rerun to draw it. Inline, nothing fetched: it works without a network.
+# Runs in the component's iframe (same origin, inline: nothing is fetched, so it works without a network).
+# 1. Puts the cursor into the category, waiting for the rerun to draw it (a changed count makes a new iframe).
+# 2. Once per page: Tab in the category goes straight to the urgency. The select's own "clear" and "open" buttons
+#    would otherwise take two more Tabs (the mouse and Backspace still clear it).
 FOCUS_SCRIPT = """<script>
 /* %d */
 (function () {
-  var doc = window.parent.document, tries = 0;
+  var w = window.parent, doc = w.document, tries = 0;
+  // Made in the page's own realm: a handler made in this iframe would stop working when a rerun replaces it.
+  var onTab = new w.Function('e', [
+    "if (e.key !== 'Tab' || e.shiftKey) { return; }",
+    "var box = document.querySelector('.st-key-live_capture_category');",
+    "if (!box || !box.contains(document.activeElement)) { return; }",
+    "var next = document.querySelector('.st-key-live_capture_urgency input:checked') ||",
+    "           document.querySelector('.st-key-live_capture_urgency input');",
+    "if (next) { e.preventDefault(); next.focus(); }"].join('\\n'));
+  if (w.__liveCaptureTab) { doc.removeEventListener('keydown', w.__liveCaptureTab, true); }
+  w.__liveCaptureTab = onTab;
+  doc.addEventListener('keydown', onTab, true);
   function focusFirst() {
     var box = doc.querySelector('.st-key-live_capture_category input');
     if (box && !box.disabled) { box.focus(); return; }
@@ -62,8 +75,8 @@ def render(ctx: Any) -> None:
     else:
         st.caption(t("live.capture.read_only"))
     _recent(live.code, ctx, writer)
-    if st.session_state.get(FOCUS):
-        components.html(FOCUS_SCRIPT % st.session_state[FOCUS], height=0)
+    if writer:
+        components.html(FOCUS_SCRIPT % st.session_state.get(FOCUS, 0), height=0)
 
 
 def _open_form(ctx: Any) -> None:
