@@ -192,11 +192,12 @@ def test_undo_withdraws_ones_own_last_capture_and_audits_what_it_was(desk: dict[
         assert entry.entity_id == last and entry.actor == "sw" and entry.after is None
         assert json.loads(entry.before)["source"] == "live"
         assert audit.verify(conn).ok
-    # the next capture after an undo: the first is the last again, and can be withdrawn
+    # the first is the last again, and can be withdrawn; a withdrawn code is never given again (it was read out)
     with Session(engine) as s:
         svc.undo_last(s, code=first, version=1, actor=SW, today=TODAY)
         s.commit()
     assert row(engine, first) is None
+    assert take(engine, description="第三条") == "R20261202003"
 
 
 @pytest.mark.parametrize(("case", "key"), [
