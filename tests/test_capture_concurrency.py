@@ -125,3 +125,58 @@ def test_undo_and_classify_at_once_exactly_one_wins(pg: Engine) -> None:
                 svc.undo_last(s, code=code, version=2, actor=SW, today=TODAY)
     assert wins["undo"] + wins["classify"] == 10
     print(f"undo vs classify over 10 trials: {wins}")
+
+
+def waiting(engine: Engine, pid: int) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(sa.text("SELECT count(*) FROM pg_locks WHERE pid = :p AND NOT granted"),
+                                 {"p": pid}).scalar_one())
+
+
+@pytest.mark.parametrize("first", ["undo", "classify"])
+def test_the_move_that_takes_the_row_first_wins_and_the_other_waits_then_is_told(pg: Engine, first: str) -> None:
+    """Both orders for certain: the first move's transaction is open (its write done, not committed) while the
+    second starts, waits for it (seen in pg_locks), and is refused once the first commits."""
+    with Session(pg) as s:
+        code = svc.capture(s, livestream_code="LIVE", category="sanitation", description="抢先", resident="",
+                           priority="general", actor=SW, now=NOW).code
+        s.commit()
+    moves: dict[str, Callable[[Session], Any]] = {
+        "undo": lambda s: svc.undo_last(s, code=code, version=1, actor=SW, today=TODAY),
+        "classify": lambda s: requests_service.classify(s, code, version=1, category="sanitation", priority="urgent",
+                                                        actor=SW2, on=TODAY, today=TODAY)}
+    second = "classify" if first == "undo" else "undo"
+    outcome: list[Any] = []
+    pid: list[int] = []
+    ready = threading.Event()
+
+    def run_second() -> None:
+        with Session(pg) as s:
+            pid.append(int(s.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()))
+            request_steps.load(s, code)
+            ready.set()
+            try:
+                moves[second](s)
+                s.commit()
+                outcome.append("moved")
+            except RuleError as exc:
+                outcome.append(exc)
+
+    with Session(pg) as s:
+        moves[first](s)                       # written, not committed: it holds the locks
+        thread = threading.Thread(target=run_second)
+        thread.start()
+        assert ready.wait(60)
+        deadline = threading.Event()
+        for _ in range(600):
+            if waiting(pg, pid[0]):
+                break
+            deadline.wait(0.05)
+        assert waiting(pg, pid[0]), "the second move did not wait for the first"
+        s.commit()
+    thread.join(60)
+    (loser,) = outcome
+    assert isinstance(loser, RuleError) and loser.key == "requests.changed_meanwhile", loser
+    with pg.connect() as conn:
+        stored = conn.execute(sa.text("SELECT status FROM request WHERE code = :c"), {"c": code}).scalar_one_or_none()
+    assert stored == (None if first == "undo" else "classified")
