@@ -144,6 +144,7 @@ def test_without_request_write_the_list_shows_and_no_form(url: str, role: str, p
         assert not at.exception, at.exception
         assert not [w for w in at.text_input if w.key and w.key.startswith("live_capture")]
         assert not [b for b in at.button if b.label in (t("live.capture.save"), t("live.capture.open_button"))]
+        assert not [b for b in at.button if b.key == "live_capture_undo"]
         assert t("live.capture.read_only") in texts(at)
         table = at.table[0].value
         assert len(table) == 1
