@@ -92,7 +92,7 @@ def collect(session: Session, *, livestream_code: str, category: str, descriptio
     locks.serialise(session.connection(), f"request_code:{prefix}")     # two at once must not take one number
     # The next number after the highest of the day (not the count: an import or its undo may leave a gap).
     taken = [*session.execute(sa.select(col(Request.code)).where(col(Request.code).startswith(prefix))).scalars(),
-             *withdrawn_codes(session, raised_on)]
+             *core.withdrawn_codes(session, raised_on)]
     n = max((int(c[len(prefix):]) for c in taken if c and c.startswith(prefix) and c[len(prefix):].isdigit()),
             default=0)
     assert live.id is not None
@@ -108,17 +108,6 @@ def collect(session: Session, *, livestream_code: str, category: str, descriptio
     audit.record(session.connection(), actor=actor.username, action="collect", entity="request", entity_id=req.code,
                  after=req.model_dump(mode="json"))
     return req
-
-
-def withdrawn_codes(session: Session, day: dt.date) -> list[str]:
-    """The codes of requests captured on `day` and withdrawn (撤销上一条, services/capture.py): never given again,
-    as a code read out on air must name one request. A withdrawal is made on the day of its capture, so only the
-    audit entries around that day are read (by the index on their time; a day each side for the stored zone)."""
-    around = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-    log = audit.TABLE
-    return list(session.execute(sa.select(log.c.entity_id).where(
-        log.c.at >= around - dt.timedelta(days=1), log.c.at < around + dt.timedelta(days=2),
-        log.c.action == "withdraw", log.c.entity == "request")).scalars())
 
 
 def classify(session: Session, code: str, *, version: int, category: str, priority: str, actor: Principal,
