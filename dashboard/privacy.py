@@ -9,7 +9,7 @@ A name the text does not mark cannot be told from other words and stays; the pag
 import re
 
 # Residents' free text per exported entity: masked for roles that may not see personal data.
-TEXT_COLUMNS: dict[str, tuple[str, ...]] = {"requests": ("description", "resolution")}
+TEXT_COLUMNS: dict[str, tuple[str, ...]] = {"requests": ("description", "resolution", "resident")}
 
 # The hundred commonest family names (about 85% of people): a character before an honorific is taken for a family
 # name only if it is one of these, so 这位先生 or 楼上阿姨 stay as written.

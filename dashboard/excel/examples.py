@@ -74,7 +74,7 @@ def derive(entity_name: str) -> dict[str, Any]:
     def value(f: Field, i: int) -> Any:
         if f.kind == "groups":
             return sorted(_groups().get(cols["id"][i], [])) or None
-        v = cols[f.column][i]
+        v = cols[f.column][i] if f.column in cols else None     # a column the demo leaves at its default
         if f.kind == "ref" and not _blank(v):
             assert f.ref is not None
             return _codes(ENTITIES[f.ref].table.name)[v]

@@ -233,6 +233,7 @@ def _defaults(entity: Entity) -> dict[str, Any]:
         if col.name not in listed_columns and isinstance(default, ScalarElementColumnDefault) \
                 and default.arg is not None:
             out[col.name] = default.arg.value if isinstance(default.arg, Enum) else default.arg
+    out.update(entity.import_values)          # a column the template does not have: only new rows take it
     return out
 
 

@@ -52,11 +52,18 @@ class Entity:
     checks: list[tuple[str, str, str]] = field(default_factory=list)   # (sql-ish rule key, column, message key)
     event_dates: tuple[str, ...] = ()                # dates the row records happening: never after today
     keys: tuple[str, ...] = ()                       # a key of several columns (a follow-up: enrolment + wave)
+    export_only: tuple[Field, ...] = ()              # shown in exports, not read on import (a request's source)
+    import_values: tuple[tuple[str, str], ...] = ()  # what every row an import creates has (source: imported)
 
     @property
     def code(self) -> Field:
         """The column a row is known by: re-importing a row with the same value updates it."""
         return self.fields[0]
+
+    @property
+    def exported(self) -> list[Field]:
+        """The columns of an export: the template's, then those only an export shows."""
+        return [*self.fields, *self.export_only]
 
     @property
     def key(self) -> str:
@@ -142,6 +149,7 @@ LAYOUT: dict[str, tuple[str, str, list[tuple[str, str, bool]]]] = {
     "requests": ("直播诉求", "request", [
         ("code", "诉求编号", True), ("session_id", "直播编号", True), ("raised_on", "提出日期", True),
         ("category", "诉求类别", True), ("priority", "优先级", False), ("description", "诉求内容", False),
+        ("resident", "提问居民", False),
         ("endorsements", "附议数", False), ("lead_unit_id", "主办单位编号", False), ("routed_on", "转办日期", False),
         ("deadline", "办理期限", False), ("status", "状态", True), ("outcome", "办结类型", False),
         ("resolved_on", "办结日期", False), ("resolution", "办理结果", False),
@@ -170,6 +178,10 @@ COMMUNITY_FROM = {"needs": "practitioner_id", "enrolments": "course_id", "sales"
 EVENT_DATES = {"practitioners": ("registered_on",), "sales": ("sold_on",), "needs": ("identified_on",),
                "enrolments": ("enrolled_on",), "livestreams": ("held_on",),
                "followups": ("last_tried_on", "reached_on")}
+# Columns an export shows but an import does not read: how a request came in is not for a file to say.
+EXPORT_ONLY = {"requests": [("source", "来源")]}
+# What every row an import creates has, whatever the file holds.
+IMPORT_VALUES = {"requests": (("source", "imported"),)}
 # Tables without a code: the columns a row is known by (re-importing the same ones updates it).
 KEYS = {"followups": ("enrolment_id", "wave")}
 ENUM_BY_NAME = {e.__name__.lower(): e for e in enums.ALL_ENUMS}
@@ -217,8 +229,10 @@ def _build() -> dict[str, Entity]:
     for name, (zh, table_name, layout) in LAYOUT.items():
         table = T[table_name]
         fields = [_field(table, column, header, required) for column, header, required in layout]
+        extra = tuple(_field(table, column, header, False) for column, header in EXPORT_ONLY.get(name, []))
         out[name] = Entity(name, zh, table, fields, PERIOD_FROM.get(name), COMMUNITY_FROM.get(name),
-                           event_dates=EVENT_DATES.get(name, ()), keys=KEYS.get(name, ()))
+                           event_dates=EVENT_DATES.get(name, ()), keys=KEYS.get(name, ()), export_only=extra,
+                           import_values=IMPORT_VALUES.get(name, ()))
     return out
 
 

@@ -49,7 +49,7 @@ def _select(entity: Entity, community_code: str | None, quarter: str | None,
     table = entity.table
     cols: list[Any] = [table.c.id] if "id" in table.c else []
     joins = []
-    for f in entity.fields:
+    for f in entity.exported:
         if f.kind == "groups":
             continue
         if f.kind == "ref":
@@ -127,7 +127,7 @@ def _plan(entity: Entity, personal: bool) -> list[tuple[int, Field, Callable[[An
     and so is the personal data in its free text (*先生, 138****5678)."""
     hidden = {} if personal else masked_columns(entity.name)
     plan = []
-    for c, f in enumerate(entity.fields):
+    for c, f in enumerate(entity.exported):
         convert = _converter(f)
         if f.column in hidden:
             mask = MASKS[hidden[f.column]]
@@ -156,15 +156,15 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
     money_fmt = wb.add_format({"num_format": "#,##0.00"})
     # Wide enough for the header, and for a phone number, a date or a code beneath it.
     widths = [max(13 if f.kind in ("date", "code", "ref", "text") else 8, len(f.header(lang)) * 2 + 2)
-              for f in entity.fields]
-    for c, f in enumerate(entity.fields):
+              for f in entity.exported]
+    for c, f in enumerate(entity.exported):
         data.write_string(0, c, f.header(lang), head)
         data.set_column(c, c, min(widths[c], 40))
     data.freeze_panes(1, 0)
     # One probe row gives the date and money formats their style numbers; the real rows replace it below.
     data.write_datetime(1, 0, dt.datetime(2000, 1, 1), date_fmt)
     data.write_number(1, 1, 0, money_fmt)
-    data.autofilter(0, 0, max(count, 1), len(entity.fields) - 1)
+    data.autofilter(0, 0, max(count, 1), len(entity.exported) - 1)
     now = dt.datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     by_community, by_quarter = applied_filters(entity.name)     # the cover claims only the filters applied
     for i, (key, value) in enumerate([
@@ -180,7 +180,7 @@ def export_xlsx(engine: Engine, entity_name: str, *, community_code: str | None 
     cover.set_column(0, 0, 16)
     cover.set_column(1, 1, 40)
     wb.close()
-    last = f"{xlsxwriter.utility.xl_col_to_name(len(entity.fields) - 1)}{count + 1}"
+    last = f"{xlsxwriter.utility.xl_col_to_name(len(entity.exported) - 1)}{count + 1}"
     return sheetxml.splice(buf.getvalue(), "xl/worksheets/sheet2.xml", chunks, last, date_fmt.xf_index,
                            money_fmt.xf_index), count
 
@@ -193,7 +193,7 @@ def export_csv(engine: Engine, entity_name: str, *, community_code: str | None =
     lang = lang or get_language()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f.header(lang) for f in entity.fields])
+    writer.writerow([f.header(lang) for f in entity.exported])
     plan = _plan(entity, personal)
     for row in rows(engine, entity_name, community_code=community_code, quarter=quarter, scope=scope):
         cells = []

@@ -160,6 +160,17 @@ def parent(session: Session, unit_id: int | None) -> Unit | None:
     return parent if parent is not None and parent.is_active else None
 
 
+def withdrawn_codes(session: Session, day: dt.date) -> list[str]:
+    """The codes of requests captured on `day` and withdrawn (撤销上一条, services/capture.py): never given again,
+    as a code read out on air must name one request. A withdrawal is made on the day of its capture, so only the
+    audit entries around that day are read (by the index on their time; a day each side for the stored zone)."""
+    around = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    log = audit.TABLE
+    return list(session.execute(sa.select(log.c.entity_id).where(
+        log.c.at >= around - dt.timedelta(days=1), log.c.at < around + dt.timedelta(days=2),
+        log.c.action == "withdraw", log.c.entity == "request")).scalars())
+
+
 # --- writing -------------------------------------------------------------------------------------------------------
 
 @dataclass

@@ -40,6 +40,7 @@ from data_models.enums import (
     RequestMove,
     RequestOutcome,
     RequestPriority,
+    RequestSource,
     RequestStatus,
     ReturnReason,
 )
@@ -64,8 +65,12 @@ REOPENED: dict[str, Any] = {"status": S.in_progress, "outcome": None, "resolved_
 # --- the moves -----------------------------------------------------------------------------------------------------
 
 def collect(session: Session, *, livestream_code: str, category: str, description: str, endorsements: int = 0,
-            raised_on: dt.date, actor: Principal, today: dt.date) -> Request:
-    """Record a request raised in a livestream (已收集). Its code is R + the day + a running number."""
+            raised_on: dt.date, actor: Principal, today: dt.date, priority: str | None = None, resident: str = "",
+            source: str = RequestSource.typed, raised_at: dt.datetime | None = None) -> Request:
+    """Record a request raised in a livestream (已收集). Its code is R + the day + a running number.
+
+    `priority` is the urgency said on air (kept while it is 已收集; classify may change it), `resident` who raised
+    it (a nickname or house number), `source` how it came in, `raised_at` the moment (timezone-aware)."""
     access.require(actor.role, Action.request_write)
     live = session.execute(sa.select(LivestreamSession)
                            .where(col(LivestreamSession.code) == livestream_code.strip())).scalar_one_or_none()
@@ -79,15 +84,22 @@ def collect(session: Session, *, livestream_code: str, category: str, descriptio
         raise RuleError("requests.future_date", date=raised_on.isoformat())
     if raised_on < live.held_on:
         raise RuleError("requests.before_livestream", date=raised_on.isoformat(), held_on=live.held_on.isoformat())
+    urgency = RequestPriority.general if not priority else core.choice(RequestPriority, priority)
+    how = RequestSource(source)          # chosen by the code that calls, not typed by a user
+    if raised_at is not None and raised_at.tzinfo is None:
+        raise ValueError("raised_at must be timezone-aware")
     prefix = f"R{raised_on:%Y%m%d}"
     locks.serialise(session.connection(), f"request_code:{prefix}")     # two at once must not take one number
     # The next number after the highest of the day (not the count: an import or its undo may leave a gap).
-    taken = session.execute(sa.select(col(Request.code)).where(col(Request.code).startswith(prefix))).scalars()
-    n = max((int(c[len(prefix):]) for c in taken if c[len(prefix):].isdigit()), default=0)
+    taken = [*session.execute(sa.select(col(Request.code)).where(col(Request.code).startswith(prefix))).scalars(),
+             *core.withdrawn_codes(session, raised_on)]
+    n = max((int(c[len(prefix):]) for c in taken if c and c.startswith(prefix) and c[len(prefix):].isdigit()),
+            default=0)
     assert live.id is not None
     req = Request(code=f"{prefix}{n + 1:03d}", session_id=live.id, community_id=live.community_id,
                   raised_on=raised_on, quarter=quarter_key(raised_on), category=kind, description=text,
-                  endorsements=endorsements, status=S.collected)
+                  endorsements=endorsements, status=S.collected, priority=urgency,
+                  resident=(resident or "").strip()[:100], source=how, raised_at=raised_at)
     session.add(req)
     session.flush()
     session.connection().execute(EVENTS.insert().values(
