@@ -41,7 +41,6 @@ BATCH = table_of(CommentBatch)
 CANDIDATE = table_of(CommentCandidate)
 COMMENT = table_of(LivestreamComment)
 COLUMN_MAP = table_of(CommentColumnMap)
-REQUEST = table_of(Request)
 LIVE = table_of(LivestreamSession)
 P = CandidateStatus
 MAX_PLATFORM = 40
@@ -277,17 +276,11 @@ def accept(session: Session, candidate_id: int, *, version: int, description: st
     resident = session.connection().execute(
         sa.select(COMMENT.c.nickname).where(COMMENT.c.candidate_id == candidate_id)
         .order_by(COMMENT.c.said_at.is_(None), COMMENT.c.said_at, COMMENT.c.seq).limit(1)).scalar() or ""
-    req = request_service.collect(session, livestream_code=live.code, category=category, description=description,
-                                  endorsements=row.endorsements, raised_on=raised_on, actor=actor, today=today)
-    # collect() knows nothing of where a request came from: it is set here, in the same transaction.
-    raised_at = None if first is None else first.replace(tzinfo=SHANGHAI)
-    values: dict[str, object] = {"source": RequestSource.comments, "raised_at": raised_at,
-                                 "resident": resident[:100]}
-    if urgency is not None:
-        values["priority"] = urgency
-    session.connection().execute(REQUEST.update().where(REQUEST.c.id == req.id).values(**values))
-    for name, value in values.items():
-        setattr(req, name, value)
+    req = request_service.collect(
+        session, livestream_code=live.code, category=category, description=description,
+        endorsements=row.endorsements, raised_on=raised_on, actor=actor, today=today, priority=urgency,
+        resident=resident[:100], source=RequestSource.comments,
+        raised_at=None if first is None else first.replace(tzinfo=SHANGHAI))
     session.connection().execute(CANDIDATE.update().where(CANDIDATE.c.id == candidate_id).values(
         status=P.accepted, request_id=req.id, decided_by=actor.username, decided_at=utcnow(),
         category=RequestCategory(req.category)))
