@@ -136,7 +136,7 @@ def _act(row: pd.Series, pending: pd.DataFrame, behind: pd.DataFrame, ctx: Any) 
                     loaders.flash(t("live.comments.accepted", code=req.code, n=req.endorsements))
                     st.rerun()
         elif move == "merge":
-            others = {int(i): plain(str(label))[:60] for i, label in zip(pending["id"], pending["label"], strict=True)
+            others = {int(i): str(label)[:60] for i, label in zip(pending["id"], pending["label"], strict=True)
                       if int(i) != cid}
             chosen = st.multiselect(t("live.comments.merge_pick"), list(others), format_func=others.__getitem__,
                                     key=f"live_comments_merge_{cid}")
@@ -147,7 +147,7 @@ def _act(row: pd.Series, pending: pd.DataFrame, behind: pd.DataFrame, ctx: Any) 
                 loaders.flash(t("live.comments.merged", n=len(chosen), endorsements=counts["endorsements"]))
                 st.rerun()
         elif move == "split":
-            texts = {int(i): plain(str(x))[:80] for i, x in zip(behind["id"], behind["text"], strict=True)}
+            texts = {int(i): str(x)[:80] for i, x in zip(behind["id"], behind["text"], strict=True)}
             chosen = st.multiselect(t("live.comments.split_pick"), list(texts), format_func=texts.__getitem__,
                                     key=f"live_comments_split_{cid}")
             if st.button(t("live.comments.split_button"), key="live_comments_split_button", type="primary",
@@ -174,7 +174,7 @@ def _candidates(batch_id: int, ctx: Any, writer: bool) -> None:
                          category=table["category"].map(view.category_label))
     st.dataframe(presenters.table(shown, view.CANDIDATE_COLUMNS), hide_index=True, width="stretch",
                  key="live_comments_table")
-    names = {int(i): f"{plain(str(label))[:50]} · {t('live.comments.col_endorsements')} {e}"
+    names = {int(i): f"{str(label)[:50]} · {t('live.comments.col_endorsements')} {e}"
              for i, label, e in zip(table["id"], table["label"], table["endorsements"], strict=True)}
     cid = st.selectbox(t("live.comments.pick_candidate"), list(names), format_func=names.__getitem__,
                        key="live_comments_candidate")
@@ -206,7 +206,8 @@ def render(ctx: Any) -> None:
     if lives.empty:
         st.info(t("live.comments.no_livestream"))
         return
-    held = {str(c): f"{c} · {d} · {plain(str(n))}" for c, d, n in zip(lives["code"], lives["held_on"], lives["title"],
+    # Widget options are plain text (only labels read Markdown): user text goes in as it is.
+    held = {str(c): f"{c} · {d} · {n}" for c, d, n in zip(lives["code"], lives["held_on"], lives["title"],
                                                                        strict=True)}
     code = st.selectbox(t("live.comments.livestream"), list(held), format_func=held.__getitem__,
                         key="live_comments_livestream")
@@ -220,7 +221,7 @@ def render(ctx: Any) -> None:
     if batches.empty:
         st.info(t("live.comments.no_batch"))
         return
-    files = {int(i): f"{plain(str(n))} · {u:%Y-%m-%d %H:%M}" if not pd.isna(u) else plain(str(n))
+    files = {int(i): f"{n} · {u:%Y-%m-%d %H:%M}" if not pd.isna(u) else str(n)
              for i, n, u in zip(batches["id"], batches["filename"], batches["uploaded_at"], strict=True)}
     batch_id = st.selectbox(t("live.comments.batch"), list(files), format_func=files.__getitem__,
                             key="live_comments_batch") if len(files) > 1 else next(iter(files))

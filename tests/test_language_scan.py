@@ -19,7 +19,10 @@ from tests.test_browser import browser_context_args, browser_type_launch_args, g
 
 PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/requests.py", "app_pages/training.py",
          "app_pages/cooperative.py",
-         "app_pages/data_io.py", "app_pages/audit.py"]
+         "app_pages/data_io.py", "app_pages/audit.py",
+         # 直播现场, one section at a time (the part after # is the section)
+         "app_pages/live.py#capture", "app_pages/live.py#comments", "app_pages/live.py#cases",
+         "app_pages/live.py#topics"]
 
 # Latin words a Chinese page may show: names of products and file formats, which Chinese users read as they are.
 # Codes (GA, P00001, 2026Q3, DR-GA-COOP-…) are let through by their shape: upper case or holding a digit.
@@ -103,7 +106,12 @@ def data_strings(url: str) -> list[str]:
             "SELECT name FROM practitioner", "SELECT username FROM \"user\"", "SELECT display_name FROM \"user\"",
             "SELECT title FROM course", "SELECT strengths FROM practitioner", "SELECT name FROM unit",
             "SELECT title FROM livestream_session", "SELECT description FROM request",
-            "SELECT resolution FROM request")
+            "SELECT resolution FROM request", "SELECT resident FROM request", "SELECT text FROM livestream_comment",
+            "SELECT nickname FROM livestream_comment", "SELECT label FROM comment_candidate",
+            "SELECT title FROM consultation_case", "SELECT summary FROM consultation_case",
+            "SELECT measures FROM consultation_case", "SELECT meeting_record FROM consultation_case",
+            "SELECT meeting_place FROM consultation_case", "SELECT name FROM case_party", "SELECT note FROM case_check",
+            "SELECT close_note FROM consultation_case")
             for row in conn.execute(sa.text(query)) if row[0]]
     engine.dispose()
     return sorted(set(names), key=len, reverse=True)
@@ -156,7 +164,11 @@ def fill_page(at: AppTest, page: str) -> None:
 def test_page_shows_only_its_language(app: tuple[AppTest, list[str]], page: str, lang: str) -> None:
     at, names = app
     at.radio(key="lang").set_value(lang).run()
-    at.switch_page(page).run()
+    path, _, section = page.partition("#")
+    if section:
+        at.selectbox(key="filter_community").set_value(1).run()     # the live sections work on one community
+        at.session_state["live_section"] = section
+    at.switch_page(path).run()
     fill_page(at, page)
     assert not at.exception, at.exception
     assert len(list(shown_texts(at))) > 20, "the scan found almost nothing: is the page drawn?"
