@@ -78,6 +78,15 @@ def test_every_chatter_rule_has_a_name_and_says_in_words_what_it_matches(lang: s
     ("门牌12号", "12", "门牌*号"),
     ("三号楼五单元", "三号", "*号楼*单元"),
     ("单元 1502", "1502", "单元 *"),
+    # Written as people write them (review): dots between the groups, an ID number in groups, a room after the
+    # building, a phone number in Chinese numerals.
+    ("电话138.1234.5678", "1234", "138****5678"),
+    ("电话138·1234·5678", "1234", "138****5678"),
+    ("身份证110101 19900101 123X", "19900101", "110*************3X"),
+    ("我住12栋1203", "1203", "*栋*"),
+    ("B座1203", "1203", "B座*"),
+    ("住1203房", "1203", "住*房"),
+    ("电话一三八一二三四五六七八", "一二三四", "电话***********"),
 ])
 def test_personal_data_is_masked(text: str, secret: str, shown: str) -> None:
     masked = rules.mask(text)

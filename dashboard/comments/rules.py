@@ -104,8 +104,11 @@ def chatter_rule(text: str) -> str | None:
 
 
 # --- personal data -------------------------------------------------------------------------------------------------
-_SEP = r"[ \-]?"                      # one space or dash between digit groups ("138 1234 5678", "6222-0200-...")
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+# One space, dash, dot or middle dot between digit groups ("138 1234 5678", "138.1234.5678", "6222-0200-...").
+_SEP = r"[ .·\-]?"
+ID_NUMBER = re.compile(rf"(?<![0-9A-Za-z])(\d{{6}}{_SEP}\d{{8}}{_SEP}\d{{3}}[\dXx]|\d{{15}})(?![0-9A-Za-z])")
+# A number read out in Chinese numerals (一三八一二三四五六七八): seven digits or more is a phone number, not a count.
+CN_DIGITS = re.compile(r"[零〇一二三四五六七八九幺]{7,}")
 BANK_CARD = re.compile(rf"(?<![\d])\d(?:{_SEP}\d){{15,18}}(?![\d])")
 MOBILE = re.compile(rf"(?<![\d+])(?:(?:\+|00)?86{_SEP})?1[3-9]\d(?:{_SEP}\d){{8}}(?![\d])")
 LANDLINE = re.compile(r"(?<![\d])(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?\d{7,8}(?![\d])")
@@ -113,7 +116,8 @@ LONG_DIGITS = re.compile(rf"(?<![\d])\d(?:{_SEP}\d){{9,}}(?![\d])")         # an
 _NUM = r"(?:\d+|[一二三四五六七八九十百零〇两]+)"
 ADDRESS = (
     re.compile(r"(?<![\d\-])\d{1,3}-\d{1,3}-\d{2,4}(?![\d\-])"),                     # 3-2-501: 栋-单元-室
-    re.compile(rf"(?<![月\d一二三四五六七八九十百零〇两]){_NUM}\s*(号楼|栋|幢|座|单元|室|号院|号|弄|层|楼)"),
+    re.compile(rf"(?<![月\d一二三四五六七八九十百零〇两]){_NUM}\s*(号楼|栋|幢|座|单元|室|房|户|号院|号|弄|层|楼)"),
+    re.compile(r"(?<=[栋幢座])\s*\d{2,5}(?![\d号])"),                                  # 12栋1203, B座1203
     re.compile(r"(单元|门牌号?|房号?|房间号?)\s*[:：]?\s*\d+"),
 )
 
@@ -130,6 +134,11 @@ def _keep_last(keep: int) -> Callable[[re.Match[str]], str]:
     return sub
 
 
+def _id_number(m: re.Match[str]) -> str:
+    digits = re.sub(r"[^\dXx]", "", m.group(0))
+    return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
+
+
 def _address(m: re.Match[str]) -> str:
     return re.sub(r"\d+|[一二三四五六七八九十百零〇两]+", "*", m.group(0))
 
@@ -138,7 +147,8 @@ def mask(text: str) -> str:
     """Phone numbers (mobile, with +86, spaces or dashes; landlines), ID numbers (18 digits or 17 and X; old
     15-digit ones), bank-card-like digit runs, and house numbers (3栋2单元501室, 人民路18号, 门牌12号) replaced by
     asterisks; a mobile number keeps its first three and last four digits, as Chinese services show them."""
-    text = ID_NUMBER.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:], text)
+    text = ID_NUMBER.sub(_id_number, text)
+    text = CN_DIGITS.sub(lambda m: "*" * len(m.group(0)), text)
     text = BANK_CARD.sub(_keep_last(4), text)
     text = MOBILE.sub(_mobile, text)
     text = LANDLINE.sub(lambda m: re.sub(r"\d{7,8}$", lambda d: "*" * len(d.group(0)), m.group(0)), text)
