@@ -173,7 +173,7 @@ def _from_comments(req: Columns, row: int, endorsements: int, first: dt.datetime
             req[column] = list(req[column])
     req["endorsements"] = np.asarray(req["endorsements"]).tolist()     # plain ints, not numpy scalars
     req["source"][row] = "comments"
-    req["raised_at"][row] = first.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    req["raised_at"][row] = first.replace(tzinfo=dt.timezone(dt.timedelta(hours=8))).astimezone(dt.UTC)
     req["endorsements"][row] = endorsements
 
 

@@ -194,6 +194,11 @@ def test_accept_creates_a_collected_request_with_its_endorsements(desk: Engine) 
         moves = conn.execute(sa.text("SELECT entity, action FROM audit_log ORDER BY id")).all()
     assert (row.status, row.endorsements, row.source, row.description) == ("collected", 2, "comments", "楼道快递堆放")
     assert str(row.raised_on) == "2025-11-03" and row.resident == "李四" and row.raised_at is not None
+    # 19:02 in Shanghai is 11:02 UTC, stored as UTC as every raised_at is (SQLite keeps no offset: it must not
+    # hold the wall-clock time of one source and UTC of another).
+    raised = row.raised_at if isinstance(row.raised_at, dt.datetime) else dt.datetime.fromisoformat(row.raised_at)
+    assert raised.replace(tzinfo=None) == dt.datetime(2025, 11, 3, 11, 2) or raised == dt.datetime(
+        2025, 11, 3, 11, 2, tzinfo=dt.UTC)
     assert (cand.status, cand.version, cand.decided_by) == ("accepted", 2, "sw") and cand.request_id is not None
     assert [tuple(m) for m in moves][-2:] == [("request", "collect"), ("comment_candidate", "comment_accept")]
     assert candidates(desk, batch_id).iloc[-1]["request"] == code

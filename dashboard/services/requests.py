@@ -99,7 +99,9 @@ def collect(session: Session, *, livestream_code: str, category: str, descriptio
     req = Request(code=f"{prefix}{n + 1:03d}", session_id=live.id, community_id=live.community_id,
                   raised_on=raised_on, quarter=quarter_key(raised_on), category=kind, description=text,
                   endorsements=endorsements, status=S.collected, priority=urgency,
-                  resident=(resident or "").strip()[:100], source=how, raised_at=raised_at)
+                  resident=(resident or "").strip()[:100], source=how,
+                  # Stored as UTC whatever zone it came in: SQLite keeps no offset, so one column holds one base.
+                  raised_at=None if raised_at is None else raised_at.astimezone(dt.UTC))
     session.add(req)
     session.flush()
     session.connection().execute(EVENTS.insert().values(
