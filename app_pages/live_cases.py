@@ -11,8 +11,10 @@ import streamlit as st
 
 from dashboard import loaders
 from dashboard import loaders_cases as data
+from dashboard import presenters_live as view
 from dashboard.access import Action
 from dashboard.i18n import get_language, label, t
+from dashboard.privacy import mask_text
 from dashboard.services.errors import RuleError
 from dashboard.text import plain, plain_table, rule_message
 from data_models.enums import CaseCheckKind, CasePartyKind, CaseStep, RequestCategory, RequestStatus
@@ -263,9 +265,12 @@ def render(ctx: Any) -> None:
         st.info(t("live.cases.empty"))
         return
     st.subheader(t("live.cases.list"))
+    if not ctx.personal_data:
+        cases = cases.assign(title=[mask_text(x) for x in cases["title"]])
     st.dataframe(_case_table(cases, ctx.community_id is None), hide_index=True, width="stretch")
     codes = cases["code"].tolist()
-    titles = dict(zip(codes, cases["title"], strict=True))
+    titles = dict(zip(codes, cases["title"] if ctx.personal_data else [mask_text(x) for x in cases["title"]],
+                      strict=True))
     if st.session_state.get("live_cases_pick") not in (None, *codes):
         st.session_state["live_cases_pick"] = None
     pick = st.selectbox(t("live.cases.pick"), codes, index=None, key="live_cases_pick",
@@ -275,6 +280,8 @@ def render(ctx: Any) -> None:
     detail = data.load_case(pick, today)
     if detail is None:
         return
+    if not ctx.personal_data:          # residents' names and numbers in the texts: masked, as on the request page
+        detail = view.masked_case(detail)
     case = detail.case
     st.subheader(plain(case["title"]))
     st.caption(plain(f"{case['code']} · {detail.community} · {_date(case['opened_on'])} · {case['opened_by']}"))
