@@ -61,4 +61,4 @@ def _agenda(ctx: Any, unit_only: bool) -> None:
     if not proposals:
         st.info(t("live.topics.agenda_none", min=th.topic_min_requests), icon=":material/event_busy:")
         return
-    st.table(plain_table(view.proposals_frame(proposals)), hide_index=True)
+    st.table(plain_table(view.proposals_frame(proposals, ctx.personal_data, loaders.min_cell())), hide_index=True)

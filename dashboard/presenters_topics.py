@@ -68,8 +68,20 @@ def chart_frame(topics: Sequence[Topic]) -> pd.DataFrame:
                         columns=["key", "requests", "previous", "trend", "endorsements"])
 
 
-def proposals_frame(proposals: Sequence[Proposal]) -> pd.DataFrame:
+def proposal_title(p: Proposal, visible: bool, min_cell: int | None) -> str:
+    """An item's title as this viewer may see it: a topic of fewer than `min_cell` requests keeps its text hidden,
+    as in the ranked table (its rank and category stay)."""
+    requests = int(p.evidence.get("requests", 0))
+    if visible or min_cell is None or requests >= min_cell:
+        return p.title
+    return t("agenda.topic.title", rank=p.evidence.get("rank", ""),
+             category=label(str(p.evidence.get("category", "other")), RequestCategory),
+             label=t("hot_topics.hidden_text", n=min_cell))
+
+
+def proposals_frame(proposals: Sequence[Proposal], visible: bool = True, min_cell: int | None = None) -> pd.DataFrame:
     """The agenda builder's 每月一题 items: title, minutes and the figures on one line."""
-    return pd.DataFrame([{t("hot_topics.col.item"): p.title, t("hot_topics.col.minutes"): p.minutes,
+    return pd.DataFrame([{t("hot_topics.col.item"): proposal_title(p, visible, min_cell),
+                          t("hot_topics.col.minutes"): p.minutes,
                           t("hot_topics.col.figures"): t("meetings.lines_sep").join(
                               line.rstrip("。.;；") for line in p.lines)} for p in proposals])

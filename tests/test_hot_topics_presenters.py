@@ -60,3 +60,21 @@ def test_the_chart_draws_an_empty_frame_and_a_full_one() -> None:
     full = topics_chart(chart_frame([topic()]), "t", "2025Q3", "2025Q2")
     assert [tr.name for tr in full.data] == ["2025Q2", "2025Q3"]
     assert list(full.data[1].x) == [6] and list(full.data[0].x) == [4] and list(full.data[1].text) == ["↑ +2"]
+
+
+def test_an_agenda_candidate_of_a_small_topic_keeps_its_text_hidden_where_the_table_hides_it() -> None:
+    """The ranked table hides the text of a topic with fewer than min_cell requests; the agenda candidates below it
+    must not show that text either (review)."""
+    from dashboard.presenters_topics import proposals_frame
+    from dashboard.services.meeting_types import Proposal
+
+    def item(requests: int) -> Proposal:
+        return Proposal(source="hot_topic", title=f"每月一题 1：快递堆放 · 幸福路18号王家门口 ({requests})",
+                        presenter_party_id=None, minutes=5, lines=("x",),
+                        evidence={"requests": requests, "rank": 1, "category": "parcel_stacking"})
+
+    with use_language("zh"):
+        hidden = proposals_frame([item(3)], visible=False, min_cell=5).iloc[0, 0]
+        assert "王家门口" not in hidden and "快递堆放" in hidden
+        assert "王家门口" in proposals_frame([item(5)], visible=False, min_cell=5).iloc[0, 0]
+        assert "王家门口" in proposals_frame([item(3)], visible=True, min_cell=None).iloc[0, 0]
