@@ -334,7 +334,10 @@ def test_a_request_in_an_open_case_is_not_finished_sent_back_or_transferred_on_i
             do(e, move)
         assert err.value.key == "consultation.request_in_open_case" and code in err.value.message()
     assert request_row(e, r)["version"] == 3
-    # once the case has closed, the request is an ordinary one again: a resident may reopen it
+    # once the case has closed, the request is an ordinary one again: a resident may reopen it. It has no unit and
+    # no deadline (the case had none), so it goes back to 已分类, to be routed to a unit (a request belongs to one
+    # case at most)
+    # (办理中 with neither would never be overdue nor escalated: review)
     to_supervision(e, code)
     do(e, svc.record_check, code, version=5, kind="weekly_check", holds=True, note="", actor=SW, on=D(2025, 11, 11),
        today=TODAY)
@@ -342,8 +345,15 @@ def test_a_request_in_an_open_case_is_not_finished_sent_back_or_transferred_on_i
        on=D(2025, 11, 12), today=TODAY)
     do(e, svc.close, code, version=7, note="", actor=SW, on=D(2025, 11, 13), today=TODAY)
     do(e, rsvc.reopen, r, version=5, note="又堆起来了", actor=SW, on=D(2025, 11, 20), today=TODAY)
+    row = request_row(e, r)
+    assert (row["status"], row["reopen_count"], row["deadline"], row["lead_unit_id"]) == ("classified", 1, None, None)
+    assert request_moves(e, r)[-1] == ("reopen", "closed", "classified")
     with Session(e) as s:
-        assert RequestMove.finish in rsvc.allowed_moves(s, r, SW)
+        assert rsvc.allowed_moves(s, r, SW) == [RequestMove.route]
+    do(e, rsvc.route, r, version=int(row["version"]), lead_unit_code="TOP", actor=SW, on=D(2025, 11, 21),
+       today=TODAY)
+    row = request_row(e, r)
+    assert row["status"] == "routed" and row["deadline"] is not None
 
 
 def test_a_request_settled_by_a_case_counts_as_responded_and_stays_out_of_the_on_time_rate(

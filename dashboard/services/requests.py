@@ -312,14 +312,17 @@ def reopen(session: Session, code: str, *, version: int, note: str, actor: Princ
            today: dt.date) -> Request:
     """重新打开: a resident says it is not solved (already 已办结, 已公示反馈 or 已关闭); back to 办理中 with the same
     lead unit and deadline (it does not restart: the resident has waited since 转办), reopenings counted, and a new
-    outcome, report-back and callback to come."""
+    outcome, report-back and callback to come. One a consultation case settled has no unit: back to 已分类."""
     access.require(actor.role, Action.request_write)
     req = core.start(session, code, version, RequestMove.reopen, S.resolved, S.reported, S.closed)
     text = core.required_text(note, "requests.note_required")
     core.check_on(session, req, on, today)
     values = REOPENED | {"reopen_count": req.reopen_count + 1, "satisfaction": None, "callback_tries": 0}
-    core.write(session, req, seen=version, values=values, actor=actor, on=on,
-           steps=[core.Step(RequestMove.reopen, S(req.status), S.in_progress, note=text)])
+    # One settled by a 五步协商 case has no unit and no deadline: back to 已分类, to be routed to a unit (办理中 with
+    # neither would never be overdue nor escalated).
+    to = S.in_progress if req.lead_unit_id is not None else S.classified
+    core.write(session, req, seen=version, values=values | {"status": to}, actor=actor, on=on,
+           steps=[core.Step(RequestMove.reopen, S(req.status), to, note=text)])
     return req
 
 
