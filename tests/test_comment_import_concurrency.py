@@ -85,3 +85,20 @@ def test_the_same_file_stored_twice_at_once_is_stored_once(desk: Engine) -> None
         assert conn.execute(sa.text("SELECT count(*) FROM comment_batch")).scalar_one() == 1
         assert conn.execute(sa.text("SELECT count(*) FROM livestream_comment")).scalar_one() == 7
         assert audit.verify(conn).ok
+
+
+def test_two_first_saves_of_one_platforms_columns_at_once_both_land(desk: Engine) -> None:  # noqa: F811
+    """Both find no mapping for a new platform; without the lock the second INSERT would fail on the key (review)."""
+    from dashboard.accounts import Principal
+    from dashboard.comments.types import ColumnMap
+    from data_models.enums import Role
+
+    for trial in range(5):
+        platform = f"新平台{trial}"
+        results = race(desk, [lambda s, who=who, p=platform: svc._remember(s, p, ColumnMap(text=f"内容{who}"),
+                                                                          Principal(f"sw{who}", Role.social_worker))
+                              for who in (1, 2)])
+        assert results == ["done", "done"], results
+        with desk.connect() as conn:
+            assert conn.execute(sa.text("SELECT COUNT(*) FROM comment_column_map WHERE platform = :p"),
+                                {"p": platform}).scalar_one() == 1

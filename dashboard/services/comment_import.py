@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from dashboard import access, audit
+from dashboard import access, audit, locks
 from dashboard.access import Action
 from dashboard.accounts import Principal
 from dashboard.comments import grouping, reader
@@ -138,6 +138,7 @@ def _remember(session: Session, platform: str, mapping: ColumnMap, actor: Princi
     values = {"text_column": mapping.text, "time_column": mapping.time, "nickname_column": mapping.nickname,
               "updated_by": actor.username, "updated_at": utcnow()}
     conn = session.connection()
+    locks.serialise(conn, f"comment_column_map:{platform}")     # two first saves at once: one inserts, one updates
     done = conn.execute(COLUMN_MAP.update().where(COLUMN_MAP.c.platform == platform).values(**values)).rowcount
     if not done:
         conn.execute(COLUMN_MAP.insert().values(platform=platform, **values))
