@@ -37,7 +37,8 @@ class CommentColumnMap(SQLModel, table=True):
 
 
 class CommentBatch(SQLModel, table=True):
-    """One uploaded comment export of one livestream. The same file twice for one livestream is refused."""
+    """One uploaded comment export of one livestream. The same comments twice for one livestream are refused:
+    `sha256` is of the comments read (time, nickname, text), so the export saved again as .xlsx or .csv is the same."""
 
     __tablename__ = "comment_batch"
     __table_args__ = (

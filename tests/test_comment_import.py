@@ -113,6 +113,29 @@ def test_the_same_file_twice_for_one_livestream_is_refused(desk: Engine) -> None
     assert count(desk, "comment_batch") == 2
 
 
+def test_the_same_comments_saved_again_in_another_format_are_refused_too(desk: Engine) -> None:
+    """The duplicate check is on the comments read, not on the bytes: the export saved again as .xlsx (new bytes,
+    new document times) or with a blank line more is the same comments (review)."""
+    import io
+
+    import openpyxl
+    stored(desk)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER.strip().split(","))
+    for row in ROWS:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(RuleError) as refused:
+        stored(desk, data=out.getvalue(), filename="again.xlsx")
+    assert refused.value.key == "comment_import.duplicate_file"
+    with pytest.raises(RuleError):
+        stored(desk, data=export() + b",,\n")
+    assert count(desk, "comment_batch") == 1
+
+
 @pytest.mark.parametrize(("data", "key"), [
     (b"", None),                        # the engine's message (its key is the engine's to choose)
     (export(header="time,who,said\n"), "comment_import.map_columns"),

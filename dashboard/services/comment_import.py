@@ -56,11 +56,12 @@ class Preview:
     mapping: ColumnMap | None
     platform: str | None             # recognised from the headers, or the remembered map's platform
     remembered: bool                 # the mapping came from comment_column_map (a user mapped it once)
-    sha256: str
+    sha256: str                      # of the file's bytes: the page's preview is of these very bytes
     read: int = 0                    # comments read (rows with text)
     skipped: int = 0                 # rows without text
     chatter: dict[str, int] = field(default_factory=dict)    # rule code -> comments it set aside
     prepared: Prepared | None = None
+    content_sha256: str = ""         # of the comments read (time, nickname, text): the same export saved again
 
     @property
     def candidates(self) -> int:
@@ -111,9 +112,12 @@ def preview(data: bytes, filename: str, *, platform: str | None = None, mapping:
     chosen = found.platform or platform
     prepared = prepare(found.rows)
     chatter = Counter(c.chatter_rule for c in prepared.comments if c.chatter_rule is not None)
+    content = hashlib.sha256()
+    for r in found.rows:
+        content.update(f"{r.said_at.isoformat() if r.said_at else ''}\t{r.nickname}\t{r.text}\n".encode())
     return Preview(found.columns, found.mapping, chosen, remembered, sha, read=len(found.rows),
                    skipped=found.skipped, chatter=dict(chatter.most_common()),
-                   prepared=prepared)
+                   prepared=prepared, content_sha256=content.hexdigest())
 
 
 # --- storing -------------------------------------------------------------------------------------------------------
@@ -167,7 +171,7 @@ def store(session: Session, *, livestream_code: str, data: bytes, filename: str,
         raise RuleError("comment_import.no_comments")
     assert live.id is not None
     twice = session.connection().execute(sa.select(BATCH.c.uploaded_at).where(
-        BATCH.c.session_id == live.id, BATCH.c.sha256 == seen.sha256)).scalar()
+        BATCH.c.session_id == live.id, BATCH.c.sha256 == seen.content_sha256)).scalar()
     if twice is not None:
         raise RuleError("comment_import.duplicate_file", code=live.code)
     if mapping is not None and not seen.remembered:
@@ -175,7 +179,7 @@ def store(session: Session, *, livestream_code: str, data: bytes, filename: str,
     prepared = seen.prepared
     chatter = sum(seen.chatter.values())
     batch = CommentBatch(session_id=live.id, platform=(seen.platform or name or "—")[:MAX_PLATFORM],
-                         filename=filename[-200:], sha256=seen.sha256, total=seen.read, chatter=chatter,
+                         filename=filename[-200:], sha256=seen.content_sha256, total=seen.read, chatter=chatter,
                          uploaded_by=actor.username)
     session.add(batch)
     code = live.code             # read now: after a failed flush the session refuses to load anything
@@ -197,7 +201,7 @@ def store(session: Session, *, livestream_code: str, data: bytes, filename: str,
         for c in prepared.comments])
     audit.record(conn, actor=actor.username, action="import", entity="comment_batch", entity_id=str(batch.id),
                  after={"livestream": code, "platform": batch.platform, "filename": batch.filename,
-                        "sha256": seen.sha256, "total": seen.read, "chatter": chatter,
+                        "sha256": seen.content_sha256, "total": seen.read, "chatter": chatter,
                         "candidates": len(ids)})
     return batch
 
