@@ -114,6 +114,8 @@ def data_strings(url: str) -> list[str]:
             "SELECT close_note FROM consultation_case")
             for row in conn.execute(sa.text(query)) if row[0]]
     engine.dispose()
+    # A short Latin nickname ("a8") taken out of a hash or a code would leave bits of it behind as "words".
+    names = [n for n in names if not n.isascii() or len(n) >= 6]
     return sorted(set(names), key=len, reverse=True)
 
 

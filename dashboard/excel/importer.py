@@ -37,7 +37,7 @@ from dashboard.periods import month_key, quarter_key
 from dashboard.privacy import TEXT_COLUMNS, looks_masked
 from dashboard.services import workdays
 from dashboard.services.errors import RuleError
-from data_models import Enrolment, ImportBatch, ImportChange, PractitionerGroup, RequestSla
+from data_models import CaseRequest, Enrolment, ImportBatch, ImportChange, PractitionerGroup, Request, RequestSla
 from data_models.base import table_of
 from data_models.core import utcnow
 from data_models.enums import RequestPriority
@@ -271,6 +271,20 @@ def import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *
                             max_bytes=max_bytes, progress=progress, today=today or shanghai_today())
 
 
+def _case_requests(engine: Engine, codes: list[Any]) -> set[str]:
+    """The codes among `codes` of requests a 五步协商 case took (their rows need no unit nor report-back)."""
+    wanted = sorted({str(c) for c in codes if c})
+    if not wanted:
+        return set()
+    request, link = table_of(Request), table_of(CaseRequest)
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), 5000):
+            found.update(conn.execute(sa.select(request.c.code).join(link, link.c.request_id == request.c.id)
+                                      .where(request.c.code.in_(wanted[start:start + 5000]))).scalars())
+    return found
+
+
 def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *, actor: str,
                  dry_run: bool, max_bytes: int, progress: Progress | None, today: dt.date) -> ImportResult:
     entity = ENTITIES[entity_name]
@@ -349,6 +363,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     # value is checked once; otherwise (dates in order, a stage before the next) row by row over the columns read.
     ruled = [c for c in rules.RULE_COLUMNS if c in columns]
     single = rules.single_rules(entity)
+    settled = _case_requests(engine, columns.get("code", [])) if entity.name == "requests" and ruled else set()
     if ruled and entity.name not in rules.ROW_RULE_ENTITIES and all(c in single for c in ruled):
         for column in ruled:
             allowed, message = single[column]
@@ -361,7 +376,8 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     elif ruled:
         for j, excel_row in enumerate(excel_rows):
             values = {c: columns[c][j] for c in ruled}
-            for column, message, params in rules.check_row(entity, values):
+            in_case = bool(settled) and columns["code"][j] in settled
+            for column, message, params in rules.check_row(entity, values, settled=in_case):
                 index = by_field.get(column)
                 if (excel_row, index) in told:       # a cell refused as written is not told it is blank as well
                     continue
@@ -463,8 +479,10 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
             if old is None and entity.name not in rules.ROW_RULE_ENTITIES:
                 continue
             own = {c: columns[c][j] for c in ruled}
-            said = {p[:2] for p in rules.check_row(entity, own)}           # already reported above
-            for column, message, params in rules.check_row(entity, own | {c: (old or {}).get(c) for c in absent}):
+            in_case = code in settled
+            said = {p[:2] for p in rules.check_row(entity, own, settled=in_case)}           # already reported above
+            for column, message, params in rules.check_row(entity, own | {c: (old or {}).get(c) for c in absent},
+                                                           settled=in_case):
                 if (column, message) in said:
                     continue
                 clash = next((e for later, e in rules.DATE_ORDER if later == column and e in by_field), None) \

@@ -86,17 +86,17 @@ def _single(entity: Entity, values: Mapping[str, Any], columns: tuple[str, ...])
     return out
 
 
-def check_row(entity: Entity, values: Mapping[str, Any]) -> list[Problem]:
+def check_row(entity: Entity, values: Mapping[str, Any], *, settled: bool = False) -> list[Problem]:
     """The row's problems: (column, message key, params), the first one of each column (a cell is told one thing
-    to fix at a time)."""
+    to fix at a time). `settled`: a request a 五步协商 case took (no unit, no report-back: see request_lifecycle)."""
     out: list[Problem] = []
-    for problem in _problems(entity, values):
+    for problem in _problems(entity, values, settled):
         if all(p[0] != problem[0] for p in out):
             out.append(problem)
     return out
 
 
-def _problems(entity: Entity, values: Mapping[str, Any]) -> list[Problem]:
+def _problems(entity: Entity, values: Mapping[str, Any], settled: bool = False) -> list[Problem]:
     out = _single(entity, values, FIRST_SINGLE)
     for later, earlier in DATE_ORDER:
         a, b = values.get(later), values.get(earlier)
@@ -116,7 +116,7 @@ def _problems(entity: Entity, values: Mapping[str, Any]) -> list[Problem]:
         if values.get("certified") and not values.get("completed"):
             out.append(("certified", "excel.certified_needs_completed", {}))
     if entity.name == "requests":
-        out += request_lifecycle(values)
+        out += request_lifecycle(values, settled=settled)
     if entity.name == "followups":
         out += followup_answers(values)
     return out
@@ -148,7 +148,11 @@ NEEDED_FROM = (("routed", "lead_unit_id"), ("routed", "routed_on"), ("resolved",
                ("resolved", "outcome"), ("reported", "reported_session_id"), ("closed", "closed_on"))
 
 
-def request_lifecycle(values: Mapping[str, Any]) -> list[Problem]:
+# A request a 五步协商 case took was never routed to a unit nor reported back in a livestream: the case settled it.
+CASE_WAIVED = frozenset({"lead_unit_id", "routed_on", "reported_session_id"})
+
+
+def request_lifecycle(values: Mapping[str, Any], *, settled: bool = False) -> list[Problem]:
     """A request's status with the stages it needs: routed (已转办) and later has a lead unit and a routing
     date; resolved (已办结) and later an outcome and a date; reported (已公示反馈) and later the livestream it was
     reported in; closed (已关闭) its date, and only closed has one. 不合理诉求 needs a written reason (办理结果) and
@@ -159,7 +163,8 @@ def request_lifecycle(values: Mapping[str, Any]) -> list[Problem]:
     rank = STAGE[str(status)]
     out: list[Problem] = []
     for first, column in NEEDED_FROM:
-        if rank >= STAGE[first] and column in values and values[column] is None:
+        if rank >= STAGE[first] and column in values and values[column] is None \
+                and not (settled and column in CASE_WAIVED):
             out.append((column, f"excel.request_needs_{first}", {}))
     if status != RequestStatus.closed and values.get("closed_on") is not None:
         out.append(("closed_on", "excel.request_closed_on_open", {}))
