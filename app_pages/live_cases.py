@@ -28,7 +28,7 @@ def _date(value: Any) -> str:
 
 
 def _overdue(row: Any) -> str:
-    if not (row.overdue_checks or row.overdue_feedback):
+    if row.step == CaseStep.closed or not (row.overdue_checks or row.overdue_feedback):   # closed: nothing due
         return ""
     return t("live.cases.overdue_mark", checks=int(row.overdue_checks), feedback=int(row.overdue_feedback))
 
@@ -102,9 +102,9 @@ def _facts(detail: Any) -> None:
         st.text(case["summary"])
     st.markdown(f"**{t('live.cases.requests')}**")
     reqs = detail.requests
-    table = pd.DataFrame({t("live.cases.col.code"): reqs["code"],
-                          t("live.cases.col.title"): reqs["description"],
-                          t("live.cases.col.step"): [label(RequestStatus(s)) for s in reqs["status"]]})
+    table = pd.DataFrame({t("requests.page.col_code"): reqs["code"],
+                          t("requests.page.col_description"): reqs["description"],
+                          t("requests.page.col_status"): [label(RequestStatus(s)) for s in reqs["status"]]})
     st.table(plain_table(table), hide_index=True)
     links = st.columns(max(len(reqs), 1))
     for col, code in zip(links, reqs["code"], strict=False):
@@ -118,7 +118,7 @@ def _facts(detail: Any) -> None:
     else:
         st.table(plain_table(pd.DataFrame({
             t("live.cases.parties"): [label(CasePartyKind(k)) for k in parties["kind"]],
-            t("live.cases.col.title"): parties["name"],
+            t("live.cases.party_name"): parties["name"],
             t("live.cases.on"): [_date(d) for d in parties["invited_on"]],
             t("live.cases.attended"): ["✓" if a else "" for a in parties["attended"]]})), hide_index=True)
     if case["meeting_on"] is not None:

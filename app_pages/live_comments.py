@@ -176,6 +176,10 @@ def _candidates(batch_id: int, ctx: Any, writer: bool) -> None:
                  key="live_comments_table")
     names = {int(i): f"{str(label)[:50]} · {t('live.comments.col_endorsements')} {e}"
              for i, label, e in zip(table["id"], table["label"], table["endorsements"], strict=True)}
+    # A keyed selectbox keeps the label its choice had (as after a language switch, app.py): after a merge or a
+    # split the 附议 in it changed, so the value is given again and the new label is sent.
+    if st.session_state.get("live_comments_candidate") in names:
+        st.session_state["live_comments_candidate"] = st.session_state["live_comments_candidate"]
     cid = st.selectbox(t("live.comments.pick_candidate"), list(names), format_func=names.__getitem__,
                        key="live_comments_candidate")
     if cid is None:

@@ -116,15 +116,18 @@ def test_a_case_goes_through_the_five_steps_and_closes_its_requests(world: Simpl
     do(e, svc.record_check, code, version=5, kind="weekly_check", holds=True, note="", actor=SW, on=D(2025, 11, 14),
        today=TODAY)
     with pytest.raises(RuleError) as err:
-        do(e, svc.close, code, version=6, note="", actor=SW, on=D(2025, 11, 20), today=TODAY)
+        do(e, svc.close, code, version=6, note="措施落实", actor=SW, on=D(2025, 11, 20), today=TODAY)
     assert err.value.key == "consultation.close_needs_check" and "居民每月反馈" in err.value.message()
     do(e, svc.record_check, code, version=6, kind="monthly_feedback", holds=False, note="晚上还是吵", actor=SW,
        on=D(2025, 11, 20), today=TODAY)
     with pytest.raises(RuleError) as err:
-        do(e, svc.close, code, version=7, note="", actor=SW, on=D(2025, 11, 21), today=TODAY)
+        do(e, svc.close, code, version=7, note="措施落实", actor=SW, on=D(2025, 11, 21), today=TODAY)
     assert err.value.key == "consultation.close_latest_fails"
     do(e, svc.record_check, code, version=7, kind="monthly_feedback", holds=True, note="", actor=SW,
        on=D(2025, 12, 10), today=TODAY)
+    with pytest.raises(RuleError) as err:              # a user-tester closed a case with nothing said
+        do(e, svc.close, code, version=8, note="  ", actor=SW, on=D(2025, 12, 12), today=TODAY)
+    assert err.value.key == "consultation.close_note_required"
     do(e, svc.close, code, version=8, note="措施落实", actor=SW, on=D(2025, 12, 12), today=TODAY)
     for r in (r1, r2):
         row = request_row(e, r)
@@ -154,7 +157,7 @@ def test_a_case_goes_through_the_five_steps_and_closes_its_requests(world: Simpl
     ("collection", svc.hold_meeting, {"place": "x", "record": "x", "attended": [1]}),
     ("collection", svc.agree, {"measures": "代收点"}),
     ("collection", svc.supervise, {}),
-    ("collection", svc.close, {"note": ""}),
+    ("collection", svc.close, {"note": "措施落实"}),
     ("collection", svc.record_check, {"kind": "weekly_check", "holds": True, "note": ""}),
 ])
 def test_steps_go_in_order_only(world: SimpleNamespace, step: str, move: Any, kwargs: dict[str, Any]) -> None:
@@ -285,7 +288,7 @@ def test_a_closed_case_stops_counting(world: SimpleNamespace) -> None:
        today=TODAY)
     do(e, svc.record_check, code, version=6, kind="monthly_feedback", holds=True, note="", actor=SW,
        on=D(2025, 11, 12), today=TODAY)
-    do(e, svc.close, code, version=7, note="", actor=SW, on=D(2025, 11, 25), today=TODAY)
+    do(e, svc.close, code, version=7, note="措施落实", actor=SW, on=D(2025, 11, 25), today=TODAY)
     for today in (D(2025, 11, 26), D(2026, 6, 1)):
         row = do(e, lambda s, today=today: q.cases(s, community_id=None, today=today)).iloc[0]
         # week 17-23 Nov ended before closing without a check; the week of the closing day is not counted
@@ -343,7 +346,7 @@ def test_a_request_in_an_open_case_is_not_finished_sent_back_or_transferred_on_i
        today=TODAY)
     do(e, svc.record_check, code, version=6, kind="monthly_feedback", holds=True, note="", actor=SW,
        on=D(2025, 11, 12), today=TODAY)
-    do(e, svc.close, code, version=7, note="", actor=SW, on=D(2025, 11, 13), today=TODAY)
+    do(e, svc.close, code, version=7, note="措施落实", actor=SW, on=D(2025, 11, 13), today=TODAY)
     do(e, rsvc.reopen, r, version=5, note="又堆起来了", actor=SW, on=D(2025, 11, 20), today=TODAY)
     row = request_row(e, r)
     assert (row["status"], row["reopen_count"], row["deadline"], row["lead_unit_id"]) == ("classified", 1, None, None)

@@ -46,7 +46,7 @@ def test_the_readout_tells_each_open_case_and_the_cases_closed_since(world: Simp
        on=D(2025, 11, 26), today=TODAY)
     do(e, svc.record_check, parcels, version=7, kind="monthly_feedback", holds=True, note="", actor=SW,
        on=D(2025, 11, 27), today=TODAY)
-    do(e, svc.close, parcels, version=8, note="", actor=SW, on=D(2025, 11, 28), today=TODAY)
+    do(e, svc.close, parcels, version=8, note="措施落实", actor=SW, on=D(2025, 11, 28), today=TODAY)
     with e.begin() as conn:          # a livestream was held on the 20th: the read-out tells what happened since
         f.livestream(conn, world.c1, "L2", held_on=D(2025, 11, 20), quarter="2025Q4")
     text = readout(world, "zh", D(2025, 11, 30))

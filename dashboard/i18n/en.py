@@ -1965,6 +1965,8 @@ STRINGS: dict[str, str] = {
     "audit.field.resident": "Resident",
     "audit.field.source": "Source",
     "audit.field.raised_at": "Raised at",
+    "consultation.close_note_required": "Please write the closing note: how the measures held and why the case can close (it is read out in the next livestream).",
+    "live.cases.party_name": "Name",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1948,6 +1948,8 @@ STRINGS: dict[str, str] = {
     "audit.field.resident": "提问居民",
     "audit.field.source": "来源",
     "audit.field.raised_at": "提出时间",
+    "consultation.close_note_required": "请写明结案说明：措施落实得怎样、为什么可以结案（会在下一期直播中读出）。",
+    "live.cases.party_name": "名称 / 姓名",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -339,13 +339,15 @@ def close_blocker(session: Session, case_id: int) -> RuleError | None:
 
 def close(session: Session, code: str, *, version: int, note: str, actor: Principal, on: dt.date,
           today: dt.date) -> ConsultationCase:
-    """执行监督 → closed, once the latest weekly check and the latest monthly feedback both held. Every linked request
+    """执行监督 → closed, with a note saying why, once the latest weekly check and the latest monthly feedback both
+    held. Every linked request
     still 办理中 closes with it: 办理中 → 已办结 (finish, solved, the measures as its resolution) → 已关闭 (close), two
     moves of the request as the request page would make them (no report-back or callback: the case's checks and the
     residents' feedback took their place).
     A linked request someone moved on by itself meanwhile (already 已办结 or later) is left as it is."""
     access.require(actor.role, Action.case_write)
     case = _start(session, code, version, CaseStep.supervision)
+    text = _text(note, "consultation.close_note_required", 500)     # why it may close: read out, and in the record
     blocker = close_blocker(session, case.id or 0)
     if blocker is not None:
         raise blocker
@@ -368,7 +370,7 @@ def close(session: Session, code: str, *, version: int, note: str, actor: Princi
                                   actor=actor, on=on, audit_now=False,
                                   steps=[core.Step(RequestMove.close, S.resolved, S.closed, note=case.code)]))
     _move(session, case, seen=version, to_step=CaseStep.closed, actor=actor, on=on, action="close",
-          values={"closed_on": on, "close_note": (note or "").strip()[:500]}, note=(note or "").strip(),
+          values={"closed_on": on, "close_note": text}, note=text,
           before_audit=entries)
     return case
 
