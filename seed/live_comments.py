@@ -121,7 +121,10 @@ def comment_import(comm: Columns, streams: dict[str, Columns]) -> dict[str, Colu
     groups.sort(key=lambda g: (-len(members[g]), members[g][0]))
     cand_id = {g: n for n, g in enumerate(groups, start=1)}
     req = streams["request"]
-    request_row = next(i for i, s in enumerate(req["session_id"]) if int(s) == session_id)
+    # The accepted candidate (parcels) became one of the livestream's parcel-stacking requests (user test: it
+    # named a sanitation request); failing one, the livestream's first.
+    in_stream = [i for i, s in enumerate(req["session_id"]) if int(s) == session_id]
+    request_row = next((i for i in in_stream if req["category"][i] == "parcel_stacking"), in_stream[0])
     candidates: Columns = {k: [] for k in ("id", "batch_id", "label", "category", "comments", "endorsements",
                                            "first_at", "status", "merged_into_id", "request_id", "decided_by",
                                            "decided_at", "version")}
