@@ -70,7 +70,12 @@ def _changed(session: Session, case: ConsultationCase) -> RuleError:
 
 
 def _start(session: Session, code: str, version: int, *starts: CaseStep) -> ConsultationCase:
-    """The case, if the user saw its current version and it is at a step the move starts from."""
+    """The case, if the user saw its current version and it is at a step the move starts from.
+
+    Under the case's lock, taken first: of two moves at once the second waits, then reads the case as the first
+    left it and is told it changed (without the lock it could read the old case but the first's new events, and be
+    told something else, such as a date before the last step)."""
+    locks.serialise(session.connection(), f"case:{code.strip()}")
     case = load(session, code)
     if case.version != version:
         raise _changed(session, case)
