@@ -97,8 +97,12 @@ def _upload(code: str, held_on: Any, ctx: Any, first: bool) -> None:
             _map_form(seen, up.name)
             return
         _preview(seen, ctx.personal_data)
+        before = data.load_imported_at(code, seen.content_sha256)
+        if before is not None:       # the same comments (this file, or the export saved again in another format)
+            st.warning(t("live.comments.already_imported", code=code, at=f"{before:%Y-%m-%d %H:%M}"),
+                       icon=":material/content_copy:")
         if st.button(t("live.comments.import_button", n=f"{seen.candidates:,}"), type="primary",
-                     key="live_comments_import", disabled=seen.read == 0):
+                     key="live_comments_import", disabled=seen.read == 0 or before is not None):
             try:
                 data.store_comments(livestream_code=code, data=up.getvalue(), filename=up.name,
                                     platform=platform or seen.platform, mapping=mapping, today=ctx.today, seen=seen)

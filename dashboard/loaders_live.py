@@ -31,6 +31,12 @@ def load_comment_batches(livestream_code: str) -> pd.DataFrame:
         return queries.batches(session, livestream_code=livestream_code)
 
 
+def load_imported_at(livestream_code: str, content_sha256: str) -> dt.datetime | None:
+    """Not cached: asked once per preview, and it must see an import made a moment ago."""
+    with Session(get_engine()) as s:
+        return queries.imported_at(s, livestream_code=livestream_code, content_sha256=content_sha256)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_candidates(batch_id: int) -> pd.DataFrame:
     with Session(get_engine()) as session:

@@ -216,3 +216,22 @@ def test_a_candidate_someone_else_decided_meanwhile_is_refused_with_a_message(ur
     button(at, "live_comments_discard_button")
     assert any(t("enum.CandidateStatus.discarded") in e.value for e in at.error), [e.value for e in at.error]
     assert query(url, "SELECT decided_by FROM comment_candidate WHERE id = :i", i=cid)[0][0] == "other"
+
+
+def test_the_same_comments_again_are_flagged_before_import(url: str) -> None:
+    """A user test re-uploaded a file to a livestream that had it and was offered the import again: the page says
+    when these comments were imported and offers no import."""
+    at = open_as(url, "social_worker", lang="zh")
+    with use_language("zh"):
+        choose_older_livestream(at)
+        payload = ("评论.xlsx", example_export(dt.date(2026, 9, 21)),
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        at.get("file_uploader")[0].set_value(payload)
+        at.run()
+        assert not at.warning, [w.value for w in at.warning]
+        button(at, "live_comments_import")
+        at.get("file_uploader")[0].set_value(payload)
+        at.run()
+        assert not at.exception, at.exception
+        assert any("不能重复导入" in w.value for w in at.warning), [w.value for w in at.warning]
+        assert at.button(key="live_comments_import").disabled

@@ -1967,6 +1967,7 @@ STRINGS: dict[str, str] = {
     "audit.field.raised_at": "Raised at",
     "consultation.close_note_required": "Please write the closing note: how the measures held and why the case can close (it is read out in the next livestream).",
     "live.cases.party_name": "Name",
+    "live.comments.already_imported": "These comments were imported into livestream {code} on {at}: they cannot be imported twice (the same export saved in another format counts as the same).",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1950,6 +1950,7 @@ STRINGS: dict[str, str] = {
     "audit.field.raised_at": "提出时间",
     "consultation.close_note_required": "请写明结案说明：措施落实得怎样、为什么可以结案（会在下一期直播中读出）。",
     "live.cases.party_name": "名称 / 姓名",
+    "live.comments.already_imported": "这些评论已在 {at} 导入到直播 {code}，不能重复导入（同一份导出另存为其他格式也算同一份）。",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1,6 +1,8 @@
 """评论导入's reads: a community's livestreams, their comment batches, a batch's candidates and chatter, and the
 comments behind a candidate. Counts are SQL aggregates; every filter a bound parameter."""
 
+import datetime as dt
+
 import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -36,6 +38,12 @@ def livestreams(session: Session, *, community_id: int, limit: int = 50) -> pd.D
 
 def livestream_community(session: Session, code: str) -> int | None:
     return session.execute(sa.select(LIVE.c.community_id).where(LIVE.c.code == code)).scalar()
+
+
+def imported_at(session: Session, *, livestream_code: str, content_sha256: str) -> dt.datetime | None:
+    """When these very comments were imported into the livestream already (None: never), to warn before importing."""
+    return session.execute(sa.select(BATCH.c.uploaded_at).join(LIVE, LIVE.c.id == BATCH.c.session_id)
+                           .where(LIVE.c.code == livestream_code, BATCH.c.sha256 == content_sha256)).scalar()
 
 
 def batches(session: Session, *, livestream_code: str) -> pd.DataFrame:
