@@ -29,11 +29,12 @@ def _map_form(seen: Preview, name: str) -> None:
         platform = st.text_input(t("live.comments.map_platform"), key="live_comments_map_platform", max_chars=40,
                                  help=t("live.comments.map_platform_help"))
         left, mid, right = st.columns(3)
-        text = left.selectbox(t("live.comments.map_text"), headers, key="live_comments_map_text")
+        text_at, when_guess, who_guess = view.guess_columns(headers)      # a guess by the headers' names
+        text = left.selectbox(t("live.comments.map_text"), headers, key="live_comments_map_text", index=text_at)
         when = mid.selectbox(t("live.comments.map_time"), list(none), key="live_comments_map_time",
-                             format_func=none.__getitem__)
+                             format_func=none.__getitem__, index=list(none).index(when_guess))
         who = right.selectbox(t("live.comments.map_nickname"), list(none), key="live_comments_map_nickname",
-                              format_func=none.__getitem__)
+                              format_func=none.__getitem__, index=list(none).index(who_guess))
         if st.form_submit_button(t("live.comments.map_button"), type="primary"):
             if not platform.strip():
                 st.error(t("comment_import.platform_required"))

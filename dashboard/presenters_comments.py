@@ -61,3 +61,18 @@ def comments_frame(frame: pd.DataFrame, personal: bool) -> pd.DataFrame:
     columns = COMMENT_COLUMNS if personal else [c for c in COMMENT_COLUMNS if c[0] != "nickname"]
     frame = frame.assign(said_at=frame["said_at"].map(lambda v: "—" if pd.isna(v) else str(v)[:19]))
     return presenters.table(frame, columns)
+
+
+TIME_HINTS = ("时间", "日期", "time", "date")
+NICK_HINTS = ("昵称", "用户", "网名", "nick", "name", "user")
+
+
+def guess_columns(headers: list[str]) -> tuple[int | None, str, str]:
+    """The mapping form's first guess for an unknown export: the time column and the nickname column by their
+    names, and the text column the first other one (its index; None when there is none left)."""
+    def first(hints: tuple[str, ...], taken: tuple[str, ...] = ()) -> str:
+        return next((h for h in headers if h not in taken and any(x in h.lower() for x in hints)), "")
+    when = first(TIME_HINTS)
+    who = first(NICK_HINTS, (when,))
+    rest = [i for i, h in enumerate(headers) if h not in (when, who)]
+    return (rest[0] if rest else None), when, who

@@ -46,3 +46,11 @@ def test_nicknames_only_with_personal_data() -> None:
 def test_platform_label() -> None:
     assert view.platform_label(None) == "—"
     assert view.platform_label("小红书") == "小红书"          # a platform a user named keeps its name
+
+
+def test_the_mapping_form_guesses_time_and_nickname_by_their_names() -> None:
+    """A user test saw the form offer 时间 as the text column and no time column for 时间/昵称/点赞数."""
+    from dashboard.presenters_comments import guess_columns
+    assert guess_columns(["时间", "昵称", "说了啥"]) == (2, "时间", "昵称")
+    assert guess_columns(["发言", "user_name", "Time"]) == (0, "Time", "user_name")
+    assert guess_columns(["时间"]) == (None, "时间", "")
