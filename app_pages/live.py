@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from app_pages import sections
 from dashboard import loaders
 from dashboard import presenters_live as view
 from dashboard.i18n import t
@@ -39,18 +40,7 @@ if f.quarter is not None and quarter_state(f.quarter, today) == "current":
 st.caption(t("overview.caption", community=plain(st.session_state.community_name), quarter=quarter,
              previous=previous_quarter(f.quarter) if f.quarter else "—"))
 
-sections = {k: t(f"live.tab.{k}") for k in view.SECTIONS}
-if "live_section" not in st.session_state:      # a link such as /live?section=cases opens that section
-    st.session_state.live_section = view.section_of(st.query_params.get("section"))
-section = st.segmented_control(t("live.section"), list(sections), key="live_section", required=True,
-                               format_func=sections.__getitem__, label_visibility="collapsed",
-                               persist_state="session") or view.SECTIONS[0]
-wanted = None if section == view.SECTIONS[0] else section
-if st.query_params.get("section") != wanted:
-    if wanted is None:
-        del st.query_params["section"]
-    else:
-        st.query_params["section"] = wanted
+section = sections.pick("live", view.SECTIONS)
 
 ctx = Context(f.community_id, f.quarter, today, loaders.personal_data_visible())
 importlib.import_module(f"app_pages.live_{section}").render(ctx)

@@ -7,6 +7,7 @@ sections' data per click. The picker is keyed, kept for the session and named in
 import pandas as pd
 import streamlit as st
 
+from app_pages import sections
 from dashboard import charts_training as charts
 from dashboard import loaders
 from dashboard import loaders_training as data
@@ -36,21 +37,7 @@ if f.quarter is not None and quarter_state(f.quarter, today) == "current":
 st.caption(t("overview.caption", community=plain(st.session_state.community_name), quarter=quarter,
              previous=previous_quarter(f.quarter) if f.quarter else "—"))
 
-# Labels fixed when drawn (a dict, not a function of the language): see app.py's RELABEL_ON_LANGUAGE_CHANGE.
-sections = {k: t(f"training.tab.{k}") for k in view.SECTIONS}
-if "training_section" not in st.session_state:      # a link such as /training?section=followups opens that section
-    st.session_state.training_section = view.section_of(st.query_params.get("section"))
-section = st.segmented_control(t("training.section"), list(sections), key="training_section", required=True,
-                               format_func=sections.__getitem__, label_visibility="collapsed",
-                               persist_state="session") or view.SECTIONS[0]
-# The URL names the section by its code (bind="query-params" would write the label, which changes with the language);
-# the first section keeps the plain /training address, so a link from the sidebar lands where it says.
-wanted = None if section == view.SECTIONS[0] else section
-if st.query_params.get("section") != wanted:
-    if wanted is None:
-        del st.query_params["section"]
-    else:
-        st.query_params["section"] = wanted
+section = sections.pick("training", view.SECTIONS)
 
 
 def has_data() -> bool:

@@ -8,11 +8,6 @@ from dashboard import privacy
 SECTIONS = ("capture", "comments", "cases", "topics")
 
 
-def section_of(value: object) -> str:
-    """The section a URL's ?section= names; the first for anything else."""
-    return value if isinstance(value, str) and value in SECTIONS else SECTIONS[0]
-
-
 TEXT_COLUMNS = {"requests": ("description",), "parties": ("name",), "checks": ("note",), "events": ("note",)}
 CASE_TEXT = ("title", "summary", "meeting_place", "meeting_record", "close_note")
 
