@@ -1,6 +1,9 @@
 """直播现场 · 现场录入 in AppTest, in both languages: a social worker opens today's livestream, captures requests (a
 refused one keeps what was typed), sees them in the recent list and withdraws the last; a government account and a
-viewer see the list without the form; all communities asks for one."""
+viewer see the list without the form; all communities asks for one.
+
+It drives app_pages/live_capture.py (imported by app_pages/live.py)
+and the section picker app_pages/sections.py."""
 
 import datetime as dt
 from collections.abc import Iterator

@@ -1,6 +1,9 @@
 """直播现场 · 五步协商 in AppTest, in both languages: a social worker records a check and closes the supervised demo
 case (its requests close with it), opens a case from the community's dispute requests and takes an invited case to
-its meeting; a government account and a viewer see the cases without any form; no cases at all is an empty state."""
+its meeting; a government account and a viewer see the cases without any form; no cases at all is an empty state.
+
+It drives app_pages/live_cases.py (imported by app_pages/live.py)
+and the section picker app_pages/sections.py."""
 
 from collections.abc import Iterator
 from pathlib import Path

@@ -1,7 +1,10 @@
 """直播现场 › 评论导入 in AppTest, in Chinese and English: a social worker uploads an export, sees the chatter rules
 and the candidates, imports, accepts one (a request 已收集 with its 附议), merges, splits and discards; an unknown
 export is mapped once and remembered; a viewer reads the demo batch with no forms and no nicknames; "all
-communities" asks for a community."""
+communities" asks for a community.
+
+It drives app_pages/live_comments.py (imported by app_pages/live.py)
+and the section picker app_pages/sections.py."""
 
 import datetime as dt
 from collections.abc import Iterator

@@ -1,7 +1,10 @@
 """直播现场 · 每月一题 in AppTest (app_pages/live_topics.py): a social worker (zh, en) sees the quarter's ranked topics
 as the query counts them and the agenda's candidates; a viewer sees the same counts with small topics' text hidden;
 a government account counts only its units' requests and is not shown the community's candidates; an empty quarter,
-an empty community and an empty database say so."""
+an empty community and an empty database say so.
+
+It drives app_pages/live_topics.py (imported by app_pages/live.py)
+and the section picker app_pages/sections.py."""
 
 import datetime as dt
 from collections.abc import Iterator

@@ -1,7 +1,10 @@
 """现场录入 in a real Chromium at a projector's 1280x720: a social worker opens today's livestream (the machine's
 date; the demo's streams end earlier), then types FIVE requests with the keyboard alone (digits, Tab, arrows, text,
 Enter), each timed from its first key to its row in the recent list (under 15 s each); all five are stored with
-source live; then 撤销上一条 withdraws the last. Screenshots go to test-artifacts/."""
+source live; then 撤销上一条 withdraws the last. Screenshots go to test-artifacts/.
+
+It drives app_pages/live_capture.py (imported by app_pages/live.py)
+and the section picker app_pages/sections.py."""
 
 import time
 from collections.abc import Iterator

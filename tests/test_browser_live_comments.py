@@ -1,7 +1,10 @@
 """直播现场 › 评论导入 in a real Chromium at a projector's 1280x720: a social worker of community A uploads a comment
 export (the page's own example file) for a livestream, sees the comments read, the chatter set aside and the
 candidates with their 附议, imports, accepts the first candidate, and finds the new request in the request list as
-已收集. Screenshots go to test-artifacts/."""
+已收集. Screenshots go to test-artifacts/.
+
+It drives app_pages/live_comments.py (imported by app_pages/live.py)
+and the section picker app_pages/sections.py."""
 
 import datetime as dt
 import re
