@@ -63,6 +63,7 @@ PAGES = [
     (Page.live, "app_pages/live.py", ":material/podcasts:", "live"),
     (Page.training, "app_pages/training.py", ":material/school:", "training"),
     (Page.meetings, "app_pages/meetings.py", ":material/groups:", "meetings"),
+    (Page.report, "app_pages/report.py", ":material/summarize:", "report"),
     (Page.cooperative, "app_pages/cooperative.py", ":material/storefront:", "cooperative"),
     (Page.data_io, "app_pages/data_io.py", ":material/upload_file:", "data"),
     (Page.audit, "app_pages/audit.py", ":material/policy:", "audit"),

@@ -18,6 +18,7 @@ class Page(StrEnum):
     training = "training"
     meetings = "meetings"
     live = "live"                 # 直播现场: capture on air, comment import, 五步协商, 每月一题 (issue 16)
+    report = "report"             # 季度汇报: the quarter's figures, narrative, publishing, handout, PDF, slideshow
     cooperative = "cooperative"
     data_io = "data_io"
     audit = "audit"
@@ -36,6 +37,9 @@ class Action(StrEnum):
                                                    # feedback, close it (its requests close with it)
     action_update = "action_update"                # move an action item's status (a party: only its own party's)
     minutes_sign = "minutes_sign"                  # 会签: sign circulated minutes for the account's own party
+    report_publish = "report_publish"              # publish (freeze) a quarter's report, restate it with a reason
+    report_confirm = "report_confirm"              # the platform and association confirm a published version, the
+                                                   # government accepts it (for the account's own party kind)
     distribution_compute = "distribution_compute"  # compute a draft run
     distribution_approve = "distribution_approve"  # approve someone else's draft (four eyes)
     fund_spend = "fund_spend"                      # record spending from the public fund
@@ -54,7 +58,7 @@ class Grant:
 
 
 READ = frozenset({Page.overview, Page.needs, Page.requests, Page.live, Page.training, Page.meetings,
-                  Page.cooperative})
+                  Page.report, Page.cooperative})
 # calendar_days and request_slas (the working-day calendar and the deadlines) are an admin's only: every role's
 # deadlines and on-time rates count by them; so are subsidy_rules (what every course's subsidy is worked out by).
 ALL_ENTITIES = frozenset({
@@ -70,26 +74,27 @@ MATRIX: dict[Role, Grant] = {
     Role.social_worker: Grant(
         READ | {Page.data_io}, frozenset({Action.need_write, Action.request_write, Action.request_handle,
                                           Action.followup_record, Action.meeting_write, Action.action_update,
-                                          Action.case_write,
+                                          Action.case_write, Action.report_publish,
                                           Action.minutes_sign, Action.export}),
         frozenset({"practitioners", "needs", "courses", "enrolments", "followups", "livestreams", "requests"}),
         personal_data=True),
     # Government staff see aggregates; they keep the joint meeting's agenda and action items.
     Role.government: Grant(
         READ | {Page.data_io}, frozenset({Action.request_handle, Action.action_update, Action.minutes_sign,
-                                          Action.export}),
+                                          Action.report_confirm, Action.export}),
         frozenset({"meetings", "agenda_items", "action_items"}), personal_data=False),
     # The industry association runs courses and records who took them.
     Role.association: Grant(
         READ | {Page.data_io}, frozenset({Action.request_handle, Action.certificate_revoke, Action.action_update,
-                                          Action.minutes_sign, Action.export}),
+                                          Action.minutes_sign, Action.report_confirm, Action.export}),
         frozenset({"courses", "enrolments"}),
         personal_data=False),
     # Platforms host the governance livestreams.
     Role.platform: Grant(
         frozenset({Page.overview, Page.needs, Page.requests, Page.live, Page.training, Page.meetings,
-                   Page.data_io}),
-        frozenset({Action.request_handle, Action.action_update, Action.minutes_sign, Action.export}),
+                   Page.report, Page.data_io}),
+        frozenset({Action.request_handle, Action.action_update, Action.minutes_sign, Action.report_confirm,
+                   Action.export}),
         frozenset({"livestreams"}), personal_data=False),
     # Managers keep members and sales, compute drafts, and approve a draft another person computed.
     Role.cooperative_manager: Grant(

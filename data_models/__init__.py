@@ -44,6 +44,7 @@ from data_models.meeting import (
     MinutesSignature,
 )
 from data_models.needs import NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
+from data_models.report import ReportConfirmation, ReportVersion
 from data_models.request_stats import RequestStat
 from data_models.training import Certificate, Course, Enrolment, SubsidyRule, TrainingFollowup
 from data_models.training_stats import TrainingStat, TrainingStatDirty, TrainingStatDue
@@ -56,8 +57,9 @@ __all__ = [
     "ConsultationCase", "Cooperative", "CooperativeSplit", "Course", "Decision", "DistributionLine",
     "DistributionRun", "Enrolment", "FundSpending", "ImportBatch", "ImportChange", "LivestreamComment",
     "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "MinutesAddendum", "MinutesSignature",
-    "NeedAssessment", "NeedEvent", "Party", "Practitioner", "PractitionerGroup", "Request", "RequestCallback",
-    "RequestEvent", "RequestSla", "RequestStat", "RequestSupport", "Sale", "SubsidyRule", "TrainingFollowup",
+    "NeedAssessment", "NeedEvent", "Party", "Practitioner", "PractitionerGroup", "ReportConfirmation",
+    "ReportVersion", "Request", "RequestCallback", "RequestEvent", "RequestSla", "RequestStat", "RequestSupport",
+    "Sale", "SubsidyRule", "TrainingFollowup",
     "TrainingStat", "TrainingStatDirty", "TrainingStatDue", "Unit", "User",
     "metadata",
 ]

@@ -9,13 +9,17 @@ from dashboard.services.errors import RuleError
 from data_models.enums import Role
 
 PAGES = {
-    Role.admin: {"overview", "needs", "requests", "live", "training", "meetings", "cooperative", "data_io", "audit"},
-    Role.social_worker: {"overview", "needs", "requests", "live", "training", "meetings", "cooperative", "data_io"},
-    Role.government: {"overview", "needs", "requests", "live", "training", "meetings", "cooperative", "data_io"},
-    Role.association: {"overview", "needs", "requests", "live", "training", "meetings", "cooperative", "data_io"},
-    Role.platform: {"overview", "needs", "requests", "live", "training", "meetings", "data_io"},
+    Role.admin: {"overview", "needs", "requests", "live", "training", "meetings", "report", "cooperative", "data_io",
+                 "audit"},
+    Role.social_worker: {"overview", "needs", "requests", "live", "training", "meetings", "report", "cooperative",
+                         "data_io"},
+    Role.government: {"overview", "needs", "requests", "live", "training", "meetings", "report", "cooperative",
+                      "data_io"},
+    Role.association: {"overview", "needs", "requests", "live", "training", "meetings", "report", "cooperative",
+                       "data_io"},
+    Role.platform: {"overview", "needs", "requests", "live", "training", "meetings", "report", "data_io"},
     Role.cooperative_manager: {"overview", "meetings", "cooperative", "data_io"},
-    Role.viewer: {"overview", "needs", "requests", "live", "training", "meetings", "cooperative"},
+    Role.viewer: {"overview", "needs", "requests", "live", "training", "meetings", "report", "cooperative"},
 }
 # The joint meeting: social workers prepare and record; the four parties' accounts sign for their own party; every
 # party's account (a cooperative's too) moves its own party's action items.
@@ -23,10 +27,13 @@ PARTY_MOVES = {Action.action_update, Action.minutes_sign}
 WRITES = {
     Role.admin: set(Action),
     Role.social_worker: {Action.need_write, Action.request_write, Action.request_handle, Action.followup_record,
-                         Action.meeting_write, Action.case_write, *PARTY_MOVES, Action.export},
-    Role.government: {Action.request_handle, *PARTY_MOVES, Action.export},
-    Role.association: {Action.request_handle, Action.certificate_revoke, *PARTY_MOVES, Action.export},
-    Role.platform: {Action.request_handle, *PARTY_MOVES, Action.export},
+                         Action.meeting_write, Action.case_write, Action.report_publish, *PARTY_MOVES,
+                         Action.export},
+    # 季度汇报: the social worker publishes; the platform and association confirm and the government accepts.
+    Role.government: {Action.request_handle, *PARTY_MOVES, Action.report_confirm, Action.export},
+    Role.association: {Action.request_handle, Action.certificate_revoke, *PARTY_MOVES, Action.report_confirm,
+                       Action.export},
+    Role.platform: {Action.request_handle, *PARTY_MOVES, Action.report_confirm, Action.export},
     Role.cooperative_manager: {Action.distribution_compute, Action.distribution_approve, Action.fund_spend,
                                Action.action_update, Action.export},
     Role.viewer: set(),

@@ -1968,6 +1968,10 @@ STRINGS: dict[str, str] = {
     "consultation.close_note_required": "Please write the closing note: how the measures held and why the case can close (it is read out in the next livestream).",
     "live.cases.party_name": "Name",
     "live.comments.already_imported": "These comments were imported into livestream {code} on {at}: they cannot be imported twice (the same export saved in another format counts as the same).",
+    # --- report (foundation) ---
+    "nav.report": "Quarterly report",
+    "access.action.report_publish": "publish or restate a quarterly report",
+    "access.action.report_confirm": "confirm or accept a published quarterly report",
 }
 
 for _enum, _labels in ENUMS.items():

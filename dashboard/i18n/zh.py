@@ -1951,6 +1951,10 @@ STRINGS: dict[str, str] = {
     "consultation.close_note_required": "请写明结案说明：措施落实得怎样、为什么可以结案（会在下一期直播中读出）。",
     "live.cases.party_name": "名称 / 姓名",
     "live.comments.already_imported": "这些评论已在 {at} 导入到直播 {code}，不能重复导入（同一份导出另存为其他格式也算同一份）。",
+    # --- report (foundation) ---
+    "nav.report": "季度汇报",
+    "access.action.report_publish": "发布或修订季度汇报",
+    "access.action.report_confirm": "确认或认可已发布的季度汇报",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1,0 +1,1 @@
+"""季度汇报: the quarterly report's figures, comparisons, suppression, narrative and files (issue 17)."""
