@@ -1972,6 +1972,10 @@ STRINGS: dict[str, str] = {
     "nav.report": "Quarterly report",
     "access.action.report_publish": "publish or restate a quarterly report",
     "access.action.report_confirm": "confirm or accept a published quarterly report",
+    "report.hidden": "<{n}",
+    "report.days": "{n} days",
+    "report.change_new": "new",
+    "report.change_points": "{sign}{n} pts",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1955,6 +1955,10 @@ STRINGS: dict[str, str] = {
     "nav.report": "季度汇报",
     "access.action.report_publish": "发布或修订季度汇报",
     "access.action.report_confirm": "确认或认可已发布的季度汇报",
+    "report.hidden": "<{n}",
+    "report.days": "{n} 天",
+    "report.change_new": "新增",
+    "report.change_points": "{sign}{n} 个百分点",
 }
 
 for _enum, _labels in ENUMS.items():

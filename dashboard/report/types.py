@@ -38,6 +38,9 @@ class Figure:
     previous_base: int | None = None
     year_ago_base: int | None = None
     people: bool = False
+    # Which of "value", "previous", "year_ago" suppression hid (dashboard.report.suppress): each is None then and
+    # reads "<5". Empty on the stored snapshot, which keeps every figure; suppression is applied per viewer.
+    hidden: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Point:
     value: Number | None
     previous: Number | None = None
     year_ago: Number | None = None
+    hidden: tuple[str, ...] = ()        # as Figure.hidden
 
 
 @dataclass(frozen=True)
@@ -117,9 +121,22 @@ def to_json(data: ReportData) -> str:
 
 def from_json(text: str) -> ReportData:
     d: dict[str, Any] = json.loads(text)
-    areas = [AreaReport(area=a["area"], figures=[Figure(**f) for f in a["figures"]],
-                        chart=Chart(**{**a["chart"], "points": [Point(**p) for p in a["chart"]["points"]]}),
+    areas = [AreaReport(area=a["area"], figures=[Figure(**{**f, "hidden": tuple(f["hidden"])}) for f in a["figures"]],
+                        chart=Chart(**{**a["chart"], "points": [Point(**{**p, "hidden": tuple(p["hidden"])})
+                                                                for p in a["chart"]["points"]]}),
                         has_page=a.get("has_page", True))
              for a in d.pop("areas")]
     cut_off = dt.datetime.fromisoformat(d.pop("cut_off"))
     return ReportData(**d, cut_off=cut_off, areas=areas)
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """What every page of a handout, PDF and slide says about the figures it shows: their version and times.
+
+    `version` None: live figures, not published (a draft); `restated`: version 2 on, marked (修订)."""
+    version: int | None
+    cut_off: dt.datetime                  # aware UTC; shown in Asia/Shanghai
+    published_at: dt.datetime | None = None
+    published_by: str | None = None       # the display name
+    restated: bool = False

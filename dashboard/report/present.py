@@ -1,0 +1,38 @@
+"""How a report figure and its change read, in the current language: the one formatter the page, the handout, the
+PDF, the slideshow and the narrative share, so the same figure reads the same everywhere."""
+
+from dashboard.i18n import fmt_int, fmt_pct, fmt_yuan, t
+from dashboard.report.compare import Change
+from dashboard.report.types import Figure, Kind, Number
+
+
+def value_text(kind: Kind, value: Number | None, *, hidden: bool = False, min_cell: int | None = None) -> str:
+    """1,234 · ¥12,345.67 · 83.7% · 4.5 天; "<5" where suppressed; "—" where there is no figure."""
+    if hidden:
+        return t("report.hidden", n=min_cell or 5)
+    if value is None:
+        return "—"
+    if kind == "money":
+        return fmt_yuan(int(value))
+    if kind == "rate":
+        return fmt_pct(float(value))
+    if kind == "days":
+        return t("report.days", n=f"{float(value):.1f}")
+    return fmt_int(int(value))
+
+
+def figure_text(f: Figure, which: str = "value", *, min_cell: int | None = None) -> str:
+    """The figure's value for the quarter ("value"), the quarter before ("previous") or a year ago ("year_ago")."""
+    return value_text(f.kind, getattr(f, which), hidden=which in f.hidden, min_cell=min_cell)
+
+
+def change_text(c: Change, *, min_cell: int | None = None) -> str:
+    """+12.5% · −3.0% · +2.1 个百分点 · 新增 · "<5" (a side suppressed) · — (nothing to compare with)."""
+    if c.hidden:
+        return t("report.hidden", n=min_cell or 5)
+    if c.value is None:
+        return t("report.change_new") if c.new else "—"
+    sign = "+" if c.value > 0 else "−" if c.value < 0 else "±"
+    if c.kind == "points":
+        return t("report.change_points", sign=sign, n=f"{abs(c.value) * 100:.1f}")
+    return f"{sign}{abs(c.value) * 100:.1f}%"
