@@ -1,0 +1,30 @@
+"""The 季度汇报 area chart: grouped bars of each category this quarter, the quarter before and a year ago (Plotly,
+which ships with Streamlit: nothing fetched). An empty chart draws its frame with 暂无数据."""
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.charts import FONT, PALETTE, _empty_note
+from dashboard.report.types import Kind
+
+# This quarter in the page's blue; the quarter before in grey; a year ago in ochre (apart in black and white too).
+COLOURS = (PALETTE[0], "#9ca3af", PALETTE[1])
+AXIS_FORMAT: dict[str, str] = {"rate": ".0%", "money": ",.0f", "count": ",d", "days": ",.1f"}
+
+
+def area_chart(long: pd.DataFrame, title: str, kind: Kind, *, height: int = 340, font_size: int = 13) -> go.Figure:
+    """`long` as presenters_report.chart_frame makes it (category, series, value, text), the series in order."""
+    fig = go.Figure()
+    for colour, (series, part) in zip(COLOURS, long.groupby("series", sort=False), strict=False):
+        fig.add_bar(x=list(part["category"]), y=[0.0 if pd.isna(v) else float(v) for v in part["value"]],
+                    text=list(part["text"]), textposition="outside", cliponaxis=False, name=str(series),
+                    marker_color=colour, hovertemplate="%{x}<br>%{fullData.name}: %{text}<extra></extra>")
+    fig.update_layout(font_family=FONT, font_size=font_size, title=title, barmode="group", height=height,
+                      yaxis_tickformat=AXIS_FORMAT[kind], xaxis_type="category",
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+                      margin={"l": 10, "r": 10, "t": 70 if title else 40, "b": 10})
+    if kind == "rate":
+        fig.update_yaxes(range=[0, 1.15])
+    fig.update_yaxes(rangemode="tozero", automargin=True)
+    fig.update_xaxes(automargin=True)
+    return _empty_note(fig, long)
