@@ -23,6 +23,11 @@ from dashboard.services.errors import RuleError
 from dashboard.text import plain, plain_table, rule_message
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Printed for the meeting: the figures, charts and narrative; not the buttons, the picker or the restatement's form.
+PRINT_CSS = """<style>@media print {
+  [data-testid=stButton], [data-testid=stDownloadButton], [data-testid=stButtonGroup],
+  [data-testid=stExpander] {display: none !important;}
+}</style>"""
 EDITS, SEEN = "report_edits", "report_seen"     # the narrative as edited, per scope; the version each scope showed
 
 st.header(t("report.page.title"))
@@ -61,6 +66,7 @@ if published is not None:
 else:
     texts = data.load_draft(f.community_id, f.quarter, today)
 publisher = loaders.can(Action.report_publish)
+editing = (*scope, lang, shown_version)         # what the narrative editors are editing: a new version's text
 
 if section == "slides":
     report_slides.render(report, meta, min_cell)
@@ -101,28 +107,35 @@ def downloads() -> None:
                           help=t("report.page.draft_file_help") if meta.version is None else None)
 
 
-def editor(area: str, draft: str) -> None:
-    """The narrative of one area as the social worker edits it before publishing, prefilled with the draft. The
-    edits are kept for the session per community, quarter and language (a keyed widget forgets its text when the
-    slideshow is shown instead)."""
-    key, where = f"report_narrative_{area}", (*scope, lang)
-    edits = st.session_state.setdefault(EDITS, {}).setdefault(where, {})
-    if key not in st.session_state or st.session_state.get(f"{key}_for") != where:
-        st.session_state[key] = edits.get(area, draft)
-        st.session_state[f"{key}_for"] = where
+def editor(area: str, text: str) -> None:
+    """The narrative of one area as the social worker edits it before publishing, prefilled with `text` (the draft,
+    or the version that stands when restating). The edits are kept for the session per community, quarter, language
+    and version (a keyed widget forgets its text while the slideshow is shown instead)."""
+    key = f"report_narrative_{area}"
+    edits = st.session_state.setdefault(EDITS, {}).setdefault(editing, {})
+    if key not in st.session_state or st.session_state.get(f"{key}_for") != editing:
+        st.session_state[key] = edits.get(area, text)
+        st.session_state[f"{key}_for"] = editing
 
     def remember() -> None:
-        st.session_state[EDITS].setdefault(where, {})[area] = st.session_state[key]
+        st.session_state[EDITS].setdefault(editing, {})[area] = st.session_state[key]
 
     st.text_area(t("report.page.narrative_edit"), key=key, height=210, max_chars=2000, on_change=remember,
                  help=t("report.page.narrative_edit_help"))
 
 
+def redraft(draft: dict[str, str]) -> None:
+    """Every editor back to the narrative drafted from today's figures."""
+    st.session_state[EDITS][editing] = dict(draft)
+    for area, text in draft.items():
+        st.session_state[f"report_narrative_{area}"] = text
+
+
 def narrative(area: str, editable: bool) -> None:
-    st.markdown(f"**{t('report.page.narrative')}**")
     if editable:
         editor(area, texts.get(area, ""))
         return
+    st.markdown(f"**{t('report.page.narrative')}**")
     text = texts.get(area, "")
     st.markdown(plain(text) if text else t("report.page.no_narrative"))
     if meta.version is None:
@@ -163,7 +176,7 @@ def do_publish(reason: str = "") -> None:
         data.forget()
         st.error(rule_message(err), icon=":material/block:")
         return
-    st.session_state[EDITS].pop((*scope, lang), None)
+    st.session_state[EDITS].pop(editing, None)
     st.session_state.pop("report_reason", None)
     loaders.flash(t("report.page.published", version=made.version))
     st.rerun()
@@ -189,10 +202,13 @@ def restatement() -> None:
                                                     min_cell=min_cell)), hide_index=True)
         else:
             st.info(t("report.page.restate_unchanged", version=published.version))
+        st.caption(t("report.page.restate_texts", version=published.version))
         draft = data.load_draft(f.community_id, f.quarter, today)
+        st.button(t("report.page.redraft"), key="report_redraft", on_click=redraft, args=(draft,),
+                  icon=":material/restart_alt:", help=t("report.page.redraft_help"))
         for a in live.areas:
             st.markdown(f"**{t(f'report.area.{a.area}')}**")
-            editor(a.area, draft.get(a.area, ""))
+            editor(a.area, texts.get(a.area, ""))
         reason = st.text_area(t("report.page.reason"), key="report_reason", max_chars=1000, height=90,
                               placeholder=t("report.page.reason_placeholder"))
         if st.button(t("report.page.restate", version=following), key="report_publish", type="primary",
@@ -232,6 +248,7 @@ def history() -> None:
     st.table(plain_table(view.history_frame(data.load_history(f.community_id, f.quarter))), hide_index=True)
 
 
+st.html(PRINT_CSS)
 status()
 downloads()
 editable = publisher and published is None

@@ -6,7 +6,6 @@ them: nothing is fetched from outside. Imported by app_pages/report.py."""
 from html import escape
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from dashboard import charts_report as charts
 from dashboard import presenters_report as view
@@ -21,11 +20,11 @@ SLIDE_CSS = """<style>
   border-bottom: 3px solid #1f6feb; padding-bottom: 4px;}
 .rs-title {font-size: 2.2rem; font-weight: 700; color: #0f172a; line-height: 1.2;}
 .rs-meta {font-size: 1.05rem; color: #475569; white-space: nowrap;}
-.rs-card {padding: 4px 0 8px 0; border-bottom: 1px solid #e2e8f0;}
-.rs-label {font-size: 1.15rem; color: #334155; line-height: 1.3;}
-.rs-value {font-size: 2.3rem; font-weight: 700; color: #0f172a; line-height: 1.15;
+.rs-card {padding: 2px 0 6px 0; border-bottom: 1px solid #e2e8f0;}
+.rs-label {font-size: 1.1rem; color: #334155; line-height: 1.3;}
+.rs-value {font-size: 2.1rem; font-weight: 700; color: #0f172a; line-height: 1.15;
   font-variant-numeric: tabular-nums;}
-.rs-change {font-size: 1.05rem; color: #475569;}
+.rs-change {font-size: 1rem; color: #475569;}
 .rs-note {font-size: 0.95rem; color: #92400e; margin-top: 6px;}
 .rs-cover {padding: 36px 28px 18px 28px;}
 .rs-cover .rs-big {font-size: 3.2rem; font-weight: 700; color: #0f172a; line-height: 1.2;}
@@ -34,9 +33,10 @@ SLIDE_CSS = """<style>
 .rs-cover ol {font-size: 1.45rem; color: #1e293b; margin-top: 18px; columns: 2; column-gap: 48px;}
 .rs-count {text-align: center; font-size: 1.1rem; color: #475569; padding-top: 6px;}
 </style>"""
-# Runs in the component's iframe (inline, same origin: works without a network). The handler is made in the page's
+# Runs in its own iframe (inline, same origin: works without a network). The handler is made in the page's
 # own realm (a handler made in this iframe would stop working when a rerun replaces it) and replaces the one before.
-# Keys typed into a text box, or with a modifier, are left alone.
+# Keys typed into a text box, or with a modifier, are left alone; the others stop here, so the section picker that
+# keeps the focus after "幻灯片" was clicked does not take → as a move to its next option.
 KEYS_SCRIPT = """<script>
 (function () {
   var w = window.parent, doc = w.document;
@@ -48,7 +48,7 @@ KEYS_SCRIPT = """<script>
     "if (!step) { return; }",
     "var button = document.querySelector('.st-key-report_slide_' + step + ' button');",
     "if (!button) { return; }",
-    "e.preventDefault();",
+    "e.preventDefault(); e.stopPropagation();",
     "if (!button.disabled) { button.click(); }"].join('\\n'));
   if (w.__reportSlideKeys) { doc.removeEventListener('keydown', w.__reportSlideKeys, true); }
   w.__reportSlideKeys = onKey;
@@ -73,13 +73,13 @@ def render(report: ReportData, meta: ReportMeta, min_cell: int | None) -> None:
             area_slide(report.areas[index - 1], report, meta, min_cell)
     left, mid, right = st.columns([1, 2, 1], vertical_alignment="center")
     left.button(t("report.slide.prev"), key="report_slide_prev", on_click=move, args=(-1,), disabled=index == 0,
-                icon=":material/chevron_left:", width="stretch")
+                icon=":material/chevron_left:", width="stretch", help=t("report.slide.keys"))
     title = t("report.slide.cover") if index == 0 else t(f"report.area.{report.areas[index - 1].area}")
     mid.html(f'<div class="rs-count">{index + 1} / {count} · {escape(title)}</div>')
     right.button(t("report.slide.next"), key="report_slide_next", on_click=move, args=(1,),
-                 disabled=index >= count - 1, icon=":material/chevron_right:", width="stretch")
-    st.caption(t("report.slide.keys"))
-    components.html(KEYS_SCRIPT, height=0)
+                 disabled=index >= count - 1, icon=":material/chevron_right:", icon_position="right",
+                 width="stretch", help=t("report.slide.keys"))
+    st.iframe(KEYS_SCRIPT, height=1)
 
 
 def cover(report: ReportData, meta: ReportMeta) -> None:
@@ -105,6 +105,7 @@ def area_slide(area: AreaReport, report: ReportData, meta: ReportMeta, min_cell:
     note = f'<div class="rs-note">{escape(view.small_base_note())}</div>' if any(c.small_base for c in shown) else ""
     left.html(blocks + note)
     right.plotly_chart(charts.area_chart(view.chart_frame(area.chart, report, min_cell),
-                                         t(f"report.chart.{area.chart.key}"), area.chart.kind, height=400,
+                                         t(f"report.chart.{area.chart.key}"), area.chart.kind, height=350,
                                          font_size=15),
-                       width="stretch", key=f"report_slide_chart_{area.area}")
+                       width="stretch", key=f"report_slide_chart_{area.area}",
+                       config={"displayModeBar": False})       # no toolbar on the projector

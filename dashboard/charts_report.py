@@ -15,16 +15,26 @@ AXIS_FORMAT: dict[str, str] = {"rate": ".0%", "money": ",.0f", "count": ",d", "d
 def area_chart(long: pd.DataFrame, title: str, kind: Kind, *, height: int = 340, font_size: int = 13) -> go.Figure:
     """`long` as presenters_report.chart_frame makes it (category, series, value, text), the series in order."""
     fig = go.Figure()
-    for colour, (series, part) in zip(COLOURS, long.groupby("series", sort=False), strict=False):
+    for i, (colour, (series, part)) in enumerate(zip(COLOURS, long.groupby("series", sort=False), strict=False)):
+        # This quarter's bars carry their figure; the two compared with only a "<5" (a hidden bar stands at zero
+        # and must not read as none): a label on every bar of three ran into one another. Hovering shows all.
+        labels = [text if i == 0 or text.startswith("<") else "" for text in part["text"]]
         fig.add_bar(x=list(part["category"]), y=[0.0 if pd.isna(v) else float(v) for v in part["value"]],
-                    text=list(part["text"]), textposition="outside", cliponaxis=False, name=str(series),
-                    marker_color=colour, hovertemplate="%{x}<br>%{fullData.name}: %{text}<extra></extra>")
+                    text=labels, customdata=list(part["text"]), textposition="outside", cliponaxis=False,
+                    constraintext="none", name=str(series), marker_color=colour,
+                    hovertemplate="%{x}<br>%{fullData.name}: %{customdata}<extra></extra>")
     fig.update_layout(font_family=FONT, font_size=font_size, title=title, barmode="group", height=height,
                       yaxis_tickformat=AXIS_FORMAT[kind], xaxis_type="category",
                       legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
                       margin={"l": 10, "r": 10, "t": 70 if title else 40, "b": 10})
+    # Headroom for the figures written above the bars: at the top they ran into the legend.
+    top = max((float(v) for v in long["value"] if not pd.isna(v)), default=0.0)
     if kind == "rate":
-        fig.update_yaxes(range=[0, 1.15])
+        fig.update_yaxes(range=[0, max(1.0, top) * 1.15])
+    elif top > 0:
+        fig.update_yaxes(range=[0, top * 1.18])
+    if long.empty:          # "no data" needs no room for bars
+        fig.update_layout(height=min(height, 220))
     fig.update_yaxes(rangemode="tozero", automargin=True)
     fig.update_xaxes(automargin=True)
     return _empty_note(fig, long)

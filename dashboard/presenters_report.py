@@ -259,7 +259,7 @@ def history_frame(history: Sequence[PublishedLike]) -> pd.DataFrame:
              fmt_int(len(p.changes)) if p.version > 1 else "—")
             for p in sorted(history, key=lambda p: p.version, reverse=True)]
     return pd.DataFrame(rows, columns=[t("report.page.col_version"), t("report.page.col_published_at"),
-                                       t("report.page.col_by"), t("report.page.col_cut_off"),
+                                       t("report.page.col_published_by"), t("report.page.col_cut_off"),
                                        t("report.page.col_reason"), t("report.page.col_changed")])
 
 

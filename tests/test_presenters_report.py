@@ -89,6 +89,8 @@ def test_the_chart_is_grouped_bars_of_three_quarters(lang: str) -> None:
         assert [trace.type for trace in fig.data] == ["bar"] * 3 and fig.layout.barmode == "group"
         assert list(fig.data[0].y) == [70.0, 0.0]      # the hidden bar keeps its place at zero height
         assert fig.data[0].text[1] == "<5"
+        # the quarters compared with are labelled only where hidden; hovering reads every bar
+        assert list(fig.data[1].text) == ["", ""] and list(fig.data[1].customdata) == ["60", "4"]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
