@@ -16,6 +16,8 @@ INDEX = "report_slide"
 SLIDE_CSS = """<style>
 /* The slide starts high and stays within a 1280x720 screen with the sidebar open. */
 [data-testid=stMainBlockContainer] {padding-top: 2.6rem; padding-bottom: 1rem;}
+/* Every slide as tall as the tallest, so the buttons stay where the presenter's pointer is. */
+.st-key-report_slide_frame {min-height: 450px;}
 .rs-head {display: flex; justify-content: space-between; align-items: baseline; gap: 16px;
   border-bottom: 3px solid #1f6feb; padding-bottom: 4px;}
 .rs-title {font-size: 2.2rem; font-weight: 700; color: #0f172a; line-height: 1.2;}

@@ -87,9 +87,9 @@ def counter(page: Page) -> str:
     return page.locator(".rs-count").inner_text()
 
 
-def fits_the_screen(page: Page) -> None:
+def fits_the_screen(page: Page, next_label: str = "下一页") -> None:
     """The slide and its buttons are on the 1280x720 screen without scrolling, and no text is cut on the right."""
-    bottom = page.get_by_role("button", name="下一页").bounding_box()
+    bottom = page.get_by_role("button", name=next_label).bounding_box()
     assert bottom is not None and bottom["y"] + bottom["height"] <= HEIGHT, bottom
     cut = page.evaluate("""() => [...document.querySelectorAll(
             '.rs-title, .rs-meta, .rs-label, .rs-value, .rs-change, .rs-count, .rs-big, .rs-sub, .rs-line')]
@@ -157,3 +157,18 @@ def test_a_link_to_the_slides_opens_them(page: Page, report_server: str) -> None
     expect(page.get_by_role("button", name="下一页")).to_be_visible()
     expect(page.get_by_test_id("stMain").get_by_test_id("stTable")).to_have_count(0)   # the report is not drawn
     fits_the_screen(page)
+
+
+def test_the_slides_in_english_fit_the_screen(page: Page, report_server: str) -> None:
+    sign_in_as(page, report_server, "admin", "?section=slides")
+    page.get_by_test_id("stSidebar").get_by_text("English").click()
+    expect(page.locator(".rs-big")).to_have_text(re.compile(r"Quarterly report"))
+    idle(page)
+    fits_the_screen(page, "Next")
+    shot(page, "report-slide-1-title-en.png", full=False)
+    for n in range(2, 7):
+        page.get_by_role("button", name="Next").click()
+        expect(page.locator(".rs-count")).to_have_text(re.compile(rf"^{n} / 6"))
+        idle(page)
+        shot(page, f"report-slide-{n}-en.png", full=False)
+        fits_the_screen(page, "Next")
