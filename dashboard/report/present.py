@@ -32,7 +32,9 @@ def change_text(c: Change, *, min_cell: int | None = None) -> str:
         return t("report.hidden", n=min_cell or 5)
     if c.value is None:
         return t("report.change_new") if c.new else "—"
-    sign = "+" if c.value > 0 else "−" if c.value < 0 else "±"
+    n = f"{abs(c.value) * 100:.1f}"
+    # The sign of what is written: a change that rounds to 0.0 reads ±0.0, not +0.0 beside another's ±0.0.
+    sign = "±" if float(n) == 0 else "+" if c.value > 0 else "−"
     if c.kind == "points":
-        return t("report.change_points", sign=sign, n=f"{abs(c.value) * 100:.1f}")
-    return f"{sign}{abs(c.value) * 100:.1f}%"
+        return t("report.change_points", sign=sign, n=n)
+    return f"{sign}{n}%"
