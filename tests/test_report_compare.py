@@ -4,10 +4,10 @@ small count compared with) is flagged; from zero is "new"; a suppressed side hid
 
 import pytest
 
-from dashboard.i18n import use_language
+from dashboard.i18n import t, use_language
 from dashboard.report.compare import SMALL_BASE, Change, change
-from dashboard.report.present import change_text, figure_text, value_text
-from dashboard.report.types import Figure, Kind, Number
+from dashboard.report.present import change_text, figure_text, point_text, value_text
+from dashboard.report.types import Figure, Kind, Number, Point
 
 
 def count(value: int | None, previous: int | None = None, year_ago: int | None = None, **kw: object) -> Figure:
@@ -107,3 +107,18 @@ def test_a_small_base_change_still_reads_its_value() -> None:
     """The flag is said beside the change (the page's warning, the narrative's wording): the text is the number."""
     c = change(count(4, 2), "previous")
     assert c.small_base and change_text(c) == "+100.0%"
+
+
+@pytest.mark.parametrize(("lang", "text"), [("zh", "已隐去"), ("en", "withheld")])
+def test_a_withheld_value_does_not_claim_to_be_small(lang: str, text: str) -> None:
+    """Secondary suppression hides a figure that is not small (40) so a small one cannot be worked out from the
+    total: it reads "withheld", not "<5", which would be untrue of it."""
+    f = count(None, 40, hidden=("value",), withheld=("value",))
+    p = Point("jobs", {"zh": "就业创业", "en": "Jobs"}, None, 40, None, hidden=("value",), withheld=("value",))
+    small = Point("noise", {"zh": "噪声扰民", "en": "Noise"}, None, hidden=("value",))
+    with use_language(lang):
+        assert figure_text(f, min_cell=5) == text
+        assert point_text(p, "count", min_cell=5) == text
+        assert point_text(p, "count", "previous", min_cell=5) == "40"
+        assert point_text(small, "count", min_cell=5) == "<5"
+        assert "<5" in t("report.withheld_note", n=5)

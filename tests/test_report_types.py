@@ -86,3 +86,22 @@ def test_a_point_keeps_its_fields() -> None:
     p = Point("noise", {"zh": "噪声扰民", "en": "Noise"}, 3, 0, None, hidden=("year_ago",))
     area = AreaReport("requests", [], Chart("requests_by_category", "count", [p]))
     assert from_json(to_json(report(requests=area))).area("requests").chart.points == [p]
+
+
+def test_withheld_marks_round_trip_and_old_snapshots_read_without_them() -> None:
+    area = AreaReport("requests", [Figure("requests_raised", "count", 80, people=True)],
+                      Chart("requests_by_category", "count",
+                            [point("noise", "噪声扰民", "Noise", None, hidden=("value",)),
+                             point("parking", "停车", "Parking", None, hidden=("value",), withheld=("value",))],
+                            total="requests_raised", people=True))
+    data = report(requests=area)
+    back = from_json(to_json(data))
+    assert back == data and back.area("requests").chart.points[1].withheld == ("value",)
+    # a snapshot written before `withheld` existed
+    old = json.loads(to_json(report()))
+    for a in old["areas"]:
+        for f in a["figures"]:
+            del f["withheld"]
+        for p in a["chart"]["points"]:
+            del p["withheld"]
+    assert from_json(json.dumps(old, ensure_ascii=False)) == report()

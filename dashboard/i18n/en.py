@@ -1976,6 +1976,9 @@ STRINGS: dict[str, str] = {
     "report.days": "{n} days",
     "report.change_new": "new",
     "report.change_points": "{sign}{n} pts",
+    # --- report rules ---
+    "report.withheld": "withheld",
+    "report.withheld_note": "“<{n}” means fewer than {n} people; a “withheld” figure is not small itself: it is hidden so that a figure of fewer than {n} cannot be worked out from the total minus the rest.",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1959,6 +1959,9 @@ STRINGS: dict[str, str] = {
     "report.days": "{n} 天",
     "report.change_new": "新增",
     "report.change_points": "{sign}{n} 个百分点",
+    # --- report rules ---
+    "report.withheld": "已隐去",
+    "report.withheld_note": "「<{n}」表示不足 {n} 人；「已隐去」的数本身不小，隐去它是为了不能由合计减去其余各项推算出不足 {n} 人的数。",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -3,11 +3,15 @@ PDF, the slideshow and the narrative share, so the same figure reads the same ev
 
 from dashboard.i18n import fmt_int, fmt_pct, fmt_yuan, t
 from dashboard.report.compare import Change
-from dashboard.report.types import Figure, Kind, Number
+from dashboard.report.types import Figure, Kind, Number, Point
 
 
-def value_text(kind: Kind, value: Number | None, *, hidden: bool = False, min_cell: int | None = None) -> str:
-    """1,234 · ¥12,345.67 · 83.7% · 4.5 天; "<5" where suppressed; "—" where there is no figure."""
+def value_text(kind: Kind, value: Number | None, *, hidden: bool = False, withheld: bool = False,
+               min_cell: int | None = None) -> str:
+    """1,234 · ¥12,345.67 · 83.7% · 4.5 天; "<5" where suppressed; "withheld" (已隐去) where hidden only so that a
+    smaller hidden figure cannot be worked out from a total; "—" where there is no figure."""
+    if withheld:
+        return t("report.withheld")
     if hidden:
         return t("report.hidden", n=min_cell or 5)
     if value is None:
@@ -23,7 +27,14 @@ def value_text(kind: Kind, value: Number | None, *, hidden: bool = False, min_ce
 
 def figure_text(f: Figure, which: str = "value", *, min_cell: int | None = None) -> str:
     """The figure's value for the quarter ("value"), the quarter before ("previous") or a year ago ("year_ago")."""
-    return value_text(f.kind, getattr(f, which), hidden=which in f.hidden, min_cell=min_cell)
+    return value_text(f.kind, getattr(f, which), hidden=which in f.hidden, withheld=which in f.withheld,
+                      min_cell=min_cell)
+
+
+def point_text(p: Point, kind: Kind, which: str = "value", *, min_cell: int | None = None) -> str:
+    """A chart point's value (its chart's `kind`) for the quarter, the quarter before or a year ago."""
+    return value_text(kind, getattr(p, which), hidden=which in p.hidden, withheld=which in p.withheld,
+                      min_cell=min_cell)
 
 
 def change_text(c: Change, *, min_cell: int | None = None) -> str:
