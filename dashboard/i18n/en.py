@@ -1979,6 +1979,28 @@ STRINGS: dict[str, str] = {
     # --- report rules ---
     "report.withheld": "withheld",
     "report.withheld_note": "“<{n}” means fewer than {n} people; a “withheld” figure is not small itself: it is hidden so that a figure of fewer than {n} cannot be worked out from the total minus the rest.",
+    "report.narr.paragraph": "{clauses}",
+    "report.narr.sep": " ",
+    "report.narr.join": "{first} {second}",
+    "report.narr.figure": "{label}: {value}",
+    "report.narr.figure_end": "{text}.",
+    "report.narr.then": ", {part}",
+    "report.narr.fewer": "{label}: fewer than {n}.",
+    "report.narr.against.previous": "on the previous quarter",
+    "report.narr.against.year_ago": "on the same quarter last year",
+    "report.narr.rise.relative": "up {n} {against}",
+    "report.narr.fall.relative": "down {n} {against}",
+    "report.narr.rise.points": "up {n} {against}",
+    "report.narr.fall.points": "down {n} {against}",
+    "report.narr.flat": "unchanged {against}",
+    "report.narr.new.previous": "none in the previous quarter",
+    "report.narr.new.year_ago": "none in the same quarter last year",
+    "report.narr.small.previous": "the change on the previous quarter rests on a base under {n}, too small to read as a trend",
+    "report.narr.small.year_ago": "the change on the same quarter last year rests on a base under {n}, too small to read as a trend",
+    "report.narr.small.both": "both changes rest on a base under {n}, too small to read as a trend",
+    "report.narr.chart_top": "{chart}: {names} at the top ({value}).",
+    "report.narr.names_sep": ", ",
+    "report.narr.empty": "{area}: no data this quarter.",
 }
 
 for _enum, _labels in ENUMS.items():

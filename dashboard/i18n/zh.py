@@ -1962,6 +1962,28 @@ STRINGS: dict[str, str] = {
     # --- report rules ---
     "report.withheld": "已隐去",
     "report.withheld_note": "「<{n}」表示不足 {n} 人；「已隐去」的数本身不小，隐去它是为了不能由合计减去其余各项推算出不足 {n} 人的数。",
+    "report.narr.paragraph": "本季度，{clauses}。",
+    "report.narr.sep": "；",
+    "report.narr.join": "{first}{second}",
+    "report.narr.figure": "{label} {value}",
+    "report.narr.figure_end": "{text}",
+    "report.narr.then": "，{part}",
+    "report.narr.fewer": "{label}少于 {n}",
+    "report.narr.against.previous": "环比",
+    "report.narr.against.year_ago": "同比",
+    "report.narr.rise.relative": "{against}增长 {n}",
+    "report.narr.fall.relative": "{against}下降 {n}",
+    "report.narr.rise.points": "{against}上升 {n}",
+    "report.narr.fall.points": "{against}下降 {n}",
+    "report.narr.flat": "{against}持平",
+    "report.narr.new.previous": "上季度为 0",
+    "report.narr.new.year_ago": "上年同期为 0",
+    "report.narr.small.previous": "环比基数不足 {n}，变化不作趋势判断",
+    "report.narr.small.year_ago": "同比基数不足 {n}，变化不作趋势判断",
+    "report.narr.small.both": "环比、同比基数均不足 {n}，变化不作趋势判断",
+    "report.narr.chart_top": "{chart}中，{names}居首（{value}）。",
+    "report.narr.names_sep": "、",
+    "report.narr.empty": "本季度暂无{area}数据。",
 }
 
 for _enum, _labels in ENUMS.items():
