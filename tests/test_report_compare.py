@@ -91,7 +91,8 @@ def test_a_hidden_value_reads_less_than_the_threshold(lang: str) -> None:
     ("zh", Change("relative", None, True, new=True), "新增"),
     ("en", Change("relative", None, False, new=True), "new"),
     ("zh", Change("relative", None, False), "—"),
-    ("en", Change("points", None, False, hidden=True), "<5"),
+    # a side suppressed: the change is not "<5" (that reads as a change under five); there is nothing to show
+    ("en", Change("points", None, False, hidden=True), "—"),
     # what rounds to zero reads as no change, not "+0.0%" beside "±0.0%"
     ("zh", Change("relative", 0.0004, False), "±0.0%"),
     ("en", Change("relative", -0.0004, False), "±0.0%"),

@@ -38,9 +38,10 @@ def point_text(p: Point, kind: Kind, which: str = "value", *, min_cell: int | No
 
 
 def change_text(c: Change, *, min_cell: int | None = None) -> str:
-    """+12.5% · −3.0% · +2.1 个百分点 · 新增 · "<5" (a side suppressed) · — (nothing to compare with)."""
+    """+12.5% · −3.0% · +2.1 个百分点 · 新增 · — (nothing to compare with, or a side suppressed: the figure itself
+    reads "<5" beside it)."""
     if c.hidden:
-        return t("report.hidden", n=min_cell or 5)
+        return "—"
     if c.value is None:
         return t("report.change_new") if c.new else "—"
     n = f"{abs(c.value) * 100:.1f}"
