@@ -194,6 +194,18 @@ def test_previous_and_year_ago_are_those_quarters_figures(demo: dict[Any, Report
             assert {code for code, n in theirs.items() if n} <= set(points(data, area, side))
 
 
+@pytest.mark.parametrize("community_id", SCOPES)
+def test_each_chart_adds_up_to_the_figure_it_names(demo: dict[Any, ReportData], community_id: int | None) -> None:
+    """Secondary suppression relies on it: a hidden point must not be the total less the others."""
+    data = demo[(community_id, "2026Q3")]
+    for area in data.areas:
+        assert area.chart.total is not None
+        total = area.figure(area.chart.total)
+        for side in ("value", "previous", "year_ago"):
+            assert sum(getattr(p, side) for p in area.chart.points) == getattr(total, side), (area.area, side)
+        assert area.chart.people == total.people
+
+
 def test_a_quarter_before_the_data_is_no_figure(demo: dict[Any, ReportData]) -> None:
     """2025Q2 is the demo's first quarter: a year before it nothing was recorded, so 同比 has no figure (None), not
     0 (which would read "new" or −100%)."""
