@@ -216,6 +216,7 @@ def confirm(session: Session, *, version_id: int, actor: Principal, note: str = 
     record but no longer count), and once per party."""
     access.require(actor.role, Action.report_confirm)
     conn = session.connection()
+    # Read before the lock only to name it: these columns never change once a version is written.
     row = conn.execute(sa.select(V.c.id, V.c.community_id, V.c.quarter, V.c.version, V.c.sha256)
                        .where(V.c.id == version_id)).one_or_none()
     if row is None:
