@@ -195,3 +195,20 @@ def test_names_missing_in_a_language_fall_back_rather_than_fail() -> None:
     chart = replace(area.chart, points=[replace(area.chart.points[0], names={"zh": "直播"}), area.chart.points[1]])
     text = draft(report(cooperative=replace(area, chart=chart)), lang="en", min_cell=None)["cooperative"]
     assert text.endswith("at the top (¥10,000.00).")
+
+
+# read when the module is imported, before the labels fixture replaces them for the other tests
+PRODUCT_WORDING = {(lang, key): STRINGS[lang][key] for lang in ("zh", "en")
+                   for key in ("report.narr.fig.requests_raised", "report.fig.requests_raised")}
+
+
+def test_a_count_reads_in_its_own_words_with_its_unit_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's example: 本季度共收集诉求 N 件，环比增长 x%… (report.narr.fig.requests_raised), the unit in
+    Chinese and plain "Requests raised: N" in English."""
+    for (lang, key), text in PRODUCT_WORDING.items():     # the labels fixture took the product's away
+        monkeypatch.setitem(STRINGS[lang], key, text)
+    area = AreaReport("requests", [Figure("requests_raised", "count", 128, 109, 113, people=True)],
+                      Chart("requests_by_category", "count", [], total="requests_raised", people=True))
+    data = report(requests=area)
+    assert "共收集诉求 128 件，环比增长 17.4%" in draft(data, lang="zh", min_cell=M)["requests"]
+    assert "Requests raised: 128, up 17.4%" in draft(data, lang="en", min_cell=M)["requests"]

@@ -2111,6 +2111,25 @@ STRINGS: dict[str, str] = {
     "audit.field.narrative_changed": "Narrative changed",
     "audit.field.party_kind": "Party",
     "audit.field.decision": "Decision",
+    # --- report lead: the narrative's own wording of counts (with their unit in Chinese) ---
+    "report.narr.fig.practitioners": "Registered practitioners: {value}",
+    "report.narr.fig.needs_identified": "Needs identified: {value}",
+    "report.narr.fig.needs_closed": "Needs closed: {value}",
+    "report.narr.fig.needs_open": "Open at quarter end: {value}",
+    "report.narr.fig.enrolled": "Enrolments: {value}",
+    "report.narr.fig.completed": "Completed: {value}",
+    "report.narr.fig.certified": "Certified: {value}",
+    "report.narr.fig.reached": "Reached at 3 months: {value}",
+    "report.narr.fig.orders": "Orders: {value}",
+    "report.narr.fig.members_paid": "Members paid: {value}",
+    "report.narr.fig.sessions": "Livestream sessions: {value}",
+    "report.narr.fig.requests_raised": "Requests raised: {value}",
+    "report.narr.fig.requests_overdue": "Overdue, still open: {value}",
+    "report.narr.fig.meetings": "Joint meetings: {value}",
+    "report.narr.fig.decisions": "Decisions: {value}",
+    "report.narr.fig.actions": "Action items: {value}",
+    "report.narr.fig.actions_done": "Actions done: {value}",
+    "report.narr.fig.actions_overdue": "Actions overdue: {value}",
 }
 
 for _enum, _labels in ENUMS.items():

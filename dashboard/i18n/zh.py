@@ -2088,6 +2088,25 @@ STRINGS: dict[str, str] = {
     "audit.field.narrative_changed": "汇报文字有改动",
     "audit.field.party_kind": "参与方",
     "audit.field.decision": "意见",
+    # --- report lead: the narrative's own wording of counts (with their unit in Chinese) ---
+    "report.narr.fig.practitioners": "登记从业者 {value} 人",
+    "report.narr.fig.needs_identified": "新识别需求 {value} 项",
+    "report.narr.fig.needs_closed": "本季结案 {value} 项",
+    "report.narr.fig.needs_open": "季末未结案 {value} 项",
+    "report.narr.fig.enrolled": "培训报名 {value} 人次",
+    "report.narr.fig.completed": "结业 {value} 人次",
+    "report.narr.fig.certified": "取得证书 {value} 人",
+    "report.narr.fig.reached": "3个月回访联系上 {value} 人",
+    "report.narr.fig.orders": "订单 {value} 笔",
+    "report.narr.fig.members_paid": "获分配成员 {value} 人",
+    "report.narr.fig.sessions": "开展治理直播 {value} 场",
+    "report.narr.fig.requests_raised": "共收集诉求 {value} 件",
+    "report.narr.fig.requests_overdue": "逾期未办诉求 {value} 件",
+    "report.narr.fig.meetings": "召开联席会议 {value} 次",
+    "report.narr.fig.decisions": "形成决议 {value} 项",
+    "report.narr.fig.actions": "行动事项 {value} 项",
+    "report.narr.fig.actions_done": "已完成事项 {value} 项",
+    "report.narr.fig.actions_overdue": "逾期事项 {value} 项",
 }
 
 for _enum, _labels in ENUMS.items():
