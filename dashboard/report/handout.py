@@ -221,7 +221,10 @@ class _Book:
                 self._change(ws, r, 3, change(f, "previous"))
                 self._value(ws, r, 4, f, "year_ago")
                 self._change(ws, r, 5, change(f, "year_ago"))
-                ws.write_string(r, 6, why, self.f["why"])
+                if why:
+                    ws.write_string(r, 6, why, self.f["why"])
+                else:
+                    ws.write_blank(r, 6, None, self.f["why"])
             r += 2
         last = self._chart(ws, a, r)
         self.page_setup(ws, last, LAST_COL, repeat=header_row)
