@@ -15,6 +15,7 @@ import io
 from typing import Any
 
 from docx import Document
+from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -61,11 +62,13 @@ def _cover(doc: Any, data: ReportData, meta: ReportMeta, lang: str, min_cell: in
             p.paragraph_format.space_before = Pt(10)
     add_para(doc, t("report.file.contents"), style="Heading 2", heading=True)
     for a in data.areas:
-        add_para(doc, t(f"report.area.{a.area}")).paragraph_format.left_indent = Mm(6)
+        line = add_para(doc, t(f"report.area.{a.area}")).paragraph_format
+        line.left_indent, line.space_after = Mm(6), Pt(2)
 
 
 def _tight(table: Any) -> None:
-    """Narrow cell margins, and a row stays on one page (a figure's name and its note are not cut in two)."""
+    """Narrow cell margins, text centred in its row, and a row kept on one page (a figure's name and its note are
+    not cut in two)."""
     margins = OxmlElement("w:tblCellMar")
     for side in ("left", "right"):
         el = OxmlElement(f"w:{side}")
@@ -75,6 +78,8 @@ def _tight(table: Any) -> None:
     table._tbl.tblPr.append(margins)
     for row in table.rows:
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for cell in row.cells:
+            cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
 
 
 def _area(doc: Any, a: AreaReport, data: ReportData, narrative: str, lang: str, min_cell: int | None) -> None:
