@@ -102,8 +102,9 @@ class _Book:
         self.f: dict[str, Format] = {
             "title": add({"bold": True, "font_size": 16}),
             "area": add({"bold": True, "font_size": 14}),
-            "label": add({"bold": True, "valign": "top"}),
-            "value": add({"text_wrap": True, "valign": "top"}),
+            "label": add({"bold": True, "valign": "vcenter"}),
+            "label_top": add({"bold": True, "valign": "top"}),
+            "value": add({"valign": "vcenter"}),
             "note": add({"font_color": "#555555", "text_wrap": True, "valign": "top", "font_size": 10}),
             "remark": add({"font_color": "#555555", "font_size": 10}),       # one line, running over empty cells
             "narrative": add({"text_wrap": True, "valign": "top"}),
@@ -142,17 +143,18 @@ class _Book:
         ws.write_string(0, 0, cover.title(self.data, self.lang), self.f["title"])
         r = 2
         for label, value in cover.facts(self.data, self.meta, self.lang):
+            ws.set_row(r, 18)           # Chinese needs more than the default 15 pt (the bold face sat lower)
             ws.write_string(r, 0, label, self.f["label"])
             ws.write_string(r, 1, clean(value), self.f["value"])
             r += 1
         r += 1
-        ws.write_string(r, 0, t("report.file.notes"), self.f["label"])
+        ws.write_string(r, 0, t("report.file.notes"), self.f["label_top"])
         for text in cover.notes(self.data, self.meta, self.min_cell):
             ws.set_row(r, _text_height(text, 70 * 11 / 10 * 0.95, 14))     # 10 pt text in a column of 70
             ws.write_string(r, 1, text, self.f["note"])
             r += 1
         r += 1
-        ws.write_string(r, 0, t("report.file.contents"), self.f["label"])
+        ws.write_string(r, 0, t("report.file.contents"), self.f["label_top"])
         for title, name in names:
             ws.write_url(r, 1, f"internal:'{name}'!A1", self.f["link"], string=title)
             r += 1
