@@ -1,7 +1,6 @@
 """A hand-built quarterly report for the files' tests and benchmark: five areas (needs with figures hidden by the
 small-cell rule, training on small bases, the cooperative's money to the cent, requests, and meetings empty), a
-restated and a draft meta, and the area, figure and chart labels for as long as the figures' module has not added
-them (`labels`)."""
+restated and a draft meta, and the area, figure and chart labels the tests read them by (`labels`)."""
 
 import datetime as dt
 import random
@@ -49,17 +48,20 @@ LABELS: dict[str, tuple[str, str]] = {
 
 @contextmanager
 def labels() -> Iterator[None]:
-    """The labels above where the string tables have none yet (the figures' module adds the real ones)."""
-    added = []
+    """The labels above in both string tables for the block, whatever the figures' module calls them (the tests
+    name the sheets and rows they read), then the tables as they were."""
+    before = {lang: {key: STRINGS[lang].get(key) for key in LABELS} for lang in ("zh", "en")}
     for key, (zh, en) in LABELS.items():
-        if key not in STRINGS["zh"]:
-            STRINGS["zh"][key], STRINGS["en"][key] = zh, en
-            added.append(key)
+        STRINGS["zh"][key], STRINGS["en"][key] = zh, en
     try:
         yield
     finally:
-        for key in added:
-            del STRINGS["zh"][key], STRINGS["en"][key]
+        for lang, old in before.items():
+            for key, value in old.items():
+                if value is None:
+                    STRINGS[lang].pop(key, None)
+                else:
+                    STRINGS[lang][key] = value
 
 
 def p(code: str, zh: str, en: str, value: int | float | None, previous: int | float | None = None,
