@@ -82,7 +82,7 @@ def test_year_on_year_only_where_there_is_a_year_ago_figure() -> None:
     text = draft(report(), lang="zh", min_cell=None)
     assert "服务从业者 120，环比增长 20.0%，同比增长 50.0%" in text["needs"]
     assert "闭环率 75.0%，环比上升 5.0 个百分点；" in text["needs"]            # no rate a year ago: no 同比
-    assert "营业收入 ¥12,345.00，环比增长 23.4%。" in text["cooperative"]
+    assert "营业收入 ¥12,345.00，环比增长 23.5%。" in text["cooperative"]    # 23.45 rounds up, as a spreadsheet does
 
 
 def test_from_zero_says_so() -> None:

@@ -1,7 +1,9 @@
 """How a report figure and its change read, in the current language: the one formatter the page, the handout, the
 PDF, the slideshow and the narrative share, so the same figure reads the same everywhere."""
 
-from dashboard.i18n import fmt_int, fmt_pct, fmt_yuan, t
+from decimal import ROUND_HALF_UP, Decimal
+
+from dashboard.i18n import fmt_int, fmt_yuan, t
 from dashboard.report.compare import Change
 from dashboard.report.types import Figure, Kind, Number, Point
 
@@ -19,10 +21,17 @@ def value_text(kind: Kind, value: Number | None, *, hidden: bool = False, withhe
     if kind == "money":
         return fmt_yuan(int(value))
     if kind == "rate":
-        return fmt_pct(float(value))
+        return f"{half_up(float(value) * 100)}%"
     if kind == "days":
-        return t("report.days", n=f"{float(value):.1f}")
+        return t("report.days", n=half_up(float(value)))
     return fmt_int(int(value))
+
+
+def half_up(x: float, digits: int = 1) -> str:
+    """x to `digits` decimals, a half rounded away from zero as a spreadsheet rounds it (3.25 -> 3.3, where Python's
+    format gives 3.2), so the page, the narrative and the handout's cells read the same. The shortest decimal that
+    is the float (repr) is rounded, so 0.0625 * 100 reads 6.3 and not the binary 6.2499…"""
+    return str(Decimal(repr(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def figure_text(f: Figure, which: str = "value", *, min_cell: int | None = None) -> str:
@@ -44,7 +53,7 @@ def change_text(c: Change, *, min_cell: int | None = None) -> str:
         return "—"
     if c.value is None:
         return t("report.change_new") if c.new else "—"
-    n = f"{abs(c.value) * 100:.1f}"
+    n = half_up(abs(c.value) * 100)
     # The sign of what is written: a change that rounds to 0.0 reads ±0.0, not +0.0 beside another's ±0.0.
     sign = "±" if float(n) == 0 else "+" if c.value > 0 else "−"
     if c.kind == "points":
