@@ -73,6 +73,11 @@ if section == "slides":
     st.stop()
 
 
+def suppressed() -> dict[str, str]:
+    """What this viewer may not see of either side of a table of changes (the version shown, today's figures)."""
+    return view.suppressed_keys(report, data.suppress(live, min_cell))
+
+
 def status() -> None:
     line = f"{view.status_text(meta)} · {view.cut_off_text(meta)}"
     if meta.version is None:
@@ -86,8 +91,7 @@ def status() -> None:
         st.warning(t("report.page.live_changed", n=len(changed), version=published.version),
                    icon=":material/update:")
         with st.expander(t("report.page.live_changed_table")):
-            st.table(plain_table(view.changes_frame(changed, hidden=view.hidden_keys(data.suppress(live, min_cell),
-                                                                                     report), min_cell=min_cell)),
+            st.table(plain_table(view.changes_frame(changed, suppressed=suppressed(), min_cell=min_cell)),
                      hide_index=True)
 
 
@@ -152,8 +156,9 @@ def area_block(area: AreaReport, editable: bool) -> None:
             st.caption(view.small_base_note())
         left, right = st.columns([3, 2])
         with left:
-            st.plotly_chart(charts.area_chart(view.chart_frame(area.chart, report, min_cell),
-                                              t(f"report.chart.{area.chart.key}"), area.chart.kind),
+            # The chart's title above it, not in it: a legend of three quarters that wraps ran into a Plotly title.
+            st.markdown(f"**{t(f'report.chart.{area.chart.key}')}**")
+            st.plotly_chart(charts.area_chart(view.chart_frame(area.chart, report, min_cell), "", area.chart.kind),
                             width="stretch", key=f"report_chart_{area.area}")
         with right:
             narrative(area.area, editable)
@@ -198,8 +203,8 @@ def restatement() -> None:
         changed = data.changes(published.data, live)
         if changed:
             st.markdown(f"**{t('report.page.restate_changes', version=published.version, n=len(changed))}**")
-            st.table(plain_table(view.changes_frame(changed, hidden=view.hidden_keys(data.suppress(live, min_cell)),
-                                                    min_cell=min_cell)), hide_index=True)
+            st.table(plain_table(view.changes_frame(changed, suppressed=suppressed(), min_cell=min_cell)),
+                     hide_index=True)
         else:
             st.info(t("report.page.restate_unchanged", version=published.version))
         st.caption(t("report.page.restate_texts", version=published.version))
@@ -255,7 +260,7 @@ editable = publisher and published is None
 for area in report.areas:
     area_block(area, editable)
 if min_cell is not None:
-    st.caption(t("report.page.hidden", n=min_cell))
+    st.caption(view.hidden_note(min_cell))
 if publisher and published is None:
     first_publish()
 elif publisher:

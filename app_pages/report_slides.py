@@ -14,20 +14,24 @@ from dashboard.report.types import AreaReport, ReportData, ReportMeta
 
 INDEX = "report_slide"
 SLIDE_CSS = """<style>
-/* The slide starts high and stays within a 1280x720 screen with the sidebar open. */
-[data-testid=stMainBlockContainer] {padding-top: 2.6rem; padding-bottom: 1rem;}
+/* The slide starts high and stays within a 1280x720 screen with the sidebar open (the toolbar above the page is
+   empty on the left, where the heading goes). */
+[data-testid=stMainBlockContainer] {padding-top: 1.25rem; padding-bottom: 1rem;}
 /* Every slide as tall as the tallest, so the buttons stay where the presenter's pointer is. */
 .st-key-report_slide_frame {min-height: 450px;}
 .rs-head {display: flex; justify-content: space-between; align-items: baseline; gap: 16px;
   border-bottom: 3px solid #1f6feb; padding-bottom: 4px;}
 .rs-title {font-size: 2.2rem; font-weight: 700; color: #0f172a; line-height: 1.2;}
 .rs-meta {font-size: 1.05rem; color: #475569; white-space: nowrap;}
-.rs-card {padding: 2px 0 6px 0; border-bottom: 1px solid #e2e8f0;}
-.rs-label {font-size: 1.1rem; color: #334155; line-height: 1.3;}
-.rs-value {font-size: 2.1rem; font-weight: 700; color: #0f172a; line-height: 1.15;
+/* Four figures beside the chart: each card about 85 px high, so the slide ends above the screen's edge. */
+.rs-card {padding: 1px 0 4px 0; border-bottom: 1px solid #e2e8f0;}
+.rs-label {font-size: 1.05rem; color: #334155; line-height: 1.3;}
+.rs-value {font-size: 1.9rem; font-weight: 700; color: #0f172a; line-height: 1.15;
   font-variant-numeric: tabular-nums;}
-.rs-change {font-size: 1rem; color: #475569;}
-.rs-note {font-size: 0.95rem; color: #92400e; margin-top: 6px;}
+.rs-change {font-size: 0.95rem; color: #475569; line-height: 1.4;}
+.rs-chart {font-size: 1.15rem; font-weight: 600; color: #1e293b;}
+.rs-note {font-size: 0.9rem; color: #92400e; margin-top: 4px; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis;}
 .rs-cover {padding: 36px 28px 18px 28px;}
 .rs-cover .rs-big {font-size: 3.2rem; font-weight: 700; color: #0f172a; line-height: 1.2;}
 .rs-cover .rs-sub {font-size: 1.9rem; color: #1e293b; margin-top: 6px;}
@@ -104,10 +108,11 @@ def area_slide(area: AreaReport, report: ReportData, meta: ReportMeta, min_cell:
 <div class="rs-value">{escape(c.value)}</div>
 <div class="rs-change">{escape(c.previous_change)} · {escape(c.year_change)}{" " + view.WARN if c.small_base else ""}
 </div></div>""" for c in shown)
-    note = f'<div class="rs-note">{escape(view.small_base_note())}</div>' if any(c.small_base for c in shown) else ""
+    note = (f'<div class="rs-note">{escape(view.small_base_note(short=True))}</div>'
+            if any(c.small_base for c in shown) else "")
     left.html(blocks + note)
-    right.plotly_chart(charts.area_chart(view.chart_frame(area.chart, report, min_cell),
-                                         t(f"report.chart.{area.chart.key}"), area.chart.kind, height=350,
-                                         font_size=15),
+    right.html(f'<div class="rs-chart">{escape(t(f"report.chart.{area.chart.key}"))}</div>')
+    right.plotly_chart(charts.area_chart(view.chart_frame(area.chart, report, min_cell), "", area.chart.kind,
+                                         height=330, font_size=15),
                        width="stretch", key=f"report_slide_chart_{area.area}",
                        config={"displayModeBar": False})       # no toolbar on the projector

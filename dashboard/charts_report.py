@@ -13,12 +13,15 @@ AXIS_FORMAT: dict[str, str] = {"rate": ".0%", "money": ",.0f", "count": ",d", "d
 
 
 def area_chart(long: pd.DataFrame, title: str, kind: Kind, *, height: int = 340, font_size: int = 13) -> go.Figure:
-    """`long` as presenters_report.chart_frame makes it (category, series, value, text), the series in order."""
+    """`long` as presenters_report.chart_frame makes it (category, series, value, text, suppressed), the series in
+    order."""
     fig = go.Figure()
     for i, (colour, (series, part)) in enumerate(zip(COLOURS, long.groupby("series", sort=False), strict=False)):
-        # This quarter's bars carry their figure; the two compared with only a "<5" (a hidden bar stands at zero
-        # and must not read as none): a label on every bar of three ran into one another. Hovering shows all.
-        labels = [text if i == 0 or text.startswith("<") else "" for text in part["text"]]
+        # This quarter's bars carry their figure; the two compared with only a "<5" or 已隐去 (a suppressed bar
+        # stands at zero and must not read as none): a label on every bar of three ran into one another. Hovering
+        # shows all.
+        labels = [text if i == 0 or hidden else "" for text, hidden in zip(part["text"], part["suppressed"],
+                                                                            strict=True)]
         fig.add_bar(x=list(part["category"]), y=[0.0 if pd.isna(v) else float(v) for v in part["value"]],
                     text=labels, customdata=list(part["text"]), textposition="outside", cliponaxis=False,
                     constraintext="none", name=str(series), marker_color=colour,
@@ -26,13 +29,15 @@ def area_chart(long: pd.DataFrame, title: str, kind: Kind, *, height: int = 340,
     fig.update_layout(font_family=FONT, font_size=font_size, title=title, barmode="group", height=height,
                       yaxis_tickformat=AXIS_FORMAT[kind], xaxis_type="category",
                       legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-                      margin={"l": 10, "r": 10, "t": 70 if title else 40, "b": 10})
+                      margin={"l": 10, "r": 10, "t": 90 if title else 56, "b": 10})
     # Headroom for the figures written above the bars: at the top they ran into the legend.
     top = max((float(v) for v in long["value"] if not pd.isna(v)), default=0.0)
     if kind == "rate":
         fig.update_yaxes(range=[0, max(1.0, top) * 1.15])
     elif top > 0:
         fig.update_yaxes(range=[0, top * 1.18])
+    if kind == "count" and 0 < top < 8:     # whole steps: ticks of 0.5 written as whole numbers read 0, 1, 1, 2, 2
+        fig.update_yaxes(dtick=1)
     if long.empty:          # "no data" needs no room for bars
         fig.update_layout(height=min(height, 220))
     fig.update_yaxes(rangemode="tozero", automargin=True)

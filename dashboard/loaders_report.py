@@ -11,16 +11,16 @@ from collections.abc import Callable
 import streamlit as st
 from sqlmodel import Session
 
-import dashboard.queries.report_versions as versions
-import dashboard.report.figures as figures
-import dashboard.report.narrative as narrative
-import dashboard.report.suppress as suppression
-import dashboard.services.report as service
 from dashboard import access
 from dashboard.access import Action
 from dashboard.i18n import get_language
 from dashboard.loaders import TTL, get_engine, principal, write
+from dashboard.queries import report_versions as versions
+from dashboard.report import figures, narrative
+from dashboard.report import suppress as suppression
+from dashboard.report.diff import FigureChange, diff
 from dashboard.report.types import ReportData, ReportMeta
+from dashboard.services import report as service
 from dashboard.settings import get_settings
 
 LANGS = ("zh", "en")
@@ -72,9 +72,9 @@ def load_draft(community_id: int | None, quarter: str, on: dt.date, lang: str | 
     return _draft(community_id, quarter, on, lang or get_language(), public_min_cell())
 
 
-def changes(old: ReportData, new: ReportData) -> list[service.FigureChange]:
+def changes(old: ReportData, new: ReportData) -> list[FigureChange]:
     """The figures that differ between two reports (a restatement's table; live data against a version)."""
-    return list(service.diff(old, new))
+    return diff(old, new)
 
 
 def viewer_party_kind() -> str | None:
@@ -115,7 +115,7 @@ def handout_file(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell:
     lang = get_language()
 
     def build() -> bytes:
-        import dashboard.report.handout as handout
+        from dashboard.report import handout  # xlsxwriter and the charts' code: loaded on the first click
 
         return handout.handout_xlsx(data, texts, meta, lang=lang, min_cell=min_cell)
     return _later(build)
@@ -126,7 +126,7 @@ def pdf_file(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell: int
     lang = get_language()
 
     def build() -> bytes:
-        import dashboard.report.pdf as pdf
+        from dashboard.report import pdf  # LibreOffice and the chart pictures: loaded on the first click
 
         return pdf.report_pdf(data, texts, meta, lang=lang, min_cell=min_cell)
     return _later(build)

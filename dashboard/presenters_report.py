@@ -2,21 +2,20 @@
 restatement's differences, the parties' confirmations, the versions, and each area's chart as a long frame. Every
 figure and change is written by dashboard.report.present, so it reads as in the handout, the PDF and the narrative.
 No Streamlit.
-
-The published version and its rows come from dashboard.queries.report_versions and dashboard.services.report; they
-are read here through the few attributes the page shows (the Protocols below)."""
+"""
 
 import datetime as dt
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from dashboard.i18n import fmt_int, fmt_yuan, get_language, t
+from dashboard.queries.report_versions import Confirmation, Published
 from dashboard.report.compare import SMALL_BASE, Change, change
-from dashboard.report.present import change_text, figure_text, value_text
+from dashboard.report.diff import FigureChange
+from dashboard.report.present import change_text, figure_text, half_up, point_text, value_text
 from dashboard.report.types import AreaReport, Chart, Figure, Kind, Number, ReportData, ReportMeta
 
 SECTIONS = ("report", "slides")
@@ -25,39 +24,6 @@ WARN = "⚠"
 SLIDE_FIGURES = 4           # a slide shows an area's first four figures (the figures module puts the key ones first)
 PARTIES = ("government", "platform", "association")   # who confirms (accepts, for the government) a version
 SERIES = ("value", "previous", "year_ago")
-
-
-class FigureChangeLike(Protocol):
-    """A row of a restatement's table (dashboard.services.report.FigureChange)."""
-    key: str
-    area: str
-    label_key: str
-    kind: Kind
-    old: Number | None
-    new: Number | None
-    difference: Number | None
-    names: dict[str, str]           # a chart point's category per language; {} for a figure
-
-
-class ConfirmationLike(Protocol):
-    party_kind: str
-    decision: str
-    by: str
-    by_name: str
-    at: dt.datetime
-    note: str
-
-
-class PublishedLike(Protocol):
-    """A published version (dashboard.queries.report_versions.Published), as far as the page reads it."""
-    version: int
-    cut_off_at: dt.datetime
-    published_at: dt.datetime
-    published_by: str
-    published_by_name: str
-    reason: str
-    changes: list
-    confirmations: list
 
 
 def shanghai(at: dt.datetime | None) -> str:
@@ -168,18 +134,18 @@ def _plotted(kind: Kind, value: Number | None) -> float | None:
 
 
 def chart_frame(chart: Chart, data: ReportData, min_cell: int | None) -> pd.DataFrame:
-    """The chart as a long frame (category, series, value, text): one row per bar; a hidden bar keeps its place at
-    zero height and reads <5. Empty when no bar has a figure."""
+    """The chart as a long frame (category, series, value, text): one row per bar; a suppressed bar keeps its place
+    at zero height and reads "<5" (or 已隐去 where withheld). Empty when no bar has a figure."""
     lang, names = get_language(), series_names(data)
     rows = []
     for p in chart.points:
         name = p.names.get(lang) or p.names.get("zh") or p.code
         for which in SERIES:
-            value, hidden = getattr(p, which), which in p.hidden
-            rows.append((name, names[which], None if hidden else _plotted(chart.kind, value),
-                         value_text(chart.kind, value, hidden=hidden, min_cell=min_cell)))
-    frame = pd.DataFrame(rows, columns=["category", "series", "value", "text"])
-    if frame.empty or (frame["value"].isna().all() and not frame["text"].str.startswith("<").any()):
+            suppressed = which in p.hidden or which in p.withheld
+            rows.append((name, names[which], None if suppressed else _plotted(chart.kind, getattr(p, which)),
+                         point_text(p, chart.kind, which, min_cell=min_cell), suppressed))
+    frame = pd.DataFrame(rows, columns=["category", "series", "value", "text", "suppressed"])
+    if frame.empty or (frame["value"].isna().all() and not frame["suppressed"].any()):
         return frame.iloc[0:0]
     return frame
 
@@ -193,41 +159,53 @@ def difference_text(kind: Kind, difference: Number | None) -> str:
     if kind == "money":
         return sign + fmt_yuan(int(size))
     if kind == "rate":
-        return t("report.change_points", sign=sign, n=f"{float(size) * 100:.1f}")
+        return t("report.change_points", sign=sign, n=half_up(float(size) * 100))
     if kind == "days":
-        return sign + t("report.days", n=f"{float(size):.1f}")
+        return sign + t("report.days", n=half_up(float(size)))
     return sign + fmt_int(int(size))
 
 
-def hidden_keys(*reports: ReportData) -> set[str]:
+def suppressed_keys(*reports: ReportData) -> dict[str, str]:
     """The figures and chart bars suppression hid in any of `reports`, by `area.key` and `area.chart.code` (as
-    ReportData.figure_values and a restatement's FigureChange.key name them): its table must not show them either."""
-    out: set[str] = set()
+    ReportData.figure_values and a restatement's FigureChange.key name them), each as "hidden" (under the threshold:
+    <5) or "withheld" (hidden so that a total does not give one away): a table of changes must not show them either."""
+    out: dict[str, str] = {}
+
+    def mark(key: str, hidden: tuple[str, ...], withheld: tuple[str, ...]) -> None:
+        if set(hidden) - set(withheld):
+            out[key] = "hidden"
+        elif hidden or withheld:
+            out.setdefault(key, "withheld")
+
     for data in reports:
         for a in data.areas:
-            out.update(f"{a.area}.{f.key}" for f in a.figures if f.hidden)
-            out.update(f"{a.area}.{a.chart.key}.{p.code}" for p in a.chart.points if p.hidden)
+            for f in a.figures:
+                mark(f"{a.area}.{f.key}", f.hidden, f.withheld)
+            for p in a.chart.points:
+                mark(f"{a.area}.{a.chart.key}.{p.code}", p.hidden, p.withheld)
     return out
 
 
-def change_label(c: FigureChangeLike) -> str:
-    """A figure's label, or a chart's title and the bar's category (培训报名 by level · 初级)."""
-    name = c.names.get(get_language()) or c.names.get("zh") if c.names else None
+def change_label(c: FigureChange) -> str:
+    """A figure's label, or a chart's title and the bar's category (报名人次（按课程级别） · 初级)."""
+    name = (c.names.get(get_language()) or c.names.get("zh")) if c.names else None
     return f"{t(c.label_key)} · {name}" if name else t(c.label_key)
 
 
-def changes_frame(changes: Sequence[FigureChangeLike], *, hidden: Set[str] = frozenset(),
+def change_cells(c: FigureChange, mark: str | None, min_cell: int | None) -> tuple[str, str, str]:
+    """(before, now, difference) of a changed figure; all three "<5" (or 已隐去) where it is suppressed."""
+    if mark is not None:
+        text = value_text(c.kind, None, hidden=mark == "hidden", withheld=mark == "withheld", min_cell=min_cell)
+        return text, text, text
+    return value_text(c.kind, c.old), value_text(c.kind, c.new), difference_text(c.kind, c.difference)
+
+
+def changes_frame(changes: Sequence[FigureChange], *, suppressed: Mapping[str, str] | None = None,
                   min_cell: int | None = None) -> pd.DataFrame:
     """The figures that differ between two versions (or a version and today's data): area, figure, before, now and
-    the difference; a figure hidden on either side reads <5 throughout."""
-    rows = []
-    for c in changes:
-        secret = c.key in hidden
-        rows.append((t(f"report.area.{c.area}"), change_label(c),
-                     value_text(c.kind, c.old, hidden=secret, min_cell=min_cell),
-                     value_text(c.kind, c.new, hidden=secret, min_cell=min_cell),
-                     value_text(c.kind, None, hidden=True, min_cell=min_cell) if secret
-                     else difference_text(c.kind, c.difference)))
+    the difference; one suppressed on either side reads "<5" (or 已隐去) throughout."""
+    rows = [(t(f"report.area.{c.area}"), change_label(c), *change_cells(c, (suppressed or {}).get(c.key), min_cell))
+            for c in changes]
     return pd.DataFrame(rows, columns=[t("report.page.col_area"), t("report.page.col_figure"),
                                        t("report.page.col_old"), t("report.page.col_new"),
                                        t("report.page.col_difference")])
@@ -239,7 +217,7 @@ def decision_label(party_kind: str, decision: str | None) -> str:
     return t(f"report.page.{verb}_{'done' if decision else 'pending'}")
 
 
-def confirmations_frame(confirmations: Sequence[ConfirmationLike]) -> pd.DataFrame:
+def confirmations_frame(confirmations: Sequence[Confirmation]) -> pd.DataFrame:
     """One row per confirming party, in a fixed order, whether it has given its word on this version or not."""
     given = {c.party_kind: c for c in confirmations}
     rows = []
@@ -251,7 +229,7 @@ def confirmations_frame(confirmations: Sequence[ConfirmationLike]) -> pd.DataFra
                                        t("report.page.col_by"), t("report.page.col_at"), t("report.page.col_note")])
 
 
-def history_frame(history: Sequence[PublishedLike]) -> pd.DataFrame:
+def history_frame(history: Sequence[Published]) -> pd.DataFrame:
     """Every version of the quarter, newest first: when, by whom, the data's cut-off, the reason and how many
     figures changed from the one before."""
     rows = [(t("report.slide.version", version=p.version), shanghai(p.published_at),
@@ -263,5 +241,11 @@ def history_frame(history: Sequence[PublishedLike]) -> pd.DataFrame:
                                        t("report.page.col_reason"), t("report.page.col_changed")])
 
 
-def small_base_note() -> str:
-    return t("report.page.small_base", warn=WARN, n=SMALL_BASE)
+def hidden_note(min_cell: int) -> str:
+    """What "<5" and 已隐去 mean, where personal data is hidden."""
+    return t("report.page.hidden") + t("report.withheld_note", n=min_cell)
+
+
+def small_base_note(*, short: bool = False) -> str:
+    """What ⚠ means; `short`: in one line, for a slide."""
+    return t("report.slide.small_base" if short else "report.page.small_base", warn=WARN, n=SMALL_BASE)

@@ -19,7 +19,7 @@ from tests.test_browser import ARTIFACTS, browser_type_launch_args, idle, serve 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 1280, 720
 ACCOUNTS: dict[str, tuple[str, str]] = {}
-AREAS_ZH = ("需求评估", "培训成效", "合作社分配", "直播治理诉求", "四方联席会议")
+AREAS_ZH = ("需求评估", "培训成效", "合作社分配", "直播治理诉求", "联席会议行动事项")
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,14 @@ grouped bars (an empty one says so), the status and cut-off lines, a restatement
 hidden, the parties' confirmations and the versions; in both languages."""
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import pytest
 
 from dashboard import charts_report
 from dashboard import presenters_report as view
 from dashboard.i18n import t, use_language
+from dashboard.report.diff import FigureChange as Change
 from dashboard.report.types import AreaReport, Chart, Figure, Kind, Number, Point, ReportData, ReportMeta
 
 CUT_OFF = dt.datetime(2026, 10, 1, 0, 30, tzinfo=dt.UTC)            # 08:30 in Shanghai
@@ -60,10 +61,10 @@ def test_a_hidden_figure_reads_under_the_threshold_and_so_does_its_change() -> N
     data = report(hidden=True)
     frame = view.figure_frame(data.areas[0], data, 5)
     small = frame.iloc[3].tolist()
-    assert small[1] == "<5" and small[3] == "<5" and small[5] == "<5"
+    assert small[1] == "<5" and small[3] == "—" and small[5] == "—"    # a change from a hidden figure is not one
     assert small[2] == "2"           # the quarter before was not hidden in this copy
     card = view.cards(data.areas[0], 5)[3]
-    assert card.value == "<5" and "<5" in card.previous_change
+    assert card.value == "<5" and card.previous_change == t("report.slide.previous_change", change="—")
 
 
 def test_slide_cards_are_the_first_four_figures_with_their_changes() -> None:
@@ -138,18 +139,6 @@ def test_the_status_says_draft_or_which_version_by_whom_and_the_cut_off(lang: st
         assert view.version_line(draft).startswith(t("report.slide.draft"))
 
 
-@dataclass(frozen=True)
-class Change:
-    key: str
-    area: str
-    label_key: str
-    kind: Kind
-    old: Number | None
-    new: Number | None
-    difference: Number | None
-    names: dict[str, str] = field(default_factory=dict)
-
-
 def test_a_restatements_table_keeps_hidden_figures_hidden() -> None:
     rows = [Change("needs.needs_total", "needs", "report.fig.needs_total", "count", 100, 120, 20),
             Change("needs.needs_small", "needs", "report.fig.needs_small", "count", 2, 3, 1),
@@ -157,9 +146,9 @@ def test_a_restatements_table_keeps_hidden_figures_hidden() -> None:
                    {"zh": "技能与数字鸿沟", "en": "Skills"}),
             Change("needs.coop_revenue", "needs", "report.fig.coop_revenue", "money", 1000, 400, -600),
             Change("needs.needs_closed_rate", "needs", "report.fig.needs_closed_rate", "rate", 0.4, 0.5, 0.1)]
-    hidden = view.hidden_keys(report(hidden=True))
-    assert hidden == {"needs.needs_small", "needs.needs_by_category.rights"}
-    frame = view.changes_frame(rows, hidden=hidden, min_cell=5)
+    hidden = view.suppressed_keys(report(hidden=True))
+    assert hidden == {"needs.needs_small": "hidden", "needs.needs_by_category.rights": "hidden"}
+    frame = view.changes_frame(rows, suppressed=hidden, min_cell=5)
     assert frame.iloc[0].tolist()[2:] == ["100", "120", "+20"]
     assert frame.iloc[1].tolist()[2:] == ["<5", "<5", "<5"]
     assert frame.iloc[2].tolist()[1] == t("report.chart.needs_by_category") + " · 技能与数字鸿沟"
@@ -215,3 +204,26 @@ def test_the_scope_is_named_in_the_language() -> None:
     with use_language("en"):
         assert view.scope_name(data) == "Guangming"
     assert view.scope_name(replace(data, community_names={})) == t("filter.all_communities")
+
+
+def test_a_withheld_bar_and_change_read_withheld_not_under_five() -> None:
+    """Secondary suppression hides a bar that is not small itself (so the total cannot give a small one away)."""
+    data = report(hidden=True)
+    skills = replace(data.areas[0].chart.points[0], value=None, hidden=("value",), withheld=("value",))
+    chart = replace(data.areas[0].chart, points=[skills, data.areas[0].chart.points[1]])
+    long = view.chart_frame(chart, data, 5)
+    assert long["text"].tolist()[0] == t("report.withheld") and long["text"].tolist()[3] == "<5"
+    fig = charts_report.area_chart(long, "", "count")
+    assert list(fig.data[0].text) == [t("report.withheld"), "<5"]
+    marks = view.suppressed_keys(replace(data, areas=[replace(data.areas[0], chart=chart), data.areas[1]]))
+    assert marks["needs.needs_by_category.skills"] == "withheld"
+    row = Change("needs.needs_by_category.skills", "needs", "report.chart.needs_by_category", "count", 60, 70, 10,
+                 {"zh": "技能与数字鸿沟", "en": "Skills"})
+    assert view.changes_frame([row], suppressed=marks, min_cell=5).iloc[0].tolist()[2:] == [t("report.withheld")] * 3
+
+
+def test_small_counts_are_ticked_in_whole_steps() -> None:
+    data = report()
+    chart = Chart("c", "count", [Point("a", {"zh": "甲", "en": "A"}, 2, 1, 0)])
+    fig = charts_report.area_chart(view.chart_frame(chart, data, None), "", "count")
+    assert fig.layout.yaxis.dtick == 1
