@@ -165,11 +165,13 @@ def area_block(area: AreaReport, editable: bool) -> None:
 
 
 def publish_texts(edited: Sequence[str]) -> dict[str, dict[str, str]]:
-    """The narrative in both languages: the page's language as edited, the other one as drafted."""
+    """The narrative in both languages: the page's language as in its editors; the other one as drafted from
+    today's figures, with whatever was edited in it earlier in this session (the language switched meanwhile)."""
     out = {lang: {a: str(st.session_state.get(f"report_narrative_{a}", "")) for a in edited}}
     for other in data.LANGS:
         if other != lang:
-            out[other] = data.load_draft(f.community_id, f.quarter, today, other)
+            earlier = st.session_state.get(EDITS, {}).get((*scope, other, shown_version), {})
+            out[other] = {**data.load_draft(f.community_id, f.quarter, today, other), **earlier}
     return out
 
 

@@ -22,6 +22,7 @@ import dashboard.services.report as service
 from dashboard import accounts
 from dashboard.db import init_database, make_engine
 from dashboard.i18n import t, use_language
+from dashboard.periods import quarter_key, shanghai_today
 from dashboard.report.types import AREAS
 from dashboard.text import plain
 from seed.load import load_demo
@@ -266,3 +267,43 @@ def test_the_slideshow_moves_by_its_buttons_and_names_the_version_on_every_slide
     assert seen == list(range(len(AREAS) + 1))               # a title slide, then one per area
     at.button(key="report_slide_prev").click().run()
     assert at.session_state["report_slide"] == 4
+
+
+def test_a_quarter_still_running_is_refused_in_words(url: str) -> None:
+    today = shanghai_today()
+    engine = make_engine(url)
+    with engine.begin() as conn:                             # a need of today puts the running quarter in the list
+        person = conn.execute(sa.text("SELECT id FROM practitioner WHERE community_id = :c LIMIT 1"),
+                              {"c": community_id(url)}).scalar_one()
+        fx.need(conn, person, community_id(url), code="N-NOW", identified_on=today, quarter=quarter_key(today))
+    engine.dispose()
+    at = open_as(url, "social_worker")
+    at.selectbox(key="filter_quarter").set_value(quarter_key(today)).run()
+    ok(at)
+    assert any(t("filter.in_progress", quarter=quarter_key(today)) in c.value for c in at.caption)
+    at.button(key="report_publish").click().run()
+    ok(at)
+    assert at.error and quarter_key(today) in at.error[0].value
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert versions.latest(session, community_id=community_id(url), quarter=quarter_key(today)) is None
+    engine.dispose()
+
+
+def test_what_was_edited_in_each_language_is_published(url: str) -> None:
+    at = open_as(url, "social_worker")
+    at.text_area(key="report_narrative_needs").set_value("需求评估工作平稳。").run()
+    at.radio(key="lang").set_value("en").run()
+    ok(at)
+    assert at.text_area(key="report_narrative_needs").value != "需求评估工作平稳。"      # the English draft
+    at.text_area(key="report_narrative_needs").set_value("Needs work went steadily.").run()
+    at.button(key="report_publish").click().run()
+    ok(at)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        v1 = versions.latest(session, community_id=community_id(url), quarter=QUARTER)
+    engine.dispose()
+    assert v1 is not None
+    assert v1.narrative["zh"]["needs"] == "需求评估工作平稳。"
+    assert v1.narrative["en"]["needs"] == "Needs work went steadily."
+    assert v1.narrative["zh"]["training"] and v1.narrative["en"]["training"]       # the drafts of the rest

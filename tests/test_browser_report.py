@@ -1,13 +1,15 @@
 """The 季度汇报 page (app_pages/report.py) and its slideshow (app_pages/report_slides.py) in a real Chromium at a
 projector's 1280x720: a social worker opens the page by its address, reads community A's quarter as a draft, edits
-a narrative and publishes version 1; the slideshow moves by the keyboard (→, PageDown, ←, PageUp) and by its
-buttons, shows the version and "截至" on every slide and fits the screen; a link to the slides opens them.
-Screenshots go to test-artifacts/."""
+a narrative and publishes version 1, downloads the handout (its figures are the page's) and the PDF; the slideshow
+moves by the keyboard (→, PageDown, ←, PageUp) and by its buttons, shows the version and "截至" on every slide and
+fits the screen, in Chinese and in English; a link to the slides opens them. Screenshots go to test-artifacts/."""
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -97,6 +99,27 @@ def fits_the_screen(page: Page, next_label: str = "下一页") -> None:
     assert cut == []
 
 
+def downloads(page: Page) -> None:
+    """The handout and the PDF of the version shown: the workbook's cover names it, its figures are the page's."""
+    main = page.get_by_test_id("stMain")
+    row = main.get_by_test_id("stTable").first.locator("tr").filter(has_text="登记从业者")
+    shown = row.locator("td").nth(1).inner_text().strip()
+    with page.expect_download() as handout:
+        main.get_by_role("button", name="下载汇报工作簿").click()
+    assert handout.value.suggested_filename.endswith("_GA_2026Q3_v1.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(Path(handout.value.path()).read_bytes()))
+    cover = [str(c.value) for r in book.worksheets[0].iter_rows() for c in r if c.value is not None]
+    assert "第 1 版" in cover
+    needs = next(ws for ws in book.worksheets if ws["A1"].value == "需求评估")
+    figure = next(r for r in needs.iter_rows() if r[0].value == "登记从业者")
+    assert f"{int(figure[1].value):,}" == shown
+    with page.expect_download() as pdf:
+        main.get_by_role("button", name="下载 PDF").click()
+    path = Path(pdf.value.path())
+    assert path.read_bytes()[:5] == b"%PDF-" and path.stat().st_size > 10_000
+    idle(page)
+
+
 def test_a_social_worker_publishes_the_quarter_and_shows_it_as_slides(page: Page, report_server: str) -> None:
     sign_in_as(page, report_server, "social_worker")
     community(page, "G市A社区")
@@ -117,6 +140,7 @@ def test_a_social_worker_publishes_the_quarter_and_shows_it_as_slides(page: Page
     expect(main.get_by_test_id("stAlert").filter(has_text=re.compile(r"第 1 版 · 发布于"))).to_be_visible()
     expect(main.get_by_role("paragraph").filter(has_text="本季度需求评估平稳推进，详见下表。")).to_be_visible()
     shot(page, "report-published-zh.png")
+    downloads(page)
 
     section(page, "幻灯片")
     expect(page).to_have_url(re.compile(r"section=slides"))
