@@ -111,7 +111,7 @@ def downloads() -> None:
                           help=t("report.page.draft_file_help") if meta.version is None else None)
 
 
-def editor(area: str, text: str) -> None:
+def editor(area: str, text: str, height: int = 330) -> None:
     """The narrative of one area as the social worker edits it before publishing, prefilled with `text` (the draft,
     or the version that stands when restating). The edits are kept for the session per community, quarter, language
     and version (a keyed widget forgets its text while the slideshow is shown instead)."""
@@ -124,8 +124,8 @@ def editor(area: str, text: str) -> None:
     def remember() -> None:
         st.session_state[EDITS].setdefault(editing, {})[area] = st.session_state[key]
 
-    st.text_area(t("report.page.narrative_edit"), key=key, height=210, max_chars=2000, on_change=remember,
-                 help=t("report.page.narrative_edit_help"))
+    st.text_area(t("report.page.narrative_edit"), key=key, height=height, max_chars=data.MAX_NARRATIVE,
+                 on_change=remember, help=t("report.page.narrative_edit_help"))
 
 
 def redraft(draft: dict[str, str]) -> None:
@@ -215,7 +215,7 @@ def restatement() -> None:
                   icon=":material/restart_alt:", help=t("report.page.redraft_help"))
         for a in live.areas:
             st.markdown(f"**{t(f'report.area.{a.area}')}**")
-            editor(a.area, texts.get(a.area, ""))
+            editor(a.area, texts.get(a.area, ""), height=180)
         reason = st.text_area(t("report.page.reason"), key="report_reason", max_chars=1000, height=90,
                               placeholder=t("report.page.reason_placeholder"))
         if st.button(t("report.page.restate", version=following), key="report_publish", type="primary",

@@ -24,6 +24,7 @@ from dashboard.services import report as service
 from dashboard.settings import get_settings
 
 LANGS = ("zh", "en")
+MAX_NARRATIVE = service.MAX_NARRATIVE      # what publishing accepts of one area's text: the editors stop there
 Narrative = dict[str, str]           # area -> text, in one language
 
 
