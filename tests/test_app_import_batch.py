@@ -95,3 +95,15 @@ def test_a_file_the_role_may_not_import_is_named(at: AppTest) -> None:
     errors = table(at, "问题")
     assert any("社工没有权限导入承办单位" in m for m in errors["问题"])
     assert not [b for b in at.button if b.key == "io_batch_commit"]
+
+
+def test_the_preview_speaks_english(at: AppTest) -> None:
+    at.radio(key="lang").set_value("en").run()
+    at.session_state["io_tab"] = "Import several files"
+    chosen = [f for f in files() if f[0] in (jd.file_name("practitioners", QUARTER), jd.file_name("needs", QUARTER))]
+    at.file_uploader(key="io_batch_upload").set_value(chosen).run()
+    assert not at.exception, at.exception
+    shown = table(at, "Recognised as")
+    assert shown["Recognised as"].tolist() == ["practitioners", "needs assessments"]
+    assert shown["Check"].tolist() == ["ready", "ready"]
+    assert at.button(key="io_batch_commit").label == "Import all (2 files)"
