@@ -135,10 +135,11 @@ def page_figures(main: Locator) -> dict[str, dict[str, list[str]]]:
 
 
 def cell_text(cell: openpyxl.cell.Cell) -> str:
-    """A handout cell as it reads in a spreadsheet program, in the page's words: the number formatted by its number
-    format's kind as dashboard.report.present writes that kind (a text cell, "<5" or "—", as it is)."""
+    """A handout cell as it reads in a spreadsheet program, in the page's words: the number given to
+    dashboard.report.present as the kind its number format says (a text cell, "<5" or "—", as it is)."""
     from dashboard.report import handout
-    from dashboard.report.present import value_text
+    from dashboard.report.compare import Change
+    from dashboard.report.present import change_text, value_text
 
     value = cell.value
     if value is None:
@@ -149,11 +150,9 @@ def cell_text(cell: openpyxl.cell.Cell) -> str:
         kinds = {code: kind for kind, code in handout.number_formats().items()}
         kind = kinds[cell.number_format]
         if kind == "relative":
-            sign = "±" if round(abs(value) * 100, 1) == 0 else "+" if value > 0 else "−"
-            return f"{sign}{abs(value) * 100:.1f}%"
-        if kind == "points":
-            sign = "±" if round(abs(value), 1) == 0 else "+" if value > 0 else "−"
-            return t("report.change_points", sign=sign, n=f"{abs(value):.1f}")
+            return change_text(Change("relative", float(value), small_base=False))
+        if kind == "points":                 # the cell holds the points (2.1), the change their share (0.021)
+            return change_text(Change("points", float(value) / 100, small_base=False))
         return value_text(kind, round(value * 100) if kind == "money" else value)  # type: ignore[arg-type]
 
 
