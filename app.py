@@ -31,7 +31,7 @@ RELABEL_ON_LANGUAGE_CHANGE = ("filter_community", "io_entity", "needs_drill", "n
                               "requests_status", "requests_category", "requests_unit", "requests_move",
                               "requests_new_category", "requests_priority", "requests_outcome", "requests_reason",
                               "requests_result", "training_section", "live_section", "training_by", "training_outcome",
-                              "training_employment", "training_store")
+                              "training_employment", "training_store", "report_section")
 if st.session_state.get("lang_shown") != st.session_state.lang:
     for widget_key in RELABEL_ON_LANGUAGE_CHANGE:
         if widget_key in st.session_state:

@@ -1,7 +1,272 @@
-"""季度汇报: the quarter's figures per area against the quarter before and a year ago, the narrative, publishing."""
+"""季度汇报 (issue 17): the sidebar's community and quarter across the five areas, each figure against the quarter
+before (环比) and the same quarter a year ago (同比), a chart and the narrative per area; publishing freezes it, a
+restatement says why and what changed, the parties confirm (the government accepts); the handout and the PDF.
+
+Two sections, one at a time and named in the URL: the report, and its slideshow for the projector (?section=slides,
+app_pages/report_slides.py). What is shown is the latest published version when there is one, else today's figures
+marked as a draft; where personal data is hidden, small counts are suppressed before anything is drawn."""
+
+from collections.abc import Sequence
 
 import streamlit as st
 
-from dashboard.i18n import t
+from app_pages import report_slides, sections
+from dashboard import charts_report as charts
+from dashboard import loaders
+from dashboard import loaders_report as data
+from dashboard import presenters_report as view
+from dashboard.access import Action
+from dashboard.i18n import get_language, t
+from dashboard.periods import quarter_state
+from dashboard.report.types import AreaReport, ReportData, ReportMeta
+from dashboard.services.errors import RuleError
+from dashboard.text import plain, plain_table, rule_message
 
-st.header(t("nav.report"))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Printed for the meeting: the figures, charts and narrative; not the buttons, the picker or the restatement's form.
+PRINT_CSS = """<style>@media print {
+  [data-testid=stButton], [data-testid=stDownloadButton], [data-testid=stButtonGroup],
+  [data-testid=stExpander] {display: none !important;}
+}</style>"""
+EDITS, SEEN = "report_edits", "report_seen"     # the narrative as edited, per scope; the version each scope showed
+
+st.header(t("report.page.title"))
+f = st.session_state.filters
+if message := loaders.pop_flash():
+    st.success(message, icon=":material/check_circle:")
+if f.quarter is None:               # an empty database has no quarter to report on
+    st.info(t("report.page.empty_db"))
+    st.stop()
+today, lang, min_cell = loaders.today(), get_language(), loaders.min_cell()
+community = plain(st.session_state.community_name)
+running = quarter_state(f.quarter, today) == "current"
+quarter_label = t("filter.in_progress", quarter=f.quarter) if running else f.quarter
+scope = (f.community_id, f.quarter)
+
+published = data.load_published(f.community_id, f.quarter)
+live = data.load_live(f.community_id, f.quarter, today)
+st.caption(t("report.page.caption", community=community, quarter=quarter_label, previous=live.previous_quarter,
+             year_ago=live.year_ago_quarter))
+section = sections.pick("report", view.SECTIONS)
+
+# The version this page showed the time before: a publish says it restates that one, so if someone else published
+# meanwhile the service refuses it (compare-and-set) instead of silently restating a version nobody here has seen.
+shown_version = published.version if published is not None else 0
+seen_before = st.session_state.setdefault(SEEN, {}).get(scope, shown_version)
+st.session_state[SEEN][scope] = shown_version
+
+if published is None and view.is_empty(live):
+    st.info(t("report.page.empty", community=community, quarter=quarter_label))
+    st.stop()
+
+report: ReportData = data.suppress(published.data if published is not None else live, min_cell)
+meta: ReportMeta = data.meta_of(published) if published is not None else ReportMeta(None, live.cut_off)
+if published is not None:
+    texts = published.narrative.get(lang) or published.narrative.get("zh") or {}
+else:
+    texts = data.load_draft(f.community_id, f.quarter, today)
+publisher = loaders.can(Action.report_publish)
+editing = (*scope, lang, shown_version)         # what the narrative editors are editing: a new version's text
+
+if section == "slides":
+    report_slides.render(report, meta, min_cell)
+    st.stop()
+
+
+def suppressed() -> dict[str, str]:
+    """What this viewer may not see of either side of a table of changes (the version shown, today's figures)."""
+    return view.suppressed_keys(report, data.suppress(live, min_cell))
+
+
+def status() -> None:
+    line = f"{view.status_text(meta)} · {view.cut_off_text(meta)}"
+    if meta.version is None:
+        st.info(line, icon=":material/edit_note:")
+    else:
+        st.success(line, icon=":material/verified:")
+    if published is None:
+        return
+    changed = data.changes(published.data, live)
+    if changed:
+        st.warning(t("report.page.live_changed", n=len(changed), version=published.version),
+                   icon=":material/update:")
+        with st.expander(t("report.page.live_changed_table")):
+            st.table(plain_table(view.changes_frame(changed, suppressed=suppressed(), min_cell=min_cell)),
+                     hide_index=True)
+
+
+def downloads() -> None:
+    if not loaders.can(Action.export):
+        return
+    version = t("report.page.file_draft") if meta.version is None else f"v{meta.version}"
+    name = f"{t('report.page.file')}_{report.community_code or t('report.page.file_all')}_{f.quarter}_{version}"
+    left, right, _ = st.columns([1, 1, 2])
+    left.download_button(t("report.page.handout"), data.handout_file(report, texts, meta, min_cell),
+                         file_name=f"{name}.xlsx", key="report_handout", on_click="ignore", mime=XLSX,
+                         icon=":material/download:", width="stretch",
+                         help=t("report.page.draft_file_help") if meta.version is None else None)
+    right.download_button(t("report.page.pdf"), data.pdf_file(report, texts, meta, min_cell),
+                          file_name=f"{name}.pdf", key="report_pdf", on_click="ignore", mime="application/pdf",
+                          icon=":material/picture_as_pdf:", width="stretch",
+                          help=t("report.page.draft_file_help") if meta.version is None else None)
+
+
+def editor(area: str, text: str, height: int = 330) -> None:
+    """The narrative of one area as the social worker edits it before publishing, prefilled with `text` (the draft,
+    or the version that stands when restating). The edits are kept for the session per community, quarter, language
+    and version (a keyed widget forgets its text while the slideshow is shown instead)."""
+    key = f"report_narrative_{area}"
+    edits = st.session_state.setdefault(EDITS, {}).setdefault(editing, {})
+    if key not in st.session_state or st.session_state.get(f"{key}_for") != editing:
+        st.session_state[key] = edits.get(area, text)
+        st.session_state[f"{key}_for"] = editing
+
+    def remember() -> None:
+        st.session_state[EDITS].setdefault(editing, {})[area] = st.session_state[key]
+
+    st.text_area(t("report.page.narrative_edit"), key=key, height=height, max_chars=data.MAX_NARRATIVE,
+                 on_change=remember, help=t("report.page.narrative_edit_help"))
+
+
+def redraft(draft: dict[str, str]) -> None:
+    """Every editor back to the narrative drafted from today's figures."""
+    st.session_state[EDITS][editing] = dict(draft)
+    for area, text in draft.items():
+        st.session_state[f"report_narrative_{area}"] = text
+
+
+def narrative(area: str, editable: bool) -> None:
+    if editable:
+        editor(area, texts.get(area, ""))
+        return
+    st.markdown(f"**{t('report.page.narrative')}**")
+    text = texts.get(area, "")
+    st.markdown(plain(text) if text else t("report.page.no_narrative"))
+    if meta.version is None:
+        st.caption(t("report.page.narrative_draft"))
+
+
+def area_block(area: AreaReport, editable: bool) -> None:
+    with st.container(border=True):
+        st.subheader(t(f"report.area.{area.area}"))
+        if not area.has_page:
+            st.caption(t("report.page.no_page"))
+        st.table(plain_table(view.figure_frame(area, report, min_cell)), hide_index=True)
+        if view.has_small_base(area):
+            st.caption(view.small_base_note())
+        left, right = st.columns([3, 2])
+        with left:
+            # The chart's title above it, not in it: a legend of three quarters that wraps ran into a Plotly title.
+            st.markdown(f"**{t(f'report.chart.{area.chart.key}')}**")
+            st.plotly_chart(charts.area_chart(view.chart_frame(area.chart, report, min_cell), "", area.chart.kind),
+                            width="stretch", key=f"report_chart_{area.area}")
+        with right:
+            narrative(area.area, editable)
+
+
+def publish_texts(edited: Sequence[str]) -> dict[str, dict[str, str]]:
+    """The narrative in both languages: the page's language as in its editors; the other one as drafted from
+    today's figures, with whatever was edited in it earlier in this session (the language switched meanwhile)."""
+    out = {lang: {a: str(st.session_state.get(f"report_narrative_{a}", "")) for a in edited}}
+    for other in data.LANGS:
+        if other != lang:
+            earlier = st.session_state.get(EDITS, {}).get((*scope, other, shown_version), {})
+            out[other] = {**data.load_draft(f.community_id, f.quarter, today, other), **earlier}
+    return out
+
+
+def do_publish(reason: str = "") -> None:
+    areas = [a.area for a in live.areas]
+    try:
+        made = data.publish(live, publish_texts(areas), expected_version=seen_before, reason=reason)
+    except RuleError as err:
+        data.forget()
+        st.error(rule_message(err), icon=":material/block:")
+        return
+    st.session_state[EDITS].pop(editing, None)
+    st.session_state.pop("report_reason", None)
+    loaders.flash(t("report.page.published", version=made.version))
+    st.rerun()
+
+
+def first_publish() -> None:
+    st.subheader(t("report.page.publish_title"))
+    st.caption(t("report.page.publish_help"))
+    if st.button(t("report.page.publish", version=1), key="report_publish", type="primary",
+                 icon=":material/lock:"):
+        do_publish()
+
+
+def restatement() -> None:
+    assert published is not None
+    following = published.version + 1
+    with st.expander(t("report.page.restate_title", version=following), icon=":material/edit_document:"):
+        st.caption(t("report.page.restate_help", version=published.version))
+        changed = data.changes(published.data, live)
+        if changed:
+            st.markdown(f"**{t('report.page.restate_changes', version=published.version, n=len(changed))}**")
+            st.table(plain_table(view.changes_frame(changed, suppressed=suppressed(), min_cell=min_cell)),
+                     hide_index=True)
+        else:
+            st.info(t("report.page.restate_unchanged", version=published.version))
+        st.caption(t("report.page.restate_texts", version=published.version))
+        draft = data.load_draft(f.community_id, f.quarter, today)
+        st.button(t("report.page.redraft"), key="report_redraft", on_click=redraft, args=(draft,),
+                  icon=":material/restart_alt:", help=t("report.page.redraft_help"))
+        for a in live.areas:
+            st.markdown(f"**{t(f'report.area.{a.area}')}**")
+            editor(a.area, texts.get(a.area, ""), height=180)
+        reason = st.text_area(t("report.page.reason"), key="report_reason", max_chars=1000, height=90,
+                              placeholder=t("report.page.reason_placeholder"))
+        if st.button(t("report.page.restate", version=following), key="report_publish", type="primary",
+                     icon=":material/lock:"):
+            do_publish(reason.strip())
+
+
+def confirmations() -> None:
+    assert published is not None
+    st.subheader(t("report.page.confirmations", version=published.version))
+    st.table(plain_table(view.confirmations_frame(published.confirmations)), hide_index=True)
+    if not loaders.can(Action.report_confirm):
+        return
+    kind = data.viewer_party_kind()
+    mine = next((c for c in published.confirmations if c.party_kind == kind), None)
+    if mine is not None:
+        st.caption(t("report.page.yours", decision=view.decision_label(mine.party_kind, mine.decision),
+                     at=view.shanghai(mine.at)))
+        return
+    verb = "accept" if kind == "government" else "confirm"
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    note = left.text_input(t("report.page.confirm_note"), key="report_confirm_note", max_chars=500)
+    if right.button(t(f"report.page.{verb}_button", version=published.version), key="report_confirm",
+                    type="primary", icon=":material/task_alt:", width="stretch"):
+        try:
+            data.confirm(published.id, note=note.strip())
+        except RuleError as err:
+            data.forget()
+            st.error(rule_message(err), icon=":material/block:")
+            return
+        loaders.flash(t(f"report.page.{verb}_done_flash", version=published.version))
+        st.rerun()
+
+
+def history() -> None:
+    st.subheader(t("report.page.history"))
+    st.table(plain_table(view.history_frame(data.load_history(f.community_id, f.quarter))), hide_index=True)
+
+
+st.html(PRINT_CSS)
+status()
+downloads()
+editable = publisher and published is None
+for area in report.areas:
+    area_block(area, editable)
+if min_cell is not None:
+    st.caption(view.hidden_note(min_cell))
+if publisher and published is None:
+    first_publish()
+elif publisher:
+    restatement()
+if published is not None:
+    confirmations()
+    history()

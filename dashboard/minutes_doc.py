@@ -9,10 +9,8 @@ import datetime as dt
 import io
 import logging
 import os
-import re
 import shutil
 import signal
-import string
 import subprocess
 import tempfile
 import uuid
@@ -24,15 +22,11 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import xlsxwriter
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
-from docx.table import Table
-from docx.text.paragraph import Paragraph
+from docx.shared import Mm, Pt
 
 from dashboard.access import MEETING_PARTIES
+from dashboard.docx_parts import add_page_numbers, add_para, add_run, add_table, clean, setup_a4
 from dashboard.i18n import MONTH_NAMES, label, t, use_language
 from dashboard.services.errors import RuleError
 from dashboard.services.meeting_types import MinutesAction, MinutesContent, MinutesSignatureLine
@@ -40,92 +34,6 @@ from data_models.enums import ActionStatus, AttendanceStatus
 
 log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-BODY_FONT, BODY_LATIN = "宋体", "Times New Roman"
-HEAD_FONT, HEAD_LATIN = "黑体", "Arial"
-# XML 1.0 refuses these (a control character pasted from elsewhere would make Word call the file corrupt).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-GREY = RGBColor(0x55, 0x55, 0x55)
-
-
-def clean(text: object) -> str:
-    """User text as it may go into Word XML: None as empty, control characters (other than tab and newline) out."""
-    return "" if text is None else _NOT_XML.sub("", str(text))
-
-
-def _fonts(rpr: Any, east_asia: str, latin: str) -> None:
-    """Name the East Asian font explicitly (w:eastAsia), dropping theme fonts that would win over it."""
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(attr), None)
-    for attr, name in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia), ("w:cs", latin)):
-        fonts.set(qn(attr), name)
-
-
-def _run(p: Paragraph, text: object, *, bold: bool = False, size: float | None = None, heading: bool = False,
-         grey: bool = False) -> None:
-    run = p.add_run(clean(text))
-    run.bold = bold or None
-    if size:
-        run.font.size = Pt(size)
-    if grey:
-        run.font.color.rgb = GREY
-    _fonts(run._r.get_or_add_rPr(), *((HEAD_FONT, HEAD_LATIN) if heading else (BODY_FONT, BODY_LATIN)))
-
-
-def _para(container: Any, text: object = "", *, style: str | None = None, heading: bool = False,
-          bold: bool = False, size: float | None = None, align: Any = None, grey: bool = False) -> Paragraph:
-    p = container.add_paragraph(style=style)
-    if text != "":
-        _run(p, text, bold=bold, size=size, heading=heading, grey=grey)
-    if align is not None:
-        p.alignment = align
-    return p
-
-
-def _field(p: Paragraph, code: str, size: float) -> None:
-    """A Word field (PAGE, NUMPAGES) that Word and LibreOffice fill in when they lay out the pages."""
-    def char(kind: str) -> None:
-        r = p.add_run()
-        r.font.size = Pt(size)
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        r._r.append(el)
-    char("begin")
-    r = p.add_run()
-    r.font.size = Pt(size)
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {code} "
-    r._r.append(instr)
-    char("separate")
-    _run(p, "1", size=size)
-    char("end")
-
-
-def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float]) -> Table:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    head = table.rows[0]
-    flag = OxmlElement("w:tblHeader")        # the header row repeats on every page the table runs over
-    head._tr.get_or_add_trPr().append(flag)
-    for cell, text in zip(head.cells, header, strict=True):
-        cell.paragraphs[0].text = ""
-        _run(cell.paragraphs[0], text, bold=True, size=9.5, heading=True)
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values, strict=True):
-            _run(cell.paragraphs[0], value, size=9.5)
-    # Word reads the cells' widths, LibreOffice the grid's: set both.
-    table.autofit = False
-    for i, width in enumerate(widths):
-        table.columns[i].width = Mm(width)
-        for row in table.rows:
-            row.cells[i].width = Mm(width)
-    return table
 
 
 def fmt_date(iso_date: str) -> str:
@@ -141,53 +49,21 @@ def shanghai_time(iso_ts: str) -> str:
     return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-def _setup(doc: Any, lang: str) -> None:
-    # The template's defaults say East Asian text is en-US and take its font from the theme: LibreOffice then draws
-    # Chinese with a Japanese CJK font (different glyphs). Say zh-CN and name the fonts.
-    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _fonts(defaults, BODY_FONT, BODY_LATIN)
-    language = defaults.find(qn("w:lang"))
-    if language is None:
-        language = OxmlElement("w:lang")
-        defaults.append(language)
-    language.set(qn("w:val"), "zh-CN" if lang == "zh" else "en-GB")
-    language.set(qn("w:eastAsia"), "zh-CN")
-    for name, east, latin in (("Normal", BODY_FONT, BODY_LATIN), ("Title", HEAD_FONT, HEAD_LATIN),
-                              ("Heading 1", HEAD_FONT, HEAD_LATIN), ("Heading 2", HEAD_FONT, HEAD_LATIN)):
-        style = doc.styles[name]
-        _fonts(style.element.get_or_add_rPr(), east, latin)
-        if name != "Normal":
-            style.font.color.rgb = RGBColor(0, 0, 0)
-    doc.styles["Normal"].font.size = Pt(11)
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    # Room to bind on the left and for the header and footer lines.
-    section.top_margin, section.bottom_margin = Mm(25), Mm(22)
-    section.left_margin, section.right_margin = Mm(28), Mm(22)
-    section.header_distance, section.footer_distance = Mm(12), Mm(10)
-
-
 def _header_footer(doc: Any, content: MinutesContent, status: str) -> None:
     section = doc.sections[0]
     head = section.header.paragraphs[0]
     head.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _run(head, f"{content.title} · {content.meeting_code}　", size=9, grey=True)
-    _run(head, t(f"minutes_doc.status.{status}"), size=10, bold=True, heading=True)
+    add_run(head, f"{content.title} · {content.meeting_code}　", size=9, grey=True)
+    add_run(head, t(f"minutes_doc.status.{status}"), size=10, bold=True, heading=True)
     foot = section.footer
     hashes = foot.paragraphs[0]
     if status == "locked":
-        _run(hashes, t("minutes_doc.sha_this", hash=content.sha256()), size=7, grey=True)
+        add_run(hashes, t("minutes_doc.sha_this", hash=content.sha256()), size=7, grey=True)
         hashes.add_run().add_break()
     previous = content.previous_sha256
-    _run(hashes, t("minutes_doc.sha_previous", hash=previous) if previous else t("minutes_doc.sha_previous_none"),
+    add_run(hashes, t("minutes_doc.sha_previous", hash=previous) if previous else t("minutes_doc.sha_previous_none"),
          size=7, grey=True)
-    pages = _para(foot, align=WD_ALIGN_PARAGRAPH.CENTER)
-    # The sentence around the two numbers is the language's ("第 {page} 页，共 {pages} 页" / "Page {page} of {pages}").
-    for literal, name, _, _ in string.Formatter().parse(t("minutes_doc.page")):
-        if literal:
-            _run(pages, literal, size=9)
-        if name:
-            _field(pages, "PAGE" if name == "page" else "NUMPAGES", 9)
+    add_page_numbers(add_para(foot, align=WD_ALIGN_PARAGRAPH.CENTER), t("minutes_doc.page"), 9)
 
 
 def _action_row(a: MinutesAction, *, carried: bool) -> list[object]:
@@ -199,72 +75,72 @@ def _action_row(a: MinutesAction, *, carried: bool) -> list[object]:
 
 
 def _body(doc: Any, content: MinutesContent) -> None:
-    _para(doc, content.title, style="Title", heading=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    add_para(doc, content.title, style="Title", heading=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     for key, value in (("number", content.meeting_code), ("held_on", fmt_date(content.held_on)),
                        ("starts_at", content.starts_at), ("location", content.location),
                        ("community", content.community)):
-        p = _para(doc)
-        _run(p, t("minutes_doc.label", label=t(f"minutes_doc.{key}")), bold=True)
-        _run(p, value)
+        p = add_para(doc)
+        add_run(p, t("minutes_doc.label", label=t(f"minutes_doc.{key}")), bold=True)
+        add_run(p, value)
 
-    _para(doc, t("minutes_doc.attendance"), style="Heading 1", heading=True)
-    _table(doc, [t(f"minutes_doc.col.{k}") for k in ("party", "attendance", "attendees", "deputy")],
+    add_para(doc, t("minutes_doc.attendance"), style="Heading 1", heading=True)
+    add_table(doc, [t(f"minutes_doc.col.{k}") for k in ("party", "attendance", "attendees", "deputy")],
            [(a.party, label(a.status, AttendanceStatus), a.attendees, a.deputy) for a in content.attendance],
            (40, 28, 64, 28))
-    quorum = _para(doc, t("minutes_doc.quorate" if content.quorate else "minutes_doc.not_quorate"),
+    quorum = add_para(doc, t("minutes_doc.quorate" if content.quorate else "minutes_doc.not_quorate"),
                    bold=not content.quorate)
     quorum.paragraph_format.space_before = Pt(6)
 
     action_cols = [t(f"minutes_doc.col.{k}") for k in ("code", "item", "owner_party", "owner_person", "due_on",
                                                        "status")]
-    _para(doc, t("minutes_doc.carried"), style="Heading 1", heading=True)
+    add_para(doc, t("minutes_doc.carried"), style="Heading 1", heading=True)
     if content.carried:
-        _table(doc, [*action_cols, t("minutes_doc.col.days_overdue")],
+        add_table(doc, [*action_cols, t("minutes_doc.col.days_overdue")],
                [_action_row(a, carried=True) for a in content.carried], (26, 40, 24, 16, 20, 16, 18))
     else:
-        _para(doc, t("minutes_doc.carried_none"))
+        add_para(doc, t("minutes_doc.carried_none"))
 
-    _para(doc, t("minutes_doc.agenda"), style="Heading 1", heading=True)
+    add_para(doc, t("minutes_doc.agenda"), style="Heading 1", heading=True)
     for item in content.items:
-        _para(doc, t("minutes_doc.item", no=item.order_no, title=clean(item.title)), style="Heading 2",
+        add_para(doc, t("minutes_doc.item", no=item.order_no, title=clean(item.title)), style="Heading 2",
               heading=True)
         facts = [t("minutes_doc.minutes", minutes=item.minutes)]
         if item.presenter:
             facts.insert(0, t("minutes_doc.presenter", party=clean(item.presenter)))
-        _para(doc, t("minutes_doc.sep").join(facts), grey=True, size=10)
+        add_para(doc, t("minutes_doc.sep").join(facts), grey=True, size=10)
         if item.notes:
             for line in clean(item.notes).splitlines():
-                _para(doc, line)
+                add_para(doc, line)
         for d in item.decisions:
-            p = _para(doc)
+            p = add_para(doc)
             if d.provisional:
-                _run(p, t("minutes_doc.provisional"), bold=True)
-            _run(p, t("minutes_doc.decision", code=d.code), bold=True)
-            _run(p, d.text)
+                add_run(p, t("minutes_doc.provisional"), bold=True)
+            add_run(p, t("minutes_doc.decision", code=d.code), bold=True)
+            add_run(p, d.text)
 
-    _para(doc, t("minutes_doc.actions"), style="Heading 1", heading=True)
+    add_para(doc, t("minutes_doc.actions"), style="Heading 1", heading=True)
     if content.actions:
-        _table(doc, action_cols, [_action_row(a, carried=False) for a in content.actions],
+        add_table(doc, action_cols, [_action_row(a, carried=False) for a in content.actions],
                (26, 54, 24, 18, 20, 18))
     else:
-        _para(doc, t("minutes_doc.actions_none"))
+        add_para(doc, t("minutes_doc.actions_none"))
 
 
 def _signatures(doc: Any, content: MinutesContent, signatures: Sequence[MinutesSignatureLine]) -> None:
-    _para(doc, t("minutes_doc.signatures"), style="Heading 1", heading=True)
+    add_para(doc, t("minutes_doc.signatures"), style="Heading 1", heading=True)
     by_party = {s.party: s for s in signatures}
     parties = [a.party for a in content.attendance if a.party_kind in MEETING_PARTIES]
     parties += [s.party for s in signatures if s.party not in parties]
     blank = "_" * 14
-    table = _table(doc, [t(f"minutes_doc.col.{k}") for k in ("party", "signed_by", "signed_at")],
+    table = add_table(doc, [t(f"minutes_doc.col.{k}") for k in ("party", "signed_by", "signed_at")],
                    [(p, by_party[p].signed_by, shanghai_time(by_party[p].signed_at)) if p in by_party
                     else (p, blank, blank) for p in parties], (50, 55, 55))
     for row in table.rows[1:]:          # room to sign the paper copy by hand
         row.height = Mm(11)
-    _para(doc, t("minutes_doc.beijing_time"), grey=True, size=9).paragraph_format.space_before = Pt(4)
-    p = _para(doc)
-    _run(p, t("minutes_doc.label", label=t("minutes_doc.distribution")), bold=True)
-    _run(p, t("audit.list_sep").join(clean(x) for x in content.distribution))
+    add_para(doc, t("minutes_doc.beijing_time"), grey=True, size=9).paragraph_format.space_before = Pt(4)
+    p = add_para(doc)
+    add_run(p, t("minutes_doc.label", label=t("minutes_doc.distribution")), bold=True)
+    add_run(p, t("audit.list_sep").join(clean(x) for x in content.distribution))
 
 
 def docx_bytes(content: MinutesContent, *, lang: str, status: str,
@@ -279,17 +155,17 @@ def docx_bytes(content: MinutesContent, *, lang: str, status: str,
         doc.core_properties.title = clean(content.title)
         doc.core_properties.identifier = clean(content.meeting_code)
         doc.core_properties.language = "zh-CN" if lang == "zh" else "en"
-        _setup(doc, lang)
+        setup_a4(doc, lang)
         _header_footer(doc, content, status)
         _body(doc, content)
         _signatures(doc, content, signatures)
         if addenda:
-            _para(doc, t("minutes_doc.addenda"), style="Heading 1", heading=True)
+            add_para(doc, t("minutes_doc.addenda"), style="Heading 1", heading=True)
             for no, text, sha in addenda:
-                _para(doc, t("minutes_doc.addendum", no=no), style="Heading 2", heading=True)
+                add_para(doc, t("minutes_doc.addendum", no=no), style="Heading 2", heading=True)
                 for line in clean(text).splitlines() or [""]:
-                    _para(doc, line)
-                _para(doc, t("minutes_doc.addendum_sha", hash=sha), grey=True, size=8)
+                    add_para(doc, line)
+                add_para(doc, t("minutes_doc.addendum_sha", hash=sha), grey=True, size=8)
         out = io.BytesIO()
         doc.save(out)
         return out.getvalue()

@@ -4,8 +4,10 @@ The log keeps its changes as JSON (that is what the hash chain covers, and what 
 only words them for the screen. A field or value without a label shows its code, never a traceback.
 """
 
+import datetime as dt
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -14,10 +16,15 @@ from dashboard.presenters import AUDIT_COLUMNS, table
 
 # Fields whose value is a code of an enum, by field; `status` depends on the object it belongs to.
 ENUM_FIELDS = {"category": "NeedCategory", "severity": "Severity", "role": "Role", "basis": "DistributionBasis",
-               "help_fund_basis": "HelpFundBasis", "employment": "EmploymentStatus", "wave": "FollowupWave"}
+               "help_fund_basis": "HelpFundBasis", "employment": "EmploymentStatus", "wave": "FollowupWave",
+               "party_kind": "PartyKind"}
 STATUS_ENUMS = {"need_assessment": "NeedStatus", "distribution_run": "RunStatus", "training_followup": "FollowupStatus"}
 # Fields whose value is one of a few words the log writes, worded under audit.<prefix>.<value>.
-WORD_FIELDS = {"channel": "audit.channel.", "reason": "audit.reason.", "scale": "audit.scale."}
+WORD_FIELDS = {"channel": "audit.channel.", "reason": "audit.reason.", "scale": "audit.scale.",
+               "decision": "report.pub.decision."}
+# Fields holding a UTC time as ISO text, shown in Asia/Shanghai to the minute.
+TIME_FIELDS = {"cut_off"}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _label(key: str, fallback: str) -> str:
@@ -56,8 +63,14 @@ def field_value(field: str, value: Any, entity: str) -> str:
         return _enum(ENUM_FIELDS[field], value)
     if field in WORD_FIELDS:
         return _label(f"{WORD_FIELDS[field]}{value}", str(value))
-    if field == "sha256":
+    if field == "sha256" or field.endswith("_sha256"):
         return f"{str(value)[:12]}…"
+    if field in TIME_FIELDS and isinstance(value, str):
+        try:
+            at = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, int) and not field.endswith("id") and field not in ("batch", "satisfaction"):
         return fmt_int(value)
     return str(value)
@@ -88,9 +101,10 @@ _FIELD_ORDER = (
     "responded_on", "feedback_on", "closed_on", "social_worker", "revenue_cents", "cost_cents", "profit_cents",
     "carried_loss_cents", "member_pool_cents", "cooperative_pool_cents", "public_fund_cents", "help_fund_cents",
     "effective_from", "member_bp", "cooperative_bp", "public_fund_bp", "help_fund_bp", "help_fund_basis",
-    "spent_on", "purpose", "amount_cents", "approver", "created", "updated", "unchanged", "batch", "file", "deleted",
-    "restored", "sha256", "scale", "reset", "rows", "seconds", "channel", "reason", "wait_seconds", "created_by",
-    "approved_by", "id", "practitioner_id", "community_id", "cooperative_id",
+    "spent_on", "purpose", "amount_cents", "approver", "version", "party_kind", "decision", "note", "cut_off",
+    "changed_figures", "narrative_changed", "snapshot_sha256", "created", "updated", "unchanged", "batch", "file",
+    "deleted", "restored", "sha256", "scale", "reset", "rows", "seconds", "channel", "reason", "wait_seconds",
+    "created_by", "approved_by", "id", "practitioner_id", "community_id", "cooperative_id",
 )
 
 

@@ -14,7 +14,7 @@ from tests.apptest_helpers import ROOT, clear_caches, start_as
 from tests.conftest import BACKENDS
 
 PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/training.py", "app_pages/cooperative.py",
-         "app_pages/data_io.py",
+         "app_pages/report.py", "app_pages/data_io.py",
          "app_pages/audit.py"]
 
 
@@ -83,6 +83,7 @@ def test_every_page_runs_in_both_languages(app_url: str, page_file: str, lang: s
         ("zh", "data_io"): "数据导入导出", ("en", "data_io"): "Data in and out",
         ("zh", "audit"): "审计日志", ("en", "audit"): "Audit log",
         ("zh", "training"): "培训成效", ("en", "training"): "Training outcomes",
+        ("zh", "report"): "季度汇报", ("en", "report"): "Quarterly report",
     }[(lang, Path(page_file).stem)]
 
 

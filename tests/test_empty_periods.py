@@ -17,8 +17,8 @@ from tests import factories as f
 from tests.apptest_helpers import clear_caches, start_as
 
 TODAY = dt.date(2026, 12, 1)
-PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/cooperative.py", "app_pages/data_io.py",
-         "app_pages/audit.py"]
+PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/cooperative.py", "app_pages/report.py",
+         "app_pages/data_io.py", "app_pages/audit.py"]
 EMPTY = {"zh": "暂无数据", "en": "No data"}
 IN_PROGRESS = {"zh": "2026Q4 进行中", "en": "2026Q4 is in progress"}
 

@@ -22,17 +22,22 @@ PAGES = ["app_pages/overview.py", "app_pages/needs.py", "app_pages/requests.py",
          "app_pages/data_io.py", "app_pages/audit.py",
          # 直播现场, one section at a time (the part after # is the section)
          "app_pages/live.py#capture", "app_pages/live.py#comments", "app_pages/live.py#cases",
-         "app_pages/live.py#topics"]
+         "app_pages/live.py#topics",
+         # 季度汇报 and its slideshow (app_pages/report_slides.py)
+         "app_pages/report.py", "app_pages/report.py#slides"]
 
 # Latin words a Chinese page may show: names of products and file formats, which Chinese users read as they are.
 # Codes (GA, P00001, 2026Q3, DR-GA-COOP-…) are let through by their shape: upper case or holding a digit.
-ZH_ALLOWED = {"Excel", "WPS", "LibreOffice", "xlsx", "xls", "csv", "CSV", "PDF", "UTF", "BOM", "GBK", "ID"}
+ZH_ALLOWED = {"Excel", "WPS", "LibreOffice", "xlsx", "xls", "csv", "CSV", "PDF", "UTF", "BOM", "GBK", "ID",
+              "PageUp", "PageDown"}        # the keys are labelled so on the keyboard (the slideshow's help)
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 # Han characters, CJK punctuation and full-width forms (：（），) have no place on an English page.
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # What Plotly hover templates hold besides words: placeholders, line breaks, the empty secondary box.
 PLOTLY_MARKUP = re.compile(r"%\{[^}]*\}|<br>|<extra>.*?</extra>")
 CODE_SPAN = re.compile(r"`[^`]*`")          # a command to type, shown as code: the same in every language
+HTML_CODE = re.compile(r"<(style|script)\b.*?</\1>", re.S)   # a style sheet or script is not shown
+HTML_TAG = re.compile(r"<[^>]+>")
 TEXT_TYPES = {"Markdown", "Caption", "Header", "Subheader", "Title", "Text", "Info", "Warning", "Error", "Success",
               "Toast", "Exception"}
 
@@ -94,6 +99,8 @@ def shown_texts(at: AppTest) -> Iterator[tuple[str, str]]:
                 json.loads(node.proto.spec)))
         if kind == "Tab" or kind == "Expander":
             yield where, str(getattr(node, "label", ""))
+        if getattr(node, "type", None) == "html":            # st.html: the slideshow's and projector's words
+            yield "html", HTML_TAG.sub(" ", HTML_CODE.sub(" ", node.proto.body))
 
 
 def data_strings(url: str) -> list[str]:
@@ -169,7 +176,9 @@ def test_page_shows_only_its_language(app: tuple[AppTest, list[str]], page: str,
     path, _, section = page.partition("#")
     if section:
         at.selectbox(key="filter_community").set_value(1).run()     # the live sections work on one community
-        at.session_state["live_section"] = section
+        at.session_state[f"{Path(path).stem}_section"] = section
+    elif path.endswith("report.py"):
+        at.session_state["report_section"] = "report"             # back from the slideshow
     at.switch_page(path).run()
     fill_page(at, page)
     assert not at.exception, at.exception

@@ -65,3 +65,28 @@ def test_no_page_asks_for_an_outside_address(page: Page, server: str) -> None:
     assert icon.startswith("data:image/svg+xml"), icon[:80]     # assets/favicon.svg, inlined by Streamlit
     assert not attempted, f"requests to outside addresses: {attempted}"
     assert not linked, f"links to outside addresses: {sorted(linked)}"
+
+
+def test_the_slideshow_asks_for_no_outside_address(page: Page, server: str) -> None:
+    """季度汇报's slideshow (app_pages/report_slides.py) runs a keyboard script in an iframe of its own: it is
+    inline, and nothing it does reaches outside either."""
+    attempted: list[str] = []
+
+    def only_local(route: Route, request: Request) -> None:
+        if is_local(request.url):
+            route.continue_()
+        else:
+            attempted.append(request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    sign_in(page, server, "report?section=slides")
+    expect(page.get_by_role("button", name="下一页")).to_be_visible()
+    page.wait_for_function("() => !!window.__reportSlideKeys")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator(".rs-count")).to_contain_text("2 / ")
+    idle(page)
+    frames = [f.url for f in page.frames]
+    assert all(is_local(u) for u in frames), frames
+    assert not attempted, f"requests to outside addresses: {attempted}"
+    assert not page.evaluate(OUTSIDE_LINKS)

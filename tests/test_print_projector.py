@@ -98,3 +98,16 @@ def test_metric_labels_are_whole_at_1280(page: Page, server: str) -> None:  # no
     go(page, "Overview")
     expect(main.get_by_test_id("stMetric").first).to_be_visible(timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "projector-overview-en-1280.png"))
+
+
+def test_report_page_prints_whole(page: Page, server: str) -> None:  # noqa: F811
+    """季度汇报 (app_pages/report.py): five area blocks, each a table beside a chart and its narrative."""
+    page.set_default_timeout(60_000)      # the machine is shared: a click can wait for a rerun
+    sign_in(page, server)
+    go(page, "季度汇报")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="季度汇报")).to_be_visible(timeout=60_000)
+    expect(main.locator(".stPlotlyChart")).to_have_count(5, timeout=60_000)
+    assert clipped_in_print(page) == []
+    path = pdf(page, "print-report.pdf")
+    assert path.stat().st_size > 20_000 and pdf_pages(path) <= 6

@@ -51,3 +51,23 @@ def median(session: Any, values: sa.Select[Any]) -> float | None:
                 picked.append(float(value))
         seen += int(c)
     return sum(picked) / len(picked)
+
+
+class quarter_of(FunctionElement[str]):  # lower case: reads like the SQL function it stands for
+    """The quarter key ('2025Q3') of a date column, NULL where the date is: for grouping by the quarter of a date
+    that the table keeps no quarter key for (a need's closing day). On SQLite it is cut from the stored ISO text
+    (no strftime per row)."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(quarter_of, "sqlite")
+def _quarter_sqlite(element: quarter_of, compiler: Any, **kw: Any) -> str:
+    d = compiler.process(next(iter(element.clauses)), **kw)
+    return f"(substr({d}, 1, 4) || 'Q' || ((CAST(substr({d}, 6, 2) AS INTEGER) + 2) / 3))"
+
+
+@compiles(quarter_of, "postgresql")
+def _quarter_pg(element: quarter_of, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(next(iter(element.clauses)), **kw)}, 'YYYY\"Q\"Q')"

@@ -1,13 +1,19 @@
 """How a report figure and its change read, in the current language: the one formatter the page, the handout, the
 PDF, the slideshow and the narrative share, so the same figure reads the same everywhere."""
 
-from dashboard.i18n import fmt_int, fmt_pct, fmt_yuan, t
+from decimal import ROUND_HALF_UP, Decimal
+
+from dashboard.i18n import fmt_int, fmt_yuan, t
 from dashboard.report.compare import Change
-from dashboard.report.types import Figure, Kind, Number
+from dashboard.report.types import Figure, Kind, Number, Point
 
 
-def value_text(kind: Kind, value: Number | None, *, hidden: bool = False, min_cell: int | None = None) -> str:
-    """1,234 · ¥12,345.67 · 83.7% · 4.5 天; "<5" where suppressed; "—" where there is no figure."""
+def value_text(kind: Kind, value: Number | None, *, hidden: bool = False, withheld: bool = False,
+               min_cell: int | None = None) -> str:
+    """1,234 · ¥12,345.67 · 83.7% · 4.5 天; "<5" where suppressed; "withheld" (已隐去) where hidden only so that a
+    smaller hidden figure cannot be worked out from a total; "—" where there is no figure."""
+    if withheld:
+        return t("report.withheld")
     if hidden:
         return t("report.hidden", n=min_cell or 5)
     if value is None:
@@ -15,24 +21,41 @@ def value_text(kind: Kind, value: Number | None, *, hidden: bool = False, min_ce
     if kind == "money":
         return fmt_yuan(int(value))
     if kind == "rate":
-        return fmt_pct(float(value))
+        return f"{half_up(float(value) * 100)}%"
     if kind == "days":
-        return t("report.days", n=f"{float(value):.1f}")
+        return t("report.days", n=half_up(float(value)))
     return fmt_int(int(value))
+
+
+def half_up(x: float, digits: int = 1) -> str:
+    """x to `digits` decimals, a half rounded away from zero as a spreadsheet rounds it (3.25 -> 3.3, where Python's
+    format gives 3.2), so the page, the narrative and the handout's cells read the same. The shortest decimal that
+    is the float (repr) is rounded, so 0.0625 * 100 reads 6.3 and not the binary 6.2499…"""
+    return str(Decimal(repr(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def figure_text(f: Figure, which: str = "value", *, min_cell: int | None = None) -> str:
     """The figure's value for the quarter ("value"), the quarter before ("previous") or a year ago ("year_ago")."""
-    return value_text(f.kind, getattr(f, which), hidden=which in f.hidden, min_cell=min_cell)
+    return value_text(f.kind, getattr(f, which), hidden=which in f.hidden, withheld=which in f.withheld,
+                      min_cell=min_cell)
+
+
+def point_text(p: Point, kind: Kind, which: str = "value", *, min_cell: int | None = None) -> str:
+    """A chart point's value (its chart's `kind`) for the quarter, the quarter before or a year ago."""
+    return value_text(kind, getattr(p, which), hidden=which in p.hidden, withheld=which in p.withheld,
+                      min_cell=min_cell)
 
 
 def change_text(c: Change, *, min_cell: int | None = None) -> str:
-    """+12.5% · −3.0% · +2.1 个百分点 · 新增 · "<5" (a side suppressed) · — (nothing to compare with)."""
+    """+12.5% · −3.0% · +2.1 个百分点 · 新增 · — (nothing to compare with, or a side suppressed: the figure itself
+    reads "<5" beside it)."""
     if c.hidden:
-        return t("report.hidden", n=min_cell or 5)
+        return "—"
     if c.value is None:
         return t("report.change_new") if c.new else "—"
-    sign = "+" if c.value > 0 else "−" if c.value < 0 else "±"
+    n = half_up(abs(c.value) * 100)
+    # The sign of what is written: a change that rounds to 0.0 reads ±0.0, not +0.0 beside another's ±0.0.
+    sign = "±" if float(n) == 0 else "+" if c.value > 0 else "−"
     if c.kind == "points":
-        return t("report.change_points", sign=sign, n=f"{abs(c.value) * 100:.1f}")
-    return f"{sign}{abs(c.value) * 100:.1f}%"
+        return t("report.change_points", sign=sign, n=n)
+    return f"{sign}{n}%"

@@ -41,6 +41,9 @@ class Figure:
     # Which of "value", "previous", "year_ago" suppression hid (dashboard.report.suppress): each is None then and
     # reads "<5". Empty on the stored snapshot, which keeps every figure; suppression is applied per viewer.
     hidden: tuple[str, ...] = ()
+    # Of `hidden`, those hidden only so that a smaller hidden one cannot be worked out from a total (secondary
+    # suppression): they are not under the threshold, so they read "withheld" (已隐去), never "<5".
+    withheld: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Point:
     previous: Number | None = None
     year_ago: Number | None = None
     hidden: tuple[str, ...] = ()        # as Figure.hidden
+    withheld: tuple[str, ...] = ()      # as Figure.withheld
 
 
 @dataclass(frozen=True)
@@ -119,11 +123,15 @@ def to_json(data: ReportData) -> str:
     return json.dumps(d, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _marks(d: dict[str, Any]) -> dict[str, Any]:
+    """JSON lists back to the tuples they were (`withheld` is absent from snapshots stored before it existed)."""
+    return {**d, "hidden": tuple(d["hidden"]), "withheld": tuple(d.get("withheld", ()))}
+
+
 def from_json(text: str) -> ReportData:
     d: dict[str, Any] = json.loads(text)
-    areas = [AreaReport(area=a["area"], figures=[Figure(**{**f, "hidden": tuple(f["hidden"])}) for f in a["figures"]],
-                        chart=Chart(**{**a["chart"], "points": [Point(**{**p, "hidden": tuple(p["hidden"])})
-                                                                for p in a["chart"]["points"]]}),
+    areas = [AreaReport(area=a["area"], figures=[Figure(**_marks(f)) for f in a["figures"]],
+                        chart=Chart(**{**a["chart"], "points": [Point(**_marks(p)) for p in a["chart"]["points"]]}),
                         has_page=a.get("has_page", True))
              for a in d.pop("areas")]
     cut_off = dt.datetime.fromisoformat(d.pop("cut_off"))

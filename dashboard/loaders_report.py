@@ -1,0 +1,133 @@
+"""The 季度汇报 page's cached reads, its writes (publish, confirm) and its files (handout .xlsx, PDF): the one place
+that calls the report's figures, suppression, narrative, publishing, versions and file builders.
+
+Live figures are cached unsuppressed (one read serves every role) and suppressed per viewer on the way out; a
+published version is stored unsuppressed too (dashboard.report.types.Figure.hidden) and suppressed the same way."""
+
+import contextvars
+import datetime as dt
+from collections.abc import Callable
+
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard import access
+from dashboard.access import Action
+from dashboard.i18n import get_language
+from dashboard.loaders import TTL, get_engine, principal, write
+from dashboard.queries import report_versions as versions
+from dashboard.report import figures, narrative
+from dashboard.report import suppress as suppression
+from dashboard.report.diff import FigureChange, diff
+from dashboard.report.types import ReportData, ReportMeta
+from dashboard.services import report as service
+from dashboard.settings import get_settings
+
+LANGS = ("zh", "en")
+MAX_NARRATIVE = service.MAX_NARRATIVE      # what publishing accepts of one area's text: the editors stop there
+Narrative = dict[str, str]           # area -> text, in one language
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_live(community_id: int | None, quarter: str, on: dt.date) -> ReportData:
+    """The quarter's figures as the database holds them now (unsuppressed; `suppress` before showing)."""
+    with Session(get_engine()) as session:
+        return figures.report_data(session, community_id=community_id, quarter=quarter, today=on)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_published(community_id: int | None, quarter: str) -> versions.Published | None:
+    """The latest published version of the community-quarter, or None."""
+    with Session(get_engine()) as session:
+        return versions.latest(session, community_id=community_id, quarter=quarter)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_history(community_id: int | None, quarter: str) -> list[versions.Published]:
+    with Session(get_engine()) as session:
+        return list(versions.history(session, community_id=community_id, quarter=quarter))
+
+
+def meta_of(published: versions.Published) -> ReportMeta:
+    return versions.meta(published)
+
+
+def suppress(data: ReportData, min_cell: int | None) -> ReportData:
+    return suppression.suppress(data, min_cell)
+
+
+def public_min_cell() -> int:
+    """The published narrative is read by every party, most of whom may not see personal data: it is drafted from
+    the figures as they see them, whoever publishes it."""
+    return get_settings().min_cell_size
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _draft(community_id: int | None, quarter: str, on: dt.date, lang: str, min_cell: int) -> Narrative:
+    public = suppression.suppress(load_live(community_id, quarter, on), min_cell)
+    return dict(narrative.draft(public, lang=lang, min_cell=min_cell))
+
+
+def load_draft(community_id: int | None, quarter: str, on: dt.date, lang: str | None = None) -> Narrative:
+    """The narrative drafted from today's figures by templates (never a remote service), in `lang` (the page's)."""
+    return _draft(community_id, quarter, on, lang or get_language(), public_min_cell())
+
+
+def changes(old: ReportData, new: ReportData) -> list[FigureChange]:
+    """The figures that differ between two reports (a restatement's table; live data against a version)."""
+    return diff(old, new)
+
+
+def viewer_party_kind() -> str | None:
+    """The party the signed-in account confirms for (government, platform, association), or None: as the service
+    decides it (an admin speaks for their own party, if it is one of the three)."""
+    with get_engine().connect() as conn:
+        return service.party_of(conn, principal())
+
+
+# --- writes: each in its own transaction, as the signed-in account; RuleError when refused ---
+
+def publish(data: ReportData, texts: dict[str, Narrative], *, expected_version: int,
+            reason: str = "") -> versions.Published:
+    """Freeze `data` (unsuppressed, as read) with the narrative in both languages as version expected_version + 1."""
+    return write(service.publish, permission=Action.report_publish, data=data, narrative=texts, actor=principal(),
+                 expected_version=expected_version, reason=reason)
+
+
+def confirm(version_id: int, note: str = "") -> None:
+    write(service.confirm, permission=Action.report_confirm, version_id=version_id, actor=principal(), note=note)
+
+
+def forget() -> None:
+    """After a refusal (someone published meanwhile) every read is made again."""
+    st.cache_data.clear()
+
+
+# --- files: built when the button is clicked, in the page's language, of the figures shown ---
+
+def _later(build: Callable[[], bytes]) -> Callable[[], bytes]:
+    # The click is served outside this script run: keep its language (a context variable) for the build.
+    context = contextvars.copy_context()
+    return lambda: context.copy().run(build)
+
+
+def handout_file(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell: int | None) -> Callable[[], bytes]:
+    access.require(principal().role, Action.export)
+    lang = get_language()
+
+    def build() -> bytes:
+        from dashboard.report import handout  # xlsxwriter and the charts' code: loaded on the first click
+
+        return handout.handout_xlsx(data, texts, meta, lang=lang, min_cell=min_cell)
+    return _later(build)
+
+
+def pdf_file(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell: int | None) -> Callable[[], bytes]:
+    access.require(principal().role, Action.export)
+    lang = get_language()
+
+    def build() -> bytes:
+        from dashboard.report import pdf  # LibreOffice and the chart pictures: loaded on the first click
+
+        return pdf.report_pdf(data, texts, meta, lang=lang, min_cell=min_cell)
+    return _later(build)

@@ -1,0 +1,251 @@
+"""What the 季度汇报 page and its slideshow draw: figure tables with 环比 and 同比, the status and cut-off lines, the
+restatement's differences, the parties' confirmations, the versions, and each area's chart as a long frame. Every
+figure and change is written by dashboard.report.present, so it reads as in the handout, the PDF and the narrative.
+No Streamlit.
+"""
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from dashboard.i18n import fmt_int, fmt_yuan, get_language, t
+from dashboard.queries.report_versions import Confirmation, Published
+from dashboard.report.compare import SMALL_BASE, Change, change
+from dashboard.report.diff import FigureChange
+from dashboard.report.present import change_text, figure_text, half_up, point_text, value_text
+from dashboard.report.types import AreaReport, Chart, Figure, Kind, Number, ReportData, ReportMeta
+
+SECTIONS = ("report", "slides")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WARN = "⚠"
+SLIDE_FIGURES = 4           # a slide shows an area's first four figures (the figures module puts the key ones first)
+PARTIES = ("government", "platform", "association")   # who confirms (accepts, for the government) a version
+SERIES = ("value", "previous", "year_ago")
+
+
+def shanghai(at: dt.datetime | None) -> str:
+    """A stored UTC time as the dashboard shows times: Asia/Shanghai, to the minute."""
+    if at is None:
+        return "—"
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+    return aware.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def is_empty(data: ReportData) -> bool:
+    """Nothing recorded in the quarter: no figure and no chart bar of it other than none or zero."""
+    values = [f.value for a in data.areas for f in a.figures] + [p.value for a in data.areas for p in a.chart.points]
+    return all(v is None or v == 0 for v in values)
+
+
+def status_text(meta: ReportMeta) -> str:
+    """草稿（实时数据，未发布） or 第 2 版 · 发布于 2026-10-08 09:30 由 王社工（修订）."""
+    if meta.version is None:
+        return t("report.page.status_draft")
+    text = t("report.page.status_published", version=meta.version, at=shanghai(meta.published_at),
+             by=meta.published_by or "—")
+    return text + (t("report.page.restated") if meta.restated else "")
+
+
+def cut_off_text(meta: ReportMeta) -> str:
+    return t("report.page.cut_off", at=shanghai(meta.cut_off))
+
+
+def version_line(meta: ReportMeta) -> str:
+    """What every slide says of its figures: 第 2 版（修订） · 截至 2026-10-01 08:00, or 草稿 · 截至 …."""
+    if meta.version is None:
+        version = t("report.slide.draft")
+    else:
+        version = t("report.slide.version", version=meta.version) + (t("report.page.restated") if meta.restated
+                                                                     else "")
+    return t("report.slide.as_of", version=version, at=shanghai(meta.cut_off))
+
+
+def scope_name(data: ReportData) -> str:
+    lang = get_language()
+    return data.community_names.get(lang) or data.community_names.get("zh") or t("filter.all_communities")
+
+
+def marked(c: Change) -> bool:
+    """A change shown as a number that rests on a small base (a "—" or "<5" needs no warning)."""
+    return c.small_base and c.value is not None and not c.hidden
+
+
+def change_cell(c: Change, min_cell: int | None) -> str:
+    """A change as the page writes it, marked ⚠ where it rests on a small base."""
+    text = change_text(c, min_cell=min_cell)
+    return f"{text} {WARN}" if marked(c) else text
+
+
+def has_small_base(area: AreaReport) -> bool:
+    return any(marked(change(f, which)) for f in area.figures for which in ("previous", "year_ago"))
+
+
+def figure_columns(data: ReportData) -> list[str]:
+    return [t("report.page.col_figure"), t("report.page.col_quarter", quarter=data.quarter),
+            t("report.page.col_previous", quarter=data.previous_quarter), t("report.page.col_previous_change"),
+            t("report.page.col_year_ago", quarter=data.year_ago_quarter), t("report.page.col_year_change")]
+
+
+def figure_frame(area: AreaReport, data: ReportData, min_cell: int | None) -> pd.DataFrame:
+    """One row per figure: the quarter, the quarter before and 环比, the same quarter a year ago and 同比."""
+    rows = [(t(f"report.fig.{f.key}"), figure_text(f, "value", min_cell=min_cell),
+             figure_text(f, "previous", min_cell=min_cell), change_cell(change(f, "previous"), min_cell),
+             figure_text(f, "year_ago", min_cell=min_cell), change_cell(change(f, "year_ago"), min_cell))
+            for f in area.figures]
+    return pd.DataFrame(rows, columns=figure_columns(data))
+
+
+@dataclass(frozen=True)
+class Card:
+    """A key figure on a slide: its label, its value, its 环比 and 同比 and whether one rests on a small base."""
+    label: str
+    value: str
+    previous_change: str
+    year_change: str
+    small_base: bool
+
+
+def _card(f: Figure, min_cell: int | None) -> Card:
+    prev, year = change(f, "previous"), change(f, "year_ago")
+    return Card(t(f"report.fig.{f.key}"), figure_text(f, min_cell=min_cell),
+                t("report.slide.previous_change", change=change_text(prev, min_cell=min_cell)),
+                t("report.slide.year_change", change=change_text(year, min_cell=min_cell)),
+                marked(prev) or marked(year))
+
+
+def cards(area: AreaReport, min_cell: int | None, n: int = SLIDE_FIGURES) -> list[Card]:
+    return [_card(f, min_cell) for f in area.figures[:n]]
+
+
+def series_names(data: ReportData) -> dict[str, str]:
+    return {"value": t("report.page.series_value", quarter=data.quarter),
+            "previous": t("report.page.series_previous", quarter=data.previous_quarter),
+            "year_ago": t("report.page.series_year_ago", quarter=data.year_ago_quarter)}
+
+
+def _plotted(kind: Kind, value: Number | None) -> float | None:
+    """The bar's height: yuan for money (cents stored), the share for a rate, the number otherwise."""
+    if value is None:
+        return None
+    return float(value) / 100 if kind == "money" else float(value)
+
+
+def chart_frame(chart: Chart, data: ReportData, min_cell: int | None) -> pd.DataFrame:
+    """The chart as a long frame (category, series, value, text): one row per bar; a suppressed bar keeps its place
+    at zero height and reads "<5" (or 已隐去 where withheld). Empty when no bar has a figure."""
+    lang, names = get_language(), series_names(data)
+    rows = []
+    for p in chart.points:
+        name = p.names.get(lang) or p.names.get("zh") or p.code
+        for which in SERIES:
+            suppressed = which in p.hidden or which in p.withheld
+            rows.append((name, names[which], None if suppressed else _plotted(chart.kind, getattr(p, which)),
+                         point_text(p, chart.kind, which, min_cell=min_cell), suppressed))
+    frame = pd.DataFrame(rows, columns=["category", "series", "value", "text", "suppressed"])
+    if frame.empty or (frame["value"].isna().all() and not frame["suppressed"].any()):
+        return frame.iloc[0:0]
+    return frame
+
+
+def difference_text(kind: Kind, difference: Number | None) -> str:
+    """new − old as a signed figure of its kind: +12 · −¥30.00 · +2.1 个百分点 · +0.5 天."""
+    if difference is None:
+        return "—"
+    sign = "+" if difference > 0 else "−" if difference < 0 else "±"
+    size = abs(difference)
+    if kind == "money":
+        return sign + fmt_yuan(int(size))
+    if kind == "rate":
+        return t("report.change_points", sign=sign, n=half_up(float(size) * 100))
+    if kind == "days":
+        return sign + t("report.days", n=half_up(float(size)))
+    return sign + fmt_int(int(size))
+
+
+def suppressed_keys(*reports: ReportData) -> dict[str, str]:
+    """The figures and chart bars suppression hid in any of `reports`, by `area.key` and `area.chart.code` (as
+    ReportData.figure_values and a restatement's FigureChange.key name them), each as "hidden" (under the threshold:
+    <5) or "withheld" (hidden so that a total does not give one away): a table of changes must not show them either."""
+    out: dict[str, str] = {}
+
+    def mark(key: str, hidden: tuple[str, ...], withheld: tuple[str, ...]) -> None:
+        if set(hidden) - set(withheld):
+            out[key] = "hidden"
+        elif hidden or withheld:
+            out.setdefault(key, "withheld")
+
+    for data in reports:
+        for a in data.areas:
+            for f in a.figures:
+                mark(f"{a.area}.{f.key}", f.hidden, f.withheld)
+            for p in a.chart.points:
+                mark(f"{a.area}.{a.chart.key}.{p.code}", p.hidden, p.withheld)
+    return out
+
+
+def change_label(c: FigureChange) -> str:
+    """A figure's label, or a chart's title and the bar's category (报名人次（按课程级别） · 初级)."""
+    name = (c.names.get(get_language()) or c.names.get("zh")) if c.names else None
+    return f"{t(c.label_key)} · {name}" if name else t(c.label_key)
+
+
+def change_cells(c: FigureChange, mark: str | None, min_cell: int | None) -> tuple[str, str, str]:
+    """(before, now, difference) of a changed figure; all three "<5" (or 已隐去) where it is suppressed."""
+    if mark is not None:
+        text = value_text(c.kind, None, hidden=mark == "hidden", withheld=mark == "withheld", min_cell=min_cell)
+        return text, text, text
+    return value_text(c.kind, c.old), value_text(c.kind, c.new), difference_text(c.kind, c.difference)
+
+
+def changes_frame(changes: Sequence[FigureChange], *, suppressed: Mapping[str, str] | None = None,
+                  min_cell: int | None = None) -> pd.DataFrame:
+    """The figures that differ between two versions (or a version and today's data): area, figure, before, now and
+    the difference; one suppressed on either side reads "<5" (or 已隐去) throughout."""
+    rows = [(t(f"report.area.{c.area}"), change_label(c), *change_cells(c, (suppressed or {}).get(c.key), min_cell))
+            for c in changes]
+    return pd.DataFrame(rows, columns=[t("report.page.col_area"), t("report.page.col_figure"),
+                                       t("report.page.col_old"), t("report.page.col_new"),
+                                       t("report.page.col_difference")])
+
+
+def decision_label(party_kind: str, decision: str | None) -> str:
+    """已确认 / 已认可, or 未确认 / 未认可 (the government accepts, the platform and association confirm)."""
+    verb = "accept" if party_kind == "government" else "confirm"
+    return t(f"report.page.{verb}_{'done' if decision else 'pending'}")
+
+
+def confirmations_frame(confirmations: Sequence[Confirmation]) -> pd.DataFrame:
+    """One row per confirming party, in a fixed order, whether it has given its word on this version or not."""
+    given = {c.party_kind: c for c in confirmations}
+    rows = []
+    for kind in PARTIES:
+        c = given.get(kind)
+        rows.append((t(f"enum.PartyKind.{kind}"), decision_label(kind, c.decision if c else None),
+                     (c.by_name or c.by) if c else "", shanghai(c.at) if c else "", c.note if c else ""))
+    return pd.DataFrame(rows, columns=[t("report.page.col_party"), t("report.page.col_decision"),
+                                       t("report.page.col_by"), t("report.page.col_at"), t("report.page.col_note")])
+
+
+def history_frame(history: Sequence[Published]) -> pd.DataFrame:
+    """Every version of the quarter, newest first: when, by whom, the data's cut-off, the reason and how many
+    figures changed from the one before."""
+    rows = [(t("report.slide.version", version=p.version), shanghai(p.published_at),
+             p.published_by_name or p.published_by, shanghai(p.cut_off_at), p.reason or "—",
+             fmt_int(len(p.changes)) if p.version > 1 else "—")
+            for p in sorted(history, key=lambda p: p.version, reverse=True)]
+    return pd.DataFrame(rows, columns=[t("report.page.col_version"), t("report.page.col_published_at"),
+                                       t("report.page.col_published_by"), t("report.page.col_cut_off"),
+                                       t("report.page.col_reason"), t("report.page.col_changed")])
+
+
+def hidden_note(min_cell: int) -> str:
+    """What "<5" and 已隐去 mean, where personal data is hidden."""
+    return t("report.page.hidden") + t("report.withheld_note", n=min_cell)
+
+
+def small_base_note(*, short: bool = False) -> str:
+    """What ⚠ means; `short`: in one line, for a slide."""
+    return t("report.slide.small_base" if short else "report.page.small_base", warn=WARN, n=SMALL_BASE)

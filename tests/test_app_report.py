@@ -1,0 +1,309 @@
+"""The 季度汇报 page (app_pages/report.py, its slideshow app_pages/report_slides.py, dashboard/loaders_report.py) in
+AppTest: every role that sees it in both languages, as a draft and published; an empty quarter, community and
+database; a social worker publishes version 1 with an edited narrative, the data changes, the page says so and the
+restatement shows its differences and needs a reason; a publish after someone else's is refused with the rule's
+message; the government accepts a version and the others see it; a viewer gets no downloads nor forms; meeting mode
+hides small counts as "<5"; the slideshow moves by its buttons."""
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+import dashboard.queries.report_versions as versions
+import dashboard.report.figures as figures
+import dashboard.services.report as service
+from dashboard import accounts
+from dashboard.db import init_database, make_engine
+from dashboard.i18n import t, use_language
+from dashboard.periods import quarter_key, shanghai_today
+from dashboard.report.types import AREAS
+from dashboard.text import plain
+from seed.load import load_demo
+from tests import factories as fx
+from tests.apptest_helpers import ROOT, add_user, clear_caches, sign_in
+
+PAGE = "app_pages/report.py"
+PARTY = {"social_worker": "GA-SW", "government": "GA-GOV", "association": "GA-ASN", "platform": "GA-PLT"}
+QUARTER = "2026Q3"           # the demo's last ended quarter (the app's clock is today's)
+SMALL = "ZZ"                 # a community with three needs in the quarter: under the small-cell threshold
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database made once, plus a small community; each test works on its own copy."""
+    path = tmp_path_factory.mktemp("report") / "demo.db"
+    engine = init_database(f"sqlite:///{path}")
+    load_demo(engine, "demo")
+    with engine.begin() as conn:
+        small = fx.community(conn, SMALL, name="小社区")
+        for i in range(3):
+            person = fx.practitioner(conn, small, code=f"PZZ{i}")
+            fx.need(conn, person, small, code=f"NZZ{i}", identified_on=dt.date(2026, 8, 1), quarter=QUARTER)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def url(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    shutil.copy(demo_file, tmp_path / "app.db")
+    database = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", database)
+    clear_caches()
+    yield database
+    clear_caches()
+
+
+def community_id(url: str, code: str = "GA") -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT id FROM community WHERE code = :c"), {"c": code}).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+def open_as(url: str, role: str, lang: str = "zh", community: str | None = "GA") -> AppTest:
+    add_user(url, "admin")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    sign_in(at, *add_user(url, role, party=PARTY.get(role)))
+    at.radio(key="lang").set_value(lang).run()
+    if community is not None:
+        at.selectbox(key="filter_community").set_value(community_id(url, community)).run()
+    at.switch_page(PAGE).run()
+    ok(at)
+    return at
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not [e.value for e in at.error if t("app.error", id="")[:8] in e.value], [e.value for e in at.error]
+
+
+def publish_directly(url: str, username: str, *, expected: int = 0, reason: str = "") -> None:
+    """Someone else publishes community A's quarter (through the service, as another session would)."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        actor = accounts.principal_of(session, username)
+        assert actor is not None
+        data = figures.report_data(session, community_id=community_id(url), quarter=QUARTER,
+                                   today=dt.date.today())
+        service.publish(session, data=data, narrative={"zh": {a: "甲" for a in AREAS}, "en": {a: "A" for a in AREAS}},
+                        actor=actor, expected_version=expected, reason=reason)
+        session.commit()
+    engine.dispose()
+
+
+def texts(at: AppTest) -> list[str]:
+    return [e.value for e in [*at.info, *at.success, *at.warning, *at.error, *at.caption, *at.markdown]]
+
+
+def refresh(at: AppTest) -> AppTest:
+    """Another session changed the database: the next run reads it afresh."""
+    st.cache_data.clear()
+    at.run()
+    ok(at)
+    return at
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("role", ["admin", "social_worker", "government", "association", "platform", "viewer"])
+def test_every_role_that_sees_the_page_reads_it_in_both_languages(url: str, role: str, lang: str) -> None:
+    at = open_as(url, role, lang)
+    with use_language(lang):
+        assert at.header[0].value == t("report.page.title")
+        assert at.info[-1].value.startswith(t("report.page.status_draft")) or any(
+            i.value.startswith(t("report.page.status_draft")) for i in at.info)
+        assert [s.value for s in at.subheader][:len(AREAS)] == [t(f"report.area.{a}") for a in AREAS]
+        assert len(at.table) >= len(AREAS)
+        table = at.table[0].value
+        assert list(table.columns)[3] == t("report.page.col_previous_change")
+        assert list(table.columns)[5] == t("report.page.col_year_change")
+        publisher = role in ("admin", "social_worker")
+        assert [ta.key for ta in at.text_area] == ([f"report_narrative_{a}" for a in AREAS] if publisher else [])
+        assert any(b.key == "report_publish" for b in at.button) == publisher
+        downloads = [d for d in at.get("download_button")]
+        assert len(downloads) == (0 if role == "viewer" else 2)
+        at.button_group(key="report_section").set_value("slides").run()
+        ok(at)
+        assert at.button(key="report_slide_prev").disabled
+        at.button(key="report_slide_next").click().run()
+        ok(at)
+        assert any(t("report.area.needs") in h.proto.body for h in at.get("html"))
+
+
+def test_a_social_worker_publishes_then_restates_with_a_reason_and_sees_the_differences(url: str) -> None:
+    at = open_as(url, "social_worker")
+    edited = "本季度需求评估工作平稳推进。"
+    at.text_area(key="report_narrative_needs").set_value(edited).run()
+    at.button(key="report_publish").click().run()
+    ok(at)
+    assert any(t("report.page.published", version=1) in s.value for s in at.success)
+    assert any(s.value.startswith(t("report.page.status_published", version=1, at="", by="")[:4])
+               for s in at.success)
+    assert any(edited in m for m in texts(at))                # published: the narrative is text now
+    restate = next(e for e in at.expander if e.label == t("report.page.restate_title", version=2))
+    assert len(restate.text_area) == len(AREAS) + 1           # the editors (and the reason) restate it
+    engine = make_engine(url)
+    with Session(engine) as session:
+        v1 = versions.latest(session, community_id=community_id(url), quarter=QUARTER)
+    assert v1 is not None and v1.version == 1 and v1.narrative["zh"]["needs"] == edited
+    assert v1.narrative["en"]["needs"]                         # the other language's draft is kept too
+
+    with engine.begin() as conn:                             # a need of the quarter entered late
+        person = conn.execute(sa.text("SELECT id FROM practitioner WHERE community_id = :c LIMIT 1"),
+                              {"c": community_id(url)}).scalar_one()
+        fx.need(conn, person, community_id(url), code="N-LATE", identified_on=dt.date(2026, 9, 30), quarter=QUARTER)
+    engine.dispose()
+    refresh(at)
+    assert any(t("report.page.live_changed", n="", version=1)[:6] in w.value for w in at.warning)
+    restate = next(e for e in at.expander if e.label == t("report.page.restate_title", version=2))
+    diff = restate.table[0].value
+    assert t("report.area.needs") in diff.iloc[:, 0].tolist()
+
+    at.button(key="report_publish").click().run()           # no reason: refused, in words
+    ok(at)
+    assert at.error and not at.exception
+    at.text_area(key="report_reason").set_value("补录 9 月 30 日的一条需求评估").run()
+    at.button(key="report_publish").click().run()
+    ok(at)
+    assert any(t("report.page.published", version=2) in s.value for s in at.success)
+    assert any(t("report.page.restated") in s.value for s in at.success)
+    history = at.table[-1].value
+    assert history.iloc[:, 0].tolist() == [t("report.slide.version", version=2), t("report.slide.version", version=1)]
+    assert history.iloc[0].tolist()[4] == "补录 9 月 30 日的一条需求评估"
+
+
+def test_a_publish_after_someone_elses_is_refused_in_words(url: str) -> None:
+    at = open_as(url, "social_worker")
+    other, _ = add_user(url, "social_worker", party=PARTY["social_worker"])
+    publish_directly(url, other)
+    at.button(key="report_publish").click().run()           # the page still showed the draft
+    ok(at)
+    assert at.error
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert len(versions.history(session, community_id=community_id(url), quarter=QUARTER)) == 1
+    engine.dispose()
+
+
+def test_the_government_accepts_the_version_and_the_others_see_it(url: str) -> None:
+    sw, _ = add_user(url, "social_worker", party=PARTY["social_worker"])
+    publish_directly(url, sw)
+    at = open_as(url, "government")
+    assert at.button(key="report_confirm").label == t("report.page.accept_button", version=1)
+    at.text_input(key="report_confirm_note").input("同意").run()
+    at.button(key="report_confirm").click().run()
+    ok(at)
+    assert any(t("report.page.accept_done_flash", version=1) in s.value for s in at.success)
+    confirmations = at.table[-2].value
+    assert confirmations.iloc[0].tolist()[1] == t("report.page.accept_done")
+    assert not [b for b in at.button if b.key == "report_confirm"]       # given once
+    platform = open_as(url, "platform")
+    assert platform.table[-2].value.iloc[0].tolist()[1] == t("report.page.accept_done")
+    assert platform.button(key="report_confirm").label == t("report.page.confirm_button", version=1)
+
+
+def test_a_viewer_gets_no_downloads_nor_forms(url: str) -> None:
+    sw, _ = add_user(url, "social_worker", party=PARTY["social_worker"])
+    publish_directly(url, sw)
+    at = open_as(url, "viewer")
+    assert not list(at.get("download_button"))
+    assert not at.text_area and not at.text_input
+    assert not [b for b in at.button if b.key in ("report_publish", "report_confirm")]
+    assert at.table[-1].value.shape[0] == 1                  # the versions are there to read
+
+
+def test_meeting_mode_hides_small_counts(url: str) -> None:
+    at = open_as(url, "admin", community=SMALL)
+    needs = at.table[0].value
+    assert needs.iloc[0].tolist()[1] == "3"
+    at.toggle(key="meeting_mode").set_value(True).run()
+    ok(at)
+    needs = at.table[0].value
+    assert needs.iloc[0].tolist()[1] == plain("<5")          # st.table reads Markdown: the page escapes it
+    assert any(t("report.page.hidden", n=5)[:10] in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_empty_community_and_database_say_so(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                lang: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        fx.community(conn, "ZY", name="空社区")
+    engine.dispose()
+    at = open_as(url, "admin", lang, community="ZY")
+    with use_language(lang):
+        assert any(i.value.startswith(t("report.page.empty", community="", quarter="")[:4]) for i in at.info)
+        assert not at.table
+    monkeypatch.setenv("DASHBOARD_AUTO_SEED", "false")
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("DATABASE_URL", empty)
+    clear_caches()
+    at = open_as(empty, "admin", lang, community=None)
+    with use_language(lang):
+        assert [i.value for i in at.info][-1] == t("report.page.empty_db")
+
+
+def test_the_slideshow_moves_by_its_buttons_and_names_the_version_on_every_slide(url: str) -> None:
+    at = open_as(url, "government")
+    at.button_group(key="report_section").set_value("slides").run()
+    ok(at)
+    seen = []
+    while True:
+        html = " ".join(h.proto.body for h in at.get("html"))
+        assert t("report.slide.draft") in html                # the version (a draft here) on every slide
+        seen.append(at.session_state["report_slide"])
+        if at.button(key="report_slide_next").disabled:       # the last slide
+            break
+        at.button(key="report_slide_next").click().run()
+        ok(at)
+    assert seen == list(range(len(AREAS) + 1))               # a title slide, then one per area
+    at.button(key="report_slide_prev").click().run()
+    assert at.session_state["report_slide"] == 4
+
+
+def test_a_quarter_still_running_is_refused_in_words(url: str) -> None:
+    today = shanghai_today()
+    engine = make_engine(url)
+    with engine.begin() as conn:                             # a need of today puts the running quarter in the list
+        person = conn.execute(sa.text("SELECT id FROM practitioner WHERE community_id = :c LIMIT 1"),
+                              {"c": community_id(url)}).scalar_one()
+        fx.need(conn, person, community_id(url), code="N-NOW", identified_on=today, quarter=quarter_key(today))
+    engine.dispose()
+    at = open_as(url, "social_worker")
+    at.selectbox(key="filter_quarter").set_value(quarter_key(today)).run()
+    ok(at)
+    assert any(t("filter.in_progress", quarter=quarter_key(today)) in c.value for c in at.caption)
+    at.button(key="report_publish").click().run()
+    ok(at)
+    assert at.error and quarter_key(today) in at.error[0].value
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert versions.latest(session, community_id=community_id(url), quarter=quarter_key(today)) is None
+    engine.dispose()
+
+
+def test_what_was_edited_in_each_language_is_published(url: str) -> None:
+    at = open_as(url, "social_worker")
+    at.text_area(key="report_narrative_needs").set_value("需求评估工作平稳。").run()
+    at.radio(key="lang").set_value("en").run()
+    ok(at)
+    assert at.text_area(key="report_narrative_needs").value != "需求评估工作平稳。"      # the English draft
+    at.text_area(key="report_narrative_needs").set_value("Needs work went steadily.").run()
+    at.button(key="report_publish").click().run()
+    ok(at)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        v1 = versions.latest(session, community_id=community_id(url), quarter=QUARTER)
+    engine.dispose()
+    assert v1 is not None
+    assert v1.narrative["zh"]["needs"] == "需求评估工作平稳。"
+    assert v1.narrative["en"]["needs"] == "Needs work went steadily."
+    assert v1.narrative["zh"]["training"] and v1.narrative["en"]["training"]       # the drafts of the rest
