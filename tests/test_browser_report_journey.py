@@ -41,8 +41,6 @@ from tests.test_browser import (  # noqa: F401  (the fixtures that launch Debian
 )
 
 pytestmark = pytest.mark.browser
-# Until the 季度汇报 page is merged into this branch (its loaders come with it), only the import half could run.
-pytest.importorskip("dashboard.loaders_report", reason="the 季度汇报 page has not been merged into this branch yet")
 
 QUARTER = previous_quarter(quarter_key(shanghai_today()))      # the last quarter that is over: the sidebar opens on it
 MAX_CLICKS, MAX_SECONDS = 15, 600
@@ -115,21 +113,18 @@ def set_up_as_admin(folder: Path, database: str) -> tuple[str, str]:
     return "limin", social_worker
 
 
-def area_block(main: Page | Locator, area: str) -> Locator:
-    """An area's bordered block on the report page, found by its heading."""
-    heading = main.get_by_role("heading", name=zh(f"report.area.{area}"), exact=True)
-    return main.get_by_test_id("stVerticalBlockBorderWrapper").filter(has=heading).last
-
-
-def table_rows(table: Locator) -> list[list[str]]:
-    return [[c.strip() for c in row.locator("th, td").all_inner_texts()] for row in table.locator("tbody tr").all()]
-
-
 def page_figures(main: Locator) -> dict[str, dict[str, list[str]]]:
-    """Per area, each figure's row as the page writes it: label -> [本季度, 上季度, 环比, 去年同期, 同比]."""
+    """Per area, each figure's row as the page writes it: label -> [本季度, 上季度, 环比, 去年同期, 同比]. The figure
+    tables are those headed 指标, one per area in the report's order (the versions and confirmations follow)."""
+    tables = []
+    for table in main.get_by_test_id("stTable").all():
+        head = [c.strip() for c in table.locator("thead th").all_inner_texts()]
+        if head and head[0] == zh("report.page.col_figure"):
+            tables.append(table)
+    assert len(tables) == len(AREAS)
     out = {}
-    for area in AREAS:
-        rows = table_rows(area_block(main, area).get_by_test_id("stTable").first)
+    for area, table in zip(AREAS, tables, strict=True):
+        rows = [[c.strip() for c in row.locator("td").all_inner_texts()] for row in table.locator("tbody tr").all()]
         out[area] = {r[0]: [c.replace(WARN, "").strip() for c in r[1:6]] for r in rows}
     return out
 
@@ -218,8 +213,13 @@ def test_a_social_worker_is_ready_for_the_meeting_in_few_clicks(page: Page, tmp_
         expect(main.get_by_text(zh("io.batch.committed", n=6, created=f"{sum(map(len, rows.values())):,}",
                                    updated="0", unchanged="0"))).to_be_visible()
 
-        # The report, published.
+        # The report of the social worker's community, published. The sidebar opens on all communities, and an
+        # account of a community publishes that community's report only: the community is chosen first.
         clicks.click(nav.get_by_role("link", name=zh("nav.report")), "季度汇报")
+        idle(page)
+        clicks.click(page.get_by_test_id("stSidebar").get_by_role("combobox", name=zh("filter.community")), "社区")
+        clicks.click(page.get_by_role("option", name=jd.COMMUNITY_NAME, exact=True), jd.COMMUNITY_NAME)
+        expect(main.get_by_text(zh("report.page.status_draft"))).to_be_visible()
         publish = main.locator(".st-key-report_publish button")
         expect(publish).to_be_visible()
         clicks.click(publish, "发布")
@@ -248,10 +248,12 @@ def test_a_social_worker_is_ready_for_the_meeting_in_few_clicks(page: Page, tmp_
 
         # The slideshow on the projector, stepped through by keyboard.
         page.set_viewport_size({"width": 1280, "height": 720})
-        clicks.click(main.get_by_role("button", name=zh("report.tab.slides")), "幻灯片")
+        picker = main.get_by_test_id("stButtonGroup").first
+        clicks.click(picker.get_by_role("radio", name=zh("report.tab.slides"), exact=True), "幻灯片")
         counter = main.locator(".rs-count")
         slides = 1 + len(AREAS)
         expect(counter).to_contain_text(f"1 / {slides}")
+        page.wait_for_function("() => !!window.__reportSlideKeys")      # the slideshow's keyboard script is in
         for n, area in enumerate(AREAS, start=2):
             page.keyboard.press("ArrowRight")
             expect(counter).to_contain_text(f"{n} / {slides} · {zh(f'report.area.{area}')}")
