@@ -84,9 +84,14 @@ class Stopwatch:
         finally:
             self.left_out += time.monotonic() - at
 
+    laps: list[tuple[str, float]] = field(default_factory=list)
+
     @property
     def seconds(self) -> float:
         return time.monotonic() - self.started - self.left_out
+
+    def lap(self, what: str) -> None:
+        self.laps.append((what, self.seconds))
 
 
 def cli(*args: str, env: dict[str, str]) -> str:
@@ -196,6 +201,7 @@ def test_a_social_worker_is_ready_for_the_meeting_in_few_clicks(page: Page, tmp_
         page.keyboard.type(password)
         clicks.click(main.get_by_role("button", name=zh("auth.sign_in")), "登录")
         expect(nav).to_be_visible()
+        clock.lap("signed in")
 
         # The quarter's six files, imported at once.
         clicks.click(nav.get_by_role("link", name=zh("nav.data_io")), "数据导入导出")
@@ -212,6 +218,7 @@ def test_a_social_worker_is_ready_for_the_meeting_in_few_clicks(page: Page, tmp_
         clicks.click(commit, "全部导入")
         expect(main.get_by_text(zh("io.batch.committed", n=6, created=f"{sum(map(len, rows.values())):,}",
                                    updated="0", unchanged="0"))).to_be_visible()
+        clock.lap("imported")
 
         # The report of the social worker's community, published. The sidebar opens on all communities, and an
         # account of a community publishes that community's report only: the community is chosen first.
@@ -225,6 +232,7 @@ def test_a_social_worker_is_ready_for_the_meeting_in_few_clicks(page: Page, tmp_
         clicks.click(publish, "发布")
         expect(main.get_by_text(zh("report.page.published", version=1))).to_be_visible()
         idle(page)
+        clock.lap("published")
         with clock.aside():
             shown_figures = page_figures(main)
             assert shown_figures["needs"] and shown_figures["requests"]
@@ -239,6 +247,7 @@ def test_a_social_worker_is_ready_for_the_meeting_in_few_clicks(page: Page, tmp_
         with page.expect_download() as pdf:
             clicks.click(main.locator(".st-key-report_pdf button"), "下载 PDF")
         pdf_bytes = Path(pdf.value.path()).read_bytes()
+        clock.lap("handout and PDF")
         with clock.aside():
             assert pdf_bytes.startswith(b"%PDF")
             ARTIFACTS.mkdir(exist_ok=True)
@@ -258,12 +267,14 @@ def test_a_social_worker_is_ready_for_the_meeting_in_few_clicks(page: Page, tmp_
             page.keyboard.press("ArrowRight")
             expect(counter).to_contain_text(f"{n} / {slides} · {zh(f'report.area.{area}')}")
             expect(main.locator(".rs-meta")).to_contain_text(zh("report.slide.version", version=1))
+        clock.lap("last slide")
         seconds = clock.seconds
         idle(page)
         screenshot(page, "journey-last-slide.png", full=False)
 
     print(f"\nmeeting-readiness: {clicks.n} clicks, {seconds:.1f} seconds")
     print(f"  clicks: {' · '.join(clicks.log)}")
+    print(f"  at: {' · '.join(f'{what} {at:.1f} s' for what, at in clock.laps)}")
     print(f"  (the test's own checks took {clock.left_out:.1f} s more)")
     assert clicks.n < MAX_CLICKS
     assert seconds < MAX_SECONDS
