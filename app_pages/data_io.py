@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import loaders, presenters
+from dashboard import loaders, loaders_import, presenters, presenters_import
 from dashboard.access import Action
 from dashboard.excel import annotate
 from dashboard.excel.spec import ENTITIES
@@ -24,8 +24,8 @@ first = next((i for i, e in enumerate(entities) if loaders.can_import(e)), 0)
 entity = st.selectbox(t("io.entity"), entities, index=first, key="io_entity", format_func=entity_labels.get)
 may_import = loaders.can_import(entity)
 may_export = loaders.can(Action.export)
-template_tab, import_tab, export_tab = st.tabs([t("io.tab_template"), t("io.tab_import"), t("io.tab_export")],
-                                               key="io_tab", on_change="rerun")
+template_tab, import_tab, batch_tab, export_tab = st.tabs(
+    [t("io.tab_template"), t("io.tab_import"), t("io.batch.tab"), t("io.tab_export")], key="io_tab", on_change="rerun")
 
 with template_tab:
     st.caption(t("io.template_help"))
@@ -77,6 +77,35 @@ with import_tab:
                     st.rerun()
                 except RuleError as err:
                     st.error(rule_message(err))
+
+with batch_tab:
+    # Every file's data type comes from its header, not from the selectbox above; each is checked and they are
+    # written together in dependency order, all or nothing (dashboard/excel/batch.py).
+    st.caption(t("io.batch.help"))
+    batch_done = st.session_state.get("io_batch_done", 0)
+    files = st.file_uploader(t("io.batch.upload"), type=["xlsx", "xls", "csv"], accept_multiple_files=True,
+                             key="io_batch_upload" + (f"_{batch_done}" if batch_done else ""), help=t("io.upload_help"))
+    if files:
+        uploads = loaders_import.recognise_uploads([(f.name, f.getvalue()) for f in files])
+        preview = loaders_import.check_batch(uploads)
+        st.dataframe(presenters_import.files_frame(preview), hide_index=True, width="stretch")
+        if preview.status == "rejected":
+            st.error(t("io.batch.rejected_note", n=sum(f.status not in ("valid", "committed") for f in preview.files)))
+            st.caption(t("io.batch.errors_title"))
+            st.dataframe(presenters_import.errors_frame(preview), hide_index=True, width="stretch")
+        else:
+            st.info(t("io.batch.valid_note", n=len(preview.files), order=presenters_import.order_text(preview)))
+            if st.button(t("io.batch.commit", n=len(preview.files)), type="primary", key="io_batch_commit"):
+                result = loaders_import.write_batch(uploads)
+                if result.status == "committed":
+                    loaders.flash(t("io.batch.committed", n=len(result.files), created=f"{result.total('created'):,}",
+                                    updated=f"{result.total('updated'):,}",
+                                    unchanged=f"{result.total('unchanged'):,}"))
+                    st.session_state["io_batch_done"] = batch_done + 1
+                    st.rerun()
+                # Someone changed the data between the check and the import: say what the import found now.
+                st.error(t("io.batch.rejected_note", n=sum(f.status != "valid" for f in result.files)))
+                st.dataframe(presenters_import.errors_frame(result), hide_index=True, width="stretch")
 
 with export_tab:
     # Built only while this tab is open: an export of a province's practitioners takes seconds.
