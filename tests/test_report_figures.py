@@ -296,6 +296,17 @@ def test_every_figure_chart_and_area_is_named_shortly_in_both_languages(demo: di
     assert STRINGS["zh"]["report.fig.requests_on_time_rate"] == STRINGS["zh"]["metric.on_time_rate"]
 
 
+def test_needs_satisfaction_is_named_as_the_share_scoring_4_or_5() -> None:
+    """The needs page shows the mean score (满意度（1-5）); the report's figure is the share of feedback scored 4 or
+    5: its label says so (short enough for a slide), and its help tells it from the page's mean."""
+    for lang in ("zh", "en"):
+        table = STRINGS[lang]
+        label, help_text = table["report.fig.needs_satisfaction"], table["report.help.needs_satisfaction"]
+        assert "4–5" in label, (lang, label)
+        assert label != table["metric.satisfaction"] and "1" not in label
+        assert "4" in help_text and "5" in help_text and table["metric.satisfaction"] in help_text, (lang, help_text)
+
+
 # --- a write shows at once ------------------------------------------------------------------------------------------
 
 def test_a_write_changes_the_live_figures(engine: Engine) -> None:
