@@ -42,10 +42,11 @@ class _Area:
         self.people = people
         self.figures: list[Figure] = []
 
-    def number(self, key: str, kind: Kind, values: Mapping[str, int], *, people: bool | None = None) -> None:
+    def number(self, key: str, kind: Kind, values: Mapping[str, int], *, people: bool | None = None,
+               over: str | None = None) -> None:
         v = [int(values.get(x, 0)) if self.present[x] else None for x in self.qs]
         self.figures.append(Figure(key, kind, v[0], v[1], v[2],
-                                   people=self.people if people is None else people))
+                                   people=self.people if people is None else people, over=over))
 
     def rate(self, key: str, rates: Mapping[str, Rate], *, people: bool | None = None) -> None:
         """A share with the count it is over; None (and its base 0) where there is nothing to divide by."""
@@ -130,7 +131,8 @@ def _cooperative(session: Session, community_id: int | None, qs: Quarters) -> Ar
     a.number("revenue", "money", total)
     a.number("profit", "money", {x: total.get(x, 0) - cost.get(x, 0) for x in qs})
     a.number("orders", "count", orders)
-    a.number("paid_to_members", "money", {x: v for x, (v, _) in paid.items()})
+    # one member paid: the amount is their income, hidden with the count (suppress)
+    a.number("paid_to_members", "money", {x: v for x, (v, _) in paid.items()}, over="members_paid")
     a.number("members_paid", "count", {x: n for x, (_, n) in paid.items()}, people=True)
     a.number("fund_spent", "money", fund)
     chart = a.chart("revenue_by_channel", "money", revenue, SalesChannel, total="revenue")

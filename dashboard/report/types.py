@@ -44,6 +44,9 @@ class Figure:
     # Of `hidden`, those hidden only so that a smaller hidden one cannot be worked out from a total (secondary
     # suppression): they are not under the threshold, so they read "withheld" (已隐去), never "<5".
     withheld: tuple[str, ...] = ()
+    # The key of the area's count of people this figure is an amount over (paid_to_members over members_paid): where
+    # that count is hidden, so is this (an amount paid to one member is that member's income). None: over none.
+    over: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,9 +131,21 @@ def _marks(d: dict[str, Any]) -> dict[str, Any]:
     return {**d, "hidden": tuple(d["hidden"]), "withheld": tuple(d.get("withheld", ()))}
 
 
+# Snapshots stored before `Figure.over` existed: the amounts over a count of people the figures had then, so a
+# version published before suppresses as one published now. A figure stored with `over` (null or not) keeps it.
+LEGACY_OVER = {("cooperative", "paid_to_members"): "members_paid"}
+
+
+def _figure(area: str, d: dict[str, Any]) -> Figure:
+    d = _marks(d)
+    if "over" not in d:
+        d["over"] = LEGACY_OVER.get((area, d["key"]))
+    return Figure(**d)
+
+
 def from_json(text: str) -> ReportData:
     d: dict[str, Any] = json.loads(text)
-    areas = [AreaReport(area=a["area"], figures=[Figure(**_marks(f)) for f in a["figures"]],
+    areas = [AreaReport(area=a["area"], figures=[_figure(a["area"], f) for f in a["figures"]],
                         chart=Chart(**{**a["chart"], "points": [Point(**_marks(p)) for p in a["chart"]["points"]]}),
                         has_page=a.get("has_page", True))
              for a in d.pop("areas")]
