@@ -2266,6 +2266,13 @@ STRINGS: dict[str, str] = {
     "report.file.axis.days": "Days",
     "report.file.page": "Page {page} of {pages}",
     "report.file.pdf_failed": "The PDF could not be made: LibreOffice is not installed on the server or the conversion timed out. Download the handout workbook (.xlsx) instead and ask the administrator to check.",
+    # --- report fixdata ---
+    "report.diff.with_side": "{label} ({side})",
+    "report.diff.side.base": "base, this quarter",
+    "report.diff.side.previous": "quarter before",
+    "report.diff.side.previous_base": "base, quarter before",
+    "report.diff.side.year_ago": "a year ago",
+    "report.diff.side.year_ago_base": "base, a year ago",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -2243,6 +2243,13 @@ STRINGS: dict[str, str] = {
     "report.file.axis.days": "天数",
     "report.file.page": "第 {page} 页 / 共 {pages} 页",
     "report.file.pdf_failed": "无法生成 PDF：服务器上的 LibreOffice 没有安装或转换超时。请先下载汇报表（.xlsx），并请管理员检查。",
+    # --- report fixdata ---
+    "report.diff.with_side": "{label}（{side}）",
+    "report.diff.side.base": "本季度基数",
+    "report.diff.side.previous": "上季度",
+    "report.diff.side.previous_base": "上季度基数",
+    "report.diff.side.year_ago": "去年同期",
+    "report.diff.side.year_ago_base": "去年同期基数",
 }
 
 for _enum, _labels in ENUMS.items():

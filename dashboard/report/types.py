@@ -108,8 +108,9 @@ class ReportData:
         raise KeyError(area)
 
     def figure_values(self) -> dict[str, Number | None]:
-        """Every figure's current value by `area.key` (and every chart point's by `area.chart.code`): what a
-        restatement compares, and what "live data changed since publication" looks at."""
+        """Every figure's value for the report's quarter by `area.key` (and every chart point's by
+        `area.chart.code`), the names a restatement's rows go by. What a restatement and "live data changed since
+        publication" compare is more: the quarter before, a year ago and the rates' bases too (report.diff)."""
         out: dict[str, Number | None] = {}
         for a in self.areas:
             for f in a.figures:
