@@ -98,8 +98,8 @@ def _needs(session: Session, community_id: int | None, qs: Quarters) -> AreaRepo
     return AreaReport("needs", a.figures, chart)
 
 
-def _training(session: Session, community_id: int | None, qs: Quarters) -> AreaReport:
-    by_level = q.training_by_level(session, community_id=community_id, quarters=qs)
+def _training(session: Session, community_id: int | None, qs: Quarters, caught_up: bool) -> AreaReport:
+    by_level = q.training_by_level(session, community_id=community_id, quarters=qs, caught_up=caught_up)
 
     def total(name: str) -> dict[str, int]:
         return _by_quarter({k: v[name] for k, v in by_level.items()})
@@ -194,18 +194,25 @@ def report_data(session: Session, *, community_id: int | None, quarter: str, tod
 
     `today` judges what is overdue, as the area pages do: requests still open past their deadline today (of any of
     the three quarters), action items past their due day at the quarter's end (or today in the running quarter).
-    `now` is the cut-off recorded with the figures (UTC; the current time when not given)."""
+    `now` is the cut-off recorded with the figures (UTC; the current time when not given).
+
+    Every figure is read from one state of the database (queries.report.one_state), so a write committed meanwhile
+    is in all of them or in none and each chart adds up to its total, in a transaction that ends here; a session
+    already in a transaction is read in it as it is (its own writes seen)."""
     qs: Quarters = (quarter, previous_quarter(quarter), year_ago_quarter(quarter))
     cut_off = dt.datetime.now(dt.UTC) if now is None else (
         now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC))
-    code, names = _scope(session, community_id)
-    areas = [
-        _needs(session, community_id, qs),
-        _training(session, community_id, qs),
-        _cooperative(session, community_id, qs),
-        _requests(session, community_id, qs, today),
-        _meetings(session, community_id, qs, today),
-    ]
+    if not session.in_transaction():
+        q.catch_up_training(session)
+    with q.one_state(session) as own:
+        code, names = _scope(session, community_id)
+        areas = [
+            _needs(session, community_id, qs),
+            _training(session, community_id, qs, caught_up=own),
+            _cooperative(session, community_id, qs),
+            _requests(session, community_id, qs, today),
+            _meetings(session, community_id, qs, today),
+        ]
     return ReportData(community_id=community_id, community_code=code, community_names=names, quarter=qs[0],
                       previous_quarter=qs[1], year_ago_quarter=qs[2], cut_off=cut_off, areas=areas)
 
