@@ -187,9 +187,13 @@ def suppressed_keys(*reports: ReportData) -> dict[str, str]:
 
 
 def change_label(c: FigureChange) -> str:
-    """A figure's label, or a chart's title and the bar's category (报名人次（按课程级别） · 初级)."""
+    """A figure's label, or a chart's title and the bar's category (报名人次（按课程级别） · 初级); followed by the
+    quarter (or the rate's base) that changed where it is not the report's own value: 收集诉求（上季度）."""
     name = (c.names.get(get_language()) or c.names.get("zh")) if c.names else None
-    return f"{t(c.label_key)} · {name}" if name else t(c.label_key)
+    label = f"{t(c.label_key)} · {name}" if name else t(c.label_key)
+    if c.which == "value":
+        return label
+    return t("report.diff.with_side", label=label, side=t(f"report.diff.side.{c.which}"))
 
 
 def change_cells(c: FigureChange, mark: str | None, min_cell: int | None) -> tuple[str, str, str]:

@@ -180,6 +180,29 @@ def test_a_social_worker_publishes_then_restates_with_a_reason_and_sees_the_diff
     assert history.iloc[0].tolist()[4] == "补录 9 月 30 日的一条需求评估"
 
 
+def test_a_late_entry_in_the_quarter_before_shows_as_changed_and_is_restated(url: str) -> None:
+    """A need back-dated into the quarter before changes every 环比 version 1 shows: the page says the live data
+    changed, the table names the side (上季度), and the restatement is taken (not refused as nothing changed)."""
+    sw, _ = add_user(url, "social_worker", party=PARTY["social_worker"])
+    publish_directly(url, sw)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        person = conn.execute(sa.text("SELECT id FROM practitioner WHERE community_id = :c LIMIT 1"),
+                              {"c": community_id(url)}).scalar_one()
+        fx.need(conn, person, community_id(url), code="N-BACK", identified_on=dt.date(2026, 6, 30), quarter="2026Q2")
+    engine.dispose()
+    at = open_as(url, "social_worker")
+    assert any(t("report.page.live_changed", n="", version=1)[:6] in w.value for w in at.warning)
+    restate = next(e for e in at.expander if e.label == t("report.page.restate_title", version=2))
+    labels = restate.table[0].value.iloc[:, 1].tolist()
+    assert t("report.diff.with_side", label=t("report.fig.needs_identified"),
+             side=t("report.diff.side.previous")) in labels
+    at.text_area(key="report_reason").set_value("补录 6 月 30 日识别的一条需求").run()
+    at.button(key="report_publish").click().run()
+    ok(at)
+    assert any(t("report.page.published", version=2) in s.value for s in at.success)
+
+
 def test_a_publish_after_someone_elses_is_refused_in_words(url: str) -> None:
     at = open_as(url, "social_worker")
     other, _ = add_user(url, "social_worker", party=PARTY["social_worker"])

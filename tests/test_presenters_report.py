@@ -157,6 +157,29 @@ def test_a_restatements_table_keeps_hidden_figures_hidden() -> None:
     assert view.changes_frame(rows).iloc[1].tolist()[2:] == ["2", "3", "+1"]      # nothing hidden: all shown
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_change_in_an_earlier_quarter_says_which_in_the_figure_column(lang: str) -> None:
+    """A late entry in the quarter before (or a year ago) changes a side of the figure, or a rate's base: the row
+    names it beside the figure (the columns stay as they are); this quarter's own change reads as before."""
+    rows = [Change("needs.needs_total", "needs", "report.fig.needs_total", "count", 100, 101, 1, which="previous"),
+            Change("needs.needs_closed_rate", "needs", "report.fig.needs_closed_rate", "count", 40, 41, 1,
+                   which="year_ago_base"),
+            Change("needs.needs_by_category.skills", "needs", "report.chart.needs_by_category", "count", 60, 61, 1,
+                   {"zh": "技能与数字鸿沟", "en": "Skills"}, which="previous"),
+            Change("needs.needs_total", "needs", "report.fig.needs_total", "count", 120, 121, 1)]
+    with use_language(lang):
+        frame = view.changes_frame(rows)
+        labels = frame.iloc[:, 1].tolist()
+        assert labels[0] == t("report.diff.with_side", label=t("report.fig.needs_total"),
+                              side=t("report.diff.side.previous"))
+        assert t("report.diff.side.year_ago_base") in labels[1]
+        assert labels[2].startswith(t("report.chart.needs_by_category") + " · ")
+        assert t("report.diff.side.previous") in labels[2]
+        assert labels[3] == t("report.fig.needs_total")
+        assert frame.iloc[1].tolist()[2:] == ["40", "41", "+1"]
+        assert len(frame.columns) == 5 and len(set(labels)) == 4
+
+
 @dataclass(frozen=True)
 class Confirmation:
     party_kind: str

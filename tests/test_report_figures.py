@@ -17,6 +17,7 @@ from dashboard.queries import Scope, needs_board, overview
 from dashboard.queries import cooperative as coop_queries
 from dashboard.queries import meetings as meeting_queries
 from dashboard.queries import needs as needs_queries
+from dashboard.queries import report as report_queries
 from dashboard.queries.requests import RequestFilters, RequestScope, by_category
 from dashboard.queries.requests import page as requests_page
 from dashboard.queries.training import training_board
@@ -134,6 +135,8 @@ def test_cooperative_is_the_overview_and_the_cooperative_page(demo_engine: Engin
     assert points(data, "cooperative") == {k: v for k, v in channels.items() if v}
     assert data.area("cooperative").chart.kind == "money"
     assert [x.people for x in data.area("cooperative").figures] == [False, False, False, False, True, False]
+    # the amount paid is over the members paid: suppression hides it where they are few (one member's income)
+    assert {x.key: x.over for x in data.area("cooperative").figures if x.over} == {"paid_to_members": "members_paid"}
 
 
 @pytest.mark.parametrize("quarter", QUARTERS)
@@ -296,6 +299,17 @@ def test_every_figure_chart_and_area_is_named_shortly_in_both_languages(demo: di
     assert STRINGS["zh"]["report.fig.requests_on_time_rate"] == STRINGS["zh"]["metric.on_time_rate"]
 
 
+def test_needs_satisfaction_is_named_as_the_share_scoring_4_or_5() -> None:
+    """The needs page shows the mean score (满意度（1-5）); the report's figure is the share of feedback scored 4 or
+    5: its label says so (short enough for a slide), and its help tells it from the page's mean."""
+    for lang in ("zh", "en"):
+        table = STRINGS[lang]
+        label, help_text = table["report.fig.needs_satisfaction"], table["report.help.needs_satisfaction"]
+        assert "4–5" in label, (lang, label)
+        assert label != table["metric.satisfaction"] and "1" not in label
+        assert "4" in help_text and "5" in help_text and table["metric.satisfaction"] in help_text, (lang, help_text)
+
+
 # --- a write shows at once ------------------------------------------------------------------------------------------
 
 def test_a_write_changes_the_live_figures(engine: Engine) -> None:
@@ -325,3 +339,88 @@ def test_a_write_changes_the_live_figures(engine: Engine) -> None:
     assert values(after, "requests")["requests_raised"] == 1
     assert points(after, "requests") == {"sanitation": 1}
     assert values(after, "training")["enrolled"] == 1
+
+
+# --- one consistent state --------------------------------------------------------------------------------------------
+
+def _collect(engine: Engine, category: str, today: dt.date) -> None:
+    """A request collected and committed by another session (request_stats moves with it, as on the page)."""
+    with Session(engine) as other:
+        request_service.collect(other, livestream_code="L1", category=category, description="快递驿站门口堆放",
+                                raised_on=today,
+                                actor=Principal("sw", Role.social_worker), today=today)
+        other.commit()
+
+
+def test_the_figures_are_read_from_one_state_while_another_session_writes(engine: Engine,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """report_data reads in about a dozen statements. A request committed by another session between two of them
+    (after the requests raised, before the chart by category) is in neither: the chart still adds up to its total,
+    and both are the state before the write; the next read has it. On PostgreSQL the reads run in one REPEATABLE
+    READ, READ ONLY transaction, on SQLite in one transaction; either ends with report_data."""
+    today = D(2025, 8, 1)
+    with engine.begin() as conn:
+        c = f.community(conn)
+        f.livestream(conn, c, "L1")
+    for category in ("sanitation", "logistics"):
+        _collect(engine, category, today)
+    real = report_queries.requests_by_category
+    seen: list[tuple[str, str]] = []
+
+    def write_between(session: Session, **kw: Any) -> Any:
+        _collect(engine, "sanitation", today)
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            seen.append((conn.exec_driver_sql("SHOW transaction_isolation").scalar_one(),
+                         conn.exec_driver_sql("SHOW transaction_read_only").scalar_one()))
+        return real(session, **kw)
+
+    monkeypatch.setattr(report_queries, "requests_by_category", write_between)
+    with Session(engine) as s:
+        during = report_data(s, community_id=c, quarter="2025Q3", today=today)
+        raised = values(during, "requests")["requests_raised"]
+        assert (raised, points(during, "requests")) == (2, {"sanitation": 1, "logistics": 1})
+        assert not s.in_transaction()
+    assert seen == ([] if engine.dialect.name == "sqlite" else [("repeatable read", "on")])
+    monkeypatch.undo()
+    after = report(engine, c, "2025Q3", today)
+    assert values(after, "requests")["requests_raised"] == 3 == sum(points(after, "requests").values())
+
+
+def test_training_stats_caught_up_before_the_snapshot_or_counted_in_it(engine: Engine,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The enrolments' summary table is recounted before the transaction (a recount committed inside it would not
+    be seen); an enrolment written after that, before the first read, leaves its pair dirty in the snapshot, and
+    the pair is counted from the enrolments in it instead of from the stale table."""
+    with engine.begin() as conn:
+        c = f.community(conn)
+        p = f.practitioner(conn, c, "P1")
+        course = f.course(conn, c)
+        f.enrolment(conn, course, p, c, "E1", enrolled_on=D(2025, 7, 10), quarter="2025Q3")
+    real = report_queries.catch_up_training
+
+    def catch_up_then_write(session: Session) -> None:
+        real(session)
+        with engine.begin() as conn:
+            f.enrolment(conn, course, f.practitioner(conn, c, "P2"), c, "E2", enrolled_on=D(2025, 7, 11),
+                        quarter="2025Q3")
+
+    monkeypatch.setattr(report_queries, "catch_up_training", catch_up_then_write)
+    data = report(engine, c, "2025Q3", D(2025, 8, 1))
+    assert values(data, "training")["enrolled"] == 2 == sum(points(data, "training").values())
+
+
+def test_a_session_with_its_own_writes_reads_them_and_keeps_its_transaction(engine: Engine) -> None:
+    today = D(2025, 8, 1)
+    with engine.begin() as conn:
+        c = f.community(conn)
+        f.livestream(conn, c, "L1")
+    with Session(engine) as s:
+        request_service.collect(s, livestream_code="L1", category="logistics", description="快递驿站门口堆放",
+                                raised_on=today,
+                                actor=Principal("sw", Role.social_worker), today=today)
+        data = report_data(s, community_id=c, quarter="2025Q3", today=today)
+        assert s.in_transaction()                  # the caller's: not ended by a read
+        assert values(data, "requests")["requests_raised"] == 1 == sum(points(data, "requests").values())
+        s.rollback()
+    assert values(report(engine, c, "2025Q3", today), "requests")["requests_raised"] == 0

@@ -19,7 +19,7 @@ from dashboard.accounts import Principal
 from dashboard.i18n import STRINGS, set_language, t
 from dashboard.queries import audit_log
 from dashboard.queries import report_versions as rv
-from dashboard.report.diff import FigureChange, diff
+from dashboard.report.diff import FigureChange, changes_from_json, changes_to_json, diff
 from dashboard.report.types import AreaReport, Chart, Figure, Point, ReportData, ReportMeta, from_json, to_json
 from dashboard.services import report as svc
 from dashboard.services.errors import RuleError
@@ -247,6 +247,27 @@ def test_nothing_changed_is_no_restatement_but_a_narrative_change_is(town: dict[
     assert json.loads(audit_rows(town["engine"])[-1].after)["narrative_changed"] is True
 
 
+def test_a_late_entry_in_the_quarter_before_is_a_restatement(town: dict[str, Any]) -> None:
+    """Only the quarter before changed (a need back-dated into it): every 环比 the version shows is out of date, so
+    the restatement is taken, and its table says which side changed."""
+    c1 = town["c1"]
+    publish(town, sample(c1), expected=0)
+    base = sample(c1)
+    needs = base.areas[0]
+    late = dataclasses.replace(base, cut_off=CUT_OFF + dt.timedelta(days=1), areas=[
+        dataclasses.replace(needs, figures=[dataclasses.replace(needs.figures[0], previous=101),
+                                            dataclasses.replace(needs.figures[1], previous_base=101)],
+                            chart=dataclasses.replace(needs.chart, points=[
+                                pt("skills", "技能与数字鸿沟", "Skills", 70, 61), needs.chart.points[1]])),
+        *base.areas[1:]])
+    v2 = publish(town, late, expected=1, reason="补录了 3 月底识别的需求", now=LATER)
+    assert [(c.key, c.which, c.old, c.new, c.difference) for c in v2.changes] == [
+        ("needs.needs_total", "previous", 100, 101, 1),
+        ("needs.needs_closed_rate", "previous_base", 100, 101, 1),
+        ("needs.needs_by_category.skills", "previous", 60, 61, 1)]
+    assert json.loads(audit_rows(town["engine"])[-1].after)["changed_figures"] == 3
+
+
 def test_someone_published_meanwhile_is_refused_with_who_and_when(town: dict[str, Any]) -> None:
     c1 = town["c1"]
     publish(town, sample(c1), expected=0)
@@ -439,11 +460,48 @@ def _one(area: str, figures: list[Figure], points: list[Point] | None = None) ->
     (Figure("a", "count", None), Figure("a", "count", 4), [("x.a", None, 4, None)]),
     (Figure("a", "count", 4), Figure("a", "count", None), [("x.a", 4, None, None)]),
     (Figure("a", "days", 4.5), Figure("a", "days", 4), [("x.a", 4.5, 4, -0.5)]),
-    (Figure("a", "count", 3, previous=2), Figure("a", "count", 3, previous=1), []),     # this quarter's values only
+    # the quarter before and a year ago are shown beside it (环比, 同比): a late entry there is a change too
+    (Figure("a", "count", 3, previous=2), Figure("a", "count", 3, previous=1), [("x.a", 2, 1, -1, "previous")]),
+    (Figure("a", "count", 3, year_ago=None), Figure("a", "count", 3, year_ago=4), [("x.a", None, 4, None, "year_ago")]),
 ])
 def test_diff_is_none_aware(old: Figure, new: Figure, expected: list[tuple[Any, ...]]) -> None:
     got = diff(_one("x", [old]), _one("x", [new]))
-    assert [(c.key, c.old, c.new, c.difference) for c in got] == expected
+    assert [(c.key, c.old, c.new, c.difference, c.which) for c in got] == [(*e, "value")[:5] for e in expected]
+
+
+def test_a_late_entry_in_an_earlier_quarter_is_named_with_its_side() -> None:
+    """A back-dated entry in the quarter before changes the 环比 the published report shows, and a year-ago one its
+    同比: each value and each rate's base that differs is a row, saying which quarter (and whether the base)."""
+    names = {"zh": "住房", "en": "Housing"}
+    old = _one("x", [Figure("a", "count", 30, previous=20, year_ago=10),
+                     Figure("r", "rate", 0.5, 0.4, 0.3, base=10, previous_base=10, year_ago_base=10)],
+               [Point("p", names, 5, 4, 3), Point("q", names, 5, None, None)])
+    new = _one("x", [Figure("a", "count", 30, previous=21, year_ago=10),
+                     Figure("r", "rate", 0.5, 0.45, 0.3, base=10, previous_base=11, year_ago_base=12)],
+               [Point("p", names, 5, 5, 3), Point("q", names, 5, None, None),
+                # a category with nothing in the versions before but a late entry a quarter back: no "0" rows
+                Point("n", names, 0, 2, 0)])
+    got = [(c.key, c.which, c.kind, c.old, c.new, c.difference) for c in diff(old, new)]
+    assert got == [
+        ("x.a", "previous", "count", 20, 21, 1),
+        ("x.r", "previous", "rate", 0.4, 0.45, pytest.approx(0.05)),
+        ("x.r", "previous_base", "count", 10, 11, 1),           # a base is a count of its own
+        ("x.r", "year_ago_base", "count", 10, 12, 2),
+        ("x.c.p", "previous", "count", 4, 5, 1),
+        ("x.c.n", "previous", "count", None, 2, None),
+    ]
+    assert all(c.label_key == "report.fig.r" for c in diff(old, new) if c.key == "x.r")
+    # a category gone: only its sides that were not none or 0
+    assert [(c.key, c.which, c.old, c.new) for c in diff(new, old) if c.key == "x.c.n"] == \
+        [("x.c.n", "previous", 2, None)]
+
+
+def test_changes_stored_before_the_side_was_named_read_as_this_quarters() -> None:
+    stored = changes_to_json([FigureChange("x.a", "x", "report.fig.a", "count", 1, 2, 1, which="previous")])
+    assert changes_from_json(stored)[0].which == "previous"
+    old = [{k: v for k, v in row.items() if k != "which"} for row in json.loads(stored)]
+    assert changes_from_json(json.dumps(old)) == [FigureChange("x.a", "x", "report.fig.a", "count", 1, 2, 1)]
+    assert changes_from_json(json.dumps(old))[0].which == "value"
 
 
 def test_diff_follows_the_area_order_then_the_figures_order() -> None:

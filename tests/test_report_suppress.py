@@ -9,7 +9,8 @@ from dataclasses import replace
 import pytest
 
 from dashboard.i18n import use_language
-from dashboard.report.present import figure_text, point_text
+from dashboard.report.compare import change
+from dashboard.report.present import change_text, figure_text, point_text
 from dashboard.report.suppress import SIDES, derivable, suppress
 from dashboard.report.types import AreaReport, Chart, Figure, Point, ReportData
 from tests.report_factories import point, report, requests_area
@@ -84,6 +85,48 @@ def test_a_rate_over_a_hidden_count_of_its_area_is_hidden() -> None:
     assert raised.hidden == ("value",)
     assert rate.hidden == ("value",) and rate.value is None and rate.base is None
     assert rate.year_ago == 0.5 and rate.year_ago_base == 4              # the count it is over is shown then
+
+
+def coop(paid: tuple[int, int, int], members: tuple[int, int, int]) -> AreaReport:
+    """The cooperative's money with the amount paid to members over the members paid (a count of people)."""
+    return AreaReport("cooperative", [
+        Figure("revenue", "money", 1_000_000, 900_000, 800_000),
+        Figure("paid_to_members", "money", *paid, over="members_paid"),
+        Figure("members_paid", "count", *members, people=True),
+    ], Chart("revenue_by_channel", "money", [point("live", "直播", "Livestream", 1_000_000, 900_000, 800_000)],
+             total="revenue"))
+
+
+def test_an_amount_over_a_hidden_count_of_people_is_withheld_with_it() -> None:
+    """Paid to members is money (never small itself), but when 1 to 4 members were paid it tells what they got: one
+    member's income when one was. It goes wherever the members paid are hidden, and reads 已隐去, not "<5"."""
+    got = suppress(report(cooperative=coop((123_400, 700_000, 0), (1, 20, 0))), M).area("cooperative")
+    paid, members = got.figure("paid_to_members"), got.figure("members_paid")
+    assert members.hidden == ("value",)
+    assert (paid.value, paid.previous, paid.year_ago) == (None, 700_000, 0)
+    assert paid.hidden == paid.withheld == ("value",)
+    with use_language("zh"):
+        assert [figure_text(paid, s, min_cell=M) for s in SIDES] == ["已隐去", "¥7,000.00", "¥0.00"]
+        assert change_text(change(paid, "previous"), min_cell=M) == "—"
+    assert got.figure("revenue") == report(cooperative=coop((1, 1, 1), (1, 1, 1))).area("cooperative").figures[0]
+    # each quarter on its own: 3 paid a year ago hides that side only
+    again = suppress(report(cooperative=coop((0, 700_000, 90_000), (0, 20, 3))), M).area("cooperative")
+    assert again.figure("paid_to_members").hidden == ("year_ago",)
+    assert again.figure("paid_to_members").value == 0
+    # five or more paid: the amount is theirs together, and shown
+    shown = suppress(report(cooperative=coop((123_400, 700_000, 0), (5, 20, 0))), M).area("cooperative")
+    assert shown.figure("paid_to_members").hidden == ()
+    assert suppress(suppress(report(cooperative=coop((1, 2, 3), (1, 2, 3))), M), M) == \
+        suppress(report(cooperative=coop((1, 2, 3), (1, 2, 3))), M)
+
+
+def test_a_figure_over_a_withheld_total_goes_with_it() -> None:
+    """`over` names any figure of the area: a total withheld by secondary suppression takes its amounts along."""
+    area = requests_area([4, 4])
+    area = replace(area, figures=[*area.figures, Figure("requests_cost", "money", 8_000, 8_000, 8_000,
+                                                        over="requests_raised")])
+    cost = requests(suppress(report(requests=area), M)).figure("requests_cost")
+    assert cost.hidden == cost.withheld == SIDES and cost.value is None
 
 
 def test_points_of_a_people_chart_are_hidden_per_quarter() -> None:

@@ -2101,7 +2101,7 @@ STRINGS: dict[str, str] = {
     "report.fig.needs_identified": "Needs identified",
     "report.fig.needs_closed": "Needs closed",
     "report.fig.needs_closure_rate": "Loop closure rate",
-    "report.fig.needs_satisfaction": "Needs satisfaction",
+    "report.fig.needs_satisfaction": "Satisfied (scored 4–5)",
     "report.fig.needs_open": "Open at quarter end",
     "report.fig.enrolled": "Enrolments",
     "report.fig.completed": "Completed",
@@ -2136,7 +2136,7 @@ STRINGS: dict[str, str] = {
     "report.help.needs_identified": "Needs identified in the quarter.",
     "report.help.needs_closed": "Needs closed in the quarter (including those identified earlier).",
     "report.help.needs_closure_rate": "Of the needs identified in the quarter, the share closed by the cut-off.",
-    "report.help.needs_satisfaction": "Share of the quarter's professional feedback scored 4 or 5 (of 5).",
+    "report.help.needs_satisfaction": "Share of the quarter's professional feedback scored 4 or 5 (of 5); the needs page's “Satisfaction (1-5)” is the mean score, a different measure.",
     "report.help.needs_open": "Needs identified by the quarter's end and not closed by then.",
     "report.help.enrolled": "Enrolments made in the quarter.",
     "report.help.completed": "Of the quarter's enrolments, those completed.",
@@ -2290,6 +2290,13 @@ STRINGS: dict[str, str] = {
     "io.batch.committed": "Imported {n} files: {created} new, {updated} updated, {unchanged} unchanged.",
     "io.batch.errors_title": "Problems",
     "io.batch.order_sep": " → ",
+    # --- report fixdata ---
+    "report.diff.with_side": "{label} ({side})",
+    "report.diff.side.base": "base, this quarter",
+    "report.diff.side.previous": "quarter before",
+    "report.diff.side.previous_base": "base, quarter before",
+    "report.diff.side.year_ago": "a year ago",
+    "report.diff.side.year_ago_base": "base, a year ago",
 }
 
 for _enum, _labels in ENUMS.items():

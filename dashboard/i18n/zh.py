@@ -2084,7 +2084,7 @@ STRINGS: dict[str, str] = {
     "report.fig.needs_identified": "新识别需求",
     "report.fig.needs_closed": "本季结案",
     "report.fig.needs_closure_rate": "需求闭环率",
-    "report.fig.needs_satisfaction": "需求满意率",
+    "report.fig.needs_satisfaction": "满意（4–5分）",
     "report.fig.needs_open": "季末未结案",
     "report.fig.enrolled": "报名人次",
     "report.fig.completed": "结业人次",
@@ -2119,7 +2119,7 @@ STRINGS: dict[str, str] = {
     "report.help.needs_identified": "本季度识别的需求件数。",
     "report.help.needs_closed": "本季度结案的需求件数（含以前季度识别的）。",
     "report.help.needs_closure_rate": "本季度识别的需求中，截至数据截止时已结案的比例。",
-    "report.help.needs_satisfaction": "本季度专业反馈中满意度为 4 或 5 分（满分 5）的比例。",
+    "report.help.needs_satisfaction": "本季度专业反馈中满意度为 4 或 5 分（满分 5）的占比；需求评估页的「满意度（1-5）」是平均分，与此不同。",
     "report.help.needs_open": "截至季度末已识别、尚未结案的需求件数。",
     "report.help.enrolled": "本季度报名的人次。",
     "report.help.completed": "本季度报名者中结业的人次。",
@@ -2267,6 +2267,13 @@ STRINGS: dict[str, str] = {
     "io.batch.committed": "已导入 {n} 个文件：新增 {created}，更新 {updated}，未变 {unchanged}。",
     "io.batch.errors_title": "问题清单",
     "io.batch.order_sep": " → ",
+    # --- report fixdata ---
+    "report.diff.with_side": "{label}（{side}）",
+    "report.diff.side.base": "本季度基数",
+    "report.diff.side.previous": "上季度",
+    "report.diff.side.previous_base": "上季度基数",
+    "report.diff.side.year_ago": "去年同期",
+    "report.diff.side.year_ago_base": "去年同期基数",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -4,11 +4,13 @@ CASE column per quarter where a figure is not bound to the rows' own quarter).
 
 Every function takes the three quarters and returns plain numbers per quarter (and per category for the charts);
 dashboard/report/figures.py turns them into the report's figures. Where an area keeps a summary table (requests:
-request_stats, training: training_stats) the count is read from it, as the area's page reads it.
+request_stats, training: training_stats) the count is read from it, as the area's page reads it. `one_state` holds
+the dozen statements to one state of the database, so a write committed meanwhile is in all of them or in none.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +80,37 @@ def _sum(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     return sa.func.coalesce(sa.func.sum(column), 0)
 
 
+@contextmanager
+def one_state(session: Session) -> Iterator[bool]:
+    """Every read of the block from one state of the database: on PostgreSQL a REPEATABLE READ, READ ONLY
+    transaction (one snapshot for all statements; at the default READ COMMITTED each statement sees what was
+    committed before it, and a chart read after a write would not add up to a total read before it); on SQLite one
+    deferred transaction (in WAL mode its first read fixes what the rest see). It ends with the block: nothing was
+    written. Yields False, changing nothing, when the session is in a transaction already: the caller's, whose own
+    uncommitted writes the reads must see."""
+    if session.in_transaction():
+        yield False
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")       # pysqlite begins only before a write: each SELECT would stand alone
+    try:
+        yield True
+    finally:
+        session.rollback()
+
+
+def catch_up_training(session: Session) -> None:
+    """Recount training_stats' dirty pairs (in a transaction of their own) before `one_state` begins: a recount
+    committed after the snapshot was taken would not be seen in it."""
+    engine = session.get_bind()
+    assert isinstance(engine, sa.Engine)
+    with engine.connect() as conn:
+        ts.catch_up(engine, conn)
+
+
 def community_name(session: Session, community_id: int) -> tuple[str, str] | None:
     """(code, name) of the community, None if there is none with that id."""
     row = session.execute(sa.select(COMMUNITY.c.code, COMMUNITY.c.name).where(COMMUNITY.c.id == community_id)).first()
@@ -138,14 +171,24 @@ def needs_counts(session: Session, *, community_id: int | None, quarters: Sequen
 TRAINING = ("enrolled", "completed", "certified", "m3_reached", "m3_employed")
 
 
-def training_by_level(session: Session, *, community_id: int | None, quarters: Sequence[str]) -> dict[
-        tuple[str, str], dict[str, int]]:
+def _stats_current(session: Session, community_id: int | None, quarters: Sequence[str]) -> bool:
+    """No (community, quarter) pair of the scope is marked dirty: training_stats holds them as the enrolments do."""
+    dirty = sa.select(ts.DIRTY.c.quarter).where(ts.DIRTY.c.quarter.in_(quarters),
+                                                *_community(ts.DIRTY.c.community_id, community_id)).limit(1)
+    return session.execute(dirty).first() is None
+
+
+def training_by_level(session: Session, *, community_id: int | None, quarters: Sequence[str],
+                      caught_up: bool = False) -> dict[tuple[str, str], dict[str, int]]:
     """The 培训成效 funnel's counts the report shows (TRAINING) per enrolment quarter and course level, as the page
     counts them (training_board): summed from training_stats once it has caught up with the latest writes, or
-    counted from the enrolments and their follow-ups when its lock cannot be had."""
+    counted from the enrolments and their follow-ups when its lock cannot be had. `caught_up`: the caller recounted
+    it before its snapshot began (catch_up_training); a pair of the scope still dirty in the snapshot (written
+    since) is then counted from the enrolments in it, not caught up (the recount would not be seen)."""
     engine = session.get_bind()
     assert isinstance(engine, sa.Engine)
-    if ts.catch_up(engine, session.connection()):
+    kept = _stats_current(session, community_id, quarters) if caught_up else ts.catch_up(engine, session.connection())
+    if kept:
         s = ts.STATS
         keys: tuple[sa.ColumnElement[Any], ...] = (s.c.quarter, COURSE.c.level)
         stmt = (sa.select(*keys, *(_sum(s.c[n]) for n in TRAINING))

@@ -1,22 +1,30 @@
-"""A restatement's table: every figure and chart point of the quarter whose value differs between two versions.
+"""A restatement's table: every figure and chart point whose number differs between two versions of a quarter.
 
 Pure functions on `ReportData`, below both the publishing service (which stores the table with the new version) and
-the version queries (which read it back), so neither imports the other. What is compared is what
-`ReportData.figure_values` names: each figure's and each chart point's value for the report's own quarter.
+the version queries (which read it back), so neither imports the other. What is compared is everything the report
+shows of a figure: its value for the report's quarter, for the quarter before (环比) and a year ago (同比), and a
+rate's base on each side (the small-base warning reads them); of a chart point its three bars. A late entry in an
+earlier quarter changes the 环比 or 同比 a published version shows as much as one in the quarter itself.
 """
 
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dashboard.report.types import AREAS, Kind, Number, ReportData
+from dashboard.report.types import AREAS, Figure, Kind, Number, Point, ReportData
+
+# What a row compares, in the order a figure's rows follow each other: each quarter's value, then its base.
+SIDES = ("value", "base", "previous", "previous_base", "year_ago", "year_ago_base")
+POINT_SIDES = ("value", "previous", "year_ago")
 
 
 @dataclass(frozen=True)
 class FigureChange:
-    """One figure or chart point that changed: `key` as in `figure_values` ("needs.total",
+    """One figure or chart point whose number changed: `key` as in `ReportData.figure_values` ("needs.total",
     "requests.by_category.housing"); `label_key` its i18n label (`report.fig.<key>`, or `report.chart.<key>` for a
-    point, whose category then reads from `names`). `difference` is new − old (in points for a rate: 0.02 = 2
+    point, whose category then reads from `names`). `which` says what changed: "value" (the report's quarter),
+    "previous", "year_ago", or a rate's "base", "previous_base", "year_ago_base". `kind` is how old and new read:
+    the figure's (the chart's), or "count" for a base. `difference` is new − old (in points for a rate: 0.02 = 2
     points), None when either side has no figure."""
     key: str
     area: str
@@ -26,16 +34,39 @@ class FigureChange:
     new: Number | None
     difference: Number | None
     names: dict[str, str] = field(default_factory=dict)     # a chart point's category per language; {} for a figure
+    which: str = "value"                                    # rows stored before it existed are the quarter's own
 
 
-def _entries(data: ReportData) -> dict[str, list[tuple[str, str, Kind, Number | None, dict[str, str]]]]:
-    """Per area, in the report's order: (key, label_key, kind, value, names) of each figure, then each point."""
-    out: dict[str, list[tuple[str, str, Kind, Number | None, dict[str, str]]]] = {}
+@dataclass(frozen=True)
+class _Entry:
+    key: str
+    which: str
+    label_key: str
+    kind: Kind
+    value: Number | None
+    names: dict[str, str]
+    point: bool
+
+
+def _figure_entries(area: str, f: Figure) -> list[_Entry]:
+    return [_Entry(f"{area}.{f.key}", which, f"report.fig.{f.key}", "count" if which.endswith("base") else f.kind,
+                   getattr(f, which), {}, False) for which in SIDES]
+
+
+def _point_entries(area: str, chart_key: str, kind: Kind, p: Point) -> list[_Entry]:
+    return [_Entry(f"{area}.{chart_key}.{p.code}", which, f"report.chart.{chart_key}", kind, getattr(p, which),
+                   dict(p.names), True) for which in POINT_SIDES]
+
+
+def _entries(data: ReportData) -> dict[str, list[_Entry]]:
+    """Per area, in the report's order: each figure's sides, then each chart point's."""
+    out: dict[str, list[_Entry]] = {}
     for a in data.areas:
         rows = out.setdefault(a.area, [])
-        rows.extend((f"{a.area}.{f.key}", f"report.fig.{f.key}", f.kind, f.value, {}) for f in a.figures)
-        rows.extend((f"{a.area}.{a.chart.key}.{p.code}", f"report.chart.{a.chart.key}", a.chart.kind, p.value,
-                     dict(p.names)) for p in a.chart.points)
+        for f in a.figures:
+            rows.extend(_figure_entries(a.area, f))
+        for p in a.chart.points:
+            rows.extend(_point_entries(a.area, a.chart.key, a.chart.kind, p))
     return out
 
 
@@ -47,26 +78,37 @@ def _difference(old: Number | None, new: Number | None) -> Number | None:
     return float(new) - float(old)
 
 
+def _nothing(e: _Entry) -> bool:
+    """What one version shows where the other has no such figure or point: none, or for a chart point 0 too (a
+    chart has a bar for a category with something in one of its three quarters, so a missing one had 0 in each)."""
+    return e.value is None or (e.point and e.value == 0)
+
+
 def diff(old: ReportData, new: ReportData) -> list[FigureChange]:
-    """The figures and chart points whose value differs, ordered by area (AREAS) and then as the new version shows
-    them; one that only the old version had (a category gone) follows its area's others, with new None."""
+    """The figures and chart points whose numbers differ, ordered by area (AREAS) and then as the new version shows
+    them (a figure's sides in SIDES order); one that only the old version had (a category gone) follows its area's
+    others, with new None."""
     before, after = _entries(old), _entries(new)
     areas = dict.fromkeys([*(a for a in AREAS if a in before or a in after), *after, *before])
     out: list[FigureChange] = []
+
+    def row(area: str, e: _Entry, was: Number | None, now: Number | None) -> FigureChange:
+        return FigureChange(e.key, area, e.label_key, e.kind, was, now, _difference(was, now), e.names, e.which)
+
     for area in areas:
-        old_rows = {r[0]: r for r in before.get(area, [])}
-        new_keys: set[str] = set()
-        for key, label_key, kind, value, names in after.get(area, []):
-            new_keys.add(key)
-            was = old_rows[key][3] if key in old_rows else None
-            if key not in old_rows and value is None:
-                continue
-            if key in old_rows and _same(was, value):
-                continue
-            out.append(FigureChange(key, area, label_key, kind, was, value, _difference(was, value), names))
-        for key, label_key, kind, value, names in before.get(area, []):
-            if key not in new_keys and value is not None:
-                out.append(FigureChange(key, area, label_key, kind, value, None, None, names))
+        old_rows = {(e.key, e.which): e for e in before.get(area, [])}
+        new_keys: set[tuple[str, str]] = set()
+        for e in after.get(area, []):
+            new_keys.add((e.key, e.which))
+            was = old_rows.get((e.key, e.which))
+            if was is None:
+                if not _nothing(e):
+                    out.append(row(area, e, None, e.value))
+            elif not _same(was.value, e.value):
+                out.append(row(area, e, was.value, e.value))
+        for e in before.get(area, []):
+            if (e.key, e.which) not in new_keys and not _nothing(e):
+                out.append(row(area, e, e.value, None))
     return out
 
 

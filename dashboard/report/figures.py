@@ -42,10 +42,11 @@ class _Area:
         self.people = people
         self.figures: list[Figure] = []
 
-    def number(self, key: str, kind: Kind, values: Mapping[str, int], *, people: bool | None = None) -> None:
+    def number(self, key: str, kind: Kind, values: Mapping[str, int], *, people: bool | None = None,
+               over: str | None = None) -> None:
         v = [int(values.get(x, 0)) if self.present[x] else None for x in self.qs]
         self.figures.append(Figure(key, kind, v[0], v[1], v[2],
-                                   people=self.people if people is None else people))
+                                   people=self.people if people is None else people, over=over))
 
     def rate(self, key: str, rates: Mapping[str, Rate], *, people: bool | None = None) -> None:
         """A share with the count it is over; None (and its base 0) where there is nothing to divide by."""
@@ -97,8 +98,8 @@ def _needs(session: Session, community_id: int | None, qs: Quarters) -> AreaRepo
     return AreaReport("needs", a.figures, chart)
 
 
-def _training(session: Session, community_id: int | None, qs: Quarters) -> AreaReport:
-    by_level = q.training_by_level(session, community_id=community_id, quarters=qs)
+def _training(session: Session, community_id: int | None, qs: Quarters, caught_up: bool) -> AreaReport:
+    by_level = q.training_by_level(session, community_id=community_id, quarters=qs, caught_up=caught_up)
 
     def total(name: str) -> dict[str, int]:
         return _by_quarter({k: v[name] for k, v in by_level.items()})
@@ -130,7 +131,8 @@ def _cooperative(session: Session, community_id: int | None, qs: Quarters) -> Ar
     a.number("revenue", "money", total)
     a.number("profit", "money", {x: total.get(x, 0) - cost.get(x, 0) for x in qs})
     a.number("orders", "count", orders)
-    a.number("paid_to_members", "money", {x: v for x, (v, _) in paid.items()})
+    # one member paid: the amount is their income, hidden with the count (suppress)
+    a.number("paid_to_members", "money", {x: v for x, (v, _) in paid.items()}, over="members_paid")
     a.number("members_paid", "count", {x: n for x, (_, n) in paid.items()}, people=True)
     a.number("fund_spent", "money", fund)
     chart = a.chart("revenue_by_channel", "money", revenue, SalesChannel, total="revenue")
@@ -192,18 +194,25 @@ def report_data(session: Session, *, community_id: int | None, quarter: str, tod
 
     `today` judges what is overdue, as the area pages do: requests still open past their deadline today (of any of
     the three quarters), action items past their due day at the quarter's end (or today in the running quarter).
-    `now` is the cut-off recorded with the figures (UTC; the current time when not given)."""
+    `now` is the cut-off recorded with the figures (UTC; the current time when not given).
+
+    Every figure is read from one state of the database (queries.report.one_state), so a write committed meanwhile
+    is in all of them or in none and each chart adds up to its total, in a transaction that ends here; a session
+    already in a transaction is read in it as it is (its own writes seen)."""
     qs: Quarters = (quarter, previous_quarter(quarter), year_ago_quarter(quarter))
     cut_off = dt.datetime.now(dt.UTC) if now is None else (
         now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC))
-    code, names = _scope(session, community_id)
-    areas = [
-        _needs(session, community_id, qs),
-        _training(session, community_id, qs),
-        _cooperative(session, community_id, qs),
-        _requests(session, community_id, qs, today),
-        _meetings(session, community_id, qs, today),
-    ]
+    if not session.in_transaction():
+        q.catch_up_training(session)
+    with q.one_state(session) as own:
+        code, names = _scope(session, community_id)
+        areas = [
+            _needs(session, community_id, qs),
+            _training(session, community_id, qs, caught_up=own),
+            _cooperative(session, community_id, qs),
+            _requests(session, community_id, qs, today),
+            _meetings(session, community_id, qs, today),
+        ]
     return ReportData(community_id=community_id, community_code=code, community_names=names, quarter=qs[0],
                       previous_quarter=qs[1], year_ago_quarter=qs[2], cut_off=cut_off, areas=areas)
 

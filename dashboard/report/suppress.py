@@ -4,7 +4,9 @@ The rules of the needs and training pages (presenters_needs, presenters_training
 - Primary: a people figure or chart point over 1 to min_cell-1 people is hidden; 0 is shown (it names nobody). A
   count is judged by its value; a rate by its base and by the people it counts (value × base, as the training page's
   rate cells); a figure of another kind by its base where it has one. Each of the three quarters on its own.
-- A rate taken over a hidden count of its area is hidden too: its base would give the count away.
+- A rate taken over a hidden count of its area is hidden too: its base would give the count away. So is a figure
+  that names the count it is over (`Figure.over`: the amount paid to members over the members paid, which for one
+  member is their income); not small itself, it reads "withheld" (a rate "<5", as the rates above).
 - Secondary: where a chart's points add up to a figure that is shown (`Chart.total`), hidden points could be worked
   out as the total minus the rest. Points are withheld, the smallest first (never a 0, which protects nothing),
   until no hidden point can be pinned down; if none is left to withhold, the total is. A hidden total needs none.
@@ -33,11 +35,11 @@ def small(n: Number | None, min_cell: int) -> bool:
 
 def _area(a: AreaReport, min_cell: int) -> AreaReport:
     figures = [_primary_figure(f, min_cell) for f in a.figures]
-    figures = _rates_over_hidden_counts(a.figures, figures)
+    figures = _over_hidden_counts(a.figures, figures)
     chart = _primary_chart(a.chart, min_cell)
     for side in SIDES:
         figures, chart = _secondary(figures, chart, side, min_cell)
-    figures = _rates_over_hidden_counts(a.figures, figures)       # a total withheld above hides its rates too
+    figures = _over_hidden_counts(a.figures, figures)       # a total withheld above hides what is over it too
     return replace(a, figures=figures, chart=chart)
 
 
@@ -71,14 +73,20 @@ def _primary_figure(f: Figure, min_cell: int) -> Figure:
     return f
 
 
-def _rates_over_hidden_counts(before: list[Figure], after: list[Figure]) -> list[Figure]:
-    """Rates whose base is the value of a count of the area that is now hidden: hidden as well."""
+def _over_hidden_counts(before: list[Figure], after: list[Figure]) -> list[Figure]:
+    """Figures over a count of the area that is now hidden, hidden as well: rates whose base is the count's value,
+    and any figure naming it as `over` (withheld, unless a rate)."""
     out = list(after)
     for side in SIDES:
         gone = {getattr(b, side) for b, f in zip(before, after, strict=True)
                 if f.kind == "count" and side in f.hidden and getattr(b, side) is not None}
+        named = {f.key for f in after if side in f.hidden}
         for i, f in enumerate(out):
-            if f.kind == "rate" and side not in f.hidden and getattr(f, BASES[side]) in gone:
+            if side in f.hidden:
+                continue
+            if f.over is not None and f.over in named:
+                out[i] = _hide(f, side, withheld=f.kind != "rate")
+            elif f.kind == "rate" and getattr(f, BASES[side]) in gone:
                 out[i] = _hide(f, side)
     return out
 

@@ -44,6 +44,9 @@ class Figure:
     # Of `hidden`, those hidden only so that a smaller hidden one cannot be worked out from a total (secondary
     # suppression): they are not under the threshold, so they read "withheld" (已隐去), never "<5".
     withheld: tuple[str, ...] = ()
+    # The key of the area's count of people this figure is an amount over (paid_to_members over members_paid): where
+    # that count is hidden, so is this (an amount paid to one member is that member's income). None: over none.
+    over: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,9 @@ class ReportData:
         raise KeyError(area)
 
     def figure_values(self) -> dict[str, Number | None]:
-        """Every figure's current value by `area.key` (and every chart point's by `area.chart.code`): what a
-        restatement compares, and what "live data changed since publication" looks at."""
+        """Every figure's value for the report's quarter by `area.key` (and every chart point's by
+        `area.chart.code`), the names a restatement's rows go by. What a restatement and "live data changed since
+        publication" compare is more: the quarter before, a year ago and the rates' bases too (report.diff)."""
         out: dict[str, Number | None] = {}
         for a in self.areas:
             for f in a.figures:
@@ -128,9 +132,21 @@ def _marks(d: dict[str, Any]) -> dict[str, Any]:
     return {**d, "hidden": tuple(d["hidden"]), "withheld": tuple(d.get("withheld", ()))}
 
 
+# Snapshots stored before `Figure.over` existed: the amounts over a count of people the figures had then, so a
+# version published before suppresses as one published now. A figure stored with `over` (null or not) keeps it.
+LEGACY_OVER = {("cooperative", "paid_to_members"): "members_paid"}
+
+
+def _figure(area: str, d: dict[str, Any]) -> Figure:
+    d = _marks(d)
+    if "over" not in d:
+        d["over"] = LEGACY_OVER.get((area, d["key"]))
+    return Figure(**d)
+
+
 def from_json(text: str) -> ReportData:
     d: dict[str, Any] = json.loads(text)
-    areas = [AreaReport(area=a["area"], figures=[Figure(**_marks(f)) for f in a["figures"]],
+    areas = [AreaReport(area=a["area"], figures=[_figure(a["area"], f) for f in a["figures"]],
                         chart=Chart(**{**a["chart"], "points": [Point(**_marks(p)) for p in a["chart"]["points"]]}),
                         has_page=a.get("has_page", True))
              for a in d.pop("areas")]
