@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from dashboard.i18n import STRINGS
 from dashboard.report.types import AREAS, AreaReport, Chart, Figure, Point, ReportData, ReportMeta
@@ -65,8 +66,8 @@ def labels() -> Iterator[None]:
 
 
 def p(code: str, zh: str, en: str, value: int | float | None, previous: int | float | None = None,
-      year_ago: int | float | None = None, hidden: tuple[str, ...] = ()) -> Point:
-    return Point(code, {"zh": zh, "en": en}, value, previous, year_ago, hidden)
+      year_ago: int | float | None = None, hidden: tuple[str, ...] = (), withheld: tuple[str, ...] = ()) -> Point:
+    return Point(code, {"zh": zh, "en": en}, value, previous, year_ago, hidden, withheld)
 
 
 def areas() -> list[AreaReport]:
@@ -120,6 +121,24 @@ def report(*, community: bool = True) -> ReportData:
     return ReportData(community_id=1 if community else None, community_code="GA" if community else None,
                       community_names=names, quarter="2026Q3", previous_quarter="2026Q2",
                       year_ago_quarter="2025Q3", cut_off=CUT_OFF, areas=areas())
+
+
+def withheld_report() -> ReportData:
+    """The report with training as secondary suppression leaves it (suppress(..., 5) of 12/38/4 enrolled by level
+    over a total of 54): the 4 is under the threshold ("<5"), and the smallest other bar on each side is withheld
+    (已隐去) so that the total minus the rest does not give the 4 away; a year ago the total itself is withheld."""
+    base = report()
+    training = AreaReport("training", [
+        Figure("enrolled", "count", 54, 18, None, people=True, hidden=("year_ago",), withheld=("year_ago",)),
+        Figure("completion_rate", "rate", 0.75, 0.6667, None, base=54, previous_base=18, people=True,
+               hidden=("year_ago",)),
+    ], Chart("enrolled_by_level", "count", [
+        p("basic", "初级", "Basic", None, 10, 20, hidden=("value",), withheld=("value",)),
+        p("middle", "中级", "Intermediate", 38, None, None, hidden=("previous", "year_ago"),
+          withheld=("previous", "year_ago")),
+        p("advanced", "高级", "Advanced", None, None, None, hidden=("value", "previous", "year_ago"))],
+        total="enrolled", people=True))
+    return replace(base, areas=[training if a.area == "training" else a for a in base.areas])
 
 
 NARRATIVE = {

@@ -20,7 +20,7 @@ from dashboard.report.compare import change
 from dashboard.report.handout import handout_xlsx, number_formats, sheet_name
 from dashboard.report.present import change_text, figure_text
 from dashboard.report.types import Figure, ReportData, ReportMeta
-from tests.report_samples import DRAFT, NARRATIVE, RESTATED, labels, report
+from tests.report_samples import DRAFT, NARRATIVE, RESTATED, labels, report, withheld_report
 
 needs_lo = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 AREA_SHEETS = {"zh": ["需求评估", "培训成效", "合作社分配", "直播治理诉求", "四方联席会议"],
@@ -171,6 +171,34 @@ def test_hidden_figures_read_lt5_and_small_bases_are_noted() -> None:
     assert needs["需求评估数"][5] == "新增"                               # from 0 a year ago
     chart = [[c.value for c in row[:4]] for row in wb["需求评估"].iter_rows() if row[0].value == "社会支持网络"]
     assert chart == [["社会支持网络", "<5", 9, "<5"]]
+
+
+@pytest.mark.parametrize(("lang", "withheld", "sheet", "cover_sheet"), [
+    ("zh", "已隐去", "培训成效", "封面"), ("en", "withheld", "Training", "Cover")])
+def test_withheld_points_and_figures_read_withheld_not_lt5(lang: str, withheld: str, sheet: str,
+                                                           cover_sheet: str) -> None:
+    """Secondary suppression hides a bar of 38 (and a total) only so that the 4 beside it cannot be worked out: it is
+    not fewer than 5, so it reads 已隐去 as on the page, and the files say what that means."""
+    data = withheld_report()
+    wb = book(build(lang, RESTATED, data))
+    ws = wb[sheet]
+    with use_language(lang):
+        levels = [p.names[lang] for p in data.area("training").chart.points]
+        bars = {row[0].value: [c.value for c in row[1:4]] for row in ws.iter_rows() if row[0].value in levels}
+        assert bars == {levels[0]: [withheld, 10, 20], levels[1]: [38, withheld, withheld],
+                        levels[2]: ["<5", "<5", "<5"]}
+        enrolled = figure_rows(ws, lang)[0]
+        assert [c.value for c in enrolled[:6]] == [t("report.fig.enrolled"), 54, 18, 2, withheld, "—"]
+        remarks = [str(c.value) for row in ws.iter_rows() for c in row[:1] if c.value]
+        assert t("report.file.chart_withheld", mark=withheld) in remarks
+        notes = [str(row[1].value) for row in wb[cover_sheet].iter_rows(max_col=2) if row[1].value]
+        assert t("report.file.withheld_note", mark=withheld, n=5) in notes
+
+
+def test_a_report_with_nothing_withheld_does_not_explain_withheld() -> None:
+    wb = book(build("zh"))
+    texts = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value]
+    assert not any("已隐去" in x for x in texts)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

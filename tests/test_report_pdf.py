@@ -21,7 +21,7 @@ from dashboard.report.picture import FONT, chart_png, chart_spec, wrap
 from dashboard.report.present import change_text, figure_text
 from dashboard.report.types import ReportMeta
 from dashboard.services.errors import RuleError
-from tests.report_samples import DRAFT, NARRATIVE, RESTATED, labels, long_report, report
+from tests.report_samples import DRAFT, NARRATIVE, RESTATED, labels, long_report, report, withheld_report
 
 HAS_TOOLS = all(shutil.which(x) for x in ("soffice", "pdftotext", "pdffonts", "pdftoppm", "pdfinfo"))
 needs_lo = pytest.mark.skipif(not HAS_TOOLS, reason="LibreOffice or poppler-utils is not installed")
@@ -112,6 +112,34 @@ def test_the_chart_picture_names_the_cjk_font_and_marks_hidden_values() -> None:
         png = chart_png(data.area("training").chart, data, lang="zh", min_cell=5)
         assert png is not None and png.startswith(b"\x89PNG")
         assert chart_png(data.area("meetings").chart, data, lang="zh", min_cell=5) is None
+
+
+def spec_rows(spec: dict) -> list[dict]:
+    return spec["datasets"][next(iter(spec["datasets"]))] if "datasets" in spec else spec["data"]["values"]
+
+
+@pytest.mark.parametrize(("lang", "withheld"), [("zh", "已隐去"), ("en", "withheld")])
+def test_withheld_bars_read_withheld_in_the_picture_and_the_document(lang: str, withheld: str) -> None:
+    """A bar of 38 hidden only so that a total does not give a 4 away is marked 已隐去 at the foot of its place, as on
+    the page; "<5" would say it is fewer than 5."""
+    data = withheld_report()
+    chart = data.area("training").chart
+    with use_language(lang):
+        spec = chart_spec(chart, data, lang=lang, min_cell=5)
+        series = [t(f"report.file.series.{s}", quarter=q) for s, q in
+                  (("value", "2026Q3"), ("previous", "2026Q2"), ("year_ago", "2025Q3"))]
+    marks = {(r["category"], r["series"]): r["mark"] for r in spec_rows(spec) if r["hidden"]}
+    basic, middle, advanced = (p.names[lang] for p in chart.points)
+    assert marks == {(basic, series[0]): withheld, (middle, series[1]): withheld, (middle, series[2]): withheld,
+                     (advanced, series[0]): "<5", (advanced, series[1]): "<5", (advanced, series[2]): "<5"}
+    assert all(r["plot"] == 0.0 for r in spec_rows(spec) if r["hidden"])      # at zero, its mark above the axis
+    doc = docx(lang, RESTATED, data)
+    table = doc.tables[1]
+    assert [c.text for c in table.rows[1].cells[:6]][4] == withheld            # the total withheld a year ago
+    texts = [p.text for p in doc.paragraphs]
+    with use_language(lang):
+        assert t("report.file.chart_withheld", mark=withheld) in texts
+        assert t("report.file.withheld_note", mark=withheld, n=5) in texts
 
 
 @pytest.mark.parametrize(("name", "units", "lines"), [

@@ -2266,6 +2266,9 @@ STRINGS: dict[str, str] = {
     "report.file.axis.days": "Days",
     "report.file.page": "Page {page} of {pages}",
     "report.file.pdf_failed": "The PDF could not be made: LibreOffice is not installed on the server or the conversion timed out. Download the handout workbook (.xlsx) instead and ask the administrator to check.",
+    # --- report fixfiles ---
+    "report.file.withheld_note": "A \"{mark}\" figure is not under {n} itself: it is hidden so that a figure of fewer than {n} people cannot be worked out from the total minus the rest.",
+    "report.file.chart_withheld": "Categories marked \"{mark}\" are not small: they are hidden so that a small one cannot be worked out from the total.",
 }
 
 for _enum, _labels in ENUMS.items():

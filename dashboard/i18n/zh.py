@@ -2243,6 +2243,9 @@ STRINGS: dict[str, str] = {
     "report.file.axis.days": "天数",
     "report.file.page": "第 {page} 页 / 共 {pages} 页",
     "report.file.pdf_failed": "无法生成 PDF：服务器上的 LibreOffice 没有安装或转换超时。请先下载汇报表（.xlsx），并请管理员检查。",
+    # --- report fixfiles ---
+    "report.file.withheld_note": "“{mark}”的数字本身不少于 {n}，隐去它是为了不能由合计减去其余各项推算出人数少于 {n} 的数字。",
+    "report.file.chart_withheld": "标“{mark}”的类别人数不少，隐去是为了不能由合计推算出人数过少的类别。",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from dashboard.i18n import t
 from dashboard.report.compare import SMALL_BASE, Against, change
-from dashboard.report.types import Figure, ReportData, ReportMeta
+from dashboard.report.types import Chart, Figure, Point, ReportData, ReportMeta
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 COMPARISONS: tuple[tuple[Against, str], ...] = (("previous", "qoq"), ("year_ago", "yoy"))
@@ -52,15 +52,38 @@ def any_hidden(data: ReportData) -> bool:
         p.hidden for a in data.areas for p in a.chart.points)
 
 
+def _small(x: Figure | Point) -> bool:
+    """Hidden as under the threshold ("<5") on some side, not only withheld."""
+    return bool(set(x.hidden) - set(x.withheld))
+
+
+def any_withheld(data: ReportData) -> bool:
+    return any(f.withheld for a in data.areas for f in a.figures) or any(
+        p.withheld for a in data.areas for p in a.chart.points)
+
+
+def chart_remarks(chart: Chart, min_cell: int | None) -> list[str]:
+    """The lines under a chart saying what its "<5" and 已隐去 bars mean (only those it has)."""
+    out = []
+    if any(_small(p) for p in chart.points):
+        out.append(t("report.file.chart_hidden", mark=hidden_mark(min_cell)))
+    if any(p.withheld for p in chart.points):
+        out.append(t("report.file.chart_withheld", mark=t("report.withheld")))
+    return out
+
+
 def hidden_mark(min_cell: int | None) -> str:
     return t("report.hidden", n=min_cell or 5)
 
 
 def notes(data: ReportData, meta: ReportMeta, min_cell: int | None) -> list[str]:
-    """The cover's notes: what a draft is, what "<5" means (only where something is hidden), how changes read."""
+    """The cover's notes: what a draft is, what "<5" and 已隐去 mean (only where something is hidden or withheld),
+    how changes read."""
     out = [t("report.file.draft_note")] if meta.version is None else []
     if any_hidden(data):
         out.append(t("report.file.hidden_note", mark=hidden_mark(min_cell), n=min_cell or 5))
+    if any_withheld(data):
+        out.append(t("report.file.withheld_note", mark=t("report.withheld"), n=min_cell or 5))
     out += [t("report.file.change_note"), t("report.file.small_base_note", n=SMALL_BASE)]
     return out
 

@@ -2,7 +2,8 @@
 cells (numbers with number formats that read as the page writes them) and its chart's table under a native Excel
 column chart, each sheet set up to print on A4 with the community, quarter and version in the header.
 
-The data comes in suppressed already (the caller's `suppress`): a hidden figure is written as the text "<5". The
+The data comes in suppressed already (the caller's `suppress`): a hidden figure is written as the text "<5", one
+withheld by secondary suppression as 已隐去 (present.figure_text / point_text, as the page writes them). The
 narrative is the user's text and is written as a string, never read as a formula.
 """
 
@@ -20,7 +21,7 @@ from dashboard.docx_parts import clean
 from dashboard.i18n import t, use_language
 from dashboard.report import cover
 from dashboard.report.compare import Change, change
-from dashboard.report.present import change_text, figure_text
+from dashboard.report.present import change_text, figure_text, point_text
 from dashboard.report.types import AreaReport, Figure, Kind, Number, Point, ReportData, ReportMeta
 
 # Columns of an area sheet: 指标, 本季度, 上季度, 环比, 去年同期, 同比, 说明 (widths in characters).
@@ -162,7 +163,7 @@ class _Book:
 
     def _value(self, ws: Worksheet, r: int, c: int, f: Figure, which: str) -> None:
         value = getattr(f, which)
-        if which in f.hidden or value is None:
+        if which in f.hidden or which in f.withheld or value is None:
             ws.write_string(r, c, figure_text(f, which, min_cell=self.min_cell), self.f["text"])
         else:
             ws.write_number(r, c, cell_number(f.kind, value), self.num[f.kind])
@@ -177,8 +178,8 @@ class _Book:
 
     def _point(self, ws: Worksheet, r: int, c: int, kind: Kind, p: Point, which: str) -> None:
         value = getattr(p, which)
-        if which in p.hidden:
-            ws.write_string(r, c, cover.hidden_mark(self.min_cell), self.f["text"])
+        if which in p.hidden or which in p.withheld:        # "<5", or 已隐去 where withheld (not small itself)
+            ws.write_string(r, c, point_text(p, kind, which, min_cell=self.min_cell), self.f["text"])
         elif value is None:
             ws.write_blank(r, c, None, self.num[kind])
         else:
@@ -251,10 +252,9 @@ class _Book:
             ws.write_string(r, 0, clean(p.names.get(self.lang) or p.names.get("zh") or p.code), self.f["name"])
             for c, which in enumerate(SERIES, start=1):
                 self._point(ws, r, c, chart.kind, p, which)
-        if any(p.hidden for p in chart.points):
+        for remark in cover.chart_remarks(chart, self.min_cell):
             r += 1
-            ws.write_string(r, 0, t("report.file.chart_hidden", mark=cover.hidden_mark(self.min_cell)),
-                            self.f["remark"])
+            ws.write_string(r, 0, remark, self.f["remark"])
         native = self.wb.add_chart({"type": "column"})      # clustered columns
         name = ws.get_name()
         first, last = head + 1, head + len(chart.points)

@@ -8,7 +8,7 @@ a second renderer with its own fonts and an HTML copy of the report to keep in s
 
 Every page's header names the community, the quarter and the version; each area starts on a new page with its
 title, its narrative, its figures (the table's header repeats where it runs over a page) and its chart as a picture
-(`picture.chart_png`). The data comes in suppressed already: a hidden figure reads "<5".
+(`picture.chart_png`). The data comes in suppressed already: a hidden figure reads "<5", a withheld one 已隐去.
 """
 
 import io
@@ -115,8 +115,8 @@ def _area(doc: Any, a: AreaReport, data: ReportData, narrative: str, lang: str, 
     p.paragraph_format.space_before = Pt(12)
     p.paragraph_format.keep_together = True
     p.add_run().add_picture(io.BytesIO(png), width=Mm(165))
-    if any(pt.hidden for pt in a.chart.points):
-        add_para(doc, t("report.file.chart_hidden", mark=cover.hidden_mark(min_cell)), size=9, grey=True, align=C)
+    for remark in cover.chart_remarks(a.chart, min_cell):
+        add_para(doc, remark, size=9, grey=True, align=C)
 
 
 def report_docx(data: ReportData, narrative: dict[str, str], meta: ReportMeta, *, lang: str,
