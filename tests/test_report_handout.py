@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from dashboard.i18n import t, use_language
 from dashboard.report.compare import change
 from dashboard.report.handout import handout_xlsx, number_formats, sheet_name
-from dashboard.report.present import change_text, figure_text
+from dashboard.report.present import change_text, figure_text, half_up
 from dashboard.report.types import Figure, ReportData, ReportMeta
 from tests.report_samples import DRAFT, NARRATIVE, RESTATED, labels, report, withheld_report
 
@@ -150,10 +150,9 @@ def test_figures_are_typed_cells_equal_to_the_data(lang: str) -> None:
                 if c.hidden or c.value is None:
                     with use_language(lang):
                         assert cell.value == change_text(c, min_cell=5)
-                elif c.kind == "points":
-                    assert cell.value == pytest.approx(c.value * 100)
-                else:
-                    assert cell.value == pytest.approx(c.value)
+                else:       # rounded as change_text rounds it: points as their number, a relative change as a share
+                    shown = Decimal(half_up(abs(c.value) * 100)) * (1 if c.value > 0 else -1)
+                    assert Decimal(repr(cell.value)) == (shown if c.kind == "points" else shown / 100), (f.key, col)
     assert seen > 25
     money = figure_rows(wb[AREA_SHEETS[lang][2]], lang)
     assert money[0][1].value == 1234567.89 and money[1][4].value == 700000.01
@@ -348,6 +347,43 @@ def test_the_areas_come_in_the_reports_order() -> None:
     shuffled = replace(data, areas=[data.area(a) for a in order])
     wb = book(build("en", DRAFT, shuffled))
     assert wb.sheetnames[1:] == ["Livestream requests", "Needs", "Joint meeting", "Cooperative", "Training"]
+
+
+# Changes that round to nothing (±0.0) or to a tenth either way: 2501 against 2500 is +0.04%, which the page writes
+# ±0.0%; 2501 against 2499 is +0.08%, written +0.1%; a rate 0.04 points up reads ±0.0 个百分点.
+NEAR_ZERO = [Figure("requests", "count", 2501, 2500, 2499),
+             Figure("on_time_rate", "rate", 0.5004, 0.5, 0.4992, base=300, previous_base=300, year_ago_base=300),
+             Figure("response_days", "days", 2.499, 2.5, 2.5)]
+
+
+def near_zero_report() -> ReportData:
+    data = report()
+    return replace(data, areas=[replace(a, figures=NEAR_ZERO) if a.area == "requests" else a for a in data.areas])
+
+
+def test_a_change_is_written_rounded_as_the_page_rounds_it() -> None:
+    """The typed change cell holds the change as change_text rounds it (half up to a tenth of a percent or point),
+    so its number format writes the same text: 0.0004 would read +0.0% where the page writes ±0.0%."""
+    wb = book(build("zh", RESTATED, near_zero_report()))
+    rows = {row[0].value: row for row in figure_rows(wb["直播治理诉求"], "zh")}
+    cells = {name: (row[3].value, row[5].value) for name, row in rows.items()}
+    assert cells == {"收集诉求": (0, 0.001), "按期办结率": (0, 0.1), "平均响应时间": (0, 0)}
+    assert all(str(v) != "-0.0" for pair in cells.values() for v in pair)       # no −0 to read as −0.0%
+    with use_language("zh"):
+        assert [change_text(change(f, "previous")) for f in NEAR_ZERO] == ["±0.0%", "±0.0 个百分点", "±0.0%"]
+
+
+@needs_lo
+def test_near_zero_changes_read_the_same_in_libreoffice_as_on_the_page(tmp_path: Path) -> None:
+    source = tmp_path / "handout.xlsx"
+    source.write_bytes(build("zh", RESTATED, near_zero_report()))
+    out = libreoffice(tmp_path, source, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1")
+    rows = {r[0]: r for r in csv.reader((out / "handout-直播治理诉求.csv").read_text(encoding="utf-8").splitlines())
+            if r}
+    with use_language("zh"):
+        for f in NEAR_ZERO:
+            assert [rows[t(f"report.fig.{f.key}")][i] for i in (3, 5)] == [
+                change_text(change(f, "previous")), change_text(change(f, "year_ago"))], f.key
 
 
 @needs_lo

@@ -21,7 +21,7 @@ from dashboard.docx_parts import clean
 from dashboard.i18n import t, use_language
 from dashboard.report import cover
 from dashboard.report.compare import Change, change
-from dashboard.report.present import change_text, figure_text, point_text
+from dashboard.report.present import change_text, figure_text, half_up, point_text
 from dashboard.report.types import AreaReport, Figure, Kind, Number, Point, ReportData, ReportMeta
 
 # Columns of an area sheet: 指标, 本季度, 上季度, 环比, 去年同期, 同比, 说明 (widths in characters).
@@ -75,6 +75,17 @@ def cell_number(kind: Kind, value: Number) -> float | int:
     if kind == "count":
         return int(value)
     return float(value)
+
+
+def change_number(kind: str, value: float) -> float:
+    """The change as change_text writes it: a percent (or points) rounded half up to a tenth, as a share (0.123) or a
+    number of points (2.1). The format's sections pick the sign from the number, so +0.04% must be written as 0 to
+    read ±0.0% (and never −0, which would read −0.0%)."""
+    shown = Decimal(half_up(abs(value) * 100))
+    if shown == 0:
+        return 0.0
+    signed = shown if value > 0 else -shown
+    return float(signed if kind == "points" else signed / 100)
 
 
 def _display_width(text: str) -> int:
@@ -171,10 +182,8 @@ class _Book:
     def _change(self, ws: Worksheet, r: int, c: int, ch: Change) -> None:
         if ch.hidden or ch.value is None:
             ws.write_string(r, c, change_text(ch, min_cell=self.min_cell), self.f["text"])
-        elif ch.kind == "points":       # points as the number of points (2.1), the words in the format
-            ws.write_number(r, c, round(ch.value * 100, 10), self.num["points"])
-        else:
-            ws.write_number(r, c, ch.value, self.num["relative"])
+        else:                           # points as the number of points (2.1), the words in the format
+            ws.write_number(r, c, change_number(ch.kind, ch.value), self.num[ch.kind])
 
     def _point(self, ws: Worksheet, r: int, c: int, kind: Kind, p: Point, which: str) -> None:
         value = getattr(p, which)
