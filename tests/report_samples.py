@@ -157,6 +157,28 @@ NARRATIVE = {
 }
 
 
+LAST_SENTENCE = {"zh": "最后这一句也印在汇报表上。", "en": "This last sentence is printed in the handout too."}
+
+
+def long_paragraph(lang: str, length: int = 4000) -> str:
+    """A narrative paragraph of exactly `length` characters (as long as publishing accepts), of numbered sentences
+    ending in 。 or ； (". " in English) and ending with LAST_SENTENCE."""
+    last = LAST_SENTENCE[lang]
+    out, i = "", 0
+    while True:
+        i += 1
+        if lang == "zh":
+            end = "；" if i % 3 == 0 else "。"
+            sentence = f"第{i}句：本季度共收集诉求四百一十二件，环比增长百分之八点四，按期办结率较上季度有所提高{end}"
+        else:
+            sentence = f"Sentence {i}: this quarter 412 requests were collected, up 8.4% on the quarter before. "
+        if len(out) + len(sentence) + len(last) > length:
+            break
+        out += sentence
+    pad = length - len(out) - len(last)
+    return out + ("补" if lang == "zh" else " ") * pad + last
+
+
 def long_report(n: int = 70) -> ReportData:
     """One area with `n` figures and a long narrative: its table runs over more than one page."""
     rng = random.Random(42)

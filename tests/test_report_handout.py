@@ -20,9 +20,19 @@ from dashboard.report.compare import change
 from dashboard.report.handout import handout_xlsx, number_formats, sheet_name
 from dashboard.report.present import change_text, figure_text, half_up
 from dashboard.report.types import Figure, ReportData, ReportMeta
-from tests.report_samples import DRAFT, NARRATIVE, RESTATED, labels, report, withheld_report
+from tests.report_samples import (
+    DRAFT,
+    LAST_SENTENCE,
+    NARRATIVE,
+    RESTATED,
+    labels,
+    long_paragraph,
+    report,
+    withheld_report,
+)
 
-needs_lo = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+needs_lo = pytest.mark.skipif(not all(shutil.which(x) for x in ("soffice", "pdftotext")),
+                              reason="LibreOffice or poppler-utils is not installed")
 AREA_SHEETS = {"zh": ["需求评估", "培训成效", "合作社分配", "直播治理诉求", "四方联席会议"],
                "en": ["Needs", "Training", "Cooperative", "Livestream requests", "Joint meeting"]}
 
@@ -212,6 +222,61 @@ def test_the_narrative_is_text_even_when_it_starts_with_an_equals_sign(lang: str
     # A narrative of two paragraphs is two rows of text.
     requests = [c.value for row in wb[AREA_SHEETS[lang][3]].iter_rows(min_row=2, max_row=3) for c in row[:1]]
     assert requests == NARRATIVE[lang]["requests"].split("\n")
+
+
+def narrative_rows(ws: Worksheet, lang: str) -> list:
+    """The rows between the area's title and its figures' table: the narrative's."""
+    with use_language(lang):
+        head = t("report.file.col.figure")
+    out = []
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value in (None, head):
+            break
+        out.append(row[0])
+    return out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_long_paragraph_is_split_by_sentence_over_rows_that_hold_it(lang: str) -> None:
+    """Publishing accepts 4,000 characters; one row holds at most 409 pt (about 1,200 Chinese characters), so a
+    long paragraph goes over several rows, each ending where a sentence does."""
+    paragraph = long_paragraph(lang)
+    second = NARRATIVE[lang]["needs"]
+    wb = book(build(lang, narrative={**NARRATIVE[lang], "needs": f"{paragraph}\n{second}"}))
+    ws = wb[AREA_SHEETS[lang][0]]
+    cells = narrative_rows(ws, lang)
+    assert "".join(c.value for c in cells[:-1]) == paragraph and cells[-1].value == second
+    assert len(cells) - 1 >= 3                                      # the long one over three rows at least
+    for c in cells[:-2]:
+        assert c.value.rstrip()[-1] in "。；.", c.value[-20:]
+    for c in cells:
+        height = ws.row_dimensions[c.row].height
+        assert height is not None and height <= 300, c.row          # well under the 409 pt a row can hold
+        assert ws.merged_cells.__contains__(f"A{c.row}") and f"A{c.row}:G{c.row}" in {
+            str(m) for m in ws.merged_cells.ranges}
+
+
+def test_a_sentence_longer_than_a_row_is_split_where_it_must() -> None:
+    words = "无标点的长句" * 500                                       # 3,000 characters with no sentence end
+    wb = book(build("zh", narrative={"needs": words}))
+    cells = narrative_rows(wb["需求评估"], "zh")
+    assert len(cells) > 1 and "".join(c.value for c in cells) == words
+
+
+@needs_lo
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_libreoffices_pdf_of_the_workbook_prints_a_long_narrative_to_its_last_sentence(tmp_path: Path,
+                                                                                        lang: str) -> None:
+    paragraph = long_paragraph(lang)
+    source = tmp_path / "handout.xlsx"
+    source.write_bytes(build(lang, narrative={**NARRATIVE[lang], "needs": paragraph}))
+    pdf = libreoffice(tmp_path, source, "pdf") / "handout.pdf"
+    assert pdf.exists(), "LibreOffice could not convert the workbook"
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
+                                              text=True).stdout)
+    assert re.sub(r"\s+", "", LAST_SENTENCE[lang]) in text
+    numbers = [int(n) for n in re.findall(r"(?:第|Sentence)(\d+)(?:句|:)", text)]
+    assert numbers == list(range(1, max(numbers) + 1)) and max(numbers) > 40      # every sentence, in order
 
 
 def test_the_charts_are_native_excel_charts_over_the_cells() -> None:

@@ -31,6 +31,7 @@ SERIES = ("value", "previous", "year_ago")
 COLOURS = {"value": "#1F4E79", "previous": "#6FA8DC", "year_ago": "#BFBFBF"}
 CHART_HEIGHT = 340          # px: 17 default rows of 20 px
 CHART_ROWS = 18
+ROW_LINES = 12              # a narrative row's most lines (12 × 17 pt; a row holds 409 pt at most)
 _NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -88,8 +89,17 @@ def change_number(kind: str, value: float) -> float:
     return float(signed if kind == "points" else signed / 100)
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+def _char_width(ch: str) -> float:
+    """A character's width in column units (the width of a digit): a Chinese one takes two; a lowercase letter,
+    a space or a stop about 0.85 in Calibri (and in LibreOffice's stand-in), so English rows are not sized a quarter
+    taller than their text (white gaps between a long paragraph's rows); capitals and the rest one."""
+    if unicodedata.east_asian_width(ch) in "WF":
+        return 2
+    return 0.85 if ch.islower() or ch in " .,;:'-()" else 1
+
+
+def _display_width(text: str) -> float:
+    return sum(_char_width(ch) for ch in text)
 
 
 def _lines(text: str, chars: float) -> int:
@@ -99,6 +109,52 @@ def _lines(text: str, chars: float) -> int:
 def _text_height(text: str, chars: float, line_pt: float = 17.0) -> float:
     """A wrapped cell's row height: neither Excel (merged cells) nor LibreOffice (on opening) sizes it to the text."""
     return min(409.0, _lines(text, chars) * line_pt + 4)
+
+
+# A sentence's end: 。；！？ (or their ASCII forms), or a full stop before a space (not the one in 8.4%), with any
+# closing quote or bracket and the spaces after it, so the next row does not start with them.
+_SENTENCE_END = re.compile(r"(?:[。；！？;!?]+|\.(?=\s))[”’」』）)]*\s*")
+_BREAK_AFTER = "，、,：: "
+
+
+def _sentences(text: str) -> list[str]:
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return [text[a:b] for a, b in zip([0, *ends], [*ends, len(text)], strict=True) if b > a]
+
+
+def _cut(text: str, width: float) -> tuple[str, str]:
+    """`text` cut where its first part is at most `width` wide: after the last comma or space that allows, or where
+    the width runs out (a sentence longer than a row)."""
+    used, end = 0.0, 0
+    for i, ch in enumerate(text):
+        used += _char_width(ch)
+        if used > width:
+            break
+        end = i + 1
+    end = max(1, end)
+    soft = max((i + 1 for i in range(end) if text[i] in _BREAK_AFTER), default=0)
+    at = soft if soft > end // 2 else end
+    return text[:at], text[at:]
+
+
+def row_chunks(paragraph: str, chars: float, lines: int = ROW_LINES) -> list[str]:
+    """A paragraph in pieces of at most `lines` wrapped lines of `chars`, each ending where a sentence does where it
+    can, which together are the paragraph. A row holds 409 pt at most, so a paragraph of the 4,000 characters
+    publishing accepts would be cut off in one; rows of a few hundred characters also break across pages."""
+    width = chars * lines
+    pieces: list[str] = []
+    for sentence in _sentences(paragraph):
+        while _display_width(sentence) > width:
+            head, sentence = _cut(sentence, width)
+            pieces.append(head)
+        pieces.append(sentence)
+    out: list[str] = []
+    for piece in pieces:
+        if out and _lines(out[-1] + piece, chars) <= lines:
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out or [""]
 
 
 class _Book:
@@ -205,10 +261,11 @@ class _Book:
         if not a.has_page:
             ws.write_string(r, 0, t("report.file.no_page"), self.f["remark"])
             r += 1
-        for paragraph in clean(narrative).split("\n") if narrative.strip() else []:
+        paragraphs = clean(narrative).split("\n") if narrative.strip() else []
+        for text in (chunk for paragraph in paragraphs for chunk in row_chunks(paragraph, chars)):
             ws.merge_range(r, 0, r, LAST_COL, "", self.f["narrative"])
-            ws.write_string(r, 0, paragraph, self.f["narrative"])
-            ws.set_row(r, _text_height(paragraph, chars))
+            ws.write_string(r, 0, text, self.f["narrative"])
+            ws.set_row(r, _text_height(text, chars))
             r += 1
         r += 1
         header_row = None
