@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from dashboard.i18n import STRINGS
+from dashboard.report.diff import FigureChange
 from dashboard.report.types import AREAS, AreaReport, Chart, Figure, Point, ReportData, ReportMeta
 
 CUT_OFF = dt.datetime(2026, 10, 8, 1, 30, tzinfo=dt.UTC)                # 09:30 in Beijing
@@ -139,6 +140,40 @@ def withheld_report() -> ReportData:
         p("advanced", "高级", "Advanced", None, None, None, hidden=("value", "previous", "year_ago"))],
         total="enrolled", people=True))
     return replace(base, areas=[training if a.area == "training" else a for a in base.areas])
+
+
+# A restatement's table as the caller passes it (dashboard.report.diff.diff of version 1 and 2), and its reason.
+REASON = "补录了 9 月的 12 条需求评估；合作社 9 月销售更正"
+CHANGES = [
+    FigureChange("needs.practitioners", "needs", "report.fig.practitioners", "count", 1990, 2000, 10),
+    FigureChange("needs.needs_closed_rate", "needs", "report.fig.needs_closed_rate", "rate", 0.8, 0.837, 0.037),
+    FigureChange("needs.disabled", "needs", "report.fig.disabled", "count", 6, 3, -3),     # hidden in the data: <5
+    FigureChange("needs.needs_by_category.rights", "needs", "report.chart.needs_by_category", "count", 400, 410, 10,
+                 {"zh": "权益保障", "en": "Rights"}),
+    FigureChange("training.enrolled", "training", "report.fig.enrolled", "count", 3, 24, 21),  # <5 in version 1
+    FigureChange("cooperative.sales", "cooperative", "report.fig.sales", "money", 123_450_000, 123_456_789, 6_789),
+    FigureChange("requests.response_days", "requests", "report.fig.response_days", "days", 2.0, 2.5, 0.5),
+]
+# What the viewer may not see of the version before (presenters_report.suppressed_keys of both versions).
+SUPPRESSED = {"training.enrolled": "hidden"}
+# The table the files show of CHANGES over report() with SUPPRESSED (a header and a row per change).
+RESTATEMENT_ROWS = {
+    "zh": [["领域", "指标", "原数字", "现数字", "差额"],
+           ["需求评估", "从业者人数", "1,990", "2,000", "+10"],
+           ["需求评估", "需求结案率", "80.0%", "83.7%", "+3.7 个百分点"],
+           ["需求评估", "残障从业者", "<5", "<5", "<5"],
+           ["需求评估", "需求类别 · 权益保障", "400", "410", "+10"],
+           ["培训成效", "报名人数", "<5", "<5", "<5"],
+           ["合作社分配", "销售收入", "¥1,234,500.00", "¥1,234,567.89", "+¥67.89"],
+           ["直播治理诉求", "平均响应时间", "2.0 天", "2.5 天", "+0.5 天"]],
+    "en": [["Area", "Figure", "Was", "Now", "Difference"],
+           ["Needs", "Practitioners", "1,990", "2,000", "+10"],
+           ["Needs", "Needs closed", "80.0%", "83.7%", "+3.7 pts"],
+           ["Needs", "Practitioners with a disability", "<5", "<5", "<5"],
+           ["Needs", "Needs by category · Rights", "400", "410", "+10"],
+           ["Training", "Enrolled", "<5", "<5", "<5"],
+           ["Cooperative", "Sales", "¥1,234,500.00", "¥1,234,567.89", "+¥67.89"],
+           ["Livestream requests", "Average response time", "2.0 days", "2.5 days", "+0.5 days"]]}
 
 
 NARRATIVE = {

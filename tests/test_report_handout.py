@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -17,14 +18,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.i18n import t, use_language
 from dashboard.report.compare import change
+from dashboard.report.diff import FigureChange
 from dashboard.report.handout import handout_xlsx, number_formats, sheet_name
 from dashboard.report.present import change_text, figure_text, half_up
 from dashboard.report.types import Figure, ReportData, ReportMeta
 from tests.report_samples import (
+    CHANGES,
     DRAFT,
     LAST_SENTENCE,
     NARRATIVE,
+    REASON,
     RESTATED,
+    RESTATEMENT_ROWS,
+    SUPPRESSED,
     labels,
     long_paragraph,
     report,
@@ -90,6 +96,41 @@ def test_the_cover_says_which_report_version_and_times() -> None:
     # The contents link to the area sheets.
     links = {c.value: c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink}
     assert links == {name: f"'{name}'!A1" for name in AREA_SHEETS["zh"]}
+
+
+def restated_book(lang: str, meta: ReportMeta = RESTATED, changes: Sequence[FigureChange] = CHANGES
+                  ) -> openpyxl.Workbook:
+    return book(handout_xlsx(report(), NARRATIVE[lang], meta, lang=lang, min_cell=5, changes=changes, reason=REASON,
+                             suppressed=SUPPRESSED))
+
+
+@pytest.mark.parametrize(("lang", "sheet", "reason", "heading"), [
+    ("zh", "封面", "修订原因", "与第 1 版相比有 7 项数字不同："),
+    ("en", "Cover", "Reason for restating", "Figures that differ from version 1 (7):")])
+def test_a_restated_versions_cover_gives_the_reason_and_the_changed_figures(lang: str, sheet: str, reason: str,
+                                                                            heading: str) -> None:
+    ws = restated_book(lang)[sheet]
+    rows = [[c.value for c in row[:5]] for row in ws.iter_rows()]
+    facts = {r[0]: r[1] for r in rows if r[0]}
+    assert facts[reason] == REASON
+    start = next(i for i, r in enumerate(rows) if r[0] == heading)
+    table = rows[start + 1:start + 1 + len(RESTATEMENT_ROWS[lang])]
+    assert table == RESTATEMENT_ROWS[lang]
+    assert all(ws.cell(row=start + 2 + i, column=c).data_type == "s" for i in range(8) for c in range(1, 6))
+    assert re.search(r"!\$A\$1:\$E\$\d+$", ws.print_area)                           # the table's columns print
+
+
+def test_a_restatement_without_a_table_or_reason_and_a_first_version_say_nothing_of_one() -> None:
+    first = ReportMeta(version=1, cut_off=RESTATED.cut_off, published_at=RESTATED.published_at, published_by="陈静")
+    for wb in (restated_book("zh", first), book(build("zh", RESTATED))):
+        texts = {str(c.value) for row in wb["封面"].iter_rows() for c in row if c.value}
+        assert "修订原因" not in texts and not any("项数字不同" in x for x in texts)
+
+
+def test_a_restatement_with_a_reason_but_no_table() -> None:
+    ws = restated_book("zh", RESTATED, ())["封面"]
+    texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value]
+    assert "修订原因" in texts and REASON in texts and not any("项数字不同" in x for x in texts)
 
 
 def test_a_draft_in_english_says_it_is_not_published() -> None:

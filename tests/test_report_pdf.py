@@ -21,7 +21,19 @@ from dashboard.report.picture import FONT, chart_png, chart_spec, wrap
 from dashboard.report.present import change_text, figure_text
 from dashboard.report.types import ReportMeta
 from dashboard.services.errors import RuleError
-from tests.report_samples import DRAFT, NARRATIVE, RESTATED, labels, long_report, report, withheld_report
+from tests.report_samples import (
+    CHANGES,
+    DRAFT,
+    NARRATIVE,
+    REASON,
+    RESTATED,
+    RESTATEMENT_ROWS,
+    SUPPRESSED,
+    labels,
+    long_report,
+    report,
+    withheld_report,
+)
 
 HAS_TOOLS = all(shutil.which(x) for x in ("soffice", "pdftotext", "pdffonts", "pdftoppm", "pdfinfo"))
 needs_lo = pytest.mark.skipif(not HAS_TOOLS, reason="LibreOffice or poppler-utils is not installed")
@@ -84,6 +96,39 @@ def test_each_area_has_its_title_narrative_figures_and_chart(lang: str) -> None:
     if lang == "zh":
         assert "2026Q3 本领域没有数据。" in texts
         assert next(r for r in tables[0].rows if r.cells[0].text == "残障从业者").cells[1].text == "<5"
+
+
+def restated_docx(lang: str, meta: ReportMeta = RESTATED) -> DocxDocument:
+    raw = report_pdf_module.report_docx(report(), NARRATIVE[lang], meta, lang=lang, min_cell=5, changes=CHANGES,
+                                        reason=REASON, suppressed=SUPPRESSED)
+    return Document(io.BytesIO(raw))
+
+
+@pytest.mark.parametrize(("lang", "title", "reason", "heading"), [
+    ("zh", "修订说明", "修订原因：", "与第 1 版相比有 7 项数字不同："),
+    ("en", "About this restatement", "Reason for restating: ", "Figures that differ from version 1 (7):")])
+def test_a_restated_versions_first_page_gives_the_reason_and_the_changed_figures(lang: str, title: str, reason: str,
+                                                                                 heading: str) -> None:
+    doc = restated_docx(lang)
+    body = list(doc.element.body.iterchildren())
+    first_area = next(i for i, el in enumerate(body) if el.tag == qn("w:p") and el.find(".//" + qn("w:pageBreakBefore"))
+                      is not None)
+    cover = [el for el in body[:first_area]]
+    texts = ["".join(x.text or "" for x in el.iter(qn("w:t"))) for el in cover if el.tag == qn("w:p")]
+    assert title in texts and reason + REASON in texts and heading in texts
+    assert texts.index(title) < texts.index(heading)
+    tables = [el for el in cover if el.tag == qn("w:tbl")]
+    assert len(tables) == 1
+    table = doc.tables[0]
+    assert [[c.text for c in row.cells] for row in table.rows] == RESTATEMENT_ROWS[lang]
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None     # a long one repeats its header
+
+
+def test_a_first_version_or_a_restatement_given_nothing_says_nothing_of_one() -> None:
+    first = ReportMeta(version=1, cut_off=RESTATED.cut_off, published_at=RESTATED.published_at, published_by="陈静")
+    for doc in (restated_docx("zh", first), docx("zh", RESTATED)):
+        texts = [p.text for p in doc.paragraphs]
+        assert "修订说明" not in texts and len(doc.tables) == 4
 
 
 def test_every_run_names_a_chinese_font() -> None:
@@ -189,6 +234,10 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                                        ("long", long_report(), "zh", RESTATED)):
             files[name] = out / f"report-{name}.pdf"
             files[name].write_bytes(report_pdf_module.report_pdf(data, NARRATIVE[lang], meta, lang=lang, min_cell=5))
+        files["restated"] = out / "report-restated.pdf"
+        files["restated"].write_bytes(report_pdf_module.report_pdf(
+            withheld_report(), NARRATIVE["zh"], RESTATED, lang="zh", min_cell=5, changes=CHANGES, reason=REASON,
+            suppressed=SUPPRESSED))
     return files
 
 
@@ -234,9 +283,19 @@ def test_a_long_table_continues_with_its_header(pdfs: dict[str, Path]) -> None:
 
 
 @needs_lo
+def test_the_restated_pdfs_first_page_has_the_reason_and_the_table(pdfs: dict[str, Path]) -> None:
+    first = pdf_text(pdfs["restated"], 1)                 # line by line: a row of the table reads across
+    assert "修订说明" in first and "修订原因：" + re.sub(r"\s+", "", REASON) in first
+    assert "与第1版相比有7项数字不同：" in first
+    for row in RESTATEMENT_ROWS["zh"]:
+        assert "".join(row).replace(" ", "") in first, row
+    assert "第1页/共6页" in pdf_text(pdfs["restated"], 1)
+
+
+@needs_lo
 def test_the_first_two_pages_render(pdfs: dict[str, Path]) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    for name in ("zh", "en"):
+    for name in ("zh", "en", "restated"):
         prefix = ARTIFACTS / f"report-{name}"
         subprocess.run(["pdftoppm", "-r", "80", "-f", "1", "-l", "2", "-png", str(pdfs[name]), str(prefix)],
                        check=True, capture_output=True, timeout=60)

@@ -1,6 +1,7 @@
-"""季度汇报's handout workbook (.xlsx): a cover, then one sheet per area with its narrative, its figures as typed
-cells (numbers with number formats that read as the page writes them) and its chart's table under a native Excel
-column chart, each sheet set up to print on A4 with the community, quarter and version in the header.
+"""季度汇报's handout workbook (.xlsx): a cover (with a restated version's reason and changed figures), then one
+sheet per area with its narrative, its figures as typed cells (numbers with number formats that read as the page
+writes them) and its chart's table under a native Excel column chart, each sheet set up to print on A4 with the
+community, quarter and version in the header.
 
 The data comes in suppressed already (the caller's `suppress`): a hidden figure is written as the text "<5", one
 withheld by secondary suppression as 已隐去 (present.figure_text / point_text, as the page writes them). The
@@ -11,6 +12,7 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import xlsxwriter
@@ -21,6 +23,7 @@ from dashboard.docx_parts import clean
 from dashboard.i18n import t, use_language
 from dashboard.report import cover
 from dashboard.report.compare import Change, change
+from dashboard.report.diff import FigureChange
 from dashboard.report.present import change_text, figure_text, half_up, point_text
 from dashboard.report.types import AreaReport, Figure, Kind, Number, Point, ReportData, ReportMeta
 
@@ -31,6 +34,9 @@ SERIES = ("value", "previous", "year_ago")
 COLOURS = {"value": "#1F4E79", "previous": "#6FA8DC", "year_ago": "#BFBFBF"}
 CHART_HEIGHT = 340          # px: 17 default rows of 20 px
 CHART_ROWS = 18
+# The cover's columns: labels (and a restatement's areas), then the facts, notes and the restatement's figure, was,
+# now and difference (widths in characters; B:E together as wide as the one column of 70 they replace).
+COVER_WIDTHS = (28, 25, 15, 15, 15)
 ROW_LINES = 12              # a narrative row's most lines (12 × 17 pt; a row holds 409 pt at most)
 _NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 
@@ -202,12 +208,14 @@ class _Book:
         ws.set_footer(f"&C{t('report.file.page', page='&P', pages='&N')}", {"margin": 0.4})
         ws.hide_gridlines(2)
 
-    def cover_sheet(self, names: list[tuple[str, str]]) -> None:
+    def cover_sheet(self, names: list[tuple[str, str]], restatement: cover.Restatement) -> None:
         ws = self.wb.add_worksheet(sheet_name(t("report.file.sheet_cover"), self.used))
-        ws.set_column(0, 0, 28)
-        ws.set_column(1, 1, 70)
+        for c, width in enumerate(COVER_WIDTHS):
+            ws.set_column(c, c, width)
+        last = len(COVER_WIDTHS) - 1
+        text_chars = sum(COVER_WIDTHS[1:]) * 0.9          # a wrapped text across B:E
         ws.set_row(0, 30)
-        ws.merge_range(0, 0, 0, 1, "", self.f["title"])
+        ws.merge_range(0, 0, 0, last, "", self.f["title"])
         ws.write_string(0, 0, cover.title(self.data, self.lang), self.f["title"])
         r = 2
         for label, value in cover.facts(self.data, self.meta, self.lang):
@@ -215,10 +223,13 @@ class _Book:
             ws.write_string(r, 0, label, self.f["label"])
             ws.write_string(r, 1, clean(value), self.f["value"])
             r += 1
+        if cover.restatement_shown(self.meta, restatement.changes, restatement.reason):
+            r = self._restatement(ws, r + 1, restatement, text_chars)
         r += 1
         ws.write_string(r, 0, t("report.file.notes"), self.f["label_top"])
         for text in cover.notes(self.data, self.meta, self.min_cell):
-            ws.set_row(r, _text_height(text, 70 * 11 / 10 * 0.95, 14))     # 10 pt text in a column of 70
+            ws.set_row(r, _text_height(text, text_chars * 11 / 10 * 0.95 / 0.9, 14))     # 10 pt text
+            ws.merge_range(r, 1, r, last, "", self.f["note"])
             ws.write_string(r, 1, text, self.f["note"])
             r += 1
         r += 1
@@ -226,7 +237,35 @@ class _Book:
         for title, name in names:
             ws.write_url(r, 1, f"internal:'{name}'!A1", self.f["link"], string=title)
             r += 1
-        self.page_setup(ws, r - 1, 1)
+        self.page_setup(ws, r - 1, last)
+
+    def _restatement(self, ws: Worksheet, r: int, restatement: cover.Restatement, chars: float) -> int:
+        """A restated version's reason (the user's text, over as many rows as it takes) and its table of changed
+        figures from row `r`; returns the next free row."""
+        last = len(COVER_WIDTHS) - 1
+        ws.write_string(r, 0, t("report.file.restate_reason"), self.f["label_top"])
+        for text in (chunk for line in clean(cover.reason_text(restatement.reason)).split("\n")
+                     for chunk in row_chunks(line, chars)):
+            ws.merge_range(r, 1, r, last, "", self.f["narrative"])
+            ws.write_string(r, 1, text, self.f["narrative"])
+            ws.set_row(r, _text_height(text, chars))
+            r += 1
+        if not restatement.changes:
+            return r
+        r += 1
+        ws.write_string(r, 0, cover.restatement_heading(self.meta, restatement.changes), self.f["subhead"])
+        r += 1
+        for c, col in enumerate(cover.RESTATE_COLUMNS):
+            ws.write_string(r, c, t(f"report.file.restate_col.{col}"), self.f["head"])
+        for row in cover.change_rows(self.data, restatement.changes, lang=self.lang, min_cell=self.min_cell,
+                                     suppressed=restatement.suppressed):
+            r += 1
+            lines = max(_lines(row[0], COVER_WIDTHS[0] - 1), _lines(row[1], COVER_WIDTHS[1] - 1))
+            if lines > 1:
+                ws.set_row(r, 15 * lines + 2)
+            for c, text in enumerate(row):
+                ws.write_string(r, c, clean(text), self.f["name"] if c < 2 else self.f["text"])
+        return r + 1
 
     def _value(self, ws: Worksheet, r: int, c: int, f: Figure, which: str) -> None:
         value = getattr(f, which)
@@ -343,9 +382,12 @@ class _Book:
 
 
 def handout_xlsx(data: ReportData, narrative: dict[str, str], meta: ReportMeta, *, lang: str,
-                 min_cell: int | None) -> bytes:
+                 min_cell: int | None, changes: Sequence[FigureChange] = (), reason: str = "",
+                 suppressed: Mapping[str, str] | None = None) -> bytes:
     """The handout in `lang`: a cover and one sheet per area, in the report's order. `data` is suppressed already;
-    `min_cell` only says which number the "<n>" mark and its note give."""
+    `min_cell` only says which number the "<n>" mark and its note give. For a restated version (`meta.restated`)
+    the cover gives `reason` and the table of `changes` from the version before, as suppressed for the viewer by the
+    caller (`suppressed`: key -> "hidden" / "withheld", see cover.change_rows)."""
     out = io.BytesIO()
     with use_language(lang):
         book = _Book(out, data, meta, lang, min_cell)
@@ -356,7 +398,7 @@ def handout_xlsx(data: ReportData, narrative: dict[str, str], meta: ReportMeta, 
             title = t(f"report.area.{a.area}")
             names.append((title, sheet_name(title, book.used)))
         book.used.discard(cover_name.lower())
-        book.cover_sheet(names)
+        book.cover_sheet(names, cover.Restatement(changes, reason, suppressed))
         for a, (_, name) in zip(data.areas, names, strict=True):
             book.area_sheet(a, name, narrative.get(a.area, ""))
         book.close()
