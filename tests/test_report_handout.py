@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import zipfile
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.i18n import t, use_language
 from dashboard.report.compare import change
+from dashboard.report.cover import change_rows as cover_rows
 from dashboard.report.diff import FigureChange
 from dashboard.report.handout import handout_xlsx, number_formats, sheet_name
 from dashboard.report.present import change_text, figure_text, half_up
@@ -131,6 +132,27 @@ def test_a_restatement_with_a_reason_but_no_table() -> None:
     ws = restated_book("zh", RESTATED, ())["封面"]
     texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value]
     assert "修订原因" in texts and REASON in texts and not any("项数字不同" in x for x in texts)
+
+
+@dataclass(frozen=True)
+class SideChange(FigureChange):
+    """A change as the diff gives it once it says which quarter of a figure changed (FigureChange.which)."""
+    which: str = "value"
+
+
+def test_a_change_of_the_quarter_before_is_named_so_and_marked_by_that_sides_suppression() -> None:
+    """A back-dated correction changes a figure's 上季度; its row says so, and reads "<5" only where that side is
+    hidden (残障从业者 shows 12 the quarter before but hides this quarter and a year ago)."""
+    data = report()
+    changes = [SideChange("needs.disabled", "needs", "report.fig.disabled", "count", 10, 12, 2, which="previous"),
+               SideChange("needs.disabled", "needs", "report.fig.disabled", "count", 3, 4, 1, which="year_ago"),
+               SideChange("needs.needs_by_category.rights", "needs", "report.chart.needs_by_category", "count", 425,
+                          430, 5, {"zh": "权益保障", "en": "Rights"}, which="previous")]
+    with use_language("zh"):
+        rows = cover_rows(data, changes, lang="zh", min_cell=5)
+    assert rows == [("需求评估", "残障从业者 · 上季度", "10", "12", "+2"),
+                    ("需求评估", "残障从业者 · 去年同期", "<5", "<5", "<5"),
+                    ("需求评估", "需求类别 · 权益保障 · 上季度", "425", "430", "+5")]
 
 
 def test_a_draft_in_english_says_it_is_not_published() -> None:
