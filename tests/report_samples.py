@@ -6,8 +6,10 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from dashboard.i18n import STRINGS
+from dashboard.report.diff import FigureChange
 from dashboard.report.types import AREAS, AreaReport, Chart, Figure, Point, ReportData, ReportMeta
 
 CUT_OFF = dt.datetime(2026, 10, 8, 1, 30, tzinfo=dt.UTC)                # 09:30 in Beijing
@@ -65,8 +67,8 @@ def labels() -> Iterator[None]:
 
 
 def p(code: str, zh: str, en: str, value: int | float | None, previous: int | float | None = None,
-      year_ago: int | float | None = None, hidden: tuple[str, ...] = ()) -> Point:
-    return Point(code, {"zh": zh, "en": en}, value, previous, year_ago, hidden)
+      year_ago: int | float | None = None, hidden: tuple[str, ...] = (), withheld: tuple[str, ...] = ()) -> Point:
+    return Point(code, {"zh": zh, "en": en}, value, previous, year_ago, hidden, withheld)
 
 
 def areas() -> list[AreaReport]:
@@ -122,6 +124,58 @@ def report(*, community: bool = True) -> ReportData:
                       year_ago_quarter="2025Q3", cut_off=CUT_OFF, areas=areas())
 
 
+def withheld_report() -> ReportData:
+    """The report with training as secondary suppression leaves it (suppress(..., 5) of 12/38/4 enrolled by level
+    over a total of 54): the 4 is under the threshold ("<5"), and the smallest other bar on each side is withheld
+    (已隐去) so that the total minus the rest does not give the 4 away; a year ago the total itself is withheld."""
+    base = report()
+    training = AreaReport("training", [
+        Figure("enrolled", "count", 54, 18, None, people=True, hidden=("year_ago",), withheld=("year_ago",)),
+        Figure("completion_rate", "rate", 0.75, 0.6667, None, base=54, previous_base=18, people=True,
+               hidden=("year_ago",)),
+    ], Chart("enrolled_by_level", "count", [
+        p("basic", "初级", "Basic", None, 10, 20, hidden=("value",), withheld=("value",)),
+        p("middle", "中级", "Intermediate", 38, None, None, hidden=("previous", "year_ago"),
+          withheld=("previous", "year_ago")),
+        p("advanced", "高级", "Advanced", None, None, None, hidden=("value", "previous", "year_ago"))],
+        total="enrolled", people=True))
+    return replace(base, areas=[training if a.area == "training" else a for a in base.areas])
+
+
+# A restatement's table as the caller passes it (dashboard.report.diff.diff of version 1 and 2), and its reason.
+REASON = "补录了 9 月的 12 条需求评估；合作社 9 月销售更正"
+CHANGES = [
+    FigureChange("needs.practitioners", "needs", "report.fig.practitioners", "count", 1990, 2000, 10),
+    FigureChange("needs.needs_closed_rate", "needs", "report.fig.needs_closed_rate", "rate", 0.8, 0.837, 0.037),
+    FigureChange("needs.disabled", "needs", "report.fig.disabled", "count", 6, 3, -3),     # hidden in the data: <5
+    FigureChange("needs.needs_by_category.rights", "needs", "report.chart.needs_by_category", "count", 400, 410, 10,
+                 {"zh": "权益保障", "en": "Rights"}),
+    FigureChange("training.enrolled", "training", "report.fig.enrolled", "count", 3, 24, 21),  # <5 in version 1
+    FigureChange("cooperative.sales", "cooperative", "report.fig.sales", "money", 123_450_000, 123_456_789, 6_789),
+    FigureChange("requests.response_days", "requests", "report.fig.response_days", "days", 2.0, 2.5, 0.5),
+]
+# What the viewer may not see of the version before (presenters_report.suppressed_keys of both versions).
+SUPPRESSED = {"training.enrolled": "hidden"}
+# The table the files show of CHANGES over report() with SUPPRESSED (a header and a row per change).
+RESTATEMENT_ROWS = {
+    "zh": [["领域", "指标", "原数字", "现数字", "差额"],
+           ["需求评估", "从业者人数", "1,990", "2,000", "+10"],
+           ["需求评估", "需求结案率", "80.0%", "83.7%", "+3.7 个百分点"],
+           ["需求评估", "残障从业者", "<5", "<5", "<5"],
+           ["需求评估", "需求类别 · 权益保障", "400", "410", "+10"],
+           ["培训成效", "报名人数", "<5", "<5", "<5"],
+           ["合作社分配", "销售收入", "¥1,234,500.00", "¥1,234,567.89", "+¥67.89"],
+           ["直播治理诉求", "平均响应时间", "2.0 天", "2.5 天", "+0.5 天"]],
+    "en": [["Area", "Figure", "Was", "Now", "Difference"],
+           ["Needs", "Practitioners", "1,990", "2,000", "+10"],
+           ["Needs", "Needs closed", "80.0%", "83.7%", "+3.7 pts"],
+           ["Needs", "Practitioners with a disability", "<5", "<5", "<5"],
+           ["Needs", "Needs by category · Rights", "400", "410", "+10"],
+           ["Training", "Enrolled", "<5", "<5", "<5"],
+           ["Cooperative", "Sales", "¥1,234,500.00", "¥1,234,567.89", "+¥67.89"],
+           ["Livestream requests", "Average response time", "2.0 days", "2.5 days", "+0.5 days"]]}
+
+
 NARRATIVE = {
     "zh": {
         "needs": "本季度共评估需求 1,234 项，环比增长 12.2%；需求结案率 83.7%，比上季度提高 3.7 个百分点。",
@@ -136,6 +190,28 @@ NARRATIVE = {
         "requests": "412 requests were collected this quarter, up 8.4%.\nTraffic led with 150.",
     },
 }
+
+
+LAST_SENTENCE = {"zh": "最后这一句也印在汇报表上。", "en": "This last sentence is printed in the handout too."}
+
+
+def long_paragraph(lang: str, length: int = 4000) -> str:
+    """A narrative paragraph of exactly `length` characters (as long as publishing accepts), of numbered sentences
+    ending in 。 or ； (". " in English) and ending with LAST_SENTENCE."""
+    last = LAST_SENTENCE[lang]
+    out, i = "", 0
+    while True:
+        i += 1
+        if lang == "zh":
+            end = "；" if i % 3 == 0 else "。"
+            sentence = f"第{i}句：本季度共收集诉求四百一十二件，环比增长百分之八点四，按期办结率较上季度有所提高{end}"
+        else:
+            sentence = f"Sentence {i}: this quarter 412 requests were collected, up 8.4% on the quarter before. "
+        if len(out) + len(sentence) + len(last) > length:
+            break
+        out += sentence
+    pad = length - len(out) - len(last)
+    return out + ("补" if lang == "zh" else " ") * pad + last
 
 
 def long_report(n: int = 70) -> ReportData:

@@ -7,7 +7,8 @@ import re
 import shutil
 import subprocess
 import zipfile
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,12 +18,28 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.i18n import t, use_language
 from dashboard.report.compare import change
+from dashboard.report.cover import change_rows as cover_rows
+from dashboard.report.diff import FigureChange
 from dashboard.report.handout import handout_xlsx, number_formats, sheet_name
-from dashboard.report.present import change_text, figure_text
+from dashboard.report.present import change_text, figure_text, half_up
 from dashboard.report.types import Figure, ReportData, ReportMeta
-from tests.report_samples import DRAFT, NARRATIVE, RESTATED, labels, report
+from tests.report_samples import (
+    CHANGES,
+    DRAFT,
+    LAST_SENTENCE,
+    NARRATIVE,
+    REASON,
+    RESTATED,
+    RESTATEMENT_ROWS,
+    SUPPRESSED,
+    labels,
+    long_paragraph,
+    report,
+    withheld_report,
+)
 
-needs_lo = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+needs_lo = pytest.mark.skipif(not all(shutil.which(x) for x in ("soffice", "pdftotext")),
+                              reason="LibreOffice or poppler-utils is not installed")
 AREA_SHEETS = {"zh": ["需求评估", "培训成效", "合作社分配", "直播治理诉求", "四方联席会议"],
                "en": ["Needs", "Training", "Cooperative", "Livestream requests", "Joint meeting"]}
 
@@ -80,6 +97,62 @@ def test_the_cover_says_which_report_version_and_times() -> None:
     # The contents link to the area sheets.
     links = {c.value: c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink}
     assert links == {name: f"'{name}'!A1" for name in AREA_SHEETS["zh"]}
+
+
+def restated_book(lang: str, meta: ReportMeta = RESTATED, changes: Sequence[FigureChange] = CHANGES
+                  ) -> openpyxl.Workbook:
+    return book(handout_xlsx(report(), NARRATIVE[lang], meta, lang=lang, min_cell=5, changes=changes, reason=REASON,
+                             suppressed=SUPPRESSED))
+
+
+@pytest.mark.parametrize(("lang", "sheet", "reason", "heading"), [
+    ("zh", "封面", "修订原因", "与第 1 版相比有 7 项数字不同："),
+    ("en", "Cover", "Reason for restating", "Figures that differ from version 1 (7):")])
+def test_a_restated_versions_cover_gives_the_reason_and_the_changed_figures(lang: str, sheet: str, reason: str,
+                                                                            heading: str) -> None:
+    ws = restated_book(lang)[sheet]
+    rows = [[c.value for c in row[:5]] for row in ws.iter_rows()]
+    facts = {r[0]: r[1] for r in rows if r[0]}
+    assert facts[reason] == REASON
+    start = next(i for i, r in enumerate(rows) if r[0] == heading)
+    table = rows[start + 1:start + 1 + len(RESTATEMENT_ROWS[lang])]
+    assert table == RESTATEMENT_ROWS[lang]
+    assert all(ws.cell(row=start + 2 + i, column=c).data_type == "s" for i in range(8) for c in range(1, 6))
+    assert re.search(r"!\$A\$1:\$E\$\d+$", ws.print_area)                           # the table's columns print
+
+
+def test_a_restatement_without_a_table_or_reason_and_a_first_version_say_nothing_of_one() -> None:
+    first = ReportMeta(version=1, cut_off=RESTATED.cut_off, published_at=RESTATED.published_at, published_by="陈静")
+    for wb in (restated_book("zh", first), book(build("zh", RESTATED))):
+        texts = {str(c.value) for row in wb["封面"].iter_rows() for c in row if c.value}
+        assert "修订原因" not in texts and not any("项数字不同" in x for x in texts)
+
+
+def test_a_restatement_with_a_reason_but_no_table() -> None:
+    ws = restated_book("zh", RESTATED, ())["封面"]
+    texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value]
+    assert "修订原因" in texts and REASON in texts and not any("项数字不同" in x for x in texts)
+
+
+@dataclass(frozen=True)
+class SideChange(FigureChange):
+    """A change as the diff gives it once it says which quarter of a figure changed (FigureChange.which)."""
+    which: str = "value"
+
+
+def test_a_change_of_the_quarter_before_is_named_so_and_marked_by_that_sides_suppression() -> None:
+    """A back-dated correction changes a figure's 上季度; its row says so, and reads "<5" only where that side is
+    hidden (残障从业者 shows 12 the quarter before but hides this quarter and a year ago)."""
+    data = report()
+    changes = [SideChange("needs.disabled", "needs", "report.fig.disabled", "count", 10, 12, 2, which="previous"),
+               SideChange("needs.disabled", "needs", "report.fig.disabled", "count", 3, 4, 1, which="year_ago"),
+               SideChange("needs.needs_by_category.rights", "needs", "report.chart.needs_by_category", "count", 425,
+                          430, 5, {"zh": "权益保障", "en": "Rights"}, which="previous")]
+    with use_language("zh"):
+        rows = cover_rows(data, changes, lang="zh", min_cell=5)
+    assert rows == [("需求评估", "残障从业者 · 上季度", "10", "12", "+2"),
+                    ("需求评估", "残障从业者 · 去年同期", "<5", "<5", "<5"),
+                    ("需求评估", "需求类别 · 权益保障 · 上季度", "425", "430", "+5")]
 
 
 def test_a_draft_in_english_says_it_is_not_published() -> None:
@@ -150,10 +223,9 @@ def test_figures_are_typed_cells_equal_to_the_data(lang: str) -> None:
                 if c.hidden or c.value is None:
                     with use_language(lang):
                         assert cell.value == change_text(c, min_cell=5)
-                elif c.kind == "points":
-                    assert cell.value == pytest.approx(c.value * 100)
-                else:
-                    assert cell.value == pytest.approx(c.value)
+                else:       # rounded as change_text rounds it: points as their number, a relative change as a share
+                    shown = Decimal(half_up(abs(c.value) * 100)) * (1 if c.value > 0 else -1)
+                    assert Decimal(repr(cell.value)) == (shown if c.kind == "points" else shown / 100), (f.key, col)
     assert seen > 25
     money = figure_rows(wb[AREA_SHEETS[lang][2]], lang)
     assert money[0][1].value == 1234567.89 and money[1][4].value == 700000.01
@@ -173,6 +245,34 @@ def test_hidden_figures_read_lt5_and_small_bases_are_noted() -> None:
     assert chart == [["社会支持网络", "<5", 9, "<5"]]
 
 
+@pytest.mark.parametrize(("lang", "withheld", "sheet", "cover_sheet"), [
+    ("zh", "已隐去", "培训成效", "封面"), ("en", "withheld", "Training", "Cover")])
+def test_withheld_points_and_figures_read_withheld_not_lt5(lang: str, withheld: str, sheet: str,
+                                                           cover_sheet: str) -> None:
+    """Secondary suppression hides a bar of 38 (and a total) only so that the 4 beside it cannot be worked out: it is
+    not fewer than 5, so it reads 已隐去 as on the page, and the files say what that means."""
+    data = withheld_report()
+    wb = book(build(lang, RESTATED, data))
+    ws = wb[sheet]
+    with use_language(lang):
+        levels = [p.names[lang] for p in data.area("training").chart.points]
+        bars = {row[0].value: [c.value for c in row[1:4]] for row in ws.iter_rows() if row[0].value in levels}
+        assert bars == {levels[0]: [withheld, 10, 20], levels[1]: [38, withheld, withheld],
+                        levels[2]: ["<5", "<5", "<5"]}
+        enrolled = figure_rows(ws, lang)[0]
+        assert [c.value for c in enrolled[:6]] == [t("report.fig.enrolled"), 54, 18, 2, withheld, "—"]
+        remarks = [str(c.value) for row in ws.iter_rows() for c in row[:1] if c.value]
+        assert t("report.file.chart_withheld", mark=withheld) in remarks
+        notes = [str(row[1].value) for row in wb[cover_sheet].iter_rows(max_col=2) if row[1].value]
+        assert t("report.file.withheld_note", mark=withheld, n=5) in notes
+
+
+def test_a_report_with_nothing_withheld_does_not_explain_withheld() -> None:
+    wb = book(build("zh"))
+    texts = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value]
+    assert not any("已隐去" in x for x in texts)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_narrative_is_text_even_when_it_starts_with_an_equals_sign(lang: str) -> None:
     raw = build(lang)
@@ -185,6 +285,61 @@ def test_the_narrative_is_text_even_when_it_starts_with_an_equals_sign(lang: str
     # A narrative of two paragraphs is two rows of text.
     requests = [c.value for row in wb[AREA_SHEETS[lang][3]].iter_rows(min_row=2, max_row=3) for c in row[:1]]
     assert requests == NARRATIVE[lang]["requests"].split("\n")
+
+
+def narrative_rows(ws: Worksheet, lang: str) -> list:
+    """The rows between the area's title and its figures' table: the narrative's."""
+    with use_language(lang):
+        head = t("report.file.col.figure")
+    out = []
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value in (None, head):
+            break
+        out.append(row[0])
+    return out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_long_paragraph_is_split_by_sentence_over_rows_that_hold_it(lang: str) -> None:
+    """Publishing accepts 4,000 characters; one row holds at most 409 pt (about 1,200 Chinese characters), so a
+    long paragraph goes over several rows, each ending where a sentence does."""
+    paragraph = long_paragraph(lang)
+    second = NARRATIVE[lang]["needs"]
+    wb = book(build(lang, narrative={**NARRATIVE[lang], "needs": f"{paragraph}\n{second}"}))
+    ws = wb[AREA_SHEETS[lang][0]]
+    cells = narrative_rows(ws, lang)
+    assert "".join(c.value for c in cells[:-1]) == paragraph and cells[-1].value == second
+    assert len(cells) - 1 >= 3                                      # the long one over three rows at least
+    for c in cells[:-2]:
+        assert c.value.rstrip()[-1] in "。；.", c.value[-20:]
+    for c in cells:
+        height = ws.row_dimensions[c.row].height
+        assert height is not None and height <= 300, c.row          # well under the 409 pt a row can hold
+        assert ws.merged_cells.__contains__(f"A{c.row}") and f"A{c.row}:G{c.row}" in {
+            str(m) for m in ws.merged_cells.ranges}
+
+
+def test_a_sentence_longer_than_a_row_is_split_where_it_must() -> None:
+    words = "无标点的长句" * 500                                       # 3,000 characters with no sentence end
+    wb = book(build("zh", narrative={"needs": words}))
+    cells = narrative_rows(wb["需求评估"], "zh")
+    assert len(cells) > 1 and "".join(c.value for c in cells) == words
+
+
+@needs_lo
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_libreoffices_pdf_of_the_workbook_prints_a_long_narrative_to_its_last_sentence(tmp_path: Path,
+                                                                                        lang: str) -> None:
+    paragraph = long_paragraph(lang)
+    source = tmp_path / "handout.xlsx"
+    source.write_bytes(build(lang, narrative={**NARRATIVE[lang], "needs": paragraph}))
+    pdf = libreoffice(tmp_path, source, "pdf") / "handout.pdf"
+    assert pdf.exists(), "LibreOffice could not convert the workbook"
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
+                                              text=True).stdout)
+    assert re.sub(r"\s+", "", LAST_SENTENCE[lang]) in text
+    numbers = [int(n) for n in re.findall(r"(?:第|Sentence)(\d+)(?:句|:)", text)]
+    assert numbers == list(range(1, max(numbers) + 1)) and max(numbers) > 40      # every sentence, in order
 
 
 def test_the_charts_are_native_excel_charts_over_the_cells() -> None:
@@ -320,6 +475,43 @@ def test_the_areas_come_in_the_reports_order() -> None:
     shuffled = replace(data, areas=[data.area(a) for a in order])
     wb = book(build("en", DRAFT, shuffled))
     assert wb.sheetnames[1:] == ["Livestream requests", "Needs", "Joint meeting", "Cooperative", "Training"]
+
+
+# Changes that round to nothing (±0.0) or to a tenth either way: 2501 against 2500 is +0.04%, which the page writes
+# ±0.0%; 2501 against 2499 is +0.08%, written +0.1%; a rate 0.04 points up reads ±0.0 个百分点.
+NEAR_ZERO = [Figure("requests", "count", 2501, 2500, 2499),
+             Figure("on_time_rate", "rate", 0.5004, 0.5, 0.4992, base=300, previous_base=300, year_ago_base=300),
+             Figure("response_days", "days", 2.499, 2.5, 2.5)]
+
+
+def near_zero_report() -> ReportData:
+    data = report()
+    return replace(data, areas=[replace(a, figures=NEAR_ZERO) if a.area == "requests" else a for a in data.areas])
+
+
+def test_a_change_is_written_rounded_as_the_page_rounds_it() -> None:
+    """The typed change cell holds the change as change_text rounds it (half up to a tenth of a percent or point),
+    so its number format writes the same text: 0.0004 would read +0.0% where the page writes ±0.0%."""
+    wb = book(build("zh", RESTATED, near_zero_report()))
+    rows = {row[0].value: row for row in figure_rows(wb["直播治理诉求"], "zh")}
+    cells = {name: (row[3].value, row[5].value) for name, row in rows.items()}
+    assert cells == {"收集诉求": (0, 0.001), "按期办结率": (0, 0.1), "平均响应时间": (0, 0)}
+    assert all(str(v) != "-0.0" for pair in cells.values() for v in pair)       # no −0 to read as −0.0%
+    with use_language("zh"):
+        assert [change_text(change(f, "previous")) for f in NEAR_ZERO] == ["±0.0%", "±0.0 个百分点", "±0.0%"]
+
+
+@needs_lo
+def test_near_zero_changes_read_the_same_in_libreoffice_as_on_the_page(tmp_path: Path) -> None:
+    source = tmp_path / "handout.xlsx"
+    source.write_bytes(build("zh", RESTATED, near_zero_report()))
+    out = libreoffice(tmp_path, source, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1")
+    rows = {r[0]: r for r in csv.reader((out / "handout-直播治理诉求.csv").read_text(encoding="utf-8").splitlines())
+            if r}
+    with use_language("zh"):
+        for f in NEAR_ZERO:
+            assert [rows[t(f"report.fig.{f.key}")][i] for i in (3, 5)] == [
+                change_text(change(f, "previous")), change_text(change(f, "year_ago"))], f.key
 
 
 @needs_lo

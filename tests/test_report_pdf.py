@@ -21,7 +21,19 @@ from dashboard.report.picture import FONT, chart_png, chart_spec, wrap
 from dashboard.report.present import change_text, figure_text
 from dashboard.report.types import ReportMeta
 from dashboard.services.errors import RuleError
-from tests.report_samples import DRAFT, NARRATIVE, RESTATED, labels, long_report, report
+from tests.report_samples import (
+    CHANGES,
+    DRAFT,
+    NARRATIVE,
+    REASON,
+    RESTATED,
+    RESTATEMENT_ROWS,
+    SUPPRESSED,
+    labels,
+    long_report,
+    report,
+    withheld_report,
+)
 
 HAS_TOOLS = all(shutil.which(x) for x in ("soffice", "pdftotext", "pdffonts", "pdftoppm", "pdfinfo"))
 needs_lo = pytest.mark.skipif(not HAS_TOOLS, reason="LibreOffice or poppler-utils is not installed")
@@ -86,6 +98,39 @@ def test_each_area_has_its_title_narrative_figures_and_chart(lang: str) -> None:
         assert next(r for r in tables[0].rows if r.cells[0].text == "残障从业者").cells[1].text == "<5"
 
 
+def restated_docx(lang: str, meta: ReportMeta = RESTATED) -> DocxDocument:
+    raw = report_pdf_module.report_docx(report(), NARRATIVE[lang], meta, lang=lang, min_cell=5, changes=CHANGES,
+                                        reason=REASON, suppressed=SUPPRESSED)
+    return Document(io.BytesIO(raw))
+
+
+@pytest.mark.parametrize(("lang", "title", "reason", "heading"), [
+    ("zh", "修订说明", "修订原因：", "与第 1 版相比有 7 项数字不同："),
+    ("en", "About this restatement", "Reason for restating: ", "Figures that differ from version 1 (7):")])
+def test_a_restated_versions_first_page_gives_the_reason_and_the_changed_figures(lang: str, title: str, reason: str,
+                                                                                 heading: str) -> None:
+    doc = restated_docx(lang)
+    body = list(doc.element.body.iterchildren())
+    first_area = next(i for i, el in enumerate(body) if el.tag == qn("w:p") and el.find(".//" + qn("w:pageBreakBefore"))
+                      is not None)
+    cover = [el for el in body[:first_area]]
+    texts = ["".join(x.text or "" for x in el.iter(qn("w:t"))) for el in cover if el.tag == qn("w:p")]
+    assert title in texts and reason + REASON in texts and heading in texts
+    assert texts.index(title) < texts.index(heading)
+    tables = [el for el in cover if el.tag == qn("w:tbl")]
+    assert len(tables) == 1
+    table = doc.tables[0]
+    assert [[c.text for c in row.cells] for row in table.rows] == RESTATEMENT_ROWS[lang]
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None     # a long one repeats its header
+
+
+def test_a_first_version_or_a_restatement_given_nothing_says_nothing_of_one() -> None:
+    first = ReportMeta(version=1, cut_off=RESTATED.cut_off, published_at=RESTATED.published_at, published_by="陈静")
+    for doc in (restated_docx("zh", first), docx("zh", RESTATED)):
+        texts = [p.text for p in doc.paragraphs]
+        assert "修订说明" not in texts and len(doc.tables) == 4
+
+
 def test_every_run_names_a_chinese_font() -> None:
     doc = docx("zh")
     section = doc.sections[0]
@@ -112,6 +157,34 @@ def test_the_chart_picture_names_the_cjk_font_and_marks_hidden_values() -> None:
         png = chart_png(data.area("training").chart, data, lang="zh", min_cell=5)
         assert png is not None and png.startswith(b"\x89PNG")
         assert chart_png(data.area("meetings").chart, data, lang="zh", min_cell=5) is None
+
+
+def spec_rows(spec: dict) -> list[dict]:
+    return spec["datasets"][next(iter(spec["datasets"]))] if "datasets" in spec else spec["data"]["values"]
+
+
+@pytest.mark.parametrize(("lang", "withheld"), [("zh", "已隐去"), ("en", "withheld")])
+def test_withheld_bars_read_withheld_in_the_picture_and_the_document(lang: str, withheld: str) -> None:
+    """A bar of 38 hidden only so that a total does not give a 4 away is marked 已隐去 at the foot of its place, as on
+    the page; "<5" would say it is fewer than 5."""
+    data = withheld_report()
+    chart = data.area("training").chart
+    with use_language(lang):
+        spec = chart_spec(chart, data, lang=lang, min_cell=5)
+        series = [t(f"report.file.series.{s}", quarter=q) for s, q in
+                  (("value", "2026Q3"), ("previous", "2026Q2"), ("year_ago", "2025Q3"))]
+    marks = {(r["category"], r["series"]): r["mark"] for r in spec_rows(spec) if r["hidden"]}
+    basic, middle, advanced = (p.names[lang] for p in chart.points)
+    assert marks == {(basic, series[0]): withheld, (middle, series[1]): withheld, (middle, series[2]): withheld,
+                     (advanced, series[0]): "<5", (advanced, series[1]): "<5", (advanced, series[2]): "<5"}
+    assert all(r["plot"] == 0.0 for r in spec_rows(spec) if r["hidden"])      # at zero, its mark above the axis
+    doc = docx(lang, RESTATED, data)
+    table = doc.tables[1]
+    assert [c.text for c in table.rows[1].cells[:6]][4] == withheld            # the total withheld a year ago
+    texts = [p.text for p in doc.paragraphs]
+    with use_language(lang):
+        assert t("report.file.chart_withheld", mark=withheld) in texts
+        assert t("report.file.withheld_note", mark=withheld, n=5) in texts
 
 
 @pytest.mark.parametrize(("name", "units", "lines"), [
@@ -161,6 +234,10 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                                        ("long", long_report(), "zh", RESTATED)):
             files[name] = out / f"report-{name}.pdf"
             files[name].write_bytes(report_pdf_module.report_pdf(data, NARRATIVE[lang], meta, lang=lang, min_cell=5))
+        files["restated"] = out / "report-restated.pdf"
+        files["restated"].write_bytes(report_pdf_module.report_pdf(
+            withheld_report(), NARRATIVE["zh"], RESTATED, lang="zh", min_cell=5, changes=CHANGES, reason=REASON,
+            suppressed=SUPPRESSED))
     return files
 
 
@@ -206,9 +283,19 @@ def test_a_long_table_continues_with_its_header(pdfs: dict[str, Path]) -> None:
 
 
 @needs_lo
+def test_the_restated_pdfs_first_page_has_the_reason_and_the_table(pdfs: dict[str, Path]) -> None:
+    first = pdf_text(pdfs["restated"], 1)                 # line by line: a row of the table reads across
+    assert "修订说明" in first and "修订原因：" + re.sub(r"\s+", "", REASON) in first
+    assert "与第1版相比有7项数字不同：" in first
+    for row in RESTATEMENT_ROWS["zh"]:
+        assert "".join(row).replace(" ", "") in first, row
+    assert "第1页/共6页" in pdf_text(pdfs["restated"], 1)
+
+
+@needs_lo
 def test_the_first_two_pages_render(pdfs: dict[str, Path]) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    for name in ("zh", "en"):
+    for name in ("zh", "en", "restated"):
         prefix = ARTIFACTS / f"report-{name}"
         subprocess.run(["pdftoppm", "-r", "80", "-f", "1", "-l", "2", "-png", str(pdfs[name]), str(prefix)],
                        check=True, capture_output=True, timeout=60)

@@ -2297,6 +2297,18 @@ STRINGS: dict[str, str] = {
     "report.diff.side.previous_base": "base, quarter before",
     "report.diff.side.year_ago": "a year ago",
     "report.diff.side.year_ago_base": "base, a year ago",
+    # --- report fixfiles ---
+    "report.file.withheld_note": "A \"{mark}\" figure is not under {n} itself: it is hidden so that a figure of fewer than {n} people cannot be worked out from the total minus the rest.",
+    "report.file.chart_withheld": "Categories marked \"{mark}\" are not small: they are hidden so that a small one cannot be worked out from the total.",
+    "report.file.restate_title": "About this restatement",
+    "report.file.restate_reason": "Reason for restating",
+    "report.file.restate_no_reason": "(not given)",
+    "report.file.restate_changes": "Figures that differ from version {version} ({n}):",
+    "report.file.restate_col.area": "Area",
+    "report.file.restate_col.figure": "Figure",
+    "report.file.restate_col.old": "Was",
+    "report.file.restate_col.new": "Now",
+    "report.file.restate_col.difference": "Difference",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -2274,6 +2274,18 @@ STRINGS: dict[str, str] = {
     "report.diff.side.previous_base": "上季度基数",
     "report.diff.side.year_ago": "去年同期",
     "report.diff.side.year_ago_base": "去年同期基数",
+    # --- report fixfiles ---
+    "report.file.withheld_note": "“{mark}”的数字本身不少于 {n}，隐去它是为了不能由合计减去其余各项推算出人数少于 {n} 的数字。",
+    "report.file.chart_withheld": "标“{mark}”的类别人数不少，隐去是为了不能由合计推算出人数过少的类别。",
+    "report.file.restate_title": "修订说明",
+    "report.file.restate_reason": "修订原因",
+    "report.file.restate_no_reason": "（未填写）",
+    "report.file.restate_changes": "与第 {version} 版相比有 {n} 项数字不同：",
+    "report.file.restate_col.area": "领域",
+    "report.file.restate_col.figure": "指标",
+    "report.file.restate_col.old": "原数字",
+    "report.file.restate_col.new": "现数字",
+    "report.file.restate_col.difference": "差额",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -1,8 +1,10 @@
-"""季度汇报's handout workbook (.xlsx): a cover, then one sheet per area with its narrative, its figures as typed
-cells (numbers with number formats that read as the page writes them) and its chart's table under a native Excel
-column chart, each sheet set up to print on A4 with the community, quarter and version in the header.
+"""季度汇报's handout workbook (.xlsx): a cover (with a restated version's reason and changed figures), then one
+sheet per area with its narrative, its figures as typed cells (numbers with number formats that read as the page
+writes them) and its chart's table under a native Excel column chart, each sheet set up to print on A4 with the
+community, quarter and version in the header.
 
-The data comes in suppressed already (the caller's `suppress`): a hidden figure is written as the text "<5". The
+The data comes in suppressed already (the caller's `suppress`): a hidden figure is written as the text "<5", one
+withheld by secondary suppression as 已隐去 (present.figure_text / point_text, as the page writes them). The
 narrative is the user's text and is written as a string, never read as a formula.
 """
 
@@ -10,6 +12,7 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import xlsxwriter
@@ -20,7 +23,8 @@ from dashboard.docx_parts import clean
 from dashboard.i18n import t, use_language
 from dashboard.report import cover
 from dashboard.report.compare import Change, change
-from dashboard.report.present import change_text, figure_text
+from dashboard.report.diff import FigureChange
+from dashboard.report.present import change_text, figure_text, half_up, point_text
 from dashboard.report.types import AreaReport, Figure, Kind, Number, Point, ReportData, ReportMeta
 
 # Columns of an area sheet: 指标, 本季度, 上季度, 环比, 去年同期, 同比, 说明 (widths in characters).
@@ -30,6 +34,10 @@ SERIES = ("value", "previous", "year_ago")
 COLOURS = {"value": "#1F4E79", "previous": "#6FA8DC", "year_ago": "#BFBFBF"}
 CHART_HEIGHT = 340          # px: 17 default rows of 20 px
 CHART_ROWS = 18
+# The cover's columns: labels (and a restatement's areas), then the facts, notes and the restatement's figure, was,
+# now and difference (widths in characters; B:E together as wide as the one column of 70 they replace).
+COVER_WIDTHS = (28, 25, 15, 15, 15)
+ROW_LINES = 12              # a narrative row's most lines (12 × 17 pt; a row holds 409 pt at most)
 _NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -76,8 +84,28 @@ def cell_number(kind: Kind, value: Number) -> float | int:
     return float(value)
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+def change_number(kind: str, value: float) -> float:
+    """The change as change_text writes it: a percent (or points) rounded half up to a tenth, as a share (0.123) or a
+    number of points (2.1). The format's sections pick the sign from the number, so +0.04% must be written as 0 to
+    read ±0.0% (and never −0, which would read −0.0%)."""
+    shown = Decimal(half_up(abs(value) * 100))
+    if shown == 0:
+        return 0.0
+    signed = shown if value > 0 else -shown
+    return float(signed if kind == "points" else signed / 100)
+
+
+def _char_width(ch: str) -> float:
+    """A character's width in column units (the width of a digit): a Chinese one takes two; a lowercase letter,
+    a space or a stop about 0.85 in Calibri (and in LibreOffice's stand-in), so English rows are not sized a quarter
+    taller than their text (white gaps between a long paragraph's rows); capitals and the rest one."""
+    if unicodedata.east_asian_width(ch) in "WF":
+        return 2
+    return 0.85 if ch.islower() or ch in " .,;:'-()" else 1
+
+
+def _display_width(text: str) -> float:
+    return sum(_char_width(ch) for ch in text)
 
 
 def _lines(text: str, chars: float) -> int:
@@ -87,6 +115,52 @@ def _lines(text: str, chars: float) -> int:
 def _text_height(text: str, chars: float, line_pt: float = 17.0) -> float:
     """A wrapped cell's row height: neither Excel (merged cells) nor LibreOffice (on opening) sizes it to the text."""
     return min(409.0, _lines(text, chars) * line_pt + 4)
+
+
+# A sentence's end: 。；！？ (or their ASCII forms), or a full stop before a space (not the one in 8.4%), with any
+# closing quote or bracket and the spaces after it, so the next row does not start with them.
+_SENTENCE_END = re.compile(r"(?:[。；！？;!?]+|\.(?=\s))[”’」』）)]*\s*")
+_BREAK_AFTER = "，、,：: "
+
+
+def _sentences(text: str) -> list[str]:
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return [text[a:b] for a, b in zip([0, *ends], [*ends, len(text)], strict=True) if b > a]
+
+
+def _cut(text: str, width: float) -> tuple[str, str]:
+    """`text` cut where its first part is at most `width` wide: after the last comma or space that allows, or where
+    the width runs out (a sentence longer than a row)."""
+    used, end = 0.0, 0
+    for i, ch in enumerate(text):
+        used += _char_width(ch)
+        if used > width:
+            break
+        end = i + 1
+    end = max(1, end)
+    soft = max((i + 1 for i in range(end) if text[i] in _BREAK_AFTER), default=0)
+    at = soft if soft > end // 2 else end
+    return text[:at], text[at:]
+
+
+def row_chunks(paragraph: str, chars: float, lines: int = ROW_LINES) -> list[str]:
+    """A paragraph in pieces of at most `lines` wrapped lines of `chars`, each ending where a sentence does where it
+    can, which together are the paragraph. A row holds 409 pt at most, so a paragraph of the 4,000 characters
+    publishing accepts would be cut off in one; rows of a few hundred characters also break across pages."""
+    width = chars * lines
+    pieces: list[str] = []
+    for sentence in _sentences(paragraph):
+        while _display_width(sentence) > width:
+            head, sentence = _cut(sentence, width)
+            pieces.append(head)
+        pieces.append(sentence)
+    out: list[str] = []
+    for piece in pieces:
+        if out and _lines(out[-1] + piece, chars) <= lines:
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out or [""]
 
 
 class _Book:
@@ -134,12 +208,14 @@ class _Book:
         ws.set_footer(f"&C{t('report.file.page', page='&P', pages='&N')}", {"margin": 0.4})
         ws.hide_gridlines(2)
 
-    def cover_sheet(self, names: list[tuple[str, str]]) -> None:
+    def cover_sheet(self, names: list[tuple[str, str]], restatement: cover.Restatement) -> None:
         ws = self.wb.add_worksheet(sheet_name(t("report.file.sheet_cover"), self.used))
-        ws.set_column(0, 0, 28)
-        ws.set_column(1, 1, 70)
+        for c, width in enumerate(COVER_WIDTHS):
+            ws.set_column(c, c, width)
+        last = len(COVER_WIDTHS) - 1
+        text_chars = sum(COVER_WIDTHS[1:]) * 0.9          # a wrapped text across B:E
         ws.set_row(0, 30)
-        ws.merge_range(0, 0, 0, 1, "", self.f["title"])
+        ws.merge_range(0, 0, 0, last, "", self.f["title"])
         ws.write_string(0, 0, cover.title(self.data, self.lang), self.f["title"])
         r = 2
         for label, value in cover.facts(self.data, self.meta, self.lang):
@@ -147,10 +223,13 @@ class _Book:
             ws.write_string(r, 0, label, self.f["label"])
             ws.write_string(r, 1, clean(value), self.f["value"])
             r += 1
+        if cover.restatement_shown(self.meta, restatement.changes, restatement.reason):
+            r = self._restatement(ws, r + 1, restatement, text_chars)
         r += 1
         ws.write_string(r, 0, t("report.file.notes"), self.f["label_top"])
         for text in cover.notes(self.data, self.meta, self.min_cell):
-            ws.set_row(r, _text_height(text, 70 * 11 / 10 * 0.95, 14))     # 10 pt text in a column of 70
+            ws.set_row(r, _text_height(text, text_chars * 11 / 10 * 0.95 / 0.9, 14))     # 10 pt text
+            ws.merge_range(r, 1, r, last, "", self.f["note"])
             ws.write_string(r, 1, text, self.f["note"])
             r += 1
         r += 1
@@ -158,11 +237,39 @@ class _Book:
         for title, name in names:
             ws.write_url(r, 1, f"internal:'{name}'!A1", self.f["link"], string=title)
             r += 1
-        self.page_setup(ws, r - 1, 1)
+        self.page_setup(ws, r - 1, last)
+
+    def _restatement(self, ws: Worksheet, r: int, restatement: cover.Restatement, chars: float) -> int:
+        """A restated version's reason (the user's text, over as many rows as it takes) and its table of changed
+        figures from row `r`; returns the next free row."""
+        last = len(COVER_WIDTHS) - 1
+        ws.write_string(r, 0, t("report.file.restate_reason"), self.f["label_top"])
+        for text in (chunk for line in clean(cover.reason_text(restatement.reason)).split("\n")
+                     for chunk in row_chunks(line, chars)):
+            ws.merge_range(r, 1, r, last, "", self.f["narrative"])
+            ws.write_string(r, 1, text, self.f["narrative"])
+            ws.set_row(r, _text_height(text, chars))
+            r += 1
+        if not restatement.changes:
+            return r
+        r += 1
+        ws.write_string(r, 0, cover.restatement_heading(self.meta, restatement.changes), self.f["subhead"])
+        r += 1
+        for c, col in enumerate(cover.RESTATE_COLUMNS):
+            ws.write_string(r, c, t(f"report.file.restate_col.{col}"), self.f["head"])
+        for row in cover.change_rows(self.data, restatement.changes, lang=self.lang, min_cell=self.min_cell,
+                                     suppressed=restatement.suppressed):
+            r += 1
+            lines = max(_lines(row[0], COVER_WIDTHS[0] - 1), _lines(row[1], COVER_WIDTHS[1] - 1))
+            if lines > 1:
+                ws.set_row(r, 15 * lines + 2)
+            for c, text in enumerate(row):
+                ws.write_string(r, c, clean(text), self.f["name"] if c < 2 else self.f["text"])
+        return r + 1
 
     def _value(self, ws: Worksheet, r: int, c: int, f: Figure, which: str) -> None:
         value = getattr(f, which)
-        if which in f.hidden or value is None:
+        if which in f.hidden or which in f.withheld or value is None:
             ws.write_string(r, c, figure_text(f, which, min_cell=self.min_cell), self.f["text"])
         else:
             ws.write_number(r, c, cell_number(f.kind, value), self.num[f.kind])
@@ -170,15 +277,13 @@ class _Book:
     def _change(self, ws: Worksheet, r: int, c: int, ch: Change) -> None:
         if ch.hidden or ch.value is None:
             ws.write_string(r, c, change_text(ch, min_cell=self.min_cell), self.f["text"])
-        elif ch.kind == "points":       # points as the number of points (2.1), the words in the format
-            ws.write_number(r, c, round(ch.value * 100, 10), self.num["points"])
-        else:
-            ws.write_number(r, c, ch.value, self.num["relative"])
+        else:                           # points as the number of points (2.1), the words in the format
+            ws.write_number(r, c, change_number(ch.kind, ch.value), self.num[ch.kind])
 
     def _point(self, ws: Worksheet, r: int, c: int, kind: Kind, p: Point, which: str) -> None:
         value = getattr(p, which)
-        if which in p.hidden:
-            ws.write_string(r, c, cover.hidden_mark(self.min_cell), self.f["text"])
+        if which in p.hidden or which in p.withheld:        # "<5", or 已隐去 where withheld (not small itself)
+            ws.write_string(r, c, point_text(p, kind, which, min_cell=self.min_cell), self.f["text"])
         elif value is None:
             ws.write_blank(r, c, None, self.num[kind])
         else:
@@ -195,10 +300,11 @@ class _Book:
         if not a.has_page:
             ws.write_string(r, 0, t("report.file.no_page"), self.f["remark"])
             r += 1
-        for paragraph in clean(narrative).split("\n") if narrative.strip() else []:
+        paragraphs = clean(narrative).split("\n") if narrative.strip() else []
+        for text in (chunk for paragraph in paragraphs for chunk in row_chunks(paragraph, chars)):
             ws.merge_range(r, 0, r, LAST_COL, "", self.f["narrative"])
-            ws.write_string(r, 0, paragraph, self.f["narrative"])
-            ws.set_row(r, _text_height(paragraph, chars))
+            ws.write_string(r, 0, text, self.f["narrative"])
+            ws.set_row(r, _text_height(text, chars))
             r += 1
         r += 1
         header_row = None
@@ -251,10 +357,9 @@ class _Book:
             ws.write_string(r, 0, clean(p.names.get(self.lang) or p.names.get("zh") or p.code), self.f["name"])
             for c, which in enumerate(SERIES, start=1):
                 self._point(ws, r, c, chart.kind, p, which)
-        if any(p.hidden for p in chart.points):
+        for remark in cover.chart_remarks(chart, self.min_cell):
             r += 1
-            ws.write_string(r, 0, t("report.file.chart_hidden", mark=cover.hidden_mark(self.min_cell)),
-                            self.f["remark"])
+            ws.write_string(r, 0, remark, self.f["remark"])
         native = self.wb.add_chart({"type": "column"})      # clustered columns
         name = ws.get_name()
         first, last = head + 1, head + len(chart.points)
@@ -277,9 +382,12 @@ class _Book:
 
 
 def handout_xlsx(data: ReportData, narrative: dict[str, str], meta: ReportMeta, *, lang: str,
-                 min_cell: int | None) -> bytes:
+                 min_cell: int | None, changes: Sequence[FigureChange] = (), reason: str = "",
+                 suppressed: Mapping[str, str] | None = None) -> bytes:
     """The handout in `lang`: a cover and one sheet per area, in the report's order. `data` is suppressed already;
-    `min_cell` only says which number the "<n>" mark and its note give."""
+    `min_cell` only says which number the "<n>" mark and its note give. For a restated version (`meta.restated`)
+    the cover gives `reason` and the table of `changes` from the version before, as suppressed for the viewer by the
+    caller (`suppressed`: key -> "hidden" / "withheld", see cover.change_rows)."""
     out = io.BytesIO()
     with use_language(lang):
         book = _Book(out, data, meta, lang, min_cell)
@@ -290,7 +398,7 @@ def handout_xlsx(data: ReportData, narrative: dict[str, str], meta: ReportMeta, 
             title = t(f"report.area.{a.area}")
             names.append((title, sheet_name(title, book.used)))
         book.used.discard(cover_name.lower())
-        book.cover_sheet(names)
+        book.cover_sheet(names, cover.Restatement(changes, reason, suppressed))
         for a, (_, name) in zip(data.areas, names, strict=True):
             book.area_sheet(a, name, narrative.get(a.area, ""))
         book.close()

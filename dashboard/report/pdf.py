@@ -6,12 +6,14 @@ installed and tested on every server), it lays Chinese out with the system's CJK
 of our own, and the .docx it converts is a useful file too (a social worker can edit it in WPS). WeasyPrint would be
 a second renderer with its own fonts and an HTML copy of the report to keep in step.
 
-Every page's header names the community, the quarter and the version; each area starts on a new page with its
-title, its narrative, its figures (the table's header repeats where it runs over a page) and its chart as a picture
-(`picture.chart_png`). The data comes in suppressed already: a hidden figure reads "<5".
+Every page's header names the community, the quarter and the version; a restated version's first page gives the
+reason and the figures that changed; each area starts on a new page with its title, its narrative, its figures (the
+table's header repeats where it runs over a page) and its chart as a picture (`picture.chart_png`). The data comes
+in suppressed already: a hidden figure reads "<5", a withheld one 已隐去.
 """
 
 import io
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from docx import Document
@@ -26,6 +28,7 @@ from dashboard.i18n import t, use_language
 from dashboard.minutes_doc import pdf_bytes
 from dashboard.report import cover
 from dashboard.report.compare import change
+from dashboard.report.diff import FigureChange
 from dashboard.report.picture import chart_png
 from dashboard.report.present import change_text, figure_text
 from dashboard.report.types import AreaReport, ReportData, ReportMeta
@@ -34,6 +37,7 @@ from dashboard.services.errors import RuleError
 # 指标, 本季度, 上季度, 环比, 去年同期, 同比, 说明 in mm: 170 between margins of 20, with cells' margins of 1.2 mm
 # (¥1,234,567.89 and +3.7 个百分点 stay on one line at 9 pt).
 WIDTHS = (28, 21, 21, 24, 21, 24, 31)
+RESTATE_WIDTHS = (30, 59, 27, 27, 27)           # a restatement's 领域, 指标, 原数字, 现数字, 差额
 CELL_MARGIN_TWIPS = 68
 COLUMNS = ("figure", "value", "previous", "qoq", "year_ago", "yoy", "note")
 R, C = WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.CENTER
@@ -49,13 +53,16 @@ def _header_footer(doc: Any, data: ReportData, meta: ReportMeta, lang: str) -> N
     add_page_numbers(add_para(section.footer, align=C), t("report.file.page"), 9)
 
 
-def _cover(doc: Any, data: ReportData, meta: ReportMeta, lang: str, min_cell: int | None) -> None:
+def _cover(doc: Any, data: ReportData, meta: ReportMeta, lang: str, min_cell: int | None,
+           restatement: cover.Restatement) -> None:
     add_para(doc, cover.title(data, lang), style="Title", heading=True, align=C)
     for label, value in cover.facts(data, meta, lang):
         p = add_para(doc)
         p.paragraph_format.space_after = Pt(2)
         add_run(p, t("report.file.label", label=label), bold=True)
         add_run(p, value)
+    if cover.restatement_shown(meta, restatement.changes, restatement.reason):
+        _restatement(doc, data, meta, lang, min_cell, restatement)
     for i, text in enumerate(cover.notes(data, meta, min_cell)):
         p = add_para(doc, text, size=9, grey=True)
         if i == 0:
@@ -64,6 +71,26 @@ def _cover(doc: Any, data: ReportData, meta: ReportMeta, lang: str, min_cell: in
     for a in data.areas:
         line = add_para(doc, t(f"report.area.{a.area}")).paragraph_format
         line.left_indent, line.space_after = Mm(6), Pt(2)
+
+
+def _restatement(doc: Any, data: ReportData, meta: ReportMeta, lang: str, min_cell: int | None,
+                 restatement: cover.Restatement) -> None:
+    """On the first page of a restated version: why it was restated and the figures that changed (the table's
+    header repeats where a long one runs over a page)."""
+    add_para(doc, t("report.file.restate_title"), style="Heading 2", heading=True)
+    p = add_para(doc)
+    add_run(p, t("report.file.label", label=t("report.file.restate_reason")), bold=True)
+    add_run(p, cover.reason_text(restatement.reason))
+    if not restatement.changes:
+        return
+    add_para(doc, cover.restatement_heading(meta, restatement.changes), bold=True).paragraph_format.space_before = Pt(4)
+    rows = cover.change_rows(data, restatement.changes, lang=lang, min_cell=min_cell,
+                             suppressed=restatement.suppressed)
+    table = add_table(doc, [t(f"report.file.restate_col.{c}") for c in cover.RESTATE_COLUMNS], rows,
+                      RESTATE_WIDTHS, size=9, align=(None, None, R, R, R))
+    for cell in table.rows[0].cells:
+        cell.paragraphs[0].alignment = C
+    _tight(table)
 
 
 def _tight(table: Any) -> None:
@@ -115,13 +142,16 @@ def _area(doc: Any, a: AreaReport, data: ReportData, narrative: str, lang: str, 
     p.paragraph_format.space_before = Pt(12)
     p.paragraph_format.keep_together = True
     p.add_run().add_picture(io.BytesIO(png), width=Mm(165))
-    if any(pt.hidden for pt in a.chart.points):
-        add_para(doc, t("report.file.chart_hidden", mark=cover.hidden_mark(min_cell)), size=9, grey=True, align=C)
+    for remark in cover.chart_remarks(a.chart, min_cell):
+        add_para(doc, remark, size=9, grey=True, align=C)
 
 
 def report_docx(data: ReportData, narrative: dict[str, str], meta: ReportMeta, *, lang: str,
-                min_cell: int | None) -> bytes:
-    """The report in `lang` as Word: a cover, then each area on its own page."""
+                min_cell: int | None, changes: Sequence[FigureChange] = (), reason: str = "",
+                suppressed: Mapping[str, str] | None = None) -> bytes:
+    """The report in `lang` as Word: a cover, then each area on its own page. A restated version's cover gives
+    `reason` and the table of `changes` from the version before, suppressed for the viewer by the caller (as in
+    handout.handout_xlsx)."""
     with use_language(lang):
         doc = Document()
         doc.core_properties.title = clean(cover.title(data, lang))
@@ -131,7 +161,7 @@ def report_docx(data: ReportData, narrative: dict[str, str], meta: ReportMeta, *
         section = doc.sections[0]
         section.left_margin = section.right_margin = Mm(20)     # a handout, not a bound file: room for the table
         _header_footer(doc, data, meta, lang)
-        _cover(doc, data, meta, lang, min_cell)
+        _cover(doc, data, meta, lang, min_cell, cover.Restatement(changes, reason, suppressed))
         for a in data.areas:
             _area(doc, a, data, narrative.get(a.area, ""), lang, min_cell)
         out = io.BytesIO()
@@ -140,9 +170,11 @@ def report_docx(data: ReportData, narrative: dict[str, str], meta: ReportMeta, *
 
 
 def report_pdf(data: ReportData, narrative: dict[str, str], meta: ReportMeta, *, lang: str,
-               min_cell: int | None) -> bytes:
+               min_cell: int | None, changes: Sequence[FigureChange] = (), reason: str = "",
+               suppressed: Mapping[str, str] | None = None) -> bytes:
     """The same document as PDF (LibreOffice headless, through the minutes' converter)."""
-    docx = report_docx(data, narrative, meta, lang=lang, min_cell=min_cell)
+    docx = report_docx(data, narrative, meta, lang=lang, min_cell=min_cell, changes=changes, reason=reason,
+                       suppressed=suppressed)
     try:
         return pdf_bytes(docx)
     except RuleError:

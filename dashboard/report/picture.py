@@ -13,7 +13,7 @@ import altair as alt
 import vl_convert
 
 from dashboard.i18n import t
-from dashboard.report.present import value_text
+from dashboard.report.present import point_text
 from dashboard.report.types import Chart, Number, ReportData
 
 FONT = "Noto Sans CJK SC"
@@ -61,7 +61,8 @@ def _plotted(kind: str, value: Number | None) -> float | None:
 
 def chart_spec(chart: Chart, data: ReportData, *, lang: str, min_cell: int | None) -> dict[str, Any]:
     """The Vega-Lite spec (in the current language): one group of three columns per category; a hidden value is
-    no column but its "<5" mark at the foot of where it would stand."""
+    no column but its mark at the foot of where it would stand: "<5", or 已隐去 where secondary suppression withheld
+    it (as the page's chart marks it)."""
     quarters = {"value": data.quarter, "previous": data.previous_quarter, "year_ago": data.year_ago_quarter}
     series = [t(f"report.file.series.{s}", quarter=quarters[s]) for s in SERIES]
     crowded = len(chart.points) > 6
@@ -74,11 +75,10 @@ def chart_spec(chart: Chart, data: ReportData, *, lang: str, min_cell: int | Non
     rows = []
     for name, p in zip(categories, chart.points, strict=True):
         for label, which in zip(series, SERIES, strict=True):
-            hidden = which in p.hidden
-            value = getattr(p, which)
+            hidden = which in p.hidden or which in p.withheld
             rows.append({"category": name, "series": label, "hidden": hidden,
-                         "plot": 0.0 if hidden else _plotted(chart.kind, value),
-                         "mark": value_text(chart.kind, value, hidden=hidden, min_cell=min_cell)})
+                         "plot": 0.0 if hidden else _plotted(chart.kind, getattr(p, which)),
+                         "mark": point_text(p, chart.kind, which, min_cell=min_cell)})
     x = alt.X("category:N", sort=categories, title=None,
               axis=alt.Axis(labelAngle=-30 if crowded else 0, labelLimit=160, labelFontSize=11,
                             labelExpr="split(datum.label, '\\n')"))
