@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from dashboard.i18n import fmt_int, fmt_yuan, t
+from dashboard.i18n import t
 from dashboard.report.compare import SMALL_BASE, Against, change
 from dashboard.report.diff import FigureChange
-from dashboard.report.present import half_up, value_text
-from dashboard.report.types import Chart, Figure, Kind, Number, Point, ReportData, ReportMeta
+from dashboard.report.present import difference_text, value_text
+from dashboard.report.types import Chart, Figure, Point, ReportData, ReportMeta
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 COMPARISONS: tuple[tuple[Against, str], ...] = (("previous", "qoq"), ("year_ago", "yoy"))
@@ -131,22 +131,6 @@ def restatement_heading(meta: ReportMeta, changes: Sequence[FigureChange]) -> st
 
 def reason_text(reason: str) -> str:
     return reason.strip() or t("report.file.restate_no_reason")
-
-
-def difference_text(kind: Kind, difference: Number | None) -> str:
-    """new − old as a signed figure of its kind: +12 · −¥30.00 · +2.1 个百分点 · +0.5 天 (as the page's
-    presenters_report.difference_text writes it; the two belong in present.py, which this task may not edit)."""
-    if difference is None:
-        return "—"
-    sign = "+" if difference > 0 else "−" if difference < 0 else "±"
-    size = abs(difference)
-    if kind == "money":
-        return sign + fmt_yuan(int(size))
-    if kind == "rate":
-        return t("report.change_points", sign=sign, n=half_up(float(size) * 100))
-    if kind == "days":
-        return sign + t("report.days", n=half_up(float(size)))
-    return sign + fmt_int(int(size))
 
 
 def _side(c: FigureChange) -> str:

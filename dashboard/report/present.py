@@ -59,3 +59,19 @@ def change_text(c: Change, *, min_cell: int | None = None) -> str:
     if c.kind == "points":
         return t("report.change_points", sign=sign, n=n)
     return f"{sign}{n}%"
+
+
+def difference_text(kind: Kind, difference: Number | None) -> str:
+    """new − old as a signed figure of its kind: +12 · −¥30.00 · +2.1 个百分点 · +0.5 天 (a restatement's table on the
+    page, the handout and the PDF)."""
+    if difference is None:
+        return "—"
+    sign = "+" if difference > 0 else "−" if difference < 0 else "±"
+    size = abs(difference)
+    if kind == "money":
+        return sign + fmt_yuan(int(size))
+    if kind == "rate":
+        return t("report.change_points", sign=sign, n=half_up(float(size) * 100))
+    if kind == "days":
+        return sign + t("report.days", n=half_up(float(size)))
+    return sign + fmt_int(int(size))
