@@ -207,6 +207,15 @@ def visible(data: ReportData) -> Visible:
     return Visible(marks, frozenset(people))
 
 
+def _mark(seen: Visible | None, key: str, side: str | None) -> str | None:
+    """The mark of a side of `key` (side None, a side this module does not know: the first of any, to be safe)."""
+    if seen is None:
+        return None
+    if side is None:
+        return next(iter(seen.marks.get(key, {}).values()), None)
+    return seen.mark(key, side)
+
+
 def _which(c: FigureChange) -> str:
     return str(getattr(c, "which", "value") or "value")
 
@@ -228,9 +237,9 @@ class _Cells:
 
 
 def _cells(c: FigureChange, old: Visible | None, new: Visible | None, min_cell: int | None) -> _Cells:
-    side = SIDE_OF.get(_which(c), "value")
-    before = old.mark(c.key, side) if old is not None else None
-    after = new.mark(c.key, side) if new is not None else None
+    side = SIDE_OF.get(_which(c))
+    before = _mark(old, c.key, side)
+    after = _mark(new, c.key, side)
     people = any(v is not None and c.key in v.people for v in (old, new))
     small = (min_cell is not None and people and c.kind == "count" and c.difference is not None
              and 0 < abs(c.difference) < min_cell)

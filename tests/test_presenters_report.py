@@ -254,6 +254,9 @@ def test_a_figure_hidden_on_another_side_reads_as_it_is_in_a_table_of_changes() 
     cells = view.changes_frame([back], old=seen, new=seen, min_cell=5).iloc[0].tolist()
     assert cells[2:] == ["<5", "<5", "<5"]
     assert cells[1] == t("report.fig.needs_total") + " · " + t("report.page.side_year_ago")
+    # a side this page does not know is hidden wherever any side is
+    odd = SideChange("needs.needs_total", "needs", "report.fig.needs_total", "count", 3, 4, 1, which="other")
+    assert view.changes_frame([odd], old=seen, new=seen, min_cell=5).iloc[0].tolist()[2:] == ["<5", "<5", "<5"]
 
 
 def test_each_cell_is_hidden_from_the_side_it_shows_and_a_difference_never_gives_it_away() -> None:
