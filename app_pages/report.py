@@ -8,7 +8,9 @@ marked as a draft; where personal data is hidden, small counts are suppressed be
 
 from collections.abc import Sequence
 
+import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app_pages import report_slides, sections
 from dashboard import charts_report as charts
@@ -18,6 +20,7 @@ from dashboard import presenters_report as view
 from dashboard.access import Action
 from dashboard.i18n import get_language, t
 from dashboard.periods import quarter_state
+from dashboard.report.diff import FigureChange
 from dashboard.report.types import AreaReport, ReportData, ReportMeta
 from dashboard.services.errors import RuleError
 from dashboard.text import plain, plain_table, rule_message
@@ -29,6 +32,9 @@ PRINT_CSS = """<style>@media print {
   [data-testid=stExpander] {display: none !important;}
 }</style>"""
 EDITS, SEEN = "report_edits", "report_seen"     # the narrative as edited, per scope; the version each scope showed
+SHOWN = "report_shown"          # the live figures the page showed last ({scope: ReportData}): what a publish freezes
+REFUSED = "report_refused"      # why the last publish click wrote nothing, said beside the button after the rerun
+PDF = "report_pdf_built"        # the PDF last built in this session: (what it was made of, its bytes)
 
 st.header(t("report.page.title"))
 f = st.session_state.filters
@@ -45,6 +51,10 @@ scope = (f.community_id, f.quarter)
 
 published = data.load_published(f.community_id, f.quarter)
 live = data.load_live(f.community_id, f.quarter, today)
+# The figures the page showed before this run, and those it shows now: a publish click freezes the ones the user saw
+# (and checked the narrative and the restatement's table against), never a newer read (any write empties the cache).
+shown_before: ReportData | None = st.session_state.get(SHOWN, {}).get(scope)
+st.session_state[SHOWN] = {scope: live}
 st.caption(t("report.page.caption", community=community, quarter=quarter_label, previous=live.previous_quarter,
              year_ago=live.year_ago_quarter))
 section = sections.pick("report", view.SECTIONS)
@@ -73,9 +83,37 @@ if section == "slides":
     st.stop()
 
 
-def suppressed() -> dict[str, str]:
-    """What this viewer may not see of either side of a table of changes (the version shown, today's figures)."""
-    return view.suppressed_keys(report, data.suppress(live, min_cell))
+def live_changes_frame() -> pd.DataFrame:
+    """The figures that differ between the version shown and today's data, as this viewer may see each side."""
+    assert published is not None
+    return view.changes_frame(data.changes(published.data, live), old=view.visible(report),
+                              new=view.visible(data.suppress(live, min_cell)), min_cell=min_cell)
+
+
+def version_changes() -> tuple[int, view.Visible, view.Visible]:
+    """The version a restatement replaced and what this viewer may see of it and of the restatement."""
+    assert published is not None
+    previous = published.version - 1
+    before = next((p for p in data.load_history(f.community_id, f.quarter) if p.version == previous), None)
+    now = view.visible(report)
+    # The version before is never deleted; were it missing, its figures are hidden as the current one's are.
+    return previous, view.visible(data.suppress(before.data, min_cell)) if before is not None else now, now
+
+
+def restated() -> None:
+    """Under the status line of a restated version: why it was restated and the figures that changed, so the
+    parties asked to confirm it see what they confirm (the version's own table, stored when it was published)."""
+    assert published is not None
+    previous, old, new = version_changes()
+    with st.container(border=True, key="report_restated"):
+        st.markdown(t("report.page.restated_reason", version=published.version, previous=previous,
+                      reason=plain(published.reason)))
+        if not published.changes:
+            st.caption(t("report.page.restated_unchanged", previous=previous))
+            return
+        st.caption(t("report.page.restate_changes", version=previous, n=len(published.changes)))
+        st.table(plain_table(view.changes_frame(published.changes, old=old, new=new, min_cell=min_cell)),
+                 hide_index=True)
 
 
 def status() -> None:
@@ -86,13 +124,48 @@ def status() -> None:
         st.success(line, icon=":material/verified:")
     if published is None:
         return
+    if published.restated:
+        restated()
     changed = data.changes(published.data, live)
     if changed:
         st.warning(t("report.page.live_changed", n=len(changed), version=published.version),
                    icon=":material/update:")
         with st.expander(t("report.page.live_changed_table")):
-            st.table(plain_table(view.changes_frame(changed, suppressed=suppressed(), min_cell=min_cell)),
-                     hide_index=True)
+            st.table(plain_table(live_changes_frame()), hide_index=True)
+
+
+def file_changes() -> tuple[list[FigureChange], str]:
+    """What a restated version's files say of it: its changes as this viewer may see them, and its reason."""
+    if published is None or not published.restated:
+        return [], ""
+    _, old, new = version_changes()
+    return view.shown_changes(published.changes, old=old, new=new, min_cell=min_cell), published.reason
+
+
+def pdf_download(column: DeltaGenerator, name: str, changes: list[FigureChange], reason: str) -> None:
+    """The PDF takes LibreOffice seconds and can fail: built on a click, with a spinner and the reason when it
+    cannot be made, then offered for download (kept for the session while the figures shown stay the same)."""
+    made_of = data.file_key(report, texts, meta, min_cell, changes, reason)
+    built = st.session_state.get(PDF)
+    if built is not None and built[0] == made_of:
+        column.download_button(t("report.page.pdf"), built[1], file_name=f"{name}.pdf", key="report_pdf",
+                               on_click="ignore", mime="application/pdf", icon=":material/picture_as_pdf:",
+                               width="stretch")
+        return
+    available = data.pdf_available()
+    if column.button(t("report.page.pdf_build"), key="report_pdf_build", icon=":material/picture_as_pdf:",
+                     width="stretch", disabled=not available,
+                     help=t("report.page.draft_file_help") if meta.version is None else None):
+        with st.spinner(t("report.page.pdf_building")):
+            try:
+                pdf = data.pdf_file(report, texts, meta, min_cell, changes=changes, reason=reason)
+            except RuleError as err:
+                st.error(rule_message(err), icon=":material/error:")
+                return
+        st.session_state[PDF] = (made_of, pdf)      # one PDF a session: a new one replaces it
+        st.rerun()
+    if not available:
+        st.caption(t("report.page.pdf_unavailable"))
 
 
 def downloads() -> None:
@@ -100,15 +173,14 @@ def downloads() -> None:
         return
     version = t("report.page.file_draft") if meta.version is None else f"v{meta.version}"
     name = f"{t('report.page.file')}_{report.community_code or t('report.page.file_all')}_{f.quarter}_{version}"
+    changes, reason = file_changes()
     left, right, _ = st.columns([1, 1, 2])
-    left.download_button(t("report.page.handout"), data.handout_file(report, texts, meta, min_cell),
+    left.download_button(t("report.page.handout"),
+                         data.handout_file(report, texts, meta, min_cell, changes=changes, reason=reason),
                          file_name=f"{name}.xlsx", key="report_handout", on_click="ignore", mime=XLSX,
                          icon=":material/download:", width="stretch",
                          help=t("report.page.draft_file_help") if meta.version is None else None)
-    right.download_button(t("report.page.pdf"), data.pdf_file(report, texts, meta, min_cell),
-                          file_name=f"{name}.pdf", key="report_pdf", on_click="ignore", mime="application/pdf",
-                          icon=":material/picture_as_pdf:", width="stretch",
-                          help=t("report.page.draft_file_help") if meta.version is None else None)
+    pdf_download(right, name, changes, reason)
 
 
 def editor(area: str, text: str, height: int = 330) -> None:
@@ -128,11 +200,24 @@ def editor(area: str, text: str, height: int = 330) -> None:
                  on_change=remember, help=t("report.page.narrative_edit_help"))
 
 
-def redraft(draft: dict[str, str]) -> None:
-    """Every editor back to the narrative drafted from today's figures."""
-    st.session_state[EDITS][editing] = dict(draft)
-    for area, text in draft.items():
-        st.session_state[f"report_narrative_{area}"] = text
+def redraft() -> None:
+    """Every editor back to the narrative drafted from today's figures, in both languages (the other one's is
+    published from its draft too, not from the version restated)."""
+    for language in data.LANGS:
+        draft = data.load_draft(f.community_id, f.quarter, today, language)
+        st.session_state[EDITS][(*scope, language, shown_version)] = dict(draft)
+        if language == lang:
+            for area, text in draft.items():
+                st.session_state[f"report_narrative_{area}"] = text
+
+
+def redraft_unedited() -> None:
+    """After the figures changed under a publish click: the editors whose text nobody edited start again from the
+    new draft (the ones edited keep their text; the user checks them against the new figures)."""
+    edited = st.session_state.get(EDITS, {}).get(editing, {})
+    for a in live.areas:
+        if a.area not in edited:
+            st.session_state.pop(f"report_narrative_{a.area}", None)
 
 
 def narrative(area: str, editable: bool) -> None:
@@ -165,20 +250,32 @@ def area_block(area: AreaReport, editable: bool) -> None:
 
 
 def publish_texts(edited: Sequence[str]) -> dict[str, dict[str, str]]:
-    """The narrative in both languages: the page's language as in its editors; the other one as drafted from
-    today's figures, with whatever was edited in it earlier in this session (the language switched meanwhile)."""
+    """The narrative in both languages: the page's language as in its editors; the other one as its editors started
+    (the version restated, else the draft from today's figures) with whatever was edited in it earlier in this
+    session (the language switched meanwhile)."""
     out = {lang: {a: str(st.session_state.get(f"report_narrative_{a}", "")) for a in edited}}
     for other in data.LANGS:
         if other != lang:
+            start = data.load_draft(f.community_id, f.quarter, today, other)
+            if published is not None:
+                start |= published.narrative.get(other, {})
             earlier = st.session_state.get(EDITS, {}).get((*scope, other, shown_version), {})
-            out[other] = {**data.load_draft(f.community_id, f.quarter, today, other), **earlier}
+            out[other] = {**start, **earlier}
     return out
 
 
 def do_publish(reason: str = "") -> None:
     areas = [a.area for a in live.areas]
+    # Refused, not published as shown: freezing figures the database no longer holds would make a version that the
+    # page at once reports as changed, and needs restating before anyone has confirmed it.
+    if shown_before is None or not data.same_figures(shown_before, data.read_live(f.community_id, f.quarter, today)):
+        data.forget()
+        redraft_unedited()
+        st.session_state[REFUSED] = t("report.page.figures_changed")
+        st.rerun()
+    assert shown_before is not None
     try:
-        made = data.publish(live, publish_texts(areas), expected_version=seen_before, reason=reason)
+        made = data.publish(shown_before, publish_texts(areas), expected_version=seen_before, reason=reason)
     except RuleError as err:
         data.forget()
         st.error(rule_message(err), icon=":material/block:")
@@ -189,9 +286,15 @@ def do_publish(reason: str = "") -> None:
     st.rerun()
 
 
+def refused() -> None:
+    if message := st.session_state.pop(REFUSED, None):
+        st.error(message, icon=":material/block:")
+
+
 def first_publish() -> None:
     st.subheader(t("report.page.publish_title"))
     st.caption(t("report.page.publish_help"))
+    refused()
     if st.button(t("report.page.publish", version=1), key="report_publish", type="primary",
                  icon=":material/lock:"):
         do_publish()
@@ -205,19 +308,18 @@ def restatement() -> None:
         changed = data.changes(published.data, live)
         if changed:
             st.markdown(f"**{t('report.page.restate_changes', version=published.version, n=len(changed))}**")
-            st.table(plain_table(view.changes_frame(changed, suppressed=suppressed(), min_cell=min_cell)),
-                     hide_index=True)
+            st.table(plain_table(live_changes_frame()), hide_index=True)
         else:
             st.info(t("report.page.restate_unchanged", version=published.version))
         st.caption(t("report.page.restate_texts", version=published.version))
-        draft = data.load_draft(f.community_id, f.quarter, today)
-        st.button(t("report.page.redraft"), key="report_redraft", on_click=redraft, args=(draft,),
+        st.button(t("report.page.redraft"), key="report_redraft", on_click=redraft,
                   icon=":material/restart_alt:", help=t("report.page.redraft_help"))
         for a in live.areas:
             st.markdown(f"**{t(f'report.area.{a.area}')}**")
             editor(a.area, texts.get(a.area, ""), height=180)
         reason = st.text_area(t("report.page.reason"), key="report_reason", max_chars=1000, height=90,
                               placeholder=t("report.page.reason_placeholder"))
+        refused()
         if st.button(t("report.page.restate", version=following), key="report_publish", type="primary",
                      icon=":material/lock:"):
             do_publish(reason.strip())
@@ -230,6 +332,9 @@ def confirmations() -> None:
     if not loaders.can(Action.report_confirm):
         return
     kind = data.viewer_party_kind()
+    if kind is None:            # an admin of no party (or another): the service would refuse every click
+        st.caption(t("report.page.no_party"))
+        return
     mine = next((c for c in published.confirmations if c.party_kind == kind), None)
     if mine is not None:
         st.caption(t("report.page.yours", decision=view.decision_label(mine.party_kind, mine.decision),

@@ -6,7 +6,13 @@ published version is stored unsuppressed too (dashboard.report.types.Figure.hidd
 
 import contextvars
 import datetime as dt
-from collections.abc import Callable
+import hashlib
+import inspect
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
 
 import streamlit as st
 from sqlmodel import Session
@@ -19,7 +25,7 @@ from dashboard.queries import report_versions as versions
 from dashboard.report import figures, narrative
 from dashboard.report import suppress as suppression
 from dashboard.report.diff import FigureChange, diff
-from dashboard.report.types import ReportData, ReportMeta
+from dashboard.report.types import ReportData, ReportMeta, to_json
 from dashboard.services import report as service
 from dashboard.settings import get_settings
 
@@ -33,6 +39,18 @@ def load_live(community_id: int | None, quarter: str, on: dt.date) -> ReportData
     """The quarter's figures as the database holds them now (unsuppressed; `suppress` before showing)."""
     with Session(get_engine()) as session:
         return figures.report_data(session, community_id=community_id, quarter=quarter, today=on)
+
+
+def read_live(community_id: int | None, quarter: str, on: dt.date) -> ReportData:
+    """The quarter's figures read now, past the cache: what a publish click checks the page's figures against (the
+    cache may still hold what another server's write has changed)."""
+    with Session(get_engine()) as session:
+        return figures.report_data(session, community_id=community_id, quarter=quarter, today=on)
+
+
+def same_figures(a: ReportData, b: ReportData) -> bool:
+    """Every figure, base, chart bar and name alike: the same report whenever each was read (the cut-off aside)."""
+    return to_json(replace(a, cut_off=b.cut_off)) == to_json(b)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -103,7 +121,14 @@ def forget() -> None:
     st.cache_data.clear()
 
 
-# --- files: built when the button is clicked, in the page's language, of the figures shown ---
+# --- files: in the page's language, of the figures shown; a restated version's with its reason and changes ---
+
+def _restatement(build: Callable[..., bytes], changes: Sequence[FigureChange], reason: str) -> dict[str, Any]:
+    """The restatement's keywords the builder takes (changes=, reason=: added to handout.py and pdf.py alongside)."""
+    # TODO(h-fixfiles merged): pass changes=/reason= to both builders directly and drop this signature check.
+    taken = inspect.signature(build).parameters
+    return {k: v for k, v in (("changes", list(changes)), ("reason", reason)) if k in taken}
+
 
 def _later(build: Callable[[], bytes]) -> Callable[[], bytes]:
     # The click is served outside this script run: keep its language (a context variable) for the build.
@@ -111,23 +136,38 @@ def _later(build: Callable[[], bytes]) -> Callable[[], bytes]:
     return lambda: context.copy().run(build)
 
 
-def handout_file(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell: int | None) -> Callable[[], bytes]:
+def handout_file(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell: int | None, *,
+                 changes: Sequence[FigureChange] = (), reason: str = "") -> Callable[[], bytes]:
+    """The workbook, built when its download is clicked (a few hundred ms; it does not fail but on a bug)."""
     access.require(principal().role, Action.export)
     lang = get_language()
 
     def build() -> bytes:
         from dashboard.report import handout  # xlsxwriter and the charts' code: loaded on the first click
 
-        return handout.handout_xlsx(data, texts, meta, lang=lang, min_cell=min_cell)
+        return handout.handout_xlsx(data, texts, meta, lang=lang, min_cell=min_cell,
+                                    **_restatement(handout.handout_xlsx, changes, reason))
     return _later(build)
 
 
-def pdf_file(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell: int | None) -> Callable[[], bytes]:
+def pdf_available() -> bool:
+    """The PDF is LibreOffice's conversion of the .docx (dashboard.minutes_doc.pdf_bytes): none without it."""
+    return shutil.which("soffice") is not None
+
+
+def pdf_file(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell: int | None, *,
+             changes: Sequence[FigureChange] = (), reason: str = "") -> bytes:
+    """The PDF, built now (seconds: LibreOffice); RuleError report.file.pdf_failed when it cannot be made."""
     access.require(principal().role, Action.export)
-    lang = get_language()
+    from dashboard.report import pdf  # LibreOffice and the chart pictures: loaded on the first build
 
-    def build() -> bytes:
-        from dashboard.report import pdf  # LibreOffice and the chart pictures: loaded on the first click
+    return pdf.report_pdf(data, texts, meta, lang=get_language(), min_cell=min_cell,
+                          **_restatement(pdf.report_pdf, changes, reason))
 
-        return pdf.report_pdf(data, texts, meta, lang=lang, min_cell=min_cell)
-    return _later(build)
+
+def file_key(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell: int | None,
+             changes: Sequence[FigureChange], reason: str) -> str:
+    """What a built file was made of (the figures, narrative, version, language and threshold): a PDF built for one
+    is not offered for another."""
+    made = [to_json(data), texts, str(meta), get_language(), min_cell, [repr(c) for c in changes], reason]
+    return hashlib.sha256(json.dumps(made, ensure_ascii=False, sort_keys=True).encode()).hexdigest()

@@ -6,7 +6,7 @@ No Streamlit.
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -165,28 +165,63 @@ def difference_text(kind: Kind, difference: Number | None) -> str:
     return sign + fmt_int(int(size))
 
 
-def suppressed_keys(*reports: ReportData) -> dict[str, str]:
-    """The figures and chart bars suppression hid in any of `reports`, by `area.key` and `area.chart.code` (as
-    ReportData.figure_values and a restatement's FigureChange.key name them), each as "hidden" (under the threshold:
-    <5) or "withheld" (hidden so that a total does not give one away): a table of changes must not show them either."""
-    out: dict[str, str] = {}
+# A change names the side of a figure it is about (FigureChange.which, "value" where the row has none); a rate's base
+# is hidden with its side.
+SIDE_OF = {"value": "value", "previous": "previous", "year_ago": "year_ago", "base": "value",
+           "previous_base": "previous", "year_ago_base": "year_ago"}
 
-    def mark(key: str, hidden: tuple[str, ...], withheld: tuple[str, ...]) -> None:
-        if set(hidden) - set(withheld):
-            out[key] = "hidden"
-        elif hidden or withheld:
-            out.setdefault(key, "withheld")
 
-    for data in reports:
-        for a in data.areas:
-            for f in a.figures:
-                mark(f"{a.area}.{f.key}", f.hidden, f.withheld)
-            for p in a.chart.points:
-                mark(f"{a.area}.{a.chart.key}.{p.code}", p.hidden, p.withheld)
-    return out
+@dataclass(frozen=True)
+class Visible:
+    """What a viewer may see of one report (already suppressed for them) in a table of changes: per figure and chart
+    bar, by `area.key` and `area.chart.code` as ReportData.figure_values and FigureChange.key name them, the sides
+    suppression hid, each "hidden" (under the threshold: <5) or "withheld" (hidden so that a total does not give one
+    away); and the keys that count people, whose small differences are small cells too."""
+    marks: Mapping[str, Mapping[str, str]]
+    people: frozenset[str]
+
+    def mark(self, key: str, side: str) -> str | None:
+        return self.marks.get(key, {}).get(side)
+
+
+def _side_marks(hidden: tuple[str, ...], withheld: tuple[str, ...]) -> dict[str, str]:
+    return {side: "withheld" if side in withheld else "hidden" for side in hidden}
+
+
+def visible(data: ReportData) -> Visible:
+    marks: dict[str, dict[str, str]] = {}
+    people: set[str] = set()
+    for a in data.areas:
+        for f in a.figures:
+            key = f"{a.area}.{f.key}"
+            if f.hidden:
+                marks[key] = _side_marks(f.hidden, f.withheld)
+            if f.people:
+                people.add(key)
+        for p in a.chart.points:
+            key = f"{a.area}.{a.chart.key}.{p.code}"
+            if p.hidden:
+                marks[key] = _side_marks(p.hidden, p.withheld)
+            if a.chart.people:
+                people.add(key)
+    return Visible(marks, frozenset(people))
+
+
+def _mark(seen: Visible | None, key: str, side: str | None) -> str | None:
+    """The mark of a side of `key` (side None, a side this module does not know: the first of any, to be safe)."""
+    if seen is None:
+        return None
+    if side is None:
+        return next(iter(seen.marks.get(key, {}).values()), None)
+    return seen.mark(key, side)
+
+
+def _which(c: FigureChange) -> str:
+    return str(getattr(c, "which", "value") or "value")
 
 
 def change_label(c: FigureChange) -> str:
+<<<<<<< HEAD
     """A figure's label, or a chart's title and the bar's category (报名人次（按课程级别） · 初级); followed by the
     quarter (or the rate's base) that changed where it is not the report's own value: 收集诉求（上季度）."""
     name = (c.names.get(get_language()) or c.names.get("zh")) if c.names else None
@@ -194,25 +229,76 @@ def change_label(c: FigureChange) -> str:
     if c.which == "value":
         return label
     return t("report.diff.with_side", label=label, side=t(f"report.diff.side.{c.which}"))
+=======
+    """A figure's label, or a chart's title and the bar's category (报名人次（按课程级别） · 初级), and the side that
+    changed where it is not this quarter's figure (· 去年同期)."""
+    name = (c.names.get(get_language()) or c.names.get("zh")) if c.names else None
+    label = f"{t(c.label_key)} · {name}" if name else t(c.label_key)
+    which = _which(c)
+    return label if which == "value" or which not in SIDE_OF else f"{label} · {t(f'report.page.side_{which}')}"
+>>>>>>> h-fixpage
 
 
-def change_cells(c: FigureChange, mark: str | None, min_cell: int | None) -> tuple[str, str, str]:
-    """(before, now, difference) of a changed figure; all three "<5" (or 已隐去) where it is suppressed."""
-    if mark is not None:
-        text = value_text(c.kind, None, hidden=mark == "hidden", withheld=mark == "withheld", min_cell=min_cell)
-        return text, text, text
-    return value_text(c.kind, c.old), value_text(c.kind, c.new), difference_text(c.kind, c.difference)
+@dataclass(frozen=True)
+class _Cells:
+    old: str | None          # the mark of each side where it is hidden; None: shown
+    new: str | None
+    small: bool              # a difference of 1 to min_cell-1 people
 
 
-def changes_frame(changes: Sequence[FigureChange], *, suppressed: Mapping[str, str] | None = None,
+def _cells(c: FigureChange, old: Visible | None, new: Visible | None, min_cell: int | None) -> _Cells:
+    side = SIDE_OF.get(_which(c))
+    before = _mark(old, c.key, side)
+    after = _mark(new, c.key, side)
+    people = any(v is not None and c.key in v.people for v in (old, new))
+    small = (min_cell is not None and people and c.kind == "count" and c.difference is not None
+             and 0 < abs(c.difference) < min_cell)
+    return _Cells(before, after, small)
+
+
+def _mark_text(kind: Kind, mark: str, min_cell: int | None) -> str:
+    return value_text(kind, None, hidden=mark == "hidden", withheld=mark == "withheld", min_cell=min_cell)
+
+
+def change_cells(c: FigureChange, old: Visible | None, new: Visible | None,
+                 min_cell: int | None) -> tuple[str, str, str]:
+    """(before, now, difference) of a changed figure. Each side reads "<5" (or 已隐去) where the report it comes from
+    hid it; the difference then reads the same mark when both sides carry it (two counts under 5 differ by less than
+    5) and "—" otherwise, as it would give the hidden side away; a difference of 1 to min_cell-1 people reads "<5"."""
+    cells = _cells(c, old, new, min_cell)
+    before = value_text(c.kind, c.old) if cells.old is None else _mark_text(c.kind, cells.old, min_cell)
+    now = value_text(c.kind, c.new) if cells.new is None else _mark_text(c.kind, cells.new, min_cell)
+    if cells.old is not None or cells.new is not None:
+        difference = before if cells.old == cells.new else "—"
+    elif cells.small:
+        difference = _mark_text(c.kind, "hidden", min_cell)
+    else:
+        difference = difference_text(c.kind, c.difference)
+    return before, now, difference
+
+
+def changes_frame(changes: Sequence[FigureChange], *, old: Visible | None = None, new: Visible | None = None,
                   min_cell: int | None = None) -> pd.DataFrame:
     """The figures that differ between two versions (or a version and today's data): area, figure, before, now and
-    the difference; one suppressed on either side reads "<5" (or 已隐去) throughout."""
-    rows = [(t(f"report.area.{c.area}"), change_label(c), *change_cells(c, (suppressed or {}).get(c.key), min_cell))
-            for c in changes]
+    the difference, as a viewer who sees `old` of the one and `new` of the other may see them (None: all of it)."""
+    rows = [(t(f"report.area.{c.area}"), change_label(c), *change_cells(c, old, new, min_cell)) for c in changes]
     return pd.DataFrame(rows, columns=[t("report.page.col_area"), t("report.page.col_figure"),
                                        t("report.page.col_old"), t("report.page.col_new"),
                                        t("report.page.col_difference")])
+
+
+def shown_changes(changes: Sequence[FigureChange], *, old: Visible | None, new: Visible | None,
+                  min_cell: int | None) -> list[FigureChange]:
+    """The changes as the handout and the PDF get them for this viewer: a hidden side, a difference that would give
+    it away and a difference of a few people are no figure (None); the rest of each row as it is."""
+    out = []
+    for c in changes:
+        cells = _cells(c, old, new, min_cell)
+        if cells.old is None and cells.new is None and not cells.small:
+            out.append(c)
+            continue
+        out.append(replace(c, old=None if cells.old else c.old, new=None if cells.new else c.new, difference=None))
+    return out
 
 
 def decision_label(party_kind: str, decision: str | None) -> str:

@@ -7,7 +7,7 @@ hides small counts as "<5"; the slideshow moves by its buttons."""
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from dashboard import accounts
 from dashboard.db import init_database, make_engine
 from dashboard.i18n import t, use_language
 from dashboard.periods import quarter_key, shanghai_today
+from dashboard.report.diff import FigureChange
 from dashboard.report.types import AREAS
 from dashboard.text import plain
 from seed.load import load_demo
@@ -129,7 +130,8 @@ def test_every_role_that_sees_the_page_reads_it_in_both_languages(url: str, role
         assert [ta.key for ta in at.text_area] == ([f"report_narrative_{a}" for a in AREAS] if publisher else [])
         assert any(b.key == "report_publish" for b in at.button) == publisher
         downloads = [d for d in at.get("download_button")]
-        assert len(downloads) == (0 if role == "viewer" else 2)
+        assert len(downloads) == (0 if role == "viewer" else 1)          # the handout; the PDF is built first
+        assert any(b.key == "report_pdf_build" for b in at.button) == (role != "viewer")
         at.button_group(key="report_section").set_value("slides").run()
         ok(at)
         assert at.button(key="report_slide_prev").disabled
@@ -330,3 +332,190 @@ def test_what_was_edited_in_each_language_is_published(url: str) -> None:
     assert v1.narrative["zh"]["needs"] == "需求评估工作平稳。"
     assert v1.narrative["en"]["needs"] == "Needs work went steadily."
     assert v1.narrative["zh"]["training"] and v1.narrative["en"]["training"]       # the drafts of the rest
+
+
+def late_need(url: str, code: str = "N-LATE") -> None:
+    """A need of the quarter entered late in community A (its count of needs identified grows by one)."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        person = conn.execute(sa.text("SELECT id FROM practitioner WHERE community_id = :c LIMIT 1"),
+                              {"c": community_id(url)}).scalar_one()
+        fx.need(conn, person, community_id(url), code=code, identified_on=dt.date(2026, 9, 30), quarter=QUARTER)
+    engine.dispose()
+
+
+def latest(url: str) -> versions.Published | None:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        found = versions.latest(session, community_id=community_id(url), quarter=QUARTER)
+    engine.dispose()
+    return found
+
+
+def cell(at: AppTest, label_key: str, column: int = 1) -> str:
+    """A figure's cell in the page's figure tables (column 1: this quarter)."""
+    label = t(label_key)
+    for table in at.table:
+        frame = table.value
+        rows = frame[frame.iloc[:, 0] == plain(label)]
+        if not rows.empty and frame.shape[1] == 6:
+            return str(rows.iloc[0, column])
+    raise AssertionError(f"no row {label}")
+
+
+def test_a_publish_after_the_figures_changed_is_refused_and_the_page_shows_the_new_ones(url: str) -> None:
+    """Someone's write clears the cache, so the run the click starts reads newer figures than the page showed:
+    publishing them would freeze figures nobody saw (beside a narrative drafted from the old ones). Refused, nothing
+    written, and the page shows the new figures; the next click publishes those."""
+    at = open_as(url, "social_worker")
+    shown = int(cell(at, "report.fig.needs_identified").replace(",", ""))
+    drafted = at.text_area(key="report_narrative_needs").value
+    at.text_area(key="report_narrative_training").set_value("培训按计划进行。").run()
+    late_need(url)
+    st.cache_data.clear()                                   # as any write in the app does
+    at.button(key="report_publish").click().run()
+    ok(at)
+    assert [e.value for e in at.error] == [t("report.page.figures_changed")]
+    assert latest(url) is None
+    assert int(cell(at, "report.fig.needs_identified").replace(",", "")) == shown + 1
+    # the draft nobody edited follows the new figures; the edited one is left as it was
+    assert at.text_area(key="report_narrative_needs").value not in ("", drafted)
+    assert at.text_area(key="report_narrative_training").value == "培训按计划进行。"
+    at.button(key="report_publish").click().run()
+    ok(at)
+    v1 = latest(url)
+    assert v1 is not None and v1.data.figure_values()["needs.needs_identified"] == shown + 1
+
+
+def test_a_publish_freezes_the_figures_as_shown_with_their_cut_off(url: str) -> None:
+    """The cache emptied by a write elsewhere, figures unchanged: what is frozen is what was shown, down to the
+    cut-off the page gave (a fresh read would carry a later one)."""
+    at = open_as(url, "social_worker")
+    shown = at.session_state["report_shown"][(community_id(url), QUARTER)]
+    st.cache_data.clear()
+    at.button(key="report_publish").click().run()
+    ok(at)
+    v1 = latest(url)
+    assert v1 is not None and v1.cut_off_at == shown.cut_off
+    assert v1.data.figure_values() == shown.figure_values()
+
+
+def test_a_restatement_starts_both_languages_from_the_published_narrative(url: str) -> None:
+    """Version 1 says 甲 / A in every area; restated in Chinese with one English area edited, version 2 keeps the
+    other English areas as published (not a fresh draft) and takes the edit."""
+    sw, _ = add_user(url, "social_worker", party=PARTY["social_worker"])
+    publish_directly(url, sw)
+    late_need(url)
+    at = open_as(url, "social_worker", "en")
+    assert at.text_area(key="report_narrative_needs").value == "A"
+    at.text_area(key="report_narrative_needs").set_value("Needs: one more entered late.").run()
+    at.radio(key="lang").set_value("zh").run()
+    ok(at)
+    assert at.text_area(key="report_narrative_needs").value == "甲"
+    at.text_area(key="report_reason").set_value("补录一条需求评估").run()
+    at.button(key="report_publish").click().run()
+    ok(at)
+    v2 = latest(url)
+    assert v2 is not None and v2.version == 2
+    assert v2.narrative["zh"] == dict.fromkeys(AREAS, "甲")
+    assert v2.narrative["en"] == {**dict.fromkeys(AREAS, "A"), "needs": "Needs: one more entered late."}
+
+
+def restated(url: str) -> None:
+    """Version 1, a need entered late, version 2 with its reason (someone else's session)."""
+    sw, _ = add_user(url, "social_worker", party=PARTY["social_worker"])
+    publish_directly(url, sw)
+    late_need(url)
+    publish_directly(url, sw, expected=1, reason="补录 9 月 30 日的一条需求评估")
+
+
+def changes_table(at: AppTest) -> list[list[str]]:
+    columns = [t("report.page.col_area"), t("report.page.col_figure"), t("report.page.col_old"),
+               t("report.page.col_new"), t("report.page.col_difference")]
+    return next(tb.value.values.tolist() for tb in at.table if list(tb.value.columns) == columns)
+
+
+@pytest.mark.parametrize(("role", "difference"), [("admin", "+1"), ("government", plain("<5"))])
+def test_the_restated_version_says_why_and_what_changed_under_its_status(url: str, role: str,
+                                                                        difference: str) -> None:
+    """Parties confirming version 2 read its reason and the figures that changed from version 1, suppressed for
+    them: one more person's need is a small cell ("<5") where personal data is hidden."""
+    restated(url)
+    at = open_as(url, role)
+    assert any("补录 9 月 30 日的一条需求评估" in m for m in texts(at))
+    rows = changes_table(at)
+    needs = next(r for r in rows if r[1] == plain(t("report.fig.needs_identified")))
+    assert needs[4] == difference
+    assert at.table[0].value.values.tolist() == rows      # the first table on the page: under the status line
+
+
+def test_the_restated_versions_pdf_gets_its_reason_and_changes_as_the_viewer_sees_them(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dashboard.report.pdf as pdf
+    made: list[dict] = []
+
+    def report_pdf(data: object, narrative: object, meta: object, *, lang: str, min_cell: int | None,
+                   changes: Sequence[FigureChange] = (), reason: str = "") -> bytes:
+        made.append({"changes": list(changes), "reason": reason, "min_cell": min_cell})
+        return b"%PDF-1.7 test"
+
+    monkeypatch.setattr(pdf, "report_pdf", report_pdf)
+    restated(url)
+    at = open_as(url, "government")
+    at.button(key="report_pdf_build").click().run()
+    ok(at)
+    assert made and made[0]["reason"] == "补录 9 月 30 日的一条需求评估" and made[0]["min_cell"] == 5
+    needs = next(c for c in made[0]["changes"] if c.key == "needs.needs_identified")
+    assert needs.difference is None and needs.old is not None           # +1 person: not handed on
+    assert [d.key for d in at.get("download_button")] == ["report_handout", "report_pdf"]
+
+
+def test_a_pdf_that_cannot_be_made_is_explained(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The conversion failed (LibreOffice timed out): the rule's message on the page, not only in the log."""
+    import dashboard.report.pdf as pdf
+    from dashboard.services.errors import RuleError
+
+    def report_pdf(*args: object, **kwargs: object) -> bytes:
+        raise RuleError("report.file.pdf_failed")
+
+    monkeypatch.setattr(pdf, "report_pdf", report_pdf)
+    at = open_as(url, "social_worker")
+    at.button(key="report_pdf_build").click().run()
+    ok(at)
+    assert [e.value for e in at.error] == [t("report.file.pdf_failed")]
+    assert [d.key for d in at.get("download_button")] == ["report_handout"]
+
+
+def test_without_libreoffice_the_pdf_button_says_why(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "soffice" else real(name, *a, **k))
+    at = open_as(url, "social_worker")
+    assert at.button(key="report_pdf_build").disabled
+    assert t("report.page.pdf_unavailable") in [c.value for c in at.caption]
+
+
+def test_an_admin_of_no_party_gets_no_confirm_button_and_is_told_why(url: str) -> None:
+    sw, _ = add_user(url, "social_worker", party=PARTY["social_worker"])
+    publish_directly(url, sw)
+    at = open_as(url, "admin")
+    assert not [b for b in at.button if b.key == "report_confirm"]
+    assert not [i for i in at.text_input if i.key == "report_confirm_note"]
+    assert t("report.page.no_party") in [c.value for c in at.caption]
+
+
+def test_drafting_a_restatement_again_drafts_both_languages(url: str) -> None:
+    """The other language starts from the version restated too: "draft again from today's figures" must not leave
+    it quoting version 1's figures beside a Chinese text of version 2's."""
+    sw, _ = add_user(url, "social_worker", party=PARTY["social_worker"])
+    publish_directly(url, sw)
+    late_need(url)
+    at = open_as(url, "social_worker")
+    at.button(key="report_redraft").click().run()
+    ok(at)
+    assert at.text_area(key="report_narrative_needs").value not in ("", "甲")
+    at.text_area(key="report_reason").set_value("补录一条需求评估").run()
+    at.button(key="report_publish").click().run()
+    ok(at)
+    v2 = latest(url)
+    assert v2 is not None and v2.version == 2
+    assert "甲" not in v2.narrative["zh"].values() and "A" not in v2.narrative["en"].values()

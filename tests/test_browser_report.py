@@ -4,6 +4,7 @@ a narrative and publishes version 1, downloads the handout (its figures are the 
 moves by the keyboard (→, PageDown, ←, PageUp) and by its buttons, shows the version and "截至" on every slide and
 fits the screen, in Chinese and in English; a link to the slides opens them. Screenshots go to test-artifacts/."""
 
+import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -11,16 +12,24 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
+from sqlmodel import Session
 
-from dashboard.db import init_database
+import dashboard.report.figures as figures
+import dashboard.services.report as service
+from dashboard import accounts
+from dashboard.db import init_database, make_engine
+from dashboard.report.types import AREAS
 from seed.load import load_demo
+from tests import factories as fx
 from tests.apptest_helpers import add_user
 from tests.test_browser import ARTIFACTS, browser_type_launch_args, idle, serve  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 1280, 720
 ACCOUNTS: dict[str, tuple[str, str]] = {}
+DATABASE: dict[str, str] = {}
 AREAS_ZH = ("需求评估", "培训成效", "合作社分配", "直播治理诉求", "联席会议行动事项")
 
 
@@ -31,6 +40,7 @@ def report_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = init_database(database)
     load_demo(engine, "demo")
     engine.dispose()
+    DATABASE["url"] = database
     ACCOUNTS["admin"] = add_user(database, "admin")
     ACCOUNTS["social_worker"] = add_user(database, "social_worker", party="GA-SW")
     with serve(database) as url:
@@ -113,6 +123,8 @@ def downloads(page: Page) -> None:
     needs = next(ws for ws in book.worksheets if ws["A1"].value == "需求评估")
     figure = next(r for r in needs.iter_rows() if r[0].value == "登记从业者")
     assert f"{int(figure[1].value):,}" == shown
+    main.get_by_role("button", name="生成 PDF").click()          # LibreOffice takes seconds: built on a click
+    idle(page)
     with page.expect_download() as pdf:
         main.get_by_role("button", name="下载 PDF").click()
     path = Path(pdf.value.path())
@@ -196,3 +208,57 @@ def test_the_slides_in_english_fit_the_screen(page: Page, report_server: str) ->
         idle(page)
         shot(page, f"report-slide-{n}-en.png", full=False)
         fits_the_screen(page, "Next")
+
+
+def published_then_changed(code: str) -> None:
+    """Version 1 of the community's 2026Q3 published by the admin (as another session would), then a need of the
+    quarter entered late: the page's restatement has one more need to show."""
+    engine = make_engine(DATABASE["url"])
+    with Session(engine) as session:
+        cid = session.connection().execute(sa.text("SELECT id FROM community WHERE code = :c"),
+                                           {"c": code}).scalar_one()
+        actor = accounts.principal_of(session, ACCOUNTS["admin"][0])
+        assert actor is not None
+        data = figures.report_data(session, community_id=cid, quarter="2026Q3", today=dt.date.today())
+        service.publish(session, data=data, narrative={"zh": dict.fromkeys(AREAS, "第 1 版的说明。"),
+                                                       "en": dict.fromkeys(AREAS, "Version 1.")},
+                        actor=actor, expected_version=0)
+        session.commit()
+    with engine.begin() as conn:
+        person = conn.execute(sa.text("SELECT id FROM practitioner WHERE community_id = :c LIMIT 1"),
+                              {"c": cid}).scalar_one()
+        fx.need(conn, person, cid, code=f"N-LATE-{code}", identified_on=dt.date(2026, 9, 30), quarter="2026Q3")
+    engine.dispose()
+
+
+def test_a_restated_version_says_why_and_what_changed_under_its_status(page: Page, report_server: str) -> None:
+    """Restated in the browser, version 2 shows its reason and the figures that changed right under its status
+    line, at the top of a 1280x720 screen; in meeting mode the one more person reads <5 there."""
+    published_then_changed("QYZ")          # a community no other test opens: the server has nothing of it cached
+    sign_in_as(page, report_server, "admin")
+    community(page, "青岩镇电商社区")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_test_id("stAlert").filter(has_text="实时数据中有")).to_be_visible()
+    main.get_by_text("修订：发布第 2 版").click()
+    main.get_by_role("textbox", name="修订原因（必填）").fill("补录 9 月 30 日的一条需求评估")
+    main.get_by_role("textbox", name="修订原因（必填）").press("Tab")
+    idle(page)
+    main.get_by_role("button", name="发布修订版（第 2 版）").click()
+    idle(page)
+    expect(main.get_by_test_id("stAlertContentSuccess").filter(has_text="已发布第 2 版")).to_be_visible()
+    box = page.locator(".st-key-report_restated")
+    expect(box).to_contain_text("第 2 版是对第 1 版的修订。修订原因：补录 9 月 30 日的一条需求评估")
+    needs = box.locator("tr").filter(has_text="新识别需求")
+    expect(needs.locator("td").nth(4)).to_have_text("+1")
+    # Under the status line: the reason and the table on the first screen, above the areas.
+    main.evaluate("e => e.scrollTo(0, 0)")
+    idle(page)
+    top, status = box.bounding_box(), main.get_by_test_id("stAlert").filter(has_text="第 2 版 · 发布于").bounding_box()
+    assert top is not None and status is not None and status["y"] < top["y"] < HEIGHT - 120, (status, top)
+    shot(page, "report-restated-status.png", full=False)
+    page.get_by_test_id("stSidebar").get_by_text("会议模式（隐藏个人信息）").click()
+    idle(page)
+    main.evaluate("e => e.scrollTo(0, 0)")
+    idle(page)
+    expect(box.locator("tr").filter(has_text="新识别需求").locator("td").nth(4)).to_have_text("<5")
+    shot(page, "report-restated-status-meeting.png", full=False)

@@ -146,9 +146,10 @@ def test_a_restatements_table_keeps_hidden_figures_hidden() -> None:
                    {"zh": "技能与数字鸿沟", "en": "Skills"}),
             Change("needs.coop_revenue", "needs", "report.fig.coop_revenue", "money", 1000, 400, -600),
             Change("needs.needs_closed_rate", "needs", "report.fig.needs_closed_rate", "rate", 0.4, 0.5, 0.1)]
-    hidden = view.suppressed_keys(report(hidden=True))
-    assert hidden == {"needs.needs_small": "hidden", "needs.needs_by_category.rights": "hidden"}
-    frame = view.changes_frame(rows, suppressed=hidden, min_cell=5)
+    seen = view.visible(report(hidden=True))
+    assert seen.marks == {"needs.needs_small": {"value": "hidden"},
+                          "needs.needs_by_category.rights": {"value": "hidden"}}
+    frame = view.changes_frame(rows, old=seen, new=seen, min_cell=5)
     assert frame.iloc[0].tolist()[2:] == ["100", "120", "+20"]
     assert frame.iloc[1].tolist()[2:] == ["<5", "<5", "<5"]
     assert frame.iloc[2].tolist()[1] == t("report.chart.needs_by_category") + " · 技能与数字鸿沟"
@@ -238,11 +239,11 @@ def test_a_withheld_bar_and_change_read_withheld_not_under_five() -> None:
     assert long["text"].tolist()[0] == t("report.withheld") and long["text"].tolist()[3] == "<5"
     fig = charts_report.area_chart(long, "", "count")
     assert list(fig.data[0].text) == [t("report.withheld"), "<5"]
-    marks = view.suppressed_keys(replace(data, areas=[replace(data.areas[0], chart=chart), data.areas[1]]))
-    assert marks["needs.needs_by_category.skills"] == "withheld"
+    seen = view.visible(replace(data, areas=[replace(data.areas[0], chart=chart), data.areas[1]]))
+    assert seen.marks["needs.needs_by_category.skills"] == {"value": "withheld"}
     row = Change("needs.needs_by_category.skills", "needs", "report.chart.needs_by_category", "count", 60, 70, 10,
                  {"zh": "技能与数字鸿沟", "en": "Skills"})
-    assert view.changes_frame([row], suppressed=marks, min_cell=5).iloc[0].tolist()[2:] == [t("report.withheld")] * 3
+    assert view.changes_frame([row], old=seen, new=seen, min_cell=5).iloc[0].tolist()[2:] == [t("report.withheld")] * 3
 
 
 def test_small_counts_are_ticked_in_whole_steps() -> None:
@@ -250,3 +251,83 @@ def test_small_counts_are_ticked_in_whole_steps() -> None:
     chart = Chart("c", "count", [Point("a", {"zh": "甲", "en": "A"}, 2, 1, 0)])
     fig = charts_report.area_chart(view.chart_frame(chart, data, None), "", "count")
     assert fig.layout.yaxis.dtick == 1
+
+
+@dataclass(frozen=True)
+class SideChange(Change):
+    """A FigureChange of one side (the figures' helper adds `which` to the real one, with "value" as default)."""
+    which: str = "value"
+
+
+def year_ago_hidden() -> ReportData:
+    """A viewer's copy where the total of needs is hidden only a year ago (3 then): this quarter's 120 is not."""
+    data = report()
+    total = replace(data.areas[0].figures[0], year_ago=None, hidden=("year_ago",))
+    return replace(data, areas=[replace(data.areas[0], figures=[total, *data.areas[0].figures[1:]]), data.areas[1]])
+
+
+def test_a_figure_hidden_on_another_side_reads_as_it_is_in_a_table_of_changes() -> None:
+    """Hidden only a year ago, a figure's change this quarter (100 -> 120) is no secret: it read "<5" three times."""
+    seen = view.visible(year_ago_hidden())
+    assert seen.marks == {"needs.needs_total": {"year_ago": "hidden"}}
+    row = Change("needs.needs_total", "needs", "report.fig.needs_total", "count", 100, 120, 20)
+    assert view.changes_frame([row], old=seen, new=seen, min_cell=5).iloc[0].tolist()[2:] == ["100", "120", "+20"]
+    # the side it names is the one hidden: the year-ago figure read again (FigureChange.which) stays "<5"
+    back = SideChange("needs.needs_total", "needs", "report.fig.needs_total", "count", 3, 4, 1, which="year_ago")
+    cells = view.changes_frame([back], old=seen, new=seen, min_cell=5).iloc[0].tolist()
+    assert cells[2:] == ["<5", "<5", "<5"]
+    assert cells[1] == t("report.fig.needs_total") + " · " + t("report.page.side_year_ago")
+    # a side this page does not know is hidden wherever any side is
+    odd = SideChange("needs.needs_total", "needs", "report.fig.needs_total", "count", 3, 4, 1, which="other")
+    assert view.changes_frame([odd], old=seen, new=seen, min_cell=5).iloc[0].tolist()[2:] == ["<5", "<5", "<5"]
+
+
+def test_each_cell_is_hidden_from_the_side_it_shows_and_a_difference_never_gives_it_away() -> None:
+    """The old figure from the version before, the new one from the version now: a count that grew from 4 (<5) to
+    6 shows 6, and its difference (+2) would give the 4 away: —."""
+    grew = replace(report(), areas=[replace(report().areas[0], figures=[
+        *report().areas[0].figures[:3], Figure("needs_small", "count", 6, 2, 1, people=True)]), report().areas[1]])
+    was = report(hidden=True)        # needs_small hidden this quarter
+    row = Change("needs.needs_small", "needs", "report.fig.needs_small", "count", 4, 6, 2)
+    frame = view.changes_frame([row], old=view.visible(was), new=view.visible(grew), min_cell=5)
+    assert frame.iloc[0].tolist()[2:] == ["<5", "6", "—"]
+    back = Change("needs.needs_small", "needs", "report.fig.needs_small", "count", 6, 4, -2)
+    frame = view.changes_frame([back], old=view.visible(grew), new=view.visible(was), min_cell=5)
+    assert frame.iloc[0].tolist()[2:] == ["6", "<5", "—"]
+
+
+@pytest.mark.parametrize(("row", "hidden", "shown"), [
+    (Change("needs.needs_total", "needs", "report.fig.needs_total", "count", 120, 122, 2), "<5", "+2"),
+    (Change("needs.needs_total", "needs", "report.fig.needs_total", "count", 122, 120, -2), "<5", "−2"),
+    (Change("needs.needs_by_category.skills", "needs", "report.chart.needs_by_category", "count", 70, 73, 3,
+            {"zh": "技能与数字鸿沟", "en": "Skills"}), "<5", "+3"),
+    (Change("needs.needs_total", "needs", "report.fig.needs_total", "count", 120, 125, 5), "+5", "+5"),
+    (Change("needs.coop_revenue", "needs", "report.fig.coop_revenue", "money", 1000, 1200, 200), "+¥2.00",
+     "+¥2.00"),
+    (Change("training.enrolled", "training", "report.fig.enrolled", "count", 12, 14, 2), "+2", "+2"),
+])
+def test_a_difference_of_fewer_people_than_the_threshold_reads_under_it(row: Change, hidden: str,
+                                                                       shown: str) -> None:
+    """1 to 4 more people in a people figure or bar is a small cell by subtraction: "<5" where personal data is
+    hidden; money, a figure that counts no people (enrolled is not one in this sample) and 5 or more read as they
+    are, and everything does where personal data is shown."""
+    seen = view.visible(report())
+    assert view.changes_frame([row], old=seen, new=seen, min_cell=5).iloc[0].tolist()[4] == hidden
+    assert view.changes_frame([row], old=seen, new=seen, min_cell=None).iloc[0].tolist()[4] == shown
+
+
+def test_the_changes_handed_to_the_files_carry_no_hidden_number() -> None:
+    """The handout and the PDF get a version's changes as the viewer may see them: a hidden side, and a difference
+    that would give it away or is a small number of people, as no figure."""
+    seen = view.visible(report(hidden=True))
+    rows = [Change("needs.needs_total", "needs", "report.fig.needs_total", "count", 100, 120, 20),
+            Change("needs.needs_small", "needs", "report.fig.needs_small", "count", 2, 3, 1),
+            Change("needs.needs_by_category.skills", "needs", "report.chart.needs_by_category", "count", 70, 72, 2,
+                   {"zh": "技能与数字鸿沟", "en": "Skills"}),
+            SideChange("needs.needs_total", "needs", "report.fig.needs_total", "count", 80, 81, 1, which="year_ago")]
+    out = view.shown_changes(rows, old=seen, new=seen, min_cell=5)
+    assert [(c.old, c.new, c.difference) for c in out] == [(100, 120, 20), (None, None, None), (70, 72, None),
+                                                           (80, 81, None)]
+    assert getattr(out[3], "which", None) == "year_ago"          # the rest of the row as it was
+    everything = view.visible(report())          # personal data shown: nothing suppressed, nothing taken out
+    assert view.shown_changes(rows, old=everything, new=everything, min_cell=None) == rows

@@ -2286,6 +2286,19 @@ STRINGS: dict[str, str] = {
     "report.file.restate_col.old": "原数字",
     "report.file.restate_col.new": "现数字",
     "report.file.restate_col.difference": "差额",
+    # --- report fixpage ---
+    "report.page.figures_changed": "没有发布：你打开这一页以后，数据库里的数字有了变化（有人录入或导入了数据）。页面现在显示的是最新的数字，你没有改过的说明已按新数字重新起草；请核对后再发布。",
+    "report.page.side_previous": "上季度",
+    "report.page.side_year_ago": "去年同期",
+    "report.page.side_base": "基数",
+    "report.page.side_previous_base": "上季度基数",
+    "report.page.side_year_ago_base": "去年同期基数",
+    "report.page.restated_reason": "第 {version} 版是对第 {previous} 版的修订。修订原因：{reason}",
+    "report.page.restated_unchanged": "与第 {previous} 版相比数字没有变化，修订的是说明。",
+    "report.page.pdf_build": "生成 PDF",
+    "report.page.pdf_building": "正在生成 PDF（由 LibreOffice 转换，可能需要半分钟）…",
+    "report.page.pdf_unavailable": "这台服务器没有安装 LibreOffice，无法生成 PDF。请下载汇报工作簿（.xlsx），并请管理员安装 LibreOffice。",
+    "report.page.no_party": "你的账号不属于政府、平台或行业协会，不能代表任何一方确认或认可这一版。如需确认，请用该方的账号，或请管理员为你的账号设置所属单位。",
 }
 
 for _enum, _labels in ENUMS.items():
