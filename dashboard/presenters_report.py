@@ -221,7 +221,6 @@ def _which(c: FigureChange) -> str:
 
 
 def change_label(c: FigureChange) -> str:
-<<<<<<< HEAD
     """A figure's label, or a chart's title and the bar's category (报名人次（按课程级别） · 初级); followed by the
     quarter (or the rate's base) that changed where it is not the report's own value: 收集诉求（上季度）."""
     name = (c.names.get(get_language()) or c.names.get("zh")) if c.names else None
@@ -229,14 +228,6 @@ def change_label(c: FigureChange) -> str:
     if c.which == "value":
         return label
     return t("report.diff.with_side", label=label, side=t(f"report.diff.side.{c.which}"))
-=======
-    """A figure's label, or a chart's title and the bar's category (报名人次（按课程级别） · 初级), and the side that
-    changed where it is not this quarter's figure (· 去年同期)."""
-    name = (c.names.get(get_language()) or c.names.get("zh")) if c.names else None
-    label = f"{t(c.label_key)} · {name}" if name else t(c.label_key)
-    which = _which(c)
-    return label if which == "value" or which not in SIDE_OF else f"{label} · {t(f'report.page.side_{which}')}"
->>>>>>> h-fixpage
 
 
 @dataclass(frozen=True)

@@ -276,7 +276,8 @@ def test_a_figure_hidden_on_another_side_reads_as_it_is_in_a_table_of_changes() 
     back = SideChange("needs.needs_total", "needs", "report.fig.needs_total", "count", 3, 4, 1, which="year_ago")
     cells = view.changes_frame([back], old=seen, new=seen, min_cell=5).iloc[0].tolist()
     assert cells[2:] == ["<5", "<5", "<5"]
-    assert cells[1] == t("report.fig.needs_total") + " · " + t("report.page.side_year_ago")
+    assert cells[1] == t("report.diff.with_side", label=t("report.fig.needs_total"),
+                         side=t("report.diff.side.year_ago"))
     # a side this page does not know is hidden wherever any side is
     odd = SideChange("needs.needs_total", "needs", "report.fig.needs_total", "count", 3, 4, 1, which="other")
     assert view.changes_frame([odd], old=seen, new=seen, min_cell=5).iloc[0].tolist()[2:] == ["<5", "<5", "<5"]

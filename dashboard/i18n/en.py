@@ -2068,7 +2068,7 @@ STRINGS: dict[str, str] = {
     "report.slide.keys": "Keyboard: → or PageDown for the next slide, ← or PageUp for the one before. Collapse the sidebar for a larger slide.",
     # --- report rules ---
     "report.withheld": "withheld",
-    "report.withheld_note": "“<{n}” means fewer than {n} people; a “withheld” figure is not small itself: it is hidden so that a figure of fewer than {n} cannot be worked out from the total minus the rest.",
+    "report.withheld_note": "“<{n}” means fewer than {n} (people, or requests from people); a “withheld” figure is not small itself: it is hidden so that a figure of fewer than {n} cannot be worked out from the total minus the rest.",
     "report.narr.paragraph": "{clauses}",
     "report.narr.sep": " ",
     "report.narr.join": "{first} {second}",
@@ -2238,7 +2238,7 @@ STRINGS: dict[str, str] = {
     "report.file.time": "{time} (Beijing time)",
     "report.file.label": "{label}: ",
     "report.file.notes": "Notes",
-    "report.file.hidden_note": "\"{mark}\" marks a figure of fewer than {n} people, hidden to protect their privacy; a second figure from which a total would give it away is hidden too.",
+    "report.file.hidden_note": "\"{mark}\" marks a figure under {n} (people, or requests from people), hidden to protect their privacy; a second figure from which a total would give it away is hidden too.",
     "report.file.change_note": "QoQ compares with the quarter before, YoY with the same quarter a year earlier: people, cases, money and days change by a percentage, rates by percentage points.",
     "report.file.small_base_note": "A change over a base of fewer than {n} is easily large: the Notes column says so; read it with care.",
     "report.file.draft_note": "This is a draft: the figures are live as exported; once published, the published version counts.",

@@ -2051,7 +2051,7 @@ STRINGS: dict[str, str] = {
     "report.slide.keys": "键盘：→ 或 PageDown 下一页，← 或 PageUp 上一页。收起左侧栏可放大幻灯片。",
     # --- report rules ---
     "report.withheld": "已隐去",
-    "report.withheld_note": "「<{n}」表示不足 {n} 人；「已隐去」的数本身不小，隐去它是为了不能由合计减去其余各项推算出不足 {n} 人的数。",
+    "report.withheld_note": "「<{n}」表示不足 {n}（人或件，涉及个人的数字）；「已隐去」的数本身不小，隐去它是为了不能由合计减去其余各项推算出不足 {n} 人的数。",
     "report.narr.paragraph": "本季度，{clauses}。",
     "report.narr.sep": "；",
     "report.narr.join": "{first}{second}",
@@ -2215,7 +2215,7 @@ STRINGS: dict[str, str] = {
     "report.file.time": "{time}（北京时间）",
     "report.file.label": "{label}：",
     "report.file.notes": "说明",
-    "report.file.hidden_note": "“{mark}”表示人数少于 {n}，为保护个人隐私不显示；能由合计推算出被隐去数字的另一个数字也一并隐去。",
+    "report.file.hidden_note": "“{mark}”表示少于 {n}（人或件，涉及个人的数字），为保护个人隐私不显示；能由合计推算出被隐去数字的另一个数字也一并隐去。",
     "report.file.change_note": "环比与上季度比较，同比与去年同一季度比较：人数、件数、金额和天数为增减百分比，比率为相差的百分点。",
     "report.file.small_base_note": "比较基数不足 {n} 时，变化幅度容易放大，表中“说明”一栏会注明，仅供参考。",
     "report.file.draft_note": "本文件为草稿，数字为导出时的实时数据，发布后以发布版本为准。",
