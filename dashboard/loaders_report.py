@@ -7,12 +7,10 @@ published version is stored unsuppressed too (dashboard.report.types.Figure.hidd
 import contextvars
 import datetime as dt
 import hashlib
-import inspect
 import json
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
 
 import streamlit as st
 from sqlmodel import Session
@@ -121,14 +119,8 @@ def forget() -> None:
     st.cache_data.clear()
 
 
-# --- files: in the page's language, of the figures shown; a restated version's with its reason and changes ---
-
-def _restatement(build: Callable[..., bytes], changes: Sequence[FigureChange], reason: str) -> dict[str, Any]:
-    """The restatement's keywords the builder takes (changes=, reason=: added to handout.py and pdf.py alongside)."""
-    # TODO(h-fixfiles merged): pass changes=/reason= to both builders directly and drop this signature check.
-    taken = inspect.signature(build).parameters
-    return {k: v for k, v in (("changes", list(changes)), ("reason", reason)) if k in taken}
-
+# --- files: in the page's language, of the figures shown; a restated version's with its reason and changes (a
+# hidden side already None: the files print — for it) ---
 
 def _later(build: Callable[[], bytes]) -> Callable[[], bytes]:
     # The click is served outside this script run: keep its language (a context variable) for the build.
@@ -146,7 +138,7 @@ def handout_file(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell:
         from dashboard.report import handout  # xlsxwriter and the charts' code: loaded on the first click
 
         return handout.handout_xlsx(data, texts, meta, lang=lang, min_cell=min_cell,
-                                    **_restatement(handout.handout_xlsx, changes, reason))
+                                    changes=list(changes), reason=reason)
     return _later(build)
 
 
@@ -162,7 +154,7 @@ def pdf_file(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell: int
     from dashboard.report import pdf  # LibreOffice and the chart pictures: loaded on the first build
 
     return pdf.report_pdf(data, texts, meta, lang=get_language(), min_cell=min_cell,
-                          **_restatement(pdf.report_pdf, changes, reason))
+                          changes=list(changes), reason=reason)
 
 
 def file_key(data: ReportData, texts: Narrative, meta: ReportMeta, min_cell: int | None,
