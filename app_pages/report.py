@@ -256,9 +256,8 @@ def publish_texts(edited: Sequence[str]) -> dict[str, dict[str, str]]:
     out = {lang: {a: str(st.session_state.get(f"report_narrative_{a}", "")) for a in edited}}
     for other in data.LANGS:
         if other != lang:
-            start = data.load_draft(f.community_id, f.quarter, today, other)
-            if published is not None:
-                start |= published.narrative.get(other, {})
+            start = (data.restatement_start(published, f.community_id, f.quarter, today, other)[0]
+                     if published is not None else data.load_draft(f.community_id, f.quarter, today, other))
             earlier = st.session_state.get(EDITS, {}).get((*scope, other, shown_version), {})
             out[other] = {**start, **earlier}
     return out
@@ -314,9 +313,12 @@ def restatement() -> None:
         st.caption(t("report.page.restate_texts", version=published.version))
         st.button(t("report.page.redraft"), key="report_redraft", on_click=redraft,
                   icon=":material/restart_alt:", help=t("report.page.redraft_help"))
+        start, kept = data.restatement_start(published, f.community_id, f.quarter, today, lang)
         for a in live.areas:
             st.markdown(f"**{t(f'report.area.{a.area}')}**")
-            editor(a.area, texts.get(a.area, ""), height=180)
+            if a.area in kept:
+                st.warning(t("report.page.restate_kept", version=published.version), icon=":material/edit_note:")
+            editor(a.area, start.get(a.area, ""), height=180)
         reason = st.text_area(t("report.page.reason"), key="report_reason", max_chars=1000, height=90,
                               placeholder=t("report.page.reason_placeholder"))
         refused()

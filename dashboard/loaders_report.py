@@ -89,6 +89,16 @@ def load_draft(community_id: int | None, quarter: str, on: dt.date, lang: str | 
     return _draft(community_id, quarter, on, lang or get_language(), public_min_cell())
 
 
+def restatement_start(published: versions.Published, community_id: int | None, quarter: str, on: dt.date,
+                      lang: str) -> tuple[Narrative, set[str]]:
+    """The narrative a restatement of `published` starts from in `lang`: today's draft where the version was
+    published as drafted, the version's own text where someone edited it (those areas named, to be checked)."""
+    min_cell = public_min_cell()
+    then = narrative.draft(suppression.suppress(published.data, min_cell), lang=lang, min_cell=min_cell)
+    return narrative.restatement_start(published.narrative.get(lang, {}), then,
+                                       load_draft(community_id, quarter, on, lang))
+
+
 def changes(old: ReportData, new: ReportData) -> list[FigureChange]:
     """The figures that differ between two reports (a restatement's table; live data against a version)."""
     return diff(old, new)

@@ -212,3 +212,17 @@ def test_a_count_reads_in_its_own_words_with_its_unit_in_chinese(monkeypatch: py
     data = report(requests=area)
     assert "共收集诉求 128 件，环比增长 17.4%" in draft(data, lang="zh", min_cell=M)["requests"]
     assert "Requests raised: 128, up 17.4%" in draft(data, lang="en", min_cell=M)["requests"]
+
+
+def test_a_restatement_redrafts_what_was_published_as_drafted_and_keeps_what_was_edited() -> None:
+    """User test: v2's table said 129 requests while its narrative still said 128 (restated from v1's text)."""
+    from dashboard.report.narrative import restatement_start
+    then = {"requests": "共收集诉求 128 件。", "needs": "登记从业者 120 人。", "training": "报名 30 人次。"}
+    stored = {"requests": "共收集诉求 128 件。", "needs": "登记从业者 120 人。另：本季走访 3 个村。"}
+    now = {"requests": "共收集诉求 129 件。", "needs": "登记从业者 121 人。", "training": "报名 31 人次。"}
+    texts, kept = restatement_start(stored, then, now)
+    assert texts == {"requests": "共收集诉求 129 件。", "needs": "登记从业者 120 人。另：本季走访 3 个村。",
+                     "training": "报名 31 人次。"}     # an area missing from the version starts from today's draft
+    assert kept == {"needs"}
+    # whitespace a text box adds is no edit
+    assert restatement_start({"requests": "共收集诉求 128 件。\n"}, then, now)[1] == set()

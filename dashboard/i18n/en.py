@@ -2036,7 +2036,7 @@ STRINGS: dict[str, str] = {
     "report.page.restate_help": "A restatement replaces version {version} with today's data, and the parties confirm again. Check the changed figures below and give the reason.",
     "report.page.restate_changes": "{n} figures differ from version {version}:",
     "report.page.restate_unchanged": "No figure differs from version {version}; a restatement would update the commentary only.",
-    "report.page.restate_texts": "The commentary below starts as version {version} published it; where figures changed, edit it to match, or draft it again from today's figures.",
+    "report.page.restate_texts": "The commentary below is drafted again from today's figures; paragraphs edited by hand in version {version} are kept as written: check their figures.",
     "report.page.redraft": "Draft the commentary again from today's figures",
     "report.page.redraft_help": "Rewrites every area's commentary from today's figures by the templates, replacing the text below.",
     "report.page.reason": "Reason for restating (required)",
@@ -2322,6 +2322,8 @@ STRINGS: dict[str, str] = {
     "report.page.pdf_building": "Making the PDF (LibreOffice converts it; this can take half a minute)…",
     "report.page.pdf_unavailable": "LibreOffice is not installed on this server, so no PDF can be made. Download the handout workbook (.xlsx) and ask the administrator to install LibreOffice.",
     "report.page.no_party": "Your account belongs to none of the government, the platform or the association, so it cannot confirm or accept this version for any of them. Use that party's account, or ask the administrator to set your account's party.",
+    # --- report lead: restatement ---
+    "report.page.restate_kept": "This paragraph was edited by hand before version {version} was published and is kept as written; its figures are still version {version}'s: check them against the changes above before publishing (or draft again from today's figures).",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -2019,7 +2019,7 @@ STRINGS: dict[str, str] = {
     "report.page.restate_help": "修订版用今天的数据替换第 {version} 版，各方的确认需要重新进行。请核对下面变化的数字并写明修订原因。",
     "report.page.restate_changes": "与第 {version} 版相比有 {n} 项数字不同：",
     "report.page.restate_unchanged": "与第 {version} 版相比没有数字变化；修订只会更新说明。",
-    "report.page.restate_texts": "下面的说明先填入第 {version} 版发布的文字；数字有变化时请相应修改，或按今天的数字重新起草。",
+    "report.page.restate_texts": "下面的说明按今天的数字重新起草；第 {version} 版中经人工修改的段落保留原文，请核对其中的数字。",
     "report.page.redraft": "按今天的数字重新起草说明",
     "report.page.redraft_help": "用模板根据今天的数字重写每个领域的说明，替换下面已有的文字。",
     "report.page.reason": "修订原因（必填）",
@@ -2299,6 +2299,8 @@ STRINGS: dict[str, str] = {
     "report.page.pdf_building": "正在生成 PDF（由 LibreOffice 转换，可能需要半分钟）…",
     "report.page.pdf_unavailable": "这台服务器没有安装 LibreOffice，无法生成 PDF。请下载汇报工作簿（.xlsx），并请管理员安装 LibreOffice。",
     "report.page.no_party": "你的账号不属于政府、平台或行业协会，不能代表任何一方确认或认可这一版。如需确认，请用该方的账号，或请管理员为你的账号设置所属单位。",
+    # --- report lead: restatement ---
+    "report.page.restate_kept": "此段在第 {version} 版发布前经人工修改，这里保留原文；其中的数字仍是第 {version} 版的，请对照上面的变化核对后再发布（或点“按今天的数字重新起草”）。",
 }
 
 for _enum, _labels in ENUMS.items():

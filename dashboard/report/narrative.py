@@ -102,3 +102,23 @@ def chart_sentence(chart: Chart, min_cell: int | None) -> str:
     names = [p.names.get(lang) or p.names.get("zh") or p.code for p in shown if p.value == top]
     return t("report.narr.chart_top", chart=t(f"report.chart.{chart.key}"),
              names=t("report.narr.names_sep").join(names), value=value_text(chart.kind, top, min_cell=min_cell))
+
+
+def restatement_start(stored: dict[str, str], then: dict[str, str], now: dict[str, str]) -> tuple[dict[str, str],
+                                                                                                 set[str]]:
+    """Where each area's narrative starts when a version is restated, in one language: `stored` is the version's
+    published text, `then` the draft its own figures give, `now` the draft of today's figures.
+
+    A paragraph published as drafted quoted only that version's figures: it starts again from today's draft, so the
+    restatement does not print the old numbers beside the new table. A paragraph someone edited by hand is kept (it
+    may say what no template can) and named in the second value, so the page asks for it to be checked."""
+    out: dict[str, str] = {}
+    kept: set[str] = set()
+    for area, fresh in now.items():
+        text = stored.get(area)
+        if text is not None and text.strip() != then.get(area, "").strip():
+            out[area] = text
+            kept.add(area)
+        else:
+            out[area] = fresh
+    return out, kept
