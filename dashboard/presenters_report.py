@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dashboard.i18n import fmt_int, fmt_yuan, get_language, t
+from dashboard.i18n import fmt_int, get_language, t
 from dashboard.queries.report_versions import Confirmation, Published
 from dashboard.report.compare import SMALL_BASE, Change, change
 from dashboard.report.diff import FigureChange
-from dashboard.report.present import change_text, figure_text, half_up, point_text, value_text
+from dashboard.report.present import change_text, difference_text, figure_text, point_text, value_text
 from dashboard.report.types import AreaReport, Chart, Figure, Kind, Number, ReportData, ReportMeta
 
 SECTIONS = ("report", "slides")
@@ -150,21 +150,6 @@ def chart_frame(chart: Chart, data: ReportData, min_cell: int | None) -> pd.Data
     return frame
 
 
-def difference_text(kind: Kind, difference: Number | None) -> str:
-    """new − old as a signed figure of its kind: +12 · −¥30.00 · +2.1 个百分点 · +0.5 天."""
-    if difference is None:
-        return "—"
-    sign = "+" if difference > 0 else "−" if difference < 0 else "±"
-    size = abs(difference)
-    if kind == "money":
-        return sign + fmt_yuan(int(size))
-    if kind == "rate":
-        return t("report.change_points", sign=sign, n=half_up(float(size) * 100))
-    if kind == "days":
-        return sign + t("report.days", n=half_up(float(size)))
-    return sign + fmt_int(int(size))
-
-
 # A change names the side of a figure it is about (FigureChange.which, "value" where the row has none); a rate's base
 # is hidden with its side.
 SIDE_OF = {"value": "value", "previous": "previous", "year_ago": "year_ago", "base": "value",
@@ -264,7 +249,7 @@ def change_cells(c: FigureChange, old: Visible | None, new: Visible | None,
     elif cells.small:
         difference = _mark_text(c.kind, "hidden", min_cell)
     else:
-        difference = difference_text(c.kind, c.difference)
+        difference = difference_text(c.kind, c.difference, c.old, c.new)
     return before, now, difference
 
 

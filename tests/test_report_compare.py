@@ -123,3 +123,16 @@ def test_a_withheld_value_does_not_claim_to_be_small(lang: str, text: str) -> No
         assert point_text(p, "count", "previous", min_cell=5) == "40"
         assert point_text(small, "count", min_cell=5) == "<5"
         assert "<5" in t("report.withheld_note", n=5)
+
+
+@pytest.mark.parametrize(("kind", "old", "new", "text"), [
+    ("rate", 0.805, 0.7976, "−0.7 个百分点"),      # user test: 80.5% → 79.8% read −0.6 (the unrounded shares)
+    ("rate", 0.5, 0.5004, "±0.0 个百分点"),
+    ("days", 3.25, 3.0, "−0.3 天"),
+    ("count", 128, 129, "+1"),
+    ("money", 1000, 850, "−¥1.50"),
+])
+def test_a_difference_is_taken_between_the_figures_as_written(kind: str, old: float, new: float, text: str) -> None:
+    from dashboard.report.present import difference_text
+    with use_language("zh"):
+        assert difference_text(kind, new - old, old, new) == text  # type: ignore[arg-type]

@@ -92,7 +92,7 @@ def test_the_cover_says_which_report_version_and_times() -> None:
     assert facts["发布时间"] == "2026-10-09 14:05（北京时间）"
     assert facts["发布人"] == "陈静"
     notes = [row[1].value for row in ws.iter_rows(max_col=2) if row[1].value]
-    assert any(str(n).startswith("“<5”表示人数少于 5") for n in notes)
+    assert any(str(n).startswith("“<5”表示少于 5（人或件") for n in notes)
     assert not any("草稿" in str(n) for n in notes)
     # The contents link to the area sheets.
     links = {c.value: c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink}
@@ -164,7 +164,7 @@ def test_a_draft_in_english_says_it_is_not_published() -> None:
     assert facts["Data as of"] == "2026-10-08 09:30 (Beijing time)"
     notes = [str(row[1].value) for row in wb["Cover"].iter_rows(max_col=2) if row[1].value]
     assert any(n.startswith("This is a draft") for n in notes)
-    assert any(n.startswith('"<5" marks a figure') for n in notes)
+    assert any(n.startswith('"<5" marks a figure under 5') for n in notes)
     text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
     assert not re.search(r"[\u4e00-\u9fff]", text.replace("GA社区", "").replace("陈静", "")
                          .replace("GA电商合作社", "").replace("GB农品合作社", ""))

@@ -178,7 +178,8 @@ def change_rows(data: ReportData, changes: Sequence[FigureChange], *, lang: str,
                  "withheld" if side in withheld else "hidden" if side in hidden else None}
         mark = "hidden" if "hidden" in given else "withheld" if "withheld" in given else None
         if mark is None:
-            cells = (value_text(c.kind, c.old), value_text(c.kind, c.new), difference_text(c.kind, c.difference))
+            cells = (value_text(c.kind, c.old), value_text(c.kind, c.new),
+                     difference_text(c.kind, c.difference, c.old, c.new))
         else:
             text = value_text(c.kind, None, hidden=mark == "hidden", withheld=mark == "withheld", min_cell=min_cell)
             cells = (text, text, text)

@@ -61,13 +61,22 @@ def change_text(c: Change, *, min_cell: int | None = None) -> str:
     return f"{sign}{n}%"
 
 
-def difference_text(kind: Kind, difference: Number | None) -> str:
+def difference_text(kind: Kind, difference: Number | None, old: Number | None = None,
+                    new: Number | None = None) -> str:
     """new − old as a signed figure of its kind: +12 · −¥30.00 · +2.1 个百分点 · +0.5 天 (a restatement's table on the
-    page, the handout and the PDF)."""
+    page, the handout and the PDF). A rate's or days' difference is taken between the two figures as written, so
+    80.5% → 79.8% reads −0.7 个百分点 (the reader's subtraction), not the −0.6 of the unrounded shares."""
     if difference is None:
         return "—"
+    size: Number | Decimal = abs(difference)
+    if kind in ("rate", "days") and old is not None and new is not None:
+        scale = 100 if kind == "rate" else 1
+        exact = Decimal(half_up(float(new) * scale)) - Decimal(half_up(float(old) * scale))
+        sign = "+" if exact > 0 else "−" if exact < 0 else "±"
+        shown = str(abs(exact))
+        return (t("report.change_points", sign=sign, n=shown) if kind == "rate"
+                else sign + t("report.days", n=shown))
     sign = "+" if difference > 0 else "−" if difference < 0 else "±"
-    size = abs(difference)
     if kind == "money":
         return sign + fmt_yuan(int(size))
     if kind == "rate":
