@@ -194,12 +194,17 @@ def _audit(args: argparse.Namespace) -> int:
     except ValueError:
         raise UsageError(t("cli.bad_anchor", anchor=args.anchor)) from None
     from dashboard.services.minutes import verify_minutes
+    from dashboard.services.report import verify_versions
 
     with engine.connect() as conn:
         verdict = audit.verify(conn, anchor)
         bad_minutes = verify_minutes(conn)
+        bad_reports = verify_versions(conn)
     if verdict.ok and bad_minutes:
         print(t("cli.audit_minutes_bad", codes="、".join(bad_minutes)), file=sys.stderr)
+    if verdict.ok and bad_reports:
+        print(t("cli.audit_reports_bad", codes="、".join(bad_reports)), file=sys.stderr)
+    if verdict.ok and (bad_minutes or bad_reports):
         return 1
     if verdict.ok:
         print(t("cli.audit_ok", n=f"{verdict.checked:,}"))

@@ -217,3 +217,20 @@ def test_the_command_line_asks_the_permission_matrix(fresh_database_url: str, tm
     assert mine and {r["诉求编号"] for r in mine} == codes
     assert {r["主办单位编号"] for r in mine} == {"U-GA-street_office"}
     assert mine == [r for r in routed["boss"] if r["诉求编号"] in codes] and len(mine) < len(routed["boss"]) / 5
+
+
+@pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
+def test_audit_verify_finds_a_published_report_written_past_the_audit_log(fresh_database_url: str) -> None:
+    """A published 季度汇报 version is checked as locked minutes are: one with no publish entry in the chain (written
+    into the database by hand) fails `audit verify` and is named."""
+    assert run(fresh_database_url, "seed").returncode == 0
+    pw = accounts_for(fresh_database_url)
+    engine = sa.create_engine(fresh_database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO report_version (scope_key, community_id, quarter, version, cut_off_at, published_at, "
+            "published_by, snapshot, narrative, reason, changes, sha256) VALUES ('c1', 1, '2026Q2', 1, "
+            "'2026-07-02 00:00:00', '2026-07-02 00:00:00', 'x', '{}', '{}', '', '[]', :h)"), {"h": "0" * 64})
+    engine.dispose()
+    bad = run(fresh_database_url, "audit", "verify", "--user", "boss", password=pw["boss"])
+    assert bad.returncode == 1 and "c1/2026Q2/v1" in bad.stderr

@@ -2324,6 +2324,8 @@ STRINGS: dict[str, str] = {
     "report.page.no_party": "Your account belongs to none of the government, the platform or the association, so it cannot confirm or accept this version for any of them. Use that party's account, or ask the administrator to set your account's party.",
     # --- report lead: restatement ---
     "report.page.restate_kept": "This paragraph was edited by hand before version {version} was published and is kept as written; its figures are still version {version}'s: check them against the changes above before publishing (or draft again from today's figures).",
+    # --- report lead: audit verify ---
+    "cli.audit_reports_bad": "Published quarterly reports differ from what the audit log recorded when they were published (changed, or no publish entry): {codes}",
 }
 
 for _enum, _labels in ENUMS.items():
