@@ -263,7 +263,8 @@ def test_data_page_upload_shows_errors_and_export_downloads(page: Page, server: 
     main.get_by_role("tab", name="上传导入").click()
     bad = tmp_path / "社区.csv"
     bad.write_text("社区编号,社区名称,类型\nGA,G市A社区,城市社区\nNEW1,新社区,外星\n", encoding="gbk")
-    main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
+    # the 导入 tab's uploader (the 批量导入 tab holds another, in the page too while hidden)
+    main.locator("[class*=st-key-io_upload_] [data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
     expect(main.get_by_text("发现 1 处问题")).to_be_visible(timeout=60_000)
     expect(main.get_by_test_id("stDataFrame")).to_contain_text("外星")
     screenshot(page, "data-upload-errors.png", full=False)

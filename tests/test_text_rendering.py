@@ -167,7 +167,7 @@ def test_no_page_turns_data_into_links_or_images(page: Page, evil_server: str, o
     bad = tmp_path_factory.mktemp("upload") / "社区.csv"
     evil = EVIL.replace(",", " ")
     bad.write_text(f"社区编号,社区名称,类型\nNEW1,{evil},{evil}\n", encoding="utf-8")
-    main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
+    main.locator("[class*=st-key-io_upload_] [data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
     expect(main.get_by_text(re.compile(r"发现 \d+ 处问题"))).to_be_visible(timeout=60_000)
     expect(main.get_by_test_id("stDataFrame")).to_contain_text("[点我领补贴](https://evil.example/phish)")  # cut
     no_data_links(page)
