@@ -2311,11 +2311,6 @@ STRINGS: dict[str, str] = {
     "report.file.restate_col.difference": "Difference",
     # --- report fixpage ---
     "report.page.figures_changed": "Not published: the figures in the database changed after you opened this page (someone entered or imported data). The page now shows the new figures, and the commentary you had not edited is drafted again from them; check them and publish again.",
-    "report.page.side_previous": "quarter before",
-    "report.page.side_year_ago": "a year ago",
-    "report.page.side_base": "base",
-    "report.page.side_previous_base": "base, quarter before",
-    "report.page.side_year_ago_base": "base, a year ago",
     "report.page.restated_reason": "Version {version} restates version {previous}. Reason: {reason}",
     "report.page.restated_unchanged": "No figure differs from version {previous}: the commentary was restated.",
     "report.page.pdf_build": "Make the PDF",

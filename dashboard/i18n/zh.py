@@ -2288,11 +2288,6 @@ STRINGS: dict[str, str] = {
     "report.file.restate_col.difference": "差额",
     # --- report fixpage ---
     "report.page.figures_changed": "没有发布：你打开这一页以后，数据库里的数字有了变化（有人录入或导入了数据）。页面现在显示的是最新的数字，你没有改过的说明已按新数字重新起草；请核对后再发布。",
-    "report.page.side_previous": "上季度",
-    "report.page.side_year_ago": "去年同期",
-    "report.page.side_base": "基数",
-    "report.page.side_previous_base": "上季度基数",
-    "report.page.side_year_ago_base": "去年同期基数",
     "report.page.restated_reason": "第 {version} 版是对第 {previous} 版的修订。修订原因：{reason}",
     "report.page.restated_unchanged": "与第 {previous} 版相比数字没有变化，修订的是说明。",
     "report.page.pdf_build": "生成 PDF",
