@@ -1,0 +1,198 @@
+"""Issue 18 item 4 on loopback: Debian's nginx with deploy/nginx/dashboard.conf in front of two app servers on one
+PostgreSQL database. A browser signs in and works, stays on one server, and moves to the other when its server stops.
+
+The sign-in lives in the server's session (st.session_state), so after the move the user signs in again."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from seed import load_demo
+from tests.apptest_helpers import add_user
+from tests.conftest import PG_URL, PgSchema
+from tests.test_browser import browser_context_args, browser_type_launch_args, free_port, go  # noqa: F401  (fixtures)
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF = ROOT / "deploy" / "nginx" / "dashboard.conf"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(PG_URL is None, reason="no PostgreSQL reachable")]
+
+
+def render(conf: str, *, listen: int, ports: list[int]) -> str:
+    """The shipped configuration with this test's ports: its upstream's server lines and its listen port."""
+    servers = re.findall(r"^( +server 127\.0\.0\.1:)\d+( .*;)$", conf, flags=re.M)
+    assert len(servers) >= 2, "the shipped upstream names two or more app servers"
+    indent, params = servers[0]
+    block = "\n".join(f"{indent}{port}{params}" for port in ports)
+    conf = re.sub(r"^ +server 127\.0\.0\.1:\d+ .*;\n", "", conf, flags=re.M)
+    conf = conf.replace("    keepalive ", f"{block}\n    keepalive ", 1)
+    conf, listens = re.subn(r"^    listen 80;$", f"    listen 127.0.0.1:{listen};", conf, flags=re.M)
+    assert listens == 1
+    return conf
+
+
+def wait_health(url: str, proc: subprocess.Popen, what: str) -> None:
+    """Until `url`/_stcore/health answers ok (the app's own signal that it serves), or the process has died."""
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start: {proc.stderr.read() if proc.stderr else ''}")
+        time.sleep(0.3)
+
+
+def start_app(database: str, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": database, "DASHBOARD_AUTO_SEED": "false"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    wait_health(f"http://127.0.0.1:{port}", proc, f"streamlit on {port}")
+    return proc
+
+
+def start_nginx(workdir: Path, *, listen: int, ports: list[int]) -> subprocess.Popen:
+    """Debian's nginx as a plain process: pid, logs and temp files in `workdir`, the shipped server config included."""
+    (workdir / "tmp").mkdir()
+    (workdir / "dashboard.conf").write_text(render(CONF.read_text(), listen=listen, ports=ports))
+    # Run as root (CI), nginx's workers would switch to `nobody`, who cannot write the test's temp folder.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temp = "".join(f"    {kind}_temp_path {workdir / 'tmp' / kind};\n"
+                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (workdir / "nginx.conf").write_text(
+        f"{user}worker_processes 1;\npid {workdir / 'nginx.pid'};\nerror_log {workdir / 'error.log'};\n"
+        f"events {{ worker_connections 512; }}\n"
+        f"http {{\n    log_format routed '$upstream_addr $status \"$request\"';\n"
+        f"    access_log {workdir / 'access.log'} routed;\n{temp}    include {workdir / 'dashboard.conf'};\n}}\n")
+    proc = subprocess.Popen([NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-e",
+                             str(workdir / "error.log"), "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_health(f"http://127.0.0.1:{listen}", proc, "nginx")
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+class Cluster:
+    def __init__(self, url: str, apps: dict[str, subprocess.Popen], admin: tuple[str, str], log: Path) -> None:
+        self.url, self.apps, self.admin, self.log = url, apps, admin, log
+
+    def websockets(self) -> list[str]:
+        """The app server of every WebSocket nginx upgraded so far (the last address, after a failover)."""
+        lines = self.log.read_text().splitlines() if self.log.exists() else []
+        return [line.split(" 101 ")[0].split(",")[-1].strip() for line in lines
+                if ' 101 "GET /_stcore/stream ' in line]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    if not Path(NGINX).exists():
+        pytest.fail("nginx not found: install Debian's package nginx (scripts/test.sh does this)")
+    schema = PgSchema()
+    procs: list[subprocess.Popen] = []
+    try:
+        from dashboard.db import init_database
+
+        engine = init_database(schema.url)
+        load_demo(engine, "demo")
+        engine.dispose()
+        admin = add_user(schema.url, "admin", "admin")
+        ports = [free_port(), free_port()]
+        apps = {}
+        for port in ports:
+            procs.append(start_app(schema.url, port))
+            apps[f"127.0.0.1:{port}"] = procs[-1]
+        listen = free_port()
+        workdir = tmp_path_factory.mktemp("nginx")
+        procs.append(start_nginx(workdir, listen=listen, ports=ports))
+        yield Cluster(f"http://127.0.0.1:{listen}", apps, admin, workdir / "access.log")
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        schema.drop()
+
+
+def upstream(page: Page, url: str) -> str:
+    """The app server nginx routes this browser to (its cookie is sent): the last address X-Upstream names."""
+    response = page.request.get(f"{url}/_stcore/health")
+    assert response.ok and response.text() == "ok"
+    return response.headers["x-upstream"].split(",")[-1].strip()
+
+
+def sign_in_and_open_needs(page: Page, cluster: Cluster) -> None:
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="登录 协同治理看板")).to_be_visible()
+    main.get_by_label("用户名").fill(cluster.admin[0])
+    main.get_by_label("密码", exact=True).fill(cluster.admin[1])
+    main.get_by_role("button", name="登录").click()
+    expect(main.get_by_role("heading", name="首页 · 总览")).to_be_visible()
+    go(page, "需求评估")
+    expect(main.get_by_role("heading", name="需求评估")).to_be_visible()
+    expect(main.get_by_test_id("stMetric").filter(has_text="从业者").first).to_contain_text("2,000")
+
+
+def test_a_session_stays_on_one_server_and_moves_when_it_stops(page: Page, cluster: Cluster) -> None:
+    page.goto(cluster.url)
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    assert cookies.get("dashboard_node"), "nginx gives the browser its node cookie"
+    sign_in_and_open_needs(page, cluster)
+
+    first = upstream(page, cluster.url)
+    assert first in cluster.apps
+    assert {upstream(page, cluster.url) for _ in range(8)} == {first}          # sticky: every request, one server
+    assert {c["value"] for c in page.context.cookies() if c["name"] == "dashboard_node"} == {cookies["dashboard_node"]}
+    # The signed-in session is still there after those requests: the page keeps working on the same server.
+    main = page.get_by_test_id("stMain")
+    go(page, "首页")
+    expect(main.get_by_role("heading", name="首页 · 总览")).to_be_visible()
+    go(page, "需求评估")
+    expect(main.get_by_role("heading", name="需求评估")).to_be_visible()
+    assert cluster.websockets() == []       # nginx logs a WebSocket when it closes: the session's is still open
+
+    stop(cluster.apps[first])
+    page.reload()
+    # The other server has no session of this browser: the sign-in form again, then the page works from there.
+    sign_in_and_open_needs(page, cluster)
+    second = upstream(page, cluster.url)
+    assert second in cluster.apps and second != first
+    assert {upstream(page, cluster.url) for _ in range(4)} == {second}
+    # Leaving the page closes the second WebSocket; nginx logs it then. The session's WebSocket went through the
+    # upgrade to the server its cookie names, and the one after the stop to the other server.
+    page.goto("about:blank")
+    deadline = time.monotonic() + 30
+    while not (routes := cluster.websockets()) or routes[-1] != second:
+        assert time.monotonic() < deadline, f"no WebSocket to {second} logged: {routes}"
+        time.sleep(0.2)
+    assert routes[0] == first
+
+
+def test_the_shipped_config_passes_nginx_t(tmp_path: Path) -> None:
+    """The file as shipped (port 80 and all), read by `nginx -t` inside a minimal main config."""
+    if not Path(NGINX).exists():
+        pytest.fail("nginx not found: install Debian's package nginx (scripts/test.sh does this)")
+    main = tmp_path / "nginx.conf"
+    main.write_text(f"pid {tmp_path / 'nginx.pid'};\nevents {{}}\nhttp {{ include {CONF}; }}\n")
+    result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(main), "-e", str(tmp_path / "error.log")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
