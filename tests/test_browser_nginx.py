@@ -3,13 +3,8 @@ PostgreSQL database. A browser signs in and works, stays on one server, and move
 
 The sign-in lives in the server's session (st.session_state), so after the move the user signs in again."""
 
-import os
-import re
-import shutil
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,80 +13,11 @@ from playwright.sync_api import Page, expect
 
 from seed import load_demo
 from tests.apptest_helpers import add_user
+from tests.cluster import CONF, NGINX, start_app, start_nginx, stop
 from tests.conftest import PG_URL, PgSchema
 from tests.test_browser import browser_context_args, browser_type_launch_args, free_port, go  # noqa: F401  (fixtures)
 
-ROOT = Path(__file__).resolve().parents[1]
-CONF = ROOT / "deploy" / "nginx" / "dashboard.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(PG_URL is None, reason="no PostgreSQL reachable")]
-
-
-def render(conf: str, *, listen: int, ports: list[int]) -> str:
-    """The shipped configuration with this test's ports: its upstream's server lines and its listen port."""
-    servers = re.findall(r"^( +server 127\.0\.0\.1:)\d+( .*;)$", conf, flags=re.M)
-    assert len(servers) >= 2, "the shipped upstream names two or more app servers"
-    indent, params = servers[0]
-    block = "\n".join(f"{indent}{port}{params}" for port in ports)
-    conf = re.sub(r"^ +server 127\.0\.0\.1:\d+ .*;\n", "", conf, flags=re.M)
-    conf = conf.replace("    keepalive ", f"{block}\n    keepalive ", 1)
-    conf, listens = re.subn(r"^    listen 80;$", f"    listen 127.0.0.1:{listen};", conf, flags=re.M)
-    assert listens == 1
-    return conf
-
-
-def wait_health(url: str, proc: subprocess.Popen, what: str) -> None:
-    """Until `url`/_stcore/health answers ok (the app's own signal that it serves), or the process has died."""
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read() == b"ok":
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not start: {proc.stderr.read() if proc.stderr else ''}")
-        time.sleep(0.3)
-
-
-def start_app(database: str, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": database, "DASHBOARD_AUTO_SEED": "false"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    wait_health(f"http://127.0.0.1:{port}", proc, f"streamlit on {port}")
-    return proc
-
-
-def start_nginx(workdir: Path, *, listen: int, ports: list[int]) -> subprocess.Popen:
-    """Debian's nginx as a plain process: pid, logs and temp files in `workdir`, the shipped server config included."""
-    (workdir / "tmp").mkdir()
-    (workdir / "dashboard.conf").write_text(render(CONF.read_text(), listen=listen, ports=ports))
-    # Run as root (CI), nginx's workers would switch to `nobody`, who cannot write the test's temp folder.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    temp = "".join(f"    {kind}_temp_path {workdir / 'tmp' / kind};\n"
-                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    (workdir / "nginx.conf").write_text(
-        f"{user}worker_processes 1;\npid {workdir / 'nginx.pid'};\nerror_log {workdir / 'error.log'};\n"
-        f"events {{ worker_connections 512; }}\n"
-        f"http {{\n    log_format routed '$upstream_addr $status \"$request\"';\n"
-        f"    access_log {workdir / 'access.log'} routed;\n{temp}    include {workdir / 'dashboard.conf'};\n}}\n")
-    proc = subprocess.Popen([NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-e",
-                             str(workdir / "error.log"), "-g", "daemon off;"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wait_health(f"http://127.0.0.1:{listen}", proc, "nginx")
-    return proc
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 class Cluster:
