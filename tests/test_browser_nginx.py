@@ -72,7 +72,9 @@ def sign_in_and_open_needs(page: Page, cluster: Cluster) -> None:
     main.get_by_label("用户名").fill(cluster.admin[0])
     main.get_by_label("密码", exact=True).fill(cluster.admin[1])
     main.get_by_role("button", name="登录").click()
-    expect(main.get_by_role("heading", name="首页 · 总览")).to_be_visible()
+    # The page of the URL opens after signing in: the overview at first, the needs page after the reload.
+    expect(main.get_by_role("heading", name="登录 协同治理看板")).not_to_be_visible()
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(f"已登录：{cluster.admin[0]}")
     go(page, "需求评估")
     expect(main.get_by_role("heading", name="需求评估")).to_be_visible()
     expect(main.get_by_test_id("stMetric").filter(has_text="从业者").first).to_contain_text("2,000")
