@@ -12,13 +12,14 @@ pass (as an admin made for it, disabled again so that the next run finds the dem
 in the database.
 
 Targets: p95 rerun <= 2 s, no errors, the audit chain verified and no imported row lost. Exit 1 if one is missed.
-Run: .venv/bin/python bench/load.py [--database-url URL] [--sessions 30] [--rounds 5] [--servers 2]
+Run: .venv/bin/python bench/load.py [--database-url URL] [--sessions 30] [--rounds 5] [--servers 2] [--think 0]
 (the database is a copy of the province seed: createdb -T province prov_deploy).
 """
 
 import argparse
 import asyncio
 import os
+import random
 import secrets
 import socket
 import subprocess
@@ -95,7 +96,9 @@ def problem(msg: ForwardMsg) -> str | None:
     return None
 
 
-async def one_session(ws_url: str, n: int, rounds: int, figures: Figures, start: asyncio.Event) -> None:
+async def one_session(ws_url: str, n: int, rounds: int, think: float, figures: Figures,
+                      start: asyncio.Event) -> None:
+    pause = random.Random(n)           # a person's pause between two clicks: 0 to twice `think`, not in step
     cookie = f"dashboard_node=load-{n}-{secrets.token_hex(6)}"
     await start.wait()
     try:
@@ -103,6 +106,8 @@ async def one_session(ws_url: str, n: int, rounds: int, figures: Figures, start:
                            max_size=None, open_timeout=60, ping_interval=None) as ws:
             for r in range(rounds + 1):
                 for page, (url_path, heading) in PAGES.items():
+                    if think and r > 0:
+                        await asyncio.sleep(pause.uniform(0, 2 * think))
                     started = time.perf_counter()
                     await ws.send(rerun_msg(url_path))
                     wrong, headings = None, []
@@ -163,11 +168,11 @@ async def imports(database: str, user: str, password: str, files: list[Path], de
     return failures
 
 
-async def drive(url: str, sessions: int, rounds: int, database: str, user: str, password: str,
+async def drive(url: str, sessions: int, rounds: int, think: float, database: str, user: str, password: str,
                 files: list[Path]) -> tuple[Figures, list[str], float]:
     figures, start = Figures(), asyncio.Event()
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
-    tasks = [asyncio.create_task(one_session(ws_url, n, rounds, figures, start)) for n in range(sessions)]
+    tasks = [asyncio.create_task(one_session(ws_url, n, rounds, think, figures, start)) for n in range(sessions)]
     started = time.perf_counter()
     start.set()
     importing = asyncio.create_task(imports(database, user, password, files, delay=5.0))
@@ -186,6 +191,8 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=5, help="timed reruns of each page per session")
     ap.add_argument("--servers", type=int, default=2)
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="mean seconds a session waits between reruns (default 0: back to back, the hardest case)")
     args = ap.parse_args()
     database = normalise_url(args.database_url)
     engine = make_engine(database)
@@ -218,10 +225,10 @@ def main() -> int:
             procs.append(start_nginx(Path(tmp), listen=listen, ports=ports))
             print(f"{args.servers} app servers and nginx up in {time.perf_counter() - t0:.1f} s; "
                   f"{args.sessions} sessions x {args.rounds} timed rounds of {', '.join(PAGES)}; "
-                  f"{IMPORTS} imports of {IMPORT_ROWS} practitioners during the run")
+                  f"think {args.think:g} s; {IMPORTS} imports of {IMPORT_ROWS} practitioners during the run")
             load_before = os.getloadavg()
             figures, failures, wall = asyncio.run(
-                drive(f"http://127.0.0.1:{listen}", args.sessions, args.rounds, database, importer_name,
+                drive(f"http://127.0.0.1:{listen}", args.sessions, args.rounds, args.think, database, importer_name,
                       importer_pw, files))
             load_after = os.getloadavg()
             log = Path(tmp, "access.log")
