@@ -80,7 +80,20 @@ def sign_in_and_open_needs(page: Page, cluster: Cluster) -> None:
     expect(main.get_by_test_id("stMetric").filter(has_text="从业者").first).to_contain_text("2,000")
 
 
-def test_a_session_stays_on_one_server_and_moves_when_it_stops(page: Page, cluster: Cluster) -> None:
+def upload_checks(page: Page, folder: Path) -> None:
+    """An upload is a PUT beside the WebSocket: it must reach the server that holds the session, or it is lost."""
+    go(page, "数据导入导出")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="数据导入导出")).to_be_visible()
+    main.get_by_role("tab", name="上传导入").click()
+    bad = folder / "社区.csv"
+    bad.write_text("社区编号,社区名称,类型\nGA,G市A社区,城市社区\nNEW1,新社区,外星\n", encoding="gbk")
+    main.locator("[class*=st-key-io_upload_] [data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
+    expect(main.get_by_text("发现 1 处问题")).to_be_visible()
+    expect(main.get_by_test_id("stDataFrame")).to_contain_text("外星")
+
+
+def test_a_session_stays_on_one_server_and_moves_when_it_stops(page: Page, cluster: Cluster, tmp_path: Path) -> None:
     page.goto(cluster.url)
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     assert cookies.get("dashboard_node"), "nginx gives the browser its node cookie"
@@ -96,6 +109,7 @@ def test_a_session_stays_on_one_server_and_moves_when_it_stops(page: Page, clust
     expect(main.get_by_role("heading", name="首页 · 总览")).to_be_visible()
     go(page, "需求评估")
     expect(main.get_by_role("heading", name="需求评估")).to_be_visible()
+    upload_checks(page, tmp_path)
     assert cluster.websockets() == []       # nginx logs a WebSocket when it closes: the session's is still open
 
     stop(cluster.apps[first])
@@ -105,6 +119,7 @@ def test_a_session_stays_on_one_server_and_moves_when_it_stops(page: Page, clust
     second = upstream(page, cluster.url)
     assert second in cluster.apps and second != first
     assert {upstream(page, cluster.url) for _ in range(4)} == {second}
+    upload_checks(page, tmp_path)
     # Leaving the page closes the second WebSocket; nginx logs it then. The session's WebSocket went through the
     # upgrade to the server its cookie names, and the one after the stop to the other server.
     page.goto("about:blank")
