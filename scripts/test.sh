@@ -6,16 +6,17 @@ scripts/setup.sh dev
 
 # The browser tests use Debian's Chromium and a CJK font (Playwright's own browser download is not used);
 # the spreadsheet tests open our workbooks in LibreOffice, the minutes' PDF comes from LibreOffice Writer and is read
-# back with poppler's pdftotext.
+# back with poppler's pdftotext; the loopback deployment test puts Debian's nginx in front of two app servers.
 if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v soffice >/dev/null \
-   || [ ! -e /usr/lib/libreoffice/program/libswlo.so ] || ! command -v pdftotext >/dev/null; then
+   || [ ! -e /usr/lib/libreoffice/program/libswlo.so ] || ! command -v pdftotext >/dev/null \
+   || [ ! -x /usr/sbin/nginx ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      chromium fonts-noto-cjk libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils >/dev/null
+      chromium fonts-noto-cjk libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils nginx >/dev/null
   else
     echo "Missing: sudo apt-get install chromium fonts-noto-cjk libreoffice-calc-nogui libreoffice-writer-nogui" \
-      "poppler-utils" >&2
+      "poppler-utils nginx" >&2
     exit 1
   fi
 fi

@@ -1,0 +1,91 @@
+"""Two or more app servers behind Debian's nginx on loopback, configured by deploy/nginx/dashboard.conf: shared by the
+nginx browser test and bench/load.py. Every process started here is stopped by its own handle."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF = ROOT / "deploy" / "nginx" / "dashboard.conf"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def render(conf: str, *, listen: int, ports: list[int]) -> str:
+    """The shipped configuration with these ports: its upstream's server lines and its listen port."""
+    servers = re.findall(r"^( +server 127\.0\.0\.1:)\d+( .*;)$", conf, flags=re.M)
+    assert len(servers) >= 2, "the shipped upstream names two or more app servers"
+    indent, params = servers[0]
+    block = "\n".join(f"{indent}{port}{params}" for port in ports)
+    conf = re.sub(r"^ +server 127\.0\.0\.1:\d+ .*;\n", "", conf, flags=re.M)
+    conf = conf.replace("    keepalive ", f"{block}\n    keepalive ", 1)
+    conf, listens = re.subn(r"^    listen 80;$", f"    listen 127.0.0.1:{listen};", conf, flags=re.M)
+    assert listens == 1
+    return conf
+
+
+def wait_health(url: str, proc: subprocess.Popen, what: str, timeout: float = 90) -> None:
+    """Until `url`/_stcore/health answers ok (the app's own signal that it serves), or the process has died."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start: {proc.stderr.read() if proc.stderr else ''}")
+        time.sleep(0.3)
+
+
+def start_app(database: str, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`streamlit run app.py` on `database` at 127.0.0.1:`port`, as deploy/systemd/dashboard@.service runs it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": database, "DASHBOARD_AUTO_SEED": "false", **(env or {})},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        wait_health(f"http://127.0.0.1:{port}", proc, f"streamlit on {port}")
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
+
+
+def start_nginx(workdir: Path, *, listen: int, ports: list[int]) -> subprocess.Popen:
+    """Debian's nginx as a plain process: pid, logs and temp files in `workdir`, the shipped server config included.
+    The access log names the app server of each request (a WebSocket is logged when it closes)."""
+    (workdir / "tmp").mkdir(exist_ok=True)
+    (workdir / "dashboard.conf").write_text(render(CONF.read_text(), listen=listen, ports=ports))
+    # Run as root (CI), nginx's workers would switch to `nobody`, who cannot write the temp folder.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temp = "".join(f"    {kind}_temp_path {workdir / 'tmp' / kind};\n"
+                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (workdir / "nginx.conf").write_text(
+        f"{user}worker_processes 1;\npid {workdir / 'nginx.pid'};\nerror_log {workdir / 'error.log'};\n"
+        f"events {{ worker_connections 1024; }}\n"
+        f"http {{\n    log_format routed '$upstream_addr $status \"$request\"';\n"
+        f"    access_log {workdir / 'access.log'} routed;\n{temp}    include {workdir / 'dashboard.conf'};\n}}\n")
+    proc = subprocess.Popen([NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-e",
+                             str(workdir / "error.log"), "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_health(f"http://127.0.0.1:{listen}", proc, "nginx")
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=20)
