@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from dashboard import need_stats
 from dashboard.db import gather
 from dashboard.periods import previous_quarter, quarter_bounds
-from dashboard.queries import Scope, common
+from dashboard.queries import Scope, common, needs_kept
 from dashboard.queries.needs import (
     PAPER_PROFILE,
     N,
@@ -62,22 +63,25 @@ def median_days_to_feedback(session: Session, *, scope: Scope) -> float | None:
     return median(session, stmt)
 
 
-def figures(session: Session, *, scope: Scope) -> NeedsFigures:
-    prof = profile(session, scope=scope)
-    summary = needs_summary(session, scope=scope)
+def figures(session: Session, *, scope: Scope, live: bool = True) -> NeedsFigures:
+    """`live` False: summed from need_stats and practitioner_stats (the caller caught them up)."""
+    kept = not live and needs_kept.kept(scope)
+    prof = needs_kept.profile(session, scope=scope) if kept else profile(session, scope=scope)
+    summary = needs_kept.needs_summary(session, scope=scope) if kept else needs_summary(session, scope=scope)
+    days = (needs_kept.median_days_to_feedback if kept else median_days_to_feedback)(session, scope=scope)
     keep = ("labour_contract", "pension", "injury_insurance", "over_10h", "association_member")
     return NeedsFigures(prof.practitioners, {k: prof.rates[k] for k in keep}, summary.open_at_end, summary.closed,
-                        median_days_to_feedback(session, scope=scope), summary.satisfaction)
+                        days, summary.satisfaction)
 
 
-def board(session: Session, *, scope: Scope) -> NeedsBoard:
+def board(session: Session, *, scope: Scope, live: bool = True) -> NeedsBoard:
     if scope.quarter is None:
         raise ValueError("the needs board compares one quarter with the previous one; pass a quarter")
     prev = Scope(scope.community_id, previous_quarter(scope.quarter), scope.drill)
     assert prev.quarter is not None
     return NeedsBoard(
-        current=figures(session, scope=scope),
-        previous=figures(session, scope=prev) if common.has_quarter(session, prev.quarter) else None,
+        current=figures(session, scope=scope, live=live),
+        previous=figures(session, scope=prev, live=live) if common.has_quarter(session, prev.quarter) else None,
         paper={k: v for k, v in PAPER_PROFILE.items() if k in ("labour_contract", "pension", "over_10h")},
     )
 
@@ -168,21 +172,45 @@ class NeedsPage:
     backlog_total: int
 
 
-def page(engine: Engine, *, scope: Scope, today: dt.date) -> NeedsPage:
-    """Everything the 需求评估 page shows for a scope, its queries run side by side."""
+def _kept_compositions(session: Session, scope: Scope) -> dict[str, pd.DataFrame]:
+    counts = needs_kept.practitioner_counts(session, scope=scope)
+    return {d: needs_kept.composition(session, scope=scope, dimension=d, counts=counts) for d in DIMENSIONS}
+
+
+def catch_up(engine: Engine, scope: Scope, reader: Session | None = None) -> bool:
+    """Bring need_stats up to date for a scope the kept tables answer; False: count live (another scope, or the
+    lock could not be had)."""
+    if not needs_kept.kept(scope):
+        return False
+    assert scope.quarter is not None
+    quarters = [scope.quarter, previous_quarter(scope.quarter)]
+    return need_stats.catch_up(engine, quarters, None if reader is None else reader.connection())
+
+
+def page(engine: Engine, *, scope: Scope, today: dt.date, live: bool | None = None) -> NeedsPage:
+    """Everything the 需求评估 page shows for a scope, its queries run side by side: summed from the kept tables
+    where they answer the scope and could be caught up (`live` None), else counted from the needs."""
+    if live is None:
+        live = not catch_up(engine, scope)
+    kept = not live and needs_kept.kept(scope)
     tasks: dict[str, Callable[[Session], object]] = {
-        "board": lambda s: board(s, scope=scope),
-        "funnel": lambda s: funnel(s, scope=scope),
+        "board": lambda s: board(s, scope=scope, live=not kept),
+        "funnel": lambda s: needs_kept.funnel(s, scope=scope) if kept else funnel(s, scope=scope),
         "backlog": lambda s: backlog(s, scope=scope, today=today),
-        "heat_employment_type": lambda s: heatmap(s, scope=scope, by="employment_type"),
-        "heat_group": lambda s: heatmap(s, scope=scope, by="group"),
-        "trend": lambda s: severity_trend(s, scope=scope),
-        **{f"comp_{d}": partial(composition, scope=scope, dimension=d) for d in DIMENSIONS},
+        "heat_employment_type": lambda s: (needs_kept.heatmap if kept else heatmap)(
+            s, scope=scope, by="employment_type"),
+        "heat_group": lambda s: (needs_kept.heatmap if kept else heatmap)(s, scope=scope, by="group"),
+        "trend": lambda s: (needs_kept.severity_trend if kept else severity_trend)(s, scope=scope),
     }
+    if kept:
+        tasks["comp"] = lambda s: _kept_compositions(s, scope)
+    else:
+        tasks.update({f"comp_{d}": partial(composition, scope=scope, dimension=d) for d in DIMENSIONS})
     r = gather(engine, tasks)
     rows, total = r["backlog"]
+    comp = r["comp"] if kept else {d: r[f"comp_{d}"] for d in DIMENSIONS}
     return NeedsPage(
-        board=r["board"], composition={d: r[f"comp_{d}"] for d in DIMENSIONS},
+        board=r["board"], composition=comp,
         heatmap={"employment_type": r["heat_employment_type"], "group": r["heat_group"]},
         trend=r["trend"], funnel=r["funnel"], backlog=rows, backlog_total=total,
     )

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from dashboard import need_stats
 from dashboard.periods import previous_quarter, quarter_bounds
-from dashboard.queries import Scope, common, rate
+from dashboard.queries import Scope, common, needs_kept, rate
 from dashboard.queries import needs as needs_queries
 from dashboard.queries.needs import NeedsSummary
 from dashboard.queries.requests import COUNTED, DONE, OPEN
@@ -161,29 +162,35 @@ class Overview:
         return self.current.profile_rates
 
 
-def _figures(session: Session, scope: Scope, today: dt.date) -> AreaFigures:
+def _figures(session: Session, scope: Scope, today: dt.date, live: bool = True) -> AreaFigures:
     # An action item is judged overdue at the quarter's end for a past quarter, and today for the running one.
     # Requests are judged today, as the 直播治理诉求 page judges them: a past quarter's request still open past its
     # deadline counts against that quarter's on-time rate (at the quarter's end it may not have been due yet, and
     # would have dropped out of the rate's denominator altogether).
     as_of = min(today, quarter_bounds(scope.quarter)[1]) if scope.quarter else today
-    prof = needs_queries.profile(session, scope=scope)
+    needs = needs_queries if live else needs_kept     # live: counted from the needs, else need_stats' sums
+    prof = needs.profile(session, scope=scope)
     return AreaFigures(
         practitioners=prof.practitioners, profile_rates=prof.rates,
-        needs=needs_queries.needs_summary(session, scope=scope),
+        needs=needs.needs_summary(session, scope=scope),
         training=training(session, scope=scope), sales=sales(session, scope=scope),
         requests=requests(session, scope=scope, as_of=today), meetings=meetings(session, scope=scope, as_of=as_of),
     )
 
 
-def overview(session: Session, *, scope: Scope, today: dt.date) -> Overview:
-    """The 首页 figures for a quarter beside the quarter before it."""
+def overview(session: Session, *, scope: Scope, today: dt.date, live: bool | None = None) -> Overview:
+    """The 首页 figures for a quarter beside the quarter before it. The practitioners and needs are summed from
+    need_stats once it has caught up with the latest writes (`live` None), or counted live when it cannot."""
     if scope.quarter is None:
         raise ValueError("the overview compares one quarter with the previous one; pass a quarter")
     prev = Scope(scope.community_id, previous_quarter(scope.quarter))
     assert prev.quarter is not None
+    if live is None:
+        engine = session.get_bind()
+        assert isinstance(engine, sa.Engine)
+        live = not need_stats.catch_up(engine, [scope.quarter, prev.quarter], session.connection())
     return Overview(
-        current=_figures(session, scope, today),
-        previous=_figures(session, prev, today) if common.has_quarter(session, prev.quarter) else None,
+        current=_figures(session, scope, today, live),
+        previous=_figures(session, prev, today, live) if common.has_quarter(session, prev.quarter) else None,
         paper_rates=needs_queries.PAPER_PROFILE,
     )
