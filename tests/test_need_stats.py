@@ -25,6 +25,7 @@ from tests.conftest import BACKENDS, fresh_url
 D = dt.date
 TODAY = D(2026, 9, 30)
 QUARTERS = ["2026Q3", "2026Q2", "2025Q4"]
+MID_QUARTER = [D(2026, 7, 2), D(2026, 8, 15), D(2026, 5, 20)]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -70,6 +71,12 @@ def same_figures(engine: Engine) -> None:
             assert _frame(kept.heatmap[by]) == _frame(live.heatmap[by]), (scope, by)
         assert _frame(kept.trend) == _frame(live.trend), scope
         assert _frame(kept.funnel) == _frame(live.funnel), scope
+        assert (kept.backlog_total, _frame(kept.backlog)) == (live.backlog_total, _frame(live.backlog)), scope
+        # Inside the quarter the backlog is counted at today: needs identified or closed later are taken back out
+        with Session(engine) as session:
+            for day in MID_QUARTER:
+                assert (needs_board.backlog_total(session, scope=scope, today=day, live=False)
+                        == needs_board.backlog_total(session, scope=scope, today=day, live=True)), (scope, day)
         if scope.drill is None:
             with Session(engine) as session:
                 k = overview.overview(session, scope=scope, today=TODAY, live=False)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from dashboard import need_stats
 from dashboard.db import gather
-from dashboard.periods import previous_quarter, quarter_bounds
+from dashboard.periods import previous_quarter, quarter_bounds, quarter_key
 from dashboard.queries import Scope, common, needs_kept
 from dashboard.queries.needs import (
     PAPER_PROFILE,
@@ -146,19 +146,48 @@ BACKLOG_COLUMNS = ["code", "practitioner_code", "practitioner_name", "category",
                    "identified_on", "days_open", "social_worker"]
 
 
-def backlog(session: Session, *, scope: Scope, today: dt.date, limit: int | None = 200) -> tuple[pd.DataFrame, int]:
+def backlog_total(session: Session, *, scope: Scope, today: dt.date, live: bool = True) -> int:
+    """How many needs were not closed at the quarter's end (or today). Kept: need_stats' «open at the quarter's
+    end», less those identified after today and plus those closed after today (by the quarter's end: two indexed
+    counts, nearly always 0), the only part that depends on the day."""
+    assert scope.quarter is not None or live
+    if live or not needs_kept.kept(scope):
+        end = min(today, quarter_bounds(scope.quarter)[1]) if scope.quarter else today
+        where = [*need_filters(scope), col(N.identified_on) <= end,
+                 sa.or_(col(N.closed_on).is_(None), col(N.closed_on) > end)]
+        return int(session.execute(sa.select(sa.func.count()).select_from(N).where(*where)).scalar_one())
+    assert scope.quarter is not None
+    q_end = quarter_bounds(scope.quarter)[1]
+    total = needs_kept.needs_summary(session, scope=scope).open_at_end
+    if today < q_end:
+        where = need_filters(scope)
+        later = session.execute(sa.select(sa.func.count()).select_from(N).where(   # quarter: on the index
+            *where, col(N.quarter).between(quarter_key(today), scope.quarter), col(N.identified_on) > today,
+        )).scalar_one()
+        closed_later = session.execute(sa.select(sa.func.count()).select_from(N).where(
+            *where, col(N.closed_on) > today, col(N.closed_on) <= q_end)).scalar_one()
+        total += int(closed_later) - int(later)
+    return total
+
+
+def backlog(session: Session, *, scope: Scope, today: dt.date, limit: int | None = 200,
+            live: bool = True) -> tuple[pd.DataFrame, int]:
     """Needs not closed at the quarter's end (or today), oldest first, with how many there are in all;
-    `limit` None gives every one (the export)."""
+    `limit` None gives every one (the export). The rows are read in two legs, each on its own index: needs open
+    now (a partial index of the open, in the order shown) and needs closed after the end (by closing day)."""
     end = min(today, quarter_bounds(scope.quarter)[1]) if scope.quarter else today
-    where = [*need_filters(scope), col(N.identified_on) <= end,
-             sa.or_(col(N.closed_on).is_(None), col(N.closed_on) > end)]
-    total = session.execute(sa.select(sa.func.count()).select_from(N).where(*where)).scalar_one()
+    where = [*need_filters(scope), col(N.identified_on) <= end]
+    order = (col(N.identified_on), col(N.code))
+    legs = [sa.select(col(N.id), *order).where(*where, cond).order_by(*order).limit(limit).subquery()
+            for cond in (col(N.closed_on).is_(None), col(N.closed_on) > end)]
+    ids = sa.union_all(*(sa.select(leg.c.id) for leg in legs)).subquery()
     stmt = (sa.select(col(N.code), col(P.code), col(P.name), col(N.category), col(N.severity), col(N.status),
                       col(N.identified_on), days_between(N.identified_on, sa.literal(end, sa.Date)),
                       col(N.social_worker))
-            .select_from(N).join(P, col(P.id) == N.practitioner_id).where(*where)
-            .order_by(col(N.identified_on), col(N.code)).limit(limit))
-    return pd.DataFrame(session.execute(stmt).all(), columns=BACKLOG_COLUMNS), int(total)
+            .select_from(N).join(ids, ids.c.id == N.id).join(P, col(P.id) == N.practitioner_id)
+            .order_by(*order).limit(limit))
+    total = backlog_total(session, scope=scope, today=today, live=live)
+    return pd.DataFrame(session.execute(stmt).all(), columns=BACKLOG_COLUMNS), total
 
 
 @dataclass(frozen=True)
@@ -196,7 +225,7 @@ def page(engine: Engine, *, scope: Scope, today: dt.date, live: bool | None = No
     tasks: dict[str, Callable[[Session], object]] = {
         "board": lambda s: board(s, scope=scope, live=not kept),
         "funnel": lambda s: needs_kept.funnel(s, scope=scope) if kept else funnel(s, scope=scope),
-        "backlog": lambda s: backlog(s, scope=scope, today=today),
+        "backlog": lambda s: backlog(s, scope=scope, today=today, live=not kept),
         "heat_employment_type": lambda s: (needs_kept.heatmap if kept else heatmap)(
             s, scope=scope, by="employment_type"),
         "heat_group": lambda s: (needs_kept.heatmap if kept else heatmap)(s, scope=scope, by="group"),

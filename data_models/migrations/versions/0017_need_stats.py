@@ -4,6 +4,7 @@ database marks dirty (as training_stats, migration 0012).
 * `need_stats`: per need quarter, community and vulnerable group ('' for everyone) the needs' counts by kind and key
   (dashboard/need_stats.py); `practitioner_stats`: per quarter the practitioners registered by its end, by dimension
   and code; `practitioner_stats_quarter`: the quarters it holds.
+* need_assessment's indexes for the backlog: the open needs oldest first (partial), and by closing day.
 * `need_stats_dirty` and triggers on need_assessment (marks the need's (community, quarter)), practitioner and
   practitioner_group (mark (community, '*'): every quarter of the community). SQLite: row triggers with an UPSERT.
   PostgreSQL: statement triggers over the transition tables.
@@ -113,6 +114,12 @@ def upgrade() -> None:
         sa.Column("gen", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("community_id", "quarter", name=op.f("pk_need_stats_dirty")),
     )
+    open_only = sa.text("closed_on IS NULL")
+    op.create_index("ix_need_assessment_open", "need_assessment", ["identified_on", "code"],
+                    sqlite_where=open_only, postgresql_where=open_only)
+    op.create_index("ix_need_assessment_open_community", "need_assessment", ["community_id", "identified_on", "code"],
+                    sqlite_where=open_only, postgresql_where=open_only)
+    op.create_index("ix_need_assessment_closed_on", "need_assessment", ["closed_on"])
     conn = op.get_bind()
     for ddl in _postgres_triggers() if conn.dialect.name == "postgresql" else _sqlite_triggers():
         conn.exec_driver_sql(ddl)
@@ -131,5 +138,7 @@ def downgrade() -> None:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS need_stats_mark_{table}()")
     op.drop_index("ix_need_stats_k1", "need_stats")
+    for index in ("ix_need_assessment_open", "ix_need_assessment_open_community", "ix_need_assessment_closed_on"):
+        op.drop_index(index, "need_assessment")
     for table in ("need_stats_dirty", "practitioner_stats_quarter", "practitioner_stats", "need_stats"):
         op.drop_table(table)
