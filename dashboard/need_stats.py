@@ -1,4 +1,4 @@
-"""need_stats and practitioner_stats: the 需求评估 and 首页 counts kept per community and quarter.
+"""need_stats, practitioner_stats and sale_stats: the 需求评估 and 首页 counts kept per community and quarter.
 
 At province scale (100,000 practitioners, 300,000 needs) the needs page counted its figures from the base tables in
 about 1.7 s for all communities, the overview in 1.4 s; summing these tables' rows takes milliseconds. Whatever
@@ -12,6 +12,8 @@ its own, under the tables' lock), or counts live when it cannot take the lock.
   kind (see NeedStat). Nothing depends on today: a closing or feedback is kept by the quarter it fell in, so «closed
   in Q», «open at Q's end» and «feedback in Q» are sums over the quarters up to Q; the days to each stage are kept as
   a histogram, so medians are exact.
+* sale_stats, per quarter and community: the sales' orders, revenue and cost, for the overview's cooperative tile
+  (1,000,000 sales at province scale); a sale marks its (community, quarter) as a need does.
 * practitioner_stats, per quarter asked for: the practitioners registered by its end, ages in its year. A quarter
   is counted for every community the first time a page asks for it (practitioner_stats_quarter), then kept.
 """
@@ -34,6 +36,8 @@ from data_models import (
     PractitionerGroup,
     PractitionerStat,
     PractitionerStatQuarter,
+    Sale,
+    SaleStat,
 )
 from data_models.base import table_of
 from data_models.need_stats import EVERYONE, WHOLE
@@ -46,6 +50,8 @@ NS = table_of(NeedStat)
 PS = table_of(PractitionerStat)
 PSQ = table_of(PractitionerStatQuarter)
 DIRTY = table_of(NeedStatDirty)
+S = table_of(Sale)
+SS = table_of(SaleStat)
 LOCK = "need_stats"
 ALL_AT_ONCE = 64     # more dirty marks than this: one recount of everything is quicker than pair by pair
 STAGE_DATES = {"identified": N.c.identified_on, "assessed": N.c.assessed_on, "responded": N.c.responded_on,
@@ -173,6 +179,23 @@ def _recount_needs(conn: Connection, quarter: str | None, communities: list[int]
         conn.execute(stmt)
 
 
+# --- sale_stats ----------------------------------------------------------------------------------------------------
+
+def _recount_sales(conn: Connection, quarter: str | None, communities: list[int] | None) -> None:
+    cond, where = [], []
+    if quarter is not None:
+        cond.append(SS.c.quarter == quarter)
+        where.append(S.c.quarter == quarter)
+    if communities is not None:
+        cond.append(SS.c.community_id.in_(communities))
+        where.append(S.c.community_id.in_(communities))
+    conn.execute(SS.delete().where(*cond))
+    conn.execute(SS.insert().from_select(
+        ["quarter", "community_id", "orders", "revenue_cents", "cost_cents"],
+        sa.select(S.c.quarter, S.c.community_id, sa.func.count(), sa.func.sum(S.c.revenue_cents),
+                  sa.func.sum(S.c.cost_cents)).where(*where).group_by(S.c.quarter, S.c.community_id)))
+
+
 # --- keeping them current ------------------------------------------------------------------------------------------
 
 def _kept_quarters(conn: Connection) -> list[str]:
@@ -188,6 +211,7 @@ def refresh(conn: Connection, marks: set[Pair]) -> None:
     whole = sorted({c for c, q in marks if q == WHOLE})
     if whole:
         _recount_needs(conn, None, whole)
+        _recount_sales(conn, None, whole)
         _recount_practitioners(conn, _kept_quarters(conn), whole)
     by_quarter: dict[str, set[int]] = {}
     for c, q in marks:
@@ -195,6 +219,7 @@ def refresh(conn: Connection, marks: set[Pair]) -> None:
             by_quarter.setdefault(q, set()).add(c)
     for q, cs in sorted(by_quarter.items()):
         _recount_needs(conn, q, sorted(cs))
+        _recount_sales(conn, q, sorted(cs))
 
 
 def _all_quarters(conn: Connection) -> list[str]:
@@ -209,6 +234,7 @@ def refresh_all(conn: Connection) -> None:
     locks.serialise(conn, LOCK)
     quarters = sorted(set(_kept_quarters(conn)) | set(_all_quarters(conn)))
     _recount_needs(conn, None, None)
+    _recount_sales(conn, None, None)
     conn.execute(PS.delete())
     conn.execute(PSQ.delete())
     _recount_practitioners(conn, quarters, None)
@@ -243,6 +269,7 @@ def catch_up(engine: Engine, quarters: Iterable[str] = (), reader: Connection | 
             marks = dirty(conn)            # again, under the lock: another reader may have recounted them
             if len(marks) > ALL_AT_ONCE:
                 _recount_needs(conn, None, None)
+                _recount_sales(conn, None, None)
                 _recount_practitioners(conn, _kept_quarters(conn), None)
             else:
                 refresh(conn, {(c, q) for c, q, _ in marks})

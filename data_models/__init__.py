@@ -43,7 +43,7 @@ from data_models.meeting import (
     MinutesAddendum,
     MinutesSignature,
 )
-from data_models.need_stats import NeedStat, NeedStatDirty, PractitionerStat, PractitionerStatQuarter
+from data_models.need_stats import NeedStat, NeedStatDirty, PractitionerStat, PractitionerStatQuarter, SaleStat
 from data_models.needs import NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
 from data_models.report import ReportConfirmation, ReportVersion
 from data_models.request_stats import RequestStat
@@ -60,7 +60,7 @@ __all__ = [
     "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "MinutesAddendum", "MinutesSignature",
     "NeedAssessment", "NeedEvent", "NeedStat", "NeedStatDirty", "Party", "Practitioner", "PractitionerGroup",
     "PractitionerStat", "PractitionerStatQuarter", "ReportConfirmation", "ReportVersion", "Request",
-    "RequestCallback", "RequestEvent", "RequestSla", "RequestStat", "RequestSupport", "Sale", "SubsidyRule",
+    "RequestCallback", "RequestEvent", "RequestSla", "RequestStat", "RequestSupport", "Sale", "SaleStat", "SubsidyRule",
     "TrainingFollowup",
     "TrainingStat", "TrainingStatDirty", "TrainingStatDue", "Unit", "User",
     "metadata",

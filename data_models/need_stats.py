@@ -1,5 +1,5 @@
-"""need_stats and practitioner_stats: the 首页 and 需求评估 counts per community and quarter, kept current by
-dashboard/need_stats.py from the pairs the triggers of migration 0017 mark dirty."""
+"""need_stats, practitioner_stats and sale_stats: the 首页 and 需求评估 counts per community and quarter, kept
+current by dashboard/need_stats.py from the pairs the triggers of migration 0017 mark dirty."""
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -53,8 +53,21 @@ class PractitionerStatQuarter(SQLModel, table=True):
     quarter: str = Field(max_length=6, primary_key=True)
 
 
+class SaleStat(SQLModel, table=True):
+    """The sales of one quarter and community: orders, revenue and cost (the 首页's cooperative tile)."""
+
+    __tablename__ = "sale_stats"
+
+    quarter: str = Field(max_length=6, primary_key=True)
+    community_id: int = Field(primary_key=True)
+    orders: int
+    revenue_cents: int = Field(sa_type=sa.BigInteger)
+    cost_cents: int = Field(sa_type=sa.BigInteger)
+
+
 class NeedStatDirty(SQLModel, table=True):
-    """(community, quarter) pairs whose needs changed, or (community, '*') where a practitioner or a group tag did,
+    """(community, quarter) pairs whose needs or sales changed, or (community, '*') where a practitioner or a group
+    tag did,
     since they were counted; `gen` goes up on each mark, so a recount begun before a later write does not clear it."""
 
     __tablename__ = "need_stats_dirty"

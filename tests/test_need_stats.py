@@ -128,8 +128,9 @@ def test_a_needs_lifecycle_through_the_service_keeps_the_figures(seeded: Engine)
         same_figures(seeded)
 
 
-def test_sql_typed_by_hand_on_practitioners_and_their_tags_is_counted(seeded: Engine) -> None:
-    """No code path at all: an admin's UPDATE of an employment type and a new group tag mark (community, '*')."""
+def test_sql_typed_by_hand_on_practitioners_their_tags_and_sales_is_counted(seeded: Engine) -> None:
+    """No code path at all: an admin's UPDATE of an employment type and a new group tag mark (community, '*'); an
+    UPDATE of a sale marks its (community, quarter), and the overview's sales follow it."""
     code, community = _practitioner(seeded)
     with seeded.begin() as conn:
         pid = conn.execute(sa.text("SELECT id FROM practitioner WHERE code = :c"), {"c": code}).scalar_one()
@@ -141,6 +142,18 @@ def test_sql_typed_by_hand_on_practitioners_and_their_tags_is_counted(seeded: En
                      {"p": pid})
     assert marks(seeded) == {(community, "*")}
     same_figures(seeded)
+    with seeded.begin() as conn:       # a sale of the running quarter (its distribution run is a draft)
+        sale, where = conn.execute(sa.text("SELECT id, community_id FROM sale WHERE quarter = '2026Q3' "
+                                           "ORDER BY id LIMIT 1")).one()
+        conn.execute(sa.text("UPDATE sale SET revenue_cents = revenue_cents + 12345, cost_cents = cost_cents + 1 "
+                             "WHERE id = :s"), {"s": sale})
+    assert marks(seeded) == {(where, "2026Q3")}
+    with Session(seeded) as session:
+        before = overview.sales(session, scope=Scope(None, "2026Q3"), live=False)
+    same_figures(seeded)
+    with Session(seeded) as session:
+        after = overview.sales(session, scope=Scope(None, "2026Q3"), live=False)
+    assert after.revenue_cents == before.revenue_cents + 12345
 
 
 HEAD = ["需求编号", "从业者编号", "需求类别", "紧急程度", "状态", "需求描述", "识别日期", "评估日期", "响应日期",

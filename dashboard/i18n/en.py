@@ -2326,6 +2326,7 @@ STRINGS: dict[str, str] = {
     "audit.obj.practitioner_stats": "Practitioner figures (summary)",
     "audit.obj.practitioner_stats_quarter": "Quarters of the practitioner figures",
     "audit.obj.need_stats_dirty": "Needs figures to recount",
+    "audit.obj.sale_stats": "Sales figures (summary)",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -80,11 +80,18 @@ class SalesSummary:
         return self.revenue_cents - self.cost_cents
 
 
-def sales(session: Session, *, scope: Scope) -> SalesSummary:
-    orders, revenue, cost = session.execute(sa.select(
-        sa.func.count(), sa.func.coalesce(sa.func.sum(Sale.revenue_cents), 0),
-        sa.func.coalesce(sa.func.sum(Sale.cost_cents), 0),
-    ).select_from(Sale).where(*_where(Sale, scope))).one()
+def sales(session: Session, *, scope: Scope, live: bool = True) -> SalesSummary:
+    """`live` False: orders, revenue and cost summed from sale_stats (the caller caught need_stats up)."""
+    if live:
+        orders, revenue, cost = session.execute(sa.select(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(Sale.revenue_cents), 0),
+            sa.func.coalesce(sa.func.sum(Sale.cost_cents), 0),
+        ).select_from(Sale).where(*_where(Sale, scope))).one()
+    else:
+        kept = need_stats.SS
+        orders, revenue, cost = session.execute(sa.select(
+            *(sa.func.coalesce(sa.func.sum(kept.c[n]), 0) for n in ("orders", "revenue_cents", "cost_cents")),
+        ).where(*_where_table(kept, scope))).one()
     spend = sa.select(sa.func.coalesce(sa.func.sum(FundSpending.amount_cents), 0))
     if scope.community_id is not None:
         spend = spend.join(Cooperative, col(Cooperative.id) == FundSpending.cooperative_id).where(
@@ -189,7 +196,7 @@ def _figures(session: Session, scope: Scope, today: dt.date, live: bool = True, 
     return AreaFigures(
         practitioners=prof.practitioners, profile_rates=prof.rates,
         needs=needs.needs_summary(session, scope=scope),
-        training=training(session, scope=scope, live=live or not trained), sales=sales(session, scope=scope),
+        training=training(session, scope=scope, live=live or not trained), sales=sales(session, scope=scope, live=live),
         requests=requests(session, scope=scope, as_of=today, live=live),
         meetings=meetings(session, scope=scope, as_of=as_of),
     )

@@ -1,11 +1,12 @@
-"""The 首页 and 需求评估 pages at province scale: need_stats and practitioner_stats, kept current from pairs the
+"""The 首页 and 需求评估 pages at province scale: need_stats, practitioner_stats and sale_stats, kept current from pairs the
 database marks dirty (as training_stats, migration 0012).
 
 * `need_stats`: per need quarter, community and vulnerable group ('' for everyone) the needs' counts by kind and key
   (dashboard/need_stats.py); `practitioner_stats`: per quarter the practitioners registered by its end, by dimension
   and code; `practitioner_stats_quarter`: the quarters it holds.
 * need_assessment's indexes for the backlog: the open needs oldest first (partial), and by closing day.
-* `need_stats_dirty` and triggers on need_assessment (marks the need's (community, quarter)), practitioner and
+* `sale_stats`: per quarter and community the sales' orders, revenue and cost (the overview's cooperative tile).
+* `need_stats_dirty` and triggers on need_assessment and sale (mark the row's (community, quarter)), practitioner and
   practitioner_group (mark (community, '*'): every quarter of the community). SQLite: row triggers with an UPSERT.
   PostgreSQL: statement triggers over the transition tables.
 
@@ -30,6 +31,7 @@ UPSERT = "ON CONFLICT (community_id, quarter) DO UPDATE SET gen = need_stats_dir
 # Per watched table: the (community, quarter) pairs of a set of its rows called `r`.
 PAIRS = {
     "need_assessment": "SELECT DISTINCT r.community_id, r.quarter, 1 FROM {rows} r",
+    "sale": "SELECT DISTINCT r.community_id, r.quarter, 1 FROM {rows} r",
     "practitioner": "SELECT DISTINCT r.community_id, '*', 1 FROM {rows} r",
     "practitioner_group": "SELECT DISTINCT p.community_id, '*', 1 FROM {rows} r "
                           "JOIN practitioner p ON p.id = r.practitioner_id",
@@ -44,7 +46,7 @@ def _sqlite_triggers() -> list[str]:
             body = []
             for which in olds:
                 # A WHERE keeps SQLite's parser from reading ON CONFLICT as a join's ON.
-                if table == "need_assessment":
+                if table in ("need_assessment", "sale"):
                     select = f"SELECT {which}.community_id, {which}.quarter, 1 WHERE true"
                 elif table == "practitioner":
                     select = f"SELECT {which}.community_id, '*', 1 WHERE true"
@@ -108,6 +110,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("quarter", name=op.f("pk_practitioner_stats_quarter")),
     )
     op.create_table(
+        "sale_stats",
+        sa.Column("quarter", sa.String(length=6), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("revenue_cents", sa.BigInteger(), nullable=False),
+        sa.Column("cost_cents", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("quarter", "community_id", name=op.f("pk_sale_stats")),
+    )
+    op.create_table(
         "need_stats_dirty",
         sa.Column("community_id", sa.Integer(), nullable=False),
         sa.Column("quarter", sa.String(length=6), nullable=False),
@@ -123,7 +134,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     for ddl in _postgres_triggers() if conn.dialect.name == "postgresql" else _sqlite_triggers():
         conn.exec_driver_sql(ddl)
-    if conn.execute(sa.text("SELECT 1 FROM practitioner LIMIT 1")).first() is not None:
+    if conn.execute(sa.text("SELECT 1 FROM practitioner UNION ALL SELECT 1 FROM sale LIMIT 1")).first() is not None:
         # The code of today, on the schema of 0017: a later migration that changes these tables refills them too.
         from dashboard import need_stats
         need_stats.refresh_all(conn)
@@ -140,5 +151,5 @@ def downgrade() -> None:
     op.drop_index("ix_need_stats_k1", "need_stats")
     for index in ("ix_need_assessment_open", "ix_need_assessment_open_community", "ix_need_assessment_closed_on"):
         op.drop_index(index, "need_assessment")
-    for table in ("need_stats_dirty", "practitioner_stats_quarter", "practitioner_stats", "need_stats"):
+    for table in ("need_stats_dirty", "sale_stats", "practitioner_stats_quarter", "practitioner_stats", "need_stats"):
         op.drop_table(table)
