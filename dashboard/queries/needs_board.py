@@ -206,14 +206,15 @@ def _kept_compositions(session: Session, scope: Scope) -> dict[str, pd.DataFrame
     return {d: needs_kept.composition(session, scope=scope, dimension=d, counts=counts) for d in DIMENSIONS}
 
 
-def catch_up(engine: Engine, scope: Scope, reader: Session | None = None) -> bool:
+def catch_up(engine: Engine, scope: Scope) -> bool:
     """Bring need_stats up to date for a scope the kept tables answer; False: count live (another scope, or the
-    lock could not be had)."""
+    lock could not be had). A read-only look first: a page view takes no write lock when nothing was written."""
     if not needs_kept.kept(scope):
         return False
     assert scope.quarter is not None
     quarters = [scope.quarter, previous_quarter(scope.quarter)]
-    return need_stats.catch_up(engine, quarters, None if reader is None else reader.connection())
+    with engine.connect() as reader:
+        return need_stats.catch_up(engine, quarters, reader)
 
 
 def page(engine: Engine, *, scope: Scope, today: dt.date, live: bool | None = None) -> NeedsPage:
