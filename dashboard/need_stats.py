@@ -14,6 +14,8 @@ its own, under the tables' lock), or counts live when it cannot take the lock.
   a histogram, so medians are exact.
 * sale_stats, per quarter and community: the sales' orders, revenue and cost, for the overview's cooperative tile
   (1,000,000 sales at province scale); a sale marks its (community, quarter) as a need does.
+* Both keep rows of community ALL (0), every community's added up, redone for a quarter when one of its pairs is
+  recounted: the page for all communities reads those.
 * practitioner_stats, per quarter asked for: the practitioners registered by its end, ages in its year. A quarter
   is counted for every community the first time a page asks for it (practitioner_stats_quarter), then kept.
 """
@@ -40,7 +42,7 @@ from data_models import (
     SaleStat,
 )
 from data_models.base import table_of
-from data_models.need_stats import EVERYONE, WHOLE
+from data_models.need_stats import ALL, EVERYONE, WHOLE
 
 N = table_of(NeedAssessment)
 P = table_of(Practitioner)
@@ -196,6 +198,27 @@ def _recount_sales(conn: Connection, quarter: str | None, communities: list[int]
                   sa.func.sum(S.c.cost_cents)).where(*where).group_by(S.c.quarter, S.c.community_id)))
 
 
+# --- every community's rows, added up once -------------------------------------------------------------------------
+
+def _rollup(conn: Connection, table: sa.Table, keys: list[str], quarters: Iterable[str] | None) -> None:
+    """Rows of community ALL: each key's sum over the communities, so the page for all communities reads a
+    community's worth of rows instead of adding up 128 communities' on every view."""
+    cond = [] if quarters is None else [table.c.quarter.in_(sorted(set(quarters)))]
+    conn.execute(table.delete().where(table.c.community_id == ALL, *cond))
+    cols = [table.c[k] for k in keys]
+    conn.execute(table.insert().from_select(
+        [*keys, "community_id", "n"], sa.select(*cols, sa.literal(ALL), sa.func.sum(table.c.n))
+        .where(table.c.community_id != ALL, *cond).group_by(*cols)))
+
+
+def _rollup_needs(conn: Connection, quarters: Iterable[str] | None) -> None:
+    _rollup(conn, NS, ["quarter", "grp", "kind", "k1", "k2", "v"], quarters)
+
+
+def _rollup_practitioners(conn: Connection, quarters: Iterable[str] | None) -> None:
+    _rollup(conn, PS, ["quarter", "grp", "dim", "code"], quarters)
+
+
 # --- keeping them current ------------------------------------------------------------------------------------------
 
 def _kept_quarters(conn: Connection) -> list[str]:
@@ -213,6 +236,7 @@ def refresh(conn: Connection, marks: set[Pair]) -> None:
         _recount_needs(conn, None, whole)
         _recount_sales(conn, None, whole)
         _recount_practitioners(conn, _kept_quarters(conn), whole)
+        _rollup_practitioners(conn, None)
     by_quarter: dict[str, set[int]] = {}
     for c, q in marks:
         if q != WHOLE and c not in whole:
@@ -220,6 +244,7 @@ def refresh(conn: Connection, marks: set[Pair]) -> None:
     for q, cs in sorted(by_quarter.items()):
         _recount_needs(conn, q, sorted(cs))
         _recount_sales(conn, q, sorted(cs))
+    _rollup_needs(conn, None if whole else by_quarter)
 
 
 def _all_quarters(conn: Connection) -> list[str]:
@@ -240,6 +265,8 @@ def refresh_all(conn: Connection) -> None:
     _recount_practitioners(conn, quarters, None)
     if quarters:
         conn.execute(PSQ.insert(), [{"quarter": q} for q in quarters])
+    _rollup_needs(conn, None)
+    _rollup_practitioners(conn, None)
     conn.execute(DIRTY.delete())
 
 
@@ -271,11 +298,14 @@ def catch_up(engine: Engine, quarters: Iterable[str] = (), reader: Connection | 
                 _recount_needs(conn, None, None)
                 _recount_sales(conn, None, None)
                 _recount_practitioners(conn, _kept_quarters(conn), None)
+                _rollup_needs(conn, None)
+                _rollup_practitioners(conn, None)
             else:
                 refresh(conn, {(c, q) for c, q, _ in marks})
             missing = _missing(conn, quarters)
             if missing:
                 _recount_practitioners(conn, missing, None)
+                _rollup_practitioners(conn, missing)
                 conn.execute(PSQ.insert(), [{"quarter": q} for q in missing])
             if marks:      # only the marks as read: a write since bumped its gen and stays marked
                 conn.execute(DIRTY.delete().where(DIRTY.c.community_id == sa.bindparam("c"),

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 EVERYONE = ""        # `grp` of the rows that count everyone; the other rows count one vulnerable group's
+ALL = 0             # `community_id` of the rows that add up every community's (no community has id 0)
 WHOLE = "*"          # `quarter` of a dirty mark that stands for every quarter of its community (a practitioner changed)
 
 
@@ -15,9 +16,9 @@ class NeedStat(SQLModel, table=True):
     to it), fbs (k1 quarter of the feedback, v satisfaction). Nothing here depends on today."""
 
     __tablename__ = "need_stats"
-    # The key's order puts a quarter's rows of one kind for every community in one range (the page for all
-    # communities reads them so); the index finds «closed in» or «feedback in» a quarter across need quarters.
-    __table_args__ = (sa.Index("ix_need_stats_k1", "grp", "kind", "k1", "community_id", "n"),
+    # The key's order puts a quarter's rows of one kind and community in one range; the index a community's rows
+    # of one kind over every need quarter («open at the quarter's end», «closed in» or «feedback in» a quarter).
+    __table_args__ = (sa.Index("ix_need_stats_k1", "grp", "kind", "community_id", "k1", "n"),
                       {"sqlite_with_rowid": False})
 
     quarter: str = Field(max_length=6, primary_key=True)

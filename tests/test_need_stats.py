@@ -194,16 +194,25 @@ def test_a_quarter_never_asked_for_is_counted_the_first_time(seeded: Engine) -> 
 
 
 def test_a_locked_sqlite_database_is_counted_live(seeded: Engine) -> None:
-    """catch_up cannot take the lock while another connection holds an uncommitted write: the page counts live."""
+    """A write left marks; while another connection holds SQLite's write lock, catch_up cannot recount them: the
+    page counts live, and gives the figures of the write."""
     if seeded.dialect.name != "sqlite":
         pytest.skip("PostgreSQL waits for the advisory lock instead")
-    code, _ = _practitioner(seeded)
+    code, community = _practitioner(seeded)
+    with seeded.begin() as conn:
+        conn.execute(sa.text("UPDATE practitioner SET has_pension = NOT has_pension WHERE code = :c"), {"c": code})
+    assert marks(seeded) == {(community, "*")}
+    impatient = sa.create_engine(seeded.url, connect_args={"timeout": 0.1})
     other = seeded.connect()
     try:
         other.exec_driver_sql("BEGIN IMMEDIATE")
-        other.execute(sa.text("UPDATE practitioner SET has_pension = NOT has_pension WHERE code = :c"), {"c": code})
-        assert not needs_board.catch_up(sa.create_engine(seeded.url, connect_args={"timeout": 0.1}),
-                                        Scope(None, "2026Q3"))
+        scope = Scope(None, "2026Q3")
+        assert not needs_board.catch_up(impatient, scope)
+        shown = needs_board.page(impatient, scope=scope, today=TODAY)
+        assert shown.board == needs_board.page(impatient, scope=scope, today=TODAY, live=True).board
     finally:
         other.rollback()
         other.close()
+        impatient.dispose()
+    assert marks(seeded) == {(community, "*")}
+    same_figures(seeded)

@@ -15,7 +15,7 @@ from dashboard import need_stats as ns
 from dashboard.queries import Scope, rate
 from dashboard.queries.needs import NeedsSummary, Profile
 from dashboard.queries.sqlfuncs import histogram_median
-from data_models.need_stats import EVERYONE
+from data_models.need_stats import ALL, EVERYONE
 
 NS, PS = ns.NS, ns.PS
 # practitioner_stats' flag -> the profile's key
@@ -35,7 +35,8 @@ def _grp(scope: Scope) -> str:
 
 
 def _community(table: sa.Table, scope: Scope) -> list[sa.ColumnElement[bool]]:
-    return [] if scope.community_id is None else [table.c.community_id == scope.community_id]
+    """One community's rows, or those of ALL (every community's added up when they were recounted)."""
+    return [table.c.community_id == (ALL if scope.community_id is None else scope.community_id)]
 
 
 def practitioner_counts(session: Session, *, scope: Scope) -> dict[tuple[str, str], int]:
@@ -72,16 +73,22 @@ def _total(rows: list[Any]) -> int:
 
 
 def needs_summary(session: Session, *, scope: Scope) -> NeedsSummary:
+    """One range of rows (every kind it needs is keyed by a need quarter up to the scope's), summed per figure."""
     q = scope.quarter
     assert q is not None
-    identified_by_end = _total(_sum(session, scope, "sev", NS.c.quarter <= q))
-    identified = _total(_sum(session, scope, "sev", NS.c.quarter == q))
-    closed = _total(_sum(session, scope, "closed", NS.c.k1 == q))
-    closed_by_end = _total(_sum(session, scope, "closed", NS.c.k1 <= q))
-    sat = _sum(session, scope, "fbs", NS.c.k1 == q, by=(NS.c.v,))
-    sat_n = _total(sat)
-    sat_sum = sum(int(v) * int(n) for v, n in sat)
-    return NeedsSummary(identified, closed, identified_by_end - closed_by_end, sat_sum / sat_n if sat_n else None)
+    sev, closed, sat = NS.c.kind == "sev", NS.c.kind == "closed", NS.c.kind == "fbs"
+
+    def total(cond: sa.ColumnElement[bool], value: sa.ColumnElement[int] = NS.c.n) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((cond, value), else_=0)), 0)
+
+    by_end, identified, closed_in, closed_by_end, sat_n, sat_sum = session.execute(sa.select(
+        total(sev), total(sa.and_(sev, NS.c.quarter == q)), total(sa.and_(closed, NS.c.k1 == q)),
+        total(sa.and_(closed, NS.c.k1 <= q)), total(sa.and_(sat, NS.c.k1 == q)),
+        total(sa.and_(sat, NS.c.k1 == q), NS.c.n * NS.c.v),
+    ).where(NS.c.quarter <= q, NS.c.grp == _grp(scope), NS.c.kind.in_(("sev", "closed", "fbs")),
+            *_community(NS, scope))).one()
+    return NeedsSummary(int(identified), int(closed_in), int(by_end) - int(closed_by_end),
+                        int(sat_sum) / int(sat_n) if sat_n else None)
 
 
 def median_days_to_feedback(session: Session, *, scope: Scope) -> float | None:

@@ -92,7 +92,7 @@ def upgrade() -> None:
                                 name=op.f("pk_need_stats")),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_need_stats_k1", "need_stats", ["grp", "kind", "k1", "community_id", "n"])
+    op.create_index("ix_need_stats_k1", "need_stats", ["grp", "kind", "community_id", "k1", "n"])
     op.create_table(
         "practitioner_stats",
         sa.Column("quarter", sa.String(length=6), nullable=False),
@@ -130,7 +130,9 @@ def upgrade() -> None:
                     sqlite_where=open_only, postgresql_where=open_only)
     op.create_index("ix_need_assessment_open_community", "need_assessment", ["community_id", "identified_on", "code"],
                     sqlite_where=open_only, postgresql_where=open_only)
-    op.create_index("ix_need_assessment_closed_on", "need_assessment", ["closed_on"])
+    closed_only = sa.text("closed_on IS NOT NULL")
+    op.create_index("ix_need_assessment_closed_on", "need_assessment", ["closed_on"],
+                    sqlite_where=closed_only, postgresql_where=closed_only)
     conn = op.get_bind()
     for ddl in _postgres_triggers() if conn.dialect.name == "postgresql" else _sqlite_triggers():
         conn.exec_driver_sql(ddl)
