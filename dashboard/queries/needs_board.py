@@ -176,7 +176,14 @@ def backlog(session: Session, *, scope: Scope, today: dt.date, limit: int | None
     `limit` None gives every one (the export). The rows are read in two legs, each on its own index: needs open
     now (a partial index of the open, in the order shown) and needs closed after the end (by closing day)."""
     end = min(today, quarter_bounds(scope.quarter)[1]) if scope.quarter else today
-    where = [*need_filters(scope), col(N.identified_on) <= end]
+    where = [*need_filters(Scope(scope.community_id, scope.quarter)), col(N.identified_on) <= end]
+    if scope.drill is not None and scope.drill[0] == "group":
+        # Checked per need (EXISTS on the tag's key), so the legs walk their indexes in order and stop at `limit`:
+        # as an IN list SQLite drove the query from the group's needs and sorted them all.
+        where.append(sa.exists().where(col(PractitionerGroup.practitioner_id) == N.practitioner_id,
+                                       col(PractitionerGroup.group) == scope.drill[1]))
+    elif scope.drill is not None:
+        where = [*need_filters(scope), col(N.identified_on) <= end]
     order = (col(N.identified_on), col(N.code))
     legs = [sa.select(col(N.id), *order).where(*where, cond).order_by(*order).limit(limit).subquery()
             for cond in (col(N.closed_on).is_(None), col(N.closed_on) > end)]
