@@ -14,8 +14,9 @@ its own, under the tables' lock), or counts live when it cannot take the lock.
   a histogram, so medians are exact.
 * sale_stats, per quarter and community: the sales' orders, revenue and cost, for the overview's cooperative tile
   (1,000,000 sales at province scale); a sale marks its (community, quarter) as a need does.
-* Both keep rows of community ALL (0), every community's added up, redone for a quarter when one of its pairs is
-  recounted: the page for all communities reads those.
+* Both keep rows of community ALL (0), every community's added up: a recount of some communities takes their old
+  rows away from ALL and adds their new ones (an UPSERT of a few hundred rows), so the page for all communities
+  reads one community's worth of rows.
 * practitioner_stats, per quarter asked for: the practitioners registered by its end, ages in its year. A quarter
   is counted for every community the first time a page asks for it (practitioner_stats_quarter), then kept.
 """
@@ -24,6 +25,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard import locks
@@ -131,9 +134,13 @@ def _recount_practitioners(conn: Connection, quarters: Iterable[str], communitie
         cond = [PS.c.quarter == quarter]
         if communities is not None:
             cond.append(PS.c.community_id.in_(communities))
+        if communities is not None:
+            _shift_all(conn, PS, PRACTITIONER_KEYS, cond, -1)
         conn.execute(PS.delete().where(*cond))
         for stmt in _practitioner_inserts(quarter, communities):
             conn.execute(stmt)
+        if communities is not None:
+            _shift_all(conn, PS, PRACTITIONER_KEYS, cond, 1)
 
 
 # --- need_stats ----------------------------------------------------------------------------------------------------
@@ -176,9 +183,13 @@ def _recount_needs(conn: Connection, quarter: str | None, communities: list[int]
     if communities is not None:
         cond.append(NS.c.community_id.in_(communities))
         where.append(N.c.community_id.in_(communities))
+    if communities is not None:
+        _shift_all(conn, NS, NEED_KEYS, cond, -1)
     conn.execute(NS.delete().where(*cond))
     for stmt in _need_inserts(where):
         conn.execute(stmt)
+    if communities is not None:
+        _shift_all(conn, NS, NEED_KEYS, cond, 1)
 
 
 # --- sale_stats ----------------------------------------------------------------------------------------------------
@@ -211,12 +222,32 @@ def _rollup(conn: Connection, table: sa.Table, keys: list[str], quarters: Iterab
         .where(table.c.community_id != ALL, *cond).group_by(*cols)))
 
 
+def _shift_all(conn: Connection, table: sa.Table, keys: list[str], where: list[sa.ColumnElement[bool]],
+               sign: int) -> None:
+    """Add (sign 1) or take away (-1) the rows `where` selects from the rows of community ALL: a recount of a few
+    communities moves ALL by their difference instead of adding up the quarter again."""
+    cols = [table.c[k] for k in keys]
+    sel = sa.select(*cols, sa.literal(ALL), sa.func.sum(table.c.n) * sign).where(*where).group_by(*cols)
+    upsert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+    stmt = upsert.from_select([*keys, "community_id", "n"], sel)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[*keys[:3], "community_id", *keys[3:]]
+                                            if table is NS else [keys[0], keys[1], "community_id", *keys[2:]],
+                                            set_={"n": table.c.n + stmt.excluded.n}))
+    if sign < 0:
+        return
+    conn.execute(table.delete().where(table.c.community_id == ALL, table.c.n == 0))
+
+
+NEED_KEYS = ["quarter", "grp", "kind", "k1", "k2", "v"]
+PRACTITIONER_KEYS = ["quarter", "grp", "dim", "code"]
+
+
 def _rollup_needs(conn: Connection, quarters: Iterable[str] | None) -> None:
-    _rollup(conn, NS, ["quarter", "grp", "kind", "k1", "k2", "v"], quarters)
+    _rollup(conn, NS, NEED_KEYS, quarters)
 
 
 def _rollup_practitioners(conn: Connection, quarters: Iterable[str] | None) -> None:
-    _rollup(conn, PS, ["quarter", "grp", "dim", "code"], quarters)
+    _rollup(conn, PS, PRACTITIONER_KEYS, quarters)
 
 
 # --- keeping them current ------------------------------------------------------------------------------------------
@@ -236,7 +267,6 @@ def refresh(conn: Connection, marks: set[Pair]) -> None:
         _recount_needs(conn, None, whole)
         _recount_sales(conn, None, whole)
         _recount_practitioners(conn, _kept_quarters(conn), whole)
-        _rollup_practitioners(conn, None)
     by_quarter: dict[str, set[int]] = {}
     for c, q in marks:
         if q != WHOLE and c not in whole:
@@ -244,7 +274,6 @@ def refresh(conn: Connection, marks: set[Pair]) -> None:
     for q, cs in sorted(by_quarter.items()):
         _recount_needs(conn, q, sorted(cs))
         _recount_sales(conn, q, sorted(cs))
-    _rollup_needs(conn, None if whole else by_quarter)
 
 
 def _all_quarters(conn: Connection) -> list[str]:
