@@ -18,7 +18,9 @@ class NeedStat(SQLModel, table=True):
     __tablename__ = "need_stats"
     # The key's order puts a quarter's rows of one kind and community in one range; the index a community's rows
     # of one kind over every need quarter («open at the quarter's end», «closed in» or «feedback in» a quarter).
+    # ix_need_stats_community: a recount's rows of a few communities (the key would scan the whole quarter).
     __table_args__ = (sa.Index("ix_need_stats_k1", "grp", "kind", "community_id", "k1", "n"),
+                      sa.Index("ix_need_stats_community", "community_id", "quarter"),
                       {"sqlite_with_rowid": False})
 
     quarter: str = Field(max_length=6, primary_key=True)
@@ -36,7 +38,8 @@ class PractitionerStat(SQLModel, table=True):
     total, age_group, education, hukou, employment_type, group, flag (the profile's yes/no figures)."""
 
     __tablename__ = "practitioner_stats"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (sa.Index("ix_practitioner_stats_community", "community_id", "quarter"),
+                      {"sqlite_with_rowid": False})
 
     quarter: str = Field(max_length=6, primary_key=True)
     grp: str = Field(max_length=32, primary_key=True)

@@ -93,6 +93,7 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index("ix_need_stats_k1", "need_stats", ["grp", "kind", "community_id", "k1", "n"])
+    op.create_index("ix_need_stats_community", "need_stats", ["community_id", "quarter"])
     op.create_table(
         "practitioner_stats",
         sa.Column("quarter", sa.String(length=6), nullable=False),
@@ -104,6 +105,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("quarter", "grp", "community_id", "dim", "code", name=op.f("pk_practitioner_stats")),
         sqlite_with_rowid=False,
     )
+    op.create_index("ix_practitioner_stats_community", "practitioner_stats", ["community_id", "quarter"])
     op.create_table(
         "practitioner_stats_quarter",
         sa.Column("quarter", sa.String(length=6), nullable=False),
@@ -151,6 +153,8 @@ def downgrade() -> None:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS need_stats_mark_{table}()")
     op.drop_index("ix_need_stats_k1", "need_stats")
+    op.drop_index("ix_need_stats_community", "need_stats")
+    op.drop_index("ix_practitioner_stats_community", "practitioner_stats")
     for index in ("ix_need_assessment_open", "ix_need_assessment_open_community", "ix_need_assessment_closed_on"):
         op.drop_index(index, "need_assessment")
     for table in ("need_stats_dirty", "sale_stats", "practitioner_stats_quarter", "practitioner_stats", "need_stats"):
