@@ -43,6 +43,7 @@ from data_models.meeting import (
     MinutesAddendum,
     MinutesSignature,
 )
+from data_models.need_stats import NeedStat, NeedStatDirty, PractitionerStat, PractitionerStatQuarter, SaleStat
 from data_models.needs import NeedAssessment, NeedEvent, Practitioner, PractitionerGroup
 from data_models.report import ReportConfirmation, ReportVersion
 from data_models.request_stats import RequestStat
@@ -57,9 +58,10 @@ __all__ = [
     "ConsultationCase", "Cooperative", "CooperativeSplit", "Course", "Decision", "DistributionLine",
     "DistributionRun", "Enrolment", "FundSpending", "ImportBatch", "ImportChange", "LivestreamComment",
     "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "MinutesAddendum", "MinutesSignature",
-    "NeedAssessment", "NeedEvent", "Party", "Practitioner", "PractitionerGroup", "ReportConfirmation",
-    "ReportVersion", "Request", "RequestCallback", "RequestEvent", "RequestSla", "RequestStat", "RequestSupport",
-    "Sale", "SubsidyRule", "TrainingFollowup",
+    "NeedAssessment", "NeedEvent", "NeedStat", "NeedStatDirty", "Party", "Practitioner", "PractitionerGroup",
+    "PractitionerStat", "PractitionerStatQuarter", "ReportConfirmation", "ReportVersion", "Request",
+    "RequestCallback", "RequestEvent", "RequestSla", "RequestStat", "RequestSupport", "Sale", "SaleStat", "SubsidyRule",
+    "TrainingFollowup",
     "TrainingStat", "TrainingStatDirty", "TrainingStatDue", "Unit", "User",
     "metadata",
 ]

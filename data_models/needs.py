@@ -80,6 +80,15 @@ class NeedAssessment(SQLModel, table=True):
         # Covers the loop funnel: its counts and medians are read from the index alone.
         sa.Index("ix_need_assessment_quarter_stages", "quarter", "identified_on", "assessed_on", "responded_on",
                  "feedback_on", "closed_on"),
+        # The 需求评估 backlog, oldest first (migration 0017): the open needs in the order shown, for all
+        # communities and for one, and the needs closed after a day.
+        sa.Index("ix_need_assessment_open", "identified_on", "code", sqlite_where=sa.text("closed_on IS NULL"),
+                 postgresql_where=sa.text("closed_on IS NULL")),
+        sa.Index("ix_need_assessment_open_community", "community_id", "identified_on", "code",
+                 sqlite_where=sa.text("closed_on IS NULL"), postgresql_where=sa.text("closed_on IS NULL")),
+        # Only the closed: an index of every row would serve «closed_on IS NULL» and beat the open one above.
+        sa.Index("ix_need_assessment_closed_on", "closed_on", sqlite_where=sa.text("closed_on IS NOT NULL"),
+                 postgresql_where=sa.text("closed_on IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import data_models
-from dashboard import audit, locks, request_stats, training_stats
+from dashboard import audit, locks, need_stats, request_stats, training_stats
 from dashboard.bulk import bulk_insert, reset_sequences
 from dashboard.services import distribution
 from dashboard.services.distribution import parse_period
@@ -135,4 +135,5 @@ def load_demo(engine: Engine, scale_name: str = "demo", *, reset: bool = False,
                             "seconds": round(time.perf_counter() - started, 1)})
         request_stats.refresh_all(conn)     # after the audit entry, as every writer of the summary table
         training_stats.refresh_all(conn)    # the triggers marked every pair: count them once, here
+        need_stats.refresh_all(conn)        # likewise
     return counts

@@ -2321,6 +2321,12 @@ STRINGS: dict[str, str] = {
     "report.page.restate_kept": "This paragraph was edited by hand before version {version} was published and is kept as written; its figures are still version {version}'s: check them against the changes above before publishing (or draft again from today's figures).",
     # --- report lead: audit verify ---
     "cli.audit_reports_bad": "Published quarterly reports differ from what the audit log recorded when they were published (changed, or no publish entry): {codes}",
+    # --- summary ---
+    "audit.obj.need_stats": "Needs figures (summary)",
+    "audit.obj.practitioner_stats": "Practitioner figures (summary)",
+    "audit.obj.practitioner_stats_quarter": "Quarters of the practitioner figures",
+    "audit.obj.need_stats_dirty": "Needs figures to recount",
+    "audit.obj.sale_stats": "Sales figures (summary)",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -6,23 +6,16 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from dashboard import need_stats, request_stats
+from dashboard import training_stats as ts
 from dashboard.periods import previous_quarter, quarter_bounds
-from dashboard.queries import Scope, common, rate
+from dashboard.queries import Scope, common, needs_kept, rate
 from dashboard.queries import needs as needs_queries
 from dashboard.queries.needs import NeedsSummary
 from dashboard.queries.requests import COUNTED, DONE, OPEN
 from dashboard.services.request_rates import on_time_rate
-from data_models import (
-    ActionItem,
-    Cooperative,
-    Enrolment,
-    FundSpending,
-    LivestreamSession,
-    Meeting,
-    Request,
-    Sale,
-    TrainingFollowup,
-)
+from data_models import ActionItem, Cooperative, Enrolment, FundSpending, LivestreamSession, Meeting, Request, Sale
+from data_models.training_stats import EVERYONE
 
 
 def _count_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -50,16 +43,29 @@ class TrainingSummary:
     reached: int = 0
 
 
-def training(session: Session, *, scope: Scope) -> TrainingSummary:
-    e, f = Enrolment, TrainingFollowup
-    m3 = sa.and_(col(f.enrolment_id) == e.id, col(f.wave) == "m3", col(f.status) == "reached")
-    enrolled, completed, certified, reached, employed = session.execute(sa.select(
-        sa.func.count(), _count_if(col(e.completed) == sa.true()), _count_if(col(e.certified) == sa.true()),
-        _count_if(sa.exists().where(m3)),
-        _count_if(sa.exists().where(m3, col(f.employment) != "not_employed")),
-    ).select_from(e).where(*_where(e, scope))).one()
-    return TrainingSummary(int(enrolled), int(completed), int(certified), int(employed),
-                           rate(completed, enrolled), rate(employed, reached), int(reached))
+def training(session: Session, *, scope: Scope, live: bool = True) -> TrainingSummary:
+    """The funnel as the 培训成效 page counts it (training_stats.kept_counts: a follow-up counts only on a completed
+    enrolment): summed from training_stats (`live` False: the caller caught it up), or from the enrolments."""
+    names = ("enrolled", "completed", "certified", "m3_reached", "m3_employed")
+    if live:
+        counts = ts.kept_counts()
+        stmt = sa.select(*(counts[n] for n in names)).select_from(ts.with_followups(ts.E)).where(
+            *_where_table(ts.E, scope))
+    else:
+        stmt = sa.select(*(sa.func.coalesce(sa.func.sum(ts.STATS.c[n]), 0) for n in names)).where(
+            ts.STATS.c.grp == EVERYONE, *_where_table(ts.STATS, scope))
+    enrolled, completed, certified, reached, employed = (int(v) for v in session.execute(stmt).one())
+    return TrainingSummary(enrolled, completed, certified, employed, rate(completed, enrolled),
+                           rate(employed, reached), reached)
+
+
+def _where_table(table: sa.Table, scope: Scope) -> list[sa.ColumnElement[bool]]:
+    out = []
+    if scope.community_id is not None:
+        out.append(table.c.community_id == scope.community_id)
+    if scope.quarter is not None:
+        out.append(table.c.quarter == scope.quarter)
+    return out
 
 
 @dataclass(frozen=True)
@@ -74,11 +80,18 @@ class SalesSummary:
         return self.revenue_cents - self.cost_cents
 
 
-def sales(session: Session, *, scope: Scope) -> SalesSummary:
-    orders, revenue, cost = session.execute(sa.select(
-        sa.func.count(), sa.func.coalesce(sa.func.sum(Sale.revenue_cents), 0),
-        sa.func.coalesce(sa.func.sum(Sale.cost_cents), 0),
-    ).select_from(Sale).where(*_where(Sale, scope))).one()
+def sales(session: Session, *, scope: Scope, live: bool = True) -> SalesSummary:
+    """`live` False: orders, revenue and cost summed from sale_stats (the caller caught need_stats up)."""
+    if live:
+        orders, revenue, cost = session.execute(sa.select(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(Sale.revenue_cents), 0),
+            sa.func.coalesce(sa.func.sum(Sale.cost_cents), 0),
+        ).select_from(Sale).where(*_where(Sale, scope))).one()
+    else:
+        kept = need_stats.SS
+        orders, revenue, cost = session.execute(sa.select(
+            *(sa.func.coalesce(sa.func.sum(kept.c[n]), 0) for n in ("orders", "revenue_cents", "cost_cents")),
+        ).where(*_where_table(kept, scope))).one()
     spend = sa.select(sa.func.coalesce(sa.func.sum(FundSpending.amount_cents), 0))
     if scope.community_id is not None:
         spend = spend.join(Cooperative, col(Cooperative.id) == FundSpending.cooperative_id).where(
@@ -101,20 +114,31 @@ class RequestsSummary:
     on_time_rate: float | None   # request_rates.on_time_rate: on time ÷ (finished + open overdue)
 
 
-def requests(session: Session, *, scope: Scope, as_of: dt.date) -> RequestsSummary:
+def requests(session: Session, *, scope: Scope, as_of: dt.date, live: bool = True) -> RequestsSummary:
     """The request tiles, by the rules of the 直播治理诉求 page (dashboard/queries/requests.py): an open request past
     its deadline counts against the on-time rate, and 不合理诉求 stays out of it."""
     s = LivestreamSession
     sessions, viewers = session.execute(sa.select(
         sa.func.count(), sa.func.coalesce(sa.func.sum(s.viewers), 0)).select_from(s).where(*_where(s, scope))).one()
     r = Request
-    raised, done, counted, on_time, overdue = session.execute(sa.select(
-        sa.func.count(),
-        _count_if(col(r.status).in_(DONE)),
-        _count_if(sa.and_(COUNTED, col(r.deadline).is_not(None))),     # a case's request has none: not timed
-        _count_if(sa.and_(COUNTED, col(r.resolved_on) <= r.deadline)),
-        _count_if(sa.and_(col(r.status).in_(OPEN), col(r.deadline) < as_of)),
-    ).select_from(r).where(*_where(r, scope))).one()
+    if live:
+        raised, done, counted, on_time, overdue = session.execute(sa.select(
+            sa.func.count(),
+            _count_if(col(r.status).in_(DONE)),
+            _count_if(sa.and_(COUNTED, col(r.deadline).is_not(None))),     # a case's request has none: not timed
+            _count_if(sa.and_(COUNTED, col(r.resolved_on) <= r.deadline)),
+            _count_if(sa.and_(col(r.status).in_(OPEN), col(r.deadline) < as_of)),
+        ).select_from(r).where(*_where(r, scope))).one()
+    else:
+        # request_stats is kept current by every writer of requests; what depends on today from the open ones
+        request_stats.flush_pending(session)
+        assert scope.quarter is not None
+        kept = request_stats.read(session.connection(), quarters=[scope.quarter],
+                                  community_id=scope.community_id).get(scope.quarter, {})
+        raised, done, on_time = kept.get("collected", 0), kept.get("finished", 0), kept.get("on_time", 0)
+        counted = kept.get("counted", 0) - kept.get("untimed", 0)
+        overdue = session.execute(sa.select(sa.func.count()).select_from(r).where(
+            *_where(r, scope), col(r.status).in_(OPEN), col(r.deadline) < as_of)).scalar_one()
     return RequestsSummary(int(sessions), int(viewers), int(raised), int(done), int(on_time), int(overdue),
                            rate(done, raised), on_time_rate(int(on_time), int(counted), int(overdue)).value)
 
@@ -161,29 +185,39 @@ class Overview:
         return self.current.profile_rates
 
 
-def _figures(session: Session, scope: Scope, today: dt.date) -> AreaFigures:
+def _figures(session: Session, scope: Scope, today: dt.date, live: bool = True, trained: bool = True) -> AreaFigures:
     # An action item is judged overdue at the quarter's end for a past quarter, and today for the running one.
     # Requests are judged today, as the 直播治理诉求 page judges them: a past quarter's request still open past its
     # deadline counts against that quarter's on-time rate (at the quarter's end it may not have been due yet, and
     # would have dropped out of the rate's denominator altogether).
     as_of = min(today, quarter_bounds(scope.quarter)[1]) if scope.quarter else today
-    prof = needs_queries.profile(session, scope=scope)
+    needs = needs_queries if live else needs_kept     # live: counted from the needs, else need_stats' sums
+    prof = needs.profile(session, scope=scope)
     return AreaFigures(
         practitioners=prof.practitioners, profile_rates=prof.rates,
-        needs=needs_queries.needs_summary(session, scope=scope),
-        training=training(session, scope=scope), sales=sales(session, scope=scope),
-        requests=requests(session, scope=scope, as_of=today), meetings=meetings(session, scope=scope, as_of=as_of),
+        needs=needs.needs_summary(session, scope=scope),
+        training=training(session, scope=scope, live=live or not trained), sales=sales(session, scope=scope, live=live),
+        requests=requests(session, scope=scope, as_of=today, live=live),
+        meetings=meetings(session, scope=scope, as_of=as_of),
     )
 
 
-def overview(session: Session, *, scope: Scope, today: dt.date) -> Overview:
-    """The 首页 figures for a quarter beside the quarter before it."""
+def overview(session: Session, *, scope: Scope, today: dt.date, live: bool | None = None) -> Overview:
+    """The 首页 figures for a quarter beside the quarter before it. The practitioners and needs are summed from
+    need_stats once it has caught up with the latest writes (`live` None), or counted live when it cannot."""
     if scope.quarter is None:
         raise ValueError("the overview compares one quarter with the previous one; pass a quarter")
     prev = Scope(scope.community_id, previous_quarter(scope.quarter))
     assert prev.quarter is not None
+    if live is None:
+        engine = session.get_bind()
+        assert isinstance(engine, sa.Engine)
+        live = not need_stats.catch_up(engine, [scope.quarter, prev.quarter], session.connection())
+        trained = ts.catch_up(engine, session.connection())
+    else:
+        trained = not live
     return Overview(
-        current=_figures(session, scope, today),
-        previous=_figures(session, prev, today) if common.has_quarter(session, prev.quarter) else None,
+        current=_figures(session, scope, today, live, trained),
+        previous=_figures(session, prev, today, live, trained) if common.has_quarter(session, prev.quarter) else None,
         paper_rates=needs_queries.PAPER_PROFILE,
     )

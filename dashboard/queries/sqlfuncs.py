@@ -39,6 +39,11 @@ def median(session: Any, values: sa.Select[Any]) -> float | None:
     sub = values.subquery()
     col = next(iter(sub.c))
     rows = session.execute(sa.select(col, sa.func.count()).where(col.is_not(None)).group_by(col).order_by(col)).all()
+    return histogram_median([(v, int(c)) for v, c in rows])
+
+
+def histogram_median(rows: list[tuple[Any, int]]) -> float | None:
+    """The median of values given as (value, how many), in ascending order of value."""
     n = sum(int(c) for _, c in rows)
     if n == 0:
         return None

@@ -1,0 +1,346 @@
+"""need_stats, practitioner_stats and sale_stats: the 需求评估 and 首页 counts kept per community and quarter.
+
+At province scale (100,000 practitioners, 300,000 needs) the needs page counted its figures from the base tables in
+about 1.7 s for all communities, the overview in 1.4 s; summing these tables' rows takes milliseconds. Whatever
+writes needs, practitioners or their group tags (a move on the page, an import or its undo, the seed, SQL typed by
+an admin) marks its pairs dirty through the triggers of migration 0017: (community, quarter) for a need,
+(community, '*') for a practitioner or a tag (their profile counts in every later quarter, and their needs' rows
+carry their employment type and groups). The reader recounts the dirty pairs first (`catch_up`, in a transaction of
+its own, under the tables' lock), or counts live when it cannot take the lock.
+
+* need_stats, per need quarter (the quarter it was identified in), community and group ('' for everyone): counts by
+  kind (see NeedStat). Nothing depends on today: a closing or feedback is kept by the quarter it fell in, so «closed
+  in Q», «open at Q's end» and «feedback in Q» are sums over the quarters up to Q; the days to each stage are kept as
+  a histogram, so medians are exact.
+* sale_stats, per quarter and community: the sales' orders, revenue and cost, for the overview's cooperative tile
+  (1,000,000 sales at province scale); a sale marks its (community, quarter) as a need does.
+* Both keep rows of community ALL (0), every community's added up: a recount of some communities takes their old
+  rows away from ALL and adds their new ones (an UPSERT of a few hundred rows), so the page for all communities
+  reads one community's worth of rows.
+* practitioner_stats, per quarter asked for: the practitioners registered by its end, ages in its year. A quarter
+  is counted for every community the first time a page asks for it (practitioner_stats_quarter), then kept.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard import locks
+from dashboard.periods import parse_quarter, quarter_bounds
+from dashboard.queries.needs import AGE_GROUPS, LOW_EDUCATION
+from dashboard.queries.sqlfuncs import count_if, days_between, quarter_of
+from data_models import (
+    NeedAssessment,
+    NeedStat,
+    NeedStatDirty,
+    Practitioner,
+    PractitionerGroup,
+    PractitionerStat,
+    PractitionerStatQuarter,
+    Sale,
+    SaleStat,
+)
+from data_models.base import table_of
+from data_models.need_stats import ALL, EVERYONE, WHOLE
+
+N = table_of(NeedAssessment)
+P = table_of(Practitioner)
+PG = table_of(PractitionerGroup)
+PG2 = PG.alias("pg2")
+NS = table_of(NeedStat)
+PS = table_of(PractitionerStat)
+PSQ = table_of(PractitionerStatQuarter)
+DIRTY = table_of(NeedStatDirty)
+S = table_of(Sale)
+SS = table_of(SaleStat)
+LOCK = "need_stats"
+ALL_AT_ONCE = 64     # more dirty marks than this: one recount of everything is quicker than pair by pair
+STAGE_DATES = {"identified": N.c.identified_on, "assessed": N.c.assessed_on, "responded": N.c.responded_on,
+               "feedback": N.c.feedback_on, "closed": N.c.closed_on}
+FLAGS = ["age_18_35", "low_education", "rural_hukou", "labour_contract", "pension", "injury_insurance", "over_10h",
+         "association_member"]
+DIMS = ["age_group", "education", "hukou", "employment_type"]
+
+Pair = tuple[int, str]
+
+
+def _lit(value: str) -> sa.ColumnElement[str]:
+    return sa.literal(value, sa.String)
+
+
+def _age_group(year: int) -> sa.ColumnElement[str]:
+    age = year - P.c.birth_year
+    whens: list[tuple[sa.ColumnElement[bool], str]] = []
+    for code, lo, hi in AGE_GROUPS:
+        whens.append((age <= hi if lo is None else (age >= lo if hi is None else age.between(lo, hi)), code))
+    return sa.case(*whens)
+
+
+def flag_conditions(year: int) -> dict[str, sa.ColumnElement[bool]]:
+    """The profile's yes/no figures, as needs.profile counts them."""
+    return {
+        "age_18_35": (year - P.c.birth_year).between(18, 35),
+        "low_education": P.c.education.in_(LOW_EDUCATION),
+        "rural_hukou": P.c.hukou == "rural",
+        "labour_contract": P.c.has_labour_contract == sa.true(),
+        "pension": P.c.has_pension == sa.true(),
+        "injury_insurance": P.c.has_injury_insurance == sa.true(),
+        "over_10h": P.c.daily_work_hours > 10,
+        "association_member": P.c.is_association_member == sa.true(),
+    }
+
+
+def _grouped(base: sa.FromClause, grp: sa.ColumnElement[str]) -> list[tuple[sa.FromClause, sa.ColumnElement[str]]]:
+    """Everyone, and each group of the practitioner (`base` holds the practitioner id as practitioner_id)."""
+    return [(base, _lit(EVERYONE)), (base.join(PG, PG.c.practitioner_id == grp), PG.c.group)]
+
+
+# --- practitioner_stats ------------------------------------------------------------------------------------------
+
+def _practitioner_inserts(quarter: str, communities: list[int] | None) -> list[sa.Insert]:
+    year = parse_quarter(quarter)[0]
+    where = [P.c.registered_on <= quarter_bounds(quarter)[1]]
+    if communities is not None:
+        where.append(P.c.community_id.in_(communities))
+    cols = ["quarter", "grp", "community_id", "dim", "code", "n"]
+    out = []
+    for base, grp in _grouped(P, P.c.id):
+        keyed: list[tuple[str, sa.ColumnElement[Any], sa.FromClause]] = [
+            ("total", _lit(""), base), ("age_group", _age_group(year), base),
+            *((d, sa.cast(P.c[d], sa.String), base) for d in DIMS[1:]),
+            ("group", sa.cast(PG2.c.group, sa.String), base.join(PG2, PG2.c.practitioner_id == P.c.id)),
+        ]
+        for dim, key, src in keyed:
+            keys = [_lit(quarter), grp, P.c.community_id, _lit(dim), key]
+            out.append(PS.insert().from_select(cols, sa.select(*keys, sa.func.count()).select_from(src)
+                                               .where(*where).group_by(grp, P.c.community_id, key)))
+        flags = flag_conditions(year)
+        sums = sa.select(grp.label("grp"), P.c.community_id.label("community_id"),
+                         *(count_if(c).label(k) for k, c in flags.items())).select_from(base).where(*where) \
+            .group_by(grp, P.c.community_id).subquery()
+        for k in FLAGS:
+            out.append(PS.insert().from_select(cols, sa.select(
+                _lit(quarter), sums.c.grp, sums.c.community_id, _lit("flag"), _lit(k), sums.c[k])
+                .where(sums.c[k] > 0)))
+    return out
+
+
+def _recount_practitioners(conn: Connection, quarters: Iterable[str], communities: list[int] | None) -> None:
+    for quarter in quarters:
+        cond = [PS.c.quarter == quarter]
+        if communities is not None:
+            cond.append(PS.c.community_id.in_(communities))
+        if communities is not None:
+            _shift_all(conn, PS, PRACTITIONER_KEYS, cond, -1)
+        conn.execute(PS.delete().where(*cond))
+        for stmt in _practitioner_inserts(quarter, communities):
+            conn.execute(stmt)
+        if communities is not None:
+            _shift_all(conn, PS, PRACTITIONER_KEYS, cond, 1)
+
+
+# --- need_stats ----------------------------------------------------------------------------------------------------
+
+def _need_inserts(where: list[sa.ColumnElement[bool]]) -> list[sa.Insert]:
+    cols = ["quarter", "grp", "kind", "community_id", "k1", "k2", "v", "n"]
+    out = []
+    for base, grp in _grouped(N, N.c.practitioner_id):
+        with_p = base.join(P, P.c.id == N.c.practitioner_id)
+        with_g = base.join(PG2, PG2.c.practitioner_id == N.c.practitioner_id)
+        fb = N.c.feedback_on.is_not(None)
+        kinds: list[tuple[str, sa.FromClause, list[sa.ColumnElement[Any]], list[sa.ColumnElement[bool]]]] = [
+            ("heat", with_p, [N.c.category, P.c.employment_type, sa.literal(0)], []),
+            ("cat_grp", with_g, [N.c.category, PG2.c.group, sa.literal(0)], []),
+            ("sev", base, [N.c.severity, _lit(""), sa.literal(0)], []),
+            ("closed", base, [quarter_of(N.c.closed_on), _lit(""), sa.literal(0)], [N.c.closed_on.is_not(None)]),
+            ("fbd", base, [quarter_of(N.c.feedback_on), _lit(""), days_between(N.c.identified_on, N.c.feedback_on)],
+             [fb]),
+            ("fbs", base, [quarter_of(N.c.feedback_on), _lit(""), N.c.satisfaction],
+             [fb, N.c.satisfaction.is_not(None)]),
+        ]
+        for s, d in STAGE_DATES.items():
+            kinds.append((f"stage:{s}", base, [_lit(s), _lit(""), days_between(N.c.identified_on, d)],
+                          [d.is_not(None)]))
+        for kind, src, keys, cond in kinds:
+            name = _lit("stage" if kind.startswith("stage") else kind)
+            k1, k2, v = (sa.cast(keys[0], sa.String), sa.cast(keys[1], sa.String), keys[2])
+            group = [N.c.quarter, grp, N.c.community_id, k1, k2, v]
+            out.append(NS.insert().from_select(cols, sa.select(
+                N.c.quarter, grp, name, N.c.community_id, k1, k2, v, sa.func.count())
+                .select_from(src).where(*where, *cond).group_by(*group)))
+    return out
+
+
+def _recount_needs(conn: Connection, quarter: str | None, communities: list[int] | None) -> None:
+    cond, where = [], []
+    if quarter is not None:
+        cond.append(NS.c.quarter == quarter)
+        where.append(N.c.quarter == quarter)
+    if communities is not None:
+        cond.append(NS.c.community_id.in_(communities))
+        where.append(N.c.community_id.in_(communities))
+    if communities is not None:
+        _shift_all(conn, NS, NEED_KEYS, cond, -1)
+    conn.execute(NS.delete().where(*cond))
+    for stmt in _need_inserts(where):
+        conn.execute(stmt)
+    if communities is not None:
+        _shift_all(conn, NS, NEED_KEYS, cond, 1)
+
+
+# --- sale_stats ----------------------------------------------------------------------------------------------------
+
+def _recount_sales(conn: Connection, quarter: str | None, communities: list[int] | None) -> None:
+    cond, where = [], []
+    if quarter is not None:
+        cond.append(SS.c.quarter == quarter)
+        where.append(S.c.quarter == quarter)
+    if communities is not None:
+        cond.append(SS.c.community_id.in_(communities))
+        where.append(S.c.community_id.in_(communities))
+    conn.execute(SS.delete().where(*cond))
+    conn.execute(SS.insert().from_select(
+        ["quarter", "community_id", "orders", "revenue_cents", "cost_cents"],
+        sa.select(S.c.quarter, S.c.community_id, sa.func.count(), sa.func.sum(S.c.revenue_cents),
+                  sa.func.sum(S.c.cost_cents)).where(*where).group_by(S.c.quarter, S.c.community_id)))
+
+
+# --- every community's rows, added up once -------------------------------------------------------------------------
+
+def _rollup(conn: Connection, table: sa.Table, keys: list[str], quarters: Iterable[str] | None) -> None:
+    """Rows of community ALL: each key's sum over the communities, so the page for all communities reads a
+    community's worth of rows instead of adding up 128 communities' on every view."""
+    cond = [] if quarters is None else [table.c.quarter.in_(sorted(set(quarters)))]
+    conn.execute(table.delete().where(table.c.community_id == ALL, *cond))
+    cols = [table.c[k] for k in keys]
+    conn.execute(table.insert().from_select(
+        [*keys, "community_id", "n"], sa.select(*cols, sa.literal(ALL), sa.func.sum(table.c.n))
+        .where(table.c.community_id != ALL, *cond).group_by(*cols)))
+
+
+def _shift_all(conn: Connection, table: sa.Table, keys: list[str], where: list[sa.ColumnElement[bool]],
+               sign: int) -> None:
+    """Add (sign 1) or take away (-1) the rows `where` selects from the rows of community ALL: a recount of a few
+    communities moves ALL by their difference instead of adding up the quarter again."""
+    cols = [table.c[k] for k in keys]
+    sel = sa.select(*cols, sa.literal(ALL), sa.func.sum(table.c.n) * sign).where(*where).group_by(*cols)
+    upsert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+    stmt = upsert.from_select([*keys, "community_id", "n"], sel)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[*keys[:3], "community_id", *keys[3:]]
+                                            if table is NS else [keys[0], keys[1], "community_id", *keys[2:]],
+                                            set_={"n": table.c.n + stmt.excluded.n}))
+    if sign < 0:
+        return
+    conn.execute(table.delete().where(table.c.community_id == ALL, table.c.n == 0))
+
+
+NEED_KEYS = ["quarter", "grp", "kind", "k1", "k2", "v"]
+PRACTITIONER_KEYS = ["quarter", "grp", "dim", "code"]
+
+
+def _rollup_needs(conn: Connection, quarters: Iterable[str] | None) -> None:
+    _rollup(conn, NS, NEED_KEYS, quarters)
+
+
+def _rollup_practitioners(conn: Connection, quarters: Iterable[str] | None) -> None:
+    _rollup(conn, PS, PRACTITIONER_KEYS, quarters)
+
+
+# --- keeping them current ------------------------------------------------------------------------------------------
+
+def _kept_quarters(conn: Connection) -> list[str]:
+    return [str(q) for (q,) in conn.execute(sa.select(PSQ.c.quarter))]
+
+
+def refresh(conn: Connection, marks: set[Pair]) -> None:
+    """Recount the marked pairs inside the caller's transaction, under the tables' lock; (c, '*') is every quarter
+    of community c."""
+    if not marks:
+        return
+    locks.serialise(conn, LOCK)
+    whole = sorted({c for c, q in marks if q == WHOLE})
+    if whole:
+        _recount_needs(conn, None, whole)
+        _recount_sales(conn, None, whole)
+        _recount_practitioners(conn, _kept_quarters(conn), whole)
+    by_quarter: dict[str, set[int]] = {}
+    for c, q in marks:
+        if q != WHOLE and c not in whole:
+            by_quarter.setdefault(q, set()).add(c)
+    for q, cs in sorted(by_quarter.items()):
+        _recount_needs(conn, q, sorted(cs))
+        _recount_sales(conn, q, sorted(cs))
+
+
+def _all_quarters(conn: Connection) -> list[str]:
+    """The quarters a page offers (dashboard.queries.common.quarters): those of needs, sales and requests."""
+    return [str(q) for (q,) in conn.execute(sa.text(
+        "SELECT quarter FROM need_assessment UNION SELECT quarter FROM sale UNION SELECT quarter FROM request"))]
+
+
+def refresh_all(conn: Connection) -> None:
+    """Recount everything, practitioners for every quarter a page offers, and clear the marks (after the seed;
+    migration 0017)."""
+    locks.serialise(conn, LOCK)
+    quarters = sorted(set(_kept_quarters(conn)) | set(_all_quarters(conn)))
+    _recount_needs(conn, None, None)
+    _recount_sales(conn, None, None)
+    conn.execute(PS.delete())
+    conn.execute(PSQ.delete())
+    _recount_practitioners(conn, quarters, None)
+    if quarters:
+        conn.execute(PSQ.insert(), [{"quarter": q} for q in quarters])
+    _rollup_needs(conn, None)
+    _rollup_practitioners(conn, None)
+    conn.execute(DIRTY.delete())
+
+
+def dirty(conn: Connection) -> list[tuple[int, str, int]]:
+    return [(int(c), str(q), int(g)) for c, q, g in conn.execute(
+        sa.select(DIRTY.c.community_id, DIRTY.c.quarter, DIRTY.c.gen))]
+
+
+def _missing(conn: Connection, quarters: Iterable[str]) -> list[str]:
+    wanted = set(quarters)
+    if not wanted:
+        return []
+    have = {str(q) for (q,) in conn.execute(sa.select(PSQ.c.quarter).where(PSQ.c.quarter.in_(sorted(wanted))))}
+    return sorted(wanted - have)
+
+
+def catch_up(engine: Engine, quarters: Iterable[str] = (), reader: Connection | None = None) -> bool:
+    """Recount the dirty pairs, and count the practitioners of `quarters` not yet kept, in a transaction of its own;
+    False when the lock could not be had (an uncommitted write elsewhere holds SQLite's), and the caller counts
+    live. `reader`: a connection to look with first, without opening a transaction (nearly always nothing to do)."""
+    quarters = list(quarters)
+    if reader is not None and not dirty(reader) and not _missing(reader, quarters):
+        return True
+    try:
+        with engine.begin() as conn:
+            locks.serialise(conn, LOCK)
+            marks = dirty(conn)            # again, under the lock: another reader may have recounted them
+            if len(marks) > ALL_AT_ONCE:
+                _recount_needs(conn, None, None)
+                _recount_sales(conn, None, None)
+                _recount_practitioners(conn, _kept_quarters(conn), None)
+                _rollup_needs(conn, None)
+                _rollup_practitioners(conn, None)
+            else:
+                refresh(conn, {(c, q) for c, q, _ in marks})
+            missing = _missing(conn, quarters)
+            if missing:
+                _recount_practitioners(conn, missing, None)
+                _rollup_practitioners(conn, missing)
+                conn.execute(PSQ.insert(), [{"quarter": q} for q in missing])
+            if marks:      # only the marks as read: a write since bumped its gen and stays marked
+                conn.execute(DIRTY.delete().where(DIRTY.c.community_id == sa.bindparam("c"),
+                                                  DIRTY.c.quarter == sa.bindparam("q"),
+                                                  DIRTY.c.gen == sa.bindparam("g")),
+                             [{"c": c, "q": q, "g": g} for c, q, g in marks])
+        return True
+    except sa.exc.OperationalError:
+        return False
