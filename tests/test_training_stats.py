@@ -15,7 +15,7 @@ from dashboard.excel import importer
 from dashboard.i18n import set_language
 from dashboard.queries import Scope
 from dashboard.queries.training import TrainingBoard, training_board
-from dashboard.queries.training_levels import LevelsBoard, levels_board
+from dashboard.queries.training_levels import LevelsBoard, levels_board, per_course, scope_totals, totals
 from tests import factories as fx
 from tests.training_factories import learner
 
@@ -33,6 +33,10 @@ def levels(engine: Engine, scope: Scope) -> LevelsBoard:
     for name in ("reaction", "learning", "behaviour", "income_reported", "income_verified"):
         pd.testing.assert_frame_equal(getattr(kept, name), getattr(live, name), obj=name)
     assert kept.learning_all == live.learning_all
+    with Session(engine) as session:      # the outcomes section's income row sums the scope without its courses
+        for is_live in (False, True):
+            assert scope_totals(session, scope=scope, as_of=AS_OF, live=is_live) == totals(
+                per_course(session, scope=scope, as_of=AS_OF, live=is_live))
     return kept
 
 
