@@ -47,7 +47,7 @@ from data_models.needs import NeedAssessment, NeedEvent, Practitioner, Practitio
 from data_models.report import ReportConfirmation, ReportVersion
 from data_models.request_stats import RequestStat
 from data_models.training import Certificate, Course, Enrolment, SubsidyRule, TrainingFollowup
-from data_models.training_stats import TrainingStat, TrainingStatDirty, TrainingStatDue
+from data_models.training_stats import TrainingStat, TrainingStatDirty, TrainingStatDue, TrainingStatEmployed
 
 metadata = SQLModel.metadata
 
@@ -60,6 +60,6 @@ __all__ = [
     "NeedAssessment", "NeedEvent", "Party", "Practitioner", "PractitionerGroup", "ReportConfirmation",
     "ReportVersion", "Request", "RequestCallback", "RequestEvent", "RequestSla", "RequestStat", "RequestSupport",
     "Sale", "SubsidyRule", "TrainingFollowup",
-    "TrainingStat", "TrainingStatDirty", "TrainingStatDue", "Unit", "User",
+    "TrainingStat", "TrainingStatDirty", "TrainingStatDue", "TrainingStatEmployed", "Unit", "User",
     "metadata",
 ]
