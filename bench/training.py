@@ -45,7 +45,8 @@ TARGET_MS = 300.0
 QUARTER = "2026Q3"
 AS_OF = dt.date(2026, 11, 20)      # the seed's follow-ups were worked up to this day
 RUNS = 3
-TABLES = "enrolment, course, training_followup, practitioner_group, training_stats, training_stats_due"
+TABLES = ("enrolment, course, training_followup, practitioner_group, training_stats, training_stats_due, "
+          "training_stats_employed")
 
 
 def seeded(url: str) -> None:
