@@ -16,6 +16,7 @@ from dashboard.i18n import set_language
 from dashboard.queries import Scope
 from dashboard.queries.training import TrainingBoard, training_board
 from dashboard.queries.training_levels import LevelsBoard, levels_board, per_course, scope_totals, totals
+from dashboard.services import followups
 from dashboard.services.subsidy import course_subsidies
 from seed import load_demo
 from tests import factories as fx
@@ -198,6 +199,11 @@ def same_as_live(engine: Engine, scopes: list[Scope], as_of: dt.date) -> int:
             subsidies = course_subsidies(session, scope=scope, as_of=as_of)
             pd.testing.assert_frame_equal(subsidies, course_subsidies(session, scope=scope, as_of=as_of, live=True))
         employed += int(subsidies["employed_in_window"].sum())
+        with Session(engine) as session:      # the work list's count: from training_stats_due for all communities
+            for days in (0, 7, 400):
+                assert followups.worklist_count(session, community_id=scope.community_id, as_of=as_of,
+                                                days_ahead=days) == followups.worklist_count(
+                    session, community_id=scope.community_id, as_of=as_of, days_ahead=days, live=True)
     assert marks(engine) == set()
     return employed
 
