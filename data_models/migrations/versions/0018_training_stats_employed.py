@@ -35,6 +35,7 @@ SELECT quarter, community_id, course_id, m3_on, m6_on, count(*) FROM (
   GROUP BY e.id, e.quarter, e.community_id, e.course_id
 ) AS learner
 GROUP BY quarter, community_id, course_id, m3_on, m6_on
+ORDER BY quarter, community_id, course_id, m3_on, m6_on
 """
 
 
