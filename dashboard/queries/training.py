@@ -64,19 +64,16 @@ class _Filter:
 
 @dataclass(frozen=True)
 class _Counted:
-    """Counted rows as plain tuples: the keys, then COUNTS (ints). The board's sums over a few thousand of them are
-    made with numpy: pandas' fixed costs per frame and per groupby were most of the page's time at province scale."""
+    """Counted rows: their keys as tuples, their COUNTS as one integer array. The board's sums over a few thousand
+    rows are made with numpy: pandas' fixed costs per frame and per groupby were most of the page's time at province
+    scale, and converting each value in Python a fifth of what was left."""
     keys: list[str]
-    rows: list[tuple[Any, ...]]
+    rows: list[tuple[Any, ...]]           # the keys of each row
+    values: np.ndarray                    # its COUNTS, one row each
 
     def key(self, name: str) -> list[Any]:
         i = self.keys.index(name)
         return [r[i] for r in self.rows]
-
-    @property
-    def values(self) -> np.ndarray:
-        n = len(self.keys)
-        return np.array([r[n:] for r in self.rows], dtype=np.int64).reshape(len(self.rows), len(COUNTS))
 
     def total(self) -> Funnel:
         return funnel_of(dict(zip(COUNTS, (int(v) for v in self.values.sum(axis=0)), strict=True)))
@@ -93,9 +90,13 @@ def _conditions(t: sa.Table, flt: _Filter) -> list[sa.ColumnElement[bool]]:
     return out
 
 
-def _counted(rows: Any, keys: list[str]) -> _Counted:
+def _counted(result: Any, keys: list[str]) -> _Counted:
     n = len(keys)
-    return _Counted(keys, [(*r[:n], *(int(v or 0) for v in r[n:])) for r in rows])
+    rows = result.all()
+    raw = np.array([r[n:] for r in rows], dtype=object).reshape(len(rows), len(COUNTS))
+    # A sum comes back as Decimal from PostgreSQL's NUMERIC; numpy converts the lot at once (NULL: none counted).
+    values = np.where(raw == None, 0, raw).astype(np.int64)  # noqa: E711 (elementwise)
+    return _Counted(keys, [tuple(r[:n]) for r in rows], values)
 
 
 def _live(session: Session, keys: list[str], flt: _Filter, as_of: dt.date) -> _Counted:
@@ -177,7 +178,8 @@ def _dimensions(session: Session, cur: _Counted) -> dict[str, pd.DataFrame]:
 
 def _groups(counted: _Counted, everyone: Funnel) -> pd.DataFrame:
     """One row per vulnerable group (every group, zeros where nobody), then "all": everyone in scope."""
-    got = {str(r[0]): funnel_of(dict(zip(COUNTS, r[1:], strict=True))) for r in counted.rows}
+    got = {str(r[0]): funnel_of(dict(zip(COUNTS, v.tolist(), strict=True)))
+           for r, v in zip(counted.rows, counted.values, strict=True)}
     rows = [{"key": g.value, **vars(got.get(g.value, Funnel()))} for g in VulnerableGroup]
     rows.append({"key": "all", **vars(everyone)})
     return pd.DataFrame(rows, columns=["key", *FIELDS])
@@ -200,9 +202,11 @@ def _courses(session: Session, scope: Scope, counted: _Counted) -> pd.DataFrame:
         .select_from(C.outerjoin(PARTY, PARTY.c.id == C.c.provider_party_id))
         .where(*_conditions(C, _Filter(None if scope.quarter is None else [scope.quarter], scope.community_id)))
         .order_by(C.c.code)).all()
-    per_course = {r[0]: r[1:] for r in counted.rows}
-    zero = (0,) * len(COUNTS)
-    counts = np.array([per_course.get(r[0], zero) for r in rows], dtype=np.int64).reshape(len(rows), len(COUNTS))
+    at = {r[0]: i for i, r in enumerate(counted.rows)}
+    counts = np.zeros((len(rows), len(COUNTS)), dtype=np.int64)
+    found = [(i, at[r[0]]) for i, r in enumerate(rows) if r[0] in at]
+    if found:
+        counts[[i for i, _ in found]] = counted.values[[j for _, j in found]]
     df = pd.DataFrame([r[1:] for r in rows], columns=COURSE_COLUMNS, dtype=object)
     df["provider"] = df["provider"].fillna("")
     for i, c in enumerate(FIELDS):
