@@ -48,7 +48,7 @@ def has_data() -> bool:
 
 
 def outcomes() -> None:
-    board = data.load_board(scope, today)
+    board = data.load_outcomes(scope, today)
     if view.is_empty(board.current):     # courses in the quarter, nobody enrolled in it (yet)
         st.info(t("training.empty", quarter=quarter))
     for col, m in zip(st.columns(6), view.headline(board.current, board.previous), strict=True):
@@ -100,7 +100,7 @@ def levels() -> None:
 
 
 def courses() -> None:
-    table = data.load_board(scope, today).courses
+    table = data.load_courses(scope, today)
     st.caption(t("training.courses_help", n=view.SMALL_BASE, warn=view.WARN))
     st.dataframe(view.course_frame(table, min_cell), hide_index=True, width="stretch")
     if loaders.can(Action.export) and not table.empty:
@@ -114,7 +114,7 @@ def courses() -> None:
 
 
 def groups() -> None:
-    table = data.load_board(scope, today).groups
+    table = data.load_groups(scope, today)
     st.caption(t("training.groups_help"))
     st.plotly_chart(charts.rates_chart(view.rates_long(table, "group", min_cell), t("training.groups")),
                     width="stretch")

@@ -30,19 +30,32 @@ def load_has_training(scope: Scope) -> bool:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_board(scope: Scope, on: dt.date) -> TrainingBoard:
+def load_outcomes(scope: Scope, on: dt.date) -> TrainingBoard:
+    """The outcomes section's funnel, dimensions and groups (the board without its course table)."""
     with Session(get_engine()) as session:
-        return queries.training_board(session, scope=scope, as_of=on)
+        return queries.outcomes_board(session, scope=scope, as_of=on)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_courses(scope: Scope, on: dt.date) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return queries.course_table(session, scope=scope, as_of=on)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_groups(scope: Scope, on: dt.date) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return queries.group_table(session, scope=scope, as_of=on)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_income_reported(scope: Scope, on: dt.date) -> pd.DataFrame:
-    """Self-reported income per wave, for the outcomes section's paper row: one GROUP BY, not the whole levels board."""
+    """Self-reported income per wave, for the outcomes section's paper row: the scope's sums, not the levels board."""
     with Session(get_engine()) as session:
         # As levels_board starts: the kept sums once brought up to date, else counted live.
         live = not training_stats.catch_up(get_engine(), session.connection())
-        counts = training_levels.per_course(session, scope=scope, as_of=on, live=live)
-        return training_levels.followup_answers(session, scope=scope, counts=counts)[1]
+        counts = training_levels.scope_totals(session, scope=scope, as_of=on, live=live)
+        return training_levels.followup_answers(session, scope=scope, counts=[counts])[1]
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -110,7 +123,8 @@ def revoke(number: str, *, reason: str, on: dt.date, today: dt.date) -> None:
 
 def forget() -> None:
     """After a refusal (someone else recorded it first) the work list is read again."""
-    for loader in (load_worklist, load_worklist_count, load_board, load_levels, load_income_reported):
+    for loader in (load_worklist, load_worklist_count, load_outcomes, load_courses, load_groups, load_levels,
+                   load_income_reported):
         loader.clear()
 
 

@@ -8,7 +8,9 @@ page, an import or its undo, training_sync, the seed, SQL typed by an admin — 
 dirty through the database triggers of migration 0012, so no writer has to remember to. The reader recounts the
 dirty pairs first (`catch_up`, in a transaction of its own, under the table's lock), or counts live when it cannot
 take the lock. refresh() counts with the same expressions as the live queries (`kept_counts`, `level_counts`,
-`due_counts`), so both give the same numbers (tests/test_training_stats.py).
+`due_counts`), so both give the same numbers (tests/test_training_stats.py). `training_stats_employed` (migration
+0018), recounted with the same pairs, keeps the days certified learners were found employed, which the subsidy's
+second tranche counts (`employed_days`, the subsidy's own live query in SQL of this module's).
 """
 
 import datetime as dt
@@ -22,7 +24,7 @@ from dashboard.queries.sqlfuncs import count_if
 from data_models import Enrolment, PractitionerGroup, TrainingFollowup, TrainingStat, TrainingStatDirty, TrainingStatDue
 from data_models.base import table_of
 from data_models.enums import EmploymentStatus
-from data_models.training_stats import EVERYONE
+from data_models.training_stats import EVERYONE, TrainingStatEmployed
 
 E = table_of(Enrolment)
 F = table_of(TrainingFollowup)
@@ -30,6 +32,7 @@ PG = table_of(PractitionerGroup)
 STATS = table_of(TrainingStat)
 DUE = table_of(TrainingStatDue)
 DIRTY = table_of(TrainingStatDirty)
+EMPLOYED = table_of(TrainingStatEmployed)
 F3 = F.alias("f3")
 F6 = F.alias("f6")
 LOCK = "training_stats"
@@ -164,11 +167,31 @@ def _inserts(scoped: bool) -> list[sa.Insert]:
             out.append(DUE.insert().from_select(
                 [*KEYS, "wave", "due_on", "pending"], sa.select(*dkeys, sa.func.count())
                 .select_from(with_followups(base)).where(*where, f.c.status == "pending").group_by(*dkeys)))
+    out.append(EMPLOYED.insert().from_select(["quarter", "community_id", "course_id", "m3_on", "m6_on", "n"],
+                                             employed_days(where)))
     return out
 
 
+def employed_days(where: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+    """Per enrolment quarter, community and course: certified learners by the days a reached follow-up first found
+    them employed at 3 and at 6 months (NULL: not at that one), and how many (the subsidy's second tranche).
+    The same rows as dashboard/services/subsidy.py counts live: certified, reached (a reached_on), employed."""
+    def first(wave: str) -> sa.ColumnElement[Any]:
+        return sa.func.min(sa.case((F.c.wave == wave, F.c.reached_on)))
+    per_learner = (sa.select(E.c.quarter, E.c.community_id, E.c.course_id, first("m3").label("m3_on"),
+                             first("m6").label("m6_on"))
+                   .select_from(E.join(F, F.c.enrolment_id == E.c.id))
+                   .where(E.c.certified.is_(True), F.c.reached_on.is_not(None), F.c.employment.in_(EMPLOYED_CODES),
+                          *where)
+                   .group_by(E.c.id, E.c.quarter, E.c.community_id, E.c.course_id).subquery())
+    keys = [per_learner.c.quarter, per_learner.c.community_id, per_learner.c.course_id, per_learner.c.m3_on,
+            per_learner.c.m6_on]
+    # In key order: the rows' ids are then the same on every load of the same data (tests/test_seed.py).
+    return sa.select(*keys, sa.func.count()).group_by(*keys).order_by(*keys)
+
+
 def _recount(conn: Connection, params: dict[str, Any] | None) -> None:
-    for table in (STATS, DUE):
+    for table in (STATS, DUE, EMPLOYED):
         cond = [] if params is None else [table.c.quarter == sa.bindparam("quarter"),
                                           table.c.community_id.in_(sa.bindparam("communities", expanding=True))]
         conn.execute(table.delete().where(*cond), params or {})

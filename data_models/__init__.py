@@ -48,7 +48,7 @@ from data_models.needs import NeedAssessment, NeedEvent, Practitioner, Practitio
 from data_models.report import ReportConfirmation, ReportVersion
 from data_models.request_stats import RequestStat
 from data_models.training import Certificate, Course, Enrolment, SubsidyRule, TrainingFollowup
-from data_models.training_stats import TrainingStat, TrainingStatDirty, TrainingStatDue
+from data_models.training_stats import TrainingStat, TrainingStatDirty, TrainingStatDue, TrainingStatEmployed
 
 metadata = SQLModel.metadata
 
@@ -62,6 +62,6 @@ __all__ = [
     "PractitionerStat", "PractitionerStatQuarter", "ReportConfirmation", "ReportVersion", "Request",
     "RequestCallback", "RequestEvent", "RequestSla", "RequestStat", "RequestSupport", "Sale", "SaleStat", "SubsidyRule",
     "TrainingFollowup",
-    "TrainingStat", "TrainingStatDirty", "TrainingStatDue", "Unit", "User",
+    "TrainingStat", "TrainingStatDirty", "TrainingStatDue", "TrainingStatEmployed", "Unit", "User",
     "metadata",
 ]

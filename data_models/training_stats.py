@@ -102,3 +102,21 @@ class TrainingStatDirty(SQLModel, table=True):
     community_id: int = Field(primary_key=True)
     quarter: str = Field(max_length=6, primary_key=True)
     gen: int
+
+
+class TrainingStatEmployed(SQLModel, table=True):
+    """Certified learners found employed by a reached follow-up, per enrolment quarter, community and course, by the
+    days they were first so found at the 3- and at the 6-month follow-up (None: not at that one): the subsidy's
+    second tranche counts those within each course's window (dashboard/services/subsidy.py), summed from here
+    instead of joining a quarter's certified enrolments to their follow-ups."""
+
+    __tablename__ = "training_stats_employed"
+    __table_args__ = (sa.Index("ix_training_stats_employed_pair", "quarter", "community_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    quarter: str = Field(max_length=6)
+    community_id: int
+    course_id: int = Field(index=True)
+    m3_on: dt.date | None = None
+    m6_on: dt.date | None = None
+    n: int

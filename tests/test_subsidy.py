@@ -222,3 +222,14 @@ def test_the_six_month_answer_given_after_its_due_day_still_counts_until_the_cla
         row = svc.course_subsidies(s, scope=Scope(c1, "2025Q3"), as_of=D(2026, 2, 3)).iloc[0].to_dict()
     assert (row["employed_in_window"], row["second_state"]) == (2, "claimable")
     assert svc.employed_in_window([(None, D(2026, 1, 5), 1)], window_months=3, claim_by=D(2026, 2, 3)) == 0
+
+
+@pytest.mark.parametrize("as_of", [D(2025, 8, 1), D(2026, 2, 3), D(2026, 2, 4), D(2026, 3, 1)])
+def test_summed_from_training_stats_as_counted_live(board: dict[str, Any], as_of: dt.date) -> None:
+    """certified and the employed days from training_stats(_employed) give the table counted from the enrolments."""
+    for scope in (Scope(board["c1"], "2025Q3"), Scope(board["c2"], "2025Q3"), Scope(None, "2025Q3"), Scope(None, None)):
+        with Session(board["engine"]) as s:
+            kept = svc.course_subsidies(s, scope=scope, as_of=as_of)
+            live = svc.course_subsidies(s, scope=scope, as_of=as_of, live=True)
+        pd.testing.assert_frame_equal(kept, live)
+    assert int(kept["employed_in_window"].sum()) > 0

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard.queries import Scope
+from dashboard.queries import training as q
 from dashboard.queries.training import DIMENSIONS, NO_PROVIDER, TrainingBoard, has_training, training_board
 from dashboard.services.training_funnel import FIELDS, Funnel, employment_rate, reach, stability_rate
 from tests import factories as fx
@@ -61,7 +62,24 @@ def board(engine: Engine, community_id: int | None, quarter: str | None) -> Trai
         pd.testing.assert_frame_equal(kept.by[d], live.by[d], check_dtype=False)
     pd.testing.assert_frame_equal(kept.groups, live.groups)
     pd.testing.assert_frame_equal(kept.courses, live.courses)
+    sections(engine, Scope(community_id, quarter), kept)
     return kept
+
+
+def sections(engine: Engine, scope: Scope, whole: TrainingBoard) -> None:
+    """What the page loads a section at a time (kept and live) is the board's part for that section."""
+    for live in (False, True):
+        with Session(engine) as session:
+            outcomes = q.outcomes_board(session, scope=scope, as_of=AS_OF, live=live)
+            courses = q.course_table(session, scope=scope, as_of=AS_OF, live=live)
+            groups = q.group_table(session, scope=scope, as_of=AS_OF, live=live)
+        assert (outcomes.current, outcomes.previous) == (whole.current, whole.previous)
+        for d in DIMENSIONS:
+            pd.testing.assert_frame_equal(outcomes.by[d], whole.by[d], check_dtype=False)
+        pd.testing.assert_frame_equal(outcomes.groups, whole.groups)
+        pd.testing.assert_frame_equal(groups, whole.groups)
+        pd.testing.assert_frame_equal(courses, whole.courses)
+        assert outcomes.courses.empty
 
 
 C1_Q3 = Funnel(enrolled=8, attended=7, completed=6, certified=3,

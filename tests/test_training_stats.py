@@ -15,8 +15,12 @@ from dashboard.excel import importer
 from dashboard.i18n import set_language
 from dashboard.queries import Scope
 from dashboard.queries.training import TrainingBoard, training_board
-from dashboard.queries.training_levels import LevelsBoard, levels_board
+from dashboard.queries.training_levels import LevelsBoard, levels_board, per_course, scope_totals, totals
+from dashboard.services import followups
+from dashboard.services.subsidy import course_subsidies
+from seed import load_demo
 from tests import factories as fx
+from tests import training_ops_factories as tf
 from tests.training_factories import learner
 
 D = dt.date
@@ -33,6 +37,10 @@ def levels(engine: Engine, scope: Scope) -> LevelsBoard:
     for name in ("reaction", "learning", "behaviour", "income_reported", "income_verified"):
         pd.testing.assert_frame_equal(getattr(kept, name), getattr(live, name), obj=name)
     assert kept.learning_all == live.learning_all
+    with Session(engine) as session:      # the outcomes section's income row sums the scope without its courses
+        for is_live in (False, True):
+            assert scope_totals(session, scope=scope, as_of=AS_OF, live=is_live) == totals(
+                per_course(session, scope=scope, as_of=AS_OF, live=is_live))
     return kept
 
 
@@ -174,3 +182,80 @@ def test_levels_after_refresh_all_for_every_scope(engine: Engine) -> None:
         ts.refresh_all(conn)
     for scope in (Scope(None, None), Scope(None, "2025Q3"), Scope(ids["c1"], None), Scope(ids["c1"], "2024Q1")):
         levels(engine, scope)
+
+
+def same_as_live(engine: Engine, scopes: list[Scope], as_of: dt.date) -> int:
+    """Every figure the page sums from the summary tables equals the same counted from the enrolments; the learners
+    counted employed for a subsidy, over the scopes."""
+    employed = 0
+    for scope in scopes:
+        kept, live = boards(engine, scope)
+        assert (kept.current, kept.previous) == (live.current, live.previous)
+        for name, frame in kept.by.items():
+            pd.testing.assert_frame_equal(frame, live.by[name], check_dtype=False, obj=name)
+        pd.testing.assert_frame_equal(kept.groups, live.groups)
+        pd.testing.assert_frame_equal(kept.courses, live.courses)
+        with Session(engine) as session:
+            subsidies = course_subsidies(session, scope=scope, as_of=as_of)
+            pd.testing.assert_frame_equal(subsidies, course_subsidies(session, scope=scope, as_of=as_of, live=True))
+        employed += int(subsidies["employed_in_window"].sum())
+        with Session(engine) as session:      # the work list's count: from training_stats_due for all communities
+            for days in (0, 7, 400):
+                assert followups.worklist_count(session, community_id=scope.community_id, as_of=as_of,
+                                                days_ahead=days) == followups.worklist_count(
+                    session, community_id=scope.community_id, as_of=as_of, days_ahead=days, live=True)
+    assert marks(engine) == set()
+    return employed
+
+
+def test_the_demo_seed_summed_equals_counted_after_writes_an_import_and_an_undo(engine: Engine) -> None:
+    """On the demo seed: as loaded (one refresh at its end), after follow-ups are worked, an enrolment moves quarter
+    and a group tag goes, after a follow-up import and after its undo."""
+    set_language("zh")
+    load_demo(engine, "demo")
+    with engine.begin() as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(fx.T["subsidy_rule"])).scalar_one() == 0:
+            tf.rule(conn)
+    with engine.connect() as conn:
+        quarter, community = conn.execute(sa.select(E.c.quarter, E.c.community_id).where(E.c.certified.is_(True))
+                                          .order_by(E.c.quarter.desc()).limit(1)).one()
+        earlier = conn.execute(sa.select(sa.func.min(E.c.quarter))).scalar_one()
+        pending = conn.execute(
+            sa.select(F.c.id, F.c.enrolment_id, F.c.due_on, E.c.code, E.c.quarter)
+            .select_from(F.join(E, E.c.id == F.c.enrolment_id))
+            .where(F.c.status == "pending", F.c.wave == "m3", E.c.certified.is_(True))
+            .order_by(F.c.due_on, F.c.id).limit(3)).all()
+    assert len(pending) == 3
+    quarters = sorted({quarter, earlier, *(p.quarter for p in pending)})
+    scopes = [Scope(None, q) for q in quarters] + [Scope(community, quarter), Scope(community, None)]
+    as_of = D(2026, 12, 1)
+    assert same_as_live(engine, scopes, as_of) > 0
+
+    first, second, third = pending
+    with engine.begin() as conn:          # worked follow-ups: one employed, one not; an enrolment moves; a tag goes
+        conn.execute(F.update().where(F.c.id == first.id).values(
+            status="reached", reached_on=first.due_on,
+            employment="ecommerce_employed", version=F.c.version + 1))
+        conn.execute(F.update().where(F.c.id == second.id).values(
+            status="reached", reached_on=second.due_on,
+            employment="not_employed", version=F.c.version + 1))
+        moved = conn.execute(sa.select(E.c.id, E.c.enrolled_on).where(E.c.quarter == quarter).limit(1)).one()
+        conn.execute(E.update().where(E.c.id == moved.id).values(quarter=earlier))
+        pg = fx.T["practitioner_group"]
+        tag = conn.execute(sa.select(pg.c.practitioner_id, pg.c.group).limit(1)).one()
+        conn.execute(pg.delete().where(pg.c.practitioner_id == tag.practitioner_id, pg.c.group == tag.group))
+    assert marks(engine)
+    same_as_live(engine, scopes, as_of)
+
+    buf = io.StringIO()
+    on = third.due_on.isoformat()
+    csv.writer(buf).writerows([HEAD, [third.code, "m3", "已联系上", "1", on, on, "电商自主经营", "是", "4", "3500", "",
+                                      "社工甲"]])
+    result = importer.import_file(engine, "followups", buf.getvalue().encode("utf-8"), "f.csv", actor="社工甲",
+                                  today=as_of)
+    assert result.status == "committed", result.errors
+    assert marks(engine)
+    same_as_live(engine, scopes, as_of)
+    importer.undo_last(engine, "followups", actor="社工甲")
+    assert marks(engine)
+    same_as_live(engine, scopes, as_of)

@@ -2327,6 +2327,8 @@ STRINGS: dict[str, str] = {
     "audit.obj.practitioner_stats_quarter": "Quarters of the practitioner figures",
     "audit.obj.need_stats_dirty": "Needs figures to recount",
     "audit.obj.sale_stats": "Sales figures (summary)",
+    # --- training ---
+    "audit.obj.training_stats_employed": "Employed for subsidy (summary)",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -2304,6 +2304,8 @@ STRINGS: dict[str, str] = {
     "audit.obj.practitioner_stats_quarter": "从业者统计已汇总季度",
     "audit.obj.need_stats_dirty": "需求统计待重算",
     "audit.obj.sale_stats": "销售统计汇总",
+    # --- training ---
+    "audit.obj.training_stats_employed": "培训补贴就业汇总",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -128,6 +128,35 @@ def per_course(session: Session, *, scope: Scope, as_of: dt.date, live: bool = F
     return rows
 
 
+def scope_totals(session: Session, *, scope: Scope, as_of: dt.date, live: bool = False) -> dict[str, int]:
+    """totals(per_course(...)) summed in the database without the per-course rows (no join to course, one row
+    back): what followup_answers needs for the outcomes section's income row."""
+    if live:
+        exprs = {**ts.kept_counts(), **ts.level_counts(), **ts.due_counts(as_of)}
+        row = session.execute(sa.select(*[_int(exprs[k]) for k in [*COUNTED, *DUE_COLUMNS]])
+                              .select_from(ts.with_followups(E)).where(*_in_scope(scope))).one()
+        return {k: int(v or 0) for k, v in zip([*COUNTED, *DUE_COLUMNS], row, strict=True)}
+    S, D = ts.STATS, ts.DUE
+    where = [S.c.grp == EVERYONE, *_kept_scope(S, scope)]
+    row = session.execute(sa.select(*[_int(sa.func.sum(S.c[k])) for k in COUNTED]).where(*where)).one()
+    out = {k: int(v or 0) for k, v in zip(COUNTED, row, strict=True)}
+    pending = dict(session.execute(sa.select(D.c.wave, sa.func.sum(D.c.pending))
+                                   .where(D.c.grp == EVERYONE, *_kept_scope(D, scope), D.c.due_on <= as_of)
+                                   .group_by(D.c.wave)).all())
+    for w in WAVES:
+        out[f"{w}_due"] = out[f"{w}_reached"] + out[f"{w}_unreachable"] + int(pending.get(w) or 0)
+    return out
+
+
+def _kept_scope(t: sa.Table, scope: Scope) -> list[sa.ColumnElement[bool]]:
+    out = []
+    if scope.community_id is not None:
+        out.append(t.c.community_id == scope.community_id)
+    if scope.quarter is not None:
+        out.append(t.c.quarter == scope.quarter)
+    return out
+
+
 def _int(value: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
     """A sum as a 64-bit integer: PostgreSQL sums BIGINT into NUMERIC, which the driver hands back as Decimal."""
     return sa.cast(value, sa.BigInteger)

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from dashboard import access, audit, locks
+from dashboard import training_stats as ts
 from dashboard.access import Action
 from dashboard.accounts import Principal
 from dashboard.i18n import label, t
@@ -244,7 +245,18 @@ def worklist(session: Session, *, community_id: int | None, as_of: dt.date, days
     return _frame(session, stmt, as_of=as_of, personal=personal, columns=WORKLIST_COLUMNS)
 
 
-def worklist_count(session: Session, *, community_id: int | None, as_of: dt.date, days_ahead: int = 7) -> int:
+def worklist_count(session: Session, *, community_id: int | None, as_of: dt.date, days_ahead: int = 7,
+                   live: bool = False) -> int:
+    """How many the work list holds. For all communities, summed from training_stats_due once it has caught up: it
+    keeps the pending follow-ups of completed enrolments by due day (a province's backlog, counted by reading
+    200,000 follow-ups, took 90-110 ms on PostgreSQL). One community's is an indexed count of its own."""
+    engine = session.get_bind()
+    if community_id is None and not live and isinstance(engine, sa.Engine) and ts.catch_up(engine,
+                                                                                          session.connection()):
+        d = ts.DUE.c
+        kept = sa.select(sa.func.coalesce(sa.func.sum(d.pending), 0)).where(
+            d.grp == ts.EVERYONE, d.due_on <= as_of + dt.timedelta(days=days_ahead))
+        return int(session.connection().execute(kept).scalar_one())
     stmt = sa.select(sa.func.count()).select_from(FOLLOWUP).where(*_due(community_id, as_of, days_ahead))
     return int(session.connection().execute(stmt).scalar_one())
 

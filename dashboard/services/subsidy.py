@@ -4,7 +4,10 @@ The common rule: `first_pct` (60%) of the subsidy per certified learner is payab
 number certified; the rest (40%) once at least `employment_pct` (50%) of the certified were found employed within
 `window_months` (6) of the course's last day, and it is lost if that is not reached by the window's end plus
 `claim_grace_days`. The first tranche is rounded to the cent and the second is the remainder, so they add up to the
-total exactly. `subsidy_status` is the rule on numbers; `course_subsidies` counts them in SQL.
+total exactly. `subsidy_status` is the rule on numbers; `course_subsidies` counts them in SQL: summed from
+training_stats and training_stats_employed once they have caught up with the latest writes
+(dashboard/training_stats.py), or, with `live=True` or a lock that cannot be had, from the enrolments and their
+follow-ups (the tests compare both).
 """
 
 import datetime as dt
@@ -16,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from dashboard import training_stats as ts
 from dashboard.i18n import t
 from dashboard.queries import Scope
 from dashboard.services.errors import RuleError
@@ -23,6 +27,7 @@ from dashboard.training_sync import add_months
 from data_models import Course, Enrolment, SubsidyRule, TrainingFollowup
 from data_models.base import table_of
 from data_models.enums import CourseLevel, EmploymentStatus
+from data_models.training_stats import EVERYONE
 
 COURSE = table_of(Course)
 ENROLMENT = table_of(Enrolment)
@@ -124,11 +129,17 @@ def _course_ids(scope: Scope) -> sa.Select:
     return sa.select(COURSE.c.id).where(*_in_scope(scope))
 
 
-def _courses(session: Session, scope: Scope) -> list[sa.Row]:
+def _courses(session: Session, scope: Scope, kept: bool) -> list[sa.Row]:
     c, r, e = COURSE.c, RULE.c, ENROLMENT.c
-    certified = (sa.select(e.course_id, sa.func.count().label("n"))
-                 .where(e.certified.is_(True), e.course_id.in_(_course_ids(scope)))
-                 .group_by(e.course_id).subquery())
+    if kept:
+        k = ts.STATS.c
+        certified = (sa.select(k.course_id, sa.func.sum(k.certified).label("n"))
+                     .where(k.grp == EVERYONE, k.course_id.in_(_course_ids(scope)))
+                     .group_by(k.course_id).subquery())
+    else:
+        certified = (sa.select(e.course_id, sa.func.count().label("n"))
+                     .where(e.certified.is_(True), e.course_id.in_(_course_ids(scope)))
+                     .group_by(e.course_id).subquery())
     rule_id = _rule_in_force().label("rule_id")
     courses = sa.select(c.id, c.code, c.title, c.level, c.end_date, rule_id).where(*_in_scope(scope)).subquery()
     per_person = sa.case((courses.c.level == CourseLevel.basic, r.basic_cents),
@@ -145,12 +156,22 @@ def _courses(session: Session, scope: Scope) -> list[sa.Row]:
     return list(session.connection().execute(stmt))
 
 
-def _employed_by_day(session: Session, scope: Scope) -> dict[int, list[tuple[dt.date | None, dt.date | None, int]]]:
+def _employed_by_day(session: Session, scope: Scope, kept: bool
+                     ) -> dict[int, list[tuple[dt.date | None, dt.date | None, int]]]:
     """Per course: how many certified learners were first found employed at the 3-month follow-up on a day and at
     the 6-month follow-up on a day (None: not found employed at that one), as (m3 day, m6 day, count).
 
     Each course's window ends on a different day (its end plus the rule's months, month ends clipped), which SQL
     does not compute alike on SQLite and PostgreSQL: the database groups by course and days, the cut is made here."""
+    out: dict[int, list[tuple[dt.date | None, dt.date | None, int]]] = defaultdict(list)
+    if kept:        # the same groups, kept per enrolment quarter and community: summed over them
+        k = ts.EMPLOYED.c
+        rows = session.connection().execute(
+            sa.select(k.course_id, k.m3_on, k.m6_on, sa.func.sum(k.n).label("n"))
+            .where(k.course_id.in_(_course_ids(scope))).group_by(k.course_id, k.m3_on, k.m6_on))
+        for course_id, m3_on, m6_on, n in rows.all():      # fetched at once: a quarter's courses give 6,000 rows
+            out[course_id].append((m3_on, m6_on, int(n)))
+        return out
     f, e = FOLLOWUP.c, ENROLMENT.c
     # Driven from the courses in scope through enrolment.course_id. A reached follow-up is one with a reached_on
     # (a CHECK says so); asking for the status instead lets SQLite, which has no statistics, start from the
@@ -165,9 +186,8 @@ def _employed_by_day(session: Session, scope: Scope) -> dict[int, list[tuple[dt.
                    .group_by(e.id, e.course_id).subquery())
     stmt = (sa.select(per_learner.c.course_id, per_learner.c.m3_on, per_learner.c.m6_on, sa.func.count().label("n"))
             .group_by(per_learner.c.course_id, per_learner.c.m3_on, per_learner.c.m6_on))
-    out: dict[int, list[tuple[dt.date | None, dt.date | None, int]]] = defaultdict(list)
-    for row in session.connection().execute(stmt):
-        out[row.course_id].append((row.m3_on, row.m6_on, int(row.n)))
+    for course_id, m3_on, m6_on, n in session.connection().execute(stmt).all():
+        out[course_id].append((m3_on, m6_on, int(n)))
     return out
 
 
@@ -182,13 +202,16 @@ def employed_in_window(found: list[tuple[dt.date | None, dt.date | None, int]], 
     return sum(n for m3_on, m6_on, n in found if counts(m3_on, 3) or counts(m6_on, 6))
 
 
-def course_subsidies(session: Session, *, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+def course_subsidies(session: Session, *, scope: Scope, as_of: dt.date, live: bool = False) -> pd.DataFrame:
     """One row per course in scope (by the course's community and quarter): the rule, counts, tranches, states.
 
     A course no rule covers has rule_code None and nothing payable (states "none")."""
-    employed = _employed_by_day(session, scope)
+    engine = session.get_bind()
+    assert isinstance(engine, sa.Engine)
+    kept = not live and ts.catch_up(engine, session.connection())
+    employed = _employed_by_day(session, scope, kept)
     rows = []
-    for row in _courses(session, scope):
+    for row in _courses(session, scope, kept):
         base = {"course_id": row.id, "code": row.code, "title": row.title, "level": str(row.level),
                 "end_date": row.end_date, "rule_code": row.rule_code, "rule_title": row.rule_title,
                 "certified": int(row.certified)}
