@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import data_models  # noqa: F401  (registers every table on the metadata)
+from dashboard import data_version
 from dashboard.settings import PROJECT_ROOT, get_settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "data_models" / "migrations"
@@ -43,6 +44,7 @@ def make_engine(url: str | None = None) -> Engine:
             Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        data_version.watch(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
 
