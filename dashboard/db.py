@@ -49,6 +49,18 @@ def make_engine(url: str | None = None) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def read_engine(url: str, primary: Engine) -> Engine:
+    """An engine on a read replica (DATABASE_READ_URL). A read that must write first (training_stats.catch_up
+    recounts the summary on the way) finds the primary through `primary_of`; a replica is never migrated."""
+    return make_engine(url).execution_options(primary=primary)
+
+
+def primary_of(engine: Engine) -> Engine:
+    """The engine writes go to: the primary behind a read engine, else the engine itself."""
+    primary = engine.get_execution_options().get("primary")
+    return primary if isinstance(primary, Engine) else engine
+
+
 def alembic_config(engine: Engine | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
