@@ -92,7 +92,7 @@ def check_cost(kind: str, tmp: Path, checks: int = 2000) -> float:
             if kind == "postgresql":     # the rows of 200 backends that wrote over the server's life
                 conn.execute(sa.text("INSERT INTO data_version (slot, n) SELECT g, g FROM generate_series(1, 200) g"))
             else:
-                conn.execute(sa.text("INSERT INTO data_version (slot, n) VALUES (0, 1)"))
+                conn.execute(sa.text("INSERT OR IGNORE INTO data_version (slot, n) VALUES (0, 1)"))
         with engine.connect() as conn:       # warm the pool and the plan
             data_version.current(conn)
         t0 = time.perf_counter()

@@ -16,6 +16,7 @@ shell does not move it (its caches then drop at the TTL), which a single-machine
 """
 
 import re
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -105,7 +106,11 @@ def watch(engine: Engine) -> None:
         if conn.info.pop(_DIRTY, False):
             dbapi = conn.connection.dbapi_connection
             assert dbapi is not None
-            dbapi.execute(SQLITE_BUMP)
+            try:
+                dbapi.execute(SQLITE_BUMP)
+            except sqlite3.OperationalError as exc:  # a database not yet at 0016 (a migration test's) has no stamp
+                if "no such table" not in str(exc):
+                    raise
 
     @event.listens_for(engine, "rollback")
     def _forget(conn: Connection) -> None:

@@ -171,3 +171,18 @@ def test_postgresql_concurrent_writers_each_move_it_and_never_deadlock() -> None
     finally:
         engine.dispose()
         schema.drop()
+
+
+def test_sqlite_before_0016_writes_without_a_stamp(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A database migrated only part of the way (as the migration tests make) still takes writes."""
+    from dashboard.db import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0015")
+    with engine.begin() as conn:
+        f.community(conn, "C1")
+    upgrade(engine)
+    with engine.begin() as conn:
+        f.community(conn, "C2")
+    assert version(engine) >= 1
+    engine.dispose()
