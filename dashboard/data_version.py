@@ -3,16 +3,17 @@ each app server drops its cached query results at its next rerun after a write m
 the command line, the seed, or SQL typed by hand.
 
 The version is the sum of the counters in `data_version`. On PostgreSQL a statement-level trigger on every data
-table adds 1 to the row of the server process (backend) that runs the statement: a backend runs one transaction at
-a time, so no two writers ever update the same row (nothing waits, nothing deadlocks) and a bump is seen exactly
-when its transaction commits. A sequence (nextval) would never block either, but it moves before the commit: a
-reader on another server would see the new number, reload the old data and keep it until the TTL. SQLite has one
-writer at a time and only row triggers, and a row trigger cost 11 % on a 100,000-row import (it bumps 200,000 times:
-each practitioner and its import_change row; bench/data_version.py). So on SQLite the app's engine bumps once per
-transaction instead: `watch` marks a transaction that wrote to a data table (every statement through SQLAlchemy, and
-dashboard/bulk.py's direct inserts call `mark`) and adds 1 to row 0 just before it commits. Every write the dashboard
-makes (pages, imports and undo, the command line, the seed) goes through such an engine; SQL typed into the sqlite3
-shell does not move it (its caches then drop at the TTL), which a single-machine database can live with.
+table adds 1, once per transaction (a transaction-local setting remembers it), to the row of the server process
+(backend) that runs the transaction: a backend runs one transaction at a time, so no two writers ever update the
+same row (nothing waits, nothing deadlocks) and a bump is seen exactly when its transaction commits. A sequence
+(nextval) would never block either, but it moves before the commit: a reader on another server would see the new
+number, reload the old data and keep it until the TTL. SQLite has one writer at a time and only row triggers, and a
+row trigger cost 11 % on a 100,000-row import (it bumps 200,000 times: each practitioner and its import_change row;
+bench/data_version.py). So on SQLite the app's engine bumps once per transaction instead: `watch` marks a
+transaction that wrote to a data table (every statement through SQLAlchemy, and dashboard/bulk.py's direct inserts
+call `mark`) and adds 1 to row 0 just before it commits. Every write the dashboard makes (pages, imports and undo,
+the command line, the seed) goes through such an engine; SQL typed into the sqlite3 shell does not move it (its
+caches then drop at the TTL), which a single-machine database can live with.
 """
 
 import re
@@ -40,8 +41,17 @@ def data_tables(names: Iterable[str]) -> list[str]:
 def postgres_function() -> str:
     return f"""CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO data_version (slot, n) VALUES (pg_backend_pid(), 1)
-    ON CONFLICT (slot) DO UPDATE SET n = data_version.n + 1;
+  -- Once per transaction: a transaction that updated its row at every statement (psycopg's executemany runs an UPDATE
+  -- per row) would pile up a version of that row per statement, each one read past by the next.
+  IF current_setting('data_version.bumped', true) = 'y' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('data_version.bumped', 'y', true);
+  UPDATE data_version SET n = n + 1 WHERE slot = pg_backend_pid();
+  IF NOT FOUND THEN   -- this backend's first write: its row
+    INSERT INTO data_version (slot, n) VALUES (pg_backend_pid(), 1)
+      ON CONFLICT (slot) DO UPDATE SET n = data_version.n + 1;
+  END IF;
   RETURN NULL;
 END $$"""
 
@@ -78,10 +88,17 @@ _WRITE = re.compile(r"""^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDA
 _DIRTY = "data_version_dirty"
 
 
+_CTE_WRITE = re.compile(r"^\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+UNKNOWN = "?"
+
+
 def written_table(statement: str) -> str | None:
-    """The table a statement writes to (None for a read, DDL, or a write to the temp schema)."""
+    """The table a statement writes to (None for a read, DDL, or a write to the temp schema; UNKNOWN, counted as
+    data, for a write behind a WITH clause)."""
     m = _WRITE.match(statement)
-    if m is None or (m.group(1) or "").lower() == "temp":
+    if m is None:
+        return UNKNOWN if _CTE_WRITE.match(statement) else None
+    if (m.group(1) or "").lower() == "temp":
         return None
     return m.group(2)
 
