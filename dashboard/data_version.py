@@ -8,7 +8,7 @@ table adds 1, once per transaction (a transaction-local setting remembers it), t
 same row (nothing waits, nothing deadlocks) and a bump is seen exactly when its transaction commits. A sequence
 (nextval) would never block either, but it moves before the commit: a reader on another server would see the new
 number, reload the old data and keep it until the TTL. SQLite has one writer at a time and only row triggers, and a
-row trigger cost 11 % on a 100,000-row import (it bumps 200,000 times: each practitioner and its import_change row;
+row trigger cost 11-12 % on a 100,000-row import (it bumps 200,000 times: each practitioner and its import_change row;
 bench/data_version.py). So on SQLite the app's engine bumps once per transaction instead: `watch` marks a
 transaction that wrote to a data table (every statement through SQLAlchemy, and dashboard/bulk.py's direct inserts
 call `mark`) and adds 1 to row 0 just before it commits. Every write the dashboard makes (pages, imports and undo,

@@ -1,8 +1,8 @@
 """The data version: a stamp that every write to a data table moves, by database triggers, so that every app server
 drops its cached figures at its next rerun (dashboard/data_version.py).
 
-PostgreSQL: one statement-level trigger per table (one bump per statement, a bulk load or COPY included), counting
-in the writing backend's own row of `data_version`. SQLite: no triggers (a row trigger cost 11 % on a 100,000-row
+PostgreSQL: one statement-level trigger per table (one bump per transaction, a bulk load or COPY included), counting
+in the writing backend's own row of `data_version`. SQLite: no triggers (a row trigger cost 11-12 % on a 100,000-row
 import); the app's engines bump once per transaction (data_version.watch).
 
 Revision ID: 0016
