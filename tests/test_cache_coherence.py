@@ -116,3 +116,21 @@ def test_while_the_replica_lags_every_check_drops_the_caches(app_on: Engine, rep
     set_version(replica, 7)                     # caught up
     loaders.drop_stale_caches()
     assert loaders.drop_stale_caches() is False
+
+
+def test_a_read_on_the_replica_recounts_the_training_summary_on_the_primary(app_on: Engine, replica: Engine) -> None:
+    """training_stats.catch_up, which a page's read calls with the read engine, writes on the primary (a replica is
+    read-only)."""
+    from dashboard import db, training_stats
+
+    reader = loaders.read_engine()
+    assert reader is not loaders.get_engine() and db.primary_of(reader) is loaders.get_engine()
+    with app_on.begin() as conn:
+        cid = conn.execute(sa.text("SELECT id FROM community WHERE code = 'C1'")).scalar_one()
+        pid, kid = f.practitioner(conn, cid), f.course(conn, cid)
+        f.enrolment(conn, kid, pid, cid)
+    assert training_stats.catch_up(reader) is True
+    with app_on.connect() as conn:
+        assert training_stats.dirty(conn) == []
+    with replica.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM training_stats")).scalar_one() == 0
