@@ -2321,6 +2321,8 @@ STRINGS: dict[str, str] = {
     "report.page.restate_kept": "This paragraph was edited by hand before version {version} was published and is kept as written; its figures are still version {version}'s: check them against the changes above before publishing (or draft again from today's figures).",
     # --- report lead: audit verify ---
     "cli.audit_reports_bad": "Published quarterly reports differ from what the audit log recorded when they were published (changed, or no publish entry): {codes}",
+    # --- version ---
+    "audit.obj.data_version": "Data version",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -2298,6 +2298,8 @@ STRINGS: dict[str, str] = {
     "report.page.restate_kept": "此段在第 {version} 版发布前经人工修改，这里保留原文；其中的数字仍是第 {version} 版的，请对照上面的变化核对后再发布（或点“按今天的数字重新起草”）。",
     # --- report lead: audit verify ---
     "cli.audit_reports_bad": "已发布的季度汇报与发布时审计日志记下的不符（内容被改动，或日志里没有它的发布记录）：{codes}",
+    # --- version ---
+    "audit.obj.data_version": "数据版本",
 }
 
 for _enum, _labels in ENUMS.items():
