@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
+from dashboard import data_version
+
 CHUNK = 50_000
 STAGE_FROM = 2_000            # fewer rows than this go straight in: the staging table costs more than it saves
 
@@ -39,6 +41,7 @@ def _as_sqlalchemy_errors(conn: Connection, what: str) -> Iterator[None]:
 
 def bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert `rows` (tuples in the order of `columns`) inside the caller's transaction; return the count."""
+    data_version.mark(conn, table.name)          # the DBAPI cursor below bypasses SQLAlchemy's events
     with _as_sqlalchemy_errors(conn, f"bulk insert into {table.name}"):
         return _bulk_insert(conn, table, columns, rows)
 
@@ -75,6 +78,7 @@ def bulk_insert_columns(conn: Connection, table: sa.Table, data: Mapping[str, li
     varying = [c for c in names if c not in constant]
     if not constant or not varying:
         return bulk_insert(conn, table, names, zip(*data.values(), strict=True))
+    data_version.mark(conn, table.name)
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     rows = zip(*(data[c] for c in varying), strict=True)

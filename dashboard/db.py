@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import data_models  # noqa: F401  (registers every table on the metadata)
+from dashboard import data_version
 from dashboard.settings import PROJECT_ROOT, get_settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "data_models" / "migrations"
@@ -43,8 +44,21 @@ def make_engine(url: str | None = None) -> Engine:
             Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        data_version.watch(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def read_engine(url: str, primary: Engine) -> Engine:
+    """An engine on a read replica (DATABASE_READ_URL). A read that must write first (training_stats.catch_up
+    recounts the summary on the way) finds the primary through `primary_of`; a replica is never migrated."""
+    return make_engine(url).execution_options(primary=primary)
+
+
+def primary_of(engine: Engine) -> Engine:
+    """The engine writes go to: the primary behind a read engine, else the engine itself."""
+    primary = engine.get_execution_options().get("primary")
+    return primary if isinstance(primary, Engine) else engine
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

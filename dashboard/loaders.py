@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard import access, audit
+from dashboard import access, audit, data_version, db
 from dashboard.access import Action
 from dashboard.accounts import Principal
 from dashboard.db import init_database
@@ -35,6 +35,52 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def get_engine() -> Engine:
     """Create and migrate the database once per process."""
     return init_database(get_settings().database_url)
+
+
+@st.cache_resource(show_spinner=False)
+def read_engine() -> Engine:
+    """The engine of the pages' cached reads: the read replica of DATABASE_READ_URL where one is set, else the
+    primary. Writes, the sign-in gate and the data version check always use get_engine()."""
+    url = get_settings().database_read_url
+    return db.read_engine(url, get_engine()) if url else get_engine()
+
+
+class _SeenVersion:
+    """The data version this process's cached results were loaded at (Streamlit's cache is per process)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.version: int | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def _seen_version() -> _SeenVersion:
+    return _SeenVersion()
+
+
+def drop_stale_caches() -> bool:
+    """On each rerun: when the data version moved since this process last looked (a write anywhere: another app
+    server, the command line, SQL by hand), drop every cached result. True when they were dropped.
+
+    The version is read on the primary. With a read replica the version seen is then read again on the replica,
+    whose data the loaders read: while the replica lags behind the primary the two differ, and the caches are
+    dropped again at each rerun until it has caught up, so nothing stays cached from before the write."""
+    with get_engine().connect() as conn:
+        now = data_version.current(conn)
+    seen = _seen_version()
+    with seen.lock:
+        if seen.version == now:
+            return False
+        moved = seen.version is not None
+        if moved:
+            st.cache_data.clear()
+        reader = read_engine()
+        if reader is get_engine():
+            seen.version = now
+        else:
+            with reader.connect() as conn:
+                seen.version = data_version.current(conn)
+        return moved
 
 
 _SEED_LOCK = threading.Lock()
@@ -74,25 +120,25 @@ def today() -> dt.date:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_communities() -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return common.communities(session)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_quarters() -> list[str]:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return common.quarters(session)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_has_data(community_id: int | None, quarter: str | None) -> bool:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return common.has_data(session, community_id=community_id, quarter=quarter)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_overview(community_id: int | None, quarter: str, on: dt.date) -> overview.Overview:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return overview.overview(session, scope=Scope(community_id, quarter), today=on)
 
 
@@ -146,7 +192,7 @@ def pop_flash() -> str | None:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_cooperatives(community_id: int | None) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return cooperative.cooperatives(session, community_id=community_id)
 
 
@@ -173,49 +219,49 @@ def member_names_visible(cooperative_code: str) -> bool:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_coop_sales_by_month(cooperative_id: int) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return cooperative.sales_by_month(session, cooperative_id=cooperative_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_coop_channels(cooperative_id: int, period: str | None) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return cooperative.sales_by_channel(session, cooperative_id=cooperative_id, period=period)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_coop_top_members(cooperative_id: int, period: str | None, n: int) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return cooperative.top_members(session, cooperative_id=cooperative_id, period=period, n=n)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_coop_runs(cooperative_id: int) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return cooperative.runs(session, cooperative_id=cooperative_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_run_lines(run_code: str) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return cooperative.run_lines(session, run_code=run_code)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_coop_splits(cooperative_id: int) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return cooperative.splits(session, cooperative_id=cooperative_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_fund_ledger(cooperative_id: int) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return cooperative.fund_ledger(session, cooperative_id=cooperative_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_statement(run_code: str, member_code: str) -> statements.Statement:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return statements.statement(session, run_code=run_code, member_code=member_code)
 
 
@@ -236,18 +282,18 @@ def meeting_mode() -> bool:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_needs_page(scope: Scope, on: dt.date) -> needs_board.NeedsPage:
-    return needs_board.page(get_engine(), scope=scope, today=on)
+    return needs_board.page(read_engine(), scope=scope, today=on)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_practitioner_matches(community_id: int | None, text: str) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return practitioner.find(session, community_id=community_id, text=text)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_practitioner_card(code: str) -> practitioner.Card | None:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return practitioner.card(session, code=code)
 
 
@@ -311,7 +357,7 @@ def export_scope(entity: str) -> RowScope:
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
 def _export(entity: str, community: str | None, quarter: str | None, lang: str, personal: bool,
             scope: RowScope) -> tuple[bytes, int]:
-    return writer.export_xlsx(get_engine(), entity, community_code=community, quarter=quarter, lang=lang,
+    return writer.export_xlsx(read_engine(), entity, community_code=community, quarter=quarter, lang=lang,
                               personal=personal, scope=None if scope is None else dict(scope))
 
 
@@ -331,7 +377,7 @@ def export_bytes(entity: str, community: str | None, quarter: str | None) -> tup
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
 def _export_csv(entity: str, community: str | None, quarter: str | None, lang: str, personal: bool,
                 scope: RowScope) -> bytes:
-    return writer.export_csv(get_engine(), entity, community_code=community, quarter=quarter, lang=lang,
+    return writer.export_csv(read_engine(), entity, community_code=community, quarter=quarter, lang=lang,
                              personal=personal, scope=None if scope is None else dict(scope))
 
 

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from dashboard.access import Action
 from dashboard.accounts import Principal
-from dashboard.loaders import TTL, get_engine, principal, write
+from dashboard.loaders import TTL, principal, read_engine, write
 from dashboard.services import capture as service
 from dashboard.services.capture import Captured, OnAir
 from data_models import Request
@@ -16,7 +16,7 @@ from data_models.enums import Role
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_on_air(community_id: int, on: dt.date) -> OnAir | None:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return service.on_air(session, community_id=community_id, today=on)
 
 
@@ -27,7 +27,7 @@ def load_recent(livestream_code: str) -> list[Captured]:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def _recent(livestream_code: str, username: str, role: str) -> list[Captured]:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return service.recent(session, livestream_code=livestream_code, actor=Principal(username, Role(role)))
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard.access import Action
-from dashboard.loaders import TTL, get_engine, principal, write
+from dashboard.loaders import TTL, principal, read_engine, write
 from dashboard.queries import consultation as queries
 from dashboard.services import consultation as service
 from dashboard.services.errors import RuleError
@@ -17,26 +17,26 @@ from dashboard.services.errors import RuleError
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_cases(community_id: int | None, on: dt.date) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.cases(session, community_id=community_id, today=on)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_case(code: str, on: dt.date) -> queries.CaseDetail | None:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.case_detail(session, code, today=on)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_dispute_requests(community_id: int) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.dispute_requests(session, community_id=community_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_close_blocker(case_id: int, version: int, lang: str) -> str | None:
     """Why the case may not close yet, in the page's language `lang` (part of the cache key); None if it may."""
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         err = service.close_blocker(session, case_id)
     return None if err is None else err.message()
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from dashboard.access import Action
 from dashboard.comments.types import ColumnMap
-from dashboard.loaders import TTL, get_engine, principal, write
+from dashboard.loaders import TTL, get_engine, principal, read_engine, write
 from dashboard.queries import comments as queries
 from dashboard.services import comment_import as service
 from dashboard.services.comment_import import Preview
@@ -21,13 +21,13 @@ from seed.live_comments import example_export
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_comment_livestreams(community_id: int) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.livestreams(session, community_id=community_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_comment_batches(livestream_code: str) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.batches(session, livestream_code=livestream_code)
 
 
@@ -39,25 +39,25 @@ def load_imported_at(livestream_code: str, content_sha256: str) -> dt.datetime |
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_candidates(batch_id: int) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.candidates(session, batch_id=batch_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_candidate_comments(candidate_id: int) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.comments_of(session, candidate_id=candidate_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_chatter(batch_id: int) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.chatter_by_rule(session, batch_id=batch_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_chatter_comments(batch_id: int, rule: str) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.chatter_comments(session, batch_id=batch_id, rule=rule)
 
 
@@ -65,7 +65,7 @@ def load_chatter_comments(batch_id: int, rule: str) -> pd.DataFrame:
 def _preview(data: bytes, filename: str, platform: str | None, mapping: ColumnMap | None, day: dt.date | None,
              remembered: int) -> Preview:
     del remembered    # part of the key only: a mapping remembered since must be read again
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return service.preview(data, filename, platform=platform, mapping=mapping, session=session, day=day)
 
 

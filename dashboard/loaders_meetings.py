@@ -13,7 +13,7 @@ from sqlmodel import Session
 from dashboard import access
 from dashboard.access import Action
 from dashboard.i18n import get_language
-from dashboard.loaders import TTL, get_engine, principal, write
+from dashboard.loaders import TTL, get_engine, principal, read_engine, write
 from dashboard.queries import meetings as queries
 from dashboard.services import agenda, meetings, minutes
 from dashboard.services.meeting_types import (
@@ -33,7 +33,7 @@ def _utcnow() -> dt.datetime:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_meetings(community_id: int | None) -> pd.DataFrame:
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return queries.meetings(conn, community_id=community_id)
 
 
@@ -45,7 +45,7 @@ def load_quorate(community_id: int) -> dict[int, bool]:
     stmt = (sa.select(a.c.meeting_id, p.c.kind, a.c.status, a.c.deputy).join(p, p.c.id == a.c.party_id)
             .join(m, m.c.id == a.c.meeting_id).where(m.c.community_id == community_id))
     rows: dict[int, list[tuple[str, str, str]]] = {}
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         for mid, kind, status, deputy in conn.execute(stmt):
             rows.setdefault(int(mid), []).append((str(kind), str(status), str(deputy or "")))
     return {mid: meetings.quorum(r).quorate for mid, r in rows.items()}
@@ -55,7 +55,7 @@ def load_quorate(community_id: int) -> dict[int, bool]:
 def load_minutes_state(meeting_id: int) -> dict[str, object]:
     """The minutes' window and seal (amend_until, minutes_sha256, locked_at): the meetings list leaves them out."""
     m = table_of(Meeting)
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         row = conn.execute(sa.select(m.c.amend_until, m.c.minutes_sha256, m.c.locked_at)
                            .where(m.c.id == meeting_id)).mappings().one()
     return dict(row)
@@ -63,55 +63,55 @@ def load_minutes_state(meeting_id: int) -> dict[str, object]:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_attendance(meeting_id: int) -> pd.DataFrame:
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return queries.attendance(conn, meeting_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_agenda(meeting_id: int) -> pd.DataFrame:
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return queries.agenda(conn, meeting_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_decisions(meeting_id: int) -> pd.DataFrame:
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return queries.decisions(conn, meeting_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_actions(meeting_id: int, on: dt.date) -> pd.DataFrame:
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return queries.actions(conn, meeting_id, on)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_carried(meeting_id: int, on: dt.date) -> pd.DataFrame:
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return queries.carried_over(conn, meeting_id=meeting_id, today=on)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_party_actions(party_id: int, on: dt.date) -> pd.DataFrame:
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return queries.party_actions(conn, party_id=party_id, today=on)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_signatures(meeting_id: int) -> pd.DataFrame:
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return queries.signatures(conn, meeting_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_addenda(meeting_id: int) -> pd.DataFrame:
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return queries.addenda(conn, meeting_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_parties(community_id: int) -> pd.DataFrame:
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return queries.community_parties(conn, community_id)
 
 
@@ -119,7 +119,7 @@ def load_parties(community_id: int) -> pd.DataFrame:
 def load_content(meeting_id: int, on: dt.date, version: int, lang: str) -> MinutesContent:
     """The minutes as circulated or signed (stored), or assembled from today's rows while a draft. Keyed by the
     meeting's version, so any write to it shows at once; by language, since a draft's labels follow it."""
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return minutes.content_of(session, meeting_id=meeting_id, today=on, now=_utcnow())
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from dashboard import access
 from dashboard.access import Action
 from dashboard.i18n import get_language
-from dashboard.loaders import TTL, get_engine, principal, write
+from dashboard.loaders import TTL, get_engine, principal, read_engine, write
 from dashboard.queries import report_versions as versions
 from dashboard.report import figures, narrative
 from dashboard.report import suppress as suppression
@@ -35,7 +35,7 @@ Narrative = dict[str, str]           # area -> text, in one language
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_live(community_id: int | None, quarter: str, on: dt.date) -> ReportData:
     """The quarter's figures as the database holds them now (unsuppressed; `suppress` before showing)."""
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return figures.report_data(session, community_id=community_id, quarter=quarter, today=on)
 
 
@@ -54,13 +54,13 @@ def same_figures(a: ReportData, b: ReportData) -> bool:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_published(community_id: int | None, quarter: str) -> versions.Published | None:
     """The latest published version of the community-quarter, or None."""
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return versions.latest(session, community_id=community_id, quarter=quarter)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_history(community_id: int | None, quarter: str) -> list[versions.Published]:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return list(versions.history(session, community_id=community_id, quarter=quarter))
 
 

@@ -19,7 +19,7 @@ from dashboard.access import Action
 from dashboard.accounts import Principal
 from dashboard.excel.tables import requests_xlsx
 from dashboard.i18n import t
-from dashboard.loaders import TTL, can, cover_filters, get_engine, personal_data_visible, principal, write
+from dashboard.loaders import TTL, can, cover_filters, get_engine, personal_data_visible, principal, read_engine, write
 from dashboard.presenters_requests import MOVES
 from dashboard.queries import request_detail
 from dashboard.queries import requests as queries
@@ -48,36 +48,36 @@ def scope(community_id: int | None, quarter: str) -> RequestScope | None:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_calendar() -> Calendar:
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return workdays.load(conn)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_requests_page(request_scope: RequestScope, filters: RequestFilters, on: dt.date) -> RequestsPage:
-    return queries.page(get_engine(), scope=request_scope, filters=filters, today=on, calendar=load_calendar())
+    return queries.page(read_engine(), scope=request_scope, filters=filters, today=on, calendar=load_calendar())
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_request_history(code: str, party_id: int | None) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.history(session, code, party_id=party_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_request_detail(code: str, party_id: int | None) -> dict[str, Any] | None:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return request_detail.detail(session, code, party_id=party_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_request_units(party_id: int | None) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.units(session, party_id=party_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_livestream_sessions(community_id: int) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return request_detail.sessions(session, community_id=community_id)
 
 
@@ -88,7 +88,7 @@ QUEUE_COLUMNS = ["code", "category", "description", "status", "lead_unit", "outc
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_report_back(community_id: int, on: dt.date) -> pd.DataFrame:
     """The community's report-back queue, each row with the version it had when read (a report names it)."""
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         rows = [asdict(r) for r in service.report_back_queue(session, community_id=community_id, today=on)]
         seen = request_detail.versions(session, [r["code"] for r in rows])
     return pd.DataFrame([{**r, "status": str(r["status"]), "version": seen.get(r["code"], 0)} for r in rows],
@@ -98,7 +98,7 @@ def load_report_back(community_id: int, on: dt.date) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_readout(community_id: int, lang: str, on: dt.date) -> str:
     """上期诉求办理进展 for the community's next livestream."""
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return service.readout_text(session, community_id=community_id, livestream_code=None, lang=lang, today=on)
 
 
@@ -116,7 +116,7 @@ def request_moves(code: str, version: int) -> list[RequestMove]:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def _moves(code: str, version: int, username: str, role: str, party_id: int | None) -> list[str]:
     del version    # part of the cache key only
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return [str(m) for m in service.allowed_moves(session, code, Principal(username, Role(role),
                                                                                 party_id=party_id))]
 

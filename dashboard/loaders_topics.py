@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import access
 from dashboard.i18n import get_language, use_language
-from dashboard.loaders import TTL, get_engine, principal
+from dashboard.loaders import TTL, principal, read_engine
 from dashboard.queries.hot_topics import Topic, hot_topics
 from dashboard.services import agenda
 from dashboard.services.meeting_types import Proposal
@@ -28,14 +28,14 @@ def load_hot_topics(community_id: int | None, quarter: str, party: int | None, u
     role without a party sees none."""
     if unit_only and party is None:
         return []
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return hot_topics(conn, quarter=quarter, community_id=community_id, party_id=party if unit_only else None,
                           limit=limit)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def _topic_proposals(community_id: int, quarter: str, lang: str) -> list[Proposal]:
-    with use_language(lang), get_engine().connect() as conn:
+    with use_language(lang), read_engine().connect() as conn:
         return agenda.topic_proposals(conn, community_id=community_id, quarter=quarter)
 
 

@@ -12,7 +12,7 @@ from dashboard import access, training_stats
 from dashboard.access import Action
 from dashboard.excel import training_files
 from dashboard.i18n import get_language
-from dashboard.loaders import TTL, get_engine, personal_data_visible, principal, write
+from dashboard.loaders import TTL, get_engine, personal_data_visible, principal, read_engine, write
 from dashboard.queries import Scope, training_levels
 from dashboard.queries import training as queries
 from dashboard.queries.training import TrainingBoard
@@ -25,33 +25,33 @@ from data_models import TrainingFollowup
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_has_training(scope: Scope) -> bool:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.has_training(session, scope=scope)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_outcomes(scope: Scope, on: dt.date) -> TrainingBoard:
     """The outcomes section's funnel, dimensions and groups (the board without its course table)."""
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.outcomes_board(session, scope=scope, as_of=on)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_courses(scope: Scope, on: dt.date) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.course_table(session, scope=scope, as_of=on)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_groups(scope: Scope, on: dt.date) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return queries.group_table(session, scope=scope, as_of=on)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_income_reported(scope: Scope, on: dt.date) -> pd.DataFrame:
     """Self-reported income per wave, for the outcomes section's paper row: the scope's sums, not the levels board."""
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         # As levels_board starts: the kept sums once brought up to date, else counted live.
         live = not training_stats.catch_up(get_engine(), session.connection())
         counts = training_levels.scope_totals(session, scope=scope, as_of=on, live=live)
@@ -60,7 +60,7 @@ def load_income_reported(scope: Scope, on: dt.date) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_levels(scope: Scope, on: dt.date) -> LevelsBoard:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return training_levels.levels_board(session, scope=scope, as_of=on)
 
 
@@ -72,14 +72,14 @@ WORKLIST_LIMIT = 200
 def load_worklist(community_id: int | None, on: dt.date, personal: bool) -> pd.DataFrame:
     """The WORKLIST_LIMIT most overdue; names and phones masked by the service itself where personal data is hidden:
     they never reach the page."""
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return followups.worklist(session, community_id=community_id, as_of=on, personal=personal,
                                   limit=WORKLIST_LIMIT)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_worklist_count(community_id: int | None, on: dt.date) -> int:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return followups.worklist_count(session, community_id=community_id, as_of=on)
 
 
@@ -93,7 +93,7 @@ def find_followups(enrolment_code: str, community_id: int | None, on: dt.date) -
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_subsidies(scope: Scope, on: dt.date) -> pd.DataFrame:
-    with Session(get_engine()) as session:
+    with Session(read_engine()) as session:
         return subsidy.course_subsidies(session, scope=scope, as_of=on)
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard import locks
+from dashboard import db, locks
 from dashboard.periods import parse_quarter, quarter_bounds
 from dashboard.queries.needs import AGE_GROUPS, LOW_EDUCATION
 from dashboard.queries.sqlfuncs import count_if, days_between, quarter_of
@@ -317,6 +317,7 @@ def catch_up(engine: Engine, quarters: Iterable[str] = (), reader: Connection | 
     False when the lock could not be had (an uncommitted write elsewhere holds SQLite's), and the caller counts
     live. `reader`: a connection to look with first, without opening a transaction (nearly always nothing to do)."""
     quarters = list(quarters)
+    engine = db.primary_of(engine)    # called with a page's read engine, which may be a replica
     if reader is not None and not dirty(reader) and not _missing(reader, quarters):
         return True
     try:

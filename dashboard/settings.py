@@ -19,6 +19,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "DASHBOARD_DATABASE_URL"),
         description="SQLAlchemy URL; the default is a SQLite file under ./var/.",
     )
+    database_read_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_READ_URL", "DASHBOARD_DATABASE_READ_URL"),
+        description="Optional SQLAlchemy URL of a read replica for the pages' cached reads; writes, sign-in and the "
+                    "data version check always use DATABASE_URL.",
+    )
     language: Literal["zh", "en"] = Field(default="zh", description="Interface language at first visit.")
     auto_seed: bool = Field(
         default=True, description="Load the demo data when the app starts on an empty database."

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard import locks
+from dashboard import db, locks
 from dashboard.queries.sqlfuncs import count_if
 from data_models import Enrolment, PractitionerGroup, TrainingFollowup, TrainingStat, TrainingStatDirty, TrainingStatDue
 from data_models.base import table_of
@@ -229,6 +229,7 @@ def catch_up(engine: Engine, reader: Connection | None = None) -> bool:
     dirty pairs without opening another (nearly always there are none)."""
     if reader is not None and not dirty(reader):
         return True
+    engine = db.primary_of(engine)    # called with a page's read engine, which may be a replica
     try:
         with engine.begin() as conn:
             locks.serialise(conn, LOCK)

@@ -12,6 +12,7 @@ from data_models.cooperative import (
     Sale,
 )
 from data_models.core import AuditLog, Community, ImportBatch, ImportChange, Party, User
+from data_models.data_version import DataVersion
 from data_models.live import (
     CaseCheck,
     CaseEvent,
@@ -55,7 +56,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "ActionItem", "ActionUpdate", "AgendaItem", "AuditLog", "CalendarDay", "CaseCheck", "CaseEvent", "CaseParty",
     "CaseRequest", "Certificate", "CommentBatch", "CommentCandidate", "CommentColumnMap", "Community",
-    "ConsultationCase", "Cooperative", "CooperativeSplit", "Course", "Decision", "DistributionLine",
+    "ConsultationCase", "Cooperative", "CooperativeSplit", "Course", "DataVersion", "Decision", "DistributionLine",
     "DistributionRun", "Enrolment", "FundSpending", "ImportBatch", "ImportChange", "LivestreamComment",
     "LivestreamSession", "Meeting", "MeetingAttendance", "Member", "MinutesAddendum", "MinutesSignature",
     "NeedAssessment", "NeedEvent", "NeedStat", "NeedStatDirty", "Party", "Practitioner", "PractitionerGroup",

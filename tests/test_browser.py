@@ -35,14 +35,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(database: str) -> Iterator[str]:
-    """`streamlit run app.py` on `database` at a free port on 127.0.0.1, until the block ends; its URL."""
+def serve(database: str, **env: str) -> Iterator[str]:
+    """`streamlit run app.py` on `database` at a free port on 127.0.0.1, until the block ends; its URL. `env`: more
+    settings for the server (DASHBOARD_...)."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": database}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": database, **env}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -12,7 +12,8 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 @pytest.mark.parametrize("field", sorted(Settings.model_fields))
 def test_readme_documents_every_setting(field: str) -> None:
-    env = "DATABASE_URL" if field == "database_url" else f"DASHBOARD_{field.upper()}"
+    conventional = {"database_url": "DATABASE_URL", "database_read_url": "DATABASE_READ_URL"}
+    env = conventional.get(field, f"DASHBOARD_{field.upper()}")
     assert f"`{env}`" in README
 
 

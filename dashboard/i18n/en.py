@@ -2329,6 +2329,8 @@ STRINGS: dict[str, str] = {
     "audit.obj.sale_stats": "Sales figures (summary)",
     # --- training ---
     "audit.obj.training_stats_employed": "Employed for subsidy (summary)",
+    # --- version ---
+    "audit.obj.data_version": "Data version",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -2306,6 +2306,8 @@ STRINGS: dict[str, str] = {
     "audit.obj.sale_stats": "销售统计汇总",
     # --- training ---
     "audit.obj.training_stats_employed": "培训补贴就业汇总",
+    # --- version ---
+    "audit.obj.data_version": "数据版本",
 }
 
 for _enum, _labels in ENUMS.items():
