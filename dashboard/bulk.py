@@ -109,6 +109,72 @@ def _staged(conn: Connection, cur: Any, table: sa.Table, columns: Sequence[str],
     return count
 
 
+@contextmanager
+def deferred(conn: Connection, tables: Collection[sa.Table]) -> Iterator[None]:
+    """Inside the caller's transaction, load `tables` without their secondary indexes and (on SQLite) without their
+    triggers, then put both back exactly as they were defined. For a load of many rows into empty tables: an index
+    built once over all the rows costs a fraction of one kept up row by row, and a trigger that marks a summary
+    dirty for every row is replaced by the caller's one refresh at the end. Constraints (keys, unique, checks,
+    foreign keys) stay on throughout. On SQLite the load also runs with a larger page cache, restored afterwards.
+    (synchronous=OFF would save nothing here: in WAL mode at NORMAL one transaction syncs only at its checkpoint.)"""
+    if not tables:
+        yield
+        return
+    if conn.dialect.name == "sqlite":
+        with _sqlite_deferred(conn, [t.name for t in tables]):
+            yield
+    elif conn.dialect.name == "postgresql":
+        with _postgres_deferred(conn, [t.name for t in tables]):
+            yield
+    else:
+        yield
+
+
+SQLITE_LOAD_CACHE_KIB = 65_536
+
+
+@contextmanager
+def _sqlite_deferred(conn: Connection, names: list[str]) -> Iterator[None]:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if not dbapi.in_transaction:
+        # The driver opens its transaction at the first INSERT, not at DDL: without this, the DROPs below would be
+        # committed on their own and a load that fails would leave the tables without their indexes.
+        conn.exec_driver_sql("BEGIN")
+    found = conn.execute(
+        sa.text("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL "
+                "AND tbl_name IN (SELECT value FROM json_each(:names)) ORDER BY rowid"),
+        {"names": json.dumps(names)}).all()
+    prep = conn.dialect.identifier_preparer
+    for kind, name, _ in found:
+        conn.exec_driver_sql(f"DROP {kind.upper()} {prep.quote(name)}")
+    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+    for _, _, sql in found:            # in the order they were made: triggers after the indexes they may use
+        conn.exec_driver_sql(sql)
+
+
+@contextmanager
+def _postgres_deferred(conn: Connection, names: list[str]) -> Iterator[None]:
+    # Secondary indexes only: those behind a primary key or unique constraint stay, with their constraint.
+    found = conn.execute(sa.text(
+        "SELECT ic.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid "
+        "WHERE tc.relnamespace = current_schema()::regnamespace AND tc.relname = ANY(:names) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY ic.oid"),
+        {"names": names}).all()
+    prep = conn.dialect.identifier_preparer
+    for name, _ in found:
+        conn.exec_driver_sql(f"DROP INDEX {prep.quote(name)}")
+    yield
+    for _, sql in found:
+        conn.exec_driver_sql(sql)
+
+
 def listed(conn: Connection, values: Collection[str | int], type_: Any) -> sa.Select[Any]:
     """SELECT value FROM (values), with all the values in one bound parameter: a JSON array read by json_each on
     SQLite, an array unnested on PostgreSQL. A plain IN or VALUES binds one parameter per value, which SQLite caps

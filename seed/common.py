@@ -93,16 +93,26 @@ def quarter_keys(dates: np.ndarray) -> np.ndarray:
 
 def iso(dates: np.ndarray) -> list[str | None]:
     """datetime64 -> ISO strings, NaT -> None, ready for the bulk loader."""
-    text = np.datetime_as_string(dates, unit="D")
-    return [None if t == "NaT" else str(t) for t in text]
+    # Each day is formatted once and every row holds a reference to that one string: at province scale a string
+    # per row took a fifth of the generation's time and hundreds of MB (a request's history has 1.6 million).
+    days = np.asarray(dates).astype("datetime64[D]")
+    nat = np.isnat(days)
+    if nat.all():
+        return [None] * len(days)
+    num = days.astype(np.int64)
+    lo, hi = int(num[~nat].min()), int(num[~nat].max())
+    lut = np.datetime_as_string(np.arange(lo, hi + 1).astype("datetime64[D]"), unit="D").astype(object)
+    out = lut[np.where(nat, lo, num) - lo]
+    out[nat] = None
+    return out.tolist()
 
 
 def stamps(dates: np.ndarray, rng: np.random.Generator) -> list[str | None]:
     """A working-hours UTC timestamp on each date (09:00-18:00 Beijing time is 01:00-10:00 UTC)."""
     secs = rng.integers(3600, 36000, size=len(dates))
     ts = dates.astype("datetime64[s]") + secs.astype("timedelta64[s]")
-    text = np.datetime_as_string(ts, unit="s")
-    return [None if t == "NaT" else str(t).replace("T", " ") + ".000000" for t in text]
+    text = np.datetime_as_string(ts, unit="s").tolist()
+    return [None if n else f"{t[:10]} {t[11:]}.000000" for t, n in zip(text, np.isnat(ts).tolist(), strict=True)]
 
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
@@ -126,7 +136,8 @@ def phones(rng: np.random.Generator, n: int) -> list[str]:
 
 def codes(prefix: str, n: int, start: int = 1) -> list[str]:
     width = max(5, len(str(n + start)))
-    return [f"{prefix}{i:0{width}d}" for i in range(start, start + n)]
+    form = f"{prefix}%0{width}d"
+    return [form % i for i in range(start, start + n)]
 
 
 def to_date(d: np.datetime64) -> dt.date:
