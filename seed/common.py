@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 SEED = 42
 # Six complete quarters of activity, 2025Q2 to 2026Q3. Fixed, so the demo is the same on every machine and day.
@@ -105,6 +106,15 @@ def iso(dates: np.ndarray) -> list[str | None]:
     out = lut[np.where(nat, lo, num) - lo]
     out[nat] = None
     return out.tolist()
+
+
+def shared(values: np.ndarray) -> np.ndarray:
+    """The same strings (or None), as an object array where equal values are one object: a history column built
+    from the steps' label arrays held a new string per row, 100 MB a column at province scale."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    out = np.asarray(uniques, dtype=object)[codes]
+    out[codes < 0] = None
+    return out
 
 
 def stamps(dates: np.ndarray, rng: np.random.Generator) -> list[str | None]:

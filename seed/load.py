@@ -175,7 +175,7 @@ def load_demo(engine: Engine, scale_name: str = "demo", *, reset: bool = False,
         with deferred(conn, demo):
             for name, cols in tables(scale_name):
                 table = data_models.metadata.tables[name]
-                counts[name] = bulk_insert(conn, table, list(cols), _rows(cols))
+                counts[name] = bulk_insert(conn, table, list(cols), _rows(cols), stage=False)
                 if name in READ_AFTER:
                     kept[name] = cols
                 del cols
