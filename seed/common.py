@@ -120,9 +120,21 @@ def shared(values: np.ndarray) -> np.ndarray:
 def stamps(dates: np.ndarray, rng: np.random.Generator) -> list[str | None]:
     """A working-hours UTC timestamp on each date (09:00-18:00 Beijing time is 01:00-10:00 UTC)."""
     secs = rng.integers(3600, 36000, size=len(dates))
-    ts = dates.astype("datetime64[s]") + secs.astype("timedelta64[s]")
-    text = np.datetime_as_string(ts, unit="s").tolist()
-    return [None if n else f"{t[:10]} {t[11:]}.000000" for t, n in zip(text, np.isnat(ts).tolist(), strict=True)]
+    return stamp_text(dates.astype("datetime64[s]") + secs.astype("timedelta64[s]"))
+
+
+_CLOCK = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.000000" for s in range(86_400)]
+
+
+def stamp_text(moments: np.ndarray) -> list[str | None]:
+    """datetime64 seconds -> 'YYYY-MM-DD HH:MM:SS.000000' (NaT -> None), as the bulk loader takes timestamps. The
+    day and the time of day are each formatted once and joined: numpy formatting each of 1.6 million moments took
+    seconds."""
+    moments = moments.astype("datetime64[s]")
+    days = moments.astype("datetime64[D]")
+    nat = np.isnat(moments)
+    secs = np.where(nat, 0, (moments - days.astype("datetime64[s]")).astype(np.int64)).tolist()
+    return [None if d is None else f"{d} {_CLOCK[s]}" for d, s in zip(iso(days), secs, strict=True)]
 
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"

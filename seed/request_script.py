@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dashboard.services.workdays import Calendar
-from seed.common import Columns, iso, shared, to_date
+from seed.common import Columns, iso, shared, stamp_text, to_date
 
 CAL_START = np.datetime64("2025-01-01")
 CAL_END = np.datetime64("2027-12-31")
@@ -162,8 +162,7 @@ def _column(steps: list[Step], taken: list[np.ndarray], name: str, default: obje
 
 def _stamps(days: np.ndarray, seconds: np.ndarray) -> list[str]:
     """A UTC timestamp per day, `seconds` after midnight, as the bulk loader takes it."""
-    moments = days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
-    return [t.replace("T", " ") + ".000000" for t in np.datetime_as_string(moments, unit="s").tolist()]
+    return stamp_text(days.astype("datetime64[s]") + seconds.astype("timedelta64[s]"))  # type: ignore[return-value]
 
 
 def _ids(values: np.ndarray) -> list[object]:

@@ -15,7 +15,8 @@ import data_models
 from dashboard import audit, request_stats, training_stats
 from dashboard.bulk import bulk_insert, reset_sequences
 from dashboard.db import init_database
-from seed import generate, load, load_demo, meeting_minutes
+from dashboard.training_sync import certificate_number
+from seed import generate, load, load_demo, meeting_minutes, training_outcomes
 from seed.common import Columns
 from tests.conftest import BACKENDS, fresh_url
 
@@ -125,3 +126,11 @@ def test_the_tables_come_in_an_order_the_foreign_keys_allow() -> None:
         parents = {fk.column.table.name for fk in data_models.metadata.tables[name].foreign_keys} - {name}
         assert parents <= seen | load.KEPT, (name, parents - seen)
         seen.add(name)
+
+
+def test_the_seeds_certificate_numbers_are_the_services() -> None:
+    rng = np.random.default_rng(7)
+    years = rng.integers(2020, 2031, size=2_000)
+    ids = np.concatenate([np.arange(1, 1_001), rng.integers(1, 100_000_000, size=1_000)])
+    assert training_outcomes.certificate_numbers(years, ids) == [
+        certificate_number(int(y), int(i)) for y, i in zip(years, ids, strict=True)]
