@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 SEED = 42
 # Six complete quarters of activity, 2025Q2 to 2026Q3. Fixed, so the demo is the same on every machine and day.
@@ -111,9 +110,10 @@ def iso(dates: np.ndarray) -> list[str | None]:
 def shared(values: np.ndarray) -> np.ndarray:
     """The same strings (or None), as an object array where equal values are one object: a history column built
     from the steps' label arrays held a new string per row, 100 MB a column at province scale."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    out = np.asarray(uniques, dtype=object)[codes]
-    out[codes < 0] = None
+    pool: dict[Any, Any] = {}
+    keep = pool.setdefault            # (pandas.factorize is quicker, but importing pandas costs the seed 100 MB)
+    out = np.empty(len(values), dtype=object)
+    out[:] = [keep(v, v) for v in np.asarray(values).tolist()]
     return out
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 
 import numpy as np
 
-from seed.common import SEED, Columns, iso
+from seed.common import SEED, Columns, iso, shared
 
 FOLLOWUP_AS_OF = np.datetime64("2026-11-20")
 WORKERS = ["社工王敏", "社工李娟", "社工张磊"]
@@ -85,17 +85,19 @@ def outcomes(course: Columns, enrol: Columns, *, employed: np.ndarray, lift: np.
         cols["community_id"] += community.tolist()
         cols["wave"] += [wave] * n
         cols["due_on"] += iso(due)
-        cols["status"] += status.tolist()
+        # Labels held once each (shared), not as a string per row: 762,000 follow-ups at province scale.
+        cols["status"] += shared(status).tolist()
         cols["tries"] += tries.astype(int).tolist()
         cols["last_tried_on"] += [d if t else None for d, t in zip(iso(tried), tries, strict=True)]
         cols["reached_on"] += [d if r else None for d, r in zip(iso(tried), reached, strict=True)]
-        cols["employment"] += [j if r else None for j, r in zip(job.tolist(), reached, strict=True)]
+        cols["employment"] += [j if r else None for j, r in zip(shared(job).tolist(), reached, strict=True)]
         cols["opened_store"] += [bool(s) if r else None for s, r in zip(store, reached, strict=True)]
         cols["livestreams_per_week"] += [int(s) if r else None for s, r in zip(streams, reached, strict=True)]
         cols["income_cents"] += [int(x) if a else None for x, a in zip(income, answered_income, strict=True)]
         cols["note"] += [None] * n
         cols["recorded_by"] += [w if t else None for w, t in zip(who.tolist(), tries, strict=True)]
-        cols["recorded_at"] += [f"{d}T02:00:00+00:00" if t else None for d, t in zip(iso(tried), tries, strict=True)]
+        at_two = {d: f"{d}T02:00:00+00:00" for d in set(iso(tried))}
+        cols["recorded_at"] += [at_two[d] if t else None for d, t in zip(iso(tried), tries, strict=True)]
         cols["version"] += [1 + int(t) for t in tries]
     followup: Columns = {"id": np.arange(1, len(cols["wave"]) + 1), **cols}
 
