@@ -129,9 +129,10 @@ def deferred(conn: Connection, tables: Collection[sa.Table]) -> Iterator[None]:
     """Inside the caller's transaction, load `tables` without their secondary indexes and (on SQLite) without their
     triggers, then put both back exactly as they were defined. For a load of many rows into empty tables: an index
     built once over all the rows costs a fraction of one kept up row by row, and a trigger that marks a summary
-    dirty for every row is replaced by the caller's one refresh at the end. Constraints (keys, unique, checks,
-    foreign keys) stay on throughout. On SQLite the load also runs with a larger page cache, restored afterwards.
-    (synchronous=OFF would save nothing here: in WAL mode at NORMAL one transaction syncs only at its checkpoint.)"""
+    dirty for every row is replaced by the caller's one refresh at the end. Keys, unique constraints and checks
+    stay on throughout; foreign keys too on SQLite, while PostgreSQL adds them back (checking every row) at the end.
+    On SQLite the load also runs with a larger page cache, restored afterwards. (synchronous=OFF would save nothing
+    here: in WAL mode at NORMAL one transaction syncs only at its checkpoint.)"""
     if not tables:
         yield
         return
@@ -175,19 +176,29 @@ def _sqlite_deferred(conn: Connection, names: list[str]) -> Iterator[None]:
 
 @contextmanager
 def _postgres_deferred(conn: Connection, names: list[str]) -> Iterator[None]:
-    # Secondary indexes only: those behind a primary key or unique constraint stay, with their constraint.
-    found = conn.execute(sa.text(
+    # Secondary indexes only: those behind a primary key or unique constraint stay, with their constraint. The
+    # foreign keys go too: COPY checks each row's with a query of its own, adding one back checks them all in one.
+    indexes = conn.execute(sa.text(
         "SELECT ic.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid "
         "WHERE tc.relnamespace = current_schema()::regnamespace AND tc.relname = ANY(:names) "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY ic.oid"),
         {"names": names}).all()
+    keys = conn.execute(sa.text(
+        "SELECT tc.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+        "JOIN pg_class tc ON tc.oid = k.conrelid WHERE k.contype = 'f' "
+        "AND tc.relnamespace = current_schema()::regnamespace AND tc.relname = ANY(:names) ORDER BY k.oid"),
+        {"names": names}).all()
     prep = conn.dialect.identifier_preparer
-    for name, _ in found:
+    for table, name, _ in keys:
+        conn.exec_driver_sql(f"ALTER TABLE {prep.quote(table)} DROP CONSTRAINT {prep.quote(name)}")
+    for name, _ in indexes:
         conn.exec_driver_sql(f"DROP INDEX {prep.quote(name)}")
     yield
-    for _, sql in found:
+    for _, sql in indexes:
         conn.exec_driver_sql(sql)
+    for table, name, sql in keys:
+        conn.exec_driver_sql(f"ALTER TABLE {prep.quote(table)} ADD CONSTRAINT {prep.quote(name)} {sql}")
 
 
 def listed(conn: Connection, values: Collection[str | int], type_: Any) -> sa.Select[Any]:

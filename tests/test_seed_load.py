@@ -63,7 +63,7 @@ def contents(engine: Engine) -> dict[str, tuple[int, str, list[Any]]]:
 
 
 def schema(engine: Engine) -> set[tuple[str, ...]]:
-    """Every index and trigger with its definition."""
+    """Every index and trigger (and on PostgreSQL every constraint) with its definition."""
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             return {tuple(r) for r in conn.exec_driver_sql(
@@ -74,7 +74,10 @@ def schema(engine: Engine) -> set[tuple[str, ...]]:
             "SELECT 'trigger', t.tgname, c.relname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
             "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal "
             "AND c.relnamespace = current_schema()::regnamespace")
-        return {tuple(r) for r in [*indexes, *triggers]}
+        constraints = conn.exec_driver_sql(
+            "SELECT 'constraint', k.conname, c.relname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+            "JOIN pg_class c ON c.oid = k.conrelid WHERE c.relnamespace = current_schema()::regnamespace")
+        return {tuple(r) for r in [*indexes, *triggers, *constraints]}
 
 
 @pytest.fixture(params=BACKENDS)
@@ -134,3 +137,23 @@ def test_the_seeds_certificate_numbers_are_the_services() -> None:
     ids = np.concatenate([np.arange(1, 1_001), rng.integers(1, 100_000_000, size=1_000)])
     assert training_outcomes.certificate_numbers(years, ids) == [
         certificate_number(int(y), int(i)) for y, i in zip(years, ids, strict=True)]
+
+
+def test_a_row_that_breaks_a_foreign_key_fails_the_load(two_engines: tuple[Engine, Engine],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL loads without the foreign keys and adds them back: adding them checks every row."""
+    engine, _ = two_engines
+    before = schema(engine)
+    real = load.tables
+
+    def dangling(scale_name: str) -> Iterator[tuple[str, Columns]]:
+        for name, cols in real(scale_name):
+            if name == "need_event":
+                cols["need_id"] = np.asarray(cols["need_id"]).copy()
+                cols["need_id"][-1] = 10_000_000
+            yield name, cols
+
+    monkeypatch.setattr(load, "tables", dangling)
+    with pytest.raises(sa.exc.IntegrityError):
+        load_demo(engine, "demo")
+    assert schema(engine) == before
