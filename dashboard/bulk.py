@@ -199,6 +199,9 @@ def _postgres_deferred(conn: Connection, names: list[str]) -> Iterator[None]:
         conn.exec_driver_sql(sql)
     for table, name, sql in keys:
         conn.exec_driver_sql(f"ALTER TABLE {prep.quote(table)} ADD CONSTRAINT {prep.quote(name)} {sql}")
+    # Statistics for what the same transaction reads next (the seed's distribution runs and summary counts):
+    # autovacuum cannot see the rows before the commit, and without them the planner guesses.
+    conn.exec_driver_sql(f"ANALYZE {', '.join(prep.quote(n) for n in names)}")
 
 
 def listed(conn: Connection, values: Collection[str | int], type_: Any) -> sa.Select[Any]:
