@@ -47,8 +47,9 @@ def seed_here(url: str) -> None:
     counts = load_demo(engine, "province")
     seconds = time.perf_counter() - started
     engine.dispose()
-    print(json.dumps({"rows": sum(counts.values()), "seconds": seconds,
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"rows": sum(counts.values()), "seconds": seconds, "peak_mb": usage.ru_maxrss / 1024,
+                      "cpu_s": usage.ru_utime + usage.ru_stime}))
 
 
 def seed(label: str, url: str) -> dict[str, float]:
@@ -57,7 +58,8 @@ def seed(label: str, url: str) -> dict[str, float]:
     out = subprocess.run([sys.executable, __file__, "--seed-only", url], check=True, capture_output=True, text=True)
     fig = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"seed {label}: {fig['rows']:,} rows in {fig['seconds']:.1f} s ({fig['rows'] / fig['seconds']:,.0f} rows/s), "
-          f"peak RSS {fig['peak_mb']:,.0f} MB (load average {before} before, {load_average()} after)", flush=True)
+          f"peak RSS {fig['peak_mb']:,.0f} MB; this process's CPU {fig['cpu_s']:.1f} s, the rest waiting for a core or "
+          f"the disk or the server (load average {before} before, {load_average()} after)", flush=True)
     return fig
 
 
