@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dashboard.services.workdays import Calendar
-from seed.common import Columns, iso, to_date
+from seed.common import Columns, iso, shared, stamp_text, to_date
 
 CAL_START = np.datetime64("2025-01-01")
 CAL_END = np.datetime64("2027-12-31")
@@ -162,14 +162,16 @@ def _column(steps: list[Step], taken: list[np.ndarray], name: str, default: obje
 
 def _stamps(days: np.ndarray, seconds: np.ndarray) -> list[str]:
     """A UTC timestamp per day, `seconds` after midnight, as the bulk loader takes it."""
-    moments = days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
-    return [t.replace("T", " ") + ".000000" for t in np.datetime_as_string(moments, unit="s").tolist()]
+    return stamp_text(days.astype("datetime64[s]") + seconds.astype("timedelta64[s]"))  # type: ignore[return-value]
 
 
 def _ids(values: np.ndarray) -> list[object]:
-    """Ids with None for 0."""
+    """Ids with None for 0, each id one object however many rows hold it."""
     ids = values.astype(int)
-    return [int(i) if i else None for i in ids.tolist()]
+    if not len(ids):
+        return []
+    lut = np.array([None, *range(1, int(ids.max()) + 1)], dtype=object)
+    return lut[ids].tolist()
 
 
 def history(rng: np.random.Generator, steps: list[Step]) -> tuple[Columns, Columns]:
@@ -184,24 +186,27 @@ def history(rng: np.random.Generator, steps: list[Step]) -> tuple[Columns, Colum
     def column(name: str, default: object = None) -> np.ndarray:
         return _column(steps, taken, name, default)[order]
 
+    def labels(name: str, default: object = None) -> np.ndarray:
+        return shared(column(name, default))
+
     day = column("day")
     # 09:00 Beijing time (01:00 UTC) onwards, 24 minutes per step of the script: never backwards in a request.
     at = _stamps(day, 3600 + 1440 * step_no + rng.integers(0, 1200, size=len(order)))
-    move = column("move")
+    move = labels("move")
     n_ev = len(order)
     events: Columns = {
-        "id": np.arange(1, n_ev + 1), "request_id": req + 1, "move": move, "from_status": column("from_status"),
-        "to_status": column("to_status"), "on": iso(day.astype("datetime64[D]")), "at": at,
-        "actor": column("actor"), "from_unit_id": _ids(column("from_unit", 0)),
+        "id": np.arange(1, n_ev + 1), "request_id": req + 1, "move": move, "from_status": labels("from_status"),
+        "to_status": labels("to_status"), "on": iso(day.astype("datetime64[D]")), "at": at,
+        "actor": labels("actor"), "from_unit_id": _ids(column("from_unit", 0)),
         "to_unit_id": _ids(column("to_unit", 0)),
-        "reason_code": column("reason"), "note": column("note", ""),
+        "reason_code": labels("reason"), "note": labels("note", ""),
     }
     call = move == "callback"
     n_cb = int(call.sum())
     callbacks: Columns = {
         "id": np.arange(1, n_cb + 1), "request_id": req[call] + 1,
         "called_on": iso(day[call].astype("datetime64[D]")),
-        "result": column("result")[call], "tries": column("tries", 0)[call].astype(int),
+        "result": labels("result")[call], "tries": column("tries", 0)[call].astype(int),
         "actor": events["actor"][call],
         "at": [a for a, c in zip(at, call.tolist(), strict=True) if c], "note": np.full(n_cb, "", dtype=object),
     }

@@ -11,8 +11,7 @@ import datetime as dt
 
 import numpy as np
 
-from dashboard.training_sync import certificate_number
-from seed.common import SEED, Columns, iso
+from seed.common import SEED, Columns, iso, shared
 
 FOLLOWUP_AS_OF = np.datetime64("2026-11-20")
 WORKERS = ["社工王敏", "社工李娟", "社工张磊"]
@@ -26,6 +25,19 @@ def add_months(days: np.ndarray, months: int) -> np.ndarray:
     target = m + months
     last = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(int) - 1
     return target.astype("datetime64[D]") + np.minimum(day, last).astype("timedelta64[D]")
+
+
+def certificate_numbers(years: np.ndarray, ids: np.ndarray) -> list[str]:
+    """dashboard.training_sync.certificate_number for whole arrays: the check character (ISO 7064 MOD 11-2) over
+    all the numbers at once, digit by digit, instead of one number at a time."""
+    years, ids = np.asarray(years, dtype=np.int64), np.asarray(ids, dtype=np.int64)
+    total = np.zeros(len(ids), dtype=np.int64)
+    for number, width in ((years, 4), (ids, 8)):
+        for k in range(width - 1, -1, -1):
+            total = (total + number // 10**k % 10) * 2 % 11
+    value = (12 - total) % 11
+    check = np.where(value == 10, "X", value.astype(str)).tolist()
+    return [f"ZS-{y:04d}-{i:08d}-{c}" for y, i, c in zip(years.tolist(), ids.tolist(), check, strict=True)]
 
 
 def outcomes(course: Columns, enrol: Columns, *, employed: np.ndarray, lift: np.ndarray) -> dict[str, Columns]:
@@ -73,17 +85,19 @@ def outcomes(course: Columns, enrol: Columns, *, employed: np.ndarray, lift: np.
         cols["community_id"] += community.tolist()
         cols["wave"] += [wave] * n
         cols["due_on"] += iso(due)
-        cols["status"] += status.tolist()
+        # Labels held once each (shared), not as a string per row: 762,000 follow-ups at province scale.
+        cols["status"] += shared(status).tolist()
         cols["tries"] += tries.astype(int).tolist()
         cols["last_tried_on"] += [d if t else None for d, t in zip(iso(tried), tries, strict=True)]
         cols["reached_on"] += [d if r else None for d, r in zip(iso(tried), reached, strict=True)]
-        cols["employment"] += [j if r else None for j, r in zip(job.tolist(), reached, strict=True)]
+        cols["employment"] += [j if r else None for j, r in zip(shared(job).tolist(), reached, strict=True)]
         cols["opened_store"] += [bool(s) if r else None for s, r in zip(store, reached, strict=True)]
         cols["livestreams_per_week"] += [int(s) if r else None for s, r in zip(streams, reached, strict=True)]
         cols["income_cents"] += [int(x) if a else None for x, a in zip(income, answered_income, strict=True)]
         cols["note"] += [None] * n
         cols["recorded_by"] += [w if t else None for w, t in zip(who.tolist(), tries, strict=True)]
-        cols["recorded_at"] += [f"{d}T02:00:00+00:00" if t else None for d, t in zip(iso(tried), tries, strict=True)]
+        at_two = {d: f"{d}T02:00:00+00:00" for d in set(iso(tried))}
+        cols["recorded_at"] += [at_two[d] if t else None for d, t in zip(iso(tried), tries, strict=True)]
         cols["version"] += [1 + int(t) for t in tries]
     followup: Columns = {"id": np.arange(1, len(cols["wave"]) + 1), **cols}
 
@@ -98,7 +112,7 @@ def outcomes(course: Columns, enrol: Columns, *, employed: np.ndarray, lift: np.
     eid = np.asarray(enrol["id"])[cidx]
     certificate: Columns = {
         "id": np.arange(1, len(cidx) + 1),
-        "number": [certificate_number(int(d[:4]), int(i)) for d, i in zip(issued, eid, strict=True)],
+        "number": certificate_numbers(c_end.astype("datetime64[Y]").astype(int) + 1970, eid),
         "enrolment_id": eid, "community_id": np.asarray(enrol["community_id"])[cidx], "issued_on": issued,
         "revoked_on": [str(dt.date.fromisoformat(d) + dt.timedelta(days=30)) if r else None
                        for d, r in zip(issued, revoked, strict=True)],
