@@ -72,6 +72,7 @@ def _open_form(community_id: int, today: dt.date) -> None:
             return
         names = {r.code: f"{r.code} · {label(RequestCategory(r.category))} · {r.description[:40]}"
                  for r in requests.itertuples(index=False)}
+        shown = loaders.as_shown_all("request", requests["code"], requests["version"])
         with st.form("live_cases_open_form"):
             picked = st.multiselect(t("live.cases.open.requests"), list(names), key="live_cases_open_requests",
                                     format_func=names.__getitem__)
@@ -82,7 +83,7 @@ def _open_form(community_id: int, today: dt.date) -> None:
             submitted = st.form_submit_button(t("live.cases.open.submit"), type="primary")
         others = set(requests.loc[~requests["dispute"], "code"])
         if submitted:
-            versions = dict(zip(requests["code"], requests["version"], strict=True))
+            versions = shown
             try:
                 code = data.open_case(request_codes=picked, versions=[int(versions[c]) for c in picked],
                                       title=title, summary=summary, on=on, today=today,
@@ -164,7 +165,8 @@ def _run(name: str, code: str, version: int, on: dt.date, today: dt.date, **fiel
 
 def _next_form(detail: Any, community_id: int, today: dt.date) -> None:
     case = detail.case
-    code, version, step = case["code"], int(case["version"]), CaseStep(case["step"])
+    code, step = case["code"], CaseStep(case["step"])
+    version = loaders.as_shown("case", code, int(case["version"]))
     if step == CaseStep.closed:
         return
     last = max([d for d in detail.events["on"] if d is not None], default=case["opened_on"])
@@ -186,12 +188,13 @@ def _next_form(detail: Any, community_id: int, today: dt.date) -> None:
             with st.expander(t("live.cases.add.title")):
                 names = {r.code: f"{r.code} · {label(RequestCategory(r.category))} · {r.description[:40]}"
                          for r in requests.itertuples(index=False)}
+                shown = loaders.as_shown_all("case-request", requests["code"], requests["version"])
                 with st.form("live_cases_add_form"):
                     picked = st.multiselect(t("live.cases.open.requests"), list(names), key="live_cases_add_requests",
                                             format_func=names.__getitem__)
                     confirm = st.checkbox(t("live.cases.open.confirm_other"), key="live_cases_add_confirm")
                     if st.form_submit_button(t("live.cases.add.submit")):
-                        versions = dict(zip(requests["code"], requests["version"], strict=True))
+                        versions = shown
                         _run("add_requests", code, version, today, today, request_codes=picked,
                              versions=[int(versions[c]) for c in picked], confirm_other=confirm)
     elif step == CaseStep.invitation:

@@ -117,7 +117,9 @@ def _upload(code: str, held_on: Any, ctx: Any, first: bool) -> None:
 
 def _act(row: pd.Series, pending: pd.DataFrame, behind: pd.DataFrame, ctx: Any) -> None:
     """The moves on one pending candidate: accept, merge, split, discard."""
-    cid, version = int(row["id"]), int(row["version"])
+    cid = int(row["id"])
+    version = loaders.as_shown("candidate", cid, int(row["version"]))
+    shown = loaders.as_shown_all("candidate-merge", [int(i) for i in pending["id"]], pending["version"])
     moves = {m: t(f"live.comments.move_{m}") for m in ("accept", "merge", "split", "discard")}
     move = st.radio(t("live.comments.move"), list(moves), key="live_comments_move", horizontal=True,
                     format_func=moves.__getitem__)
@@ -147,7 +149,7 @@ def _act(row: pd.Series, pending: pd.DataFrame, behind: pd.DataFrame, ctx: Any) 
                                     key=f"live_comments_merge_{cid}")
             if st.button(t("live.comments.merge_button"), key="live_comments_merge_button", type="primary",
                          disabled=not chosen):
-                versions = {int(i): int(v) for i, v in zip(pending["id"], pending["version"], strict=True)}
+                versions = shown
                 counts = data.merge_candidates(cid, chosen, versions=versions)
                 loaders.flash(t("live.comments.merged", n=len(chosen), endorsements=counts["endorsements"]))
                 st.rerun()

@@ -77,6 +77,7 @@ def move_form(rows: pd.DataFrame) -> None:
     pick = st.selectbox(t("meetings.move.pick"), ids, key="meetings_move_pick", format_func=choices.__getitem__,
                         index=ids.index(last) if last in ids else 0)
     row = rows[rows["id"] == pick].iloc[0]
+    shown = loaders.as_shown("action", int(pick), int(row["version"]))
     targets = {s: t(f"enum.ActionStatus.{s}") for s in view.next_statuses(str(row["status"]))}
     with st.form("meetings_move_form", clear_on_submit=True):
         left, right = st.columns(2)
@@ -90,7 +91,7 @@ def move_form(rows: pd.DataFrame) -> None:
         st.error(t("meetings.move.choose"))
     elif moved and to is not None:
         def move() -> None:
-            data.move_action(int(pick), version=int(row["version"]), to_status=str(to), note=note, on=today,
+            data.move_action(int(pick), version=shown, to_status=str(to), note=note, on=today,
                              done_on=done_on if to == "done" else None)
             st.session_state["meetings_move_last"] = int(pick)      # stay on it; the form starts empty again
             for key in ("meetings_move_to", "meetings_move_note"):

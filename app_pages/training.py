@@ -155,6 +155,7 @@ def followup_form(work: pd.DataFrame) -> None:
     choices = view.worklist_choices(work)
     pick = st.selectbox(t("training.form.pick"), list(choices), key="training_pick", format_func=choices.__getitem__)
     row = work[work["followup_id"] == pick].iloc[0]
+    shown = loaders.as_shown("followup", int(pick), int(row["version"]))
     if str(row.get("status", "pending")) == "unreachable":      # only "reached" may follow a given-up follow-up
         st.caption(t("training.form.unreachable_note"))
         outcome = "reached"
@@ -185,9 +186,9 @@ def followup_form(work: pd.DataFrame) -> None:
             answer = Answer(employment=employment, opened_store=None if not opened else opened == "yes",
                             livestreams_per_week=None if streams is None else int(streams),
                             income_cents=None if income is None else yuan_to_cents(income), note=note)
-            done = data.record_reached(int(pick), version=int(row["version"]), on=on, answer=answer, today=today)
+            done = data.record_reached(int(pick), version=shown, on=on, answer=answer, today=today)
         else:
-            done = data.record_try(int(pick), version=int(row["version"]), on=on, note=note, today=today)
+            done = data.record_try(int(pick), version=shown, on=on, note=note, today=today)
     except RuleError as err:
         data.forget()
         st.error(rule_message(err))

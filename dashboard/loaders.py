@@ -4,7 +4,7 @@ import contextvars
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -179,6 +179,25 @@ def write(action: Callable[..., T], *, permission: Action, cooperative: str | No
             raise
     st.cache_data.clear()
     return result
+
+
+def as_shown(kind: str, ident: object, version: int) -> int:
+    """The version of one row as this session's previous run showed it, which a form submitted now acts on; `version`,
+    as read now, is kept for the next run. Call it on every run that shows the row, before any submit is handled.
+
+    A rerun may read newer rows than the user saw: another session's write drops the cached results (the data version
+    on any app server, or a write on this one). A move checked against the version read in the same rerun would then
+    overwrite that write unseen; checked against the version shown, it is refused as someone else's change."""
+    shown = st.session_state.setdefault("_shown_versions", {})
+    key = f"{kind}:{ident}"
+    before = shown.get(key, version)
+    shown[key] = int(version)
+    return int(before)
+
+
+def as_shown_all(kind: str, idents: Iterable[Any], versions: Iterable[Any]) -> dict[Any, int]:
+    """as_shown for every row of a table shown at once (a multiselect's rows): ident -> the version shown."""
+    return {i: as_shown(kind, i, int(v)) for i, v in zip(idents, versions, strict=True)}
 
 
 def flash(message: str) -> None:

@@ -179,13 +179,14 @@ def test_a_try_that_did_not_reach_counts_and_a_stale_version_is_refused(url: str
     if after.status != "pending":
         pick = at.selectbox(key="training_pick").value
         (after,) = query(url, sa.select(FU).where(FU.c.id == pick))
+    with use_language("en"):
+        at.radio(key="training_outcome").set_value("try").run()     # the form as the user fills it in
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(FU.update().where(FU.c.id == pick).values(version=FU.c.version + 1))
     engine.dispose()
-    with use_language("en"):
-        at.radio(key="training_outcome").set_value("try").run()
-        click(at, t("training.form.submit"))
+    with use_language("en"):                   # the submit's rerun reads the new row (the data version moved) ...
+        click(at, t("training.form.submit"))   # ... but the move is checked against the version the form showed
         assert at.error and at.error[0].value.startswith("Someone else changed")
     (again,) = query(url, sa.select(FU).where(FU.c.id == pick))
     assert (again.tries, again.version) == (after.tries, after.version + 1)      # nothing of the loser written

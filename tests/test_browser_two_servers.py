@@ -28,7 +28,8 @@ def two_servers() -> Iterator[tuple[str, str, dict[str, str]]]:
         load_demo(engine, "demo")
         engine.dispose()
         username, password = add_user(schema.url, "admin", "admin")
-        settings = {"DASHBOARD_CACHE_TTL_SECONDS": "3600", "DASHBOARD_AUTO_SEED": "false"}
+        settings = {"DASHBOARD_CACHE_TTL_SECONDS": "3600", "DASHBOARD_AUTO_SEED": "false",
+                    "DASHBOARD_DATA_VERSION_CHECK": "true"}
         with serve(schema.url, **settings) as a, serve(schema.url, **settings) as b:
             yield a, b, {"username": username, "password": password, "url": schema.url}
     finally:
