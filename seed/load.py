@@ -24,7 +24,8 @@ from seed.common import SCALES, SEED, Columns
 
 # Tables a reset keeps: accounts and the append-only audit trail are not demo data.
 # The working-day calendar and the deadlines per priority are settings an admin keeps, not demo data either.
-KEPT = {"user", "audit_log", "import_batch", "alembic_version", "calendar_day", "request_sla", "subsidy_rule"}
+KEPT = {"user", "audit_log", "import_batch", "alembic_version", "calendar_day", "request_sla", "subsidy_rule",
+        "data_version"}     # the stamp moves on, or an idle app server would keep its cache across a reset
 
 
 class DatabaseNotEmpty(Exception):

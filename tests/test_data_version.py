@@ -136,6 +136,20 @@ def test_the_seed_moves_it(demo_engine: Engine) -> None:
     assert version(demo_engine) > 0
 
 
+def test_a_reset_seed_moves_it_forward_never_back(engine: Engine) -> None:
+    """A reset wipes the demo tables: the stamp is not demo data, or the version would fall back below what an idle
+    app server last saw and, once it climbed back, that server would keep its cached figures from before."""
+    from seed import load_demo
+    load_demo(engine, "demo")
+    for n in range(5):                              # writes after the seed, as days of use
+        with Session(engine) as s:
+            s.add(Community(code=f"X{n}", name=f"社区{n}", kind="urban"))
+            s.commit()
+    before = version(engine)
+    load_demo(engine, "demo", reset=True)
+    assert version(engine) > before
+
+
 @pytest.mark.skipif(PG_URL is None, reason="no PostgreSQL reachable")
 def test_postgresql_concurrent_writers_each_move_it_and_never_deadlock() -> None:
     """Writers on many connections at once, each transaction writing two tables in an order opposite to its

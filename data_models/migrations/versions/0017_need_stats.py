@@ -13,7 +13,7 @@ database marks dirty (as training_stats, migration 0012).
 A database that already holds needs or practitioners gets its tables filled here.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 
 from collections.abc import Sequence

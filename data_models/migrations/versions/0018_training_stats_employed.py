@@ -9,7 +9,7 @@ mark dirty (dashboard/training_stats.py), so no trigger is added here.
 A database that already holds enrolments gets the table filled here (with SQL of its own, not today's code).
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 """
 
 from collections.abc import Sequence
