@@ -153,7 +153,7 @@ def _where(pairs: dict[str, Any] | None) -> list[sa.ColumnElement[bool]]:
                                                                                        expanding=True))]
 
 
-def _inserts(scoped: bool) -> list[sa.Insert]:
+def _inserts(scoped: bool, employed: bool = True) -> list[sa.Insert]:
     where = _where({} if scoped else None)
     counts = {**kept_counts(), **level_counts()}
     out = []
@@ -167,8 +167,9 @@ def _inserts(scoped: bool) -> list[sa.Insert]:
             out.append(DUE.insert().from_select(
                 [*KEYS, "wave", "due_on", "pending"], sa.select(*dkeys, sa.func.count())
                 .select_from(with_followups(base)).where(*where, f.c.status == "pending").group_by(*dkeys)))
-    out.append(EMPLOYED.insert().from_select(["quarter", "community_id", "course_id", "m3_on", "m6_on", "n"],
-                                             employed_days(where)))
+    if employed:
+        out.append(EMPLOYED.insert().from_select(["quarter", "community_id", "course_id", "m3_on", "m6_on", "n"],
+                                                 employed_days(where)))
     return out
 
 
@@ -190,12 +191,12 @@ def employed_days(where: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
     return sa.select(*keys, sa.func.count()).group_by(*keys).order_by(*keys)
 
 
-def _recount(conn: Connection, params: dict[str, Any] | None) -> None:
-    for table in (STATS, DUE, EMPLOYED):
+def _recount(conn: Connection, params: dict[str, Any] | None, employed: bool = True) -> None:
+    for table in (STATS, DUE, EMPLOYED) if employed else (STATS, DUE):
         cond = [] if params is None else [table.c.quarter == sa.bindparam("quarter"),
                                           table.c.community_id.in_(sa.bindparam("communities", expanding=True))]
         conn.execute(table.delete().where(*cond), params or {})
-    for stmt in _inserts(params is not None):
+    for stmt in _inserts(params is not None, employed):
         conn.execute(stmt, params or {})
 
 
@@ -212,9 +213,10 @@ def refresh(conn: Connection, pairs: set[Pair]) -> None:
 
 
 def refresh_all(conn: Connection) -> None:
-    """Recount everything and clear the dirty marks (after the seed; migration 0012)."""
+    """Recount everything and clear the dirty marks (after the seed; migration 0012, which runs before 0018 made
+    training_stats_employed: that table is left out where it does not exist yet)."""
     locks.serialise(conn, LOCK)
-    _recount(conn, None)
+    _recount(conn, None, employed=sa.inspect(conn).has_table(EMPLOYED.name))
     conn.execute(DIRTY.delete())
 
 

@@ -128,7 +128,8 @@ def severity_trend(session: Session, *, scope: Scope) -> pd.DataFrame:
     stmt = sa.select(col(N.quarter), col(N.severity), sa.func.count()).where(*need_filters(scope))
     if scope.quarter is not None:
         stmt = stmt.where(col(N.quarter) <= scope.quarter)
-    rows = session.execute(stmt.group_by(col(N.quarter), col(N.severity)).order_by(col(N.quarter))).all()
+    keys = (col(N.quarter), col(N.severity))      # both: rows within a quarter in one order on every database
+    rows = session.execute(stmt.group_by(*keys).order_by(*keys)).all()
     return pd.DataFrame(rows, columns=["quarter", "severity", "count"])
 
 
