@@ -135,6 +135,16 @@ def watch(engine: Engine) -> None:
         conn.info.pop(_DIRTY, None)
 
 
+def bump(conn: Connection) -> None:
+    """Move the version in this transaction, for a write its triggers do not see (a summary's recount on the primary
+    that a page then reads through a replica: dashboard/catchup.py)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("INSERT INTO data_version (slot, n) VALUES (pg_backend_pid(), 1) "
+                             "ON CONFLICT (slot) DO UPDATE SET n = data_version.n + 1"))
+    else:
+        conn.exec_driver_sql(SQLITE_BUMP)
+
+
 def current(conn: Connection) -> int:
     """The data version: one aggregate over a handful of rows (a row per database backend that ever wrote)."""
     return int(conn.execute(VERSION).scalar_one())

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard import db, locks
+from dashboard import catchup, locks
 from dashboard.periods import parse_quarter, quarter_bounds
 from dashboard.queries.needs import AGE_GROUPS, LOW_EDUCATION
 from dashboard.queries.sqlfuncs import count_if, days_between, quarter_of
@@ -300,8 +300,7 @@ def refresh_all(conn: Connection) -> None:
 
 
 def dirty(conn: Connection) -> list[tuple[int, str, int]]:
-    return [(int(c), str(q), int(g)) for c, q, g in conn.execute(
-        sa.select(DIRTY.c.community_id, DIRTY.c.quarter, DIRTY.c.gen))]
+    return catchup.marks(conn, DIRTY)
 
 
 def _missing(conn: Connection, quarters: Iterable[str]) -> list[str]:
@@ -312,36 +311,29 @@ def _missing(conn: Connection, quarters: Iterable[str]) -> list[str]:
     return sorted(wanted - have)
 
 
+def _recount_marks(conn: Connection, claimed: list[catchup.Mark], quarters: list[str]) -> bool:
+    """Recount the claimed marks' pairs and count the practitioners of `quarters` not yet kept; True if it did the
+    latter."""
+    if len(claimed) > ALL_AT_ONCE:
+        _recount_needs(conn, None, None)
+        _recount_sales(conn, None, None)
+        _recount_practitioners(conn, _kept_quarters(conn), None)
+        _rollup_needs(conn, None)
+        _rollup_practitioners(conn, None)
+    else:
+        refresh(conn, {(c, q) for c, q, _ in claimed})
+    missing = _missing(conn, quarters)
+    if missing:
+        _recount_practitioners(conn, missing, None)
+        _rollup_practitioners(conn, missing)
+        conn.execute(PSQ.insert(), [{"quarter": q} for q in missing])
+    return bool(missing)
+
+
 def catch_up(engine: Engine, quarters: Iterable[str] = (), reader: Connection | None = None) -> bool:
-    """Recount the dirty pairs, and count the practitioners of `quarters` not yet kept, in a transaction of its own;
-    False when the lock could not be had (an uncommitted write elsewhere holds SQLite's), and the caller counts
-    live. `reader`: a connection to look with first, without opening a transaction (nearly always nothing to do)."""
-    quarters = list(quarters)
-    engine = db.primary_of(engine)    # called with a page's read engine, which may be a replica
-    if reader is not None and not dirty(reader) and not _missing(reader, quarters):
-        return True
-    try:
-        with engine.begin() as conn:
-            locks.serialise(conn, LOCK)
-            marks = dirty(conn)            # again, under the lock: another reader may have recounted them
-            if len(marks) > ALL_AT_ONCE:
-                _recount_needs(conn, None, None)
-                _recount_sales(conn, None, None)
-                _recount_practitioners(conn, _kept_quarters(conn), None)
-                _rollup_needs(conn, None)
-                _rollup_practitioners(conn, None)
-            else:
-                refresh(conn, {(c, q) for c, q, _ in marks})
-            missing = _missing(conn, quarters)
-            if missing:
-                _recount_practitioners(conn, missing, None)
-                _rollup_practitioners(conn, missing)
-                conn.execute(PSQ.insert(), [{"quarter": q} for q in missing])
-            if marks:      # only the marks as read: a write since bumped its gen and stays marked
-                conn.execute(DIRTY.delete().where(DIRTY.c.community_id == sa.bindparam("c"),
-                                                  DIRTY.c.quarter == sa.bindparam("q"),
-                                                  DIRTY.c.gen == sa.bindparam("g")),
-                             [{"c": c, "q": q, "g": g} for c, q, g in marks])
-        return True
-    except sa.exc.OperationalError:
-        return False
+    """Recount the dirty pairs, and count the practitioners of `quarters` not yet kept (dashboard/catchup.py); False
+    when the caller must count live. `reader`: a connection to look with first, without opening a transaction."""
+    wanted = list(quarters)
+    return catchup.run(engine, lock=LOCK, dirty=DIRTY, reader=reader,
+                       recount=lambda conn, claimed: _recount_marks(conn, claimed, wanted),
+                       idle=lambda conn: not dirty(conn) and not _missing(conn, wanted))

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard import db, locks
+from dashboard import catchup, locks
 from dashboard.queries.sqlfuncs import count_if
 from data_models import Enrolment, PractitionerGroup, TrainingFollowup, TrainingStat, TrainingStatDirty, TrainingStatDue
 from data_models.base import table_of
@@ -221,31 +221,19 @@ def refresh_all(conn: Connection) -> None:
 
 
 def dirty(conn: Connection) -> list[tuple[int, str, int]]:
-    return [(int(c), str(q), int(g)) for c, q, g in conn.execute(
-        sa.select(DIRTY.c.community_id, DIRTY.c.quarter, DIRTY.c.gen))]
+    return catchup.marks(conn, DIRTY)
+
+
+def _recount_marks(conn: Connection, claimed: list[catchup.Mark]) -> bool:
+    if len(claimed) > ALL_AT_ONCE:
+        _recount(conn, None)
+    else:
+        refresh(conn, {(c, q) for c, q, _ in claimed})
+    return False
 
 
 def catch_up(engine: Engine, reader: Connection | None = None) -> bool:
-    """Recount the dirty pairs in a transaction of its own; False when the lock could not be had (an uncommitted
-    write elsewhere holds SQLite's), and the caller counts live. `reader`: the caller's connection, to look for
-    dirty pairs without opening another (nearly always there are none)."""
-    if reader is not None and not dirty(reader):
-        return True
-    engine = db.primary_of(engine)    # called with a page's read engine, which may be a replica
-    try:
-        with engine.begin() as conn:
-            locks.serialise(conn, LOCK)
-            marks = dirty(conn)            # again, under the lock: another reader may have recounted them
-            if len(marks) > ALL_AT_ONCE:
-                _recount(conn, None)
-            else:
-                refresh(conn, {(c, q) for c, q, _ in marks})
-            # Only the marks as read: a write that came since bumped its gen and stays marked.
-            if marks:
-                conn.execute(DIRTY.delete().where(DIRTY.c.community_id == sa.bindparam("c"),
-                                                  DIRTY.c.quarter == sa.bindparam("q"),
-                                                  DIRTY.c.gen == sa.bindparam("g")),
-                             [{"c": c, "q": q, "g": g} for c, q, g in marks])
-        return True
-    except sa.exc.OperationalError:
-        return False
+    """Recount the dirty pairs (dashboard/catchup.py); False when the caller must count live. `reader`: the
+    caller's connection, to look for dirty pairs without opening another (nearly always there are none)."""
+    return catchup.run(engine, lock=LOCK, dirty=DIRTY, reader=reader, recount=_recount_marks,
+                       idle=lambda conn: not dirty(conn))

@@ -134,3 +134,49 @@ def test_a_read_on_the_replica_recounts_the_training_summary_on_the_primary(app_
         assert training_stats.dirty(conn) == []
     with replica.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM training_stats")).scalar_one() == 0
+
+
+def _version(engine: Engine) -> int:
+    from dashboard import data_version
+
+    with engine.connect() as conn:
+        return data_version.current(conn)
+
+
+def _write_need_and_enrolment(engine: Engine) -> None:
+    with engine.begin() as conn:
+        cid = conn.execute(sa.text("SELECT id FROM community WHERE code = 'C1'")).scalar_one()
+        pid, kid = f.practitioner(conn, cid), f.course(conn, cid)
+        f.enrolment(conn, kid, pid, cid)
+        f.need(conn, pid, cid)
+
+
+def test_a_recount_for_a_page_read_on_a_replica_moves_the_version(app_on: Engine, replica: Engine) -> None:
+    """The recount commits on the primary; the page then reads the summary on the replica, which may not have it yet.
+    A recount moves the data version, so what the page cached from the replica is dropped at the next check, and
+    again at each check until the replica has replayed it (as for any write), instead of being kept until the TTL."""
+    from dashboard import need_stats, training_stats
+
+    reader = loaders.read_engine()
+    _write_need_and_enrolment(app_on)
+    before = _version(app_on)
+    assert need_stats.catch_up(reader) is True
+    after_needs = _version(app_on)
+    assert after_needs > before
+    assert training_stats.catch_up(reader) is True
+    assert _version(app_on) > after_needs
+    settled = _version(app_on)
+    assert need_stats.catch_up(reader) is True and training_stats.catch_up(reader) is True
+    assert _version(app_on) == settled                  # nothing recounted: nothing moved
+
+
+def test_without_a_replica_a_recount_does_not_move_the_version(app_on: Engine) -> None:
+    """On one database the page reads the recount it just made: moving the version would only drop every cache."""
+    from dashboard import need_stats, training_stats
+
+    _write_need_and_enrolment(app_on)
+    before = _version(app_on)
+    assert need_stats.catch_up(app_on) is True and training_stats.catch_up(app_on) is True
+    with app_on.connect() as conn:
+        assert need_stats.dirty(conn) == [] and training_stats.dirty(conn) == []
+    assert _version(app_on) == before
