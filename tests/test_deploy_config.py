@@ -29,6 +29,15 @@ def test_the_websocket_location_keeps_the_upgrade_headers() -> None:
         assert f"proxy_set_header {header};" in NGINX
 
 
+def test_one_slow_answer_does_not_take_a_server_out() -> None:
+    """A server is marked down after several failures, not one: a single request past the read timeout (a long
+    download on a slow intranet) counted as a failure took the server out for fail_timeout with max_fails=1."""
+    servers = re.findall(r"^\s*server 127\.0\.0\.1:\d+ (.*);$", NGINX, re.MULTILINE)
+    assert len(servers) >= 2
+    for options in servers:
+        assert int(re.search(r"max_fails=(\d+)", options).group(1)) >= 2, options  # type: ignore[union-attr]
+
+
 def test_the_unit_runs_one_loopback_server_per_port() -> None:
     assert "--server.port %i" in UNIT and "--server.address 127.0.0.1" in UNIT
     assert "EnvironmentFile=/etc/dashboard/dashboard.env" in UNIT
