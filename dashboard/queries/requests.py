@@ -16,13 +16,13 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from dashboard import request_stats
 from dashboard.db import gather
 from dashboard.excel.writer import routed_to_party
-from dashboard.periods import previous_quarter
+from dashboard.periods import previous_quarter, quarter_bounds
 from dashboard.queries.sqlfuncs import count_if
 from dashboard.request_stats import (
     ANSWERED,
@@ -146,13 +146,27 @@ def _today_counts(today: dt.date, next_workday: dt.date, window: dt.date) -> dic
             "waiting": count_if(sa.and_(is_open, R.c.first_routed_on.is_(None), R.c.raised_on >= window))}
 
 
+def _waiting(conn: Connection, scope: RequestScope, quarters: list[str], window: dt.date) -> dict[str, int]:
+    """Per quarter, the open requests not yet routed and still within their working day to be (`waiting` of
+    _today_counts), in the quarters that end on or after the window's first day only (at most the last one or two):
+    the other counts are read from ix_request_open alone, which does not hold first_routed_on."""
+    recent = [q for q in quarters if quarter_bounds(q)[1] >= window]
+    if not recent:
+        return {}
+    stmt = (sa.select(R.c.quarter, sa.func.count())
+            .where(*_where(scope, recent), R.c.status.in_(OPEN), R.c.raised_on >= window,
+                   R.c.first_routed_on.is_(None)).group_by(R.c.quarter))
+    return {str(q): int(n) for q, n in conn.execute(stmt)}
+
+
 def figures(session: Session, *, scope: RequestScope, quarters: list[str], today: dt.date,
             calendar: Calendar, live: bool = False) -> dict[str, RequestFigures]:
     """The figures of each quarter in `quarters` (scope.quarter is ignored).
 
     What does not depend on today is read from request_stats (a few thousand rows for every community) and what
-    does from the open requests alone (ix_request_open). A scope with `party_id` counts its requests live, as does
-    `live=True`: the same counts (request_stats.COUNTS) grouped by quarter, in three GROUP BY queries."""
+    does from the open requests alone (ix_request_open; those waiting to be routed from the last quarter or two). A
+    scope with `party_id` counts its requests live, as does `live=True`: the same counts (request_stats.COUNTS)
+    grouped by quarter, in three GROUP BY queries."""
     conn = session.connection()
     now = _today_counts(today, calendar.add_working_days(today, 1), window_start(today, calendar))
     where = _where(scope, quarters)
@@ -160,6 +174,9 @@ def figures(session: Session, *, scope: RequestScope, quarters: list[str], today
     if _kept(scope, live):
         request_stats.flush_pending(session)       # this session's own moves, not yet committed
         counts = request_stats.read(conn, quarters=quarters, community_id=scope.community_id)
+        for q, n in _waiting(conn, scope, quarters, window_start(today, calendar)).items():
+            counts.setdefault(q, {})["waiting"] = n
+        del now["waiting"]
         for q, *values in conn.execute(sa.select(R.c.quarter, *now.values())
                                        .where(*where, R.c.status.in_(OPEN)).group_by(R.c.quarter)):
             counts.setdefault(q, {}).update(zip(now, (int(v) for v in values), strict=True))
