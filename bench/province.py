@@ -210,15 +210,17 @@ PAGES: dict[str, Callable[[sa.Engine, Session, int | None], Parts]] = {
 }
 
 
-def _page_cold(url: str, page: str, community_id: int | None) -> tuple[float, Parts]:
+def _page_cold(url: str, page: str, community_id: int | None) -> tuple[float, float, Parts]:
+    """The page's time on the clock and this process's CPU time (SQLite's work included: on a shared machine the
+    clock counts the wait for a core too), in ms, and its parts on the clock."""
     engine = make_engine(url)
     with Session(engine) as session:
         session.connection()           # the pool's first connection opened before the clock, as _overview's
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         parts = PAGES[page](engine, session, community_id)
-        took = (time.perf_counter() - t0) * 1000
+        took, cpu = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
     engine.dispose()
-    return took, parts
+    return took, cpu, parts
 
 
 def other_page_times(url: str, pages: list[str]) -> bool:
@@ -228,15 +230,16 @@ def other_page_times(url: str, pages: list[str]) -> bool:
         for community_id in PAGE_COMMUNITIES:
             load = os.getloadavg()[0]
             got = [_page_cold(url, page, community_id) for _ in range(RUNS)]
-            if not got[0][1]:
+            if not got[0][2]:
                 continue            # nothing this page loads for the scope
             ordered = sorted(got, key=lambda g: g[0])
-            median, parts = ordered[len(ordered) // 2]
+            median, _, parts = ordered[len(ordered) // 2]
             good = median <= PAGE_TARGET_MS
             ok = ok and good
             scope = "all communities" if community_id is None else f"community {community_id}"
             print(f"  {page} page, {scope} {QUARTER}: median {median:,.0f} ms cold "
-                  f"({', '.join(f'{t:,.0f}' for t, _ in got)}; load {load:.1f}) {'OK' if good else 'MISSED'}")
+                  f"({', '.join(f'{t:,.0f}' for t, _, _ in got)}; CPU {', '.join(f'{c:,.0f}' for _, c, _ in got)}; "
+                  f"load {load:.1f}) {'OK' if good else 'MISSED'}")
             print("    parts: " + ", ".join(f"{k} {v:,.1f}" for k, v in sorted(parts.items(), key=lambda kv: -kv[1])))
     return ok
 

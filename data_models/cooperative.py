@@ -69,7 +69,9 @@ class Sale(SQLModel, table=True):
         ck("quantity > 0", "quantity_positive"),
         ck("revenue_cents >= 0", "revenue_nonnegative"),
         ck("cost_cents >= 0", "cost_nonnegative"),
-        sa.Index("ix_sale_cooperative_month", "cooperative_id", "month"),
+        # Everything the cooperative page's sales queries read, so they read the index alone (migration 0020).
+        sa.Index("ix_sale_cooperative_page", "cooperative_id", "month", "channel", "member_id", "quantity",
+                 "revenue_cents", "cost_cents"),
         sa.Index("ix_sale_community_quarter", "community_id", "quarter"),
     )
 

@@ -1,0 +1,78 @@
+"""The cooperative page at province scale: its sales queries read ix_sale_cooperative_page alone (migration 0020),
+never the sale rows; the migration swaps the index for ix_sale_cooperative_month and back."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from dashboard.db import current_revision, init_database, upgrade
+from dashboard.queries import cooperative as cq
+from tests.conftest import BACKENDS
+from tests.test_migration_0013 import downgrade
+
+QUERIES: dict[str, Callable[[Session], Any]] = {
+    "sales_by_month": lambda s: cq.sales_by_month(s, cooperative_id=1),
+    "sales_by_channel": lambda s: cq.sales_by_channel(s, cooperative_id=1, period="2026Q3"),
+    "sales_by_channel, every period": lambda s: cq.sales_by_channel(s, cooperative_id=1),
+    "top_members": lambda s: cq.top_members(s, cooperative_id=1, period="2026Q3", n=10),
+}
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL (and parameters) run on `engine` inside the block."""
+    seen: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        seen.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", keep)
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_the_pages_sales_queries_read_the_index_alone(demo_engine: Engine, name: str) -> None:
+    with Session(demo_engine) as s, statements(demo_engine) as seen:
+        assert len(QUERIES[name](s)) > 0
+    sales = [(sql, params) for sql, params in seen if "FROM sale" in sql]
+    assert len(sales) == 1, seen
+    sql, params = sales[0]
+    with demo_engine.connect() as conn:
+        if demo_engine.dialect.name == "sqlite":
+            plan = " | ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+            assert "USING COVERING INDEX ix_sale_cooperative_page" in plan, plan
+        else:
+            # The demo's few sales are read whole by PostgreSQL's planner; without that choice it takes the index.
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = " | ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql, params))
+            assert "ix_sale_cooperative_page" in plan, plan
+            conn.rollback()
+
+
+def _sale_indexes(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return {str(i["name"]) for i in sa.inspect(conn).get_indexes("sale")}
+
+
+@pytest.mark.parametrize("fresh_database_url", BACKENDS, indirect=True)
+def test_0020_replaces_the_index_and_goes_back_down(fresh_database_url: str) -> None:
+    engine = init_database(fresh_database_url)
+    try:
+        found = _sale_indexes(engine)
+        assert "ix_sale_cooperative_page" in found and "ix_sale_cooperative_month" not in found
+        downgrade(engine, "0018")
+        assert current_revision(engine) == "0018"
+        found = _sale_indexes(engine)
+        assert "ix_sale_cooperative_month" in found and "ix_sale_cooperative_page" not in found
+        upgrade(engine)
+        assert "ix_sale_cooperative_page" in _sale_indexes(engine)
+    finally:
+        engine.dispose()
