@@ -245,13 +245,17 @@ def _open_counts(session: Session, scope: RequestScope, today: dt.date,
     return {k: (int(n), int(late)) for k, n, late in session.execute(stmt)}
 
 
+CATEGORY_KEPT = ("collected", "finished", "unreasonable", "solved", "partly_solved", "counted")   # what it shows
+UNIT_KEPT = ("collected", "on_time", "counted")
+
+
 def by_category(session: Session, *, scope: RequestScope, today: dt.date, live: bool = False) -> pd.DataFrame:
     """The quarter's requests per category, most first, with each category's 解决率."""
     counts: dict[str, tuple[int, ...]] = {}
     if _kept(scope, live):
         request_stats.flush_pending(session)
         kept = request_stats.read(session.connection(), quarters=[scope.quarter], community_id=scope.community_id,
-                                  by="category")
+                                  by="category", columns=CATEGORY_KEPT)
         now = _open_counts(session, scope, today, R.c.category)
         for category, c in kept.items():
             open_, late_open = now.get(category, (0, 0))
@@ -286,7 +290,7 @@ def by_unit(session: Session, *, scope: RequestScope, today: dt.date, live: bool
     if _kept(scope, live):
         request_stats.flush_pending(session)
         kept = request_stats.read(session.connection(), quarters=[scope.quarter], community_id=scope.community_id,
-                                  by="lead_unit_id")
+                                  by="lead_unit_id", columns=UNIT_KEPT)
         now = _open_counts(session, scope, today, R.c.lead_unit_id)
         per_unit = {unit_id: (c["collected"], c["on_time"], c["counted"], now.get(unit_id, (0, 0))[1])
                     for unit_id, c in kept.items()}
