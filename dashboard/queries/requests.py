@@ -10,7 +10,7 @@ that party acts for, as lead or as supporter, in every figure, the list and the 
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -300,12 +300,24 @@ def by_unit(session: Session, *, scope: RequestScope, today: dt.date, live: bool
                 .where(*_where(scope), R.c.lead_unit_id.is_not(None)).group_by(R.c.lead_unit_id))
         per_unit = {unit_id: (int(n), int(on_time), int(counted), int(late))
                     for unit_id, n, on_time, counted, late in session.execute(stmt)}
-    names = {uid: (code, name) for uid, code, name in session.execute(
-        sa.select(U.c.id, U.c.code, U.c.name).where(U.c.id.in_(sorted(per_unit))))} if per_unit else {}
+    names = _unit_names(session, per_unit)
     ranked = unit_ranking(UnitCounts(*names[uid], *counts) for uid, counts in per_unit.items() if uid in names)
     return pd.DataFrame([(u.rank, u.unit_code, u.unit_name, u.requests, int(u.on_time.numerator),
                           u.on_time.denominator, u.on_time.value) for u in ranked],
                         columns=BY_UNIT_COLUMNS).astype({"rank": "Int64", "on_time_rate": float})
+
+
+NAMES_BY_ID = 100    # more units than this: every unit is read (no IN list of a thousand bound ids to render)
+
+
+def _unit_names(session: Session, ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """(code, name) of the units with these ids."""
+    if not ids:
+        return {}
+    stmt = sa.select(U.c.id, U.c.code, U.c.name)
+    if len(ids) <= NAMES_BY_ID:
+        stmt = stmt.where(U.c.id.in_(sorted(ids)))
+    return {uid: (code, name) for uid, code, name in session.execute(stmt) if uid in ids}
 
 
 TREND_COLUMNS = ["quarter", "collected", "overdue", "unreasonable", "response_rate", "resolution_rate",
