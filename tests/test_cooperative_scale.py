@@ -1,5 +1,6 @@
-"""The cooperative page at province scale: its sales queries read ix_sale_cooperative_page alone (migration 0020),
-never the sale rows; the migration swaps the index for ix_sale_cooperative_month and back."""
+"""The cooperative page and the quarterly report's cooperative area at province scale: their sales queries read an
+index alone (migration 0020: ix_sale_cooperative_page, ix_sale_quarter_channel for every community), never the sale
+rows; the migration swaps the indexes for ix_sale_cooperative_month and ix_sale_quarter and back."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 from dashboard.db import current_revision, init_database, upgrade
 from dashboard.queries import cooperative as cq
+from dashboard.queries import report as rq
 from tests.conftest import BACKENDS
 from tests.test_migration_0013 import downgrade
 
@@ -20,7 +22,11 @@ QUERIES: dict[str, Callable[[Session], Any]] = {
     "sales_by_channel": lambda s: cq.sales_by_channel(s, cooperative_id=1, period="2026Q3"),
     "sales_by_channel, every period": lambda s: cq.sales_by_channel(s, cooperative_id=1),
     "top_members": lambda s: cq.top_members(s, cooperative_id=1, period="2026Q3", n=10),
+    "the report's sales by channel, every community": lambda s: rq.sales_by_channel(
+        s, community_id=None, quarters=["2026Q3", "2026Q2", "2025Q3"]),
 }
+INDEX = {name: "ix_sale_quarter_channel" if name.startswith("the report") else "ix_sale_cooperative_page"
+         for name in QUERIES}
 
 
 @contextmanager
@@ -48,12 +54,12 @@ def test_the_pages_sales_queries_read_the_index_alone(demo_engine: Engine, name:
     with demo_engine.connect() as conn:
         if demo_engine.dialect.name == "sqlite":
             plan = " | ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
-            assert "USING COVERING INDEX ix_sale_cooperative_page" in plan, plan
+            assert f"USING COVERING INDEX {INDEX[name]}" in plan, plan
         else:
             # The demo's few sales are read whole by PostgreSQL's planner; without that choice it takes the index.
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             plan = " | ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql, params))
-            assert "ix_sale_cooperative_page" in plan, plan
+            assert INDEX[name] in plan, plan
             conn.rollback()
 
 
@@ -66,13 +72,16 @@ def _sale_indexes(engine: Engine) -> set[str]:
 def test_0020_replaces_the_index_and_goes_back_down(fresh_database_url: str) -> None:
     engine = init_database(fresh_database_url)
     try:
+        new, old = {"ix_sale_cooperative_page", "ix_sale_quarter_channel"}, {"ix_sale_cooperative_month",
+                                                                              "ix_sale_quarter"}
         found = _sale_indexes(engine)
-        assert "ix_sale_cooperative_page" in found and "ix_sale_cooperative_month" not in found
+        assert new <= found and not old & found
         downgrade(engine, "0018")
         assert current_revision(engine) == "0018"
         found = _sale_indexes(engine)
-        assert "ix_sale_cooperative_month" in found and "ix_sale_cooperative_page" not in found
+        assert old <= found and not new & found
         upgrade(engine)
-        assert "ix_sale_cooperative_page" in _sale_indexes(engine)
+        found = _sale_indexes(engine)
+        assert new <= found and not old & found
     finally:
         engine.dispose()

@@ -1,4 +1,5 @@
-"""The 合作社分配 page at province scale: one index holds everything its sales queries read.
+"""The 合作社分配 page and the 季度汇报's cooperative area at province scale: indexes that hold everything their sales
+queries read.
 
 The page shows one cooperative at a time: its sales by month, its channels and its top members in a quarter. At
 province scale a cooperative has about 7,800 of the 1,000,000 sales, which ix_sale_cooperative_month found but then
@@ -7,6 +8,11 @@ holds the columns those queries read after the cooperative and month (channel, m
 SQLite reads only the index (1-2 ms; PostgreSQL an index-only scan where the visibility map allows). It replaces
 ix_sale_cooperative_month, whose columns it begins with. No summary table: nothing is kept apart from the sales, so
 nothing can fall behind a write or an import.
+
+The quarterly report for all communities sums three quarters of sales per quarter and channel (510,000 rows):
+through ix_sale_quarter it read each row from the table (0.5 s of CPU, 2 s on the clock on SQLite).
+ix_sale_quarter_channel (quarter, channel, community, revenue, cost) answers it from the index in its order (75 ms of
+CPU); one community's report still reads ix_sale_community_quarter. It replaces ix_sale_quarter, its first column.
 
 Revision ID: 0020
 Revises: 0018 (0019 is the lead's; re-chained at merge)
@@ -21,14 +27,19 @@ down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-COLUMNS = ["cooperative_id", "month", "channel", "member_id", "quantity", "revenue_cents", "cost_cents"]
+PAGE = ["cooperative_id", "month", "channel", "member_id", "quantity", "revenue_cents", "cost_cents"]
+REPORT = ["quarter", "channel", "community_id", "revenue_cents", "cost_cents"]
 
 
 def upgrade() -> None:
-    op.create_index("ix_sale_cooperative_page", "sale", COLUMNS)
+    op.create_index("ix_sale_cooperative_page", "sale", PAGE)
     op.drop_index("ix_sale_cooperative_month", table_name="sale")
+    op.create_index("ix_sale_quarter_channel", "sale", REPORT)
+    op.drop_index("ix_sale_quarter", table_name="sale")
 
 
 def downgrade() -> None:
+    op.create_index("ix_sale_quarter", "sale", ["quarter"])
+    op.drop_index("ix_sale_quarter_channel", table_name="sale")
     op.create_index("ix_sale_cooperative_month", "sale", ["cooperative_id", "month"])
     op.drop_index("ix_sale_cooperative_page", table_name="sale")
