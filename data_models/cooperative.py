@@ -72,9 +72,10 @@ class Sale(SQLModel, table=True):
         # Everything the cooperative page's sales queries read, so they read the index alone (migration 0020).
         sa.Index("ix_sale_cooperative_page", "cooperative_id", "month", "channel", "member_id", "quantity",
                  "revenue_cents", "cost_cents"),
-        sa.Index("ix_sale_community_quarter", "community_id", "quarter"),
-        # The quarterly report's sales per quarter and channel of every community, read from the index (0020).
+        # The quarterly report's sales per quarter and channel of every community and of one, and need_stats's
+        # recount of a community's sales, read from an index alone (0020).
         sa.Index("ix_sale_quarter_channel", "quarter", "channel", "community_id", "revenue_cents", "cost_cents"),
+        sa.Index("ix_sale_community_sums", "community_id", "quarter", "channel", "revenue_cents", "cost_cents"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,6 +1,7 @@
 """The cooperative page and the quarterly report's cooperative area at province scale: their sales queries read an
-index alone (migration 0020: ix_sale_cooperative_page, ix_sale_quarter_channel for every community), never the sale
-rows; the migration swaps the indexes for ix_sale_cooperative_month and ix_sale_quarter and back."""
+index alone (migration 0020: ix_sale_cooperative_page; ix_sale_quarter_channel for every community,
+ix_sale_community_sums for one), never the sale rows; the migration swaps the indexes for ix_sale_cooperative_month,
+ix_sale_quarter and ix_sale_community_quarter and back."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,9 +25,12 @@ QUERIES: dict[str, Callable[[Session], Any]] = {
     "top_members": lambda s: cq.top_members(s, cooperative_id=1, period="2026Q3", n=10),
     "the report's sales by channel, every community": lambda s: rq.sales_by_channel(
         s, community_id=None, quarters=["2026Q3", "2026Q2", "2025Q3"]),
+    "the report's sales by channel, one community": lambda s: rq.sales_by_channel(
+        s, community_id=1, quarters=["2026Q3", "2026Q2", "2025Q3"]),
 }
-INDEX = {name: "ix_sale_quarter_channel" if name.startswith("the report") else "ix_sale_cooperative_page"
-         for name in QUERIES}
+INDEX = {name: "ix_sale_cooperative_page" for name in QUERIES} | {
+    "the report's sales by channel, every community": "ix_sale_quarter_channel",
+    "the report's sales by channel, one community": "ix_sale_community_sums"}
 
 
 @contextmanager
@@ -72,8 +76,8 @@ def _sale_indexes(engine: Engine) -> set[str]:
 def test_0020_replaces_the_index_and_goes_back_down(fresh_database_url: str) -> None:
     engine = init_database(fresh_database_url)
     try:
-        new, old = {"ix_sale_cooperative_page", "ix_sale_quarter_channel"}, {"ix_sale_cooperative_month",
-                                                                              "ix_sale_quarter"}
+        new = {"ix_sale_cooperative_page", "ix_sale_quarter_channel", "ix_sale_community_sums"}
+        old = {"ix_sale_cooperative_month", "ix_sale_quarter", "ix_sale_community_quarter"}
         found = _sale_indexes(engine)
         assert new <= found and not old & found
         downgrade(engine, "0018")
