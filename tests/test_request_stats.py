@@ -281,6 +281,24 @@ def test_a_calendar_change_recounts_the_response(desk: SimpleNamespace) -> None:
     assert got.response.numerator == 0
 
 
+@pytest.mark.parametrize("today", [D(2025, 9, 30), D(2025, 10, 8), D(2025, 10, 9), D(2025, 10, 10),
+                                   D(2025, 11, 7), D(2025, 11, 8), D(2025, 11, 10), D(2025, 11, 11)])
+def test_requests_waiting_to_be_routed_are_counted_on_every_day(desk: SimpleNamespace, today: dt.date) -> None:
+    """Not yet routed and still within their working day: left out of the 响应率 until it passes. Raised on
+    2025-09-30 (before the National Day holidays: it has until 10-09, in the next quarter) and on Friday 11-07 (until
+    Monday 11-10), one of each pair routed in time; the kept figures (the waiting read from the last quarters only)
+    are the live ones on each day around them."""
+    e = desk.engine
+    for live, raised in (("L0", D(2025, 9, 30)), ("L1", D(2025, 11, 7))):
+        for routed in (True, False):
+            code = new(e, live, raised)
+            act(e, svc.classify, code, category="parcel_stacking", priority="general", on=raised, today=raised)
+            if routed:
+                act(e, svc.route, code, lead_unit_code="VC", on=raised, today=raised)
+    check(e, today=today)
+    check(e, ["2025Q2", "2025Q3"], today=today)
+
+
 def test_moves_at_once_keep_the_figures(desk: SimpleNamespace) -> None:
     """Several sessions move requests of one community-quarter at the same time: each commit recounts the pair
     after the one before it (PostgreSQL: no second row for the pair, no lost count)."""

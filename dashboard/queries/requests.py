@@ -10,19 +10,19 @@ that party acts for, as lead or as supporter, in every figure, the list and the 
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from dashboard import request_stats
 from dashboard.db import gather
 from dashboard.excel.writer import routed_to_party
-from dashboard.periods import previous_quarter
+from dashboard.periods import previous_quarter, quarter_bounds
 from dashboard.queries.sqlfuncs import count_if
 from dashboard.request_stats import (
     ANSWERED,
@@ -146,13 +146,27 @@ def _today_counts(today: dt.date, next_workday: dt.date, window: dt.date) -> dic
             "waiting": count_if(sa.and_(is_open, R.c.first_routed_on.is_(None), R.c.raised_on >= window))}
 
 
+def _waiting(conn: Connection, scope: RequestScope, quarters: list[str], window: dt.date) -> dict[str, int]:
+    """Per quarter, the open requests not yet routed and still within their working day to be (`waiting` of
+    _today_counts), in the quarters that end on or after the window's first day only (at most the last one or two):
+    the other counts are read from ix_request_open alone, which does not hold first_routed_on."""
+    recent = [q for q in quarters if quarter_bounds(q)[1] >= window]
+    if not recent:
+        return {}
+    stmt = (sa.select(R.c.quarter, sa.func.count())
+            .where(*_where(scope, recent), R.c.status.in_(OPEN), R.c.raised_on >= window,
+                   R.c.first_routed_on.is_(None)).group_by(R.c.quarter))
+    return {str(q): int(n) for q, n in conn.execute(stmt)}
+
+
 def figures(session: Session, *, scope: RequestScope, quarters: list[str], today: dt.date,
             calendar: Calendar, live: bool = False) -> dict[str, RequestFigures]:
     """The figures of each quarter in `quarters` (scope.quarter is ignored).
 
     What does not depend on today is read from request_stats (a few thousand rows for every community) and what
-    does from the open requests alone (ix_request_open). A scope with `party_id` counts its requests live, as does
-    `live=True`: the same counts (request_stats.COUNTS) grouped by quarter, in three GROUP BY queries."""
+    does from the open requests alone (ix_request_open; those waiting to be routed from the last quarter or two). A
+    scope with `party_id` counts its requests live, as does `live=True`: the same counts (request_stats.COUNTS)
+    grouped by quarter, in three GROUP BY queries."""
     conn = session.connection()
     now = _today_counts(today, calendar.add_working_days(today, 1), window_start(today, calendar))
     where = _where(scope, quarters)
@@ -160,6 +174,9 @@ def figures(session: Session, *, scope: RequestScope, quarters: list[str], today
     if _kept(scope, live):
         request_stats.flush_pending(session)       # this session's own moves, not yet committed
         counts = request_stats.read(conn, quarters=quarters, community_id=scope.community_id)
+        for q, n in _waiting(conn, scope, quarters, window_start(today, calendar)).items():
+            counts.setdefault(q, {})["waiting"] = n
+        del now["waiting"]
         for q, *values in conn.execute(sa.select(R.c.quarter, *now.values())
                                        .where(*where, R.c.status.in_(OPEN)).group_by(R.c.quarter)):
             counts.setdefault(q, {}).update(zip(now, (int(v) for v in values), strict=True))
@@ -228,13 +245,17 @@ def _open_counts(session: Session, scope: RequestScope, today: dt.date,
     return {k: (int(n), int(late)) for k, n, late in session.execute(stmt)}
 
 
+CATEGORY_KEPT = ("collected", "finished", "unreasonable", "solved", "partly_solved", "counted")   # what it shows
+UNIT_KEPT = ("collected", "on_time", "counted")
+
+
 def by_category(session: Session, *, scope: RequestScope, today: dt.date, live: bool = False) -> pd.DataFrame:
     """The quarter's requests per category, most first, with each category's 解决率."""
     counts: dict[str, tuple[int, ...]] = {}
     if _kept(scope, live):
         request_stats.flush_pending(session)
         kept = request_stats.read(session.connection(), quarters=[scope.quarter], community_id=scope.community_id,
-                                  by="category")
+                                  by="category", columns=CATEGORY_KEPT)
         now = _open_counts(session, scope, today, R.c.category)
         for category, c in kept.items():
             open_, late_open = now.get(category, (0, 0))
@@ -269,7 +290,7 @@ def by_unit(session: Session, *, scope: RequestScope, today: dt.date, live: bool
     if _kept(scope, live):
         request_stats.flush_pending(session)
         kept = request_stats.read(session.connection(), quarters=[scope.quarter], community_id=scope.community_id,
-                                  by="lead_unit_id")
+                                  by="lead_unit_id", columns=UNIT_KEPT)
         now = _open_counts(session, scope, today, R.c.lead_unit_id)
         per_unit = {unit_id: (c["collected"], c["on_time"], c["counted"], now.get(unit_id, (0, 0))[1])
                     for unit_id, c in kept.items()}
@@ -279,12 +300,24 @@ def by_unit(session: Session, *, scope: RequestScope, today: dt.date, live: bool
                 .where(*_where(scope), R.c.lead_unit_id.is_not(None)).group_by(R.c.lead_unit_id))
         per_unit = {unit_id: (int(n), int(on_time), int(counted), int(late))
                     for unit_id, n, on_time, counted, late in session.execute(stmt)}
-    names = {uid: (code, name) for uid, code, name in session.execute(
-        sa.select(U.c.id, U.c.code, U.c.name).where(U.c.id.in_(sorted(per_unit))))} if per_unit else {}
+    names = _unit_names(session, per_unit)
     ranked = unit_ranking(UnitCounts(*names[uid], *counts) for uid, counts in per_unit.items() if uid in names)
     return pd.DataFrame([(u.rank, u.unit_code, u.unit_name, u.requests, int(u.on_time.numerator),
                           u.on_time.denominator, u.on_time.value) for u in ranked],
                         columns=BY_UNIT_COLUMNS).astype({"rank": "Int64", "on_time_rate": float})
+
+
+NAMES_BY_ID = 100    # more units than this: every unit is read (no IN list of a thousand bound ids to render)
+
+
+def _unit_names(session: Session, ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """(code, name) of the units with these ids."""
+    if not ids:
+        return {}
+    stmt = sa.select(U.c.id, U.c.code, U.c.name)
+    if len(ids) <= NAMES_BY_ID:
+        stmt = stmt.where(U.c.id.in_(sorted(ids)))
+    return {uid: (code, name) for uid, code, name in session.execute(stmt) if uid in ids}
 
 
 TREND_COLUMNS = ["quarter", "collected", "overdue", "unreasonable", "response_rate", "resolution_rate",
