@@ -17,7 +17,7 @@ sales) would then scan that index's quarter for the community: ix_sale_community
 revenue, cost) replaces ix_sale_community_quarter and answers both from a few index entries (under 1 ms).
 
 Revision ID: 0020
-Revises: 0018 (0019 is the lead's; re-chained at merge)
+Revises: 0019
 """
 
 from collections.abc import Sequence
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
