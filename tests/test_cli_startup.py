@@ -107,3 +107,22 @@ def test_the_import_command_starts_its_parser_first_and_loads_no_pandas(fresh_da
     spy = json.loads(next(x for x in done.stdout.splitlines() if x.startswith("SPY "))[4:])
     assert '"status": "committed"' in done.stdout
     assert spy == {"code": 0, "started": [[]], "pandas": False}
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    from dashboard.db import head_of_files
+    from tests.test_schema import head_revision
+
+    assert head_of_files() == head_revision()
+
+
+@pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
+def test_a_database_at_head_is_upgraded_without_alembic(fresh_database_url: str) -> None:
+    """`db upgrade` (and every command's start) on a database already at the newest migration: one query."""
+    code = ("import sys\nfrom dashboard import db\ne = db.make_engine(sys.argv[1])\nprint('BEFORE', db.at_head(e))\n"
+            "db.upgrade(e)\nprint('AFTER', db.at_head(e), 'alembic' in sys.modules)\n"
+            "sys.modules.pop('alembic', None)\nfor m in [m for m in sys.modules if m.startswith('alembic.')]:\n"
+            "    del sys.modules[m]\ndb.upgrade(e)\nprint('AGAIN', 'alembic' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code, fresh_database_url], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=True)
+    assert done.stdout.split() == ["BEFORE", "False", "AFTER", "True", "True", "AGAIN", "False"]

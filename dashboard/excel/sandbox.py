@@ -23,6 +23,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -193,20 +194,40 @@ def _serve(inp: IO[bytes], out: IO[bytes]) -> None:
     limit = _vm_size() + int(ask["memory_limit"])
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     book, max_bytes = ask["book"], int(ask["max_bytes"])
+    # The checks run in a thread while fastexcel opens the workbook (its list of sheets, its shared strings), as
+    # they always overlapped; no sheet is parsed before they have passed it.
+    checked: dict[str, Any] = {}
+
+    def check() -> None:
+        try:
+            checked["scans"] = guard.check_zip(Path(book).read_bytes(), max_bytes) if ask["check_zip"] else {}
+        except BaseException as exc:       # noqa: BLE001  (handed to the main thread as it is)
+            checked["error"] = exc
+
+    checking = threading.Thread(target=check)
+    checking.start()
     try:
-        scans = guard.check_zip(Path(book).read_bytes(), max_bytes) if ask["check_zip"] else {}
-        workbook = fastexcel.read_excel(book)
+        workbook: Any = fastexcel.read_excel(book)
         names = workbook.sheet_names
-    except RefusedFile as refused:
-        answer(_refused(refused))
-        return
     except MemoryError:
-        answer((NO_MEMORY, b""))
-        return
+        workbook = NO_MEMORY
     except Exception:
         log.exception("fastexcel could not open the workbook")      # to stderr, which the parent logs
+        workbook = None
+    checking.join()
+    error = checked.get("error")
+    if isinstance(error, RefusedFile):             # a refusal comes first, whatever the parser made of the file
+        answer(_refused(error))
+        return
+    if isinstance(error, MemoryError) or workbook is NO_MEMORY:
+        answer((NO_MEMORY, b""))
+        return
+    if error is not None:
+        raise error
+    if workbook is None:
         answer((FAILED, b""))
         return
+    scans = checked["scans"]
     answer((OK, json.dumps(names).encode()))
 
     def sheet(index: int) -> Answer:
