@@ -18,6 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
@@ -28,7 +30,7 @@ from dashboard.access import PERSONAL_COLUMNS
 from dashboard.bulk import among, bulk_insert, bulk_insert_columns, listed
 from dashboard.excel import meeting_rules, rules, training_rules
 from dashboard.excel import normalize as norm
-from dashboard.excel.reader import RefusedFile, Sheet, arrow_ints, as_numpy, blank, read_sheets
+from dashboard.excel.reader import BLANK_CHARS, RefusedFile, Sheet, arrow_ints, as_numpy, blank, read_sheets
 from dashboard.excel.sandbox import SandboxedWorkbook
 from dashboard.excel.sheetscan import column_letters
 from dashboard.excel.spec import ENTITIES, Entity, Field
@@ -106,16 +108,48 @@ def _normaliser(f: Field) -> Callable[[Any], Any]:
 Verdict = tuple[bool, Any]          # (True, normalised value) or (False, (message key, params))
 
 
+_CONTROL_RE2 = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"      # norm.CONTROL, as Arrow's regular expressions write it
+
+
+def _clean_already(f: Field, cells: pa.Array) -> np.ndarray | None:
+    """Which of a text or code column's distinct cells (Arrow strings) pass as they are, found by Arrow over the
+    whole column: not blank, nothing to trim, no control character, no "*" (every masked form has one), not too
+    long, and for a code only ASCII (which NFKC leaves as it is). What _verdicts would make of such a cell is the
+    cell itself; the others (few in a tidy file) go through it one by one. None for other kinds."""
+    if f.kind not in ("text", "code", "ref") or not len(cells):
+        return None
+    length = pc.utf8_length(cells)
+    ok = pc.and_(pc.and_(pc.greater(length, _int32(0)), pc.equal(length, pc.utf8_length(
+        pc.utf8_trim(cells, characters=BLANK_CHARS)))),
+        pc.invert(pc.or_(pc.match_substring_regex(cells, _CONTROL_RE2), pc.match_substring(cells, "*"))))
+    if f.max_len:
+        ok = pc.and_(ok, pc.less_equal(length, _int32(f.max_len)))
+    if f.kind != "text":
+        ok = pc.and_(ok, pc.string_is_ascii(cells))
+    return as_numpy(ok) & ~as_numpy(cells.is_null())
+
+
+def _int32(n: int) -> pa.Array:
+    """A one-value int32 array that Arrow broadcasts (a Python int would be a pa.scalar, which imports pandas)."""
+    return pa.Array.from_buffers(pa.int32(), 1, [None, pa.py_buffer(np.array([n], np.int32))])[0]
+
+
 def _verdicts(f: Field, distinct: list[Any], *, masked_check: Callable[[str], bool] | None,
-              not_after: dt.date | None = None) -> list[Verdict]:
+              not_after: dt.date | None = None, clean: np.ndarray | None = None) -> list[Verdict]:
     """Each distinct cell of a column normalised and checked once: lists, flags, dates and amounts repeat a lot.
 
-    `not_after` (an event date's column) refuses dates after that day."""
+    `not_after` (an event date's column) refuses dates after that day. `clean`: which cells pass as they are
+    (_clean_already)."""
     normalise = _normaliser(f)
+    passed = clean.tolist() if clean is not None else [False] * len(distinct)
     # Control characters are rare: one search over the column's text finds whether any cell needs a look.
-    controls = norm.control_char("".join(c for c in distinct if isinstance(c, str))) is not None
+    controls = norm.control_char("".join(c for c, ok in zip(distinct, passed, strict=True)
+                                         if not ok and isinstance(c, str))) is not None
     out: list[Verdict] = []
-    for cell in distinct:
+    for cell, ok in zip(distinct, passed, strict=True):
+        if ok:
+            out.append((True, cell))
+            continue
         char = norm.control_char(cell) if controls and isinstance(cell, str) else None
         if char is not None:
             out.append((False, ("excel.control_char", {"char": char})))
@@ -354,7 +388,8 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         which = as_numpy(encoded.indices)          # each row's distinct value
         masked = (lambda v: "*" in v) if f.column in personal else looks_masked if f.column in texts else None
         verdicts = _verdicts(f, distinct, masked_check=masked,
-                             not_after=today if f.column in entity.event_dates else None)
+                             not_after=today if f.column in entity.event_dates else None,
+                             clean=_clean_already(f, encoded.dictionary))
         clean = np.fromiter((value if ok else None for ok, value in verdicts), dtype=object, count=len(verdicts))
         columns[f.column] = clean[which].tolist()
         failing = [k for k, (ok, _) in enumerate(verdicts) if not ok]
