@@ -107,7 +107,9 @@ class SandboxedWorkbook:
         path = answer["path"]
         table = pa.ipc.open_stream(pa.memory_map(path)).read_all()     # the columns stay mapped, not copied
         Path(path).unlink()
-        return (table.num_rows, [int(n) for n in table.column_names], [c.combine_chunks() for c in table.columns],
+        # One batch, so one chunk a column: taken as it is (combine_chunks would copy it).
+        columns = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() for c in table.columns]
+        return (table.num_rows, [int(n) for n in table.column_names], columns,
                 tuple((int(r), int(c)) for r, c in answer["formulas"]))
 
     def close(self) -> None:
