@@ -206,17 +206,26 @@ def _serve(inp: IO[bytes], out: IO[bytes]) -> None:
         except BaseException as exc:       # noqa: BLE001  (handed to the main thread as it is)
             checked["error"] = exc
 
-    checking = threading.Thread(target=check)
-    checking.start()
+    thread = threading.Thread(target=check)
+    checking: threading.Thread | None = thread
     try:
-        workbook: Any = fastexcel.read_excel(book)
-        names = workbook.sheet_names
-    except MemoryError:
-        workbook = NO_MEMORY
-    except Exception:
-        log.exception("fastexcel could not open the workbook")      # to stderr, which the parent logs
-        workbook = None
-    checking.join()
+        thread.start()
+    except RuntimeError:                    # no room for a thread's stack under the limit: one after the other
+        checking = None
+        check()
+    workbook: Any = None
+    names: list[str] = []
+    if "error" not in checked:              # (checked in this thread: refused before anything is opened)
+        try:
+            workbook = fastexcel.read_excel(book)
+            names = workbook.sheet_names
+        except MemoryError:
+            workbook = NO_MEMORY
+        except Exception:
+            log.exception("fastexcel could not open the workbook")      # to stderr, which the parent logs
+            workbook = None
+    if checking is not None:
+        checking.join()
     error = checked.get("error")
     if isinstance(error, RefusedFile):             # a refusal comes first, whatever the parser made of the file
         answer(_refused(error))
