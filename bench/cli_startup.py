@@ -14,6 +14,7 @@ Run: .venv/bin/python bench/cli_startup.py [--rows N] [--runs N]
 import argparse
 import json
 import os
+import resource
 import secrets
 import statistics
 import subprocess
@@ -33,12 +34,24 @@ ENTITIES_TARGET_S = 0.6
 IMPORT_TARGET_ROWS_S = 30_000
 
 
+CPU: list[tuple[float, float]] = []      # per import run: (CPU seconds of the command and its parser child, load)
+
+
+def children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def cli(url: str, *args: str, **env: str) -> tuple[float, subprocess.CompletedProcess[str]]:
     environ = {**os.environ, "DATABASE_URL": url, "DASHBOARD_LANGUAGE": "zh", **env}
+    load = os.getloadavg()[0]
+    cpu0 = children_cpu()           # the command's, and its parser child's (which it waits for)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=environ, capture_output=True,
                           text=True, stdin=subprocess.DEVNULL, check=False)
     seconds = time.perf_counter() - t0
+    if args[0] == "import":
+        CPU.append((children_cpu() - cpu0, load))
     if done.returncode != 0:
         raise SystemExit(f"python -m dashboard {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
     return seconds, done
@@ -92,6 +105,9 @@ def main() -> int:
           f"max {entities[-1]:.2f}); a bare `python -c pass` takes {bare:.2f} s")
     print(f"import {args.rows:,} practitioners, whole process: median {import_s:.2f} s = {rate:,.0f} rows/s "
           f"(runs: {', '.join(f'{s:.2f}' for s in imports)} s)")
+    print(f"  CPU of the command and its parser child: median {statistics.median(c for c, _ in CPU):.2f} s "
+          f"(runs: {', '.join(f'{c:.2f}' for c, _ in CPU)} s); load average before each run: "
+          f"{', '.join(f'{load:.1f}' for _, load in CPU)} on {os.cpu_count()} cores")
     print(f"  of which importing the modules the import command uses takes about {modules:.2f} s")
     checks = {f"entities <= {ENTITIES_TARGET_S} s": entities_s <= ENTITIES_TARGET_S,
               f"import >= {IMPORT_TARGET_ROWS_S:,} rows/s (whole process)": rate >= IMPORT_TARGET_ROWS_S}

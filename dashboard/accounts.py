@@ -9,8 +9,8 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,6 +24,9 @@ from data_models import AuditLog, Cooperative, Party, User
 from data_models.base import table_of
 from data_models.core import utcnow
 from data_models.enums import PartyKind, Role
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
@@ -125,12 +128,15 @@ def set_active(session: Session, *, username: str, active: bool, actor: str) -> 
                  entity_id=username, before=before, after=_public(user))
 
 
-def users(session: Session) -> pd.DataFrame:
+def users(session: Session) -> "pd.DataFrame":
     """Every account without its hash, for `user list`."""
     stmt = (sa.select(col(User.username), col(User.display_name), col(User.role), sa.label("party", col(Party.code)),
                       col(User.is_active), col(User.created_at))
             .select_from(User).join(Party, col(Party.id) == User.party_id, isouter=True)
             .order_by(col(User.username)))
+    # Imported here, not at the top: signing in (every command) needs no pandas.
+    import pandas as pd
+
     return pd.DataFrame(session.execute(stmt).mappings().all(),
                         columns=["username", "display_name", "role", "party", "is_active", "created_at"])
 

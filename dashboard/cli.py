@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from dashboard.accounts import Principal
+    from dashboard.excel.sandbox import SandboxedWorkbook
 
 # Each command imports what it uses, inside the command: pandas, SQLModel, the models, Alembic and the password
 # hasher cost a second or more to import, and `entities` or `--help` need none of them. So the names the
@@ -28,6 +29,10 @@ ENTITY_NAMES = ("communities", "parties", "units", "calendar_days", "request_sla
                 "action_items")
 ROLE_NAMES = ("admin", "social_worker", "government", "association", "platform", "cooperative_manager", "viewer")
 SCALE_NAMES = ("demo", "province")
+# Set by a command once all it did is committed and its connections are closed: `python -m dashboard` may then end
+# without the interpreter's teardown (__main__.py).
+DONE_CLEANLY = False
+ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"     # as dashboard.excel.reader has them
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -146,17 +151,26 @@ def _import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(t("cli.no_file", path=args.file), file=sys.stderr)
         return 2
+    from dashboard.excel import guard
+    from dashboard.settings import get_settings
+
+    data = path.read_bytes()
+    max_bytes = get_settings().max_upload_mb * 2**20
+    parser = args.parser
+    if parser is not None and 0 < len(data) <= max_bytes:
+        # The child checks the file and parses its first sheet while this process imports the rest and signs in.
+        parser.send(data, memory_limit=guard.memory_limit(max_bytes), max_bytes=max_bytes,
+                    check_zip=data.startswith(ZIP_MAGIC))
     from dashboard import access
     from dashboard.db import init_database
     from dashboard.excel import importer
-    from dashboard.settings import get_settings
 
     engine = init_database(args.database_url)
     who = _signed_in(args, engine)
     access.require_import(who.role, args.entity)
-    result = importer.import_file(engine, args.entity, path.read_bytes(), path.name,
-                                  actor=who.username, dry_run=args.dry_run,
-                                  max_bytes=get_settings().max_upload_mb * 2**20)
+    result = importer.import_file(engine, args.entity, data, path.name, actor=who.username, dry_run=args.dry_run,
+                                  max_bytes=max_bytes, parser=parser)
+    engine.dispose()
     summary = result.as_dict()
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, default=str))
@@ -165,6 +179,8 @@ def _import(args: argparse.Namespace) -> int:
                 **{k: summary[k] for k in ("rows", "created", "updated", "unchanged", "rejected")}))
         for err in result.errors[:200]:
             print(f"  {err.sheet} {t('cli.row_n', n=err.row)} [{err.column}] «{err.value}»: {err.message}")
+    global DONE_CLEANLY
+    DONE_CLEANLY = True             # all written and committed (or nothing), the connections closed
     return 0 if result.status in ("committed", "valid") else 1
 
 
@@ -421,9 +437,35 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _parser_child(args: argparse.Namespace) -> "SandboxedWorkbook | None":
+    """For `import` of a workbook, the parser's child process, started before anything else: it starts up (and then
+    checks and parses the file) while this process does its own work."""
+    if args.command != "import":
+        return None
+    try:
+        with Path(args.file).open("rb") as file:
+            magic = file.read(8)
+    except OSError:
+        return None
+    if not magic.startswith((ZIP_MAGIC, OLE_MAGIC)):
+        return None
+    from dashboard.excel.sandbox import SandboxedWorkbook
+
+    return SandboxedWorkbook()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
+    args.parser = _parser_child(args)
+    try:
+        return _main(p, args)
+    finally:
+        if args.parser is not None:
+            args.parser.close()
+
+
+def _main(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.lang is None:
         from dashboard.settings import get_settings
 

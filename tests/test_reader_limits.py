@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dashboard.excel import importer, reader
+from dashboard.excel import guard, importer
 from dashboard.excel.reader import RefusedFile, read_sheets
 from dashboard.excel.sheetscan import Scanner
 from dashboard.i18n import set_language
@@ -159,8 +159,8 @@ def test_the_scan_does_not_depend_on_where_chunks_end() -> None:
 def test_a_parser_that_runs_out_of_memory_takes_only_its_child_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """Defence in depth: whatever slips past the scan meets the child's memory limit, and the caller gets a
     refusal. Here an ordinary sheet meets a limit far too small for it."""
-    monkeypatch.setattr(reader, "PARSER_BASE_BYTES", 0)
-    monkeypatch.setattr(reader, "PARSER_BYTES_PER_CELL", 1)
+    monkeypatch.setattr(guard, "PARSER_BASE_BYTES", 0)
+    monkeypatch.setattr(guard, "PARSER_BYTES_PER_CELL", 1)
     data = xlsx(sheet_xml(rows=30_000))
     with pytest.raises(RefusedFile) as refused:
         list(read_sheets(data, "ok.xlsx", max_bytes=50 * 2**20))

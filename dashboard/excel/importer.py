@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
@@ -29,7 +30,8 @@ from dashboard.access import PERSONAL_COLUMNS
 from dashboard.bulk import among, bulk_insert, bulk_insert_columns, listed
 from dashboard.excel import meeting_rules, rules, training_rules
 from dashboard.excel import normalize as norm
-from dashboard.excel.reader import RefusedFile, Sheet, blank, read_sheets
+from dashboard.excel.reader import BLANK_CHARS, RefusedFile, Sheet, arrow_ints, as_numpy, blank, read_sheets
+from dashboard.excel.sandbox import SandboxedWorkbook
 from dashboard.excel.sheetscan import column_letters
 from dashboard.excel.spec import ENTITIES, Entity, Field
 from dashboard.i18n import get_language, t
@@ -106,16 +108,48 @@ def _normaliser(f: Field) -> Callable[[Any], Any]:
 Verdict = tuple[bool, Any]          # (True, normalised value) or (False, (message key, params))
 
 
+_CONTROL_RE2 = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"      # norm.CONTROL, as Arrow's regular expressions write it
+
+
+def _clean_already(f: Field, cells: pa.Array) -> np.ndarray | None:
+    """Which of a text or code column's distinct cells (Arrow strings) pass as they are, found by Arrow over the
+    whole column: not blank, nothing to trim, no control character, no "*" (every masked form has one), not too
+    long, and for a code only ASCII (which NFKC leaves as it is). What _verdicts would make of such a cell is the
+    cell itself; the others (few in a tidy file) go through it one by one. None for other kinds."""
+    if f.kind not in ("text", "code", "ref") or not len(cells):
+        return None
+    length = pc.utf8_length(cells)
+    ok = pc.and_(pc.and_(pc.greater(length, _int32(0)), pc.equal(length, pc.utf8_length(
+        pc.utf8_trim(cells, characters=BLANK_CHARS)))),
+        pc.invert(pc.or_(pc.match_substring_regex(cells, _CONTROL_RE2), pc.match_substring(cells, "*"))))
+    if f.max_len:
+        ok = pc.and_(ok, pc.less_equal(length, _int32(f.max_len)))
+    if f.kind != "text":
+        ok = pc.and_(ok, pc.string_is_ascii(cells))
+    return as_numpy(ok) & ~as_numpy(cells.is_null())
+
+
+def _int32(n: int) -> pa.Array:
+    """A one-value int32 array that Arrow broadcasts (a Python int would be a pa.scalar, which imports pandas)."""
+    return pa.Array.from_buffers(pa.int32(), 1, [None, pa.py_buffer(np.array([n], np.int32))])[0]
+
+
 def _verdicts(f: Field, distinct: list[Any], *, masked_check: Callable[[str], bool] | None,
-              not_after: dt.date | None = None) -> list[Verdict]:
+              not_after: dt.date | None = None, clean: np.ndarray | None = None) -> list[Verdict]:
     """Each distinct cell of a column normalised and checked once: lists, flags, dates and amounts repeat a lot.
 
-    `not_after` (an event date's column) refuses dates after that day."""
+    `not_after` (an event date's column) refuses dates after that day. `clean`: which cells pass as they are
+    (_clean_already)."""
     normalise = _normaliser(f)
+    passed = clean.tolist() if clean is not None else [False] * len(distinct)
     # Control characters are rare: one search over the column's text finds whether any cell needs a look.
-    controls = norm.control_char("".join(c for c in distinct if isinstance(c, str))) is not None
+    controls = norm.control_char("".join(c for c, ok in zip(distinct, passed, strict=True)
+                                         if not ok and isinstance(c, str))) is not None
     out: list[Verdict] = []
-    for cell in distinct:
+    for cell, ok in zip(distinct, passed, strict=True):
+        if ok:
+            out.append((True, cell))
+            continue
         char = norm.control_char(cell) if controls and isinstance(cell, str) else None
         if char is not None:
             out.append((False, ("excel.control_char", {"char": char})))
@@ -260,15 +294,16 @@ def shanghai_today() -> dt.date:
 
 def import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *, actor: str,
                 dry_run: bool = False, max_bytes: int = 50 * 2**20, progress: Progress | None = None,
-                today: dt.date | None = None) -> ImportResult:
+                today: dt.date | None = None, parser: SandboxedWorkbook | None = None) -> ImportResult:
     """Validate `data` as rows of `entity_name`; unless `dry_run`, write them all in one transaction.
 
     `progress(fraction, message)` is told how far it has got, for a progress bar on long files. Event dates
     (registration, sale, need, enrolment, livestream) after `today` (by default today in Asia/Shanghai) are refused.
+    `parser`: the parser's child process, started earlier by the caller (see reader.read_sheets).
     """
     with _collector_paused():
         return _import_file(engine, entity_name, data, file_name, actor=actor, dry_run=dry_run,
-                            max_bytes=max_bytes, progress=progress, today=today or shanghai_today())
+                            max_bytes=max_bytes, progress=progress, today=today or shanghai_today(), parser=parser)
 
 
 def _case_requests(engine: Engine, codes: list[Any]) -> set[str]:
@@ -286,12 +321,14 @@ def _case_requests(engine: Engine, codes: list[Any]) -> set[str]:
 
 
 def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, *, actor: str,
-                 dry_run: bool, max_bytes: int, progress: Progress | None, today: dt.date) -> ImportResult:
+                 dry_run: bool, max_bytes: int, progress: Progress | None, today: dt.date,
+                 parser: SandboxedWorkbook | None = None) -> ImportResult:
     entity = ENTITIES[entity_name]
     report = progress or (lambda _f, _m: None)
     report(0.02, t("io.progress_reading"))
     try:
-        sheet, header_row, mapping = _find_table(entity, read_sheets(data, file_name, max_bytes=max_bytes))
+        sheet, header_row, mapping = _find_table(entity, read_sheets(data, file_name, max_bytes=max_bytes,
+                                                                          parser=parser))
     except RefusedFile as refused:
         sheet_name, row = getattr(refused, "where", ("", 0))
         return ImportResult("rejected", errors=[RowError(sheet_name, row, "", _cut(file_name),
@@ -335,7 +372,7 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
         return ImportResult("rejected", sheet=sheet.name, errors=[
             RowError(sheet.name, header_row + 1, "", "", t("excel.no_rows", sheet=sheet.name))])
     whole = len(kept) == len(blank_code)          # no blank rows: columns are taken whole, not gathered
-    taken = pa.array(kept)
+    taken = arrow_ints(kept)
 
     # Column by column: each distinct cell is normalised and checked once (Arrow finds them), then mapped onto
     # the rows by index.
@@ -345,22 +382,25 @@ def _import_file(engine: Engine, entity_name: str, data: bytes, file_name: str, 
     for n, (i, f) in enumerate(mapping.items(), start=1):
         report(0.1 + 0.6 * n / len(mapping), t("io.progress_columns", rows=f"{len(kept):,}", done=n,
                                                  total=len(mapping)))
-        encoded = (body[i] if whole else body[i].take(taken)).dictionary_encode()
-        distinct = [*encoded.dictionary.to_pylist(), None]          # the last for blank cells
-        index = encoded.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False)
+        # A blank cell (null) is one of the distinct values too.
+        encoded = (body[i] if whole else body[i].take(taken)).dictionary_encode(null_encoding="encode")
+        distinct = encoded.dictionary.to_pylist()
+        which = as_numpy(encoded.indices)          # each row's distinct value
         masked = (lambda v: "*" in v) if f.column in personal else looks_masked if f.column in texts else None
         verdicts = _verdicts(f, distinct, masked_check=masked,
-                             not_after=today if f.column in entity.event_dates else None)
+                             not_after=today if f.column in entity.event_dates else None,
+                             clean=_clean_already(f, encoded.dictionary))
         clean = np.fromiter((value if ok else None for ok, value in verdicts), dtype=object, count=len(verdicts))
-        columns[f.column] = clean[index].tolist()
+        columns[f.column] = clean[which].tolist()
         failing = [k for k, (ok, _) in enumerate(verdicts) if not ok]
         if failing:
-            for j in np.flatnonzero(np.isin(index, failing)).tolist():
-                err_key, params = verdicts[index[j]][1]
-                fail(excel_rows[j], i, distinct[index[j]], err_key, **params)
+            for j in np.flatnonzero(np.isin(which, failing)).tolist():
+                err_key, params = verdicts[which[j]][1]
+                fail(excel_rows[j], i, distinct[which[j]], err_key, **params)
 
     # The rules rules.check_row states. Where each reads one column (ranges, positive amounts), each distinct
     # value is checked once; otherwise (dates in order, a stage before the next) row by row over the columns read.
+    index: Any                  # the file's column a message names, from here on
     ruled = [c for c in rules.RULE_COLUMNS if c in columns]
     single = rules.single_rules(entity)
     settled = _case_requests(engine, columns.get("code", [])) if entity.name == "requests" and ruled else set()

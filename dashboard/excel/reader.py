@@ -15,8 +15,6 @@ The normalisers read all of these. Reading by column also saves turning rows int
 
 import csv
 import io
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,41 +23,42 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dashboard.excel import guard
+from dashboard.excel.guard import MAX_ROWS, RefusedFile
 from dashboard.excel.normalize import SPACES
 from dashboard.excel.sandbox import ChildDied, SandboxedWorkbook
-from dashboard.excel.sheetscan import Scanner, SheetScan, dimension_area, sheet_paths
 
-MAX_ROWS = 1_048_576          # Excel's limit, header included
-# The cells a sheet may span (rows x columns from A1), per MB of the upload limit: 250,000 is what a workbook of
-# dense text cells holds per MB (the bench's 100,000 x 18 cells take 8 MB), so any file the size limit admits fits.
-CELLS_PER_MB = 250_000
-SPARSE_FLOOR = 1_000_000      # below this many cells a sheet may be as sparse as it likes
-SPARSE_RATIO = 10             # above it, at most this many laid-out cells per cell that holds something
-# The parser's memory, beyond what the child maps at start-up: a dense sheet costs calamine about 35 bytes a cell
-# and Arrow's text about as much again (measured: 100,000 x 18 text cells peaked at 200 MB).
-PARSER_BYTES_PER_CELL = 160
-PARSER_BASE_BYTES = 1 << 30
+__all__ = ["MAX_ROWS", "RefusedFile", "Sheet", "blank", "read_sheets"]
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
 
-def cell_budget(max_bytes: int) -> int:
-    return max(SPARSE_FLOOR, max_bytes // 2**20 * CELLS_PER_MB)
+def arrow_ints(values: np.ndarray) -> pa.Array:
+    """A numpy int64 array as Arrow, through its buffer. pa.array(), pa.scalar() and Array.to_numpy() import
+    pandas on first use (0.3 s or more of a command's start-up), though nothing here needs it."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
 
 
-def memory_limit(max_bytes: int) -> int:
-    return PARSER_BASE_BYTES + PARSER_BYTES_PER_CELL * cell_budget(max_bytes)
+def as_numpy(array: pa.Array) -> np.ndarray:
+    """The values of an Arrow array of integers or booleans as numpy, from its buffers (see arrow_ints); a null's
+    slot holds whatever the buffer has there."""
+    start, end = array.offset, array.offset + len(array)
+    data = array.buffers()[1]
+    if pa.types.is_boolean(array.type):
+        if data is None:
+            return np.zeros(len(array), bool)
+        bits = np.unpackbits(np.frombuffer(data, np.uint8), bitorder="little")
+        return bits[start:end].astype(bool)
+    assert pa.types.is_integer(array.type), array.type
+    kind = "i" if pa.types.is_signed_integer(array.type) else "u"
+    return np.frombuffer(data, np.dtype(f"{kind}{array.type.bit_width // 8}"))[start:end]
 
 
-class RefusedFile(Exception):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-
-# Arrow sets up its compute functions on first use, about 0.2 s; that is paid once, when this module loads.
-pa.array(["warm"]).dictionary_encode()
+# Arrow sets up its compute functions on first use, about 0.1-0.2 s; that is paid once, when this module loads.
+pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(np.array([0, 4], np.int32)),
+                                       pa.py_buffer(b"warm")]).dictionary_encode()
 
 BLANK_CHARS = " \t\r\n" + SPACES          # what normalize.clean_text strips
 
@@ -89,8 +88,8 @@ class Sheet:
 
 def blank(column: pa.Array) -> np.ndarray:
     """Which cells are blank: empty, or nothing but spaces (full-width ones included)."""
-    empty = pc.equal(pc.utf8_trim(column, characters=BLANK_CHARS), "")
-    return pc.fill_null(empty, True).to_numpy(zero_copy_only=False)
+    lengths = pc.utf8_length(pc.utf8_trim(column, characters=BLANK_CHARS))
+    return as_numpy(column.is_null()) | (as_numpy(lengths) == 0)
 
 
 def _sheet(name: str, height: int, positions: list[int], found: list[pa.Array],
@@ -106,53 +105,6 @@ def _sheet(name: str, height: int, positions: list[int], found: list[pa.Array],
     return Sheet(name, columns, height, formulas)
 
 
-def _check_extent(scan: SheetScan, max_bytes: int) -> None:
-    """Refuse a sheet whose cells a parser would lay out over more room than the budget, before it does."""
-    budget = cell_budget(max_bytes)
-    claimed = dimension_area(scan.dimension)
-    if scan.rows > MAX_ROWS:
-        raise RefusedFile("excel.too_many_rows", rows=f"{scan.rows:,}")
-    # Name the cell furthest right and the one furthest down (or the first of a row with no addressed cells).
-    lowest = scan.lowest if scan.lowest_row >= scan.rows else f"A{scan.rows}"
-    cells = "、".join(dict.fromkeys(c for c in (scan.widest, lowest) if c))
-    if scan.area > budget or (scan.area > SPARSE_FLOOR and scan.area > SPARSE_RATIO * scan.cells):
-        key = "excel.sheet_too_big" if scan.area <= SPARSE_RATIO * scan.cells else "excel.sheet_too_far"
-        raise RefusedFile(key, sheet=scan.name, cell=cells, area=f"{scan.area:,}", limit=f"{budget:,}",
-                          cells=f"{scan.cells:,}")
-    if claimed > budget:
-        raise RefusedFile("excel.dimension_too_large", sheet=scan.name, ref=scan.dimension, area=f"{claimed:,}",
-                          limit=f"{budget:,}")
-
-
-def _check_zip(data: bytes, limit: int) -> dict[str, SheetScan]:
-    """A workbook is a zip; one that inflates far beyond the limit is a decompression bomb. While it is inflated,
-    each sheet's XML is scanned: what it finds is returned by sheet name."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            # The sizes the zip declares are checked before anything is inflated.
-            inflated = sum(info.file_size for info in zf.infolist())
-            if inflated > max(20 * limit, 200 * 2**20) or (len(data) and inflated / len(data) > 200):
-                raise RefusedFile("excel.bomb", inflated=f"{inflated / 2**20:,.0f}")
-            sheets = {path: name for name, path in sheet_paths(zf)}
-            scans: dict[str, SheetScan] = {}
-            # Declared sizes can lie: inflate once more with a budget, which also checks every CRC.
-            budget, seen = max(20 * limit, 200 * 2**20), 0
-            for info in zf.infolist():
-                scanner = Scanner(sheets[info.filename]) if info.filename in sheets else None
-                with zf.open(info) as member:
-                    while chunk := member.read(2**20):
-                        seen += len(chunk)
-                        if seen > budget:
-                            raise RefusedFile("excel.bomb", inflated=f">{budget / 2**20:,.0f}")
-                        if scanner:
-                            scanner.feed(chunk)
-                if scanner:
-                    scans[scanner.scan.name] = scanner.finish()
-            return scans
-    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        raise RefusedFile("excel.corrupt") from exc
-
-
 def _decode(data: bytes) -> str:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -162,8 +114,19 @@ def _decode(data: bytes) -> str:
     raise RefusedFile("excel.bad_encoding")
 
 
-def read_sheets(data: bytes, file_name: str, *, max_bytes: int) -> Iterator[Sheet]:
-    """Every sheet of the file, in order, as rows of raw cells."""
+def read_sheets(data: bytes, file_name: str, *, max_bytes: int,
+                parser: SandboxedWorkbook | None = None) -> Iterator[Sheet]:
+    """Every sheet of the file, in order, as rows of raw cells. `parser`: a child the caller started earlier (the
+    command line does, so that it starts up while the caller does other work); it is closed here either way."""
+    try:
+        yield from _read_sheets(data, file_name, max_bytes=max_bytes, parser=parser)
+    finally:
+        if parser is not None:
+            parser.close()
+
+
+def _read_sheets(data: bytes, file_name: str, *, max_bytes: int,
+                 parser: SandboxedWorkbook | None) -> Iterator[Sheet]:
     if len(data) > max_bytes:
         raise RefusedFile("excel.too_large", size=f"{len(data) / 2**20:,.1f}", limit=f"{max_bytes / 2**20:,.0f}")
     if not data:
@@ -181,14 +144,15 @@ def read_sheets(data: bytes, file_name: str, *, max_bytes: int) -> Iterator[Shee
             raise RefusedFile("excel.too_many_rows", rows=f"{len(rows):,}")
         yield Sheet.from_rows(file_name.rsplit("/", 1)[-1], rows)
         return
-    # The parser's process starts first: it starts up and opens the workbook while the file is checked here, but
-    # reads no sheet before the check has passed it.
-    workbook = SandboxedWorkbook(memory_limit(max_bytes))
+    # The checks (the bomb check, each sheet's extent before it is parsed) run in the parser's process, under its
+    # memory limit (guard, sandbox): this process never inflates the file.
+    workbook = parser or SandboxedWorkbook()
     try:
         try:
-            workbook.send(data)
             # Encrypted .xlsx files are OLE containers; so are old .xls files, which calamine can still read.
-            scans = _check_zip(data, max_bytes) if data.startswith(ZIP_MAGIC) else {}
+            if not workbook.sent:
+                workbook.send(data, memory_limit=guard.memory_limit(max_bytes), max_bytes=max_bytes,
+                              check_zip=data.startswith(ZIP_MAGIC))
             opened = workbook.opened()
         except ChildDied as exc:
             raise RefusedFile("excel.unreadable") from exc
@@ -196,15 +160,13 @@ def read_sheets(data: bytes, file_name: str, *, max_bytes: int) -> Iterator[Shee
             raise RefusedFile("excel.encrypted" if data.startswith(OLE_MAGIC) else "excel.corrupt")
         # One sheet at a time: the caller stops at the first whose header matches.
         for index, name in enumerate(workbook.sheet_names):
-            scan = scans.get(name)
-            if scan is not None:
-                _check_extent(scan, max_bytes)
             try:
                 loaded = workbook.load(index)
             except ChildDied as exc:
                 raise RefusedFile("excel.unreadable") from exc
             if loaded is None:
                 raise RefusedFile("excel.corrupt")
-            yield _sheet(name, *loaded, formulas=tuple(scan.formulas) if scan else ())
+            height, positions, found, formulas = loaded
+            yield _sheet(name, height, positions, found, formulas)
     finally:
         workbook.close()

@@ -1,33 +1,41 @@
-"""Parse a workbook in a child process under a memory limit, so that a parser that runs out of memory (calamine
-aborts the whole process when an allocation fails) takes only the child with it, never the web server.
+"""Check and parse a workbook in a child process under a memory limit, so that a parser that runs out of memory
+(calamine aborts the whole process when an allocation fails) takes only the child with it, never the web server.
 
 The child is a fresh interpreter (`python -m dashboard.excel.sandbox`), not a fork of the threaded Streamlit
-server and not a multiprocessing child (which would re-import the server's main script). It is started before the
-parent checks the file, so its start-up overlaps that check. The workbook and each sheet's columns (Arrow IPC) pass
-through files in a private temporary folder, which the parent maps rather than copies; the pipes carry only short
-requests and answers (a pipe's 64 KB buffer would make the two processes take turns 600 times for 40 MB). The child
-stops when its stdin closes.
+server and not a multiprocessing child (which would re-import the server's main script). It can be started before
+the caller has the file's limits (the command line starts it first thing), and imports its parser meanwhile.
+Then it does all the work on the file under its memory limit: the bomb check and each sheet's extent scan
+(guard), which refuse a file before anything big is inflated; the opening; and the first sheet, parsed ahead of
+the caller's asking for it while the caller does its own work (a sign-in, its imports). A later sheet is parsed
+only when asked for, after its own extent check.
+
+The workbook and each sheet's columns (Arrow IPC) pass through files in a private temporary folder, which the
+parent maps rather than copies; the pipes carry only short requests and answers (a pipe's 64 KB buffer would make
+the two processes take turns 600 times for 40 MB). The child stops when its stdin closes.
 """
 
 import contextlib
 import json
 import logging
 import os
-import resource
 import shutil
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pyarrow as pa
+from dashboard.excel.guard import RefusedFile
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]       # not from settings: the child need not load pydantic
 log = logging.getLogger(__name__)
 
-OK, FAILED, NO_MEMORY = 0, 1, 2
+OK, FAILED, NO_MEMORY, REFUSED = 0, 1, 2, 3
 _HEADER = struct.Struct("<BQ")          # status, payload length
 _ASK = struct.Struct("<I")
 
@@ -39,59 +47,85 @@ class ChildDied(Exception):
 class SandboxedWorkbook:
     """The parent's side: a workbook opened in a child process."""
 
-    def __init__(self, memory_limit: int) -> None:
+    def __init__(self) -> None:
         self._folder = tempfile.mkdtemp(prefix="dashboard-upload-")
         self._errors: IO[bytes] = tempfile.TemporaryFile()    # noqa: SIM115 (closed in close())
-        self._proc = subprocess.Popen([sys.executable, "-m", "dashboard.excel.sandbox", str(memory_limit)],
+        self._proc = subprocess.Popen([sys.executable, "-m", "dashboard.excel.sandbox"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
                                       cwd=PROJECT_ROOT, env={**os.environ, "RUST_BACKTRACE": "0"})
         assert self._proc.stdin is not None and self._proc.stdout is not None     # both are PIPEs
         self._stdin: IO[bytes] = self._proc.stdin
         self._stdout: IO[bytes] = self._proc.stdout
         self.sheet_names: list[str] = []
+        self.sent = False
+        self.closed = False
 
-    def send(self, data: bytes) -> None:
-        """Hand the workbook over; the child opens it (its list of sheets, its shared strings) meanwhile."""
+    def __enter__(self) -> "SandboxedWorkbook":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send(self, data: bytes, *, memory_limit: int, max_bytes: int, check_zip: bool) -> None:
+        """Hand the workbook over, with the child's memory limit and the upload limit the checks use. The child
+        sets its limit, checks the file (check_zip: the bomb check and the sheets' extents), opens it and parses
+        its first sheet meanwhile."""
         path = Path(self._folder, "book")
         path.write_bytes(data)
-        name = str(path).encode()
-        self._send(_HEADER.pack(OK, len(name)) + name)
+        ask = json.dumps({"book": str(path), "memory_limit": memory_limit, "max_bytes": max_bytes,
+                          "check_zip": check_zip}).encode()
+        self.sent = True
+        self._send(_HEADER.pack(OK, len(ask)) + ask)
 
     def opened(self) -> bool:
-        """False if the parser cannot open the workbook."""
+        """False if the parser cannot open the workbook; RefusedFile if the checks refused it."""
         status, payload = self._receive()
+        if status == REFUSED:
+            raise _refusal(payload)
+        if status == NO_MEMORY:
+            raise ChildDied
         if status != OK:
             return False
         self.sheet_names = json.loads(payload)
         return True
 
-    def load(self, index: int) -> tuple[int, list[int], list[pa.Array]] | None:
-        """(height, column positions, columns) of one sheet; None if the parser failed on it. ChildDied when the
-        child ran out of memory."""
+    def load(self, index: int) -> "tuple[int, list[int], list[pa.Array], tuple[tuple[int, int], ...]] | None":
+        """(height, column positions, columns, formulas saved without a value as (row, column)) of one sheet; None
+        if the parser failed on it; RefusedFile if its extent check refused it. ChildDied when the child ran out
+        of memory."""
+        import pyarrow as pa
+
         self._send(_ASK.pack(index))
         status, payload = self._receive()
         if status == NO_MEMORY:
             raise ChildDied
+        if status == REFUSED:
+            raise _refusal(payload)
         if status != OK:
             return None
-        path = payload.decode()
+        answer = json.loads(payload)
+        path = answer["path"]
         table = pa.ipc.open_stream(pa.memory_map(path)).read_all()     # the columns stay mapped, not copied
         Path(path).unlink()
-        return table.num_rows, [int(n) for n in table.column_names], [c.combine_chunks() for c in table.columns]
+        # One batch, so one chunk a column: taken as it is (combine_chunks would copy it).
+        columns = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() for c in table.columns]
+        return (table.num_rows, [int(n) for n in table.column_names], columns,
+                tuple((int(r), int(c)) for r, c in answer["formulas"]))
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         proc = self._proc
         killed = False
-        if proc.poll() is None and not self.sheet_names:
-            proc.kill()                         # never asked for anything (the file was refused): stop it now
+        if proc.poll() is None:
+            # Nothing is asked of the child between calls; what it may be doing now (a sheet parsed ahead, or a
+            # file never sent because it was refused) nobody will read.
+            proc.kill()
             killed = True
         with contextlib.suppress(OSError):
-            self._stdin.close()                 # the child's signal to stop
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            self._stdin.close()
+        proc.wait()
         self._stdout.close()
         self._errors.seek(0)
         said = self._errors.read(8000).decode("utf-8", "replace").strip()
@@ -123,6 +157,11 @@ class SandboxedWorkbook:
         return status, payload
 
 
+def _refusal(payload: bytes) -> RefusedFile:
+    said = json.loads(payload)
+    return RefusedFile(said["key"], **said["params"])
+
+
 def _vm_size() -> int:
     with Path("/proc/self/status").open() as status:
         for line in status:
@@ -131,15 +170,20 @@ def _vm_size() -> int:
     return 0
 
 
-def _serve(memory_limit: int, inp: IO[bytes], out: IO[bytes]) -> None:
+Answer = tuple[int, bytes]
+
+
+def _serve(inp: IO[bytes], out: IO[bytes]) -> None:
     """The child's side."""
+    import resource
+
     import fastexcel
+    import pyarrow  # noqa: F401  (mapped now, before the limit: see below)
 
-    # What the interpreter, Arrow and fastexcel map at start-up is not the parser's to spend.
-    limit = _vm_size() + memory_limit
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from dashboard.excel import guard, sheetscan  # noqa: F401  (numpy too)
 
-    def answer(status: int, payload: bytes = b"") -> None:
+    def answer(reply: Answer) -> None:
+        status, payload = reply
         out.write(_HEADER.pack(status, len(payload)))
         out.write(payload)
         out.flush()
@@ -147,33 +191,92 @@ def _serve(memory_limit: int, inp: IO[bytes], out: IO[bytes]) -> None:
     head = inp.read(_HEADER.size)
     if len(head) < _HEADER.size:
         return
-    book = inp.read(_HEADER.unpack(head)[1]).decode()
-    try:
-        workbook = fastexcel.read_excel(book)
-        names = workbook.sheet_names
-    except MemoryError:
-        answer(NO_MEMORY)
-        return
-    except Exception:
-        log.exception("fastexcel could not open the workbook")      # to stderr, which the parent logs
-        answer(FAILED)
-        return
-    answer(OK, json.dumps(names).encode())
-    while len(ask := inp.read(_ASK.size)) == _ASK.size:
+    ask = json.loads(inp.read(_HEADER.unpack(head)[1]))
+    # What the interpreter, Arrow, numpy and fastexcel map at start-up is not the parser's to spend.
+    limit = _vm_size() + int(ask["memory_limit"])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    book, max_bytes = ask["book"], int(ask["max_bytes"])
+    # The checks run in a thread while fastexcel opens the workbook (its list of sheets, its shared strings), as
+    # they always overlapped; no sheet is parsed before they have passed it.
+    checked: dict[str, Any] = {}
+
+    def check() -> None:
         try:
-            index = _ASK.unpack(ask)[0]
+            checked["scans"] = guard.check_zip(Path(book).read_bytes(), max_bytes) if ask["check_zip"] else {}
+        except BaseException as exc:       # noqa: BLE001  (handed to the main thread as it is)
+            checked["error"] = exc
+
+    thread = threading.Thread(target=check)
+    checking: threading.Thread | None = thread
+    try:
+        thread.start()
+    except RuntimeError:                    # no room for a thread's stack under the limit: one after the other
+        checking = None
+        check()
+    workbook: Any = None
+    names: list[str] = []
+    if "error" not in checked:              # (checked in this thread: refused before anything is opened)
+        try:
+            workbook = fastexcel.read_excel(book)
+            names = workbook.sheet_names
+        except MemoryError:
+            workbook = NO_MEMORY
+        except Exception:
+            log.exception("fastexcel could not open the workbook")      # to stderr, which the parent logs
+            workbook = None
+    if checking is not None:
+        checking.join()
+    error = checked.get("error")
+    if isinstance(error, RefusedFile):             # a refusal comes first, whatever the parser made of the file
+        answer(_refused(error))
+        return
+    if isinstance(error, MemoryError) or workbook is NO_MEMORY:
+        answer((NO_MEMORY, b""))
+        return
+    if error is not None:
+        raise error
+    if workbook is None:
+        answer((FAILED, b""))
+        return
+    scans = checked["scans"]
+    answer((OK, json.dumps(names).encode()))
+
+    def sheet(index: int) -> Answer:
+        scan = scans.get(names[index]) if 0 <= index < len(names) else None
+        try:
+            if scan is not None:
+                guard.check_extent(scan, max_bytes)
             path = f"{book}-{index}.arrow"
             _write_sheet(workbook, index, path)
-            answer(OK, path.encode())
+            return OK, json.dumps({"path": path, "formulas": scan.formulas if scan else []}).encode()
+        except RefusedFile as refused:
+            return _refused(refused)
         except MemoryError:
-            answer(NO_MEMORY)
+            return NO_MEMORY, b""
         except Exception:
-            log.exception("fastexcel could not read sheet %s", _ASK.unpack(ask)[0])
-            answer(FAILED)
+            log.exception("fastexcel could not read sheet %s", index)
+            return FAILED, b""
+
+    # The first sheet is the one most callers read (an import stops at the first with its header): parsed now,
+    # while the caller does its own work; its answer waits for the caller's asking.
+    ahead = sheet(0) if names else None
+    while len(asked := inp.read(_ASK.size)) == _ASK.size:
+        index = _ASK.unpack(asked)[0]
+        if index == 0 and ahead is not None:
+            answer(ahead)
+            ahead = None
+        else:
+            answer(sheet(index))
+
+
+def _refused(refused: RefusedFile) -> Answer:
+    return REFUSED, json.dumps({"key": refused.key, "params": refused.params}, ensure_ascii=False).encode()
 
 
 def _write_sheet(workbook: Any, index: int, path: str) -> None:
     """Every cell of one sheet from A1 on as text or null; each column is named by its position (0 is A)."""
+    import pyarrow as pa
+
     positions: list[int] = []
 
     def every(info: Any) -> bool:             # told each column fastexcel finds, in order, with its position
@@ -189,4 +292,4 @@ def _write_sheet(workbook: Any, index: int, path: str) -> None:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), sys.stdin.buffer, sys.stdout.buffer)
+    _serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -22,6 +22,7 @@ _VALUE = re.compile(rb"<v>\s*[^<\s]")
 _REF = re.compile(rb"""\sr=["']([A-Z]{1,3})(\d{1,7})["']""")
 _STRING_RESULT = re.compile(rb"""\st=["']str["']""")
 _DIMENSION = re.compile(rb"""<(?:\w+:)?dimension\b[^>]*?\sref=["']([^"']*)["']""")
+_ADDRESS_MAX = 12              # looked at past an address's start for its closing quote (XFD1048576 is 10)
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
@@ -148,11 +149,17 @@ class Scanner:
         if not eq.size:
             return
         start = eq + 2
-        # Each address ends at the next quote: one search over the quotes, not a look at every character.
+        # Each address ends at the next quote, looked for in the few characters after its start (an address has at
+        # most 10): no pass over the whole chunk. One with no quote that close is no address a parser could place.
         single = bool((a[eq + 1] == 0x27).any())
-        quotes = np.flatnonzero((a == 0x22) | (a == 0x27)) if single else np.flatnonzero(a == 0x22)
-        length = quotes[np.minimum(np.searchsorted(quotes, start), len(quotes) - 1)] - start
-        length[length < 0] = 99
+        length = np.full(len(start), 99, np.int64)
+        open_ = np.ones(len(start), bool)
+        a = np.concatenate([a, np.zeros(_ADDRESS_MAX, np.uint8)]) if len(a) < int(start[-1]) + _ADDRESS_MAX else a
+        for k in range(_ADDRESS_MAX):
+            c = a[start + k]
+            ends = open_ & ((c == 0x22) | (c == 0x27) if single else c == 0x22)
+            length[ends] = k
+            open_ &= ~ends
         n_letters = np.zeros(len(start), np.int64)
         going = np.ones(len(start), bool)
         for j in range(4):
