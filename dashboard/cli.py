@@ -159,8 +159,14 @@ def _import(args: argparse.Namespace) -> int:
     parser = args.parser
     if parser is not None and 0 < len(data) <= max_bytes:
         # The child checks the file and parses its first sheet while this process imports the rest and signs in.
-        parser.send(data, memory_limit=guard.memory_limit(max_bytes), max_bytes=max_bytes,
-                    check_zip=data.startswith(ZIP_MAGIC))
+        from dashboard.excel.sandbox import ChildDied
+
+        try:
+            parser.send(data, memory_limit=guard.memory_limit(max_bytes), max_bytes=max_bytes,
+                        check_zip=data.startswith(ZIP_MAGIC))
+        except (ChildDied, OSError):     # the child died at start-up, or no room for the file: read_sheets starts one
+            parser.close()
+            parser = None
     from dashboard import access
     from dashboard.db import init_database
     from dashboard.excel import importer
@@ -440,7 +446,7 @@ def parser() -> argparse.ArgumentParser:
 def _parser_child(args: argparse.Namespace) -> "SandboxedWorkbook | None":
     """For `import` of a workbook, the parser's child process, started before anything else: it starts up (and then
     checks and parses the file) while this process does its own work."""
-    if args.command != "import":
+    if args.command != "import" or not Path(args.file).is_file():      # not a pipe or a terminal: it would block
         return None
     try:
         with Path(args.file).open("rb") as file:

@@ -116,7 +116,13 @@ def head_of_files() -> str | None:
     not say it plainly (a branch, a merge, a revision that is not a literal): then Alembic decides."""
     revisions, parents = set(), set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        said = {m.group(1): m.group(3) for m in _REVISION.finditer(path.read_text(encoding="utf-8"))}
+        if not path.name[0].isalnum():      # an editor's lock or backup file, which Alembic skips too
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        said = {m.group(1): m.group(3) for m in _REVISION.finditer(text)}
         if "revision" not in said or "down_revision" not in said or said["revision"] is None:
             return None
         revisions.add(said["revision"])

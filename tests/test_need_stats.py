@@ -201,15 +201,21 @@ def test_a_quarter_never_asked_for_is_counted_the_first_time(seeded: Engine) -> 
         assert conn.execute(sa.text("SELECT count(*) FROM practitioner_stats WHERE quarter = '2025Q4'")).scalar_one()
 
 
+def _a_committed_mark(engine: Engine) -> tuple[str, int]:
+    """A practitioner's change committed and not yet recounted: their community and their needs' pairs marked."""
+    code, community = _practitioner(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE practitioner SET has_pension = NOT has_pension WHERE code = :c"), {"c": code})
+    assert marks(engine) == {(community, "*")} | needs_of(engine, code)
+    return code, community
+
+
 def test_a_locked_sqlite_database_is_counted_live(seeded: Engine) -> None:
     """A write left marks; while another connection holds SQLite's write lock, catch_up cannot recount them: the
     page counts live, and gives the figures of the write."""
     if seeded.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL waits for the advisory lock instead")
-    code, community = _practitioner(seeded)
-    with seeded.begin() as conn:
-        conn.execute(sa.text("UPDATE practitioner SET has_pension = NOT has_pension WHERE code = :c"), {"c": code})
-    assert marks(seeded) == {(community, "*")} | needs_of(seeded, code)
+        pytest.skip("PostgreSQL: test_a_page_view_does_not_wait_for_an_uncommitted_write")
+    code, community = _a_committed_mark(seeded)
     impatient = sa.create_engine(seeded.url, connect_args={"timeout": 0.1})
     other = seeded.connect()
     try:
@@ -277,10 +283,7 @@ def test_a_page_view_does_not_wait_for_an_uncommitted_write(seeded: Engine) -> N
     are those of the committed write."""
     if seeded.dialect.name != "postgresql":
         pytest.skip("SQLite: covered by test_a_locked_sqlite_database_is_counted_live")
-    code, community = _practitioner(seeded)
-    with seeded.begin() as conn:
-        conn.execute(sa.text("UPDATE practitioner SET has_pension = NOT has_pension WHERE code = :c"), {"c": code})
-    assert marks(seeded) == {(community, "*")} | needs_of(seeded, code)
+    code, _ = _a_committed_mark(seeded)
     other, tx = _other_session_holds(
         seeded, "UPDATE practitioner SET has_injury_insurance = NOT has_injury_insurance WHERE code = :c", {"c": code})
     try:
@@ -302,9 +305,7 @@ def test_a_page_view_does_not_queue_behind_a_long_recount(seeded: Engine, monkey
     from dashboard import catchup, locks
 
     monkeypatch.setattr(catchup, "LOCK_WAIT_MS", 200)
-    code, community = _practitioner(seeded)
-    with seeded.begin() as conn:
-        conn.execute(sa.text("UPDATE practitioner SET has_pension = NOT has_pension WHERE code = :c"), {"c": code})
+    code, community = _a_committed_mark(seeded)
     other, tx = _other_session_holds(seeded, "SELECT pg_advisory_xact_lock(:k)", {"k": locks.lock_key(ns.LOCK)})
     try:
         scope = Scope(None, "2026Q3")

@@ -272,3 +272,37 @@ def test_a_csv_field_longer_than_the_parser_allows_is_refused_with_a_message(eng
         set_language("zh")
     assert result.status == "rejected"
     assert ("另存为 .xlsx" if lang == "zh" else "save it as .xlsx") in result.errors[0].message
+
+
+def _shared_strings_bomb(strings: int) -> bytes:
+    """A real workbook whose shared strings (which a parser reads whole when it opens the file) inflate ~300 times."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf)
+    book.add_worksheet("名单").write_string(0, 0, "从业者编号")       # xlsxwriter keeps strings in sharedStrings.xml
+    book.close()
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            if info.filename == "xl/sharedStrings.xml":
+                body = "<si><t>a</t></si>" * strings
+                zf.writestr(info.filename, '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.'
+                            f'openxmlformats.org/spreadsheetml/2006/main" count="{strings}">{body}</sst>')
+            else:
+                zf.writestr(info, src.read(info))
+        assert "xl/sharedStrings.xml" in src.namelist()
+    return out.getvalue()
+
+
+def test_a_bomb_in_the_shared_strings_is_refused_before_the_parser_opens_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parser reads the shared strings whole when it opens a workbook: the zip's check must refuse the bomb
+    before that, not while the parser inflates it (the review of h-cli: opened alongside the check, a 300 MB bomb
+    cost the child 1 GB and 9 s, and a bigger one ended as «unreadable»). With a memory limit too small for the
+    strings, a parser that opened them first would fail; the answer is the bomb's."""
+    monkeypatch.setattr(guard, "PARSER_BASE_BYTES", 0)
+    monkeypatch.setattr(guard, "PARSER_BYTES_PER_CELL", 1)
+    data = _shared_strings_bomb(2_500_000)
+    with pytest.raises(RefusedFile) as refused:
+        list(read_sheets(data, "bomb.xlsx", max_bytes=50 * 2**20))
+    assert refused.value.key == "excel.bomb"
