@@ -200,6 +200,53 @@ def as_shown_all(kind: str, idents: Iterable[Any], versions: Iterable[Any]) -> d
     return {i: as_shown(kind, i, int(v)) for i, v in zip(idents, versions, strict=True)}
 
 
+def new_run() -> None:
+    """Count this session's script runs (app.py calls it once per run): form_version and vanished need the last."""
+    st.session_state["_run"] = int(st.session_state.get("_run", 0)) + 1
+
+
+def _run_no() -> int:
+    return int(st.session_state.get("_run", 0))
+
+
+def form_version(kind: str, ident: object, version: int) -> int:
+    """The version of a row its form was first drawn with, kept while the form is drawn run after run, for forms whose
+    widget keys name the version (so that each starts from the row's stored values). The keys and the version a submit
+    is checked against stay together: a change by someone else meanwhile neither resets what was typed nor lets the
+    submit overwrite it; it is refused, and forget_form_versions then starts the form from the row as it is now.
+    Drawn again after a run that did not draw it, the form starts from `version`, the row as read now."""
+    kept = st.session_state.setdefault("_form_versions", {})
+    key = f"{kind}:{ident}"
+    base, seen = kept.get(key, (None, None))
+    run = _run_no()
+    if base is None or seen not in (run, run - 1):
+        base = int(version)
+    kept[key] = (base, run)
+    return int(base)
+
+
+def forget_form_versions(kind: str) -> None:
+    """After a write on (or a refusal of) a `kind` row: its forms start from the row as read in the next run."""
+    kept = st.session_state.get("_form_versions", {})
+    for key in [k for k in kept if k.startswith(f"{kind}:")]:
+        del kept[key]
+
+
+def vanished(kind: str, picked: object, present: Iterable[Any], context: object = None) -> object | None:
+    """The row picked in the previous run (`picked`, the choice as it stands) when it is no longer among the rows read
+    now (`present`) while the list is the same list (`context`: its filters): someone else deleted it or moved it out
+    of the list between the page being drawn and the click. None otherwise (nothing picked, still there, or the user
+    changed the filters). The page then says so instead of silently dropping the choice."""
+    kept = st.session_state.setdefault("_picked", {})
+    before = kept.get(kind)
+    run = _run_no()
+    kept[kind] = (picked, context, run)
+    if picked is None or picked in set(present) or before is None:
+        return None
+    was, was_context, seen = before
+    return picked if (was == picked and was_context == context and seen == run - 1) else None
+
+
 def flash(message: str) -> None:
     """A success message that survives the st.rerun() after a write."""
     st.session_state["flash"] = message
