@@ -225,6 +225,25 @@ def form_version(kind: str, ident: object, version: int) -> int:
     return int(base)
 
 
+def as_drawn(kind: str, ident: object, value: T) -> T:
+    """What the previous run drew for (`kind`, `ident`), which a click now acts on, or `value` when the previous run did
+    not draw it; `value`, as read now, is kept for the next run. For what a form is made of (the moves offered on a
+    request): redrawn from rows someone else changed meanwhile, the click's form would be another form."""
+    drawn = st.session_state.setdefault("_drawn", {})
+    key = f"{kind}:{ident}"
+    before, seen = drawn.get(key, (value, None))
+    run = _run_no()
+    drawn[key] = (value, run)
+    return before if seen == run - 1 else value
+
+
+def forget_shown(kind: str, ident: object) -> None:
+    """After a refusal (someone else changed the row): the next run draws the row's form as it reads it, not as the
+    refused run drew it (as_shown and as_drawn forget it)."""
+    for name in ("_shown_versions", "_drawn"):
+        st.session_state.get(name, {}).pop(f"{kind}:{ident}", None)
+
+
 def forget_form_versions(kind: str) -> None:
     """After a write on (or a refusal of) a `kind` row: its forms start from the row as read in the next run."""
     kept = st.session_state.get("_form_versions", {})
