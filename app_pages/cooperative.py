@@ -84,6 +84,10 @@ with runs_tab:
     else:
         st.dataframe(presenters.table(runs, presenters.RUN_COLUMNS), hide_index=True, width="stretch")
         loaders.download_table(runs, presenters.RUN_COLUMNS, title=t("coop.file_runs"), key="coop_runs_xlsx")
+        # A draft recomputed (so deleted) or approved elsewhere since the page showed it: say so, not just unselect.
+        gone = loaders.vanished("run", st.session_state.get("coop_run"), runs["code"], coop_id)
+        if gone is not None:
+            st.warning(t("forms.row_gone", item=plain(str(gone))), icon=":material/sync_problem:")
         # Nothing preselected: the newest run may be a draft nobody meant to look at, let alone approve.
         run_code = st.selectbox(t("coop.run"), runs["code"].tolist(), key="coop_run", index=None,
                                 placeholder=t("coop.run_pick"))

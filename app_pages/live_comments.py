@@ -185,6 +185,12 @@ def _candidates(batch_id: int, ctx: Any, writer: bool) -> None:
              for i, label, e in zip(table["id"], table["label"], table["endorsements"], strict=True)}
     # A keyed selectbox keeps the label its choice had (as after a language switch, app.py): after a merge or a
     # split the 附议 in it changed, so the value is given again and the new label is sent.
+    gone = loaders.vanished("candidate", st.session_state.get("live_comments_candidate"), names, batch_id)
+    if gone is not None:     # merged away or removed by someone else since the page showed it: no move on another
+        st.session_state.pop("live_comments_candidate", None)
+        st.warning(t("forms.row_gone", item=t("live.comments.pick_candidate") + f" #{gone}"),
+                   icon=":material/sync_problem:")
+        return
     if st.session_state.get("live_comments_candidate") in names:
         st.session_state["live_comments_candidate"] = st.session_state["live_comments_candidate"]
     cid = st.selectbox(t("live.comments.pick_candidate"), list(names), format_func=names.__getitem__,

@@ -74,6 +74,14 @@ def move_form(rows: pd.DataFrame) -> None:
     # moved rather than fall back to the first one, and never preselect a new status (done and cancelled are final).
     last = st.session_state.get("meetings_move_last")
     ids = list(choices)
+    # The item picked was moved or closed by someone else since the page showed it: the choice would fall to another
+    # item and the click move that one. Say so, and draw no form this run.
+    gone = loaders.vanished("action", st.session_state.get("meetings_move_pick"), ids,
+                            (me.party_id, st.session_state.get("meetings_meeting"), section))
+    if gone is not None:
+        st.session_state.pop("meetings_move_pick", None)
+        st.warning(t("forms.row_gone", item=t("meetings.move.pick") + f" #{gone}"), icon=":material/sync_problem:")
+        return
     pick = st.selectbox(t("meetings.move.pick"), ids, key="meetings_move_pick", format_func=choices.__getitem__,
                         index=ids.index(last) if last in ids else 0)
     row = rows[rows["id"] == pick].iloc[0]

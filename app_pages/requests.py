@@ -179,6 +179,9 @@ extra = view.filters_cover(status, category, unit_names.get(unit, unit) if unit 
 data.download_requests(scope, filters, today, total=board.total, shown=len(shown), title=t("requests.page.file"),
                        key="requests_xlsx", extra_filters=extra)
 
+gone = loaders.vanished("request", st.session_state.get("requests_pick"), codes, (scope, filters))
+if gone is not None:      # moved out of the list (or withdrawn) by someone else since the page showed it
+    st.warning(t("forms.row_gone", item=plain(str(gone))), icon=":material/sync_problem:")
 if st.session_state.get("requests_pick") not in (None, *codes):
     st.session_state["requests_pick"] = None
 pick = st.selectbox(t("requests.page.pick"), codes, index=None, key="requests_pick",

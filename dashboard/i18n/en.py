@@ -2331,6 +2331,8 @@ STRINGS: dict[str, str] = {
     "audit.obj.training_stats_employed": "Employed for subsidy (summary)",
     # --- version ---
     "audit.obj.data_version": "Data version",
+    # --- forms ---
+    "forms.row_gone": "{item} is no longer in this list: someone else changed or removed it after the page showed it, so nothing was done to it. Choose again.",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -2308,6 +2308,8 @@ STRINGS: dict[str, str] = {
     "audit.obj.training_stats_employed": "培训补贴就业汇总",
     # --- version ---
     "audit.obj.data_version": "数据版本",
+    # --- forms ---
+    "forms.row_gone": "{item} 已不在列表中：页面显示之后，它已被其他人改动或删除，所以没有对它做任何操作。请重新选择。",
 }
 
 for _enum, _labels in ENUMS.items():
