@@ -252,18 +252,18 @@ def forget_form_versions(kind: str) -> None:
 
 
 def vanished(kind: str, picked: object, present: Iterable[Any], context: object = None) -> object | None:
-    """The row picked in the previous run (`picked`, the choice as it stands) when it is no longer among the rows read
-    now (`present`) while the list is the same list (`context`: its filters): someone else deleted it or moved it out
-    of the list between the page being drawn and the click. None otherwise (nothing picked, still there, or the user
-    changed the filters). The page then says so instead of silently dropping the choice."""
-    kept = st.session_state.setdefault("_picked", {})
+    """The row picked (`picked`: the choice's state as this run starts, before its widget is drawn) when it is no longer
+    among the rows read now (`present`) while the previous run drew the same list (`context`: its filters): someone else
+    deleted it or moved it out of the list between the page being drawn and the click. None otherwise (nothing picked,
+    still there, or the user changed the filters). The page then says so instead of silently dropping the choice, or
+    letting it fall to another row that a click would then act on."""
+    kept = st.session_state.setdefault("_listed", {})
     before = kept.get(kind)
     run = _run_no()
-    kept[kind] = (picked, context, run)
+    kept[kind] = (context, run)
     if picked is None or picked in set(present) or before is None:
         return None
-    was, was_context, seen = before
-    return picked if (was == picked and was_context == context and seen == run - 1) else None
+    return picked if before == (context, run - 1) else None
 
 
 def flash(message: str) -> None:

@@ -314,6 +314,27 @@ def test_the_government_account_moves_its_partys_action(url: str) -> None:
     assert owners <= {gov}
 
 
+def test_an_item_closed_elsewhere_before_the_click_is_named_and_no_other_is_moved(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Someone else closes the action item this form shows: the click's run reads the list without it, so the choice
+    fell to the next open item and the click moved that one, never shown. Now the page says so and moves nothing."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    at = open_as(url, "government", "en", section="actions")
+    pick = at.selectbox(key="meetings_move_pick").value
+    at.selectbox(key="meetings_move_to").set_value("done")
+    at.text_input(key="meetings_move_note").input("accepted")
+    before = {r.id: r.version for r in query(url, sa.select(X.c.id, X.c.version).where(X.c.id != pick))}
+    engine = make_engine(url)
+    with engine.begin() as conn:         # a colleague of the same party closes it meanwhile
+        conn.execute(X.update().where(X.c.id == pick).values(status="cancelled", version=X.c.version + 1))
+    engine.dispose()
+    with use_language("en"):
+        click(at, t("meetings.move.submit"))
+        assert [w.value for w in at.warning] == [t("forms.row_gone", item=f"{t('meetings.move.pick')} #{pick}")]
+    assert {r.id: r.version for r in query(url, sa.select(X.c.id, X.c.version).where(X.c.id != pick))} == before
+    assert not errors(at) and not at.exception
+
+
 def test_after_a_move_the_form_stays_on_that_item_and_proposes_no_status(url: str) -> None:
     """A user test closed the wrong item: after moving X to 进行中 the form jumped to the first item with 已完成
     preselected and the old note still in the box, so the next click closed another item for good."""
