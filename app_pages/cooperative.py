@@ -1,5 +1,6 @@
 """合作社分配: sales, the exact profit split per period, member statements and the public fund."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, loaders, presenters
@@ -93,6 +94,8 @@ with runs_tab:
                                 placeholder=t("coop.run_pick"))
     if not runs.empty and run_code is not None:
         run = runs.set_index("code").loc[run_code]
+        # The draft as the last run drew it: recomputed meanwhile, the new draft carries the same code.
+        computed_at = loaders.as_drawn("run", run_code, pd.Timestamp(run["created_at"]).to_pydatetime())
         left, right = st.columns([2, 3])
         left.plotly_chart(charts.split_chart(presenters.run_pools(run), t("coop.chart_split", code=run_code)),
                           width="stretch")
@@ -105,7 +108,7 @@ with runs_tab:
                     t("coop.approve"), key="coop_approve", type="primary", help=t("coop.approve_help")):
                 try:
                     loaders.write(distribution.approve, permission=Action.distribution_approve, run_code=run_code,
-                                  actor=loaders.current_actor(), cooperative=coop["code"])
+                                  computed_at=computed_at, actor=loaders.current_actor(), cooperative=coop["code"])
                     loaders.flash(t("coop.approved", code=run_code))
                     st.rerun()
                 except RuleError as err:
