@@ -250,6 +250,32 @@ def test_a_move_after_someone_else_transferred_the_request_is_refused_not_made(u
     assert status_of(url, code) == "routed"                  # not accepted
 
 
+def test_a_request_moved_out_of_the_filtered_list_before_the_click_is_named(url: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list shows 已转办 requests; a colleague accepts the one open below, so the click's run lists it no more. The
+    choice was dropped and the form with it without a word; now the page names the request."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    at = open_as(url, "social_worker", party="GA-SW", lang="en")
+    at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+    at.selectbox(key="requests_status").set_value("routed").run()
+    code = at.selectbox(key="requests_pick").options[0]
+    at.selectbox(key="requests_pick").set_value(code).run()
+    at.radio(key="requests_move").set_value("accept").run()
+    engine = make_engine(url)
+    with Session(engine) as session:
+        version = session.execute(sa.select(R.c.version).where(R.c.code == code)).scalar_one()
+        service.accept(session, code, version=version, actor=Principal("colleague", Role.social_worker),
+                       on=last_on(url, code), today=shanghai_today())
+        session.commit()
+    engine.dispose()
+    with use_language("en"):
+        click(at, move_label("accept"))
+        assert [w.value for w in at.warning] == [t("forms.row_gone", item=code)]
+    assert at.selectbox(key="requests_pick").value is None and not at.error
+    at.selectbox(key="requests_status").set_value("").run()    # the user's own filter change: no message
+    assert not at.warning
+
+
 def test_an_empty_quarter_renders_with_no_data_notes(url: str) -> None:
     at = open_as(url, "social_worker", party="GA-SW")
     engine = make_engine(url)
