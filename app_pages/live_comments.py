@@ -168,6 +168,7 @@ def _act(row: pd.Series, pending: pd.DataFrame, behind: pd.DataFrame, ctx: Any) 
             st.rerun()
     except RuleError as err:
         data.forget_candidates()
+        loaders.forget_shown("candidate-status", cid)
         st.error(rule_message(err), icon=":material/error:")
 
 
@@ -205,7 +206,9 @@ def _candidates(batch_id: int, ctx: Any, writer: bool) -> None:
         st.caption(t("live.comments.behind_moved"))
     else:
         st.dataframe(view.comments_frame(behind, ctx.personal_data), hide_index=True, width="stretch")
-    if str(row["status"]) != "pending":
+    # Decided by someone else since the last run drew its moves: the click is still on those moves, and is refused
+    # with the service's message (it names the new state) rather than lost under a caption.
+    if loaders.as_drawn("candidate-status", cid, str(row["status"])) != "pending":
         status = t(f"enum.CandidateStatus.{row['status']}")
         request = row["request"]
         st.caption(t("live.comments.decided", status=status) if pd.isna(request) or not request else

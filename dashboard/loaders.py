@@ -178,6 +178,7 @@ def write(action: Callable[..., T], *, permission: Action, cooperative: str | No
             session.rollback()
             raise
     st.cache_data.clear()
+    st.session_state.pop("_drawn", None)     # the next run draws every form from the rows as they are now
     return result
 
 
