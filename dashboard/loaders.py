@@ -178,7 +178,10 @@ def write(action: Callable[..., T], *, permission: Action, cooperative: str | No
             session.rollback()
             raise
     st.cache_data.clear()
-    st.session_state.pop("_drawn", None)     # the next run draws every form from the rows as they are now
+    # The next run draws every form from the rows as they are now, and a row this write moved out of its list is not
+    # someone else's doing (vanished).
+    st.session_state.pop("_drawn", None)
+    st.session_state.pop("_listed", None)
     return result
 
 
