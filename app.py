@@ -55,6 +55,7 @@ def run_page(page: StreamlitPage) -> None:
 if seeded_rows := loaders.ensure_demo_data():  # this session loaded the demo: say so once, after signing in
     st.session_state.seeded_rows = seeded_rows
 user = gate.current()
+loaders.new_run()
 if get_settings().data_version_check:   # several app servers: a write made on another one drops this one's cache
     loaders.drop_stale_caches()
 

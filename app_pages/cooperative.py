@@ -1,5 +1,6 @@
 """合作社分配: sales, the exact profit split per period, member statements and the public fund."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, loaders, presenters
@@ -84,11 +85,17 @@ with runs_tab:
     else:
         st.dataframe(presenters.table(runs, presenters.RUN_COLUMNS), hide_index=True, width="stretch")
         loaders.download_table(runs, presenters.RUN_COLUMNS, title=t("coop.file_runs"), key="coop_runs_xlsx")
+        # A draft recomputed (so deleted) or approved elsewhere since the page showed it: say so, not just unselect.
+        gone = loaders.vanished("run", st.session_state.get("coop_run"), runs["code"], coop_id)
+        if gone is not None:
+            st.warning(t("forms.row_gone", item=plain(str(gone))), icon=":material/sync_problem:")
         # Nothing preselected: the newest run may be a draft nobody meant to look at, let alone approve.
         run_code = st.selectbox(t("coop.run"), runs["code"].tolist(), key="coop_run", index=None,
                                 placeholder=t("coop.run_pick"))
     if not runs.empty and run_code is not None:
         run = runs.set_index("code").loc[run_code]
+        # The draft as the last run drew it: recomputed meanwhile, the new draft carries the same code.
+        computed_at = loaders.as_drawn("run", run_code, pd.Timestamp(run["created_at"]).to_pydatetime())
         left, right = st.columns([2, 3])
         left.plotly_chart(charts.split_chart(presenters.run_pools(run), t("coop.chart_split", code=run_code)),
                           width="stretch")
@@ -101,7 +108,7 @@ with runs_tab:
                     t("coop.approve"), key="coop_approve", type="primary", help=t("coop.approve_help")):
                 try:
                     loaders.write(distribution.approve, permission=Action.distribution_approve, run_code=run_code,
-                                  actor=loaders.current_actor(), cooperative=coop["code"])
+                                  computed_at=computed_at, actor=loaders.current_actor(), cooperative=coop["code"])
                     loaders.flash(t("coop.approved", code=run_code))
                     st.rerun()
                 except RuleError as err:

@@ -137,6 +137,9 @@ def _capture_form(code: str) -> None:
     st.rerun()
 
 
+UNDO_ASKED = "live_capture_undo_asked"     # the request a click on 撤销上一条 named, with its version
+
+
 def _recent(code: str, ctx: Any, writer: bool) -> None:
     st.subheader(t("live.capture.recent"))
     items = data.load_recent(code)
@@ -145,15 +148,24 @@ def _recent(code: str, ctx: Any, writer: bool) -> None:
         return
     st.table(plain_table(view.recent_frame(items, personal=ctx.personal_data), keep="" if ctx.personal_data else "*"),
              hide_index=True, border="horizontal")
+    # The click withdraws the request its button named (bound when it was drawn), never the last one read in the click's
+    # own run: another tab of this account may have captured one since, or someone may have handled it.
+    asked = st.session_state.pop(UNDO_ASKED, None) if writer else None
+    if asked is not None:
+        code, version = asked
+        try:
+            data.undo_last(code=code, version=version, today=ctx.today)
+        except RuleError as err:
+            st.error(rule_message(err))
+        else:
+            loaders.flash(t("live.capture.undone", code=code))
+            st.rerun()
     mine = last_undoable(items, loaders.principal().username) if writer else None
     if mine is None:
         return
-    if st.button(t("live.capture.undo", code=mine.code), key="live_capture_undo", icon=":material/undo:",
-                 help=t("live.capture.undo_help")):
-        try:
-            data.undo_last(code=mine.code, version=mine.version, today=ctx.today)
-        except RuleError as err:
-            st.error(rule_message(err))
-            return
-        loaders.flash(t("live.capture.undone", code=mine.code))
-        st.rerun()
+    st.button(t("live.capture.undo", code=mine.code), key="live_capture_undo", icon=":material/undo:",
+              help=t("live.capture.undo_help"), on_click=_ask_undo, args=(mine.code, mine.version))
+
+
+def _ask_undo(code: str, version: int) -> None:
+    st.session_state[UNDO_ASKED] = (code, version)

@@ -168,6 +168,7 @@ def _act(row: pd.Series, pending: pd.DataFrame, behind: pd.DataFrame, ctx: Any) 
             st.rerun()
     except RuleError as err:
         data.forget_candidates()
+        loaders.forget_shown("candidate-status", cid)
         st.error(rule_message(err), icon=":material/error:")
 
 
@@ -185,6 +186,12 @@ def _candidates(batch_id: int, ctx: Any, writer: bool) -> None:
              for i, label, e in zip(table["id"], table["label"], table["endorsements"], strict=True)}
     # A keyed selectbox keeps the label its choice had (as after a language switch, app.py): after a merge or a
     # split the 附议 in it changed, so the value is given again and the new label is sent.
+    gone = loaders.vanished("candidate", st.session_state.get("live_comments_candidate"), names, batch_id)
+    if gone is not None:     # merged away or removed by someone else since the page showed it: no move on another
+        st.session_state.pop("live_comments_candidate", None)
+        st.warning(t("forms.row_gone", item=t("live.comments.pick_candidate") + f" #{gone}"),
+                   icon=":material/sync_problem:")
+        return
     if st.session_state.get("live_comments_candidate") in names:
         st.session_state["live_comments_candidate"] = st.session_state["live_comments_candidate"]
     cid = st.selectbox(t("live.comments.pick_candidate"), list(names), format_func=names.__getitem__,
@@ -199,7 +206,9 @@ def _candidates(batch_id: int, ctx: Any, writer: bool) -> None:
         st.caption(t("live.comments.behind_moved"))
     else:
         st.dataframe(view.comments_frame(behind, ctx.personal_data), hide_index=True, width="stretch")
-    if str(row["status"]) != "pending":
+    # Decided by someone else since the last run drew its moves: the click is still on those moves, and is refused
+    # with the service's message (it names the new state) rather than lost under a caption.
+    if loaders.as_drawn("candidate-status", cid, str(row["status"])) != "pending":
         status = t(f"enum.CandidateStatus.{row['status']}")
         request = row["request"]
         st.caption(t("live.comments.decided", status=status) if pd.isna(request) or not request else

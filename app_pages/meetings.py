@@ -74,6 +74,14 @@ def move_form(rows: pd.DataFrame) -> None:
     # moved rather than fall back to the first one, and never preselect a new status (done and cancelled are final).
     last = st.session_state.get("meetings_move_last")
     ids = list(choices)
+    # The item picked was moved or closed by someone else since the page showed it: the choice would fall to another
+    # item and the click move that one. Say so, and draw no form this run.
+    gone = loaders.vanished("action", st.session_state.get("meetings_move_pick"), ids,
+                            (me.party_id, st.session_state.get("meetings_meeting"), section))
+    if gone is not None:
+        st.session_state.pop("meetings_move_pick", None)
+        st.warning(t("forms.row_gone", item=t("meetings.move.pick") + f" #{gone}"), icon=":material/sync_problem:")
+        return
     pick = st.selectbox(t("meetings.move.pick"), ids, key="meetings_move_pick", format_func=choices.__getitem__,
                         index=ids.index(last) if last in ids else 0)
     row = rows[rows["id"] == pick].iloc[0]
@@ -169,7 +177,10 @@ code = st.selectbox(t("meetings.pick"), codes, key="meetings_meeting", format_fu
 if st.query_params.get("meeting") != code:
     st.query_params["meeting"] = code
 m = meetings[meetings["code"] == code].iloc[0]
-mid, version, status = int(m["id"]), int(m["version"]), str(m["minutes_status"])
+mid, current, status = int(m["id"]), int(m["version"]), str(m["minutes_status"])
+# The forms (and the keys of those that start from stored values) keep the version they were first drawn with: a
+# click after someone else's change is refused, not applied over it, and what was typed is not reset meanwhile.
+version = loaders.form_version("meeting", f"{mid}:{section}", current)
 seal = data.load_minutes_state(mid)
 amend_until = seal["amend_until"]
 agenda = data.load_agenda(mid)
@@ -270,7 +281,7 @@ def actions() -> None:
 
 
 def minutes_section() -> None:
-    content = data.load_content(mid, today, version, get_language())
+    content = data.load_content(mid, today, current, get_language())
     signatures = data.load_signatures(mid)
     window = "" if amend_until is None or status != "circulated" else t("meetings.minutes.window",
                                                                         day=view.day(amend_until))
@@ -340,7 +351,7 @@ def downloads(content: MinutesContent) -> None:
                          on_click="ignore", icon=":material/description:", mime=DOCX, width="stretch")
     # Signatures and addenda do not bump the meeting's version, yet they are in the PDF: the key counts them too.
     signed, added = len(data.load_signatures(mid)), len(data.load_addenda(mid))
-    pdf_key = f"meetings_pdf_{mid}_{version}_{signed}_{added}_{get_language()}"
+    pdf_key = f"meetings_pdf_{mid}_{current}_{signed}_{added}_{get_language()}"
     if pdf_key in st.session_state:
         right.download_button(t("meetings.download_pdf"), st.session_state[pdf_key], file_name=f"{code}.pdf",
                               key="meetings_pdf", on_click="ignore", icon=":material/picture_as_pdf:",

@@ -41,8 +41,10 @@ def attempt(write: Callable[[], Any], message: Callable[[Any], str] | str) -> No
         result = write()
     except RuleError as err:
         data.forget()
+        loaders.forget_form_versions("meeting")     # the next run draws the forms from the meeting as it is now
         st.error(rule_message(err))
         return
+    loaders.forget_form_versions("meeting")
     loaders.flash(message(result) if callable(message) else message)
     st.rerun()
 

@@ -179,6 +179,9 @@ extra = view.filters_cover(status, category, unit_names.get(unit, unit) if unit 
 data.download_requests(scope, filters, today, total=board.total, shown=len(shown), title=t("requests.page.file"),
                        key="requests_xlsx", extra_filters=extra)
 
+gone = loaders.vanished("request", st.session_state.get("requests_pick"), codes, (scope, filters))
+if gone is not None:      # moved out of the list (or withdrawn) by someone else since the page showed it
+    st.warning(t("forms.row_gone", item=plain(str(gone))), icon=":material/sync_problem:")
 if st.session_state.get("requests_pick") not in (None, *codes):
     st.session_state["requests_pick"] = None
 pick = st.selectbox(t("requests.page.pick"), codes, index=None, key="requests_pick",
@@ -198,7 +201,9 @@ if pick is not None:
         st.dataframe(presenters.table(history, view.HISTORY_COLUMNS), hide_index=True, width="stretch")
 
     st.markdown(f"**{t('requests.page.act')}**")
-    moves = data.request_moves(pick, int(row["version"]))
+    # The form acts on the request as the last run drew it: the click's own run may read it as someone else left it.
+    version = loaders.as_shown("request", pick, int(row["version"]))
+    moves = loaders.as_drawn("request-moves", pick, data.request_moves(pick, int(row["version"])))
     if not (loaders.can(Action.request_write) or loaders.can(Action.request_handle)):
         st.caption(t("access.read_only"), help=t("access.read_only_help"))
     elif not moves:
@@ -265,13 +270,15 @@ if pick is not None:
             submitted = st.form_submit_button(view.move_label(step), type="primary")
         if submitted:
             try:
-                moved = data.move(pick, RequestMove(step), version=int(row["version"]), on=on, today=today,
+                moved = data.move(pick, RequestMove(step), version=version, on=on, today=today,
                                   **fields)
                 loaders.flash(view.moved_message(pick, step, str(moved.status)))
                 st.rerun()
             except RuleError as err:
                 if err.key == "requests.changed_meanwhile":
                     data.forget_request()
+                    loaders.forget_shown("request", pick)
+                    loaders.forget_shown("request-moves", pick)
                 st.error(rule_message(err))
 
 st.subheader(t("requests.page.report_back"))
@@ -285,6 +292,7 @@ else:
     st.caption(t("requests.page.queue", n=len(queue), due=len(due)))
     st.dataframe(presenters.table(view.queue_frame(queue, visible), view.QUEUE_COLUMNS), hide_index=True,
                  width="stretch", height=view.table_height(len(queue), 400))
+    shown_versions = loaders.as_shown_all("request-report", due["code"], due["version"])
     if loaders.can(Action.request_write) and not due.empty:
         sessions = data.load_livestream_sessions(f.community_id)
         held = {c: f"{c} · {d} · {n}" for c, d, n in sessions.itertuples(index=False)}
@@ -296,11 +304,10 @@ else:
                                 format_func=held.__getitem__)
             reported = st.form_submit_button(t("requests.page.report_button"), type="primary")
         if reported:
-            version = dict(zip(due["code"], due["version"], strict=True))
             done, refused = [], []
             for code in chosen:
                 try:
-                    data.move(code, RequestMove.report, version=int(version[code]), on=None, today=today,
+                    data.move(code, RequestMove.report, version=shown_versions[code], on=None, today=today,
                               livestream_code=live)
                     done.append(code)
                 except RuleError as err:

@@ -148,11 +148,18 @@ def followups() -> None:
     elif work.empty:
         st.caption(t("training.worklist_empty"))
         return
-    followup_form(work)
+    followup_form(work, (f.community_id, code))
 
 
-def followup_form(work: pd.DataFrame) -> None:
+def followup_form(work: pd.DataFrame, context: object) -> None:
     choices = view.worklist_choices(work)
+    # The follow-up picked was recorded (or moved) by someone else since the page showed it: the choice would fall to
+    # the first of the list, and the click on the form would record it there. Say so, and draw no form this run.
+    gone = loaders.vanished("followup", st.session_state.get("training_pick"), choices, context)
+    if gone is not None:
+        st.session_state.pop("training_pick", None)
+        st.warning(t("forms.row_gone", item=t("training.form.pick") + f" #{gone}"), icon=":material/sync_problem:")
+        return
     pick = st.selectbox(t("training.form.pick"), list(choices), key="training_pick", format_func=choices.__getitem__)
     row = work[work["followup_id"] == pick].iloc[0]
     shown = loaders.as_shown("followup", int(pick), int(row["version"]))

@@ -4,7 +4,7 @@ import contextvars
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -14,12 +14,21 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard import access, audit, data_version, db
+from dashboard import loaders_forms as forms
 from dashboard.access import Action
 from dashboard.accounts import Principal
 from dashboard.db import init_database
 from dashboard.excel import annotate, importer, writer
 from dashboard.excel.tables import backlog_xlsx, table_xlsx
 from dashboard.i18n import get_language, t
+from dashboard.loaders_forms import as_drawn as as_drawn
+from dashboard.loaders_forms import as_shown as as_shown
+from dashboard.loaders_forms import as_shown_all as as_shown_all
+from dashboard.loaders_forms import forget_form_versions as forget_form_versions
+from dashboard.loaders_forms import forget_shown as forget_shown
+from dashboard.loaders_forms import form_version as form_version
+from dashboard.loaders_forms import new_run as new_run
+from dashboard.loaders_forms import vanished as vanished
 from dashboard.queries import Scope, audit_log, common, cooperative, needs_board, overview, practitioner
 from dashboard.queries.audit_log import AuditFilter
 from dashboard.services import statements
@@ -178,26 +187,8 @@ def write(action: Callable[..., T], *, permission: Action, cooperative: str | No
             session.rollback()
             raise
     st.cache_data.clear()
+    forms.forget_drawn()
     return result
-
-
-def as_shown(kind: str, ident: object, version: int) -> int:
-    """The version of one row as this session's previous run showed it, which a form submitted now acts on; `version`,
-    as read now, is kept for the next run. Call it on every run that shows the row, before any submit is handled.
-
-    A rerun may read newer rows than the user saw: another session's write drops the cached results (the data version
-    on any app server, or a write on this one). A move checked against the version read in the same rerun would then
-    overwrite that write unseen; checked against the version shown, it is refused as someone else's change."""
-    shown = st.session_state.setdefault("_shown_versions", {})
-    key = f"{kind}:{ident}"
-    before = shown.get(key, version)
-    shown[key] = int(version)
-    return int(before)
-
-
-def as_shown_all(kind: str, idents: Iterable[Any], versions: Iterable[Any]) -> dict[Any, int]:
-    """as_shown for every row of a table shown at once (a multiselect's rows): ident -> the version shown."""
-    return {i: as_shown(kind, i, int(v)) for i, v in zip(idents, versions, strict=True)}
 
 
 def flash(message: str) -> None:

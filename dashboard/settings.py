@@ -31,8 +31,8 @@ class Settings(BaseSettings):
     )
     cache_ttl_seconds: int = Field(default=300, ge=1, description="How long pages cache query results.")
     data_version_check: bool = Field(
-        default=False, description="Check the data version on each rerun and drop stale cached results (several "
-        "app servers on one database).")
+        default=True, description="Check the data version on each rerun and drop stale cached results (a write by "
+        "another app server, the command line or SQL shows at the next rerun).")
     min_cell_size: int = Field(default=5, ge=1, description="In meeting mode, hide aggregates over fewer people.")
     session_idle_minutes: int = Field(default=30, ge=1, description="Sign a session out after this many idle minutes.")
     login_free_attempts: int = Field(

@@ -78,3 +78,28 @@ def test_meeting_mode_masks_member_names(at: AppTest) -> None:
 def test_no_run_is_chosen_for_the_user(at: AppTest) -> None:
     assert at.selectbox(key="coop_run").value is None and at.selectbox(key="coop_statement_run").value is None
     assert not any(b.label == "审批通过" for b in at.button) and not at.table
+
+
+def test_a_draft_recomputed_elsewhere_before_the_approval_is_refused_not_approved(
+        at: AppTest, tmp_path: Path) -> None:
+    """Someone else recomputes the period between the page drawn and the click on 审批通过: the draft shown is deleted
+    and the new one gets the same code (GA-COOP-2026Q3-1 again), so an approval by code approved figures nobody on this
+    page had seen. The click names the run it saw (its id): refused with a message, nothing approved."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from dashboard.db import make_engine
+    from dashboard.services import distribution
+
+    at.selectbox(key="coop_run").set_value("GA-COOP-2026Q3-1").run()
+    engine = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    with Session(engine) as session:
+        distribution.compute_draft(session, cooperative_code="GA-COOP", period="2026Q3", actor="colleague")
+        session.commit()
+    click(at, "审批通过")
+    assert any("GA-COOP-2026Q3-1" in e.value and "重新计算" in e.value for e in at.error), [e.value for e in at.error]
+    with engine.connect() as conn:
+        statuses = dict(conn.execute(sa.text("SELECT code, status FROM distribution_run WHERE period = '2026Q3' "
+                                             "AND code LIKE 'GA-COOP-%'")).all())
+    engine.dispose()
+    assert statuses == {"GA-COOP-2026Q3-1": "draft"}          # the colleague's draft waits; nothing approved

@@ -155,3 +155,54 @@ def test_without_request_write_the_list_shows_and_no_form(url: str, role: str, p
         assert "138****5678" in table.iloc[0, 3] and "13812345678" not in table.iloc[0, 3]
         assert table.iloc[0, 4] == "*先生"
         assert table.iloc[0, 6] == "sw-on-air"
+
+
+def _capture_elsewhere(url: str, code: str, username: str, description: str) -> str:
+    """The same account captures one more in another tab (its own session)."""
+    engine = make_engine(url)
+    with Session(engine) as s:
+        new = service.capture(s, livestream_code=code, category="sanitation", description=description, resident="",
+                              priority="general", actor=Principal(username, Role.social_worker),
+                              now=dt.datetime.now(dt.UTC))
+        s.commit()
+        made = str(new.code)
+    engine.dispose()
+    return made
+
+
+def test_undo_withdraws_the_request_it_named_not_one_captured_since(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the data version checked on each rerun the click's own run reads the list as it is now. Its last capture
+    there was one made in another tab after the button was drawn: the click withdrew that one, never shown to it."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    at = open_as(url, "social_worker", party="GA-SW", lang="en")
+    with use_language("en"):
+        at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+        click(at, t("live.capture.open_button"))
+        fill(at, "parcel_stacking", "快递堆在楼道")
+        click(at, t("live.capture.save"))
+        (first,) = [r[0] for r in captured(url)]
+        live = f"L-GA-{shanghai_today():%Y%m%d}"
+        other = _capture_elsewhere(url, live, at.session_state["principal"].username, "另一个标签页录入的")
+        click(at, t("live.capture.undo", code=first))         # the button as drawn names the first
+        assert [e.value for e in at.error] == [t("capture.undo_not_last", code=first, newer=other)]
+    assert [r[0] for r in captured(url)] == [first, other]     # nothing withdrawn
+
+
+def test_undo_of_a_request_handled_meanwhile_says_so(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Someone classifies the capture between the button drawn and the click: the click's run no longer draws the
+    button (the request is not undoable), and the click was lost without a word. Now it is refused with the reason."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    at = open_as(url, "social_worker", party="GA-SW", lang="en")
+    with use_language("en"):
+        at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+        click(at, t("live.capture.open_button"))
+        fill(at, "parcel_stacking", "快递堆在楼道")
+        click(at, t("live.capture.save"))
+        (first,) = [r[0] for r in captured(url)]
+        engine = make_engine(url)
+        with engine.begin() as conn:      # another social worker classifies it meanwhile
+            conn.execute(R.update().where(R.c.code == first).values(status="classified", version=R.c.version + 1))
+        engine.dispose()
+        click(at, t("live.capture.undo", code=first))
+        assert len(at.error) == 1 and first in at.error[0].value, [e.value for e in at.error]
+    assert [r[0] for r in captured(url)] == [first]

@@ -207,10 +207,17 @@ def test_an_empty_or_unreadable_file_gets_a_message_and_stores_nothing(url: str,
     assert query(url, "SELECT count(*) FROM comment_batch")[0][0] == 1          # the demo's only
 
 
-def test_a_candidate_someone_else_decided_meanwhile_is_refused_with_a_message(url: str) -> None:
+@pytest.mark.parametrize("check", [False, True])
+def test_a_candidate_someone_else_decided_meanwhile_is_refused_with_a_message(
+        url: str, check: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the data version check the click's run reads the cached list, still holding the candidate: the discard
+    is checked against the version shown and refused. With it, the click's run reads it decided: its moves were not
+    drawn and the click was lost under a caption. Now the moves drawn are the last run's and the click is refused."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", str(check).lower())
     at = open_as(url, "social_worker")
     cid = int(at.selectbox(key="live_comments_candidate").value)
     at.radio(key="live_comments_move").set_value("discard").run()
+    decided = query(url, "SELECT id, status, version FROM comment_candidate WHERE id != :i ORDER BY id", i=cid)
     engine = make_engine(url)
     with engine.begin() as conn:      # another social worker discards it while this page shows version 1
         conn.execute(sa.text("UPDATE comment_candidate SET status = 'discarded', version = version + 1, "
@@ -219,6 +226,8 @@ def test_a_candidate_someone_else_decided_meanwhile_is_refused_with_a_message(ur
     button(at, "live_comments_discard_button")     # checked against the version shown, not the one read now
     assert any(t("enum.CandidateStatus.discarded") in e.value for e in at.error), [e.value for e in at.error]
     assert query(url, "SELECT decided_by FROM comment_candidate WHERE id = :i", i=cid)[0][0] == "other"
+    assert query(url, "SELECT id, status, version FROM comment_candidate WHERE id != :i ORDER BY id",
+                 i=cid) == decided                 # no other candidate decided in its place
 
 
 def test_the_same_comments_again_are_flagged_before_import(url: str) -> None:

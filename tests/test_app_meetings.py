@@ -314,6 +314,27 @@ def test_the_government_account_moves_its_partys_action(url: str) -> None:
     assert owners <= {gov}
 
 
+def test_an_item_closed_elsewhere_before_the_click_is_named_and_no_other_is_moved(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Someone else closes the action item this form shows: the click's run reads the list without it, so the choice
+    fell to the next open item and the click moved that one, never shown. Now the page says so and moves nothing."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    at = open_as(url, "government", "en", section="actions")
+    pick = at.selectbox(key="meetings_move_pick").value
+    at.selectbox(key="meetings_move_to").set_value("done")
+    at.text_input(key="meetings_move_note").input("accepted")
+    before = {r.id: r.version for r in query(url, sa.select(X.c.id, X.c.version).where(X.c.id != pick))}
+    engine = make_engine(url)
+    with engine.begin() as conn:         # a colleague of the same party closes it meanwhile
+        conn.execute(X.update().where(X.c.id == pick).values(status="cancelled", version=X.c.version + 1))
+    engine.dispose()
+    with use_language("en"):
+        click(at, t("meetings.move.submit"))
+        assert [w.value for w in at.warning] == [t("forms.row_gone", item=f"{t('meetings.move.pick')} #{pick}")]
+    assert {r.id: r.version for r in query(url, sa.select(X.c.id, X.c.version).where(X.c.id != pick))} == before
+    assert not errors(at) and not at.exception
+
+
 def test_after_a_move_the_form_stays_on_that_item_and_proposes_no_status(url: str) -> None:
     """A user test closed the wrong item: after moving X to 进行中 the form jumped to the first item with 已完成
     preselected and the old note still in the box, so the next click closed another item for good."""
@@ -384,6 +405,63 @@ def test_a_write_on_a_meeting_changed_meanwhile_is_refused_in_the_users_language
         click(at, t("meetings.decision.submit"))
     assert not errors(at), errors(at)
     assert len(query(url, sa.select(D).where(D.c.meeting_id == target.id))) == before + 1
+
+
+def test_attendance_typed_before_someone_elses_change_is_refused_and_not_reset(url: str,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the data version checked on every rerun, the submit's own run reads the meeting as another session left it.
+    The form's keys name the meeting's version: taken from that run, they made new widgets holding the other session's
+    values, which were then saved over the typing as the user's own. The form keeps the version it was drawn with."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    target = editable_meeting(url)
+    pid = query(url, sa.select(ATT.c.party_id).where(ATT.c.meeting_id == target.id).order_by(ATT.c.party_id))[0][0]
+    at = open_as(url, "social_worker", "en", section="run", meeting=target.code)
+    att(at, "who", pid).input("typed here")
+    engine = make_engine(url)
+    with engine.begin() as conn:     # another session saves the attendance meanwhile (as set_attendance does)
+        conn.execute(ATT.update().where(ATT.c.meeting_id == target.id, ATT.c.party_id == pid)
+                     .values(attendees="saved elsewhere"))
+        conn.execute(M.update().where(M.c.id == target.id).values(version=M.c.version + 1))
+    engine.dispose()
+    with use_language("en"):
+        click(at, t("meetings.attendance.submit"))
+        assert errors(at) and errors(at)[0].startswith(f"Meeting {target.code} was just changed by someone else")
+    assert att(at, "who", pid).value == "typed here"            # still there to be copied
+    stored = query(url, sa.select(ATT.c.attendees).where(ATT.c.meeting_id == target.id, ATT.c.party_id == pid))
+    assert stored[0][0] == "saved elsewhere"                     # the other session's values stand
+    at.run()
+    assert not at.exception, at.exception
+    assert att(at, "who", pid).value == "saved elsewhere"       # then the form starts from the meeting as it is now
+    att(at, "who", pid).input("typed again")
+    with use_language("en"):
+        click(at, t("meetings.attendance.submit"))
+    assert not errors(at), errors(at)
+    stored = query(url, sa.select(ATT.c.attendees).where(ATT.c.meeting_id == target.id, ATT.c.party_id == pid))
+    assert stored[0][0] == "typed again"
+
+
+def test_a_signature_ticked_before_the_text_changed_is_refused(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 会签 checkbox names the text's hash and its key the meeting's version: someone else reassembling the text
+    between the tick and the click must not sign the new text, nor lose the click without a word."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    target = next(m for m in ga_meetings(url) if m.minutes_status == "circulated" and m.amend_until >= TODAY)
+    signed_by = {r.party_id for r in query(url, sa.select(SIG.c.party_id).where(SIG.c.meeting_id == target.id))}
+    codes = dict(query(url, sa.select(P.c.code, P.c.id)))
+    role = next(r for r in ("social_worker", "government", "association", "platform")
+                if codes[PARTY[r]] not in signed_by)
+    at = open_as(url, role, "en", section="minutes", meeting=target.code)
+    box = next(c for c in at.checkbox if (c.key or "").startswith("meetings_sign_read_"))
+    box.check().run()
+    assert not at.exception, at.exception
+    signed = len(query(url, sa.select(SIG).where(SIG.c.meeting_id == target.id)))
+    engine = make_engine(url)
+    with engine.begin() as conn:     # the text is assembled again elsewhere
+        conn.execute(M.update().where(M.c.id == target.id).values(version=M.c.version + 1))
+    engine.dispose()
+    with use_language("en"):
+        at.button(key="meetings_sign").click().run()
+        assert errors(at) and errors(at)[0].startswith(f"Meeting {target.code} was just changed by someone else")
+    assert len(query(url, sa.select(SIG).where(SIG.c.meeting_id == target.id))) == signed
 
 
 def test_a_social_worker_schedules_the_next_meeting(url: str) -> None:

@@ -196,13 +196,19 @@ def test_a_viewer_reads_the_figures_and_the_list_but_has_no_forms(url: str) -> N
     assert not any(b.label.startswith("导出全部") for b in at.get("download_button"))
 
 
-def test_a_move_on_a_version_someone_else_changed_is_refused_with_the_services_message(url: str) -> None:
+@pytest.mark.parametrize("check", [False, True])
+def test_a_move_on_a_version_someone_else_changed_is_refused_with_the_services_message(
+        url: str, check: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the data version checked on each rerun, the click's own run reads the request as the colleague left it:
+    the form drawn from it offered other moves, and the click was lost without a word."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", str(check).lower())
     at = open_as(url, "social_worker", party="GA-SW")
     at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
     at.selectbox(key="requests_status").set_value("routed").run()
     code = at.selectbox(key="requests_pick").options[0]
     at.selectbox(key="requests_status").set_value("").run()
     at.selectbox(key="requests_pick").set_value(code).run()
+    at.radio(key="requests_move").set_value("accept").run()   # the form as the user fills it in
     engine = make_engine(url)
     with Session(engine) as session:                         # a colleague accepts it meanwhile
         version = session.execute(sa.select(R.c.version).where(R.c.code == code)).scalar_one()
@@ -210,11 +216,64 @@ def test_a_move_on_a_version_someone_else_changed_is_refused_with_the_services_m
                        on=last_on(url, code), today=shanghai_today())
         session.commit()
     engine.dispose()
-    at.radio(key="requests_move").set_value("accept").run()
     click(at, "开始办理")
     assert any(f"诉求 {code} 刚刚已被其他人改动" in e.value and "办理中" in e.value for e in at.error)
     at.run()                                                  # read again: it shows what the colleague did
     assert at.radio(key="requests_move").options[0] == "办结" and status_of(url, code) == "in_progress"
+
+
+def test_a_move_after_someone_else_transferred_the_request_is_refused_not_made(url: str,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """转办 keeps the status (已转办): the move the user chose is still offered in the click's run, which reads the
+    request at its new version. Checked against that version, the user accepted for a unit it no longer sits with."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    at = open_as(url, "social_worker", party="GA-SW", lang="en")
+    at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+    at.selectbox(key="requests_status").set_value("routed").run()
+    code = at.selectbox(key="requests_pick").options[0]
+    at.selectbox(key="requests_pick").set_value(code).run()
+    at.radio(key="requests_move").set_value("accept").run()
+    engine = make_engine(url)
+    with Session(engine) as session:                         # a colleague passes it to another unit meanwhile
+        req = session.execute(sa.select(R.c.version, R.c.lead_unit_id).where(R.c.code == code)).one()
+        units = session.execute(sa.text("SELECT code FROM unit WHERE id != :i AND community_id = :c ORDER BY code"),
+                                {"i": req.lead_unit_id, "c": COMMUNITY_A}).scalars().all()
+        service.transfer(session, code, version=req.version, to_unit_code=units[0], reason="不属本单位",
+                         actor=Principal("colleague", Role.social_worker), on=last_on(url, code),
+                         today=shanghai_today())
+        session.commit()
+    engine.dispose()
+    with use_language("en"):
+        click(at, move_label("accept"))
+        assert any(f"Request {code} has just been changed by someone else" in e.value for e in at.error), \
+            [e.value for e in at.error]
+    assert status_of(url, code) == "routed"                  # not accepted
+
+
+def test_a_request_moved_out_of_the_filtered_list_before_the_click_is_named(url: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list shows 已转办 requests; a colleague accepts the one open below, so the click's run lists it no more. The
+    choice was dropped and the form with it without a word; now the page names the request."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    at = open_as(url, "social_worker", party="GA-SW", lang="en")
+    at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+    at.selectbox(key="requests_status").set_value("routed").run()
+    code = at.selectbox(key="requests_pick").options[0]
+    at.selectbox(key="requests_pick").set_value(code).run()
+    at.radio(key="requests_move").set_value("accept").run()
+    engine = make_engine(url)
+    with Session(engine) as session:
+        version = session.execute(sa.select(R.c.version).where(R.c.code == code)).scalar_one()
+        service.accept(session, code, version=version, actor=Principal("colleague", Role.social_worker),
+                       on=last_on(url, code), today=shanghai_today())
+        session.commit()
+    engine.dispose()
+    with use_language("en"):
+        click(at, move_label("accept"))
+        assert [w.value for w in at.warning] == [t("forms.row_gone", item=code)]
+    assert at.selectbox(key="requests_pick").value is None and not at.error
+    at.selectbox(key="requests_status").set_value("").run()    # the user's own filter change: no message
+    assert not at.warning
 
 
 def test_an_empty_quarter_renders_with_no_data_notes(url: str) -> None:

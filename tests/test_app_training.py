@@ -294,3 +294,36 @@ def test_the_first_section_keeps_the_plain_address_and_another_names_itself(url:
     assert at.query_params["section"] == "followups"
     go(at, "outcomes")
     assert "section" not in at.query_params
+
+
+def test_a_follow_up_recorded_elsewhere_before_the_click_is_named_and_no_other_is_recorded(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Someone else records the follow-up this page shows, so it leaves the work list before the click. The click's run
+    reads the list without it: the choice fell to the next follow-up and the click recorded a try on that one, never
+    shown to the user. Now the page says the one picked is gone and records nothing."""
+    from dashboard.accounts import Principal
+    from dashboard.services import followups
+    from data_models.enums import Role
+
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    at = open_as(url, "social_worker", "en", section="followups")
+    pick = at.selectbox(key="training_pick").value
+    with use_language("en"):
+        at.radio(key="training_outcome").set_value("try").run()
+    others = {r.id: (r.tries, r.version) for r in query(url, sa.select(FU).where(FU.c.id != pick))}
+    engine = make_engine(url)
+    with Session(engine) as session:          # a colleague reaches the person meanwhile
+        (fu,) = session.execute(sa.select(FU).where(FU.c.id == pick)).all()
+        followups.record_reached(session, pick, version=fu.version, on=shanghai_today(),
+                                 answer=followups.Answer("ecommerce_self", None, None, None),
+                                 actor=Principal("colleague", Role.social_worker), today=shanghai_today())
+        session.commit()
+    engine.dispose()
+    with use_language("en"):
+        click(at, t("training.form.submit"))
+        assert [w.value for w in at.warning] == [t("forms.row_gone", item=f"{t('training.form.pick')} #{pick}")]
+    assert {r.id: (r.tries, r.version) for r in query(url, sa.select(FU).where(FU.c.id != pick))} == others
+    (done,) = query(url, sa.select(FU).where(FU.c.id == pick))
+    assert (done.status, done.version) == ("reached", fu.version + 1)     # the colleague's answer alone
+    at.run()
+    assert not at.warning and at.selectbox(key="training_pick").value != pick

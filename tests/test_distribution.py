@@ -181,6 +181,28 @@ def test_recomputing_a_draft_replaces_it(engine: Engine, coop: dict[str, int]) -
         assert s.execute(sa.select(sa.func.count()).select_from(DistributionLine)).scalar_one() == 3
 
 
+def test_an_approval_names_the_draft_it_saw_and_a_recomputed_one_is_refused(engine: Engine,
+                                                                           coop: dict[str, int]) -> None:
+    """A recomputation deletes the draft and the new one takes the same code: approving by code alone approved
+    figures the approver never saw. Named by when it was computed, the draft seen is refused; the new one passes."""
+    with Session(engine) as s:
+        seen = dist.compute(s, cooperative_code="COOP1", period="2025-07", actor="m")
+        seen_at, code = seen.created_at, seen.code
+        s.commit()
+    with Session(engine) as s:        # someone else recomputes meanwhile
+        again = dist.compute(s, cooperative_code="COOP1", period="2025-07", actor="other")
+        s.commit()
+        assert again.code == code
+        new_at = again.created_at
+    with Session(engine) as s:
+        with pytest.raises(RuleError) as refused:
+            dist.approve(s, run_code=code, computed_at=seen_at, actor="checker")
+        assert refused.value.key == "distribution.recomputed_meanwhile" and "other" in str(refused.value)
+        s.rollback()
+        assert dist.approve(s, run_code=code, computed_at=new_at, actor="checker").status == "approved"
+        s.commit()
+
+
 @pytest.mark.parametrize(("kwargs", "key"), [
     ({"cooperative_code": "NOPE", "period": "2025-07"}, "distribution.unknown_coop"),
     ({"cooperative_code": "COOP1", "period": "2025-13"}, "distribution.bad_period"),

@@ -2331,6 +2331,9 @@ STRINGS: dict[str, str] = {
     "audit.obj.training_stats_employed": "Employed for subsidy (summary)",
     # --- version ---
     "audit.obj.data_version": "Data version",
+    # --- forms ---
+    "distribution.recomputed_meanwhile": "Run {code} was recomputed by {by} after this page showed it: the figures shown are no longer the draft's, so nothing was approved. Look at the new draft and approve it if it is right.",
+    "forms.row_gone": "{item} is no longer in this list: someone else changed or removed it after the page showed it, so nothing was done to it. Choose again.",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -2308,6 +2308,9 @@ STRINGS: dict[str, str] = {
     "audit.obj.training_stats_employed": "培训补贴就业汇总",
     # --- version ---
     "audit.obj.data_version": "数据版本",
+    # --- forms ---
+    "distribution.recomputed_meanwhile": "分配批次 {code} 在页面显示之后已被 {by} 重新计算：页面上的数字已不是现在草稿的数字，所以没有审批。请查看新的草稿，无误后再审批。",
+    "forms.row_gone": "{item} 已不在列表中：页面显示之后，它已被其他人改动或删除，所以没有对它做任何操作。请重新选择。",
 }
 
 for _enum, _labels in ENUMS.items():

@@ -229,8 +229,17 @@ def open_draft(session: Session, *, cooperative_code: str, period: str) -> Distr
     return drafts[-1]
 
 
-def approve(session: Session, *, run_code: str, actor: str, at: dt.datetime | None = None) -> DistributionRun:
-    """Approve a draft. If it corrects an approved run, that run becomes `reversed`; both are kept."""
+def _instant(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp compared to the microsecond, whichever way the database returned it (naive is UTC)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def approve(session: Session, *, run_code: str, actor: str, at: dt.datetime | None = None,
+            computed_at: dt.datetime | None = None) -> DistributionRun:
+    """Approve a draft. If it corrects an approved run, that run becomes `reversed`; both are kept.
+
+    `computed_at`: when the draft the approver saw was computed. A recomputation deletes the draft, and the new one
+    takes the same code (and on SQLite the same id): a draft recomputed meanwhile is refused, not approved unseen."""
     stmt = sa.select(DistributionRun).where(col(DistributionRun.code) == run_code)
     run = session.execute(stmt).scalar_one_or_none()
     if run is None:
@@ -240,6 +249,8 @@ def approve(session: Session, *, run_code: str, actor: str, at: dt.datetime | No
     run = session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
     if run is None:
         raise RuleError("distribution.unknown_run", code=run_code)
+    if computed_at is not None and _instant(run.created_at) != _instant(computed_at):
+        raise RuleError("distribution.recomputed_meanwhile", code=run.code, by=run.created_by)
     if run.status != "draft":
         raise RuleError("distribution.not_draft", code=run.code, status=str(run.status))
     if run.created_by == actor:  # four eyes: whoever computed a run cannot also approve it
