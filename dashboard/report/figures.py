@@ -121,8 +121,9 @@ def _training(session: Session, community_id: int | None, qs: Quarters, caught_u
     return AreaReport("training", a.figures, chart)
 
 
-def _cooperative(session: Session, community_id: int | None, qs: Quarters) -> AreaReport:
-    sales = q.sales_by_channel(session, community_id=community_id, quarters=qs)
+def _cooperative(session: Session, community_id: int | None, qs: Quarters, kept: bool) -> AreaReport:
+    read = report_kept.sales_by_channel if kept else q.sales_by_channel
+    sales = read(session, community_id=community_id, quarters=qs)
     fund = q.fund_spent(session, community_id=community_id, quarters=qs)
     paid = q.member_payouts(session, community_id=community_id, quarters=qs)
     revenue = {(x, ch): r for (x, ch), (_, r, _) in sales.items()}
@@ -202,9 +203,10 @@ def report_data(session: Session, *, community_id: int | None, quarter: str, tod
     is in all of them or in none and each chart adds up to its total, in a transaction that ends here; a session
     already in a transaction is read in it as it is (its own writes seen).
 
-    The needs area is summed from need_stats (`live` None: caught up first, and counted from the needs where that
-    fails, where the snapshot finds the scope marked since, or in the caller's transaction); `live` True counts it
-    from the needs, False sums the kept tables as they stand (the caller caught them up: the tests' comparison)."""
+    The needs area and the sales are summed from need_stats and sale_stats (`live` None: caught up first, and
+    counted from the base tables where that fails, where the snapshot finds the scope marked since, or in the
+    caller's transaction); `live` True counts them from the needs and sales, False sums the kept tables as they
+    stand (the caller caught them up: the tests' comparison)."""
     qs: Quarters = (quarter, previous_quarter(quarter), year_ago_quarter(quarter))
     cut_off = dt.datetime.now(dt.UTC) if now is None else (
         now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC))
@@ -221,7 +223,7 @@ def report_data(session: Session, *, community_id: int | None, quarter: str, tod
         areas = [
             _needs(session, community_id, qs, kept),
             _training(session, community_id, qs, caught_up=own),
-            _cooperative(session, community_id, qs),
+            _cooperative(session, community_id, qs, kept),
             _requests(session, community_id, qs, today),
             _meetings(session, community_id, qs, today),
         ]
