@@ -103,7 +103,7 @@ def page_times(label: str, url: str, with_live: bool, pages: list[str] | None = 
     print(f"  migrated in {time.perf_counter() - t0:.1f} s; need_stats holds {kept:,} rows")
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE need_stats, practitioner_stats")
+            conn.exec_driver_sql("VACUUM ANALYZE need_stats, practitioner_stats, sale_stats")
     engine.dispose()
     ok = True
     for name, fn, scopes in (("overview", _overview, OVERVIEW_SCOPES), ("needs page", _needs, NEEDS_SCOPES)):
