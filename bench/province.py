@@ -198,8 +198,10 @@ def _meetings_page(engine: sa.Engine, s: Session, community_id: int | None) -> P
 def _report_page(engine: sa.Engine, s: Session, community_id: int | None) -> Parts:
     """app_pages/report.py: the quarter's figures (the draft is written from them), the published version, history.
     The figures are read in a session of their own, as loaders_report.load_live reads them: `s` is in a transaction
-    already, and report_data reads a caller's transaction as it is (no catch-up, the needs counted live)."""
+    already, and report_data reads a caller's transaction as it is (no catch-up, the needs counted live). `s` ends
+    its transaction first, so the pool's connection (opened before the clock) serves it, as a page's does."""
     p: Parts = {}
+    s.rollback()
     with Session(engine) as fresh:
         _timed(p, "report_data", lambda: figures.report_data(fresh, community_id=community_id, quarter=QUARTER,
                                                              today=TODAY))
