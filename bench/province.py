@@ -103,7 +103,7 @@ def page_times(label: str, url: str, with_live: bool, pages: list[str] | None = 
     print(f"  migrated in {time.perf_counter() - t0:.1f} s; need_stats holds {kept:,} rows")
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE need_stats, practitioner_stats")
+            conn.exec_driver_sql("VACUUM ANALYZE need_stats, practitioner_stats, sale_stats")
     engine.dispose()
     ok = True
     for name, fn, scopes in (("overview", _overview, OVERVIEW_SCOPES), ("needs page", _needs, NEEDS_SCOPES)):
@@ -196,9 +196,15 @@ def _meetings_page(engine: sa.Engine, s: Session, community_id: int | None) -> P
 
 
 def _report_page(engine: sa.Engine, s: Session, community_id: int | None) -> Parts:
-    """app_pages/report.py: the quarter's figures (the draft is written from them), the published version, history."""
+    """app_pages/report.py: the quarter's figures (the draft is written from them), the published version, history.
+    The figures are read in a session of their own, as loaders_report.load_live reads them: `s` is in a transaction
+    already, and report_data reads a caller's transaction as it is (no catch-up, the needs counted live). `s` ends
+    its transaction first, so the pool's connection (opened before the clock) serves it, as a page's does."""
     p: Parts = {}
-    _timed(p, "report_data", lambda: figures.report_data(s, community_id=community_id, quarter=QUARTER, today=TODAY))
+    s.rollback()
+    with Session(engine) as fresh:
+        _timed(p, "report_data", lambda: figures.report_data(fresh, community_id=community_id, quarter=QUARTER,
+                                                             today=TODAY))
     _timed(p, "published", lambda: report_versions.latest(s, community_id=community_id, quarter=QUARTER))
     _timed(p, "history", lambda: report_versions.history(s, community_id=community_id, quarter=QUARTER))
     return p

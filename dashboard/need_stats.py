@@ -12,8 +12,9 @@ its own, under the tables' lock), or counts live when it cannot take the lock.
   kind (see NeedStat). Nothing depends on today: a closing or feedback is kept by the quarter it fell in, so «closed
   in Q», «open at Q's end» and «feedback in Q» are sums over the quarters up to Q; the days to each stage are kept as
   a histogram, so medians are exact.
-* sale_stats, per quarter and community: the sales' orders, revenue and cost, for the overview's cooperative tile
-  (1,000,000 sales at province scale); a sale marks its (community, quarter) as a need does.
+* sale_stats, per quarter, community and channel: the sales' orders, revenue and cost, for the overview's cooperative
+  tile and the report's revenue per channel (1,000,000 sales at province scale); a sale marks its (community,
+  quarter) as a need does.
 * Both keep rows of community ALL (0), every community's added up: a recount of some communities takes their old
   rows away from ALL and adds their new ones (an UPSERT of a few hundred rows), so the page for all communities
   reads one community's worth of rows.
@@ -238,10 +239,11 @@ def _recount_sales(conn: Connection, quarter: str | None, communities: list[int]
         cond.append(SS.c.community_id.in_(communities))
         where.append(S.c.community_id.in_(communities))
     conn.execute(SS.delete().where(*cond))
+    keys = (S.c.quarter, S.c.community_id, S.c.channel)
     conn.execute(SS.insert().from_select(
-        ["quarter", "community_id", "orders", "revenue_cents", "cost_cents"],
-        sa.select(S.c.quarter, S.c.community_id, sa.func.count(), sa.func.sum(S.c.revenue_cents),
-                  sa.func.sum(S.c.cost_cents)).where(*where).group_by(S.c.quarter, S.c.community_id)))
+        ["quarter", "community_id", "channel", "orders", "revenue_cents", "cost_cents"],
+        sa.select(*keys, sa.func.count(), sa.func.sum(S.c.revenue_cents), sa.func.sum(S.c.cost_cents))
+        .where(*where).group_by(*keys)))
 
 
 # --- every community's rows, added up once -------------------------------------------------------------------------

@@ -58,12 +58,14 @@ class PractitionerStatQuarter(SQLModel, table=True):
 
 
 class SaleStat(SQLModel, table=True):
-    """The sales of one quarter and community: orders, revenue and cost (the 首页's cooperative tile)."""
+    """The sales of one quarter, community and channel: orders, revenue and cost (the 首页's cooperative tile sums
+    the channels; the 季度汇报 shows revenue per channel)."""
 
     __tablename__ = "sale_stats"
 
     quarter: str = Field(max_length=6, primary_key=True)
     community_id: int = Field(primary_key=True)
+    channel: str = Field(max_length=32, primary_key=True)
     orders: int
     revenue_cents: int = Field(sa_type=sa.BigInteger)
     cost_cents: int = Field(sa_type=sa.BigInteger)

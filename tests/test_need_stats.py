@@ -18,7 +18,9 @@ from dashboard import need_stats as ns
 from dashboard.db import init_database
 from dashboard.excel import importer
 from dashboard.i18n import set_language
-from dashboard.queries import Scope, needs_board, overview
+from dashboard.periods import previous_quarter
+from dashboard.queries import Scope, needs_board, overview, report_kept
+from dashboard.report.figures import report_data, year_ago_quarter
 from dashboard.services import needs as needs_service
 from tests.conftest import BACKENDS, fresh_url
 
@@ -59,7 +61,8 @@ def scopes(engine: Engine) -> list[Scope]:
 
 
 def same_figures(engine: Engine) -> None:
-    """Every scope's needs page and overview: summed from the kept tables (after catching up) as counted live."""
+    """Every scope's needs page, overview and quarterly report: summed from the kept tables (after catching up) as
+    counted live."""
     for scope in scopes(engine):
         assert needs_board.catch_up(engine, scope)
         kept = needs_board.page(engine, scope=scope, today=TODAY, live=False)
@@ -82,6 +85,15 @@ def same_figures(engine: Engine) -> None:
                 k = overview.overview(session, scope=scope, today=TODAY, live=False)
                 v = overview.overview(session, scope=scope, today=TODAY, live=True)
             assert k == v, scope
+            with Session(engine) as session:
+                qs = [scope.quarter, previous_quarter(scope.quarter), year_ago_quarter(scope.quarter)]
+                assert report_kept.catch_up(session, qs)
+                now = dt.datetime(2026, 9, 30, 8, tzinfo=dt.UTC)
+                k_report = report_data(session, community_id=scope.community_id, quarter=scope.quarter,
+                                       today=TODAY, now=now, live=False)
+                v_report = report_data(session, community_id=scope.community_id, quarter=scope.quarter,
+                                       today=TODAY, now=now, live=True)
+            assert k_report == v_report, scope
     with engine.connect() as conn:
         assert ns.dirty(conn) == []
 

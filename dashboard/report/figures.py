@@ -17,6 +17,7 @@ from sqlmodel import Session
 from dashboard.i18n import label, t, use_language
 from dashboard.periods import parse_quarter, previous_quarter, quarter_bounds
 from dashboard.queries import report as q
+from dashboard.queries import report_kept
 from dashboard.queries.requests import RequestScope
 from dashboard.queries.requests import figures as request_figures
 from dashboard.report.types import AreaReport, Chart, Figure, Kind, Point, ReportData
@@ -85,8 +86,9 @@ def _by_quarter(counts: Mapping[tuple[str, str], int]) -> dict[str, int]:
     return out
 
 
-def _needs(session: Session, community_id: int | None, qs: Quarters) -> AreaReport:
-    c = q.needs_counts(session, community_id=community_id, quarters=qs)
+def _needs(session: Session, community_id: int | None, qs: Quarters, kept: bool) -> AreaReport:
+    read = report_kept.needs_counts if kept else q.needs_counts
+    c = read(session, community_id=community_id, quarters=qs)
     a = _Area(qs, {x: c.identified[x] + c.closed[x] + c.scored[x] > 0 for x in qs}, people=True)
     a.number("practitioners", "count", c.practitioners)
     a.number("needs_identified", "count", c.identified)
@@ -119,8 +121,9 @@ def _training(session: Session, community_id: int | None, qs: Quarters, caught_u
     return AreaReport("training", a.figures, chart)
 
 
-def _cooperative(session: Session, community_id: int | None, qs: Quarters) -> AreaReport:
-    sales = q.sales_by_channel(session, community_id=community_id, quarters=qs)
+def _cooperative(session: Session, community_id: int | None, qs: Quarters, kept: bool) -> AreaReport:
+    read = report_kept.sales_by_channel if kept else q.sales_by_channel
+    sales = read(session, community_id=community_id, quarters=qs)
     fund = q.fund_spent(session, community_id=community_id, quarters=qs)
     paid = q.member_payouts(session, community_id=community_id, quarters=qs)
     revenue = {(x, ch): r for (x, ch), (_, r, _) in sales.items()}
@@ -189,7 +192,7 @@ def _scope(session: Session, community_id: int | None) -> tuple[str | None, dict
 
 
 def report_data(session: Session, *, community_id: int | None, quarter: str, today: dt.date,
-                now: dt.datetime | None = None) -> ReportData:
+                now: dt.datetime | None = None, live: bool | None = None) -> ReportData:
     """The report's figures for the community (None: all communities) and quarter as they stand now.
 
     `today` judges what is overdue, as the area pages do: requests still open past their deadline today (of any of
@@ -198,18 +201,29 @@ def report_data(session: Session, *, community_id: int | None, quarter: str, tod
 
     Every figure is read from one state of the database (queries.report.one_state), so a write committed meanwhile
     is in all of them or in none and each chart adds up to its total, in a transaction that ends here; a session
-    already in a transaction is read in it as it is (its own writes seen)."""
+    already in a transaction is read in it as it is (its own writes seen).
+
+    The needs area and the sales are summed from need_stats and sale_stats (`live` None: caught up first, and
+    counted from the base tables where that fails, where the snapshot finds the scope marked since, or in the
+    caller's transaction); `live` True counts them from the needs and sales, False sums the kept tables as they
+    stand (the caller caught them up: the tests' comparison)."""
     qs: Quarters = (quarter, previous_quarter(quarter), year_ago_quarter(quarter))
     cut_off = dt.datetime.now(dt.UTC) if now is None else (
         now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC))
+    caught_up = False
     if not session.in_transaction():
         q.catch_up_training(session)
+        caught_up = live is None and report_kept.catch_up(session, qs)
     with q.one_state(session) as own:
         code, names = _scope(session, community_id)
+        if live is None:
+            kept = own and caught_up and report_kept.current(session, community_id=community_id, quarters=qs)
+        else:
+            kept = not live
         areas = [
-            _needs(session, community_id, qs),
+            _needs(session, community_id, qs, kept),
             _training(session, community_id, qs, caught_up=own),
-            _cooperative(session, community_id, qs),
+            _cooperative(session, community_id, qs, kept),
             _requests(session, community_id, qs, today),
             _meetings(session, community_id, qs, today),
         ]
