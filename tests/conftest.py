@@ -113,6 +113,20 @@ def demo_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     engine.dispose()
 
 
+def own_demo_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A database of its own holding the demo seed, for a module whose tests write to it in order (a module-scoped
+    fixture yields from this)."""
+    from seed import load_demo
+
+    cleanups: list = []
+    engine = init_database(fresh_url(backend, tmp_path_factory, cleanups))
+    load_demo(engine, "demo")
+    yield engine
+    engine.dispose()
+    for fn in cleanups:
+        fn()
+
+
 @pytest.fixture
 def fresh_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
                        _cleanups: list) -> str:

@@ -170,17 +170,24 @@ def _capture_elsewhere(url: str, code: str, username: str, description: str) -> 
     return made
 
 
-def test_undo_withdraws_the_request_it_named_not_one_captured_since(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the data version checked on each rerun the click's own run reads the list as it is now. Its last capture
-    there was one made in another tab after the button was drawn: the click withdrew that one, never shown to it."""
-    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+def _one_captured(url: str) -> tuple[AppTest, str]:
+    """A social worker's page (in English) after one capture, and its code."""
     at = open_as(url, "social_worker", party="GA-SW", lang="en")
     with use_language("en"):
         at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
         click(at, t("live.capture.open_button"))
         fill(at, "parcel_stacking", "快递堆在楼道")
         click(at, t("live.capture.save"))
-        (first,) = [r[0] for r in captured(url)]
+    (first,) = [r[0] for r in captured(url)]
+    return at, first
+
+
+def test_undo_withdraws_the_request_it_named_not_one_captured_since(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the data version checked on each rerun the click's own run reads the list as it is now. Its last capture
+    there was one made in another tab after the button was drawn: the click withdrew that one, never shown to it."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    at, first = _one_captured(url)
+    with use_language("en"):
         live = f"L-GA-{shanghai_today():%Y%m%d}"
         other = _capture_elsewhere(url, live, at.session_state["principal"].username, "另一个标签页录入的")
         click(at, t("live.capture.undo", code=first))         # the button as drawn names the first
@@ -192,13 +199,8 @@ def test_undo_of_a_request_handled_meanwhile_says_so(url: str, monkeypatch: pyte
     """Someone classifies the capture between the button drawn and the click: the click's run no longer draws the
     button (the request is not undoable), and the click was lost without a word. Now it is refused with the reason."""
     monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
-    at = open_as(url, "social_worker", party="GA-SW", lang="en")
+    at, first = _one_captured(url)
     with use_language("en"):
-        at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
-        click(at, t("live.capture.open_button"))
-        fill(at, "parcel_stacking", "快递堆在楼道")
-        click(at, t("live.capture.save"))
-        (first,) = [r[0] for r in captured(url)]
         engine = make_engine(url)
         with engine.begin() as conn:      # another social worker classifies it meanwhile
             conn.execute(R.update().where(R.c.code == first).values(status="classified", version=R.c.version + 1))

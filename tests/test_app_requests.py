@@ -222,17 +222,23 @@ def test_a_move_on_a_version_someone_else_changed_is_refused_with_the_services_m
     assert at.radio(key="requests_move").options[0] == "办结" and status_of(url, code) == "in_progress"
 
 
-def test_a_move_after_someone_else_transferred_the_request_is_refused_not_made(url: str,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """转办 keeps the status (已转办): the move the user chose is still offered in the click's run, which reads the
-    request at its new version. Checked against that version, the user accepted for a unit it no longer sits with."""
-    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+def _accept_drawn(url: str) -> tuple[AppTest, str]:
+    """A social worker's page with the first 已转办 request of community A picked and «accept» chosen, not clicked."""
     at = open_as(url, "social_worker", party="GA-SW", lang="en")
     at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
     at.selectbox(key="requests_status").set_value("routed").run()
     code = at.selectbox(key="requests_pick").options[0]
     at.selectbox(key="requests_pick").set_value(code).run()
     at.radio(key="requests_move").set_value("accept").run()
+    return at, code
+
+
+def test_a_move_after_someone_else_transferred_the_request_is_refused_not_made(url: str,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """转办 keeps the status (已转办): the move the user chose is still offered in the click's run, which reads the
+    request at its new version. Checked against that version, the user accepted for a unit it no longer sits with."""
+    monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
+    at, code = _accept_drawn(url)
     engine = make_engine(url)
     with Session(engine) as session:                         # a colleague passes it to another unit meanwhile
         req = session.execute(sa.select(R.c.version, R.c.lead_unit_id).where(R.c.code == code)).one()
@@ -255,12 +261,7 @@ def test_a_request_moved_out_of_the_filtered_list_before_the_click_is_named(url:
     """The list shows 已转办 requests; a colleague accepts the one open below, so the click's run lists it no more. The
     choice was dropped and the form with it without a word; now the page names the request."""
     monkeypatch.setenv("DASHBOARD_DATA_VERSION_CHECK", "true")
-    at = open_as(url, "social_worker", party="GA-SW", lang="en")
-    at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
-    at.selectbox(key="requests_status").set_value("routed").run()
-    code = at.selectbox(key="requests_pick").options[0]
-    at.selectbox(key="requests_pick").set_value(code).run()
-    at.radio(key="requests_move").set_value("accept").run()
+    at, code = _accept_drawn(url)
     engine = make_engine(url)
     with Session(engine) as session:
         version = session.execute(sa.select(R.c.version).where(R.c.code == code)).scalar_one()

@@ -15,14 +15,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard import need_stats as ns
-from dashboard.db import init_database
 from dashboard.excel import importer
 from dashboard.i18n import set_language
 from dashboard.periods import previous_quarter
 from dashboard.queries import Scope, needs_board, overview, report_kept
 from dashboard.report.figures import report_data, year_ago_quarter
 from dashboard.services import needs as needs_service
-from tests.conftest import BACKENDS, fresh_url
+from tests.conftest import BACKENDS, own_demo_database
 
 D = dt.date
 TODAY = D(2026, 9, 30)
@@ -33,15 +32,7 @@ MID_QUARTER = [D(2026, 7, 2), D(2026, 8, 15), D(2026, 5, 20)]
 @pytest.fixture(scope="module", params=BACKENDS)
 def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A database of its own holding the demo seed: these tests write to it, in order."""
-    from seed import load_demo
-
-    cleanups: list = []
-    engine = init_database(fresh_url(request.param, tmp_path_factory, cleanups))
-    load_demo(engine, "demo")
-    yield engine
-    engine.dispose()
-    for fn in cleanups:
-        fn()
+    yield from own_demo_database(request.param, tmp_path_factory)
 
 
 def _frame(df: pd.DataFrame) -> list[tuple]:

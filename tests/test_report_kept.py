@@ -12,11 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard import need_stats as ns
-from dashboard.db import init_database
 from dashboard.queries import report_kept
 from dashboard.report.figures import report_data
 from dashboard.report.types import ReportData
-from tests.conftest import BACKENDS, fresh_url
+from tests.conftest import BACKENDS, own_demo_database
 
 TODAY = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 8, tzinfo=dt.UTC)
@@ -26,15 +25,7 @@ QUARTER = "2026Q3"
 @pytest.fixture(scope="module", params=BACKENDS)
 def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A database of its own holding the demo seed: these tests change need_stats by hand."""
-    from seed import load_demo
-
-    cleanups: list = []
-    engine = init_database(fresh_url(request.param, tmp_path_factory, cleanups))
-    load_demo(engine, "demo")
-    yield engine
-    engine.dispose()
-    for fn in cleanups:
-        fn()
+    yield from own_demo_database(request.param, tmp_path_factory)
 
 
 def report(engine: Engine, community_id: int | None, live: bool | None = None) -> ReportData:
