@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import loaders, loaders_import, presenters, presenters_import
+from dashboard import loaders, loaders_import, presenters, presenters_import, presenters_report
 from dashboard.access import Action
 from dashboard.excel import annotate
 from dashboard.excel.spec import ENTITIES
@@ -68,10 +68,19 @@ with import_tab:
     if loaders.can(Action.import_undo):
         with st.expander(t("io.undo_title")):
             st.caption(t("io.undo_help"))
-            sure = st.checkbox(t("io.undo_confirm"), key="io_undo_confirm")
-            if st.button(t("io.undo_button"), key="io_undo", disabled=not sure):
+            latest = loaders.latest_import(entity)
+            # The batch the button undoes is the one the page showed: another admin's import since is refused.
+            shown = None if latest is None else loaders.as_shown("undo-batch", entity, int(latest.id))
+            if latest is None:
+                st.info(t("io.undo_nothing"))
+            else:
+                st.markdown(t("io.undo_what", file=plain(latest.file_name), who=plain(latest.actor),
+                              at=presenters_report.shanghai(latest.at), created=f"{latest.created:,}",
+                              updated=f"{latest.updated:,}"))
+            sure = st.checkbox(t("io.undo_confirm"), key="io_undo_confirm", disabled=latest is None)
+            if st.button(t("io.undo_button"), key="io_undo", disabled=not sure or latest is None):
                 try:
-                    summary = loaders.write_undo(entity)
+                    summary = loaders.write_undo(entity, batch_id=shown)
                     loaders.flash(t("io.undone", file=plain(summary["file"]), deleted=summary["deleted"],
                                     restored=summary["restored"]))
                     st.rerun()

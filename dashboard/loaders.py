@@ -413,10 +413,15 @@ def annotated_upload(data: bytes, file_name: str, result: importer.ImportResult)
     return marked
 
 
-def write_undo(entity: str) -> dict[str, object]:
-    """Undo the entity's latest import (admins only)."""
+def latest_import(entity: str) -> Any:
+    """The import undo would undo now, read on the primary on every run (not cached): the page names it."""
+    return importer.latest_import(get_engine(), entity)
+
+
+def write_undo(entity: str, batch_id: int | None = None) -> dict[str, object]:
+    """Undo the entity's latest import (admins only); `batch_id`, the one the page showed: refused if another came."""
     access.require(principal().role, Action.import_undo)
-    summary = importer.undo_last(get_engine(), entity, actor=current_actor())
+    summary = importer.undo_last(get_engine(), entity, actor=current_actor(), batch_id=batch_id)
     st.cache_data.clear()
     return summary
 

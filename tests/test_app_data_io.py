@@ -38,3 +38,31 @@ def test_a_good_file_previews_then_commits(at: AppTest) -> None:
     click(at, "确认导入")
     assert any("已导入：新增 1，更新 1" in s.value for s in at.success)
     assert not at.metric and not [b for b in at.button if b.label == "确认导入"]     # the uploader is empty again
+
+
+def test_undo_names_the_import_it_undoes_and_refuses_one_that_came_meanwhile(at: AppTest) -> None:
+    """Undo undid whatever import was latest at the click. The page names the import, and another admin's import
+    between the page drawn and the click is refused, not undone unseen."""
+    import os
+
+    from dashboard.db import make_engine
+    from dashboard.excel import importer
+
+    upload(at, "mine.csv", HEADER + "P90001,GA,王芳,女,1990,初中,农业户口,灵活从业者,主播,9,2025/3/1\n")
+    click(at, "确认导入")
+    assert any("「mine.csv」" in m.value and "新增 1 条" in m.value for m in at.markdown), \
+        [m.value for m in at.markdown]
+    at.checkbox(key="io_undo_confirm").check().run()
+    engine = make_engine(os.environ["DATABASE_URL"])       # another admin, in another tab
+    theirs = importer.import_file(engine, "practitioners", (HEADER + "P90002,GA,李四,男,1991,初中,农业户口,"
+                                                            "灵活从业者,主播,9,2025/3/1\n").encode(), "theirs.csv",
+                                  actor="另一位管理员")
+    assert theirs.status == "committed"
+    at.button(key="io_undo").click().run()
+    assert [e.value for e in at.error] and "theirs.csv" in at.error[0].value and "mine.csv" in at.error[0].value
+    latest = importer.latest_import(engine, "practitioners")
+    assert latest is not None and latest.file_name == "theirs.csv"          # nothing undone
+    engine.dispose()
+    assert any("「theirs.csv」" in m.value for m in at.markdown)             # the page now names that one
+    at.button(key="io_undo").click().run()
+    assert any("已撤销" in s.value or "theirs.csv" in s.value for s in at.success), [s.value for s in at.success]

@@ -312,6 +312,25 @@ def test_undo_the_last_batch_deletes_what_it_created_and_restores_what_it_change
     assert none_left.value.key == "excel.nothing_to_undo"
 
 
+def test_undo_of_the_import_shown_is_refused_when_a_newer_one_came_meanwhile(community: Engine) -> None:
+    """The page names the import its undo button undoes. Another admin's import that lands between the page drawn
+    and the click is newer: the click undid that one, which its user never saw. It is refused, naming both."""
+    importer.import_file(community, "practitioners", workbook([HEADER, GOOD]), "mine.xlsx", actor="甲")
+    shown = importer.latest_import(community, "practitioners")
+    assert shown is not None and (shown.file_name, shown.actor) == ("mine.xlsx", "甲")
+    importer.import_file(community, "practitioners", workbook([HEADER, ["P2", *GOOD[1:]]]), "theirs.xlsx",
+                         actor="乙")
+    before = counts(community)
+    with pytest.raises(importer.RuleError) as err:
+        importer.undo_last(community, "practitioners", actor="甲", batch_id=shown.id)
+    assert err.value.key == "excel.undo_not_latest"
+    assert err.value.params["file"] == "mine.xlsx" and err.value.params["newer"] == "theirs.xlsx"
+    assert counts(community) == before
+    latest = importer.latest_import(community, "practitioners")
+    assert latest is not None and latest.file_name == "theirs.xlsx"
+    assert importer.undo_last(community, "practitioners", actor="乙", batch_id=latest.id)["file"] == "theirs.xlsx"
+
+
 def test_undo_is_refused_when_later_data_uses_what_the_batch_created(community: Engine) -> None:
     importer.import_file(community, "practitioners", workbook([HEADER, GOOD]), "first.xlsx", actor="x")
     with community.begin() as conn:

@@ -793,19 +793,35 @@ def _record_changes(conn: Connection, entity: Entity, batch_id: int, new: dict[s
         bulk_insert(conn, table, ["batch_id", "code", "before"], rows)
 
 
-def undo_last(engine: Engine, entity_name: str, *, actor: str) -> dict[str, Any]:
-    """Undo the latest batch of an entity: delete what it created, restore what it changed. All or nothing."""
+def _latest(conn: Connection, entity: Entity) -> Any:
+    batches = table_of(ImportBatch)
+    return conn.execute(sa.select(batches.c.id, batches.c.file_name, batches.c.at, batches.c.actor, batches.c.created,
+                                  batches.c.updated)
+                        .where(batches.c.entity == entity.name, batches.c.undone_at.is_(None))
+                        .order_by(batches.c.id.desc()).limit(1)).first()
+
+
+def latest_import(engine: Engine, entity_name: str) -> Any:
+    """The import of an entity that undo would undo now (id, file_name, at, actor, created, updated), or None."""
+    with engine.connect() as conn:
+        return _latest(conn, ENTITIES[entity_name])
+
+
+def undo_last(engine: Engine, entity_name: str, *, actor: str, batch_id: int | None = None) -> dict[str, Any]:
+    """Undo the latest batch of an entity: delete what it created, restore what it changed. All or nothing.
+    `batch_id`: the batch the user was shown; refused if another import has come since (it would undo that one)."""
     entity = ENTITIES[entity_name]
     table, batches = entity.table, table_of(ImportBatch)
     changes_t = table_of(ImportChange)
     try:
         with engine.begin() as conn:
             _serialise_imports(conn, entity)
-            batch = conn.execute(sa.select(batches.c.id, batches.c.file_name, batches.c.at)
-                                 .where(batches.c.entity == entity.name, batches.c.undone_at.is_(None))
-                                 .order_by(batches.c.id.desc()).limit(1)).first()
+            batch = _latest(conn, entity)
             if batch is None:
                 raise RuleError("excel.nothing_to_undo", entity=t(f"entity.{entity.name}"))
+            if batch_id is not None and batch.id != batch_id:
+                shown = conn.execute(sa.select(batches.c.file_name).where(batches.c.id == batch_id)).scalar()
+                raise RuleError("excel.undo_not_latest", file=shown or "?", newer=batch.file_name, who=batch.actor)
             changes = conn.execute(sa.select(changes_t.c.code, changes_t.c.before)
                                    .where(changes_t.c.batch_id == batch.id)).all()
             meeting_rules.before_undo(conn, entity, [(code, before) for code, before in changes])
