@@ -77,15 +77,26 @@ with import_tab:
                 st.markdown(t("io.undo_what", file=plain(latest.file_name), who=plain(latest.actor),
                               at=presenters_report.shanghai(latest.at), created=f"{latest.created:,}",
                               updated=f"{latest.updated:,}"))
+            # The tick confirms the import named: when another is named (another admin's import, or this one's
+            # refusal), it is cleared, except in the run of the click itself, which the refusal above answers.
+            named = None if latest is None else int(latest.id)
+            if st.session_state.pop("io_undo_untick", False) or (
+                    st.session_state.get("io_undo_for", named) != named and not st.session_state.get("io_undo")):
+                st.session_state["io_undo_confirm"] = False
+            st.session_state["io_undo_for"] = named
             sure = st.checkbox(t("io.undo_confirm"), key="io_undo_confirm", disabled=latest is None)
             if st.button(t("io.undo_button"), key="io_undo", disabled=not sure or latest is None):
                 try:
                     summary = loaders.write_undo(entity, batch_id=shown)
                     loaders.flash(t("io.undone", file=plain(summary["file"]), deleted=summary["deleted"],
-                                    restored=summary["restored"]))
-                    st.rerun()
+                                  restored=summary["restored"]))
                 except RuleError as err:
-                    st.error(rule_message(err))
+                    st.session_state["io_undo_refused"] = rule_message(err)
+                    st.session_state["io_undo_untick"] = True
+                st.rerun()
+            refused = st.session_state.pop("io_undo_refused", None)
+            if refused:
+                st.error(refused)
 
 with batch_tab:
     # Every file's data type comes from its header, not from the selectbox above; each is checked and they are

@@ -40,6 +40,14 @@ def test_a_good_file_previews_then_commits(at: AppTest) -> None:
     assert not at.metric and not [b for b in at.button if b.label == "确认导入"]     # the uploader is empty again
 
 
+def confirm_box(at: AppTest):  # type: ignore[no-untyped-def]
+    return next(c for c in at.checkbox if c.label == "我确认要撤销")
+
+
+def tick(at: AppTest) -> None:
+    confirm_box(at).check().run()
+
+
 def test_undo_names_the_import_it_undoes_and_refuses_one_that_came_meanwhile(at: AppTest) -> None:
     """Undo undid whatever import was latest at the click. The page names the import, and another admin's import
     between the page drawn and the click is refused, not undone unseen."""
@@ -52,7 +60,7 @@ def test_undo_names_the_import_it_undoes_and_refuses_one_that_came_meanwhile(at:
     click(at, "确认导入")
     assert any("「mine.csv」" in m.value and "新增 1 条" in m.value for m in at.markdown), \
         [m.value for m in at.markdown]
-    at.checkbox(key="io_undo_confirm").check().run()
+    tick(at)
     engine = make_engine(os.environ["DATABASE_URL"])       # another admin, in another tab
     theirs = importer.import_file(engine, "practitioners", (HEADER + "P90002,GA,李四,男,1991,初中,农业户口,"
                                                             "灵活从业者,主播,9,2025/3/1\n").encode(), "theirs.csv",
@@ -64,5 +72,9 @@ def test_undo_names_the_import_it_undoes_and_refuses_one_that_came_meanwhile(at:
     assert latest is not None and latest.file_name == "theirs.csv"          # nothing undone
     engine.dispose()
     assert any("「theirs.csv」" in m.value for m in at.markdown)             # the page now names that one
+    assert not confirm_box(at).value                                        # not confirmed for that one
+    tick(at)
     at.button(key="io_undo").click().run()
     assert any("已撤销" in s.value or "theirs.csv" in s.value for s in at.success), [s.value for s in at.success]
+    assert any("「mine.csv」" in m.value for m in at.markdown)               # the next one is named, not confirmed
+    assert not confirm_box(at).value

@@ -2335,7 +2335,7 @@ STRINGS: dict[str, str] = {
     "distribution.recomputed_meanwhile": "Run {code} was recomputed by {by} after this page showed it: the figures shown are no longer the draft's, so nothing was approved. Look at the new draft and approve it if it is right.",
     "forms.row_gone": "{item} is no longer in this list: someone else changed or removed it after the page showed it, so nothing was done to it. Choose again.",
     # --- undo shown ---
-    "excel.undo_not_latest": "Not undone: the page showed «{file}», but {who} has imported «{newer}» since, and undo would now undo that one. Nothing was changed; check the import shown below before you undo.",
+    "excel.undo_not_latest": "Not undone: the page showed «{file}», but {who} has imported «{newer}» since, and undo would now undo that one. Nothing was changed; check the import now shown above, and confirm again before you undo.",
     "io.undo_what": "Will undo «{file}», imported by {who} at {at} ({created} new, {updated} updated).",
     "io.undo_nothing": "There is no import to undo.",
 }

@@ -2312,7 +2312,7 @@ STRINGS: dict[str, str] = {
     "distribution.recomputed_meanwhile": "分配批次 {code} 在页面显示之后已被 {by} 重新计算：页面上的数字已不是现在草稿的数字，所以没有审批。请查看新的草稿，无误后再审批。",
     "forms.row_gone": "{item} 已不在列表中：页面显示之后，它已被其他人改动或删除，所以没有对它做任何操作。请重新选择。",
     # --- undo shown ---
-    "excel.undo_not_latest": "没有撤销：页面显示的是「{file}」，但此后 {who} 又导入了「{newer}」，现在撤销的将是那一次。什么都没有改动；请看清下面显示的导入后再撤销。",
+    "excel.undo_not_latest": "没有撤销：页面显示的是「{file}」，但此后 {who} 又导入了「{newer}」，现在撤销的将是那一次。什么都没有改动；请看清上面现在显示的导入，确认后再撤销。",
     "io.undo_what": "将撤销：「{file}」，{who} 于 {at} 导入（新增 {created} 条，更新 {updated} 条）。",
     "io.undo_nothing": "没有可撤销的导入。",
 }
