@@ -325,6 +325,8 @@ else:
     st.caption(t("requests.page.readout_help"))
     text = view.readout(data.load_readout(f.community_id, "zh", today), visible)
     st.code(text, language=None, wrap_lines=True)
-    st.download_button(t("requests.page.readout_download"), text.encode("utf-8"),
-                       file_name=f"{t('requests.page.readout_file')}_{community_code}_{today.isoformat()}.txt",
-                       mime="text/plain", key="requests_readout_txt", on_click="ignore", icon=":material/download:")
+    if loaders.can(Action.export):        # a file, as every export: not for viewers (the README's matrix)
+        st.download_button(t("requests.page.readout_download"), text.encode("utf-8"),
+                           file_name=f"{t('requests.page.readout_file')}_{community_code}_{today.isoformat()}.txt",
+                           mime="text/plain", key="requests_readout_txt", on_click="ignore",
+                           icon=":material/download:")

@@ -194,6 +194,9 @@ def test_a_viewer_reads_the_figures_and_the_list_but_has_no_forms(url: str) -> N
     assert not [f for f in at.get("form")]
     assert any("只能查看" in c.value for c in at.caption)
     assert not any(b.label.startswith("导出全部") for b in at.get("download_button"))
+    at.selectbox(key="filter_community").set_value(COMMUNITY_A).run()
+    assert at.code                                               # the read-out is on the page, to read
+    assert not at.get("download_button"), [b.label for b in at.get("download_button")]   # no file: viewers export none
 
 
 @pytest.mark.parametrize("check", [False, True])
