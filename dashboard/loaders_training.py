@@ -51,9 +51,11 @@ def load_groups(scope: Scope, on: dt.date) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_income_reported(scope: Scope, on: dt.date) -> pd.DataFrame:
     """Self-reported income per wave, for the outcomes section's paper row: the scope's sums, not the levels board."""
-    with Session(read_engine()) as session:
-        # As levels_board starts: the kept sums once brought up to date, else counted live.
-        live = not training_stats.catch_up(get_engine(), session.connection())
+    reader = read_engine()
+    with Session(reader) as session:
+        # As levels_board starts: the kept sums once brought up to date, else counted live. With the read engine,
+        # whose primary it recounts on: through a replica the recount then moves the data version.
+        live = not training_stats.catch_up(reader, session.connection())
         counts = training_levels.scope_totals(session, scope=scope, as_of=on, live=live)
         return training_levels.followup_answers(session, scope=scope, counts=[counts])[1]
 

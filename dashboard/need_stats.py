@@ -230,7 +230,9 @@ def _recount_needs(conn: Connection, quarter: str | None, communities: list[int]
 
 # --- sale_stats ----------------------------------------------------------------------------------------------------
 
-def _recount_sales(conn: Connection, quarter: str | None, communities: list[int] | None) -> None:
+def _recount_sales(conn: Connection, quarter: str | None, communities: list[int] | None, *,
+                   by_channel: bool = True) -> None:
+    """`by_channel`: False on a database before migration 0021 (0017 fills the table with this code)."""
     cond, where = [], []
     if quarter is not None:
         cond.append(SS.c.quarter == quarter)
@@ -239,9 +241,9 @@ def _recount_sales(conn: Connection, quarter: str | None, communities: list[int]
         cond.append(SS.c.community_id.in_(communities))
         where.append(S.c.community_id.in_(communities))
     conn.execute(SS.delete().where(*cond))
-    keys = (S.c.quarter, S.c.community_id, S.c.channel)
+    keys = (S.c.quarter, S.c.community_id, *([S.c.channel] if by_channel else []))
     conn.execute(SS.insert().from_select(
-        ["quarter", "community_id", "channel", "orders", "revenue_cents", "cost_cents"],
+        ["quarter", "community_id", *(["channel"] if by_channel else []), "orders", "revenue_cents", "cost_cents"],
         sa.select(*keys, sa.func.count(), sa.func.sum(S.c.revenue_cents), sa.func.sum(S.c.cost_cents))
         .where(*where).group_by(*keys)))
 
@@ -321,11 +323,12 @@ def _all_quarters(conn: Connection) -> list[str]:
 
 def refresh_all(conn: Connection) -> None:
     """Recount everything, practitioners for every quarter a page offers, and clear the marks (after the seed;
-    migration 0017)."""
+    migration 0017, which runs it on its own schema: sale_stats without the channel of 0021)."""
     locks.serialise(conn, LOCK)
     quarters = sorted(set(_kept_quarters(conn)) | set(_all_quarters(conn)))
     _recount_needs(conn, None, None)
-    _recount_sales(conn, None, None)
+    _recount_sales(conn, None, None,
+                   by_channel=any(c["name"] == "channel" for c in sa.inspect(conn).get_columns(SS.name)))
     conn.execute(PS.delete())
     conn.execute(PSQ.delete())
     _recount_practitioners(conn, quarters, None)

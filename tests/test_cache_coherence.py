@@ -180,3 +180,26 @@ def test_without_a_replica_a_recount_does_not_move_the_version(app_on: Engine) -
     with app_on.connect() as conn:
         assert need_stats.dirty(conn) == [] and training_stats.dirty(conn) == []
     assert _version(app_on) == before
+
+
+def test_the_training_income_loader_through_a_replica_moves_the_version(app_on: Engine, replica: Engine) -> None:
+    """load_income_reported read through the replica but caught up with the primary's engine: its recount moved
+    nothing, and the section kept what it read on the replica before the recount arrived there (the review)."""
+    import datetime as dt
+
+    from dashboard import loaders_training
+    from dashboard.queries import Scope
+
+    _write_need_and_enrolment(app_on)
+    with app_on.connect() as conn:
+        marks = conn.execute(sa.text("SELECT community_id, quarter FROM training_stats_dirty")).all()
+    assert marks
+    bare = sa.create_engine(replica.url)            # the marks replicated, as a streaming replica has them
+    with bare.begin() as conn:
+        for c, q in marks:
+            conn.execute(sa.text("INSERT INTO training_stats_dirty (community_id, quarter, gen) VALUES (:c, :q, 1)"),
+                         {"c": c, "q": q})
+    bare.dispose()
+    before = _version(app_on)
+    loaders_training.load_income_reported(Scope(None, "2026Q3"), dt.date(2026, 10, 1))
+    assert _version(app_on) > before

@@ -304,3 +304,39 @@ def test_undo_after_two_updating_imports_at_once_restores_what_was_there(practit
             name = conn.execute(sa.text("SELECT name FROM practitioner WHERE code = :c"), {"c": code}).scalar_one()
         assert name == expected, (trial, [r.status for r in results], kept)
     assert verdict(engine).ok
+
+
+NEEDS_HEAD = ["需求编号", "从业者编号", "需求类别", "紧急程度", "状态", "需求描述", "识别日期", "评估日期", "响应日期",
+              "反馈日期", "结案日期", "满意度", "负责社工"]
+
+
+def test_imports_of_tables_the_summaries_watch_run_one_after_the_other(practitioner: Engine) -> None:
+    """PostgreSQL. A practitioners import marks the pairs of its practitioners' needs too (migration 0019), and an
+    import writes its changed rows one statement each: a practitioners import and a needs (or sales, enrolments,
+    follow-ups) import at once could each hold a mark the other waited for, and PostgreSQL aborted one of them (the
+    review). Every import, and undo, of a table the summaries watch takes one lock first."""
+    engine = practitioner
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    rows = [NEEDS_HEAD, ["NX1", "P1", "rights_protection", "medium", "identified", "并发", "2025-11-03", "", "", "",
+                         "", "", "社工乙"]]
+    data = "\n".join(",".join(r) for r in rows).encode("utf-8")
+    holder = engine.connect()
+    tx = holder.begin()
+    importer._serialise_imports(holder, importer.ENTITIES["practitioners"])     # a practitioners import, writing
+    done = threading.Event()
+    result: list[Any] = []
+
+    def needs_import() -> None:
+        result.append(importer.import_file(engine, "needs", data, "n.csv", actor="乙", today=TODAY))
+        done.set()
+
+    thread = threading.Thread(target=needs_import)
+    thread.start()
+    try:
+        assert not done.wait(2.0), result          # it waits for the practitioners import to end
+    finally:
+        tx.rollback()
+        holder.close()
+    thread.join(60)
+    assert done.is_set() and result[0].status == "committed", result

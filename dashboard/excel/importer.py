@@ -646,7 +646,17 @@ def _key_label(conn: Connection, entity: Entity, key_text: str) -> str:
     return " / ".join([str(code or first), *rest])
 
 
+# The tables whose writes mark need_stats' and training_stats' pairs (migrations 0012, 0017, 0019). Their imports
+# overlap in the pairs they mark (a practitioner's change marks their needs' and enrolments' pairs) and write row by
+# row: two at once could each hold a mark the other waits for, a deadlock PostgreSQL ends by aborting one of them.
+SUMMARY_WATCHED = frozenset({"practitioner", "need_assessment", "sale", "enrolment", "training_followup"})
+
+
 def _serialise_imports(conn: Connection, entity: Entity) -> None:
+    """One import (or undo) of an entity at a time; and one at a time of all the tables the summaries watch. That
+    lock first and on its own, so a batch import that takes several entities' locks never waits in a cycle."""
+    if entity.table.name in SUMMARY_WATCHED:
+        locks.serialise(conn, "import:summary-marks")
     locks.serialise(conn, f"import:{entity.name}")
 
 
