@@ -44,21 +44,35 @@ PAIRS = {
 }
 
 
-def _insert(summary: str, table: str, rows: list[str]) -> str:
-    """One upsert of the pairs of the transition tables `rows`, ordered: the rows of need_stats_dirty are locked in
-    the order the SELECT gives them."""
-    union = " UNION ".join(select.format(rows=r) for r in rows for select in PAIRS[(summary, table)])
+# A practitioner's need rows carry only their employment type (their groups are practitioner_group's): an UPDATE
+# marks the needs' pairs of the practitioners whose employment type it changed, and an INSERT has no needs yet.
+EMPLOYMENT_CHANGED = ("SELECT n.community_id, n.quarter FROM new_rows r JOIN old_rows o ON o.id = r.id "
+                      "JOIN need_assessment n ON n.practitioner_id = r.id "
+                      "WHERE o.employment_type IS DISTINCT FROM r.employment_type")
+
+
+def _insert(summary: str, table: str, rows: list[str], selects: list[str] | None = None) -> str:
+    """One upsert of the pairs of the transition tables `rows` (or of `selects`), ordered: the rows of
+    need_stats_dirty are locked in the order the SELECT gives them."""
+    union = " UNION ".join(selects if selects is not None else
+                           [select.format(rows=r) for r in rows for select in PAIRS[(summary, table)]])
     upsert = NEED_UPSERT if summary == "need_stats" else TRAINING_UPSERT
     return (f"INSERT INTO {summary}_dirty (community_id, quarter, gen) "
             f"SELECT DISTINCT community_id, quarter, 1 FROM ({union}) pairs ORDER BY community_id, quarter {upsert};")
 
 
 def _postgres_function(summary: str, table: str) -> str:
+    inserted, updated = _insert(summary, table, ["new_rows"]), _insert(summary, table, ["old_rows", "new_rows"])
+    if (summary, table) == ("need_stats", "practitioner"):
+        own = PAIRS[(summary, table)][0]
+        inserted = _insert(summary, table, [], [own.format(rows="new_rows")])
+        updated = _insert(summary, table, [], [own.format(rows="old_rows"), own.format(rows="new_rows"),
+                                               EMPLOYMENT_CHANGED])
     return f"""CREATE OR REPLACE FUNCTION {summary}_mark_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'INSERT' THEN {_insert(summary, table, ['new_rows'])}
+  IF TG_OP = 'INSERT' THEN {inserted}
   ELSIF TG_OP = 'DELETE' THEN {_insert(summary, table, ['old_rows'])}
-  ELSE {_insert(summary, table, ['old_rows', 'new_rows'])}
+  ELSE {updated}
   END IF;
   RETURN NULL;
 END $$"""
@@ -78,9 +92,12 @@ def _sqlite_trigger(table: str, event: str, with_needs: bool) -> str:
             own = f"SELECT p.community_id, '*', 1 FROM practitioner p WHERE p.id = {which}.practitioner_id"
             pid = f"{which}.practitioner_id"
         body.append(f"INSERT INTO need_stats_dirty (community_id, quarter, gen) {own} {NEED_UPSERT};")
-        if with_needs:
+        if with_needs and not (table == "practitioner" and which == "OLD" and event == "UPDATE"):
+            # A practitioner's UPDATE: their needs' pairs only when it changed the employment type (EMPLOYMENT_CHANGED).
+            changed = (" AND OLD.employment_type IS NOT NEW.employment_type"
+                       if table == "practitioner" and event == "UPDATE" else "")
             body.append(f"INSERT INTO need_stats_dirty (community_id, quarter, gen) SELECT DISTINCT n.community_id, "
-                        f"n.quarter, 1 FROM need_assessment n WHERE n.practitioner_id = {pid} {NEED_UPSERT};")
+                        f"n.quarter, 1 FROM need_assessment n WHERE n.practitioner_id = {pid}{changed} {NEED_UPSERT};")
     return (f"CREATE TRIGGER trg_need_stats_{table}_{event.lower()} AFTER {event} ON {table} "
             f"BEGIN {' '.join(body)} END")
 
