@@ -1,6 +1,7 @@
 """Bulk writes and code lookups on SQLite and PostgreSQL: what goes in is what comes out, in order, at any size."""
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ from sqlalchemy.engine import Engine
 import data_models
 from dashboard.bulk import STAGE_FROM, among, bulk_insert, bulk_insert_columns
 from tests import factories as f
+from tests.conftest import own_demo_database
 
 P = data_models.metadata.tables["practitioner"]
 N = STAGE_FROM + 1_500          # enough rows to go through the staging table on SQLite
@@ -89,3 +91,96 @@ def test_among_takes_more_codes_than_sqlite_binds(engine: Engine) -> None:
         ids = list(conn.execute(sa.select(P.c.id).where(among(conn, P.c.code, ["P00001", "P00002"]))).scalars())
         by_id = conn.execute(sa.select(sa.func.count()).where(among(conn, P.c.id, ids))).scalar_one()
     assert found == {f"P{i:05d}" for i in range(0, 40, 3)} and by_id == 2
+
+
+# --- the summaries' marks on a staged insert (SQLite drops its marking triggers for the move: bulk.SQLITE_INSERT_MARKS)
+
+@pytest.fixture(scope="module")
+def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    yield from own_demo_database("sqlite", tmp_path_factory)
+
+
+DIRTY = ("need_stats_dirty", "training_stats_dirty")
+
+
+def _gens(conn: sa.Connection) -> dict[tuple[str, int, str], int]:
+    return {(d, c, q): g for d in DIRTY
+            for c, q, g in conn.exec_driver_sql(f"SELECT community_id, quarter, gen FROM {d}")}
+
+
+def _triggers(conn: sa.Connection) -> list[tuple[str, str]]:
+    return [tuple(r) for r in conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")]
+
+
+def _fresh_rows(conn: sa.Connection, name: str) -> tuple[list[str], list[tuple]]:
+    """Rows of `name` that can be inserted now: copies of the demo's under new codes, or, where a pair of ids is the
+    key, the demo's own rows deleted first (with what depends on them). Ids are left to the database."""
+    table = data_models.metadata.tables[name]
+    columns = [c.name for c in table.columns if c.name != "id"]
+    listed = ", ".join(f'"{c}"' for c in columns)
+    if name == "enrolment":     # enrolments without follow-ups, deleted and put back
+        picked = "FROM enrolment WHERE id NOT IN (SELECT enrolment_id FROM training_followup)"
+        rows = [tuple(r) for r in conn.exec_driver_sql(f"SELECT {listed} {picked}")]
+        conn.exec_driver_sql(f"DELETE {picked}")
+    elif name in ("training_followup", "practitioner_group"):
+        rows = [tuple(r) for r in conn.exec_driver_sql(f"SELECT {listed} FROM {name}")]
+        conn.exec_driver_sql(f"DELETE FROM {name}")
+    else:
+        at = columns.index("code")
+        rows = [(*r[:at], f"{r[at]}-copy", *r[at + 1:])
+                for r in conn.exec_driver_sql(f"SELECT {listed} FROM {name}")]
+    return columns, rows
+
+
+WATCHED = ["practitioner", "need_assessment", "sale", "enrolment", "training_followup", "practitioner_group"]
+
+
+@pytest.mark.parametrize("name", WATCHED)
+def test_a_staged_insert_marks_what_the_row_triggers_mark(demo_sqlite: Engine, name: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same rows, inserted with the triggers firing row by row and through the staging table (triggers
+    dropped, the pairs marked once): the same pairs become dirty or have their mark moved, and the triggers are
+    there afterwards as they were."""
+    from dashboard import bulk
+
+    table = data_models.metadata.tables[name]
+    moved = {}
+    for staged in (False, True):
+        monkeypatch.setattr(bulk, "STAGE_FROM", 1 if staged else 10**9)
+        with demo_sqlite.connect() as conn, conn.begin() as tx:
+            columns, rows = _fresh_rows(conn, name)
+            assert len(rows) > 10, name
+            triggers, before = _triggers(conn), _gens(conn)
+            assert bulk_insert(conn, table, columns, rows) == len(rows)
+            after = _gens(conn)
+            moved[staged] = {k for k, g in after.items() if before.get(k) != g}
+            assert _triggers(conn) == triggers
+            tx.rollback()
+    assert moved[True] == moved[False] and moved[True], name
+
+
+def test_the_marks_named_are_the_schemas_triggers(demo_sqlite: Engine) -> None:
+    """A trigger renamed or added by a migration is not silently left out: every AFTER INSERT trigger that marks a
+    summary is named in SQLITE_INSERT_MARKS, and every name there is a trigger of the schema."""
+    from dashboard.bulk import SQLITE_INSERT_MARKS
+
+    with demo_sqlite.connect() as conn:
+        marking = {n for n, sql in _triggers(conn) if "AFTER INSERT" in sql and "_stats_dirty" in sql}
+    assert marking == set(SQLITE_INSERT_MARKS)
+
+
+def test_a_refused_staged_insert_leaves_the_triggers(demo_sqlite: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The move fails on one row: nothing is added, the triggers are back, and the caller may go on."""
+    from dashboard import bulk
+
+    monkeypatch.setattr(bulk, "STAGE_FROM", 1)
+    with demo_sqlite.connect() as conn, conn.begin() as tx:
+        columns, rows = _fresh_rows(conn, "practitioner")
+        rows[-1] = tuple(1800 if c == "birth_year" else v for c, v in zip(columns, rows[-1], strict=True))
+        triggers, count = _triggers(conn), conn.execute(sa.select(sa.func.count()).select_from(P)).scalar()
+        with pytest.raises(sa.exc.IntegrityError):
+            bulk_insert(conn, P, columns, rows)
+        assert _triggers(conn) == triggers
+        assert conn.execute(sa.select(sa.func.count()).select_from(P)).scalar() == count
+        tx.rollback()
