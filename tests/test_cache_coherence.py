@@ -203,3 +203,39 @@ def test_the_training_income_loader_through_a_replica_moves_the_version(app_on: 
     before = _version(app_on)
     loaders_training.load_income_reported(Scope(None, "2026Q3"), dt.date(2026, 10, 1))
     assert _version(app_on) > before
+
+
+def test_a_read_that_began_before_a_write_is_not_kept_after_it(app_on: Engine,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loader reads the old figures, a write commits and drops the caches, and only then does the loader store what
+    it read: the next rerun must not be served those figures (they would stay until the TTL, an hour here)."""
+    import threading
+
+    from dashboard.queries import common
+
+    read, release = threading.Event(), threading.Event()
+    communities = common.communities
+
+    def slow(session):  # type: ignore[no-untyped-def]
+        frame = communities(session)
+        if threading.current_thread().name == "before-the-write":
+            read.set()                          # the old figures are read ...
+            release.wait(10)                    # ... and stored only after the write's clear
+        return frame
+
+    monkeypatch.setattr(common, "communities", slow)
+    loaders.drop_stale_caches()
+    got = []
+    reader = threading.Thread(target=lambda: got.append(names()), name="before-the-write")
+    reader.start()
+    assert read.wait(10)
+    st.session_state["principal"] = Principal("admin", Role.admin)
+    try:
+        loaders.write(lambda session: session.connection().execute(
+            sa.text("UPDATE community SET name = '改名社区' WHERE code = 'C1'")), permission=Action.need_write)
+    finally:
+        del st.session_state["principal"]
+    release.set()
+    reader.join(10)
+    assert got == [["一社区"]]                        # it did read the old name
+    assert names() == ["改名社区"]
