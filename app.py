@@ -10,7 +10,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from dashboard import access, gate, loaders
 from dashboard.access import Page
-from dashboard.i18n import LANGUAGES, label, set_language, t
+from dashboard.i18n import LANGUAGES, TABS, label, relabel, set_language, t
 from dashboard.periods import default_quarter, quarter_state
 from dashboard.settings import get_settings
 from dashboard.text import plain
@@ -36,6 +36,9 @@ if st.session_state.get("lang_shown") != st.session_state.lang:
     for widget_key in RELABEL_ON_LANGUAGE_CHANGE:
         if widget_key in st.session_state:
             st.session_state[widget_key] = st.session_state[widget_key]
+    for widget_key, keys in TABS.items():    # a tab's value is its label: the same tab, in the new language
+        if (same := relabel(st.session_state.get(widget_key), keys)) is not None:
+            st.session_state[widget_key] = same
     st.session_state.lang_shown = st.session_state.lang
 
 

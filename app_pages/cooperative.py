@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import charts, loaders, presenters
 from dashboard.access import Action
-from dashboard.i18n import fmt_yuan, label, t
+from dashboard.i18n import TABS, fmt_yuan, label, t
 from dashboard.services import distribution, fund, statements
 from dashboard.services.errors import RuleError
 from dashboard.text import plain, plain_table, rule_message
@@ -31,9 +31,8 @@ st.caption(t("coop.caption", code=plain(coop["code"]), basis=label(DistributionB
              carry=t("common.yes") if coop["carry_loss_forward"] else t("common.no")))
 
 # Keyed tabs keep their place across the rerun that follows approving or recording something.
-sales_tab, runs_tab, statement_tab, fund_tab = st.tabs(
-    [t("coop.tab_sales"), t("coop.tab_runs"), t("coop.tab_statement"), t("coop.tab_fund")],
-    key="coop_tab", on_change="rerun")
+sales_tab, runs_tab, statement_tab, fund_tab = st.tabs([t(k) for k in TABS["coop_tab"]], key="coop_tab",
+                                                      on_change="rerun")
 
 with sales_tab:
     monthly = loaders.load_coop_sales_by_month(coop_id)

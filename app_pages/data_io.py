@@ -6,7 +6,7 @@ from dashboard import loaders, loaders_import, presenters, presenters_import, pr
 from dashboard.access import Action
 from dashboard.excel import annotate
 from dashboard.excel.spec import ENTITIES
-from dashboard.i18n import t
+from dashboard.i18n import TABS, as_label, t
 from dashboard.services.errors import RuleError
 from dashboard.text import plain, rule_message
 
@@ -17,15 +17,15 @@ f = st.session_state.filters
 if message := loaders.pop_flash():
     st.success(message, icon=":material/check_circle:")
 
-entity_labels = {e: t(f"entity.{e}") for e in ENTITIES}     # worded now, in this run's language
+entity_labels = {e: as_label(t(f"entity.{e}")) for e in ENTITIES}     # worded now, in this run's language
 # Open on the first entity the role may import (社区 for admins), not on a lock.
 entities = list(entity_labels)
 first = next((i for i, e in enumerate(entities) if loaders.can_import(e)), 0)
 entity = st.selectbox(t("io.entity"), entities, index=first, key="io_entity", format_func=entity_labels.get)
 may_import = loaders.can_import(entity)
 may_export = loaders.can(Action.export)
-template_tab, import_tab, batch_tab, export_tab = st.tabs(
-    [t("io.tab_template"), t("io.tab_import"), t("io.batch.tab"), t("io.tab_export")], key="io_tab", on_change="rerun")
+template_tab, import_tab, batch_tab, export_tab = st.tabs([t(k) for k in TABS["io_tab"]], key="io_tab",
+                                                          on_change="rerun")
 
 with template_tab:
     st.caption(t("io.template_help"))

@@ -78,3 +78,17 @@ def test_undo_names_the_import_it_undoes_and_refuses_one_that_came_meanwhile(at:
     assert any("已撤销" in s.value or "theirs.csv" in s.value for s in at.success), [s.value for s in at.success]
     assert any("「mine.csv」" in m.value for m in at.markdown)               # the next one is named, not confirmed
     assert not confirm_box(at).value
+
+
+def test_switching_the_language_keeps_the_tab_and_names_the_entities_as_labels(at: AppTest) -> None:
+    """On the 导出 tab, switching to English stays on Export (the tab kept its Chinese label and fell back to the
+    first); the entities read as labels there (Practitioners, not «practitioners»), and back in Chinese as before."""
+    at.session_state["io_tab"] = "导出"
+    at.run()
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception, at.exception
+    assert at.session_state["io_tab"] == "Export"
+    shown = at.selectbox(key="io_entity").options
+    assert "Practitioners" in shown and all(o[:1].isupper() for o in shown), shown
+    at.radio(key="lang").set_value("zh").run()
+    assert at.session_state["io_tab"] == "导出"

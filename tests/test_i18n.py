@@ -58,3 +58,15 @@ def test_short_yuan_for_tiles(lang: str, cents: int | None, text: str) -> None:
         assert fmt_yuan_short(cents) == text
     finally:
         set_language("zh")
+
+
+def test_relabel_gives_the_same_option_in_this_runs_language() -> None:
+    from dashboard.i18n import TABS, relabel, use_language
+
+    keys = TABS["io_tab"]
+    with use_language("en"):
+        assert relabel("导出", keys) == "Export" and relabel("Export", keys) == "Export"
+    with use_language("zh"):
+        assert relabel("Export", keys) == "导出"
+        assert relabel("上传导入", keys) == "上传导入"
+        assert relabel("nothing of ours", keys) is None and relabel(None, keys) is None

@@ -280,7 +280,7 @@ def test_choices_change_language_with_the_page_in_chromium(page: Page, server: s
     _switch(page, "en")
     expect(main.get_by_role("heading", name="Data in and out")).to_be_visible(timeout=60_000)
     expect(_choice(page, "Community")).to_have_value("All communities")
-    expect(_choice(page, "Data")).to_have_value("communities")
+    expect(_choice(page, "Data")).to_have_value("Communities")
 
     go(page, "Needs")
     expect(_choice(page, "Category")).to_have_value("Skills and digital divide", timeout=120_000)

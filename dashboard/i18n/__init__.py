@@ -1,6 +1,6 @@
 """Every interface string goes through t(); zh-CN is the default, English complete. Enum labels live here too."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,6 +39,27 @@ def t(key: str, **kwargs: Any) -> str:
     table = STRINGS[get_language()]
     text = table.get(key) or STRINGS["zh"].get(key) or key
     return text.format(**kwargs) if kwargs else text
+
+
+def relabel(text: object, keys: Sequence[str]) -> str | None:
+    """In this run's language, the label of the option among `keys` whose label is `text` in any language; None if
+    none. A keyed widget whose options are labels (st.tabs) keeps the label it was left on, in the language it was
+    shown in: after a language switch it is given this one, or it falls back to its first option."""
+    for table in STRINGS.values():
+        for key in keys:
+            if table.get(key) == text:
+                return t(key)
+    return None
+
+
+def as_label(text: str) -> str:
+    """A word used inside sentences (an entity's name, in English lower case) shown on its own, as a choice."""
+    return text[:1].upper() + text[1:]
+
+
+# The tabs whose chosen label follows a language switch (app.py), by their widget key: the labels' keys, in order.
+TABS = {"io_tab": ("io.tab_template", "io.tab_import", "io.batch.tab", "io.tab_export"),
+        "coop_tab": ("coop.tab_sales", "coop.tab_runs", "coop.tab_statement", "coop.tab_fund")}
 
 
 def label(value: StrEnum | str, enum: type[StrEnum] | None = None) -> str:
