@@ -369,3 +369,20 @@ def test_an_amendment_during_the_window_reassembles_the_text_and_voids_the_signa
     assert locked and "增设快递柜一处" in meeting(engine, mid).minutes_text
     with engine.connect() as conn:
         assert minutes.verify_minutes(conn) == []
+
+
+def test_a_signature_shows_the_signers_display_name(town: dict[str, Any]) -> None:
+    """The page's table and the Word minutes name who signed as people know them (王主任), not by the account's
+    username; an account without a display name, or gone, is named by its username. The audit entry keeps the
+    username."""
+    engine = town["engine"]
+    mid = circulated(town)
+    sign(town, mid, "gov")
+    sign(town, mid, "plt")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO \"user\" (username, display_name, role, is_active, created_at) "
+                             "VALUES ('gov', '王主任', 'government', true, :now)"), {"now": NOW})
+        signed = q.signatures(conn, mid)
+    assert dict(zip(signed["party"], signed["signed_by"], strict=True)) == {"C1-GOV": "王主任", "C1-PLT": "plt"}
+    with engine.connect() as conn:
+        assert minutes.verify_minutes(conn) == [] and audit.verify(conn).ok

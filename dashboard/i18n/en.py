@@ -2022,7 +2022,7 @@ STRINGS: dict[str, str] = {
     "report.page.narrative_draft": "Drafted from the figures by templates; fixed when the report is published.",
     "report.page.narrative_edit": "Commentary (edit before publishing)",
     "report.page.narrative_edit_help": "Drafted from the figures by templates; figures under the small-count threshold are left out of the draft. Your text is frozen on publishing and every party reads it.",
-    "report.page.handout": "Download the handout workbook",
+    "report.page.handout": "Handout workbook",
     "report.page.pdf": "Download the PDF",
     "report.page.draft_file_help": "Not published yet: the file holds the live figures and says it is a draft.",
     "report.page.file": "quarterly-report",

@@ -22,6 +22,7 @@ from data_models import (
     MinutesAddendum,
     MinutesSignature,
     Party,
+    User,
 )
 from data_models.base import table_of
 from data_models.enums import ActionStatus
@@ -84,6 +85,7 @@ DEC = table_of(Decision)
 ATT = table_of(MeetingAttendance)
 SIG = table_of(MinutesSignature)
 ADD = table_of(MinutesAddendum)
+U = table_of(User)
 C = table_of(Community)
 MEETING_COLUMNS = ["id", "code", "title", "community_id", "community", "held_on", "quarter", "starts_at", "location",
                    "minutes_status", "version", "items", "decisions", "actions", "open_actions"]
@@ -148,9 +150,12 @@ def actions(conn: Connection, meeting_id: int, today: dt.date) -> pd.DataFrame:
 
 
 def signatures(conn: Connection, meeting_id: int) -> pd.DataFrame:
-    stmt = (sa.select(SIG.c.party_id, P.c.name.label("party"), P.c.kind, SIG.c.signed_by, SIG.c.signed_at,
-                      SIG.c.sha256)
-            .join(P, P.c.id == SIG.c.party_id).where(SIG.c.meeting_id == meeting_id).order_by(SIG.c.signed_at))
+    """Who signed, by the account's display name where it has one (as people know them), else its username; the
+    audit log keeps the username."""
+    who = sa.func.coalesce(sa.func.nullif(U.c.display_name, ""), SIG.c.signed_by).label("signed_by")
+    stmt = (sa.select(SIG.c.party_id, P.c.name.label("party"), P.c.kind, who, SIG.c.signed_at, SIG.c.sha256)
+            .join(P, P.c.id == SIG.c.party_id).outerjoin(U, U.c.username == SIG.c.signed_by)
+            .where(SIG.c.meeting_id == meeting_id).order_by(SIG.c.signed_at))
     return _df(conn, stmt, ["party_id", "party", "kind", "signed_by", "signed_at", "sha256"])
 
 
