@@ -131,41 +131,36 @@ def _marks_per_statement(conn: Connection, cur: Any, table: sa.Table, columns: S
     """SQLite: around one INSERT ... SELECT into `table`, its marking triggers (SQLITE_INSERT_MARKS) are dropped, and
     afterwards the pairs of all the rows it added are marked at once and the triggers are put back as they were.
 
-    All inside the caller's transaction: if the transaction fails, its rollback puts the triggers back too; if only
-    the INSERT fails (it added nothing), they are put back before its error goes on. SQLite has one writer at a
-    time, so no other session's write can pass while a trigger is gone. The rows added are those past the table's
-    largest rowid before the move (SQLite gives new rows larger ones), so the rows' own ids must not be among
-    `columns`: then the triggers are left to fire row by row."""
-    name = table.name
-    found = [] if "id" in columns else cur.execute(
+    Only inside a transaction the caller opened (else the row triggers fire as ever: DDL outside one would commit on
+    its own, and a transaction opened here would be the caller's to end). SQLite has one writer at a time, so no
+    other session's write passes while a trigger is gone. Whatever way the block ends, while the transaction is
+    open the rows added so far are marked and the triggers put back; a rollback puts them back by itself. The rows
+    added are those past the table's largest rowid before the move (SQLite gives new rows larger ones), so the rows'
+    own ids must not be among `columns`: then the triggers fire row by row."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    found = [] if "id" in columns or not dbapi.in_transaction else cur.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY rowid",
-        (name,)).fetchall()
+        (table.name,)).fetchall()
     ours = [(trigger, sql) for trigger, sql in found if trigger in SQLITE_INSERT_MARKS]
     if not ours:
         yield
         return
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    if not dbapi.in_transaction:     # DDL outside a transaction would commit on its own (see _sqlite_deferred)
-        conn.exec_driver_sql("BEGIN")
     quoted = conn.dialect.identifier_preparer.format_table(table)
     before = cur.execute(f"SELECT coalesce(max(rowid), 0) FROM {quoted}").fetchone()[0]
     for trigger, _ in ours:
         cur.execute(f'DROP TRIGGER "{trigger}"')
     try:
         yield
-    except BaseException:
-        if dbapi.in_transaction:   # the statement failed on its own (added nothing), the transaction goes on
-            for _, sql in ours:
+    finally:
+        if dbapi.in_transaction:
+            rows = f"(SELECT * FROM {quoted} WHERE rowid > ?)"
+            for trigger, sql in ours:
+                dirty, selects = SQLITE_INSERT_MARKS[trigger]
+                for select in selects:
+                    cur.execute(f"INSERT INTO {dirty} (community_id, quarter, gen) {select.format(rows=rows)} "
+                                f"ON CONFLICT (community_id, quarter) DO UPDATE SET gen = {dirty}.gen + 1", (before,))
                 cur.execute(sql)
-        raise
-    rows = f"(SELECT * FROM {quoted} WHERE rowid > ?)"
-    for trigger, sql in ours:
-        dirty, selects = SQLITE_INSERT_MARKS[trigger]
-        for select in selects:
-            cur.execute(f"INSERT INTO {dirty} (community_id, quarter, gen) {select.format(rows=rows)} "
-                        f"ON CONFLICT (community_id, quarter) DO UPDATE SET gen = {dirty}.gen + 1", (before,))
-        cur.execute(sql)
 
 
 def _staged(conn: Connection, cur: Any, table: sa.Table, columns: Sequence[str], chunk: list[Sequence[Any]],

@@ -113,23 +113,25 @@ def _triggers(conn: sa.Connection) -> list[tuple[str, str]]:
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")]
 
 
+FIRST = "(SELECT min(id) FROM community)"
+# Rows of the first community only, so that the other communities' pairs must stay as they were.
+SUBSET = {"practitioner_group": f"practitioner_id IN (SELECT id FROM practitioner WHERE community_id = {FIRST})",
+          "enrolment": f"community_id = {FIRST} AND id NOT IN (SELECT enrolment_id FROM training_followup)"}
+
+
 def _fresh_rows(conn: sa.Connection, name: str) -> tuple[list[str], list[tuple]]:
-    """Rows of `name` that can be inserted now: copies of the demo's under new codes, or, where a pair of ids is the
-    key, the demo's own rows deleted first (with what depends on them). Ids are left to the database."""
+    """Rows of `name` of the first community that can be inserted now: copies of the demo's under new codes, or,
+    where a pair of ids is the key, the demo's own rows deleted first. Ids are left to the database."""
     table = data_models.metadata.tables[name]
     columns = [c.name for c in table.columns if c.name != "id"]
     listed = ", ".join(f'"{c}"' for c in columns)
-    if name == "enrolment":     # enrolments without follow-ups, deleted and put back
-        picked = "FROM enrolment WHERE id NOT IN (SELECT enrolment_id FROM training_followup)"
-        rows = [tuple(r) for r in conn.exec_driver_sql(f"SELECT {listed} {picked}")]
+    picked = f"FROM {name} WHERE {SUBSET.get(name, f'community_id = {FIRST}')}"
+    rows = [tuple(r) for r in conn.exec_driver_sql(f"SELECT {listed} {picked}")]
+    if name in ("enrolment", "training_followup", "practitioner_group"):
         conn.exec_driver_sql(f"DELETE {picked}")
-    elif name in ("training_followup", "practitioner_group"):
-        rows = [tuple(r) for r in conn.exec_driver_sql(f"SELECT {listed} FROM {name}")]
-        conn.exec_driver_sql(f"DELETE FROM {name}")
     else:
         at = columns.index("code")
-        rows = [(*r[:at], f"{r[at]}-copy", *r[at + 1:])
-                for r in conn.exec_driver_sql(f"SELECT {listed} FROM {name}")]
+        rows = [(*r[:at], f"{r[at]}-copy", *r[at + 1:]) for r in rows]
     return columns, rows
 
 
@@ -158,6 +160,9 @@ def test_a_staged_insert_marks_what_the_row_triggers_mark(demo_sqlite: Engine, n
             assert _triggers(conn) == triggers
             tx.rollback()
     assert moved[True] == moved[False] and moved[True], name
+    with demo_sqlite.connect() as conn:
+        first = conn.exec_driver_sql(f"SELECT {FIRST}").scalar_one()
+    assert {community for _, community, _ in moved[True]} == {first}, name    # the others' pairs are left alone
 
 
 def test_the_marks_named_are_the_schemas_triggers(demo_sqlite: Engine) -> None:
@@ -183,4 +188,46 @@ def test_a_refused_staged_insert_leaves_the_triggers(demo_sqlite: Engine, monkey
             bulk_insert(conn, P, columns, rows)
         assert _triggers(conn) == triggers
         assert conn.execute(sa.select(sa.func.count()).select_from(P)).scalar() == count
+        tx.rollback()
+
+
+def test_outside_a_transaction_the_row_triggers_mark(demo_sqlite: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On an AUTOCOMMIT connection nothing is dropped (a DROP would commit on its own): the rows are in and marked
+    by the triggers, and none of it waits for a COMMIT that nobody will send."""
+    from dashboard import bulk
+
+    monkeypatch.setattr(bulk, "STAGE_FROM", 1)
+    with demo_sqlite.connect() as conn:
+        with conn.begin() as tx:
+            columns, rows = _fresh_rows(conn, "practitioner")
+            before = _gens(conn)
+            tx.rollback()
+        auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+        assert bulk_insert(auto, P, columns, rows) == len(rows)
+        assert not conn.connection.dbapi_connection.in_transaction
+    with demo_sqlite.begin() as conn:
+        added = conn.execute(sa.select(sa.func.count()).where(P.c.code.like("%-copy"))).scalar_one()
+        moved = {k for k, g in _gens(conn).items() if before.get(k) != g}
+        conn.execute(P.delete().where(P.c.code.like("%-copy")))
+    assert added == len(rows) and moved
+
+
+def test_an_error_after_the_move_still_marks_and_puts_the_triggers_back(demo_sqlite: Engine) -> None:
+    """Whatever ends the block once rows are in (an interrupt, say), while the transaction is open the rows added are
+    marked and the triggers are back: a caller that goes on and commits leaves nothing unmarked."""
+    from dashboard.bulk import _marks_per_statement
+
+    with demo_sqlite.connect() as conn, conn.begin() as tx:
+        columns, rows = _fresh_rows(conn, "practitioner")
+        triggers, before = _triggers(conn), _gens(conn)
+        cur = conn.connection.dbapi_connection.cursor()
+        cur.execute("DELETE FROM need_stats_dirty WHERE 0")     # the driver opens its transaction at a write
+        with pytest.raises(KeyboardInterrupt), _marks_per_statement(conn, cur, P, columns):
+            cur.executemany(f"INSERT INTO practitioner ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                            rows)
+            assert _triggers(conn) != triggers             # dropped for the move
+            raise KeyboardInterrupt
+        assert _triggers(conn) == triggers
+        community = conn.exec_driver_sql(f"SELECT {FIRST}").scalar_one()
+        assert {k for k, g in _gens(conn).items() if before.get(k) != g} == {("need_stats_dirty", community, "*")}
         tx.rollback()
