@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import charts, loaders, presenters
 from dashboard import presenters_needs as view
 from dashboard.access import Action
-from dashboard.i18n import t
+from dashboard.i18n import fmt_int, t
 from dashboard.periods import previous_quarter
 from dashboard.queries import Scope
 from dashboard.queries.needs_board import DIMENSIONS
@@ -85,7 +85,7 @@ if not withheld:                 # nor the loop or the open needs of so few peop
     left.plotly_chart(charts.loop_funnel_chart(view.funnel_frame(data.funnel), t("needs.funnel_title")),
                       width="stretch")
     with right:
-        st.markdown(f"**{t('needs.backlog', shown=len(data.backlog), total=data.backlog_total)}**")
+        st.markdown(f"**{t('needs.backlog', shown=fmt_int(len(data.backlog)), total=fmt_int(data.backlog_total))}**")
         backlog = view.masked(data.backlog, loaders.personal_data_visible())
         st.dataframe(presenters.table(backlog, view.BACKLOG_COLUMNS), hide_index=True, width="stretch", height=330)
         loaders.download_backlog(Scope(f.community_id, f.quarter, drill), loaders.today(),  # type: ignore[arg-type]

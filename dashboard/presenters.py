@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.excel.writer import applied_filters
-from dashboard.i18n import fmt_int, fmt_pct, fmt_yuan, fmt_yuan_short, t
+from dashboard.i18n import fmt_int, fmt_pct, fmt_yuan, fmt_yuan_change, fmt_yuan_short, t
 from dashboard.privacy import mask_name
 from dashboard.queries.overview import AreaFigures, Overview
 
@@ -73,7 +73,7 @@ def change(kind: str, cur: Any, prev: Any) -> str | None:
         points = round((cur - prev) * 100, 1)
         return None if points == 0 else t("common.pp", value=f"{points:+.1f}")
     if kind == "yuan":
-        return ("+" if cur > prev else "") + fmt_yuan_short(cur - prev)
+        return fmt_yuan_change(cur - prev, cur)
     return f"{cur - prev:+,}"
 
 

@@ -56,6 +56,8 @@ def test_no_previous_quarter_means_no_changes(ov: Overview) -> None:
 @pytest.mark.parametrize(("kind", "cur", "prev", "text"), [
     ("int", 5, 3, "+2"), ("int", 3, 5, "-2"), ("int", 3, 3, None), ("int", 3, None, None),
     ("pct", 0.55, 0.5, "+5.0 个百分点"), ("yuan", 1_000_001, 1, "+¥1.00万"), ("yuan", 1, 201, "-¥2.00"),
+    # beside a rounded value, the change is rounded the same way (¥1.82万 +¥0.41万, not +¥4,120.00)
+    ("yuan", 1_820_000, 1_408_000, "+¥0.41万"), ("yuan", 1_408_000, 1_820_000, "-¥0.41万"),
 ])
 def test_change(kind: str, cur: int | float, prev: int | float | None, text: str | None) -> None:
     set_language("zh")
@@ -92,3 +94,15 @@ def test_meeting_mode_suppresses_small_slices() -> None:
     shown = {m.label: m.value for m in view.needs_metrics(board)}
     hidden = {m.label: m.value for m in view.needs_metrics(board, 5)}
     assert shown["签订劳动合同"] == "33.3%" and hidden["签订劳动合同"] == "—" and hidden["从业者"] == "<5"
+
+
+@pytest.mark.parametrize(("cur", "prev", "text"), [
+    (1_820_000, 1_408_000, "+¥4.1k"), (155_000_000, 154_588_000, "+¥4.1k"), (155_000_000, 30_000_000, "+¥1.25M"),
+    (500_000, 100_000, "+¥4,000.00"),
+])
+def test_a_money_change_in_english_is_rounded_as_its_value(cur: int, prev: int, text: str) -> None:
+    set_language("en")
+    try:
+        assert change("yuan", cur, prev) == text
+    finally:
+        set_language("zh")

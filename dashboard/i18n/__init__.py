@@ -106,9 +106,21 @@ def fmt_yuan_short(cents: int | None) -> str:
     yuan = abs(yuan)
     if yuan < 10_000:
         return fmt_yuan(cents)
+    return sign + _rounded(yuan)
+
+
+def _rounded(yuan: Decimal) -> str:
+    """A non-negative amount in 万 (Chinese), or in M or k (English)."""
     if get_language() == "zh":
-        wan = (yuan / 10_000).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        return f"{sign}¥{wan:,}万"
+        return f"¥{(yuan / 10_000).quantize(Decimal('0.01'), ROUND_HALF_UP):,}万"
     if yuan >= 1_000_000:
-        return f"{sign}¥{(yuan / 1_000_000).quantize(Decimal('0.01'), ROUND_HALF_UP):,}M"
-    return f"{sign}¥{(yuan / 1_000).quantize(Decimal('0.1'), ROUND_HALF_UP):,}k"
+        return f"¥{(yuan / 1_000_000).quantize(Decimal('0.01'), ROUND_HALF_UP):,}M"
+    return f"¥{(yuan / 1_000).quantize(Decimal('0.1'), ROUND_HALF_UP):,}k"
+
+
+def fmt_yuan_change(cents: int, value_cents: int) -> str:
+    """A change beside a tile's value (fmt_yuan_short), signed and rounded as that value is: ¥1.82万 beside +¥0.41万,
+    not +¥4,120.00. Both small: exact."""
+    if abs(cents) < 1_000_000 and abs(value_cents) < 1_000_000:
+        return ("+" if cents > 0 else "") + fmt_yuan(cents)
+    return ("+" if cents > 0 else "-") + _rounded(abs(Decimal(int(cents))) / 100)

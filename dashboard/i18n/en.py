@@ -38,7 +38,7 @@ ENUMS = {
     "TargetGroup": {"all": "Everyone", "disabled": "Disabled", "rural_women": "Rural women",
                     "low_income": "Low income", "migrant_women": "Migrant women", "elderly": "Elderly",
                     "returning_youth": "Returning youth"},
-    "HelpFundBasis": {"none": "None", "profit": "Share of profit", "sales": "Share of sales"},
+    "HelpFundBasis": {"none": "No help fund", "profit": "Share of profit", "sales": "Share of sales"},
     "DistributionBasis": {"revenue": "By revenue", "quantity": "By quantity", "shares": "By shares held"},
     "RunStatus": {"draft": "Draft", "approved": "Approved", "reversed": "Reversed"},
     "SalesChannel": {"douyin": "Douyin", "kuaishou": "Kuaishou", "taobao": "Taobao", "pinduoduo": "Pinduoduo",
