@@ -139,9 +139,10 @@ def severity_trend_chart(trend: pd.DataFrame, title: str) -> go.Figure:
 def loop_funnel_chart(frame: pd.DataFrame, title: str) -> go.Figure:
     """The closed loop as a funnel: how many reached each stage, and the median days from identification."""
     text = [f"{c:,}" + (f" · {d}" if d else "") for c, d in zip(frame["count"], frame["days"], strict=True)]
+    # A narrow stage's figures go beside its bar: not clipped at the plot's edge, with room on the right for them.
     fig = go.Figure(go.Funnel(y=frame["label"], x=frame["count"], text=text, textinfo="text",
-                              marker_color=PALETTE[0]))
-    fig.update_layout(font_family=FONT, title=title, height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+                              marker_color=PALETTE[0], cliponaxis=False))
+    fig.update_layout(font_family=FONT, title=title, height=380, margin={"l": 10, "r": 60, "t": 50, "b": 10})
     return _empty_note(fig, frame)
 
 

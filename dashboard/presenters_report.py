@@ -134,8 +134,9 @@ def _plotted(kind: Kind, value: Number | None) -> float | None:
 
 
 def chart_frame(chart: Chart, data: ReportData, min_cell: int | None) -> pd.DataFrame:
-    """The chart as a long frame (category, series, value, text): one row per bar; a suppressed bar keeps its place
-    at zero height and reads "<5" (or 已隐去 where withheld). Empty when no bar has a figure."""
+    """The chart as a long frame (category, series, value, text, suppressed, label): one row per bar; a suppressed
+    bar keeps its place at zero height and reads "<5" (or 已隐去 where withheld). `text` is the exact figure (the
+    hover), `label` the one written over the bar (money rounded as the tiles are). Empty when no bar has a figure."""
     lang, names = get_language(), series_names(data)
     rows = []
     for p in chart.points:
@@ -143,8 +144,9 @@ def chart_frame(chart: Chart, data: ReportData, min_cell: int | None) -> pd.Data
         for which in SERIES:
             suppressed = which in p.hidden or which in p.withheld
             rows.append((name, names[which], None if suppressed else _plotted(chart.kind, getattr(p, which)),
-                         point_text(p, chart.kind, which, min_cell=min_cell), suppressed))
-    frame = pd.DataFrame(rows, columns=["category", "series", "value", "text", "suppressed"])
+                         point_text(p, chart.kind, which, min_cell=min_cell), suppressed,
+                         point_text(p, chart.kind, which, min_cell=min_cell, short=True)))
+    frame = pd.DataFrame(rows, columns=["category", "series", "value", "text", "suppressed", "label"])
     if frame.empty or (frame["value"].isna().all() and not frame["suppressed"].any()):
         return frame.iloc[0:0]
     return frame

@@ -104,7 +104,7 @@ def test_an_empty_chart_says_so(lang: str) -> None:
         assert [a.text for a in fig.layout.annotations] == [t("chart.empty")]
 
 
-@pytest.mark.parametrize(("kind", "values", "axis"), [("money", (150_000, None), ",.0f"), ("rate", (0.25, 0.5), ".0%")])
+@pytest.mark.parametrize(("kind", "values", "axis"), [("money", (150_000, None), ","), ("rate", (0.25, 0.5), ".0%")])
 def test_money_is_drawn_in_yuan_and_a_rate_as_a_share(kind: Kind, values: tuple[Number, Number | None],
                                                     axis: str) -> None:
     data = report()
@@ -332,3 +332,22 @@ def test_the_changes_handed_to_the_files_carry_no_hidden_number() -> None:
     assert getattr(out[3], "which", None) == "year_ago"          # the rest of the row as it was
     everything = view.visible(report())          # personal data shown: nothing suppressed, nothing taken out
     assert view.shown_changes(rows, old=everything, new=everything, min_cell=None) == rows
+
+
+@pytest.mark.parametrize(("lang", "label", "axis", "prefix", "suffix"),
+                         [("zh", "¥53.87万", ",", "¥", "万"), ("en", "¥538.7k", "~s", "¥", "")])
+def test_a_money_chart_labels_its_bars_and_axis_as_the_tiles_do(lang: str, label: str, axis: str, prefix: str,
+                                                                suffix: str) -> None:
+    """Exact yuan with cents over each bar ran into one another and into the axis (¥538,742.94 on the 600,000
+    tick): the bars read as the overview's tiles (万 in Chinese, k or M in English), the axis in the same unit, and
+    hovering gives the exact figure."""
+    with use_language(lang):
+        data = report()
+        chart = Chart("c", "money", [Point("a", {"zh": "甲", "en": "A"}, 53_874_294, 13_432_34, None)])
+        long = view.chart_frame(chart, data, None)
+        fig = charts_report.area_chart(long, "", "money")
+        assert fig.data[0].text[0] == label
+        assert fig.data[0].customdata[0] == "¥538,742.94"
+        axis_of = fig.layout.yaxis
+        assert (axis_of.tickformat, axis_of.tickprefix or "", axis_of.ticksuffix or "") == (axis, prefix, suffix)
+        assert fig.data[0].y[0] == pytest.approx(53.8742940 if lang == "zh" else 538_742.94)

@@ -499,7 +499,7 @@ STRINGS: dict[str, str] = {
     "needs.heat_by": "Needs against",
     "needs.heat_title": "Needs identified this quarter: category × group",
     "needs.trend_title": "Needs identified per quarter, by severity",
-    "needs.funnel_title": "The closed loop: how many · median days since identification",
+    "needs.funnel_title": "Closed loop: count · median days to stage",
     "needs.backlog": "Open needs, oldest first ({shown} shown of {total})",
     "needs.col_code": "Need",
     "needs.col_practitioner": "Practitioner",

@@ -3,15 +3,16 @@ PDF, the slideshow and the narrative share, so the same figure reads the same ev
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from dashboard.i18n import fmt_int, fmt_yuan, t
+from dashboard.i18n import fmt_int, fmt_yuan, fmt_yuan_short, t
 from dashboard.report.compare import Change
 from dashboard.report.types import Figure, Kind, Number, Point
 
 
 def value_text(kind: Kind, value: Number | None, *, hidden: bool = False, withheld: bool = False,
-               min_cell: int | None = None) -> str:
+               min_cell: int | None = None, short: bool = False) -> str:
     """1,234 · ¥12,345.67 · 83.7% · 4.5 天; "<5" where suppressed; "withheld" (已隐去) where hidden only so that a
-    smaller hidden figure cannot be worked out from a total; "—" where there is no figure."""
+    smaller hidden figure cannot be worked out from a total; "—" where there is no figure. `short`: money rounded
+    as the overview's tiles (¥53.87万, ¥538.7k), for a label over a chart's bar."""
     if withheld:
         return t("report.withheld")
     if hidden:
@@ -19,7 +20,7 @@ def value_text(kind: Kind, value: Number | None, *, hidden: bool = False, withhe
     if value is None:
         return "—"
     if kind == "money":
-        return fmt_yuan(int(value))
+        return fmt_yuan_short(int(value)) if short else fmt_yuan(int(value))
     if kind == "rate":
         return f"{half_up(float(value) * 100)}%"
     if kind == "days":
@@ -40,10 +41,11 @@ def figure_text(f: Figure, which: str = "value", *, min_cell: int | None = None)
                       min_cell=min_cell)
 
 
-def point_text(p: Point, kind: Kind, which: str = "value", *, min_cell: int | None = None) -> str:
+def point_text(p: Point, kind: Kind, which: str = "value", *, min_cell: int | None = None,
+               short: bool = False) -> str:
     """A chart point's value (its chart's `kind`) for the quarter, the quarter before or a year ago."""
     return value_text(kind, getattr(p, which), hidden=which in p.hidden, withheld=which in p.withheld,
-                      min_cell=min_cell)
+                      min_cell=min_cell, short=short)
 
 
 def change_text(c: Change, *, min_cell: int | None = None) -> str:
