@@ -18,9 +18,9 @@ def test_the_backlog_button_downloads_every_matching_need(page: Page, server: st
     sign_in(page, server)
     go(page, "需求评估")
     main = page.get_by_test_id("stMain")
-    heading = main.get_by_text(re.compile(r"未结案需求（最早的在前，显示 200 / 共 \d+ 条）"))
+    heading = main.get_by_text(re.compile(r"未结案需求（最早的在前，显示 200 / 共 [\d,]+ 条）"))
     expect(heading).to_be_visible(timeout=60_000)
-    total = int(re.search(r"共 (\d+) 条", heading.inner_text()).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"共 ([\d,]+) 条", heading.inner_text()).group(1).replace(",", ""))  # type: ignore[union-attr]
     button = main.get_by_role("button", name=f"导出全部 {total:,} 条（Excel）")
     expect(button).to_be_visible()
     with page.expect_download(timeout=60_000) as download:
