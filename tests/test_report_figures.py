@@ -120,18 +120,22 @@ def test_cooperative_is_the_overview_and_the_cooperative_page(demo_engine: Engin
     with Session(demo_engine) as s:
         sales = overview.sales(s, scope=Scope(community_id, quarter))
         channels: dict[str, int] = {}
-        pool, members = 0, set()
+        pool, members, approved = 0, set(), False
         for coop_id in coop_queries.cooperatives(s, community_id=community_id)["id"]:
             for row in coop_queries.sales_by_channel(s, cooperative_id=int(coop_id), period=quarter).itertuples():
                 channels[str(row.channel)] = channels.get(str(row.channel), 0) + int(row.revenue_cents)
             runs = coop_queries.runs(s, cooperative_id=int(coop_id))
             for run in runs[(runs["status"] == "approved") & runs["period"].isin({quarter, *months})].itertuples():
                 pool += int(run.member_pool_cents)
+                approved = True
                 lines = coop_queries.run_lines(s, run_code=run.code)
                 members |= set(lines.loc[lines["amount_cents"] > 0, "code"])
+    # A quarter whose distribution nobody approved yet (the demo's 2026Q3 runs are drafts) has no figure paid: "—",
+    # not ¥0.00 and −100% against the quarter before
     assert values(data, "cooperative") == {
         "revenue": sales.revenue_cents, "profit": sales.profit_cents, "orders": sales.orders,
-        "paid_to_members": pool, "members_paid": len(members), "fund_spent": sales.fund_spent_cents}
+        "paid_to_members": pool if approved else None, "members_paid": len(members) if approved else None,
+        "fund_spent": sales.fund_spent_cents}
     assert points(data, "cooperative") == {k: v for k, v in channels.items() if v}
     assert data.area("cooperative").chart.kind == "money"
     assert [x.people for x in data.area("cooperative").figures] == [False, False, False, False, True, False]
@@ -230,6 +234,8 @@ def assert_empty(data: ReportData, *, practitioners: int = 0) -> None:
                 assert x.value == practitioners
             elif x.kind == "rate":
                 assert (x.value, x.base) == (None, 0), x
+            elif x.key in ("paid_to_members", "members_paid"):      # no distribution approved: no figure
+                assert x.value is None, x
             else:
                 assert x.value == 0, x
             assert (x.previous, x.year_ago) == (None, None), x

@@ -2149,7 +2149,8 @@ STRINGS: dict[str, str] = {
     "report.help.profit": "Revenue less cost.",
     "report.help.orders": "Orders in the quarter.",
     "report.help.paid_to_members": "Paid to members by the approved distribution runs (monthly or quarterly) of "
-                                   "the quarter; a corrected run counts as corrected.",
+                                   "the quarter; a corrected run counts as corrected. «—» while no run of the "
+                                   "quarter is approved yet.",
     "report.help.members_paid": "Members paid by those runs (each once).",
     "report.help.fund_spent": "Spent from the community public fund in the quarter.",
     "report.help.sessions": "Governance livestreams held in the quarter.",

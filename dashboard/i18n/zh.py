@@ -2130,7 +2130,7 @@ STRINGS: dict[str, str] = {
     "report.help.revenue": "本季度销售额合计。",
     "report.help.profit": "销售额减成本。",
     "report.help.orders": "本季度订单数。",
-    "report.help.paid_to_members": "本季度已审批分配（按月或按季）中分给成员的金额；被更正的分配以更正后的为准。",
+    "report.help.paid_to_members": "本季度已审批分配（按月或按季）中分给成员的金额；被更正的分配以更正后的为准。本季度还没有已审批的分配时显示“—”。",
     "report.help.members_paid": "本季度已审批分配中获得分配的成员人数（每人只算一次）。",
     "report.help.fund_spent": "本季度从社区公益金中支出的金额。",
     "report.help.sessions": "本季度举办的治理直播场次。",

@@ -44,8 +44,9 @@ class _Area:
         self.figures: list[Figure] = []
 
     def number(self, key: str, kind: Kind, values: Mapping[str, int], *, people: bool | None = None,
-               over: str | None = None) -> None:
-        v = [int(values.get(x, 0)) if self.present[x] else None for x in self.qs]
+               over: str | None = None, known_only: bool = False) -> None:
+        """`known_only`: a quarter absent from `values` has no figure (None), the quarter shown too."""
+        v = [int(values.get(x, 0)) if self.present[x] and (x in values or not known_only) else None for x in self.qs]
         self.figures.append(Figure(key, kind, v[0], v[1], v[2],
                                    people=self.people if people is None else people, over=over))
 
@@ -134,9 +135,10 @@ def _cooperative(session: Session, community_id: int | None, qs: Quarters, kept:
     a.number("revenue", "money", total)
     a.number("profit", "money", {x: total.get(x, 0) - cost.get(x, 0) for x in qs})
     a.number("orders", "count", orders)
-    # one member paid: the amount is their income, hidden with the count (suppress)
-    a.number("paid_to_members", "money", {x: v for x, (v, _) in paid.items()}, over="members_paid")
-    a.number("members_paid", "count", {x: n for x, (_, n) in paid.items()}, people=True)
+    # one member paid: the amount is their income, hidden with the count (suppress). A quarter with no approved run
+    # (its distribution still a draft, or not computed yet) has no figure: "—", not ¥0.00 and −100%.
+    a.number("paid_to_members", "money", {x: v for x, (v, _) in paid.items()}, over="members_paid", known_only=True)
+    a.number("members_paid", "count", {x: n for x, (_, n) in paid.items()}, people=True, known_only=True)
     a.number("fund_spent", "money", fund)
     chart = a.chart("revenue_by_channel", "money", revenue, SalesChannel, total="revenue")
     return AreaReport("cooperative", a.figures, chart)
