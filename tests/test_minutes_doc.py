@@ -179,10 +179,12 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def pdf_text(path: Path) -> str:
-    """The PDF's text without white space (pdftotext puts spaces between Chinese and Latin letters)."""
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
-    return re.sub(r"\s+", "", text)
+    """The PDF's text without white space (pdftotext puts spaces between Chinese and Latin letters), read across
+    the page, cell by cell and in content order: a code may wrap in its table cell (it did with DejaVu Sans as the
+    Latin font), and read across, the row's other cells come between its two lines."""
+    texts = [subprocess.run(["pdftotext", *mode, str(path), "-"], check=True, capture_output=True,
+                            text=True).stdout for mode in (["-layout"], [], ["-raw"])]
+    return "\n".join(re.sub(r"\s+", "", text) for text in texts)
 
 
 def pdf_pages(path: Path) -> int:
