@@ -23,6 +23,13 @@ from data_models.enums import (
     UnitKind,
 )
 
+# ix_request_topic's columns (migration 0024 creates it with these): what dashboard.queries.hot_topics filters on,
+# groups by, sums, sorts by and returns. The text comes before the category: led by (quarter, category) the index
+# drew SQLite's by-category counts of open requests away from ix_request_open (it saves their sort, then reads each
+# row from the table: 9 to 30 ms at province scale).
+TOPIC_INDEX = ("quarter", "description", "category", "status", "endorsements", "reopen_count", "raised_on", "code",
+               "session_id", "community_id")
+
 
 class LivestreamSession(SQLModel, table=True):
     __tablename__ = "livestream_session"
@@ -83,6 +90,9 @@ class Request(SQLModel, table=True):
         # Open, overdue, at risk (by category, by unit) and the list's most urgent, from the open ones alone (0010).
         sa.Index("ix_request_open", "quarter", "status", "community_id", "deadline", "raised_on", "code", "category",
                  "lead_unit_id"),
+        # 每月一题: a quarter's texts with their sums, and a topic's sessions and earliest codes, from this index
+        # alone (0024).
+        sa.Index("ix_request_topic", *TOPIC_INDEX),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -14,9 +14,10 @@ its own (in rank order: a previous topic counts for the first topic it matches o
 topics' requests; the change is new (none matched), up, down or same.
 
 Bounded at province scale: only the quarter's rows are read, as one row per distinct (category, description) with
-its sums; the texts are grouped within their category only; sessions and request codes are read for the topics
-returned only, one read per category of them (at most CODES_MAX codes kept each). bench/hot_topics.py times it
-for all communities on the province seed.
+its sums, from ix_request_topic alone (migration 0024: the quarter, the text and every column counted here); the
+texts are grouped within their category only; sessions and request codes are counted and sorted in the database,
+for the topics returned only (at most CODES_MAX codes each). bench/hot_topics.py and bench/province.py (the live
+page) time it for all communities on the province seed.
 """
 
 import datetime as dt
@@ -169,22 +170,30 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 def _details(conn: Connection | Session, scope: TopicScope, topics: Sequence[Topic]) -> list[Topic]:
-    """The topics' sessions and earliest CODES_MAX request codes: one read per category of the topics (per CHUNK
-    of their descriptions), of the session, code and day of their own requests only."""
-    owner = {(x.category, text): i for i, x in enumerate(topics) for text in x.texts}
-    sessions: list[set[int]] = [set() for _ in topics]
-    codes: list[list[tuple[dt.date, str]]] = [[] for _ in topics]
-    for category in dict.fromkeys(x.category for x in topics):
-        texts = [text for (c, text) in owner if c == category]
-        for part in _chunks(texts):
-            stmt = sa.select(R.c.description, R.c.session_id, R.c.code, R.c.raised_on).where(
-                *_where(scope, scope.quarter), R.c.category == category, R.c.description.in_(part))
-            for text, session, code, raised in conn.execute(stmt):
-                i = owner[(category, str(text or ""))]
-                sessions[i].add(int(session))
-                codes[i].append((_as_date(raised), str(code)))
-    return [_with(x, sessions=len(sessions[i]), codes=tuple(c for _, c in sorted(codes[i])[:CODES_MAX]))
-            for i, x in enumerate(topics)]
+    """The topics' sessions and earliest CODES_MAX request codes, counted and sorted by the database from
+    ix_request_topic alone (no row of the table is read, none but the codes returned): per topic, and per CHUNK of
+    its texts, its distinct sessions (counted there, or returned to be united here when the topic spans chunks) and
+    its earliest raised codes (merged here across chunks)."""
+    return [_details_one(conn, scope, t) for t in topics]
+
+
+def _details_one(conn: Connection | Session, scope: TopicScope, topic: Topic) -> Topic:
+    parts = list(_chunks(topic.texts))
+    sessions: set[int] = set()
+    n_sessions = 0
+    codes: list[tuple[dt.date, str]] = []
+    for part in parts:
+        where = [*_where(scope, scope.quarter), R.c.category == topic.category, R.c.description.in_(part)]
+        if len(parts) == 1:
+            n_sessions = int(conn.execute(sa.select(sa.func.count(sa.distinct(R.c.session_id))).where(*where))
+                             .scalar_one())
+        else:
+            sessions.update(int(s) for s in conn.execute(sa.select(R.c.session_id).where(*where).distinct())
+                            .scalars())
+        codes += [(_as_date(raised), str(code)) for raised, code in conn.execute(
+            sa.select(R.c.raised_on, R.c.code).where(*where).order_by(R.c.raised_on, R.c.code).limit(CODES_MAX))]
+    return _with(topic, sessions=n_sessions if len(parts) == 1 else len(sessions),
+                 codes=tuple(c for _, c in sorted(codes)[:CODES_MAX]))
 
 
 def hot_topics(conn: Connection | Session, *, quarter: str, community_id: int | None,
