@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 import data_models
 from dashboard import audit, locks, need_stats, request_stats, training_stats
-from dashboard.bulk import CHUNK, bulk_insert, deferred, reset_sequences
+from dashboard.bulk import CHUNK, bulk_insert, deferred, reset_sequences, sorting_threads
 from dashboard.services import distribution
 from dashboard.services.distribution import parse_period
 from data_models import guards
@@ -182,7 +182,7 @@ def load_demo(engine: Engine, scale_name: str = "demo", *, reset: bool = False,
     """Load a scale's demo data; refuse a database that has data unless `reset`. Returns rows per table."""
     started = time.perf_counter()
     counts: dict[str, int] = {}
-    with engine.begin() as conn:
+    with engine.begin() as conn, sorting_threads(conn):
         has_data = conn.execute(
             sa.select(sa.func.count()).select_from(data_models.metadata.tables["community"])
         ).scalar_one() > 0

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 import data_models
-from dashboard.bulk import STAGE_FROM, among, bulk_insert, bulk_insert_columns
+from dashboard.bulk import SQLITE_SORT_THREADS, STAGE_FROM, among, bulk_insert, bulk_insert_columns, sorting_threads
 from tests import factories as f
 from tests.conftest import own_demo_database
 
@@ -231,3 +231,19 @@ def test_an_error_after_the_move_still_marks_and_puts_the_triggers_back(demo_sql
         community = conn.exec_driver_sql(f"SELECT {FIRST}").scalar_one()
         assert {k for k, g in _gens(conn).items() if before.get(k) != g} == {("need_stats_dirty", community, "*")}
         tx.rollback()
+
+
+def test_sorting_threads_are_lent_for_the_block_and_set_back(tmp_path) -> None:
+    """The seed's large sorts get SQLite's helper threads; the connection goes back to the pool as it was, so page
+    views never sort with them; PostgreSQL is left alone."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'threads.db'}")
+    with engine.connect() as conn:
+        before = conn.exec_driver_sql("PRAGMA threads").scalar_one()
+        assert before != SQLITE_SORT_THREADS
+        with sorting_threads(conn):
+            assert conn.exec_driver_sql("PRAGMA threads").scalar_one() == SQLITE_SORT_THREADS
+        assert conn.exec_driver_sql("PRAGMA threads").scalar_one() == before
+        with pytest.raises(RuntimeError), sorting_threads(conn):
+            raise RuntimeError("a failed load")
+        assert conn.exec_driver_sql("PRAGMA threads").scalar_one() == before
+    engine.dispose()
