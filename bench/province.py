@@ -11,6 +11,9 @@ postgresql://postgres@127.0.0.1:5432/test; the schema is dropped afterwards.
 --sqlite PATH / --postgres URL time the pages on a database already holding the province seed (migrated first),
 without seeding; --live also times the pages counted from the base tables, the figures before issue 18.
 
+Each page is also timed as a running app server meets it (the engine kept, with its pool and compiled statements,
+from a view of the quarter before; no data cache): a new engine compiles every statement again, which is a good
+part of the cold time on PostgreSQL.
 The remaining pages (issue 18 item 1) are timed the same way, each as its page loads it on first view, for all
 communities and for community 1 (PAGES below: the loads of each, the page's first cooperative, meeting or section);
 the parts of the median run are printed beside it, so the slow load shows. --page NAME times only that page
@@ -65,6 +68,7 @@ RUNS = 3
 OVERVIEW_SCOPES = (Scope(None, "2026Q3"), Scope(1, "2026Q3"), Scope(60, "2025Q4"))
 NEEDS_SCOPES = (Scope(None, "2026Q3"), Scope(1, "2026Q3"), Scope(None, "2026Q3", ("group", "migrant_women")))
 QUARTER = "2026Q3"
+WARM_QUARTER = "2026Q2"          # _page_running's first view, which compiles the statements
 PAGE_COMMUNITIES = (None, 1)
 
 
@@ -229,6 +233,27 @@ def _page_cold(url: str, page: str, community_id: int | None) -> tuple[float, fl
     return took, cpu, parts
 
 
+def _page_running(url: str, page: str, community_id: int | None) -> float:
+    """The page's time on the clock on a running app server's engine: its pool opened and its statements compiled
+    by a view of the quarter before first (SQLAlchemy keeps compiled statements per engine), no data cache. The
+    figure a user meets at the first view of a scope; _page_cold's new engine compiles every statement again."""
+    global QUARTER
+    engine = make_engine(url)
+    shown, QUARTER = QUARTER, WARM_QUARTER
+    try:
+        with Session(engine) as session:
+            PAGES[page](engine, session, community_id)
+    finally:
+        QUARTER = shown
+    with Session(engine) as session:
+        session.connection()
+        t0 = time.perf_counter()
+        PAGES[page](engine, session, community_id)
+        took = (time.perf_counter() - t0) * 1000
+    engine.dispose()
+    return took
+
+
 def other_page_times(url: str, pages: list[str]) -> bool:
     """Time each of `pages` cold for all communities and for community 1; True when every median is on target."""
     ok = True
@@ -247,6 +272,9 @@ def other_page_times(url: str, pages: list[str]) -> bool:
                   f"({', '.join(f'{t:,.0f}' for t, _, _ in got)}; CPU {', '.join(f'{c:,.0f}' for _, c, _ in got)}; "
                   f"load {load:.1f}) {'OK' if good else 'MISSED'}")
             print("    parts: " + ", ".join(f"{k} {v:,.1f}" for k, v in sorted(parts.items(), key=lambda kv: -kv[1])))
+            running = sorted(_page_running(url, page, community_id) for _ in range(RUNS))
+            print(f"    on a running server (engine and compiled statements kept, no data cache): median "
+                  f"{running[len(running) // 2]:,.0f} ms ({', '.join(f'{t:,.0f}' for t in running)})")
     return ok
 
 
