@@ -82,12 +82,24 @@ def migrated_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     engine.dispose()
 
 
+# The schema's sequences back at their start, as TRUNCATE ... RESTART IDENTITY would set them: one statement.
+RESTART_SEQUENCES = ("SELECT setval(s.seqrelid, s.seqstart, false) FROM pg_sequence s JOIN pg_class c "
+                     "ON c.oid = s.seqrelid WHERE c.relnamespace = current_schema()::regnamespace")
+
+
 def wipe(engine: Engine) -> None:
+    """Empty every table and restart the ids. On PostgreSQL only the tables holding rows are truncated (found in one
+    statement): a TRUNCATE of all ~80 tables took 100-190 ms, twice for each of the ~1,500 database tests there."""
     tables = [t for t in reversed(data_models.metadata.sorted_tables)]
     with engine.begin() as conn, guards.suspended(conn):   # TRUNCATE is refused too while a run is approved
         if conn.dialect.name == "postgresql":
-            names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            quote = conn.dialect.identifier_preparer.format_table
+            probe = " UNION ALL ".join(f"SELECT {i} WHERE EXISTS (SELECT 1 FROM {quote(t)})"
+                                       for i, t in enumerate(tables))
+            holding = [tables[int(i)] for (i,) in conn.execute(sa.text(probe))]
+            if holding:
+                conn.execute(sa.text(f"TRUNCATE {', '.join(quote(t) for t in holding)} CASCADE"))
+            conn.execute(sa.text(RESTART_SEQUENCES))
         else:
             for table in tables:
                 conn.execute(table.delete())
