@@ -259,3 +259,29 @@ def test_a_session_serves_as_well_as_a_connection(engine: Engine) -> None:
         by_connection = hot_topics(conn, quarter="2025Q3", community_id=cid)
     with Session(engine) as session:
         assert hot_topics(session, quarter="2025Q3", community_id=cid) == by_connection
+
+
+def test_a_tie_on_the_day_keeps_the_codes_in_code_point_order_whatever_the_collation(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The earliest codes are sorted by the database: on a PostgreSQL database created with a language's collation
+    (zh_CN, en_US) «a-001» sorts before «B001», where the page's own order (and SQLite's) is by code point. The
+    request codes' column is given such a collation here to stand for that database."""
+    monkeypatch.setattr(module, "CODES_MAX", 1)
+    with engine.begin() as conn:
+        cid = f.community(conn, "C1")
+        lower, upper = Requests(conn, cid, prefix="a-"), Requests(conn, cid, prefix="B")
+        _sessions(lower)
+        _sessions(upper)
+        lower.add("L1", "parcel_stacking", PARCELS)
+        upper.add("L1", "parcel_stacking", PARCELS)
+        pg = conn.dialect.name == "postgresql"
+        if pg:
+            conn.exec_driver_sql('ALTER TABLE request ALTER COLUMN code TYPE varchar(40) COLLATE "en-x-icu"')
+    try:
+        with engine.connect() as conn:
+            (topic,) = hot_topics(conn, quarter="2025Q3", community_id=cid)
+    finally:
+        if pg:
+            with engine.begin() as conn:
+                conn.exec_driver_sql('ALTER TABLE request ALTER COLUMN code TYPE varchar(40) COLLATE "default"')
+    assert topic.requests == 2 and topic.codes == ("B001",)

@@ -179,6 +179,10 @@ def _details(conn: Connection | Session, scope: TopicScope, topics: Sequence[Top
 
 def _details_one(conn: Connection | Session, scope: TopicScope, topic: Topic) -> Topic:
     parts = list(_chunks(topic.texts))
+    # Codes in code-point order, as they are merged here (and as SQLite sorts): a PostgreSQL database created with a
+    # language's collation would put «a-001» before «B001».
+    dialect = conn.get_bind().dialect if isinstance(conn, Session) else conn.dialect
+    by_code = R.c.code.collate("C") if dialect.name == "postgresql" else R.c.code
     sessions: set[int] = set()
     n_sessions = 0
     codes: list[tuple[dt.date, str]] = []
@@ -191,7 +195,7 @@ def _details_one(conn: Connection | Session, scope: TopicScope, topic: Topic) ->
             sessions.update(int(s) for s in conn.execute(sa.select(R.c.session_id).where(*where).distinct())
                             .scalars())
         codes += [(_as_date(raised), str(code)) for raised, code in conn.execute(
-            sa.select(R.c.raised_on, R.c.code).where(*where).order_by(R.c.raised_on, R.c.code).limit(CODES_MAX))]
+            sa.select(R.c.raised_on, R.c.code).where(*where).order_by(R.c.raised_on, by_code).limit(CODES_MAX))]
     return _with(topic, sessions=n_sessions if len(parts) == 1 else len(sessions),
                  codes=tuple(c for _, c in sorted(codes)[:CODES_MAX]))
 
