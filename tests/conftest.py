@@ -94,6 +94,8 @@ def wipe(engine: Engine) -> None:
     with engine.begin() as conn, guards.suspended(conn):   # TRUNCATE is refused too while a run is approved
         if conn.dialect.name == "postgresql":
             quote = conn.dialect.identifier_preparer.format_table
+            # First wait for any writer still open on them (as the TRUNCATE of all did), so its rows are seen.
+            conn.execute(sa.text(f"LOCK TABLE {', '.join(quote(t) for t in tables)} IN SHARE MODE"))
             probe = " UNION ALL ".join(f"SELECT {i} WHERE EXISTS (SELECT 1 FROM {quote(t)})"
                                        for i, t in enumerate(tables))
             holding = [tables[int(i)] for (i,) in conn.execute(sa.text(probe))]

@@ -178,13 +178,15 @@ def test_on_postgresql_the_seed_leaves_its_tables_vacuumed(backend: str, tmp_pat
                                                            _cleanups: list) -> None:
     """Until a table is vacuumed, a read of an index holding every column it needs (the live page's topics, the
     request page's counts) still visits each row's table page: the seed vacuums what it loaded, the summary tables
-    too (they were rewritten after the load's ANALYZE), as autovacuum would later."""
+    too (they were rewritten after the load's ANALYZE), as autovacuum would later. Read from the manual VACUUM's
+    counter (autovacuum has its own): whether VACUUM could mark every page visible depends on the other
+    transactions open on the server at the time, so that is not asserted."""
     engine = init_database(fresh_url(backend, tmp_path_factory, _cleanups))
     load_demo(engine, "demo")
+    engine.dispose()          # a new connection reads the counters as they are now
     with engine.connect() as conn:
-        pages = dict(conn.exec_driver_sql(     # VACUUM sets relallvisible (pages all visible) in pg_class itself
-            "SELECT relname, (relallvisible::float / greatest(relpages, 1))::numeric(4, 2) FROM pg_class "
-            "WHERE relnamespace = current_schema()::regnamespace AND relname IN ('request', 'request_stats', "
-            "'need_assessment', 'need_stats', 'sale')").all())
+        counts = dict(conn.exec_driver_sql(
+            "SELECT relname, vacuum_count FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+            "AND relname IN ('request', 'request_stats', 'need_assessment', 'need_stats', 'sale')").all())
     engine.dispose()
-    assert pages == {name: 1 for name in ("request", "request_stats", "need_assessment", "need_stats", "sale")}
+    assert counts == {name: 1 for name in ("request", "request_stats", "need_assessment", "need_stats", "sale")}
