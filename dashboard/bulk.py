@@ -227,12 +227,19 @@ def sorting_threads(conn: Connection, threads: int = SQLITE_SORT_THREADS) -> Ite
     if conn.dialect.name != "sqlite":
         yield
         return
-    before = conn.exec_driver_sql("PRAGMA threads").scalar_one()
-    conn.exec_driver_sql(f"PRAGMA threads={int(threads)}")
+    with _sqlite_pragma(conn, "threads", threads):
+        yield
+
+
+@contextmanager
+def _sqlite_pragma(conn: Connection, name: str, value: int) -> Iterator[None]:
+    """Set an integer PRAGMA of the connection for the block, then back to what it was (on an error too)."""
+    before = conn.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA {name}={int(value)}")
     try:
         yield
     finally:
-        conn.exec_driver_sql(f"PRAGMA threads={int(before)}")
+        conn.exec_driver_sql(f"PRAGMA {name}={int(before)}")
 
 
 @contextmanager
@@ -250,12 +257,8 @@ def _sqlite_deferred(conn: Connection, names: list[str]) -> Iterator[None]:
     prep = conn.dialect.identifier_preparer
     for kind, name, _ in found:
         conn.exec_driver_sql(f"DROP {kind.upper()} {prep.quote(name)}")
-    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_LOAD_CACHE_KIB}")
-    try:
+    with _sqlite_pragma(conn, "cache_size", -SQLITE_LOAD_CACHE_KIB):
         yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
     for _, _, sql in found:            # in the order they were made: triggers after the indexes they may use
         conn.exec_driver_sql(sql)
     # Statistics, as on PostgreSQL below: without them SQLite walked need_assessment by an index in community order
