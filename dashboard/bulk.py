@@ -221,9 +221,10 @@ SQLITE_SORT_THREADS = 2
 @contextmanager
 def sorting_threads(conn: Connection, threads: int = SQLITE_SORT_THREADS) -> Iterator[None]:
     """On SQLite, let the connection's large sorts (CREATE INDEX, and the GROUP BYs of a summary's full recount) use
-    up to `threads` helper threads, then set it back: at province scale need_stats' and training_stats' full
-    recounts took 28.3 and 13.3 s with none, 22.7 and 10.7 s with two, an index 0.59 and 0.29 s. For a bulk load
-    (the seed), not for page views, which share the cores with each other."""
+    up to `threads` helper threads, then set it back. Measured side by side on the 2-core machine: need_stats' and
+    training_stats' full recounts 28.3 and 13.3 s with none, 22.7 and 10.7 s with two; the whole province seed only
+    125.2 s against 122.5 s (its inserts and Python do not sort), for 11 s more CPU. For a bulk load (the seed),
+    not for page views, which share the cores with each other."""
     if conn.dialect.name != "sqlite":
         yield
         return
