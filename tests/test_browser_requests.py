@@ -106,9 +106,18 @@ def choose(page: Page, combobox: str, option: str) -> None:
 
 
 def sidebar_pick(page: Page, combobox: str, option: str) -> None:
-    idle(page)
-    page.get_by_test_id("stSidebar").get_by_role("combobox", name=combobox).click()
-    page.get_by_role("option", name=option).click()
+    """Pick from a sidebar box, opening it again when a rerun redrew the sidebar and closed it between the clicks (as
+    choose does: seen in CI on a loaded machine, the option never came)."""
+    for attempt in range(3):
+        idle(page)
+        page.get_by_test_id("stSidebar").get_by_role("combobox", name=combobox).click()
+        try:
+            page.get_by_role("option", name=option).click(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            if attempt == 2:
+                raise
     idle(page)
 
 
