@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.db import init_database
@@ -88,13 +88,14 @@ def first_option(page: Page, combobox: str) -> str:
     return text
 
 
-def choose(page: Page, combobox: str, option: str) -> None:
-    """pick() for a long list, which draws only the options in view: the code is typed to narrow it first."""
-    box = page.get_by_test_id("stMain").get_by_role("combobox", name=combobox).locator("visible=true")
+def _open_and_pick(page: Page, box: Locator, option: str, *, typed: bool) -> None:
+    """Open `box` and click `option` (typed first to narrow a long list), opening it again when a rerun redrew the
+    box and closed it between the clicks (seen in CI on a loaded machine: the option never came)."""
     for attempt in range(3):
         idle(page)
         box.click()
-        page.keyboard.type(option)
+        if typed:
+            page.keyboard.type(option)
         try:
             page.get_by_role("option", name=option).click(timeout=20_000)
             break
@@ -103,22 +104,17 @@ def choose(page: Page, combobox: str, option: str) -> None:
             if attempt == 2:
                 raise
     idle(page)
+
+
+def choose(page: Page, combobox: str, option: str) -> None:
+    """pick() for a long list, which draws only the options in view: the code is typed to narrow it first."""
+    box = page.get_by_test_id("stMain").get_by_role("combobox", name=combobox).locator("visible=true")
+    _open_and_pick(page, box, option, typed=True)
 
 
 def sidebar_pick(page: Page, combobox: str, option: str) -> None:
-    """Pick from a sidebar box, opening it again when a rerun redrew the sidebar and closed it between the clicks (as
-    choose does: seen in CI on a loaded machine, the option never came)."""
-    for attempt in range(3):
-        idle(page)
-        page.get_by_test_id("stSidebar").get_by_role("combobox", name=combobox).click()
-        try:
-            page.get_by_role("option", name=option).click(timeout=20_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            if attempt == 2:
-                raise
-    idle(page)
+    _open_and_pick(page, page.get_by_test_id("stSidebar").get_by_role("combobox", name=combobox), option,
+                   typed=False)
 
 
 def submit(page: Page, form_button: str, date: str | None = None) -> None:
