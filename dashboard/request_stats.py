@@ -272,12 +272,18 @@ def read(conn: Connection, *, quarters: Sequence[str], community_id: int | None,
          by: str = "quarter", columns: Sequence[str] = COLUMNS) -> dict[Any, dict[str, int]]:
     """The kept counts (`columns`, all by default) of the `quarters`, summed over the communities (or of one) per `by`
     (quarter, category or lead_unit_id; requests not routed yet are left out per lead unit)."""
+    stmt = read_select(quarters=quarters, community_id=community_id, by=by, columns=columns)
+    return {row[0]: {n: int(v or 0) for n, v in zip(columns, row[1:], strict=True)} for row in conn.execute(stmt)}
+
+
+def read_select(*, quarters: Sequence[str], community_id: int | None, by: str,
+                columns: Sequence[str]) -> sa.Select[Any]:
+    """read's statement: `by`, then the sum of each of `columns` (labelled with its name), per `by`."""
     where = _kept_where(quarters, community_id)
     if by == "lead_unit_id":
         where.append(STATS.c.lead_unit_id != NO_UNIT)
-    stmt = (sa.select(STATS.c[by], *[sa.func.sum(STATS.c[n]) for n in columns]).where(*where)
+    return (sa.select(STATS.c[by], *[sa.func.sum(STATS.c[n]).label(n) for n in columns]).where(*where)
             .group_by(STATS.c[by]))
-    return {row[0]: {n: int(v or 0) for n, v in zip(columns, row[1:], strict=True)} for row in conn.execute(stmt)}
 
 
 # --- the session's pairs, refreshed when it commits ----------------------------------------------------------------

