@@ -5,6 +5,7 @@ The sign-in lives in the server's session (st.session_state), so after the move 
 
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def sign_in_and_open_needs(page: Page, cluster: Cluster) -> None:
     expect(main.get_by_test_id("stMetric").filter(has_text="从业者").first).to_contain_text("2,000")
 
 
-def upload_checks(page: Page, folder: Path) -> None:
+def upload_checks(page: Page, folder: Path, cluster: Cluster) -> None:
     """An upload is a PUT beside the WebSocket: it must reach the server that holds the session, or it is lost."""
     go(page, "数据导入导出")
     main = page.get_by_test_id("stMain")
@@ -89,8 +90,41 @@ def upload_checks(page: Page, folder: Path) -> None:
     bad = folder / "社区.csv"
     bad.write_text("社区编号,社区名称,类型\nGA,G市A社区,城市社区\nNEW1,新社区,外星\n", encoding="gbk")
     main.locator("[class*=st-key-io_upload_] [data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
-    expect(main.get_by_text("发现 1 处问题")).to_be_visible()
+    try:
+        expect(main.get_by_text("发现 1 处问题")).to_be_visible()
+    except AssertionError as error:         # which server each request reached, and what nginx saw
+        log = cluster.log.read_text() if cluster.log.exists() else ""
+        errors = (cluster.log.parent / "error.log").read_text()
+        raise AssertionError(f"{error}\nnginx access log:\n{log[-3000:]}\nnginx error log:\n{errors[-3000:]}") from None
     expect(main.get_by_test_id("stDataFrame")).to_contain_text("外星")
+
+
+def time_wait(port: int) -> set[tuple[int, int]]:
+    """The (local port, remote port) of every loopback TCP connection in TIME_WAIT with `port` at one end. TIME_WAIT
+    stays with the side that closed the connection first, for a minute."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, remote, state = line.split()[1:4]
+        ends = int(local.split(":")[1], 16), int(remote.split(":")[1], 16)
+        if state == "06" and port in ends:
+            found.add(ends)
+    return found
+
+
+def test_nginx_closes_an_idle_upstream_connection_before_the_app_server_does(cluster: Cluster) -> None:
+    """nginx keeps connections to the app servers open between requests. Streamlit's server (uvicorn) closes one after
+    5 s idle; a request nginx sends on it at that moment is reset, and nginx hands it to the other server, which has
+    no session for it: an upload then failed with 400 «Invalid session_id» (1 request in 60 sent after 5 s idle, and
+    CI once). So nginx must close its idle connections first: the TIME_WAIT is on nginx's side (the app's port is the
+    remote end), never on the app server's."""
+    request = urllib.request.Request(f"{cluster.url}/_stcore/host-config", headers={"Cookie": "dashboard_node=idle"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        app = int(response.headers["X-Upstream"].split(",")[-1].strip().rsplit(":", 1)[1])
+    before = time_wait(app)
+    time.sleep(6.5)                 # past both timeouts; TIME_WAIT lasts 60 s
+    new = time_wait(app) - before
+    assert new, "the idle connection between nginx and the app server was closed"
+    assert all(remote == app for _, remote in new), f"the app server closed it first: {new}"
 
 
 def test_a_session_stays_on_one_server_and_moves_when_it_stops(page: Page, cluster: Cluster, tmp_path: Path) -> None:
@@ -109,7 +143,7 @@ def test_a_session_stays_on_one_server_and_moves_when_it_stops(page: Page, clust
     expect(main.get_by_role("heading", name="首页 · 总览")).to_be_visible()
     go(page, "需求评估")
     expect(main.get_by_role("heading", name="需求评估")).to_be_visible()
-    upload_checks(page, tmp_path)
+    upload_checks(page, tmp_path, cluster)
     assert cluster.websockets() == []       # nginx logs a WebSocket when it closes: the session's is still open
 
     stop(cluster.apps[first])
@@ -119,7 +153,7 @@ def test_a_session_stays_on_one_server_and_moves_when_it_stops(page: Page, clust
     second = upstream(page, cluster.url)
     assert second in cluster.apps and second != first
     assert {upstream(page, cluster.url) for _ in range(4)} == {second}
-    upload_checks(page, tmp_path)
+    upload_checks(page, tmp_path, cluster)
     # Leaving the page closes the second WebSocket; nginx logs it then. The session's WebSocket went through the
     # upgrade to the server its cookie names, and the one after the stop to the other server.
     page.goto("about:blank")
