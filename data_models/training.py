@@ -29,6 +29,12 @@ class Course(SQLModel, table=True):
     quarter: str = Field(max_length=6, index=True)
 
 
+# ix_enrolment_practitioner_id's columns (migration 0027 widened it from practitioner_id alone): the training page's
+# verified income finds a member's completed enrolments of the quarter, with their community and course, from this
+# index alone. Every lookup by practitioner (the foreign key, the imports' matches) reads its leading column.
+PRACTITIONER_INDEX = ("practitioner_id", "quarter", "completed", "community_id", "course_id")
+
+
 class Enrolment(SQLModel, table=True):
     """One practitioner on one course; the funnel enrolled -> attended -> completed -> certified -> employed."""
 
@@ -41,12 +47,13 @@ class Enrolment(SQLModel, table=True):
         ck("completed OR NOT certified", "certified_needs_completed"),
         ck("income_before_cents IS NULL OR income_before_cents >= 0", "income_before_nonnegative"),
         sa.Index("ix_enrolment_community_quarter", "community_id", "quarter"),
+        sa.Index("ix_enrolment_practitioner_id", *PRACTITIONER_INDEX),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = code_field()
     course_id: int = Field(foreign_key="course.id", index=True)
-    practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
+    practitioner_id: int = Field(foreign_key="practitioner.id")
     community_id: int = Field(foreign_key="community.id")
     enrolled_on: dt.date
     quarter: str = Field(max_length=6, index=True)

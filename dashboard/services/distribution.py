@@ -101,7 +101,7 @@ def _bases(session: Session, coop: Cooperative, period: Period) -> dict[int, tup
     sold = dict(session.execute(
         sa.select(col(Sale.member_id), sa.func.sum(column)).where(
             col(Sale.cooperative_id) == coop.id, col(Sale.month).in_(period.months),
-            col(Sale.member_id).is_not(None)).group_by(col(Sale.member_id))).tuples().all())
+            col(Sale.member_id).is_not(None)).group_by(col(Sale.member_id))).all())
     return {mid: (code, int(sold.get(mid) or 0)) for mid, code, _ in members}
 
 

@@ -249,7 +249,7 @@ def verify_minutes(conn: Connection) -> list[str]:
                 or entry.get("signatures") != _signatures(conn, mid):
             bad.add(code)
     codes = dict(conn.execute(sa.select(svc.M.c.id, svc.M.c.code)
-                              .where(svc.M.c.id.in_(sa.select(ADD.c.meeting_id)))).tuples().all())
+                              .where(svc.M.c.id.in_(sa.select(ADD.c.meeting_id)))).all())
     seen: set[str] = set()
     for meeting_id, no, text, digest in conn.execute(sa.select(ADD.c.meeting_id, ADD.c.no, ADD.c.text, ADD.c.sha256)):
         key = f"{codes[meeting_id]}/{no}"
