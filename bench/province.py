@@ -17,7 +17,7 @@ part of the cold time on PostgreSQL.
 The remaining pages (issue 18 item 1) are timed the same way, each as its page loads it on first view, for all
 communities and for community 1 (PAGES below: the loads of each, the page's first cooperative, meeting or section);
 the parts of the median run are printed beside it, so the slow load shows. --page NAME times only that page
-(overview, needs, cooperative, requests, live, meetings, report; repeatable).
+(overview, needs, cooperative, requests, live, meetings, report, training; repeatable).
 Run: .venv/bin/python bench/province.py [--keep PATH] [--no-postgres] [--sqlite PATH] [--postgres URL] [--live]
      [--page NAME ...]
 """
@@ -214,9 +214,20 @@ def _report_page(engine: sa.Engine, s: Session, community_id: int | None) -> Par
     return p
 
 
+def _training_page(engine: sa.Engine, s: Session, community_id: int | None) -> Parts:
+    """app_pages/training.py on first view: its first section, outcomes (has_training, the board and the paper's
+    income row), as bench/training.py times it; that benchmark times every section."""
+    from bench.training import SECTIONS
+    p: Parts = {}
+    scope = Scope(community_id, QUARTER)
+    for name, part in SECTIONS["outcomes"]:
+        _timed(p, name, lambda part=part: part(s, scope))
+    return p
+
+
 PAGES: dict[str, Callable[[sa.Engine, Session, int | None], Parts]] = {
     "cooperative": _cooperative_page, "requests": _requests_page, "live": _live_page, "meetings": _meetings_page,
-    "report": _report_page,
+    "report": _report_page, "training": _training_page,
 }
 
 

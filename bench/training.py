@@ -6,7 +6,8 @@ for one community in the current quarter, on SQLite and on PostgreSQL. A section
 it: has_training for the four data sections, then outcomes = outcomes_board + followup_answers over scope_totals
 (the paper's income row), levels = levels_board, courses = course_table, groups = group_table, work list =
 worklist(limit=200) + worklist_count, subsidy = course_subsidies. Each is run three times, each on a new engine;
-the median is held to the target (the machine is shared) and all three are printed.
+the median is held to the target (the machine is shared) and all three are printed. Issue 18's
+100 ms for every page at province scale is printed beside it, for the sections above it.
 
 The province seed goes into a new SQLite file and a new schema on the PostgreSQL server (DATABASE_URL_BENCH, else
 TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/test), both removed afterwards unless --keep.
@@ -42,6 +43,7 @@ from dashboard.services.subsidy import course_subsidies
 from seed import load_demo
 
 TARGET_MS = 300.0
+PROVINCE_TARGET_MS = 100.0    # issue 18: every page at province scale
 QUARTER = "2026Q3"
 AS_OF = dt.date(2026, 11, 20)      # the seed's follow-ups were worked up to this day
 RUNS = 3
@@ -198,6 +200,10 @@ def summary(results: dict[str, list[tuple[str, str, float, bool]]]) -> bool:
         print(f"  {section:<10}" + "".join(cells))
     ok = all(r[3] for rows in results.values() for r in rows) and "PostgreSQL" in results
     print(f"target: each section's data <= {TARGET_MS:.0f} ms cold: {'OK' if ok else 'MISSED (! above)'}")
+    over = [f"{db} {section} {scope} {ms:,.0f}" for db, rows in results.items() for section, scope, ms, _ in rows
+            if ms > PROVINCE_TARGET_MS]
+    print(f"issue 18's target, each page's data <= {PROVINCE_TARGET_MS:.0f} ms cold: "
+          f"{'MISSED: ' + '; '.join(over) if over else 'OK'} (printed, not the exit code: issue 14's target is)")
     return ok
 
 
