@@ -104,12 +104,15 @@ def _where(scope: TopicScope, quarter: str) -> list[sa.ColumnElement[bool]]:
 
 
 def _texts(conn: Connection | Session, scope: TopicScope, quarter: str) -> list[_Text]:
-    """One row per distinct (category, description) of the quarter, with its sums: counted in SQL."""
+    """One row per distinct (category, description) of the quarter, with its sums: counted in SQL. Grouped in
+    ix_request_topic's order (the text before the category), so PostgreSQL sums the index's rows as they come
+    instead of hashing them (34,000 a quarter at province scale: 25-35 -> 20-23 ms); SQLite finds that order
+    either way. The rows' order does not matter: _topics sorts them."""
     n = sa.func.count()
     stmt = (sa.select(R.c.category, R.c.description, n, sa.func.coalesce(sa.func.sum(R.c.endorsements), 0),
                       sa.func.coalesce(sa.func.sum(R.c.reopen_count), 0), count_if(R.c.status.in_(OPEN)),
                       sa.func.min(R.c.raised_on))
-            .where(*_where(scope, quarter)).group_by(R.c.category, R.c.description))
+            .where(*_where(scope, quarter)).group_by(R.c.description, R.c.category))
     return [_Text(str(c), str(d or ""), int(k), int(e), int(r), int(o), _as_date(first))
             for c, d, k, e, r, o, first in conn.execute(stmt)]
 
