@@ -12,13 +12,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import data_models  # noqa: F401  (registers every table on the metadata)
-from dashboard import data_version
+from dashboard import data_version, locks
 from dashboard.settings import PROJECT_ROOT, get_settings
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = PROJECT_ROOT / "data_models" / "migrations"
+MIGRATIONS = "migrations"   # the lock name (dashboard.locks) a migration holds until it commits
 
 
 def normalise_url(url: str) -> str:
@@ -93,7 +94,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 if sqlite:
                     # pysqlite opens a transaction only before a DML statement: without this, the DDL before a
                     # migration's first INSERT or UPDATE commits on its own and a failed migration stays half done.
+                    # IMMEDIATE takes the write lock now: a second process migrating waits for this one to commit.
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
+                elif conn.dialect.name == "postgresql":
+                    # Several app servers started at once migrate one at a time: the others wait here until the
+                    # first commits, then Alembic reads the revision it left (the head: nothing to do). Without
+                    # it two of them ran the same DDL at once and deadlocked or failed on a duplicate.
+                    locks.serialise(conn, MIGRATIONS)
                 cfg = alembic_config(engine)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
