@@ -220,7 +220,7 @@ def main() -> int:
             ports = [free_port() for _ in range(args.servers)]
             t0 = time.perf_counter()
             for port in ports:
-                procs.append(start_app(database, port))
+                procs.append(start_app(database, port, Path(tmp, f"app-{port}.log")))
             listen = free_port()
             procs.append(start_nginx(Path(tmp), listen=listen, ports=ports))
             print(f"{args.servers} app servers and nginx up in {time.perf_counter() - t0:.1f} s; "
@@ -237,6 +237,8 @@ def main() -> int:
         finally:
             for proc in reversed(procs):
                 stop(proc)
+            # What the app servers said (the traceback behind an error a session met is only there).
+            said = {p.name: p.read_text(errors="replace") for p in sorted(Path(tmp).glob("app-*.log"))}
 
     with Session(engine) as session:
         admin_pw = accounts.new_password()
@@ -260,6 +262,9 @@ def main() -> int:
     print(f"errors: {len(figures.errors)}")
     for line in figures.errors[:10]:
         print(f"  {line}")
+    for name, text in said.items():
+        if "Traceback" in text:
+            print(f"  {name}, from its first traceback:\n{text[text.index('Traceback'):][:6000]}")
     print(f"imports: {IMPORTS - len(failures)}/{IMPORTS} committed; rows {found:,}/{len(codes):,} present "
           f"(practitioners {before:,} -> {after:,})")
     for line in failures:

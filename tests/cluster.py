@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "deploy" / "nginx" / "dashboard.conf"
@@ -28,7 +29,7 @@ def render(conf: str, *, listen: int, ports: list[int]) -> str:
     return conf
 
 
-def wait_health(url: str, proc: subprocess.Popen, what: str, timeout: float = 90) -> None:
+def wait_health(url: str, proc: subprocess.Popen, what: str, timeout: float = 90, log: Path | None = None) -> None:
     """Until `url`/_stcore/health answers ok (the app's own signal that it serves), or the process has died."""
     deadline = time.monotonic() + timeout
     while True:
@@ -39,25 +40,33 @@ def wait_health(url: str, proc: subprocess.Popen, what: str, timeout: float = 90
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not start: {proc.stderr.read() if proc.stderr else ''}")
+            said = log.read_text(errors="replace") if log else proc.stderr.read() if proc.stderr else ""
+            raise RuntimeError(f"{what} did not start: {said}")
         time.sleep(0.3)
 
 
-def start_app(database: str, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """`streamlit run app.py` on `database` at 127.0.0.1:`port`, as deploy/systemd/dashboard@.service runs it."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": database, "DASHBOARD_AUTO_SEED": "false", **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+def start_app(database: str, port: int, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`streamlit run app.py` on `database` at 127.0.0.1:`port`, as deploy/systemd/dashboard@.service runs it. Its
+    output (a traceback, a warning) goes to the file `log`: never to a pipe nobody reads, which fills at 64 KB and
+    then stops the server at its next line of output."""
+    with log.open("wb") as out:
+        proc = _popen_app(database, port, env, out)
     try:
-        wait_health(f"http://127.0.0.1:{port}", proc, f"streamlit on {port}")
+        wait_health(f"http://127.0.0.1:{port}", proc, f"streamlit on {port}", log=log)
     except BaseException:
         stop(proc)
         raise
     return proc
+
+
+def _popen_app(database: str, port: int, env: dict[str, str] | None, out: Any) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": database, "DASHBOARD_AUTO_SEED": "false", **(env or {})},
+        stdout=out, stderr=subprocess.STDOUT,
+    )
 
 
 def start_nginx(workdir: Path, *, listen: int, ports: list[int]) -> subprocess.Popen:

@@ -47,11 +47,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         admin = add_user(schema.url, "admin", "admin")
         ports = [free_port(), free_port()]
         apps = {}
+        workdir = tmp_path_factory.mktemp("nginx")
         for port in ports:
-            procs.append(start_app(schema.url, port))
+            procs.append(start_app(schema.url, port, workdir / f"app-{port}.log"))
             apps[f"127.0.0.1:{port}"] = procs[-1]
         listen = free_port()
-        workdir = tmp_path_factory.mktemp("nginx")
         procs.append(start_nginx(workdir, listen=listen, ports=ports))
         yield Cluster(f"http://127.0.0.1:{listen}", apps, admin, workdir / "access.log")
     finally:
@@ -95,7 +95,10 @@ def upload_checks(page: Page, folder: Path, cluster: Cluster) -> None:
     except AssertionError as error:         # which server each request reached, and what nginx saw
         log = cluster.log.read_text() if cluster.log.exists() else ""
         errors = (cluster.log.parent / "error.log").read_text()
-        raise AssertionError(f"{error}\nnginx access log:\n{log[-3000:]}\nnginx error log:\n{errors[-3000:]}") from None
+        apps = "".join(f"\n{p.name}:\n{p.read_text(errors='replace')[-3000:]}"
+                       for p in cluster.log.parent.glob("app-*.log"))
+        raise AssertionError(f"{error}\nnginx access log:\n{log[-3000:]}\nnginx error log:\n{errors[-3000:]}"
+                             f"\napp servers:{apps}") from None
     expect(main.get_by_test_id("stDataFrame")).to_contain_text("外星")
 
 
