@@ -6,6 +6,8 @@ of its lead unit, `reopened` as a status, a deadline on every request, an enrolm
 income_after_cents instead of its follow-ups, attendance as present yes/no).
 """
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from dashboard.bulk import bulk_insert, reset_sequences
-from dashboard.db import upgrade
+from dashboard.db import make_engine, upgrade
 from seed.load import generate
 
 DEPARTMENTS = {"village_committee", "residents_committee", "street_office", "township_government",
@@ -101,3 +103,18 @@ def load_demo_at(engine: Engine, revision: str) -> dict[str, int]:
             loaded.append(table)
         reset_sequences(conn, loaded)
     return counts
+
+
+@contextmanager
+def demo_at(url: str, revision: str, *then: Callable[[sa.Connection], Any]) -> Iterator[Engine]:
+    """An engine on `url` holding the demo at `revision` (load_demo_at), after `then` ran on it in one transaction
+    (a summary's refresh the legacy load leaves undone, the seed's distribution runs); disposed afterwards."""
+    engine = make_engine(url)
+    try:
+        load_demo_at(engine, revision)
+        with engine.begin() as conn:
+            for step in then:
+                step(conn)
+        yield engine
+    finally:
+        engine.dispose()

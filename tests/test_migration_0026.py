@@ -11,22 +11,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from dashboard import request_stats
-from dashboard.db import current_revision, make_engine, upgrade
+from dashboard.db import current_revision, upgrade
 from dashboard.queries import requests
 from data_models.livestream import OPEN_INDEX
 from tests.conftest import BACKENDS
-from tests.legacy import load_demo_at
+from tests.legacy import demo_at
 from tests.test_migration_0013 import downgrade
 
 
 @pytest.fixture
 def at_0025(fresh_database_url: str) -> Iterator[Engine]:
-    engine = make_engine(fresh_database_url)
-    load_demo_at(engine, "0025")
-    with engine.begin() as conn:         # the legacy load leaves the kept counts to a refresh
-        request_stats.refresh_all(conn)
-    yield engine
-    engine.dispose()
+    with demo_at(fresh_database_url, "0025", request_stats.refresh_all) as engine:   # the legacy load leaves the
+        yield engine                                                                  # kept counts to a refresh
 
 
 def _index(engine: Engine) -> list[str | None]:

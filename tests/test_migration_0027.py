@@ -11,27 +11,27 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard.db import current_revision, make_engine, upgrade
+from dashboard.db import current_revision, upgrade
 from dashboard.queries import Scope
 from dashboard.queries.training_levels import income_verified, levels_board
 from data_models.training import PRACTITIONER_INDEX
 from seed.load import distribute
 from tests.conftest import BACKENDS
-from tests.legacy import load_demo_at
+from tests.legacy import demo_at
 from tests.test_migration_0013 import downgrade
 
 AS_OF = dt.date(2026, 11, 20)
 
 
+def _distribute(conn: sa.Connection) -> None:
+    """The legacy load has no distribution runs: the seed's, approved as it approves them."""
+    distribute(conn, [str(c) for c in conn.execute(sa.text("SELECT code FROM cooperative ORDER BY code")).scalars()])
+
+
 @pytest.fixture
 def at_0026(fresh_database_url: str) -> Iterator[Engine]:
-    engine = make_engine(fresh_database_url)
-    load_demo_at(engine, "0026")
-    with engine.begin() as conn:         # the legacy load has no distribution runs: the seed's, approved as it does
-        codes = [str(c) for c in conn.execute(sa.text("SELECT code FROM cooperative ORDER BY code")).scalars()]
-        distribute(conn, codes)
-    yield engine
-    engine.dispose()
+    with demo_at(fresh_database_url, "0026", _distribute) as engine:
+        yield engine
 
 
 def _index(engine: Engine) -> list[str | None]:

@@ -11,23 +11,19 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard import training_stats
-from dashboard.db import current_revision, make_engine, upgrade
+from dashboard.db import current_revision, upgrade
 from dashboard.queries import Scope, overview
 from dashboard.queries.report import training_by_level
 from data_models.training_stats import FUNNEL_INDEX
 from tests.conftest import BACKENDS
-from tests.legacy import load_demo_at
+from tests.legacy import demo_at
 from tests.test_migration_0013 import downgrade
 
 
 @pytest.fixture
 def at_0027(fresh_database_url: str) -> Iterator[Engine]:
-    engine = make_engine(fresh_database_url)
-    load_demo_at(engine, "0027")
-    with engine.begin() as conn:         # the legacy load leaves the kept counts to a refresh
-        training_stats.refresh_all(conn)
-    yield engine
-    engine.dispose()
+    with demo_at(fresh_database_url, "0027", training_stats.refresh_all) as engine:   # the legacy load leaves the
+        yield engine                                                                   # kept counts to a refresh
 
 
 def _index(engine: Engine) -> list[str | None] | None:
