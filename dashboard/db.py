@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = PROJECT_ROOT / "data_models" / "migrations"
 MIGRATIONS = "migrations"   # the lock name (dashboard.locks) a migration holds until it commits
+BUSY_TIMEOUT_MS = 10_000    # SQLite: how long a writer waits for another's write lock
+MIGRATION_WAIT_MS = 600_000  # SQLite: how long a process starting waits for another one's migration
 
 
 def normalise_url(url: str) -> str:
@@ -35,7 +37,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.close()
 
 
@@ -88,7 +90,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.connect() as conn:
         if sqlite:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")     # outside a transaction, or SQLite ignores it
+            # A second process waits for the write lock as long as a migration may take at province scale (the
+            # pool's 10 s would fail it with «database is locked»); the pool's own value is put back below.
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={MIGRATION_WAIT_MS}")
             conn.commit()
+        else:
+            # Each statement sees what was committed before it: after waiting for the lock below, Alembic reads the
+            # revision the server before it left, whatever isolation the database's default asks.
+            conn.execution_options(isolation_level="READ COMMITTED")
         try:
             with conn.begin():
                 if sqlite:
@@ -111,6 +120,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         finally:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
                 conn.commit()
 
 

@@ -40,7 +40,7 @@ def wait_health(url: str, proc: subprocess.Popen, what: str, timeout: float = 90
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            said = log.read_text(errors="replace") if log else proc.stderr.read() if proc.stderr else ""
+            said = log.read_text(errors="replace") if log else ""
             raise RuntimeError(f"{what} did not start: {said}")
         time.sleep(0.3)
 
@@ -64,7 +64,8 @@ def _popen_app(database: str, port: int, env: dict[str, str] | None, out: Any) -
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": database, "DASHBOARD_AUTO_SEED": "false", **(env or {})},
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": database, "DASHBOARD_AUTO_SEED": "false", "PYTHONUNBUFFERED": "1",
+                       **(env or {})},
         stdout=out, stderr=subprocess.STDOUT,
     )
 
@@ -83,11 +84,13 @@ def start_nginx(workdir: Path, *, listen: int, ports: list[int]) -> subprocess.P
         f"events {{ worker_connections 1024; }}\n"
         f"http {{\n    log_format routed '$upstream_addr $status \"$request\"';\n"
         f"    access_log {workdir / 'access.log'} routed;\n{temp}    include {workdir / 'dashboard.conf'};\n}}\n")
-    proc = subprocess.Popen([NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-e",
-                             str(workdir / "error.log"), "-g", "daemon off;"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    said = workdir / "nginx.out"
+    with said.open("wb") as out:
+        proc = subprocess.Popen([NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-e",
+                                 str(workdir / "error.log"), "-g", "daemon off;"],
+                                stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_health(f"http://127.0.0.1:{listen}", proc, "nginx")
+        wait_health(f"http://127.0.0.1:{listen}", proc, "nginx", log=said)
     except BaseException:
         stop(proc)
         raise

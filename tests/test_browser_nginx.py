@@ -126,7 +126,7 @@ def test_nginx_closes_an_idle_upstream_connection_before_the_app_server_does(clu
     before = time_wait(app)
     time.sleep(6.5)                 # past both timeouts; TIME_WAIT lasts 60 s
     new = time_wait(app) - before
-    assert new, "the idle connection between nginx and the app server was closed"
+    assert new, "the idle connection between nginx and the app server was not closed"
     assert all(remote == app for _, remote in new), f"the app server closed it first: {new}"
 
 
