@@ -4,6 +4,7 @@ TEST_DATABASE_URL names the PostgreSQL server; without it the local default is t
 answer, the PostgreSQL half is skipped. DASHBOARD_REQUIRE_POSTGRES=1 (set in CI) turns that skip into a failure.
 """
 
+import gc
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,22 @@ from data_models import guards
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 
 
+def worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist, worker `gw1` works in its own database `<name>_gw1` on the same server (created here when
+    missing, from template0). Advisory locks are one per database, so one worker's audit append or catch-up never
+    waits on another's; the throwaway schemas inside it are as without xdist."""
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as conn:
+            if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def postgres_url() -> str | None:
     """The PostgreSQL server for tests, or None if none answers (a failure instead when it is required)."""
     url = normalise_url(os.environ.get("TEST_DATABASE_URL") or PG_DEFAULT)
@@ -29,7 +46,8 @@ def postgres_url() -> str | None:
         with engine.connect():
             pass
         engine.dispose()
-        return url
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return worker_database(url, worker) if worker else url
     except Exception as exc:
         if os.environ.get("DASHBOARD_REQUIRE_POSTGRES") == "1":
             raise RuntimeError(f"PostgreSQL required but not reachable at {url}: {exc}") from exc
@@ -37,6 +55,9 @@ def postgres_url() -> str | None:
 
 
 PG_URL = postgres_url()
+# Appended to a query of pg_locks (which shows the whole server): only the sessions on this test's database, so
+# another xdist worker's waits are not taken for this test's.
+IN_THIS_DATABASE = "AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(PG_URL is None,
                                                                          reason="no PostgreSQL reachable"))]
 
@@ -47,7 +68,9 @@ class PgSchema:
     def __init__(self) -> None:
         assert PG_URL is not None
         self.name = f"t_{uuid.uuid4().hex[:12]}"
-        self.admin = sa.create_engine(PG_URL)
+        # No pool: a schema lives until the session ends, and an idle connection kept for each of them (times three
+        # xdist workers) ran the server out of its 100 connections.
+        self.admin = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
         with self.admin.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{self.name}"'))
         self.url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{self.name}"
@@ -154,3 +177,12 @@ def _fresh_settings() -> Iterator[None]:
     yield
     get_settings.cache_clear()
     set_language("zh")      # a test that switched to English must not leave the next one reading English
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _close_dropped_engines() -> Iterator[None]:
+    """After each module, collect the engines its tests let go: an engine in a reference cycle keeps its pooled
+    connections open until the garbage collector finds it, and three xdist workers' worth of those ran the
+    PostgreSQL server out of its 100 connections."""
+    yield
+    gc.collect()

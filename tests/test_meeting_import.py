@@ -19,6 +19,7 @@ from dashboard.services import minutes
 from dashboard.services.errors import RuleError
 from data_models.enums import Role
 from tests import factories as f
+from tests.conftest import IN_THIS_DATABASE
 from tests.meeting_factories import version
 from tests.test_import_validation import as_csv
 
@@ -217,7 +218,8 @@ def test_an_import_waits_for_a_circulation_in_progress_and_then_refuses(meetings
         thread.start()
         waiting = 0
         for _ in range(200):            # until the import waits on a lock the page holds (or has finished)
-            waiting = scalar(meetings, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            waiting = scalar(meetings, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                             + IN_THIS_DATABASE)
             if waiting or not thread.is_alive():
                 break
             time.sleep(0.05)

@@ -22,6 +22,7 @@ from dashboard.services import requests as svc
 from dashboard.services.errors import RuleError
 from data_models.enums import Role
 from tests import factories as f
+from tests.conftest import IN_THIS_DATABASE
 from tests.import_race import write_during_import
 
 D = dt.date
@@ -157,7 +158,8 @@ def test_the_second_update_waits_for_the_first_and_is_refused(desk: dict[str, An
         with engine.connect() as watcher:                 # until the late UPDATE waits on that lock
             for _ in range(2000):
                 waiting = watcher.execute(sa.text(
-                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()")).scalar_one()
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid() "
+                    + IN_THIS_DATABASE)).scalar_one()
                 if waiting or not thread.is_alive():
                     break
                 watcher.rollback()

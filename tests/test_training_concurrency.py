@@ -23,6 +23,7 @@ from data_models import TrainingFollowup
 from data_models.enums import Role
 from tests import factories as f
 from tests import training_ops_factories as tf
+from tests.conftest import IN_THIS_DATABASE
 from tests.import_race import write_during_import
 
 D = dt.date
@@ -152,7 +153,8 @@ def pg_waits(engine: Engine, thread: threading.Thread) -> bool:
     with engine.connect() as watcher:
         for _ in range(2000):
             waiting = watcher.execute(sa.text(
-                "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()")).scalar_one()
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid() "
+                + IN_THIS_DATABASE)).scalar_one()
             if waiting or not thread.is_alive():
                 return bool(waiting)
             watcher.rollback()
