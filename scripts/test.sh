@@ -21,6 +21,6 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK
   fi
 fi
 # Three worker processes (pytest-xdist), a test file each at a time so a module's fixtures are made once: on 2 cores
-# the suite took 66 minutes in one process and 24 in three (the tests wait on PostgreSQL, Chromium and app servers
+# the suite took 66 minutes in one process and 28 in three (the tests wait on PostgreSQL, Chromium and app servers
 # as much as they compute). TEST_WORKERS=0 runs it in one process; `-n N` among the arguments also wins.
 exec .venv/bin/python -m pytest --durations=25 -n "${TEST_WORKERS:-3}" --dist loadfile "$@"

@@ -32,7 +32,11 @@ def worker_database(url: str, worker: str) -> str:
     try:
         with admin.connect() as conn:
             if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
+                try:
+                    conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
+                except sa.exc.ProgrammingError as exc:     # another run on this server made it meanwhile
+                    if "already exists" not in str(exc.orig):
+                        raise
     finally:
         admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
@@ -46,12 +50,13 @@ def postgres_url() -> str | None:
         with engine.connect():
             pass
         engine.dispose()
-        worker = os.environ.get("PYTEST_XDIST_WORKER")
-        return worker_database(url, worker) if worker else url
     except Exception as exc:
         if os.environ.get("DASHBOARD_REQUIRE_POSTGRES") == "1":
             raise RuntimeError(f"PostgreSQL required but not reachable at {url}: {exc}") from exc
         return None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    # The server answers: a failure to make the worker's database is its own error, not "no PostgreSQL".
+    return worker_database(url, worker) if worker else url
 
 
 PG_URL = postgres_url()

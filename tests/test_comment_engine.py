@@ -50,9 +50,9 @@ def test_comments_about_something_are_kept(text: str) -> None:
 def test_no_comment_makes_the_rules_slow(text: str) -> None:
     """The greeting and applause rules split a comment word by word: a backtracking pattern took seconds (and
     then hours) on a run of 好 ending in a character outside its words."""
-    started = time.perf_counter()
+    started = time.process_time()     # CPU time: a backtracking pattern burns it; a busy machine's wait does not count
     rules.chatter_rule(rules.clean(text))
-    assert time.perf_counter() - started < 0.05
+    assert time.process_time() - started < 0.2
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

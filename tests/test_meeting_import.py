@@ -217,7 +217,8 @@ def test_an_import_waits_for_a_circulation_in_progress_and_then_refuses(meetings
             ACTION_HEADER, action("X-NEW", "JM-DRAFT")])))
         thread.start()
         waiting = 0
-        for _ in range(200):            # until the import waits on a lock the page holds (or has finished)
+        deadline = time.monotonic() + 60   # until the import waits on a lock the page holds (or has finished)
+        while time.monotonic() < deadline:
             waiting = scalar(meetings, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
                              + IN_THIS_DATABASE)
             if waiting or not thread.is_alive():
