@@ -9,6 +9,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -102,6 +103,19 @@ def idle(page: Page) -> None:
     for the browser to lay the result out."""
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
     page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def still_box(page: Page, locator: Any) -> dict[str, float]:
+    """The element's box once it stays put for two frames (Plotly lays a chart out again after it is drawn)."""
+    box = locator.bounding_box()
+    for _ in range(50):
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        again = locator.bounding_box()
+        if again is not None and again == box:
+            return again
+        box = again
+    assert box is not None
+    return box
 
 
 def pick(page: Page, combobox: str, option: str) -> None:
@@ -245,13 +259,23 @@ def test_needs_page_a_clicked_bar_filters_the_page(page: Page, server: str) -> N
     screenshot(page, "needs-zh.png")
     # The fourth composition chart is employment type; its first bar is platform employees.
     employment = main.locator(".stPlotlyChart").nth(3)
-    idle(page)                                    # the screenshot resized the page: let the charts settle first
-    expect(employment.locator(".point").first).to_be_visible()
-    bar = employment.locator(".point").first.bounding_box()
-    assert bar is not None
-    # Plotly's drag layer sits over the bars and turns a click at the bar's place into a selection.
-    page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
-    expect(practitioners).not_to_contain_text("2,000", timeout=60_000)
+    for attempt in range(3):
+        idle(page)                                # the screenshot resized the page: let the charts settle first
+        expect(employment.locator(".point").first).to_be_visible()
+        bar = still_box(page, employment.locator(".point").first)
+        # Plotly's drag layer sits over the bars and turns a click at the bar's place into a selection.
+        page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+        try:
+            expect(practitioners).not_to_contain_text("2,000", timeout=20_000)
+            break
+        except AssertionError:
+            # On a busy machine (CI, three test processes on two cores) a click once landed while Plotly was still
+            # laying the chart out and selected nothing: no rerun, the page as before. Click again, not sooner.
+            if attempt == 2:
+                raise
+            idle(page)
+            if "2,000" not in practitioners.inner_text():     # it had landed, the rerun was only slow
+                break
     expect(main.get_by_test_id("stSelectbox").filter(has_text="人群筛选")).to_match_aria_snapshot(
         '- combobox "人群筛选": 就业形态：平台雇员')
     screenshot(page, "needs-drilled.png", full=False)
