@@ -20,7 +20,7 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK
     exit 1
   fi
 fi
-# Three worker processes (pytest-xdist), a test file each at a time so a module's fixtures are made once: on 2 cores
-# the suite took 66 minutes in one process and 28 in three (the tests wait on PostgreSQL, Chromium and app servers
-# as much as they compute). TEST_WORKERS=0 runs it in one process; `-n N` among the arguments also wins.
-exec .venv/bin/python -m pytest --durations=25 -n "${TEST_WORKERS:-3}" --dist loadfile "$@"
+# One process by default. TEST_WORKERS=3 runs three worker processes (pytest-xdist, a test file each at a time, each
+# with its own PostgreSQL database): on 2 cores 28 minutes instead of 66, but of its last three full runs two had a
+# browser step flake under that load (a chart click, then an upload), so CI and the default stay on one process.
+exec .venv/bin/python -m pytest --durations=25 -n "${TEST_WORKERS:-0}" --dist loadfile "$@"
